@@ -1,0 +1,164 @@
+//! FRMO OIDs: organization `1.2.643.5.1.13.13.12.<k>.<region>.<n>` (k 1–4, region a subject code,
+//! n up to 6 digits), department `<orgOid>.0.<n>`, hospital subdivision `<orgOid>.0.<dept>.<n>`.
+
+use super::{RegionCode, text_serde};
+use crate::error::ValidationError;
+
+const ROOT: &str = "1.2.643.5.1.13.13.12.";
+const MAX_NUMBER: u32 = 999_999;
+const MAX_CHILD: u32 = 999_999_999;
+
+fn invalid(message: &str) -> ValidationError {
+    ValidationError::new("oid", "OID", message)
+}
+
+/// A positive number without leading zeros, at most `max`.
+fn number(part: &str, max: u32) -> Option<u32> {
+    if part.is_empty() || part.len() > 9 || part.starts_with('0') || !part.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    part.parse().ok().filter(|n| (1..=max).contains(n))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OrgOid {
+    text: String,
+    kind: u8,
+    region: RegionCode,
+    number: u32,
+}
+
+impl OrgOid {
+    pub fn parse(text: &str) -> Result<Self, ValidationError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(invalid("не заполнено"));
+        }
+        let shape = "ожидается OID организации вида 1.2.643.5.1.13.13.12.2.<код региона>.<номер>";
+        let rest = text.strip_prefix(ROOT).ok_or_else(|| invalid(shape))?;
+        let parts: Vec<&str> = rest.split('.').collect();
+        let [kind, region, n] = parts[..] else { return Err(invalid(shape)) };
+        let kind = number(kind, 4).ok_or_else(|| invalid("вид организации в OID — цифра от 1 до 4"))?;
+        let region = number(region, 99)
+            .and_then(|r| RegionCode::from_code(r as u8))
+            .ok_or_else(|| invalid("в OID нет такого кода региона"))?;
+        let n = number(n, MAX_NUMBER).ok_or_else(|| invalid("номер в OID — от 1 до 999999 без ведущих нулей"))?;
+        OrgOid::new(kind as u8, region, n)
+    }
+
+    pub fn new(kind: u8, region: RegionCode, number: u32) -> Result<Self, ValidationError> {
+        if !(1..=4).contains(&kind) || !(1..=MAX_NUMBER).contains(&number) {
+            return Err(invalid("вид 1–4 и номер 1–999999"));
+        }
+        let text = format!("{ROOT}{kind}.{}.{number}", region.code());
+        Ok(OrgOid { text, kind, region, number })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn kind(&self) -> u8 {
+        self.kind
+    }
+
+    /// The region the OID was issued in (an organization may since have another `regionId`).
+    pub fn region(&self) -> RegionCode {
+        self.region
+    }
+
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+}
+
+text_serde!(OrgOid);
+
+/// Splits `<orgOid>.0.<n>[.<m>]` into the organization OID and the numbers after `.0.`.
+fn split_child(text: &str, expected: usize) -> Result<(OrgOid, Vec<u32>), ValidationError> {
+    let shape = "ожидается OID подразделения вида <OID организации>.0.<номер>";
+    let rest = text.trim().strip_prefix(ROOT).ok_or_else(|| invalid(shape))?;
+    let parts: Vec<&str> = rest.split('.').collect();
+    if parts.len() != 4 + expected || parts[3] != "0" {
+        return Err(invalid(shape));
+    }
+    let org = OrgOid::parse(&format!("{ROOT}{}", parts[..3].join(".")))?;
+    let numbers = parts[4..]
+        .iter()
+        .map(|p| {
+            number(p, MAX_CHILD).ok_or_else(|| invalid("номер подразделения — положительное число без ведущих нулей"))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((org, numbers))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DepartmentOid {
+    org: OrgOid,
+    number: u32,
+    text: String,
+}
+
+impl DepartmentOid {
+    pub fn parse(text: &str) -> Result<Self, ValidationError> {
+        let (org, numbers) = split_child(text, 1)?;
+        DepartmentOid::new(&org, numbers[0])
+    }
+
+    pub fn new(org: &OrgOid, number: u32) -> Result<Self, ValidationError> {
+        if !(1..=MAX_CHILD).contains(&number) {
+            return Err(invalid("номер подразделения вне диапазона"));
+        }
+        Ok(DepartmentOid { text: format!("{org}.0.{number}"), org: org.clone(), number })
+    }
+
+    pub fn org(&self) -> &OrgOid {
+        &self.org
+    }
+
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+text_serde!(DepartmentOid);
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SubdivisionOid {
+    department: DepartmentOid,
+    number: u32,
+    text: String,
+}
+
+impl SubdivisionOid {
+    pub fn parse(text: &str) -> Result<Self, ValidationError> {
+        let (org, numbers) = split_child(text, 2)?;
+        SubdivisionOid::new(&DepartmentOid::new(&org, numbers[0])?, numbers[1])
+    }
+
+    pub fn new(department: &DepartmentOid, number: u32) -> Result<Self, ValidationError> {
+        if !(1..=MAX_CHILD).contains(&number) {
+            return Err(invalid("номер отделения вне диапазона"));
+        }
+        let text = format!("{department}.{number}");
+        Ok(SubdivisionOid { department: department.clone(), number, text })
+    }
+
+    pub fn department(&self) -> &DepartmentOid {
+        &self.department
+    }
+
+    pub fn number(&self) -> u32 {
+        self.number
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+}
+
+text_serde!(SubdivisionOid);

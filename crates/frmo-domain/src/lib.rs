@@ -1,0 +1,8 @@
+//! What a registry record is and the rules it obeys: identifier newtypes, entities, reference
+//! directories. No I/O, no async, no SQL.
+
+pub mod access;
+pub mod error;
+pub mod ident;
+pub mod org;
+pub mod reference;

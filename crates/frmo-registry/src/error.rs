@@ -1,0 +1,25 @@
+//! The registry's error: what went wrong in terms a user can act on. Input errors name their
+//! field; store failures stay opaque to users and are logged with their cause by the web layer.
+
+use frmo_domain::error::ValidationError;
+use frmo_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("неверные данные: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<ValidationError>),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{reason}")]
+    Forbidden { code: &'static str, reason: &'static str },
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl RegistryError {
+    pub fn invalid(error: ValidationError) -> Self {
+        RegistryError::Invalid(vec![error])
+    }
+}

@@ -1,0 +1,171 @@
+//! What people can do to the registry: every use case as a method that authorizes the actor,
+//! validates, and reads or writes through the store. The only place that decides access.
+
+mod error;
+pub mod search;
+pub mod seed;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use frmo_domain::access::{Action, Actor, Decision, decide};
+use frmo_domain::ident::OrgOid;
+use frmo_domain::org::Organization;
+use frmo_store::search::index::SearchIndex;
+use frmo_store::{CardRow, Store, VersionRecord};
+use time::{Date, OffsetDateTime, Time};
+
+pub use error::RegistryError;
+pub use search::{SearchPage, SearchParams};
+
+pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
+
+/// How many versions the index takes from the store per round trip.
+const INDEX_BATCH: usize = 20_000;
+
+/// The registry: the store and the search index that follows it. Cheap to clone.
+#[derive(Clone)]
+pub struct Registry {
+    store: Arc<Store>,
+    index: Arc<SearchIndex>,
+}
+
+/// A card as stored: its JSON and the version it is.
+pub struct Card {
+    pub row: CardRow,
+    pub organization: Organization,
+}
+
+/// The instant a date "as of" means: the state at the end of that day (UTC).
+pub fn end_of_day(date: Date) -> OffsetDateTime {
+    date.next_day().unwrap_or(date).with_time(Time::MIDNIGHT).assume_utc() - time::Duration::microseconds(1)
+}
+
+impl Registry {
+    /// Opens the registry over a migrated store and builds the search index from it.
+    pub async fn open(store: Store) -> Result<Self> {
+        let registry = Registry { store: Arc::new(store), index: Arc::new(SearchIndex::new()) };
+        registry.refresh_index().await?;
+        Ok(registry)
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Brings the index up to the store's newest version; returns how many versions it took.
+    pub async fn refresh_index(&self) -> Result<usize> {
+        let mut taken = 0;
+        loop {
+            let batch = self.store.versions_after(self.index.last_version_id(), INDEX_BATCH).await?;
+            taken += batch.len();
+            self.index.apply(&batch);
+            if batch.len() < INDEX_BATCH {
+                return Ok(taken);
+            }
+        }
+    }
+
+    /// Keeps the index in step with versions written by other processes.
+    pub fn follow_store(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let registry = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(error) = registry.refresh_index().await {
+                    tracing::warn!(%error, "search index refresh failed");
+                }
+            }
+        })
+    }
+
+    fn authorize(actor: &Actor, action: Action) -> Result<()> {
+        match decide(actor, action) {
+            Decision::Allow => Ok(()),
+            Decision::Deny { code, reason } => Err(RegistryError::Forbidden { code, reason }),
+        }
+    }
+
+    /// The card of an organization as JSON, current or as of the end of a date. The hot path of the
+    /// API: one lookup, no re-serialisation.
+    pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardRow> {
+        Self::authorize(actor, Action::ReadPublicRegister)?;
+        let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
+        self.store
+            .card(oid.as_str(), as_of.map(end_of_day))
+            .await?
+            .ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
+    }
+
+    /// The card of an organization, parsed, for pages.
+    pub async fn card(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<Card> {
+        let row = self.card_json(actor, oid, as_of).await?;
+        let organization = serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
+        Ok(Card { row, organization })
+    }
+
+    /// Writes new organizations (first versions, effective from their creation date). Used by
+    /// seeding and the demo; applications for inclusion will come through moderation.
+    pub async fn register_new(&self, actor: &Actor, organizations: &[Organization]) -> Result<()> {
+        Self::authorize(actor, Action::WriteRegister)?;
+        let mut records = Vec::with_capacity(organizations.len());
+        for org in organizations {
+            org.validate().map_err(RegistryError::Invalid)?;
+            let from = org.create_date.with_time(Time::MIDNIGHT).assume_utc();
+            records.push(VersionRecord::new(org, from)?);
+        }
+        self.store.insert_new(records).await?;
+        self.refresh_index().await?;
+        Ok(())
+    }
+
+    /// Replaces the current card of an organization with a new version effective from `at`. The
+    /// caller names the version it edited; if another change came first, this fails with a conflict.
+    pub async fn change_card(
+        &self,
+        actor: &Actor,
+        organization: &Organization,
+        edited_version: i64,
+        at: OffsetDateTime,
+    ) -> Result<i64> {
+        Self::authorize(actor, Action::WriteRegister)?;
+        organization.validate().map_err(RegistryError::Invalid)?;
+        let record = VersionRecord::new(organization, at)?;
+        let id = self.store.append_version(record, edited_version).await.map_err(|e| match e {
+            frmo_store::StoreError::Conflict(message) => RegistryError::Conflict(message),
+            other => other.into(),
+        })?;
+        self.refresh_index().await?;
+        Ok(id)
+    }
+
+    /// Hands out a new organization OID in a region; numbers are never reused.
+    pub async fn allocate_oid(
+        &self,
+        actor: &Actor,
+        kind: u8,
+        region: frmo_domain::ident::RegionCode,
+    ) -> Result<OrgOid> {
+        Self::authorize(actor, Action::WriteRegister)?;
+        let number = self.store.allocate_oid_number(kind, region.code()).await?;
+        OrgOid::new(kind, region, number).map_err(RegistryError::invalid)
+    }
+
+    /// The database answers (readiness).
+    pub async fn ready(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Number of organizations ever registered (closed ones included).
+    pub async fn count(&self) -> Result<i64> {
+        Ok(self.store.count_organizations().await?)
+    }
+}
+
+fn not_found_message(oid: &OrgOid, as_of: Option<Date>) -> String {
+    match as_of {
+        Some(date) => format!("Организация {oid} на {} в реестре не найдена", search::format_date(date)),
+        None => format!("Организация {oid} в реестре не найдена"),
+    }
+}

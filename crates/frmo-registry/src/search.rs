@@ -1,0 +1,243 @@
+//! Searching the register: the raw parameters people and systems send, their parsing into a typed
+//! query (bad input stops here, naming the field), and the search itself — exact identifier hits
+//! first, then names ranked by relevance, filtered by region, type, kind, status and date.
+
+use frmo_domain::access::{Action, Actor};
+use frmo_domain::error::ValidationError;
+use frmo_domain::ident::{Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode};
+use frmo_domain::org::OrgStatus;
+use frmo_domain::reference;
+use frmo_store::search::index::{Cursor, IndexQuery};
+use frmo_store::search::normalize;
+use frmo_store::{Identifier, ListItem, micros};
+use serde::Deserialize;
+use time::{Date, OffsetDateTime};
+
+use crate::{Registry, RegistryError, Result, end_of_day};
+
+pub const DEFAULT_LIMIT: usize = 20;
+pub const MAX_LIMIT: usize = 100;
+
+/// Search parameters as they arrive (query string of the page or the API). Every field is text so
+/// that a wrong value becomes a field-level message rather than a rejected request.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SearchParams {
+    pub q: Option<String>,
+    pub inn: Option<String>,
+    pub ogrn: Option<String>,
+    pub kpp: Option<String>,
+    pub oid: Option<String>,
+    pub region: Option<String>,
+    #[serde(rename = "type")]
+    pub org_type: Option<String>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub as_of: Option<String>,
+    pub cursor: Option<String>,
+    pub limit: Option<String>,
+}
+
+/// A parsed search.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: Option<String>,
+    pub inn: Option<Inn>,
+    /// ОГРН or ОГРНИП, both searched in one column.
+    pub ogrn: Option<String>,
+    pub kpp: Option<Kpp>,
+    pub oid: Option<OrgOid>,
+    pub region: Option<RegionCode>,
+    pub org_type: Option<u32>,
+    pub agency_kind: Option<u32>,
+    pub status: Option<OrgStatus>,
+    pub as_of: Option<Date>,
+    pub cursor: Option<Cursor>,
+    pub limit: usize,
+}
+
+/// One page of results.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub items: Vec<ListItem>,
+    pub total: usize,
+    pub next_cursor: Option<String>,
+}
+
+fn present(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// `dd.MM.yyyy`, as Russian documents and НСИ write dates.
+pub fn format_date(date: Date) -> String {
+    format!("{:02}.{:02}.{}", date.day(), u8::from(date.month()), date.year())
+}
+
+/// Accepts `yyyy-MM-dd` (HTML date inputs, ISO) and `dd.MM.yyyy`.
+pub fn parse_date(field: &'static str, label: &'static str, text: &str) -> Result<Date, ValidationError> {
+    let iso = time::macros::format_description!("[year]-[month]-[day]");
+    let russian = time::macros::format_description!("[day].[month].[year]");
+    Date::parse(text, iso)
+        .or_else(|_| Date::parse(text, russian))
+        .map_err(|_| ValidationError::new(field, label, "ожидается дата в виде ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"))
+}
+
+fn directory_code(
+    value: Option<&str>,
+    field: &'static str,
+    label: &'static str,
+    directory: &str,
+) -> Result<Option<u32>, ValidationError> {
+    let Some(value) = value else { return Ok(None) };
+    let code: u32 =
+        value.parse().map_err(|_| ValidationError::new(field, label, "ожидается числовой код справочника"))?;
+    if reference::get(directory).is_some_and(|d| d.contains(code)) {
+        Ok(Some(code))
+    } else {
+        Err(ValidationError::new(field, label, "нет такого значения в справочнике"))
+    }
+}
+
+impl SearchParams {
+    /// Parses every parameter and reports every wrong one.
+    pub fn parse(&self) -> Result<SearchQuery, Vec<ValidationError>> {
+        let mut errors = Vec::new();
+        let mut check = |result: Result<(), ValidationError>| {
+            if let Err(error) = result {
+                errors.push(error);
+            }
+        };
+        let mut query =
+            SearchQuery { text: present(&self.q).map(str::to_owned), limit: DEFAULT_LIMIT, ..Default::default() };
+        if let Some(text) = &query.text
+            && text.chars().count() > 200
+        {
+            check(Err(ValidationError::new("q", "Поиск", "не длиннее 200 символов")));
+        }
+        check(present(&self.inn).map(Inn::parse).transpose().map(|v| query.inn = v));
+        check(
+            present(&self.ogrn)
+                .map(|v| {
+                    if v.len() == 15 {
+                        Ogrnip::parse(v).map(|o| o.as_str().to_owned())
+                    } else {
+                        Ogrn::parse(v).map(|o| o.as_str().to_owned())
+                    }
+                })
+                .transpose()
+                .map(|v| query.ogrn = v),
+        );
+        check(present(&self.kpp).map(Kpp::parse).transpose().map(|v| query.kpp = v));
+        check(present(&self.oid).map(OrgOid::parse).transpose().map(|v| query.oid = v));
+        check(present(&self.region).map(RegionCode::parse).transpose().map(|v| query.region = v));
+        check(
+            directory_code(present(&self.org_type), "type", "Тип организации", "organization_types")
+                .map(|v| query.org_type = v),
+        );
+        check(
+            directory_code(present(&self.kind), "kind", "Вид медицинской организации", "agency_kinds")
+                .map(|v| query.agency_kind = v),
+        );
+        check(present(&self.status).map(OrgStatus::parse).transpose().map(|v| query.status = v));
+        check(present(&self.as_of).map(|v| parse_date("as_of", "Дата", v)).transpose().map(|v| query.as_of = v));
+        check(
+            present(&self.cursor)
+                .map(|v| {
+                    Cursor::decode(v).ok_or_else(|| {
+                        ValidationError::new("cursor", "Курсор", "неверное значение; начните поиск с первой страницы")
+                    })
+                })
+                .transpose()
+                .map(|v| query.cursor = v),
+        );
+        check(
+            present(&self.limit)
+                .map(|v| match v.parse::<usize>() {
+                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+                    _ => Err(ValidationError::new(
+                        "limit",
+                        "Размер страницы",
+                        format!("ожидается число от 1 до {MAX_LIMIT}"),
+                    )),
+                })
+                .transpose()
+                .map(|v| query.limit = v.unwrap_or(DEFAULT_LIMIT)),
+        );
+        if errors.is_empty() { Ok(query) } else { Err(errors) }
+    }
+}
+
+/// What a word of the text query is: an identifier to look up exactly, or a word of a name.
+fn classify(token: &str) -> Option<Identifier> {
+    if OrgOid::parse(token).is_ok() {
+        return Some(Identifier::Oid);
+    }
+    let digits = token.chars().all(|c| c.is_ascii_digit());
+    match token.len() {
+        10 | 12 if digits => Some(Identifier::Inn),
+        13 | 15 if digits => Some(Identifier::Ogrn),
+        9 if Kpp::parse(token).is_ok() => Some(Identifier::Kpp),
+        _ => None,
+    }
+}
+
+impl Registry {
+    pub async fn search(&self, actor: &Actor, query: &SearchQuery) -> Result<SearchPage> {
+        Self::authorize(actor, Action::ReadPublicRegister)?;
+        let at = query.as_of.map_or_else(OffsetDateTime::now_utc, end_of_day);
+
+        let mut index_query = IndexQuery {
+            region: query.region.map(|r| r.code()),
+            org_type: query.org_type,
+            agency_kind: query.agency_kind,
+            status: query.status,
+            at: micros(at),
+            after: query.cursor,
+            limit: query.limit,
+            ..IndexQuery::default()
+        };
+
+        if let Some(text) = &query.text {
+            index_query.text = true;
+            let mut words = Vec::new();
+            for token in text.split_whitespace() {
+                let token = token.trim_matches(|c: char| !c.is_alphanumeric());
+                match classify(token) {
+                    Some(identifier) => index_query.exact.extend(self.store.versions_with(identifier, token).await?),
+                    None => words.push(token),
+                }
+            }
+            index_query.terms = normalize::terms(&words.join(" "));
+        }
+
+        let explicit = [
+            (Identifier::Inn, query.inn.as_ref().map(Inn::as_str)),
+            (Identifier::Ogrn, query.ogrn.as_deref()),
+            (Identifier::Kpp, query.kpp.as_ref().map(Kpp::as_str)),
+            (Identifier::Oid, query.oid.as_ref().map(OrgOid::as_str)),
+        ];
+        for (identifier, value) in explicit {
+            if let Some(value) = value {
+                let mut found = self.store.versions_with(identifier, value).await?;
+                let restrict = match index_query.restrict.take() {
+                    None => found,
+                    Some(before) => {
+                        found.retain(|id| before.contains(id));
+                        found
+                    }
+                };
+                index_query.restrict = Some(restrict);
+            }
+        }
+
+        let hits = self.index.search(&index_query);
+        let ids: Vec<i64> = hits.hits.iter().map(|h| h.version_id).collect();
+        let items = if ids.is_empty() { Vec::new() } else { self.store.list_items(&ids).await? };
+        Ok(SearchPage { items, total: hits.total, next_cursor: hits.next.map(|c| c.encode()) })
+    }
+}
+
+impl From<Vec<ValidationError>> for RegistryError {
+    fn from(errors: Vec<ValidationError>) -> Self {
+        RegistryError::Invalid(errors)
+    }
+}

@@ -1,0 +1,782 @@
+//! The deterministic generator of a realistic register: Russian names, valid identifiers (check
+//! digits computed by the same parsers that check them), every region, departments, hospital
+//! subdivisions with beds, buildings and licences. The same seed and index always give the same
+//! organization, so benchmarks and tests are repeatable. Also the demo register.
+
+use frmo_domain::access::Actor;
+use frmo_domain::error::ValidationError;
+use frmo_domain::ident::{Bik, DepartmentOid, Inn, Kpp, Ogrn, Ogrnip, OrgOid, PostIndex, RegionCode, SubdivisionOid};
+use frmo_domain::org::{
+    Address, BankRequisites, BedCount, Building, Contacts, Department, HospitalSubdivision, Licence, LicencePlace,
+    LicenceStatus, LicensedWork, OrgStatus, Organization,
+};
+use frmo_domain::reference;
+use frmo_store::VersionRecord;
+use time::{Date, Time};
+
+use crate::{Registry, RegistryError, Result};
+
+/// SplitMix64: tiny, fast and good enough to make varied test data.
+struct Rng(u64);
+
+impl Rng {
+    fn new(seed: u64, index: u64) -> Self {
+        let mut rng = Rng(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+        rng.next();
+        rng
+    }
+
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len() as u64) as usize]
+    }
+
+    fn digits(&mut self, count: usize) -> String {
+        (0..count).map(|_| char::from(b'0' + self.below(10) as u8)).collect()
+    }
+}
+
+/// Appends (at `at`, or the end) the check digit(s) that make `parse` accept the number.
+fn with_check<T>(body: &str, at: usize, width: usize, parse: impl Fn(&str) -> Result<T, ValidationError>) -> T {
+    let modulus = 10usize.pow(width as u32);
+    for candidate in 0..modulus {
+        let check = format!("{candidate:0width$}");
+        let mut number = body.to_owned();
+        number.insert_str(at.min(number.len()), &check);
+        if let Ok(value) = parse(&number) {
+            return value;
+        }
+    }
+    unreachable!("a {width}-digit check value always exists for {body}")
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Ownership {
+    State,
+    Municipal,
+    Private,
+    Entrepreneur,
+}
+
+struct Template {
+    name: &'static str,
+    /// Start of the agency kind's name in the directory.
+    kind: &'static str,
+    ownership: Ownership,
+    numbered: bool,
+    hospital: bool,
+    weight: u32,
+}
+
+const TEMPLATES: &[Template] = &[
+    Template {
+        name: "Городская больница",
+        kind: "Больница",
+        ownership: Ownership::State,
+        numbered: true,
+        hospital: true,
+        weight: 6,
+    },
+    Template {
+        name: "Городская клиническая больница",
+        kind: "Больница",
+        ownership: Ownership::State,
+        numbered: true,
+        hospital: true,
+        weight: 3,
+    },
+    Template {
+        name: "Детская городская больница",
+        kind: "Больница",
+        ownership: Ownership::State,
+        numbered: true,
+        hospital: true,
+        weight: 1,
+    },
+    Template {
+        name: "Городская поликлиника",
+        kind: "Поликлиника",
+        ownership: Ownership::State,
+        numbered: true,
+        hospital: false,
+        weight: 10,
+    },
+    Template {
+        name: "Детская городская поликлиника",
+        kind: "Поликлиника",
+        ownership: Ownership::State,
+        numbered: true,
+        hospital: false,
+        weight: 5,
+    },
+    Template {
+        name: "Центральная районная больница",
+        kind: "Больница",
+        ownership: Ownership::Municipal,
+        numbered: false,
+        hospital: true,
+        weight: 8,
+    },
+    Template {
+        name: "Областная клиническая больница",
+        kind: "Больница",
+        ownership: Ownership::State,
+        numbered: false,
+        hospital: true,
+        weight: 1,
+    },
+    Template {
+        name: "Стоматологическая поликлиника",
+        kind: "Поликлиника",
+        ownership: Ownership::State,
+        numbered: true,
+        hospital: false,
+        weight: 4,
+    },
+    Template {
+        name: "Родильный дом",
+        kind: "Родильный дом",
+        ownership: Ownership::State,
+        numbered: true,
+        hospital: true,
+        weight: 2,
+    },
+    Template {
+        name: "Онкологический диспансер",
+        kind: "Диспансер",
+        ownership: Ownership::State,
+        numbered: false,
+        hospital: true,
+        weight: 1,
+    },
+    Template {
+        name: "Психоневрологический диспансер",
+        kind: "Диспансер",
+        ownership: Ownership::State,
+        numbered: false,
+        hospital: true,
+        weight: 1,
+    },
+    Template {
+        name: "Противотуберкулёзный диспансер",
+        kind: "Диспансер",
+        ownership: Ownership::State,
+        numbered: false,
+        hospital: true,
+        weight: 1,
+    },
+    Template {
+        name: "Станция скорой медицинской помощи",
+        kind: "Станция скорой",
+        ownership: Ownership::State,
+        numbered: false,
+        hospital: false,
+        weight: 1,
+    },
+    Template {
+        name: "Врачебная амбулатория",
+        kind: "Амбулатория",
+        ownership: Ownership::Municipal,
+        numbered: true,
+        hospital: false,
+        weight: 4,
+    },
+    Template {
+        name: "Медицинский центр",
+        kind: "Поликлиника",
+        ownership: Ownership::Private,
+        numbered: false,
+        hospital: false,
+        weight: 14,
+    },
+    Template {
+        name: "Клиника",
+        kind: "Поликлиника",
+        ownership: Ownership::Private,
+        numbered: false,
+        hospital: false,
+        weight: 6,
+    },
+    Template {
+        name: "Стоматологическая клиника",
+        kind: "Поликлиника",
+        ownership: Ownership::Private,
+        numbered: false,
+        hospital: false,
+        weight: 8,
+    },
+    Template {
+        name: "Частная медицинская практика",
+        kind: "Амбулатория",
+        ownership: Ownership::Entrepreneur,
+        numbered: false,
+        hospital: false,
+        weight: 4,
+    },
+];
+
+const BRANDS: &[&str] = &[
+    "Здоровье",
+    "Медлайф",
+    "Доктор Плюс",
+    "Семейный доктор",
+    "Авиценна",
+    "Гиппократ",
+    "Мать и дитя",
+    "Панацея",
+    "Династия",
+    "Эскулап",
+    "Кристалл",
+    "Альфа-Мед",
+    "Ваш доктор",
+    "Медис",
+    "Пульс",
+    "Белая роза",
+    "Улыбка",
+    "Сфера",
+    "Надежда",
+    "Виталис",
+    "Оптима",
+    "Нео-Мед",
+    "Консилиум",
+    "Линия жизни",
+    "Меридиан",
+    "Новамед",
+];
+const SURNAMES: &[&str] = &[
+    "Иванов",
+    "Смирнов",
+    "Кузнецов",
+    "Попов",
+    "Васильев",
+    "Петров",
+    "Соколов",
+    "Михайлов",
+    "Новиков",
+    "Фёдоров",
+    "Морозов",
+    "Волков",
+    "Алексеев",
+    "Лебедев",
+    "Семёнов",
+    "Егоров",
+    "Павлов",
+    "Козлов",
+    "Степанов",
+    "Николаев",
+];
+const FIRST_NAMES: &[&str] = &["Александр", "Сергей", "Андрей", "Дмитрий", "Алексей", "Михаил", "Игорь", "Владимир"];
+const PATRONYMICS: &[&str] = &["Александрович", "Сергеевич", "Андреевич", "Викторович", "Николаевич", "Петрович"];
+const STREETS: &[&str] = &[
+    "Ленина",
+    "Советская",
+    "Гагарина",
+    "Мира",
+    "Пушкина",
+    "Молодёжная",
+    "Школьная",
+    "Садовая",
+    "Лесная",
+    "Центральная",
+    "Кирова",
+    "Октябрьская",
+    "Победы",
+    "Набережная",
+    "Чехова",
+    "Мичурина",
+    "Строителей",
+];
+const DISTRICTS: &[&str] = &[
+    "Заречная",
+    "Приозёрная",
+    "Северная",
+    "Луговская",
+    "Берёзовская",
+    "Каменская",
+    "Никольская",
+    "Сосновская",
+    "Октябрьская",
+    "Покровская",
+    "Троицкая",
+    "Знаменская",
+    "Красногорская",
+    "Ивановская",
+    "Ольховская",
+];
+const WORKS: &[(&str, &[&str])] = &[
+    (
+        "При оказании первичной доврачебной медико-санитарной помощи в амбулаторных условиях по:",
+        &["вакцинации (проведению профилактических прививок)", "лабораторной диагностике", "сестринскому делу"],
+    ),
+    (
+        "При оказании первичной специализированной медико-санитарной помощи в амбулаторных условиях по:",
+        &["кардиологии", "неврологии", "оториноларингологии", "офтальмологии", "хирургии", "эндокринологии"],
+    ),
+    (
+        "При оказании специализированной медицинской помощи в стационарных условиях по:",
+        &["анестезиологии и реаниматологии", "терапии", "травматологии и ортопедии", "хирургии"],
+    ),
+    ("При проведении медицинских экспертиз по:", &["экспертизе временной нетрудоспособности"]),
+];
+
+/// Capitals of the subjects, for realistic addresses; a region not listed gets a generic town name.
+fn capital(region: u8) -> &'static str {
+    match region {
+        1 => "Майкоп",
+        2 => "Уфа",
+        3 => "Улан-Удэ",
+        5 => "Махачкала",
+        10 => "Петрозаводск",
+        11 => "Сыктывкар",
+        13 => "Саранск",
+        14 => "Якутск",
+        16 => "Казань",
+        18 => "Ижевск",
+        21 => "Чебоксары",
+        22 => "Барнаул",
+        23 => "Краснодар",
+        24 => "Красноярск",
+        25 => "Владивосток",
+        26 => "Ставрополь",
+        27 => "Хабаровск",
+        29 => "Архангельск",
+        31 => "Белгород",
+        34 => "Волгоград",
+        36 => "Воронеж",
+        38 => "Иркутск",
+        39 => "Калининград",
+        42 => "Кемерово",
+        43 => "Киров",
+        47 => "Гатчина",
+        50 => "Красногорск",
+        52 => "Нижний Новгород",
+        54 => "Новосибирск",
+        55 => "Омск",
+        56 => "Оренбург",
+        59 => "Пермь",
+        61 => "Ростов-на-Дону",
+        63 => "Самара",
+        64 => "Саратов",
+        66 => "Екатеринбург",
+        70 => "Томск",
+        71 => "Тула",
+        72 => "Тюмень",
+        73 => "Ульяновск",
+        74 => "Челябинск",
+        76 => "Ярославль",
+        77 => "Москва",
+        78 => "Санкт-Петербург",
+        86 => "Ханты-Мансийск",
+        91 => "Симферополь",
+        92 => "Севастополь",
+        _ => "Центральный",
+    }
+}
+
+/// Finds a directory entry by the start of its name (the generator speaks in names, the data in ids).
+fn code(directory: &str, name_start: &str) -> u32 {
+    let Some(directory) = reference::get(directory) else { return 1 };
+    directory
+        .entries
+        .iter()
+        .find(|e| e.name.starts_with(name_start))
+        .or_else(|| directory.entries.iter().find(|e| e.name.contains(name_start)))
+        .or(directory.entries.first())
+        .map_or(1, |e| e.id)
+}
+
+fn date(year: i32, day_of_year: u16) -> Date {
+    Date::from_ordinal_date(year, day_of_year.clamp(1, 365)).unwrap_or(Date::MIN)
+}
+
+fn guid(rng: &mut Rng) -> String {
+    let a = rng.next();
+    let b = rng.next();
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48 & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// Generates organizations; `organization(region, number)` is a pure function of the seed.
+pub struct Generator {
+    seed: u64,
+    regions: Vec<RegionCode>,
+    total_weight: u32,
+}
+
+impl Generator {
+    pub fn new(seed: u64) -> Self {
+        Generator { seed, regions: RegionCode::all().collect(), total_weight: TEMPLATES.iter().map(|t| t.weight).sum() }
+    }
+
+    pub fn regions(&self) -> &[RegionCode] {
+        &self.regions
+    }
+
+    /// The organization with OID number `number` in `region` (kind 2, as most real ones).
+    pub fn organization(&self, region: RegionCode, number: u32) -> Organization {
+        let mut rng = Rng::new(self.seed, (u64::from(region.code()) << 32) | u64::from(number));
+        let mut roll = rng.below(u64::from(self.total_weight)) as u32;
+        let template = TEMPLATES
+            .iter()
+            .find(|t| {
+                if roll < t.weight {
+                    true
+                } else {
+                    roll -= t.weight;
+                    false
+                }
+            })
+            .unwrap_or(&TEMPLATES[0]);
+        let oid = OrgOid::new(2, region, number).unwrap_or_else(|_| unreachable!("generated OIDs are in range"));
+        let city = capital(region.code());
+        let code2 = format!("{:02}", region.code());
+        // Inspection codes 40–99: the real organizations of the demo use lower ones.
+        let inspection = 40 + rng.below(60);
+        let serial = format!("{:05}", number % 100_000);
+
+        let (inn, ogrn, ogrnip, kpp) = if template.ownership == Ownership::Entrepreneur {
+            let body = format!("{code2}{inspection:02}{:06}", number % 1_000_000);
+            let inn = with_check(&body, body.len(), 2, Inn::parse);
+            let year = 4 + rng.below(20);
+            let body = format!("3{year:02}{code2}{:09}", u64::from(number) * 7 % 1_000_000_000);
+            (inn, None, Some(with_check(&body, body.len(), 1, Ogrnip::parse)), None)
+        } else {
+            let body = format!("{code2}{inspection:02}{serial}");
+            let inn = with_check(&body, body.len(), 1, Inn::parse);
+            let year = 2 + rng.below(22);
+            let body = format!("1{year:02}{code2}{inspection:02}{serial}");
+            let ogrn = with_check(&body, body.len(), 1, Ogrn::parse);
+            let kpp = Kpp::parse(&format!("{code2}{inspection:02}01001")).ok();
+            (inn, Some(ogrn), None, kpp)
+        };
+
+        let proper = match template.ownership {
+            Ownership::Private => format!("{} «{}»", template.name, rng.pick(BRANDS)),
+            Ownership::Entrepreneur => {
+                format!("{} {} {}", rng.pick(SURNAMES), rng.pick(FIRST_NAMES), rng.pick(PATRONYMICS))
+            }
+            _ if template.numbered => format!("{} № {}", template.name, 1 + rng.below(40)),
+            _ if template.name.starts_with("Центральная") => {
+                format!("{} центральная районная больница", rng.pick(DISTRICTS))
+            }
+            _ => template.name.to_owned(),
+        };
+        let (form_full, form_short, org_type) = match template.ownership {
+            Ownership::State => (
+                "Государственное бюджетное учреждение здравоохранения",
+                "ГБУЗ",
+                code("organization_types", "Государствен"),
+            ),
+            Ownership::Municipal => (
+                "Муниципальное бюджетное учреждение здравоохранения",
+                "МБУЗ",
+                code("organization_types", "Муниципальн"),
+            ),
+            Ownership::Private => {
+                ("Общество с ограниченной ответственностью", "ООО", code("organization_types", "Частн"))
+            }
+            Ownership::Entrepreneur => {
+                ("Индивидуальный предприниматель", "ИП", code("organization_types", "Индивидуальн"))
+            }
+        };
+        let (name_full, name_short) = match template.ownership {
+            Ownership::Entrepreneur => (format!("{form_full} {proper}"), format!("{form_short} {proper}")),
+            Ownership::Private => (format!("{form_full} {proper}"), format!("{form_short} {proper}")),
+            _ => (format!("{form_full} «{proper} г. {city}»"), format!("{form_short} «{proper} г. {city}»")),
+        };
+
+        let post_index = PostIndex::parse(&format!("{}", 100_000 + rng.below(590_000))).ok();
+        let street = rng.pick(STREETS);
+        let house = 1 + rng.below(150);
+        let legal_address = Address {
+            post_index: post_index.clone(),
+            text: format!(
+                "{}, {}, г. {city}, ул. {street}, д. {house}",
+                post_index.as_ref().map_or("", |p| p.as_str()),
+                region.name()
+            ),
+            area_name: Some(city.to_owned()),
+            prefix_area: Some("г".to_owned()),
+            street_name: Some((*street).to_owned()),
+            prefix_street: Some("ул".to_owned()),
+            house: Some(house.to_string()),
+            latitude: Some(43.0 + rng.below(2_400) as f64 / 100.0),
+            longitude: Some(30.0 + rng.below(11_000) as f64 / 100.0),
+            ..Address::default()
+        };
+
+        let create_date = date(1992 + rng.below(32) as i32, 1 + rng.below(365) as u16);
+        let modify_date = date((create_date.year() + 1 + rng.below(3) as i32).min(2025), 1 + rng.below(365) as u16);
+        let departments = self.departments(&mut rng, &oid, template, create_date);
+        let buildings = (0..1 + rng.below(2))
+            .map(|i| Building {
+                id: guid(&mut rng),
+                build_name: if i == 0 {
+                    "Главный корпус".into()
+                } else {
+                    format!("Корпус № {}", i + 1)
+                },
+                address: legal_address.clone(),
+                floor_count: 1 + rng.below(9) as u16,
+                build_year: Some(1950 + rng.below(74) as u16),
+                capacity_visitors: 50 + rng.below(900) as u32,
+                capacity_beds: if template.hospital { 20 + rng.below(400) as u32 } else { 0 },
+                is_accessible_env: rng.below(3) > 0,
+                liquidation_date: None,
+            })
+            .collect();
+        let bank = Bik::parse(&format!("04{code2}{}", rng.digits(5))).ok().map(|bik| {
+            let body = format!("40702810{}{}", rng.digits(4), rng.digits(7));
+            let account = with_check(&body, 8, 1, |text| {
+                frmo_domain::ident::SettlementAccount::parse(text, &bik).map(|a| a.as_str().to_owned())
+            });
+            BankRequisites { bik, settlement_account: account, bank_name: format!("Отделение {city}") }
+        });
+        let licence_year = (create_date.year() + rng.below(5) as i32).min(2025);
+        let licences = vec![Licence {
+            license_number: format!("Л041-{}-{code2}/{}", rng.digits(5), rng.digits(8)),
+            license_date: date(licence_year, 1 + rng.below(365) as u16),
+            license_begin_date: date(licence_year, 1 + rng.below(365) as u16),
+            license_end: None,
+            licenser: if rng.below(4) == 0 {
+                "Федеральная служба по надзору в сфере здравоохранения".into()
+            } else {
+                format!("Министерство здравоохранения ({})", region.name())
+            },
+            status: LicenceStatus::Active,
+            places: vec![LicencePlace {
+                address: legal_address.text.clone(),
+                works: WORKS
+                    .iter()
+                    .take(if template.hospital { 3 } else { 2 })
+                    .map(|(name, children)| LicensedWork {
+                        name: (*name).to_owned(),
+                        children: children
+                            .iter()
+                            .filter(|_| rng.below(3) > 0)
+                            .map(|c| LicensedWork { name: (*c).to_owned(), children: Vec::new() })
+                            .collect(),
+                    })
+                    .collect(),
+            }],
+        }];
+        let liquidated = rng.below(50) == 0;
+        Organization {
+            oid,
+            old_oid: None,
+            parent_oid: None,
+            name_full,
+            name_short,
+            organization_type_id: org_type,
+            medical_subject_id: code("medical_subject_kinds", "Медицинская организация"),
+            mo_agency_kind_id: code("agency_kinds", template.kind),
+            mo_level_id: if template.hospital { Some(code("levels", "II")) } else { Some(code("levels", "I")) },
+            mo_dept_name: (template.ownership == Ownership::State)
+                .then(|| format!("Органы исполнительной власти субъектов Российской Федерации ({})", region.name())),
+            founder: (template.ownership == Ownership::State)
+                .then(|| format!("Министерство здравоохранения ({})", region.name())),
+            inn,
+            ogrn,
+            ogrnip,
+            kpp,
+            region_id: region,
+            legal_address,
+            actual_address: None,
+            contacts: Contacts {
+                phone: Some(format!("+7 ({}) {}-{}-{}", rng.digits(3), rng.digits(3), rng.digits(2), rng.digits(2))),
+                email: Some(format!("info{number}@med{code2}.ru")),
+                site: None,
+            },
+            head_full_name: Some(format!("{} {} {}", rng.pick(SURNAMES), rng.pick(FIRST_NAMES), rng.pick(PATRONYMICS))),
+            bank,
+            status: if liquidated { OrgStatus::Liquidated } else { OrgStatus::Active },
+            delete_date: liquidated.then_some(modify_date),
+            delete_reason_id: liquidated.then(|| code("delete_reasons", "Ликвид")),
+            create_date,
+            modify_date,
+            departments,
+            buildings,
+            licences,
+        }
+    }
+
+    fn departments(&self, rng: &mut Rng, oid: &OrgOid, template: &Template, created: Date) -> Vec<Department> {
+        let bed_profiles = reference::get("bed_profiles").map(|d| d.entries.as_slice()).unwrap_or(&[]);
+        let mut names: Vec<(&str, &str)> = vec![("Поликлиническое отделение", "Амбулатор")];
+        if template.hospital {
+            names.push(("Стационар", "Стационар"));
+            if rng.below(2) == 0 {
+                names.push(("Клинико-диагностическая лаборатория", "Лаборатор"));
+            }
+        }
+        names
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, kind))| {
+                let department_oid = DepartmentOid::new(oid, 1 + i as u32 + rng.below(1000) as u32 * 10)
+                    .unwrap_or_else(|_| unreachable!("department numbers are in range"));
+                let hospital_subdivisions = if kind == "Стационар" && !bed_profiles.is_empty() {
+                    (0..1 + rng.below(3))
+                        .map(|j| {
+                            let profile = rng.pick(bed_profiles);
+                            HospitalSubdivision {
+                                oid: SubdivisionOid::new(&department_oid, 1 + j as u32)
+                                    .unwrap_or_else(|_| unreachable!("subdivision numbers are in range")),
+                                subdivision_name: format!("Отделение: {}", profile.name.to_lowercase()),
+                                liquidation_date: None,
+                                beds: vec![BedCount {
+                                    bed_profile_id: profile.id,
+                                    bed_count: 5 + rng.below(60) as u32,
+                                }],
+                            }
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                Department {
+                    oid: department_oid,
+                    depart_name: name.to_owned(),
+                    depart_type_id: code("department_types", kind),
+                    separate_depart: false,
+                    create_date: created,
+                    liquidation_date: None,
+                    hospital_subdivisions,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Real organizations the demo register starts with, next to generated ones.
+pub fn real_organizations() -> Vec<Organization> {
+    let generator = Generator::new(1461);
+    let samara = RegionCode::parse("63").unwrap_or_else(|_| unreachable!("63 is Самарская область"));
+    let mut reaviz = generator.organization(samara, 1);
+    reaviz.oid = OrgOid::parse("1.2.643.5.1.13.13.12.2.78.6258").unwrap_or_else(|_| unreachable!("a real OID"));
+    reaviz.name_full =
+        "Частное учреждение образовательная организация высшего образования «Медицинский университет «Реавиз»»".into();
+    reaviz.name_short = "Медицинский Университет «Реавиз»".into();
+    reaviz.organization_type_id = code("organization_types", "Частн");
+    reaviz.inn = Inn::parse("6317006620").unwrap_or_else(|_| unreachable!("a real ИНН"));
+    reaviz.ogrn = Some(Ogrn::parse("1026301420716").unwrap_or_else(|_| unreachable!("a real ОГРН")));
+    reaviz.ogrnip = None;
+    reaviz.kpp = Some(Kpp::parse("631501001").unwrap_or_else(|_| unreachable!("a real КПП")));
+    reaviz.mo_dept_name = Some("Федеральная служба по надзору в сфере здравоохранения".into());
+    reaviz.legal_address.text = "443001, Самарская область, г. Самара, ул. Чапаевская, д. 227".into();
+    reaviz.legal_address.post_index = PostIndex::parse("443001").ok();
+    reaviz.legal_address.street_name = Some("Чапаевская".into());
+    reaviz.legal_address.house = Some("227".into());
+    reaviz.legal_address.area_name = Some("Самара".into());
+    reaviz.status = OrgStatus::Active;
+    reaviz.delete_date = None;
+    reaviz.delete_reason_id = None;
+    reaviz.create_date = date(2002, 300);
+    reaviz.modify_date = date(2024, 40);
+    let departments = std::mem::take(&mut reaviz.departments);
+    reaviz.departments = departments
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, mut d)| {
+            d.oid = DepartmentOid::new(&reaviz.oid, 1 + i as u32).ok()?;
+            for (j, s) in d.hospital_subdivisions.iter_mut().enumerate() {
+                s.oid = SubdivisionOid::new(&d.oid, 1 + j as u32).ok()?;
+            }
+            Some(d)
+        })
+        .collect();
+    vec![reaviz]
+}
+
+/// Turns generated organizations into store records (validated, effective from creation).
+pub fn records(organizations: &[Organization]) -> Result<Vec<VersionRecord>> {
+    organizations
+        .iter()
+        .map(|org| {
+            org.validate().map_err(RegistryError::Invalid)?;
+            Ok(VersionRecord::new(org, org.create_date.with_time(Time::MIDNIGHT).assume_utc())?)
+        })
+        .collect()
+}
+
+/// How far seeding has come, for a progress bar.
+pub trait Progress: Send {
+    fn advance(&mut self, done: u64);
+}
+
+impl<F: FnMut(u64) + Send> Progress for F {
+    fn advance(&mut self, done: u64) {
+        self(done)
+    }
+}
+
+const BATCH: usize = 2_000;
+
+impl Registry {
+    /// Seeds `count` generated organizations spread over every region, numbered after the
+    /// numbers already handed out there. Generation runs on a blocking thread while the previous
+    /// batch is written.
+    pub async fn seed(&self, actor: &Actor, seed: u64, count: u64, mut progress: impl Progress) -> Result<()> {
+        Self::authorize(actor, frmo_domain::access::Action::WriteRegister)?;
+        let generator = Generator::new(seed);
+        let mut next: Vec<(RegionCode, u32)> = Vec::new();
+        for region in generator.regions() {
+            next.push((*region, self.store.last_oid_number(2, region.code()).await?));
+        }
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<Result<Vec<VersionRecord>>>(4);
+        let producer = tokio::task::spawn_blocking(move || {
+            let mut made = 0u64;
+            while made < count {
+                let size = (count - made).min(BATCH as u64) as usize;
+                let organizations: Vec<Organization> = (0..size)
+                    .map(|i| {
+                        let slot = &mut next[(made as usize + i) % generator.regions().len()];
+                        slot.1 += 1;
+                        generator.organization(slot.0, slot.1)
+                    })
+                    .collect();
+                made += size as u64;
+                if sender.blocking_send(records(&organizations)).is_err() {
+                    return;
+                }
+            }
+        });
+        let mut done = 0u64;
+        while let Some(batch) = receiver.recv().await {
+            let batch = batch?;
+            done += batch.len() as u64;
+            self.store.insert_new(batch).await?;
+            progress.advance(done);
+        }
+        producer.await.map_err(frmo_store::StoreError::from)?;
+        self.refresh_index().await?;
+        Ok(())
+    }
+
+    /// Fills an empty register with the demo: the real organizations and `generated` others.
+    pub async fn seed_demo(&self, actor: &Actor, generated: u64) -> Result<bool> {
+        if self.count().await? > 0 {
+            return Ok(false);
+        }
+        self.register_new(actor, &real_organizations()).await?;
+        self.seed(actor, 1461, generated, |_| {}).await?;
+        Ok(true)
+    }
+}

@@ -1,0 +1,203 @@
+//! Registry use cases, on both backends: the search the public register and the API rely on.
+
+use frmo_domain::access::Actor;
+use frmo_registry::seed::real_organizations;
+use frmo_registry::{Registry, RegistryError, SearchPage, SearchParams};
+use frmo_testkit::{Backend, TestDb, backend_tests};
+use time::OffsetDateTime;
+
+const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
+
+async fn demo(backend: Backend, generated: u64) -> (TestDb, Registry) {
+    let db = TestDb::new(backend).await;
+    let registry = Registry::open(db.store().await).await.expect("open");
+    assert!(registry.seed_demo(&Actor::System, generated).await.expect("seed"));
+    (db, registry)
+}
+
+async fn search(registry: &Registry, params: SearchParams) -> Result<SearchPage, RegistryError> {
+    let query = params.parse()?;
+    registry.search(&Actor::Anonymous, &query).await
+}
+
+fn q(text: &str) -> SearchParams {
+    SearchParams { q: Some(text.into()), ..SearchParams::default() }
+}
+
+async fn the_real_organization_is_found_every_way(backend: Backend) {
+    let (_db, registry) = demo(backend, 300).await;
+    for params in [
+        q("университета"),
+        q("Реавиз"),
+        q("6317006620"),
+        q("1026301420716"),
+        q(REAVIZ_OID),
+        SearchParams { inn: Some("6317006620".into()), ..SearchParams::default() },
+        SearchParams { ogrn: Some("1026301420716".into()), ..SearchParams::default() },
+        SearchParams { oid: Some(REAVIZ_OID.into()), ..SearchParams::default() },
+        SearchParams { q: Some("университет".into()), region: Some("63".into()), ..SearchParams::default() },
+    ] {
+        let page = search(&registry, params.clone()).await.expect("search");
+        assert_eq!(page.items.first().map(|i| i.oid.as_str()), Some(REAVIZ_OID), "{params:?}");
+    }
+    // In another region it is not there.
+    let elsewhere =
+        SearchParams { q: Some("университет".into()), region: Some("77".into()), ..SearchParams::default() };
+    assert!(search(&registry, elsewhere).await.expect("search").items.iter().all(|i| i.oid != REAVIZ_OID));
+}
+
+async fn wrong_check_digits_are_refused_naming_the_field(backend: Backend) {
+    let (_db, registry) = demo(backend, 10).await;
+    let bad_inn = SearchParams { inn: Some("6317006621".into()), ..SearchParams::default() };
+    match search(&registry, bad_inn).await {
+        Err(RegistryError::Invalid(errors)) => {
+            assert_eq!(errors[0].field, "inn");
+            assert_eq!(errors[0].to_string(), "ИНН: неверное контрольное число");
+        }
+        other => panic!("expected a field error, got {other:?}"),
+    }
+    let bad_ogrn = SearchParams { ogrn: Some("1026301420717".into()), ..SearchParams::default() };
+    match search(&registry, bad_ogrn).await {
+        Err(RegistryError::Invalid(errors)) => assert_eq!(errors[0].field, "ogrn"),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+}
+
+async fn exact_identifier_hits_rank_before_name_matches(backend: Backend) {
+    let (_db, registry) = demo(backend, 400).await;
+    let page = search(&registry, q("больница")).await.expect("search");
+    assert!(page.total > 5, "the demo has hospitals");
+    let target = page.items[3].clone();
+    let page = search(&registry, q(&format!("больница {}", target.inn))).await.expect("search");
+    assert_eq!(page.items[0].inn, target.inn);
+    assert!(page.total >= 5);
+}
+
+async fn paging_walks_every_result_once(backend: Backend) {
+    let (_db, registry) = demo(backend, 500).await;
+    let mut params =
+        SearchParams { q: Some("поликлиника".into()), limit: Some("7".into()), ..SearchParams::default() };
+    let first = search(&registry, params.clone()).await.expect("search");
+    let mut seen: Vec<String> = Vec::new();
+    loop {
+        let page = search(&registry, params.clone()).await.expect("page");
+        assert_eq!(page.total, first.total);
+        seen.extend(page.items.iter().map(|i| i.oid.clone()));
+        match page.next_cursor {
+            Some(cursor) => params.cursor = Some(cursor),
+            None => break,
+        }
+    }
+    let count = seen.len();
+    seen.sort();
+    seen.dedup();
+    assert_eq!(seen.len(), count, "no result twice");
+    assert_eq!(count, first.total);
+}
+
+async fn filters_narrow_the_results(backend: Backend) {
+    let (_db, registry) = demo(backend, 500).await;
+    let all = search(&registry, SearchParams::default()).await.expect("all");
+    assert_eq!(all.total, 501);
+    let liquidated = SearchParams { status: Some("liquidated".into()), ..SearchParams::default() };
+    let page = search(&registry, liquidated).await.expect("status");
+    assert!(page.items.iter().all(|i| i.status == frmo_domain::org::OrgStatus::Liquidated));
+    let region = SearchParams { region: Some("77".into()), limit: Some("100".into()), ..SearchParams::default() };
+    let page = search(&registry, region).await.expect("region");
+    assert!(page.total > 0 && page.items.iter().all(|i| i.region == 77));
+    let bad = SearchParams { region: Some("81".into()), status: Some("closed".into()), ..SearchParams::default() };
+    match search(&registry, bad).await {
+        Err(RegistryError::Invalid(errors)) => {
+            let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+            assert_eq!(fields, vec!["region", "status"]);
+        }
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+async fn the_register_can_be_read_as_of_a_past_date(backend: Backend) {
+    let (_db, registry) = demo(backend, 5).await;
+    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let mut renamed = card.organization.clone();
+    renamed.name_short = "Медицинский Университет «Реавиз» (переименован)".into();
+    renamed.name_full = "Переименованный университет Реавиз".into();
+    registry
+        .change_card(&Actor::System, &renamed, card.row.version_id, OffsetDateTime::now_utc())
+        .await
+        .expect("change");
+    let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    assert!(now.organization.name_short.ends_with("(переименован)"));
+    let then = registry
+        .card(&Actor::Anonymous, REAVIZ_OID, Some(time::macros::date!(2020 - 01 - 01)))
+        .await
+        .expect("past card");
+    assert_eq!(then.organization.name_short, "Медицинский Университет «Реавиз»");
+    let before = registry.card(&Actor::Anonymous, REAVIZ_OID, Some(time::macros::date!(2000 - 01 - 01))).await;
+    assert!(matches!(before, Err(RegistryError::NotFound(_))));
+
+    // Search follows the dates too.
+    let renamed_now = search(&registry, q("переименованный")).await.expect("search");
+    assert_eq!(renamed_now.total, 1);
+    let mut in_2020 = q("переименованный");
+    in_2020.as_of = Some("01.01.2020".into());
+    assert_eq!(search(&registry, in_2020).await.expect("search").total, 0);
+    let mut old_name_2020 = q("университет");
+    old_name_2020.as_of = Some("2020-01-01".into());
+    assert_eq!(search(&registry, old_name_2020).await.expect("search").items[0].oid, REAVIZ_OID);
+
+    // A second edit of the same (now stale) version is refused.
+    let stale = registry.change_card(&Actor::System, &renamed, card.row.version_id, OffsetDateTime::now_utc()).await;
+    assert!(matches!(stale, Err(RegistryError::Conflict(_))));
+}
+
+async fn anonymous_visitors_cannot_write(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let registry = Registry::open(db.store().await).await.expect("open");
+    let refused = registry.register_new(&Actor::Anonymous, &real_organizations()).await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden { .. })));
+    assert_eq!(registry.count().await.expect("count"), 0);
+}
+
+async fn new_oids_follow_the_region_sequence(backend: Backend) {
+    let (_db, registry) = demo(backend, 200).await;
+    let samara = frmo_domain::ident::RegionCode::parse("63").expect("region");
+    let a = registry.allocate_oid(&Actor::System, 2, samara).await.expect("oid");
+    let b = registry.allocate_oid(&Actor::System, 2, samara).await.expect("oid");
+    assert_eq!(b.number(), a.number() + 1);
+    assert!(registry.card(&Actor::Anonymous, a.as_str(), None).await.is_err(), "a fresh OID is unused");
+}
+
+backend_tests!(
+    the_real_organization_is_found_every_way,
+    wrong_check_digits_are_refused_naming_the_field,
+    exact_identifier_hits_rank_before_name_matches,
+    paging_walks_every_result_once,
+    filters_narrow_the_results,
+    the_register_can_be_read_as_of_a_past_date,
+    anonymous_visitors_cannot_write,
+    new_oids_follow_the_region_sequence,
+);
+
+/// The same data gives the same results on both backends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_results_are_identical_on_both_backends() {
+    let (_a, sqlite) = demo(Backend::Sqlite, 600).await;
+    let (_b, postgres) = demo(Backend::Postgres, 600).await;
+    let queries = [
+        q("городская больница"),
+        q("поликлиника № 3"),
+        q("университета"),
+        SearchParams { q: Some("больница".into()), region: Some("77".into()), ..SearchParams::default() },
+        SearchParams { region: Some("50".into()), ..SearchParams::default() },
+        SearchParams { status: Some("liquidated".into()), ..SearchParams::default() },
+        SearchParams { kpp: Some("631501001".into()), ..SearchParams::default() },
+        SearchParams { q: Some("клиника".into()), limit: Some("50".into()), ..SearchParams::default() },
+    ];
+    for params in queries {
+        let a = search(&sqlite, params.clone()).await.expect("sqlite");
+        let b = search(&postgres, params.clone()).await.expect("postgres");
+        assert_eq!(a.total, b.total, "{params:?}");
+        assert_eq!(a.items, b.items, "{params:?}");
+        assert_eq!(a.next_cursor, b.next_cursor, "{params:?}");
+    }
+}

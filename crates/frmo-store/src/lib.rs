@@ -1,0 +1,250 @@
+//! Where records live: one store API over two backends (`sqlite/` embedded, `postgres/` for
+//! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
+
+mod migrations;
+pub mod postgres;
+pub mod search;
+pub mod sqlite;
+
+use frmo_domain::org::{OrgStatus, Organization};
+use time::OffsetDateTime;
+
+pub use migrations::{Migration, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
+pub use search::index::{IndexedVersion, OrgKey};
+
+/// The one error type of the store. Messages are for logs; users see the registry's errors.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("card JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("database URL: {0}")]
+    Url(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("background task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("I/O: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A version of an organization's card ready to be written: the JSON document plus the columns
+/// extracted from it for lookups and the index.
+#[derive(Debug, Clone)]
+pub struct VersionRecord {
+    pub oid: String,
+    pub key: OrgKey,
+    pub region: u8,
+    pub valid_from: OffsetDateTime,
+    pub name_short: String,
+    pub name_full: String,
+    pub inn: String,
+    /// ОГРН of a legal entity or ОГРНИП of an entrepreneur.
+    pub ogrn: Option<String>,
+    pub kpp: Option<String>,
+    pub org_type: u32,
+    pub agency_kind: u32,
+    pub status: OrgStatus,
+    pub address: String,
+    pub search_terms: String,
+    pub card: String,
+}
+
+impl VersionRecord {
+    pub fn new(org: &Organization, valid_from: OffsetDateTime) -> Result<Self> {
+        let mut terms = search::normalize::terms(&org.name_short);
+        for term in search::normalize::terms(&org.name_full) {
+            if !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+        Ok(Self {
+            oid: org.oid.as_str().to_owned(),
+            key: (org.oid.kind(), org.oid.region().code(), org.oid.number()),
+            region: org.region_id.code(),
+            valid_from,
+            name_short: org.name_short.clone(),
+            name_full: org.name_full.clone(),
+            inn: org.inn.as_str().to_owned(),
+            ogrn: org
+                .ogrn
+                .as_ref()
+                .map(|o| o.as_str().to_owned())
+                .or_else(|| org.ogrnip.as_ref().map(|o| o.as_str().to_owned())),
+            kpp: org.kpp.as_ref().map(|k| k.as_str().to_owned()),
+            org_type: org.organization_type_id,
+            agency_kind: org.mo_agency_kind_id,
+            status: org.status,
+            address: org.legal_address.text.clone(),
+            search_terms: terms.join(" "),
+            card: serde_json::to_string(org)?,
+        })
+    }
+}
+
+/// A stored version of a card, as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardRow {
+    pub version_id: i64,
+    pub valid_from: OffsetDateTime,
+    pub valid_to: Option<OffsetDateTime>,
+    pub card: String,
+}
+
+/// One line of a result list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListItem {
+    pub version_id: i64,
+    pub oid: String,
+    pub name_short: String,
+    pub name_full: String,
+    pub inn: String,
+    pub ogrn: Option<String>,
+    pub kpp: Option<String>,
+    pub region: u8,
+    pub org_type: u32,
+    pub agency_kind: u32,
+    pub status: OrgStatus,
+    pub address: String,
+}
+
+/// The identifiers that can be looked up exactly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identifier {
+    Inn,
+    Ogrn,
+    Kpp,
+    Oid,
+}
+
+impl Identifier {
+    fn column(self) -> &'static str {
+        match self {
+            Identifier::Inn => "inn",
+            Identifier::Ogrn => "ogrn",
+            Identifier::Kpp => "kpp",
+            Identifier::Oid => "oid",
+        }
+    }
+}
+
+/// A table column as the schema describes it, for the parity check between backends.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ColumnInfo {
+    pub table: String,
+    pub column: String,
+    pub not_null: bool,
+}
+
+/// The store: one API, two backends, chosen by the database URL.
+pub enum Store {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(Box<postgres::PgStore>),
+}
+
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            Store::Sqlite($store) => $call,
+            Store::Postgres($store) => $call,
+        }
+    };
+}
+
+impl Store {
+    /// Opens `sqlite://PATH` (or a bare path) or `postgres://…` / `postgresql://…`.
+    pub async fn open(url: &str) -> Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Url(format!("{e}")))?;
+            Ok(Store::Postgres(Box::new(postgres::PgStore::connect(config).await?)))
+        } else {
+            let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+            if path.is_empty() {
+                return Err(StoreError::Url("путь к файлу SQLite не указан".into()));
+            }
+            Ok(Store::Sqlite(sqlite::SqliteStore::open(path.into()).await?))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Applies the migrations not yet applied; returns their versions.
+    pub async fn migrate(&self) -> Result<Vec<&'static str>> {
+        dispatch!(self, s => s.migrate().await)
+    }
+
+    /// One trivial query: the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        dispatch!(self, s => s.ping().await)
+    }
+
+    /// Writes new organizations (their first versions) in one transaction, and moves the OID
+    /// sequences past their numbers. Used by seeding and imports.
+    pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
+        dispatch!(self, s => s.insert_new(records).await)
+    }
+
+    /// Appends a version of an existing organization, closing its current version at the new
+    /// version's `valid_from`. Fails with `Conflict` when `expected_current` is no longer current.
+    pub async fn append_version(&self, record: VersionRecord, expected_current: i64) -> Result<i64> {
+        dispatch!(self, s => s.append_version(record, expected_current).await)
+    }
+
+    /// Hands out the next OID number of a kind in a region; never the same twice.
+    pub async fn allocate_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
+        dispatch!(self, s => s.allocate_oid_number(kind, region).await)
+    }
+
+    /// The last OID number handed out for a kind in a region (0 when none).
+    pub async fn last_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
+        dispatch!(self, s => s.last_oid_number(kind, region).await)
+    }
+
+    /// The version of a card in force at `at` (the current one when `None`).
+    pub async fn card(&self, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
+        dispatch!(self, s => s.card(oid, at).await)
+    }
+
+    /// Every version (of any time) carrying this identifier.
+    pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
+        dispatch!(self, s => s.versions_with(identifier, value).await)
+    }
+
+    /// Result-list lines of these versions, in the order given.
+    pub async fn list_items(&self, version_ids: &[i64]) -> Result<Vec<ListItem>> {
+        let mut items = dispatch!(self, s => s.list_items(version_ids).await)?;
+        items.sort_by_key(|item| version_ids.iter().position(|&id| id == item.version_id));
+        Ok(items)
+    }
+
+    /// Versions with an id above `after`, oldest first, at most `limit`: the index's feed.
+    pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
+        dispatch!(self, s => s.versions_after(after, limit).await)
+    }
+
+    pub async fn count_organizations(&self) -> Result<i64> {
+        dispatch!(self, s => s.count_organizations().await)
+    }
+
+    /// Every column of every table, for the schema parity test.
+    pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
+        let mut columns = dispatch!(self, s => s.columns().await)?;
+        columns.sort();
+        Ok(columns)
+    }
+}
+
+/// Microseconds since the Unix epoch: the index's clock.
+pub fn micros(at: OffsetDateTime) -> i64 {
+    (at.unix_timestamp_nanos() / 1_000) as i64
+}

@@ -1,0 +1,31 @@
+//! The migrations of both dialects. Versions carry identical names in both lists (a test checks),
+//! so a deployment can move between backends without guessing which schema it has.
+
+pub struct Migration {
+    pub version: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! migrations {
+    ($dialect:literal: $($version:literal),* $(,)?) => {
+        &[$(Migration {
+            version: $version,
+            sql: include_str!(concat!("../migrations/", $dialect, "/", $version, ".sql")),
+        }),*]
+    };
+}
+
+pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations");
+pub const POSTGRES_MIGRATIONS: &[Migration] = migrations!("postgres": "0001_organizations");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_dialects_have_the_same_versions() {
+        let names = |list: &[Migration]| list.iter().map(|m| m.version).collect::<Vec<_>>();
+        assert_eq!(names(SQLITE_MIGRATIONS), names(POSTGRES_MIGRATIONS));
+        assert!(names(SQLITE_MIGRATIONS).is_sorted());
+    }
+}

@@ -1,0 +1,378 @@
+//! The scale-out backend: PostgreSQL through tokio-postgres. Reads go to a few pipelined clients
+//! with prepared statements; writes go through one client, one transaction at a time, holding an
+//! advisory lock so version ids commit in increasing order (the search index follows them by id).
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::value::RawValue;
+use time::OffsetDateTime;
+use tokio::sync::{Mutex, OnceCell};
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::{Json, ToSql, Type};
+use tokio_postgres::{Client, Config, NoTls, Statement};
+
+use crate::search::index::IndexedVersion;
+use crate::sqlite::parse_status;
+use crate::{CardRow, ColumnInfo, Identifier, ListItem, POSTGRES_MIGRATIONS, Result, StoreError, VersionRecord};
+
+const READERS: usize = 4;
+/// Serialises writers of organization versions (any number of processes).
+const VERSION_WRITE_LOCK: i64 = 1461;
+
+struct Statements {
+    card_current: Statement,
+    card_at: Statement,
+    list_items: Statement,
+    versions_after: Statement,
+    by_inn: Statement,
+    by_ogrn: Statement,
+    by_kpp: Statement,
+    by_oid: Statement,
+}
+
+struct Reader {
+    client: Client,
+    statements: OnceCell<Statements>,
+}
+
+pub struct PgStore {
+    readers: Vec<Reader>,
+    next: AtomicUsize,
+    writer: Mutex<Client>,
+}
+
+async fn connect(config: &Config) -> Result<Client> {
+    let (client, connection) = config.connect(NoTls).await?;
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            tracing::warn!(%error, "PostgreSQL connection closed");
+        }
+    });
+    Ok(client)
+}
+
+const LIST_COLUMNS: &str =
+    "id, oid, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address";
+
+impl PgStore {
+    pub async fn connect(config: Config) -> Result<Self> {
+        let writer = connect(&config).await?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            readers.push(Reader { client: connect(&config).await?, statements: OnceCell::new() });
+        }
+        Ok(PgStore { readers, next: AtomicUsize::new(0), writer: Mutex::new(writer) })
+    }
+
+    async fn reader(&self) -> Result<(&Client, &Statements)> {
+        let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
+        let client = &reader.client;
+        let statements = reader
+            .statements
+            .get_or_try_init(|| async {
+                let by = |column: &str| {
+                    format!("SELECT id FROM organization_versions WHERE {column} = $1 ORDER BY id LIMIT 10000")
+                };
+                Ok::<_, StoreError>(Statements {
+                    card_current: client
+                        .prepare(
+                            "SELECT id, valid_from, valid_to, card::text FROM organization_versions
+                             WHERE oid = $1 AND valid_to IS NULL",
+                        )
+                        .await?,
+                    card_at: client
+                        .prepare(
+                            "SELECT id, valid_from, valid_to, card::text FROM organization_versions
+                             WHERE oid = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)
+                             ORDER BY valid_from DESC LIMIT 1",
+                        )
+                        .await?,
+                    list_items: client
+                        .prepare(&format!("SELECT {LIST_COLUMNS} FROM organization_versions WHERE id = ANY($1)"))
+                        .await?,
+                    versions_after: client
+                        .prepare(
+                            "SELECT v.id, v.previous_id, o.kind, o.region, o.number, v.region, v.org_type, v.agency_kind,
+                                    v.status, v.valid_from, v.valid_to, v.search_terms
+                             FROM organization_versions v JOIN organizations o ON o.oid = v.oid
+                             WHERE v.id > $1 ORDER BY v.id LIMIT $2",
+                        )
+                        .await?,
+                    by_inn: client.prepare(&by("inn")).await?,
+                    by_ogrn: client.prepare(&by("ogrn")).await?,
+                    by_kpp: client.prepare(&by("kpp")).await?,
+                    by_oid: client.prepare(&by("oid")).await?,
+                })
+            })
+            .await?;
+        Ok((client, statements))
+    }
+
+    pub async fn migrate(&self) -> Result<Vec<&'static str>> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        // One migrator at a time, whichever process runs it.
+        tx.execute("SELECT pg_advisory_xact_lock(1)", &[]).await?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
+        )
+        .await?;
+        let mut applied = Vec::new();
+        for migration in POSTGRES_MIGRATIONS {
+            let done: bool = tx
+                .query_one("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", &[&migration.version])
+                .await?
+                .get(0);
+            if !done {
+                tx.batch_execute(migration.sql).await?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())",
+                    &[&migration.version],
+                )
+                .await?;
+                applied.push(migration.version);
+            }
+        }
+        tx.commit().await?;
+        Ok(applied)
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
+        reader.client.simple_query("SELECT 1").await?;
+        Ok(())
+    }
+
+    pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
+
+        let sink = tx.copy_in("COPY organizations (oid, kind, region, number, created_at) FROM STDIN BINARY").await?;
+        let writer =
+            BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT2, Type::INT2, Type::INT4, Type::TIMESTAMPTZ]);
+        tokio::pin!(writer);
+        for r in &records {
+            let (kind, region, number) = (i16::from(r.key.0), i16::from(r.key.1), r.key.2 as i32);
+            writer.as_mut().write(&[&r.oid, &kind, &region, &number, &r.valid_from]).await?;
+        }
+        writer.finish().await?;
+
+        let sink = tx
+            .copy_in(
+                "COPY organization_versions (oid, valid_from, name_short, name_full, inn, ogrn, kpp, region,
+                     org_type, agency_kind, status, address, search_terms, card) FROM STDIN BINARY",
+            )
+            .await?;
+        let types = [
+            Type::TEXT,
+            Type::TIMESTAMPTZ,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::INT2,
+            Type::INT4,
+            Type::INT4,
+            Type::TEXT,
+            Type::TEXT,
+            Type::TEXT,
+            Type::JSONB,
+        ];
+        let writer = BinaryCopyInWriter::new(sink, &types);
+        tokio::pin!(writer);
+        for r in &records {
+            let region = i16::from(r.region);
+            let (org_type, agency_kind) = (r.org_type as i32, r.agency_kind as i32);
+            let card = Json(RawValue::from_string(r.card.clone())?);
+            let row: [&(dyn ToSql + Sync); 14] = [
+                &r.oid,
+                &r.valid_from,
+                &r.name_short,
+                &r.name_full,
+                &r.inn,
+                &r.ogrn,
+                &r.kpp,
+                &region,
+                &org_type,
+                &agency_kind,
+                &r.status.as_str(),
+                &r.address,
+                &r.search_terms,
+                &card,
+            ];
+            writer.as_mut().write(&row).await?;
+        }
+        writer.finish().await?;
+
+        let mut highest = std::collections::BTreeMap::new();
+        for r in &records {
+            let top = highest.entry((i16::from(r.key.0), i16::from(r.key.1))).or_insert(0i32);
+            *top = (*top).max(r.key.2 as i32);
+        }
+        for ((kind, region), number) in highest {
+            tx.execute(
+                "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, $3)
+                 ON CONFLICT (kind, region) DO UPDATE SET last_number = greatest(oid_sequences.last_number, excluded.last_number)",
+                &[&kind, &region, &number],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn append_version(&self, r: VersionRecord, expected_current: i64) -> Result<i64> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
+        let closed = tx
+            .execute(
+                "UPDATE organization_versions SET valid_to = $1 WHERE id = $2 AND oid = $3 AND valid_to IS NULL",
+                &[&r.valid_from, &expected_current, &r.oid],
+            )
+            .await?;
+        if closed != 1 {
+            return Err(StoreError::Conflict(format!(
+                "версия {expected_current} организации {} уже не действующая",
+                r.oid
+            )));
+        }
+        let region = i16::from(r.region);
+        let (org_type, agency_kind) = (r.org_type as i32, r.agency_kind as i32);
+        let card = Json(RawValue::from_string(r.card.clone())?);
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO organization_versions (oid, previous_id, valid_from, name_short, name_full, inn, ogrn,
+                     kpp, region, org_type, agency_kind, status, address, search_terms, card)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
+                &[
+                    &r.oid,
+                    &expected_current,
+                    &r.valid_from,
+                    &r.name_short,
+                    &r.name_full,
+                    &r.inn,
+                    &r.ogrn,
+                    &r.kpp,
+                    &region,
+                    &org_type,
+                    &agency_kind,
+                    &r.status.as_str(),
+                    &r.address,
+                    &r.search_terms,
+                    &card,
+                ],
+            )
+            .await?
+            .get(0);
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    pub async fn allocate_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
+        let client = self.writer.lock().await;
+        let number: i32 = client
+            .query_one(
+                "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, 1)
+                 ON CONFLICT (kind, region) DO UPDATE SET last_number = oid_sequences.last_number + 1
+                 RETURNING last_number",
+                &[&i16::from(kind), &i16::from(region)],
+            )
+            .await?
+            .get(0);
+        Ok(number as u32)
+    }
+
+    pub async fn last_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
+        let (client, _) = self.reader().await?;
+        let number: i32 = client
+            .query_one(
+                "SELECT coalesce(max(last_number), 0) FROM oid_sequences WHERE kind = $1 AND region = $2",
+                &[&i16::from(kind), &i16::from(region)],
+            )
+            .await?
+            .get(0);
+        Ok(number as u32)
+    }
+
+    pub async fn card(&self, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
+        let (client, s) = self.reader().await?;
+        let row = match at {
+            None => client.query_opt(&s.card_current, &[&oid]).await?,
+            Some(at) => client.query_opt(&s.card_at, &[&oid, &at]).await?,
+        };
+        Ok(row.map(|r| CardRow { version_id: r.get(0), valid_from: r.get(1), valid_to: r.get(2), card: r.get(3) }))
+    }
+
+    pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
+        let (client, s) = self.reader().await?;
+        let statement = match identifier {
+            Identifier::Inn => &s.by_inn,
+            Identifier::Ogrn => &s.by_ogrn,
+            Identifier::Kpp => &s.by_kpp,
+            Identifier::Oid => &s.by_oid,
+        };
+        Ok(client.query(statement, &[&value]).await?.iter().map(|r| r.get(0)).collect())
+    }
+
+    pub async fn list_items(&self, version_ids: &[i64]) -> Result<Vec<ListItem>> {
+        let (client, s) = self.reader().await?;
+        let rows = client.query(&s.list_items, &[&version_ids]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| ListItem {
+                version_id: r.get(0),
+                oid: r.get(1),
+                name_short: r.get(2),
+                name_full: r.get(3),
+                inn: r.get(4),
+                ogrn: r.get(5),
+                kpp: r.get(6),
+                region: r.get::<_, i16>(7) as u8,
+                org_type: r.get::<_, i32>(8) as u32,
+                agency_kind: r.get::<_, i32>(9) as u32,
+                status: parse_status(r.get(10)),
+                address: r.get(11),
+            })
+            .collect())
+    }
+
+    pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
+        let (client, s) = self.reader().await?;
+        let rows = client.query(&s.versions_after, &[&after, &(limit as i64)]).await?;
+        Ok(rows
+            .iter()
+            .map(|r| IndexedVersion {
+                version_id: r.get(0),
+                previous_id: r.get(1),
+                key: (r.get::<_, i16>(2) as u8, r.get::<_, i16>(3) as u8, r.get::<_, i32>(4) as u32),
+                region: r.get::<_, i16>(5) as u8,
+                org_type: r.get::<_, i32>(6) as u32,
+                agency_kind: r.get::<_, i32>(7) as u32,
+                status: parse_status(r.get(8)),
+                valid_from: crate::micros(r.get(9)),
+                valid_to: r.get::<_, Option<OffsetDateTime>>(10).map(crate::micros),
+                terms: r.get(11),
+            })
+            .collect())
+    }
+
+    pub async fn count_organizations(&self) -> Result<i64> {
+        let (client, _) = self.reader().await?;
+        Ok(client.query_one("SELECT count(*) FROM organizations", &[]).await?.get(0))
+    }
+
+    pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
+        let (client, _) = self.reader().await?;
+        let rows = client
+            .query(
+                "SELECT table_name::text, column_name::text, is_nullable = 'NO' FROM information_schema.columns
+                 WHERE table_schema = current_schema()",
+                &[],
+            )
+            .await?;
+        Ok(rows.iter().map(|r| ColumnInfo { table: r.get(0), column: r.get(1), not_null: r.get(2) }).collect())
+    }
+}

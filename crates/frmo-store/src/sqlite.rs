@@ -1,0 +1,366 @@
+//! The embedded backend: one SQLite file in WAL mode, one writer connection and a pool of readers.
+//! Every call runs on a blocking thread and hands its connection back inside that thread, so a
+//! client that drops its request never loses a connection.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use frmo_domain::org::OrgStatus;
+use rusqlite::{Connection, OptionalExtension, params};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+use crate::search::index::IndexedVersion;
+use crate::{CardRow, ColumnInfo, Identifier, ListItem, Result, SQLITE_MIGRATIONS, StoreError, VersionRecord};
+
+/// Timestamps are stored as fixed-width UTC text, so text order is time order.
+const STAMP: &[time::format_description::FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+
+fn stamp(at: OffsetDateTime) -> String {
+    at.to_offset(time::UtcOffset::UTC).format(STAMP).unwrap_or_default()
+}
+
+fn parse_stamp(text: &str) -> OffsetDateTime {
+    time::PrimitiveDateTime::parse(text, STAMP).map(|t| t.assume_utc()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+pub(crate) fn parse_status(text: &str) -> OrgStatus {
+    OrgStatus::parse(text).unwrap_or(OrgStatus::Active)
+}
+
+struct Inner {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    inner: Arc<Inner>,
+}
+
+fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA busy_timeout = 5000;
+         PRAGMA cache_size = -65536;
+         PRAGMA mmap_size = 1073741824;",
+    )?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+impl SqliteStore {
+    pub async fn open(path: PathBuf) -> Result<Self> {
+        tokio::task::spawn_blocking(move || {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)?;
+            }
+            let writer = connect(&path)?;
+            Ok(SqliteStore {
+                inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }),
+            })
+        })
+        .await?
+    }
+
+    async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => connect(&inner.path)?,
+            };
+            let result = f(&conn);
+            inner.readers.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+            result
+        })
+        .await?
+    }
+
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = inner.writer.lock().unwrap_or_else(|e| e.into_inner());
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await?
+    }
+
+    pub async fn migrate(&self) -> Result<Vec<&'static str>> {
+        self.write(|tx| {
+            tx.execute_batch(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+            )?;
+            let mut applied = Vec::new();
+            for migration in SQLITE_MIGRATIONS {
+                let done: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                    [migration.version],
+                    |r| r.get(0),
+                )?;
+                if !done {
+                    tx.execute_batch(migration.sql)?;
+                    tx.execute(
+                        "INSERT INTO schema_migrations (version, applied_at) VALUES (?1, ?2)",
+                        params![migration.version, stamp(OffsetDateTime::now_utc())],
+                    )?;
+                    applied.push(migration.version);
+                }
+            }
+            Ok(applied)
+        })
+        .await
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?)).await
+    }
+
+    pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
+        self.write(move |tx| {
+            let mut org = tx.prepare_cached(
+                "INSERT INTO organizations (oid, kind, region, number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            let mut version = tx.prepare_cached(
+                "INSERT INTO organization_versions (oid, valid_from, name_short, name_full, inn, ogrn, kpp, region,
+                     org_type, agency_kind, status, address, search_terms, card)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+            )?;
+            let mut sequence = tx.prepare_cached(
+                "INSERT INTO oid_sequences (kind, region, last_number) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (kind, region) DO UPDATE SET last_number = max(last_number, excluded.last_number)",
+            )?;
+            let mut highest = std::collections::BTreeMap::new();
+            for r in &records {
+                let from = stamp(r.valid_from);
+                org.execute(params![r.oid, r.key.0, r.key.1, r.key.2, from])?;
+                version.execute(params![
+                    r.oid,
+                    from,
+                    r.name_short,
+                    r.name_full,
+                    r.inn,
+                    r.ogrn,
+                    r.kpp,
+                    r.region,
+                    r.org_type,
+                    r.agency_kind,
+                    r.status.as_str(),
+                    r.address,
+                    r.search_terms,
+                    r.card
+                ])?;
+                let top = highest.entry((r.key.0, r.key.1)).or_insert(0u32);
+                *top = (*top).max(r.key.2);
+            }
+            for ((kind, region), number) in highest {
+                sequence.execute(params![kind, region, number])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn append_version(&self, r: VersionRecord, expected_current: i64) -> Result<i64> {
+        self.write(move |tx| {
+            let from = stamp(r.valid_from);
+            let closed = tx.execute(
+                "UPDATE organization_versions SET valid_to = ?1 WHERE id = ?2 AND oid = ?3 AND valid_to IS NULL",
+                params![from, expected_current, r.oid],
+            )?;
+            if closed != 1 {
+                return Err(StoreError::Conflict(format!(
+                    "версия {expected_current} организации {} уже не действующая",
+                    r.oid
+                )));
+            }
+            tx.execute(
+                "INSERT INTO organization_versions (oid, previous_id, valid_from, name_short, name_full, inn, ogrn,
+                     kpp, region, org_type, agency_kind, status, address, search_terms, card)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                params![
+                    r.oid,
+                    expected_current,
+                    from,
+                    r.name_short,
+                    r.name_full,
+                    r.inn,
+                    r.ogrn,
+                    r.kpp,
+                    r.region,
+                    r.org_type,
+                    r.agency_kind,
+                    r.status.as_str(),
+                    r.address,
+                    r.search_terms,
+                    r.card
+                ],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+        .await
+    }
+
+    pub async fn allocate_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
+        self.write(move |tx| {
+            Ok(tx.query_row(
+                "INSERT INTO oid_sequences (kind, region, last_number) VALUES (?1, ?2, 1)
+                 ON CONFLICT (kind, region) DO UPDATE SET last_number = last_number + 1
+                 RETURNING last_number",
+                params![kind, region],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    pub async fn last_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT coalesce(max(last_number), 0) FROM oid_sequences WHERE kind = ?1 AND region = ?2",
+                params![kind, region],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    pub async fn card(&self, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
+        let oid = oid.to_owned();
+        self.read(move |c| {
+            let row = |r: &rusqlite::Row<'_>| {
+                Ok(CardRow {
+                    version_id: r.get(0)?,
+                    valid_from: parse_stamp(&r.get::<_, String>(1)?),
+                    valid_to: r.get::<_, Option<String>>(2)?.as_deref().map(parse_stamp),
+                    card: r.get(3)?,
+                })
+            };
+            let found = match at {
+                None => c
+                    .prepare_cached(
+                        "SELECT id, valid_from, valid_to, card FROM organization_versions
+                         WHERE oid = ?1 AND valid_to IS NULL",
+                    )?
+                    .query_row([&oid], row)
+                    .optional()?,
+                Some(at) => {
+                    let at = stamp(at);
+                    c.prepare_cached(
+                        "SELECT id, valid_from, valid_to, card FROM organization_versions
+                         WHERE oid = ?1 AND valid_from <= ?2 AND (valid_to IS NULL OR valid_to > ?2)
+                         ORDER BY valid_from DESC LIMIT 1",
+                    )?
+                    .query_row(params![oid, at], row)
+                    .optional()?
+                }
+            };
+            Ok(found)
+        })
+        .await
+    }
+
+    pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
+        let value = value.to_owned();
+        self.read(move |c| {
+            let sql = format!(
+                "SELECT id FROM organization_versions WHERE {} = ?1 ORDER BY id LIMIT 10000",
+                identifier.column()
+            );
+            let mut stmt = c.prepare_cached(&sql)?;
+            let ids = stmt.query_map([value], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
+            Ok(ids)
+        })
+        .await
+    }
+
+    pub async fn list_items(&self, version_ids: &[i64]) -> Result<Vec<ListItem>> {
+        let ids = version_ids.to_vec();
+        self.read(move |c| {
+            let json = serde_json::to_string(&ids)?;
+            let mut stmt = c.prepare_cached(
+                "SELECT id, oid, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address
+                 FROM organization_versions WHERE id IN (SELECT value FROM json_each(?1))",
+            )?;
+            let items = stmt
+                .query_map([json], |r| {
+                    Ok(ListItem {
+                        version_id: r.get(0)?,
+                        oid: r.get(1)?,
+                        name_short: r.get(2)?,
+                        name_full: r.get(3)?,
+                        inn: r.get(4)?,
+                        ogrn: r.get(5)?,
+                        kpp: r.get(6)?,
+                        region: r.get(7)?,
+                        org_type: r.get(8)?,
+                        agency_kind: r.get(9)?,
+                        status: parse_status(&r.get::<_, String>(10)?),
+                        address: r.get(11)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(items)
+        })
+        .await
+    }
+
+    pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
+        self.read(move |c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT v.id, v.previous_id, o.kind, o.region, o.number, v.region, v.org_type, v.agency_kind, v.status,
+                        v.valid_from, v.valid_to, v.search_terms
+                 FROM organization_versions v JOIN organizations o ON o.oid = v.oid
+                 WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
+            )?;
+            let rows = stmt
+                .query_map(params![after, limit as i64], |r| {
+                    Ok(IndexedVersion {
+                        version_id: r.get(0)?,
+                        previous_id: r.get(1)?,
+                        key: (r.get(2)?, r.get(3)?, r.get(4)?),
+                        region: r.get(5)?,
+                        org_type: r.get(6)?,
+                        agency_kind: r.get(7)?,
+                        status: parse_status(&r.get::<_, String>(8)?),
+                        valid_from: crate::micros(parse_stamp(&r.get::<_, String>(9)?)),
+                        valid_to: r.get::<_, Option<String>>(10)?.map(|t| crate::micros(parse_stamp(&t))),
+                        terms: r.get(11)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    pub async fn count_organizations(&self) -> Result<i64> {
+        self.read(|c| Ok(c.query_row("SELECT count(*) FROM organizations", [], |r| r.get(0))?)).await
+    }
+
+    pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT m.name, p.name, p.\"notnull\" OR p.pk > 0 FROM sqlite_master m, pragma_table_info(m.name) p
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
+            )?;
+            let columns = stmt
+                .query_map([], |r| Ok(ColumnInfo { table: r.get(0)?, column: r.get(1)?, not_null: r.get(2)? }))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(columns)
+        })
+        .await
+    }
+}

@@ -1,0 +1,123 @@
+//! Store tests: every case runs on SQLite and on PostgreSQL.
+
+use frmo_domain::ident::RegionCode;
+use frmo_registry::seed::{Generator, records};
+use frmo_store::{Identifier, Store, StoreError, VersionRecord};
+use frmo_testkit::{Backend, TestDb, backend_tests};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+fn region(code: &str) -> RegionCode {
+    RegionCode::parse(code).expect("a real region")
+}
+
+async fn with_orgs(db: &TestDb, count: u32) -> Store {
+    let store = db.store().await;
+    let generator = Generator::new(7);
+    let orgs: Vec<_> = (1..=count).map(|n| generator.organization(region("63"), n)).collect();
+    store.insert_new(records(&orgs).expect("valid generated orgs")).await.expect("insert");
+    store
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn both_backends_migrate_to_the_same_schema() {
+    let sqlite = TestDb::new(Backend::Sqlite).await;
+    let postgres = TestDb::new(Backend::Postgres).await;
+    let (sqlite, postgres) = (sqlite.store().await, postgres.store().await);
+    let sqlite_columns = sqlite.columns().await.expect("sqlite columns");
+    let postgres_columns = postgres.columns().await.expect("postgres columns");
+    assert!(sqlite_columns.iter().any(|c| c.table == "organization_versions" && c.column == "card"));
+    assert_eq!(sqlite_columns, postgres_columns);
+}
+
+async fn migrations_are_idempotent(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    assert!(store.migrate().await.expect("second migrate").is_empty());
+}
+
+async fn cards_are_effective_dated(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = with_orgs(&db, 3).await;
+    let org = Generator::new(7).organization(region("63"), 2);
+    let oid = org.oid.as_str().to_owned();
+    let first = store.card(&oid, None).await.expect("read").expect("current version exists");
+
+    let mut renamed = org.clone();
+    renamed.name_short = "ГБУЗ «Новое имя»".into();
+    let at = datetime!(2025-03-01 10:00 UTC);
+    let second_id = store
+        .append_version(VersionRecord::new(&renamed, at).expect("record"), first.version_id)
+        .await
+        .expect("append");
+
+    let current = store.card(&oid, None).await.expect("read").expect("current");
+    assert_eq!(current.version_id, second_id);
+    assert!(current.card.contains("Новое имя"));
+    let before = store.card(&oid, Some(datetime!(2025-02-28 23:59 UTC))).await.expect("read").expect("past");
+    assert_eq!(before.version_id, first.version_id);
+    assert_eq!(before.valid_to, Some(at));
+    let before_creation = store.card(&oid, Some(datetime!(1900-01-01 0:00 UTC))).await.expect("read");
+    assert_eq!(before_creation, None);
+
+    // Editing a version that is no longer current is a conflict, and changes nothing.
+    let stale = store
+        .append_version(VersionRecord::new(&org, OffsetDateTime::now_utc()).expect("record"), first.version_id)
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
+    assert_eq!(store.card(&oid, None).await.expect("read").expect("current").version_id, second_id);
+}
+
+async fn identifiers_are_looked_up_exactly(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = with_orgs(&db, 5).await;
+    let org = Generator::new(7).organization(region("63"), 4);
+    let ids = store.versions_with(Identifier::Inn, org.inn.as_str()).await.expect("by inn");
+    assert_eq!(ids.len(), 1);
+    let items = store.list_items(&ids).await.expect("items");
+    assert_eq!(items[0].oid, org.oid.as_str());
+    assert_eq!(store.versions_with(Identifier::Oid, org.oid.as_str()).await.expect("by oid"), ids);
+    assert!(store.versions_with(Identifier::Inn, "0000000000").await.expect("none").is_empty());
+}
+
+async fn oid_numbers_are_never_reused(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = with_orgs(&db, 3).await;
+    assert_eq!(store.last_oid_number(2, 63).await.expect("last"), 3);
+    let a = store.allocate_oid_number(2, 63).await.expect("allocate");
+    let b = store.allocate_oid_number(2, 63).await.expect("allocate");
+    assert_eq!((a, b), (4, 5));
+    assert_eq!(store.allocate_oid_number(2, 77).await.expect("other region"), 1);
+}
+
+async fn a_failed_batch_leaves_nothing(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = with_orgs(&db, 2).await;
+    let generator = Generator::new(7);
+    // Number 2 exists already: the whole batch (3 is new) must be refused.
+    let orgs: Vec<_> = (2..=3).map(|n| generator.organization(region("63"), n)).collect();
+    assert!(store.insert_new(records(&orgs).expect("valid")).await.is_err());
+    assert_eq!(store.count_organizations().await.expect("count"), 2);
+    assert_eq!(store.last_oid_number(2, 63).await.expect("last"), 2);
+}
+
+async fn the_index_feed_follows_versions(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = with_orgs(&db, 4).await;
+    let all = store.versions_after(0, 100).await.expect("feed");
+    assert_eq!(all.len(), 4);
+    assert!(all.windows(2).all(|w| w[0].version_id < w[1].version_id));
+    let rest = store.versions_after(all[1].version_id, 100).await.expect("feed");
+    assert_eq!(rest.len(), 2);
+    assert_eq!(all[0].region, 63);
+    assert!(!all[0].terms.is_empty());
+}
+
+backend_tests!(
+    migrations_are_idempotent,
+    cards_are_effective_dated,
+    identifiers_are_looked_up_exactly,
+    oid_numbers_are_never_reused,
+    a_failed_batch_leaves_nothing,
+    the_index_feed_follows_versions,
+);

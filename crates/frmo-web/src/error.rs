@@ -1,0 +1,147 @@
+//! Errors as users see them. Error policy: input errors name the field and say in Russian what is
+//! wrong (400); a missing record is 404; a refusal carries its reason code (403); a store failure
+//! is logged with its whole cause and shown as an opaque 500 with the request id — never a panic,
+//! never internals in the body. One `IntoResponse` per output format: `PageError` renders HTML,
+//! `ApiError` renders JSON `{code, message, field}`.
+
+use askama::Template;
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Response};
+use frmo_domain::error::ValidationError;
+use frmo_registry::RegistryError;
+use serde::Serialize;
+
+/// The parts of an error every format renders.
+struct Problem {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    errors: Vec<ValidationError>,
+}
+
+impl From<RegistryError> for Problem {
+    fn from(error: RegistryError) -> Self {
+        match error {
+            RegistryError::Invalid(errors) => Problem {
+                status: StatusCode::BAD_REQUEST,
+                code: "invalid_parameter",
+                message: errors.first().map_or_else(String::new, ToString::to_string),
+                errors,
+            },
+            RegistryError::NotFound(message) => {
+                Problem { status: StatusCode::NOT_FOUND, code: "not_found", message, errors: Vec::new() }
+            }
+            RegistryError::Forbidden { code, reason } => {
+                Problem { status: StatusCode::FORBIDDEN, code, message: reason.to_owned(), errors: Vec::new() }
+            }
+            RegistryError::Conflict(message) => {
+                Problem { status: StatusCode::CONFLICT, code: "conflict", message, errors: Vec::new() }
+            }
+            RegistryError::Store(error) => {
+                tracing::error!(error = %error, "store failure");
+                Problem {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: "Внутренняя ошибка реестра. Повторите попытку позже.".to_owned(),
+                    errors: Vec::new(),
+                }
+            }
+        }
+    }
+}
+
+/// An error of the JSON API.
+pub struct ApiError(Problem);
+
+impl<E: Into<RegistryError>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        ApiError(error.into().into())
+    }
+}
+
+#[derive(Serialize)]
+struct FieldError<'a> {
+    field: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct ApiErrorBody<'a> {
+    code: &'a str,
+    message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<FieldError<'a>>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let p = &self.0;
+        let messages: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        let body = ApiErrorBody {
+            code: p.code,
+            message: &p.message,
+            field: p.errors.first().map(|e| e.field),
+            errors: p.errors.iter().zip(&messages).map(|(e, m)| FieldError { field: e.field, message: m }).collect(),
+        };
+        (p.status, Json(body)).into_response()
+    }
+}
+
+/// An error of an HTML page.
+pub struct PageError(Problem);
+
+impl<E: Into<RegistryError>> From<E> for PageError {
+    fn from(error: E) -> Self {
+        PageError(error.into().into())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    title: &'a str,
+    status: u16,
+    code: &'a str,
+    message: &'a str,
+    details: Vec<String>,
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let p = &self.0;
+        let title = match p.status {
+            StatusCode::NOT_FOUND => "Не найдено",
+            StatusCode::BAD_REQUEST => "Неверный запрос",
+            StatusCode::FORBIDDEN => "Доступ запрещён",
+            _ => "Ошибка",
+        };
+        let page = ErrorPage {
+            title,
+            status: p.status.as_u16(),
+            code: p.code,
+            message: &p.message,
+            details: p.errors.iter().map(ToString::to_string).collect(),
+        };
+        (p.status, render(&page)).into_response()
+    }
+}
+
+/// Renders a template; a template that fails to render is a bug, logged and shown as a 500.
+pub fn render(template: &impl Template) -> Response {
+    match template.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(error) => {
+            tracing::error!(%error, "template failed to render");
+            (StatusCode::INTERNAL_SERVER_ERROR, "Внутренняя ошибка реестра").into_response()
+        }
+    }
+}
+
+/// A panic in a handler (a bug) becomes a 500 without details.
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    (StatusCode::INTERNAL_SERVER_ERROR, "Внутренняя ошибка реестра").into_response()
+}

@@ -1,0 +1,85 @@
+//! `GET /organizations/{oid}` — the organization card: requisites, addresses, structure
+//! (departments → subdivisions → beds), buildings and licences, as of any date.
+
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use frmo_domain::access::Actor;
+use frmo_domain::org::{LicensedWork, OrgStatus, Organization};
+use frmo_domain::reference;
+use frmo_registry::RegistryError;
+use frmo_registry::search::{format_date, parse_date};
+use serde::Deserialize;
+use time::Date;
+
+use crate::AppState;
+use crate::error::{PageError, render};
+use crate::query;
+
+#[derive(Default, Deserialize)]
+pub struct CardParams {
+    as_of: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "card.html")]
+pub struct CardPage {
+    pub org: Organization,
+    pub as_of: String,
+    pub as_of_label: Option<String>,
+    pub valid_from: String,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Path(oid): Path<String>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
+    let params: CardParams = query::parse(raw)?;
+    let as_of = params
+        .as_of
+        .as_deref()
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| parse_date("as_of", "Дата", v))
+        .transpose()
+        .map_err(RegistryError::invalid)?;
+    let card = state.registry.card(&Actor::Anonymous, &oid, as_of).await?;
+    let page = CardPage {
+        as_of: as_of.map(|d| d.to_string()).unwrap_or_default(),
+        as_of_label: as_of.map(format_date),
+        valid_from: format_date(card.row.valid_from.date()),
+        org: card.organization,
+    };
+    Ok(render(&page))
+}
+
+impl CardPage {
+    pub fn name_in(&self, directory: &str, id: &u32) -> String {
+        reference::get(directory).and_then(|d| d.name_of(*id)).map_or_else(|| id.to_string(), str::to_owned)
+    }
+
+    pub fn date(&self, date: &Date) -> String {
+        format_date(*date)
+    }
+
+    pub fn active(&self) -> bool {
+        self.org.status == OrgStatus::Active
+    }
+
+    pub fn works(&self) -> Vec<(usize, &LicensedWork)> {
+        fn walk<'a>(works: &'a [LicensedWork], depth: usize, out: &mut Vec<(usize, &'a LicensedWork)>) {
+            for work in works {
+                out.push((depth, work));
+                walk(&work.children, depth + 1, out);
+            }
+        }
+        let mut out = Vec::new();
+        for licence in &self.org.licences {
+            for place in &licence.places {
+                walk(&place.works, 0, &mut out);
+            }
+        }
+        out
+    }
+}

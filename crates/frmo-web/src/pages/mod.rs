@@ -1,0 +1,36 @@
+//! The public register's HTML pages (askama, no JavaScript required): one file per page.
+
+mod card;
+mod search;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use crate::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(search::page))
+        .route("/organizations/{oid}", get(card::page))
+        .route("/static/site.css", get(stylesheet))
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        include_str!("../../static/site.css"),
+    )
+}
+
+/// An option of a `<select>`.
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+pub fn choices(entries: impl Iterator<Item = (String, String)>, current: Option<&str>) -> Vec<Choice> {
+    entries.map(|(value, label)| Choice { selected: current == Some(value.as_str()), value, label }).collect()
+}

@@ -1,0 +1,162 @@
+//! `GET /` — the public search: a form with filters and a page of results.
+
+use askama::Template;
+use axum::extract::{RawQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use frmo_domain::access::Actor;
+use frmo_domain::ident::RegionCode;
+use frmo_domain::org::OrgStatus;
+use frmo_domain::reference;
+use frmo_registry::SearchParams;
+
+use super::{Choice, choices};
+use crate::AppState;
+use crate::error::{PageError, render};
+use crate::query;
+
+pub struct Row {
+    pub oid: String,
+    pub name_short: String,
+    pub name_full: String,
+    pub inn: String,
+    pub ogrn: String,
+    pub region: String,
+    pub status: &'static str,
+    pub active: bool,
+    pub address: String,
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+pub struct SearchPage {
+    pub q: String,
+    pub as_of: String,
+    pub regions: Vec<Choice>,
+    pub types: Vec<Choice>,
+    pub statuses: Vec<Choice>,
+    pub searched: bool,
+    pub errors: Vec<(String, String)>,
+    pub rows: Vec<Row>,
+    pub total: usize,
+    pub next_href: Option<String>,
+}
+
+pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Response, PageError> {
+    let params: SearchParams = query::parse(raw)?;
+    let filters = [&params.q, &params.inn, &params.ogrn, &params.kpp, &params.oid, &params.region];
+    let searched = filters
+        .into_iter()
+        .chain([&params.org_type, &params.status, &params.kind])
+        .any(|v| v.as_deref().is_some_and(|v| !v.trim().is_empty()));
+    let mut page = SearchPage {
+        q: params.q.clone().unwrap_or_default(),
+        as_of: params.as_of.clone().unwrap_or_default(),
+        regions: choices(
+            RegionCode::all().map(|r| (r.code().to_string(), format!("{:02} — {}", r.code(), r.name()))),
+            params.region.as_deref(),
+        ),
+        types: choices(
+            reference::get("organization_types")
+                .map(|d| d.entries.iter().map(|e| (e.id.to_string(), e.name.clone())).collect::<Vec<_>>())
+                .unwrap_or_default()
+                .into_iter(),
+            params.org_type.as_deref(),
+        ),
+        statuses: choices(
+            OrgStatus::ALL.iter().map(|s| (s.as_str().to_owned(), s.label().to_owned())),
+            params.status.as_deref(),
+        ),
+        searched,
+        errors: Vec::new(),
+        rows: Vec::new(),
+        total: 0,
+        next_href: None,
+    };
+    if !searched {
+        return Ok(render(&page));
+    }
+    let query = match params.parse() {
+        Ok(query) => query,
+        Err(errors) => {
+            page.errors = errors.iter().map(|e| (e.field.to_owned(), e.to_string())).collect();
+            return Ok((StatusCode::BAD_REQUEST, render(&page)).into_response());
+        }
+    };
+    let result = state.registry.search(&Actor::Anonymous, &query).await.map_err(PageError::from)?;
+    page.total = result.total;
+    page.rows = result
+        .items
+        .into_iter()
+        .map(|i| Row {
+            region: RegionCode::parse(&i.region.to_string())
+                .map_or_else(|_| i.region.to_string(), |r| r.name().to_owned()),
+            status: i.status.label(),
+            active: i.status == OrgStatus::Active,
+            oid: i.oid,
+            name_short: i.name_short,
+            name_full: i.name_full,
+            inn: i.inn,
+            ogrn: i.ogrn.unwrap_or_default(),
+            address: i.address,
+        })
+        .collect();
+    page.next_href = result.next_cursor.map(|cursor| {
+        let mut next = params.clone();
+        next.cursor = Some(cursor);
+        format!("/?{}", serde_urlencoded::to_string(ParamsOut::from(&next)).unwrap_or_default())
+    });
+    Ok(render(&page))
+}
+
+/// The parameters written back into the "next page" link.
+#[derive(serde::Serialize)]
+struct ParamsOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    q: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ogrn: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kpp: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    oid: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    region: Option<&'a str>,
+    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
+    org_type: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kind: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    as_of: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cursor: Option<&'a str>,
+}
+
+impl<'a> From<&'a SearchParams> for ParamsOut<'a> {
+    fn from(p: &'a SearchParams) -> Self {
+        let f = |v: &'a Option<String>| v.as_deref().filter(|v| !v.is_empty());
+        ParamsOut {
+            q: f(&p.q),
+            inn: f(&p.inn),
+            ogrn: f(&p.ogrn),
+            kpp: f(&p.kpp),
+            oid: f(&p.oid),
+            region: f(&p.region),
+            org_type: f(&p.org_type),
+            kind: f(&p.kind),
+            status: f(&p.status),
+            as_of: f(&p.as_of),
+            cursor: f(&p.cursor),
+        }
+    }
+}
+
+impl SearchPage {
+    pub fn error_for(&self, field: &str) -> Option<&str> {
+        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+}
