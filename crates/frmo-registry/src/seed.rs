@@ -507,11 +507,15 @@ impl Generator {
         let house = 1 + rng.below(150);
         let legal_address = Address {
             post_index: post_index.clone(),
-            text: format!(
-                "{}, {}, г. {city}, ул. {street}, д. {house}",
-                post_index.as_ref().map_or("", |p| p.as_str()),
-                region.name()
-            ),
+            text: {
+                let index = post_index.as_ref().map_or("", |p| p.as_str());
+                // Federal cities are their own region: «г. Москва» once, not twice.
+                if region.name().starts_with("г. ") {
+                    format!("{index}, {}, ул. {street}, д. {house}", region.name())
+                } else {
+                    format!("{index}, {}, г. {city}, ул. {street}, д. {house}", region.name())
+                }
+            },
             area_name: Some(city.to_owned()),
             prefix_area: Some("г".to_owned()),
             street_name: Some((*street).to_owned()),
@@ -685,6 +689,13 @@ pub fn real_organizations() -> Vec<Organization> {
     reaviz.legal_address.street_name = Some("Чапаевская".into());
     reaviz.legal_address.house = Some("227".into());
     reaviz.legal_address.area_name = Some("Самара".into());
+    reaviz.founder = None;
+    for building in &mut reaviz.buildings {
+        building.address = reaviz.legal_address.clone();
+    }
+    for place in reaviz.licences.iter_mut().flat_map(|l| &mut l.places) {
+        place.address = reaviz.legal_address.text.clone();
+    }
     reaviz.status = OrgStatus::Active;
     reaviz.delete_date = None;
     reaviz.delete_reason_id = None;
