@@ -4,8 +4,12 @@
 //! organization, so benchmarks and tests are repeatable. Also the demo register.
 
 use frmo_domain::access::Actor;
-use frmo_domain::error::ValidationError;
-use frmo_domain::ident::{Bik, DepartmentOid, Inn, Kpp, Ogrn, Ogrnip, OrgOid, PostIndex, RegionCode, SubdivisionOid};
+use frmo_domain::ident::checksum::{
+    INN10_WEIGHTS, INN12_WEIGHTS_11, INN12_WEIGHTS_12, account_key_ok, inn_check, ogrn_check,
+};
+use frmo_domain::ident::{
+    Bik, DepartmentOid, Inn, Kpp, Ogrn, Ogrnip, OrgOid, PostIndex, RegionCode, SettlementAccount, SubdivisionOid,
+};
 use frmo_domain::org::{
     Address, BankRequisites, BedCount, Building, Contacts, Department, HospitalSubdivision, Licence, LicencePlace,
     LicenceStatus, LicensedWork, OrgStatus, Organization,
@@ -47,18 +51,39 @@ impl Rng {
     }
 }
 
-/// Appends (at `at`, or the end) the check digit(s) that make `parse` accept the number.
-fn with_check<T>(body: &str, at: usize, width: usize, parse: impl Fn(&str) -> Result<T, ValidationError>) -> T {
-    let modulus = 10usize.pow(width as u32);
-    for candidate in 0..modulus {
-        let check = format!("{candidate:0width$}");
-        let mut number = body.to_owned();
-        number.insert_str(at.min(number.len()), &check);
-        if let Ok(value) = parse(&number) {
-            return value;
-        }
+fn digit_values(text: &str) -> Vec<u32> {
+    text.bytes().map(|b| u32::from(b - b'0')).collect()
+}
+
+fn digit_string(values: &[u32]) -> String {
+    values.iter().map(|d| char::from(b'0' + *d as u8)).collect()
+}
+
+/// Completes 9 body digits into a valid 10-digit ИНН (or 10 into 12) with the shared check rule.
+fn complete_inn(body: &str) -> Inn {
+    let mut d = digit_values(body);
+    if d.len() == 9 {
+        d.push(inn_check(&d, &INN10_WEIGHTS));
+    } else {
+        d.push(inn_check(&d, &INN12_WEIGHTS_11));
+        d.push(inn_check(&d, &INN12_WEIGHTS_12));
     }
-    unreachable!("a {width}-digit check value always exists for {body}")
+    Inn::parse(&digit_string(&d)).unwrap_or_else(|e| unreachable!("check digits computed by the rule: {e}"))
+}
+
+/// Completes the body of an ОГРН (12 digits) or ОГРНИП (14 digits) with its check digit.
+fn complete_registration(body: u64, modulus: u64) -> String {
+    let width = if modulus == 11 { 12 } else { 14 };
+    format!("{body:0width$}{}", ogrn_check(body, modulus))
+}
+
+/// A settlement account `40702810K<branch><serial>` whose control key K fits the БИК.
+fn complete_account(bik: &Bik, branch_and_serial: &str) -> Option<SettlementAccount> {
+    let bik_last3 = digit_values(&bik.as_str()[6..]);
+    (0..10)
+        .map(|key| format!("40702810{key}{branch_and_serial}"))
+        .find(|account| account_key_ok(&bik_last3, &digit_values(account)))
+        .and_then(|account| SettlementAccount::parse(&account, bik).ok())
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -452,19 +477,24 @@ impl Generator {
         let serial = format!("{:05}", number % 100_000);
 
         let (inn, ogrn, ogrnip, kpp) = if template.ownership == Ownership::Entrepreneur {
-            let body = format!("{code2}{inspection:02}{:06}", number % 1_000_000);
-            let inn = with_check(&body, body.len(), 2, Inn::parse);
-            let year = 4 + rng.below(20);
-            let body = format!("3{year:02}{code2}{:09}", u64::from(number) * 7 % 1_000_000_000);
-            (inn, None, Some(with_check(&body, body.len(), 1, Ogrnip::parse)), None)
+            let inn = complete_inn(&format!("{code2}{inspection:02}{:06}", number % 1_000_000));
+            // 3 · year · region · 9-digit serial
+            let body = 300_000_000_000_000 / 10
+                + (rng.below(20) + 4) * 100_000_000_000
+                + u64::from(region.code()) * 1_000_000_000
+                + u64::from(number) * 7 % 1_000_000_000;
+            (inn, None, Ogrnip::parse(&complete_registration(body, 13)).ok(), None)
         } else {
-            let body = format!("{code2}{inspection:02}{serial}");
-            let inn = with_check(&body, body.len(), 1, Inn::parse);
-            let year = 2 + rng.below(22);
-            let body = format!("1{year:02}{code2}{inspection:02}{serial}");
-            let ogrn = with_check(&body, body.len(), 1, Ogrn::parse);
+            let inn = complete_inn(&format!("{code2}{inspection:02}{serial}"));
+            // 1 · year · region · inspection · 5-digit serial
+            let body = 100_000_000_000
+                + (rng.below(22) + 2) * 1_000_000_000
+                + u64::from(region.code()) * 10_000_000
+                + inspection * 100_000
+                + u64::from(number % 100_000);
+            let ogrn = Ogrn::parse(&complete_registration(body, 11)).ok();
             let kpp = Kpp::parse(&format!("{code2}{inspection:02}01001")).ok();
-            (inn, Some(ogrn), None, kpp)
+            (inn, ogrn, None, kpp)
         };
 
         let proper = match template.ownership {
@@ -546,12 +576,13 @@ impl Generator {
                 liquidation_date: None,
             })
             .collect();
-        let bank = Bik::parse(&format!("04{code2}{}", rng.digits(5))).ok().map(|bik| {
-            let body = format!("40702810{}{}", rng.digits(4), rng.digits(7));
-            let account = with_check(&body, 8, 1, |text| {
-                frmo_domain::ident::SettlementAccount::parse(text, &bik).map(|a| a.as_str().to_owned())
-            });
-            BankRequisites { bik, settlement_account: account, bank_name: format!("Отделение {city}") }
+        let bank = Bik::parse(&format!("04{code2}{}", rng.digits(5))).ok().and_then(|bik| {
+            let account = complete_account(&bik, &format!("{}{}", rng.digits(4), rng.digits(7)))?;
+            Some(BankRequisites {
+                bik,
+                settlement_account: account.as_str().to_owned(),
+                bank_name: format!("Отделение {city}"),
+            })
         });
         let licence_year = (create_date.year() + rng.below(5) as i32).min(2025);
         let licences = vec![Licence {

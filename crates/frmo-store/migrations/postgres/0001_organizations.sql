@@ -6,8 +6,7 @@ CREATE TABLE organizations (
     kind        SMALLINT NOT NULL,
     region      SMALLINT NOT NULL,
     number      INTEGER NOT NULL,
-    created_at  TIMESTAMPTZ NOT NULL,
-    UNIQUE (kind, region, number)
+    created_at  TIMESTAMPTZ NOT NULL
 );
 
 -- The last number handed out per OID kind and region: numbers are never reused.

@@ -6,9 +6,8 @@ CREATE TABLE organizations (
     kind        INTEGER NOT NULL,
     region      INTEGER NOT NULL,
     number      INTEGER NOT NULL,
-    created_at  TEXT NOT NULL,
-    UNIQUE (kind, region, number)
-);
+    created_at  TEXT NOT NULL
+) WITHOUT ROWID;
 
 -- The last number handed out per OID kind and region: numbers are never reused.
 CREATE TABLE oid_sequences (
