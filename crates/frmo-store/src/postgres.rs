@@ -178,7 +178,7 @@ impl PgStore {
             Type::TEXT,
             Type::TEXT,
             Type::TEXT,
-            Type::JSONB,
+            Type::JSON,
         ];
         let writer = BinaryCopyInWriter::new(sink, &types);
         tokio::pin!(writer);

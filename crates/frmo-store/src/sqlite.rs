@@ -29,10 +29,15 @@ pub(crate) fn parse_status(text: &str) -> OrgStatus {
     OrgStatus::parse(text).unwrap_or(OrgStatus::Active)
 }
 
+/// Readers at once: enough to keep both cores busy while one waits on the disk, few enough that
+/// their page caches stay small. More concurrent requests queue for a permit.
+const READERS: usize = 4;
+
 struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Clone)]
@@ -50,7 +55,7 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
          PRAGMA synchronous = NORMAL;
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
-         PRAGMA cache_size = -65536;
+         PRAGMA cache_size = -16384;
          PRAGMA mmap_size = 1073741824;
          PRAGMA wal_autocheckpoint = 8192;",
     )?;
@@ -66,7 +71,12 @@ impl SqliteStore {
             }
             let writer = connect(&path)?;
             Ok(SqliteStore {
-                inner: Arc::new(Inner { path, writer: Mutex::new(writer), readers: Mutex::new(Vec::new()) }),
+                inner: Arc::new(Inner {
+                    path,
+                    writer: Mutex::new(writer),
+                    readers: Mutex::new(Vec::new()),
+                    permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
+                }),
             })
         })
         .await?
@@ -74,7 +84,9 @@ impl SqliteStore {
 
     async fn read<T: Send + 'static>(&self, f: impl FnOnce(&Connection) -> Result<T> + Send + 'static) -> Result<T> {
         let inner = self.inner.clone();
+        let permit = inner.permits.clone().acquire_owned().await.ok();
         tokio::task::spawn_blocking(move || {
+            let _permit = permit;
             let pooled = inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let conn = match pooled {
                 Some(conn) => conn,

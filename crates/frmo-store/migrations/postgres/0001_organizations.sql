@@ -34,7 +34,8 @@ CREATE TABLE organization_versions (
     status       TEXT NOT NULL,
     address      TEXT NOT NULL,
     search_terms TEXT NOT NULL,
-    card         JSONB NOT NULL
+    -- json, not jsonb: the card is served as stored, and json returns its text without conversion.
+    card         JSON NOT NULL
 );
 
 CREATE UNIQUE INDEX organization_versions_current ON organization_versions (oid) WHERE valid_to IS NULL;
