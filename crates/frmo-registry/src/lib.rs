@@ -140,6 +140,32 @@ impl Registry {
         Ok(id)
     }
 
+    /// Closes an organization's record: a new version with status «ликвидирована», the date and the
+    /// reason; the record itself stays, readable as of any earlier date.
+    pub async fn close_organization(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        date: Date,
+        reason_id: u32,
+        edited_version: i64,
+    ) -> Result<i64> {
+        Self::authorize(actor, Action::WriteRegister)?;
+        let card = self.card(actor, oid, None).await?;
+        if card.row.version_id != edited_version {
+            return Err(RegistryError::Conflict(format!(
+                "Карточка {oid} изменилась после того, как вы её открыли; обновите страницу"
+            )));
+        }
+        let mut organization = card.organization;
+        organization.status = frmo_domain::org::OrgStatus::Liquidated;
+        organization.delete_date = Some(date);
+        organization.delete_reason_id = Some(reason_id);
+        organization.modify_date = date;
+        let at = date.with_time(Time::MIDNIGHT).assume_utc().max(card.row.valid_from);
+        self.change_card(actor, &organization, edited_version, at).await
+    }
+
     /// Hands out a new organization OID in a region; numbers are never reused.
     pub async fn allocate_oid(
         &self,

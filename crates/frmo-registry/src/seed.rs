@@ -473,7 +473,9 @@ impl Generator {
         let city = capital(region.code());
         let code2 = format!("{:02}", region.code());
         // Inspection codes 40–99: the real organizations of the demo use lower ones.
-        let inspection = 40 + rng.below(60);
+        // Tax office codes 40–99 (the real organizations of the demo have lower ones); neighbours
+        // in number share an office, as organizations registered together do.
+        let inspection = 40 + u64::from(number / 500) % 60;
         let serial = format!("{:05}", number % 100_000);
 
         let (inn, ogrn, ogrnip, kpp) = if template.ownership == Ownership::Entrepreneur {
@@ -787,9 +789,15 @@ impl Registry {
             let mut made = 0u64;
             while made < count {
                 let size = (count - made).min(BATCH as u64) as usize;
-                let organizations: Vec<Organization> = (0..size)
-                    .map(|i| {
-                        let slot = &mut next[(made as usize + i) % generator.regions().len()];
+                // Round-robin over the regions, then grouped by region inside the batch: each
+                // region's keys are adjacent in every index, so a batch touches few pages.
+                let regions = generator.regions().len();
+                let mut slots: Vec<usize> = (0..size).map(|i| (made as usize + i) % regions).collect();
+                slots.sort_unstable();
+                let organizations: Vec<Organization> = slots
+                    .into_iter()
+                    .map(|slot| {
+                        let slot = &mut next[slot];
                         slot.1 += 1;
                         generator.organization(slot.0, slot.1)
                     })

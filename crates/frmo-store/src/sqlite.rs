@@ -70,6 +70,8 @@ impl SqliteStore {
                 std::fs::create_dir_all(dir)?;
             }
             let writer = connect(&path)?;
+            // The writer keeps the indexes it grows in memory; readers rely on the shared mmap.
+            writer.execute_batch("PRAGMA cache_size = -262144")?;
             Ok(SqliteStore {
                 inner: Arc::new(Inner {
                     path,

@@ -150,6 +150,31 @@ async fn the_register_can_be_read_as_of_a_past_date(backend: Backend) {
     assert!(matches!(stale, Err(RegistryError::Conflict(_))));
 }
 
+async fn closing_keeps_the_record_with_date_and_reason(backend: Backend) {
+    let (_db, registry) = demo(backend, 5).await;
+    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let closed_on = time::macros::date!(2025 - 06 - 30);
+    let bad_reason = registry.close_organization(&Actor::System, REAVIZ_OID, closed_on, 999, card.row.version_id).await;
+    assert!(matches!(&bad_reason, Err(RegistryError::Invalid(e)) if e[0].field == "deleteReasonId"), "{bad_reason:?}");
+    registry.close_organization(&Actor::System, REAVIZ_OID, closed_on, 1, card.row.version_id).await.expect("close");
+
+    let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("still readable");
+    assert_eq!(now.organization.status, frmo_domain::org::OrgStatus::Liquidated);
+    assert_eq!(now.organization.delete_date, Some(closed_on));
+    assert_eq!(now.organization.delete_reason_id, Some(1));
+    let before =
+        registry.card(&Actor::Anonymous, REAVIZ_OID, Some(time::macros::date!(2025 - 06 - 29))).await.expect("past");
+    assert_eq!(before.organization.status, frmo_domain::org::OrgStatus::Active);
+    let active =
+        SearchParams { inn: Some("6317006620".into()), status: Some("active".into()), ..SearchParams::default() };
+    assert_eq!(search(&registry, active).await.expect("search").total, 0);
+    let closed =
+        SearchParams { inn: Some("6317006620".into()), status: Some("liquidated".into()), ..SearchParams::default() };
+    assert_eq!(search(&registry, closed).await.expect("search").total, 1);
+    let stale = registry.close_organization(&Actor::System, REAVIZ_OID, closed_on, 1, card.row.version_id).await;
+    assert!(matches!(stale, Err(RegistryError::Conflict(_))));
+}
+
 async fn anonymous_visitors_cannot_write(backend: Backend) {
     let db = TestDb::new(backend).await;
     let registry = Registry::open(db.store().await).await.expect("open");
@@ -175,6 +200,7 @@ backend_tests!(
     filters_narrow_the_results,
     the_register_can_be_read_as_of_a_past_date,
     anonymous_visitors_cannot_write,
+    closing_keeps_the_record_with_date_and_reason,
     new_oids_follow_the_region_sequence,
 );
 

@@ -1,0 +1,76 @@
+//! The `frmo` command as an operator meets it: help, configuration errors, serve and shutdown.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+fn frmo() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_frmo"));
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("FRMO_")) {
+        command.env_remove(key);
+    }
+    command
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [&["--help"][..], &["serve", "--help"], &["migrate", "--help"], &["seed", "--help"]] {
+        let output = frmo().args(args).output().expect("run frmo");
+        assert!(output.status.success(), "{args:?}");
+        assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_bad_configuration_value_stops_start_up_naming_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let cases: [(&str, &str, &str); 3] = [
+        ("FRMO_BIND", "not-an-address", "bind"),
+        ("FRMO_DATABASE_URL", "mysql://db", "database_url"),
+        ("FRMO_DEMO_ORGS", "many", "demo_orgs"),
+    ];
+    for (key, value, named) in cases {
+        let output = frmo().current_dir(dir.path()).env(key, value).arg("migrate").output().expect("run frmo");
+        assert_eq!(output.status.code(), Some(2), "{key}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("ошибка конфигурации") && stderr.contains(named), "{key}: {stderr}");
+    }
+    std::fs::write(dir.path().join("frmo.toml"), "bnid = \"127.0.0.1:1\"\n").expect("write config");
+    let output = frmo().current_dir(dir.path()).arg("migrate").output().expect("run frmo");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("bnid"));
+    assert!(!dir.path().join("data").exists(), "nothing was created");
+}
+
+#[test]
+fn serve_seeds_the_demo_and_stops_gracefully() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = frmo()
+        .current_dir(dir.path())
+        .env("FRMO_DEMO_ORGS", "20")
+        .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start frmo serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read the address");
+    let address = line.trim().strip_prefix("frmo: listening on http://").expect("the announced address").to_owned();
+
+    let body = get(&address, "/api/v1/organizations?inn=6317006620");
+    assert!(body.contains("\"total\":1"), "{body}");
+    assert!(dir.path().join("data/frmo.db").exists(), "the embedded default lives in ./data");
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    assert!(child.wait().expect("wait").success(), "SIGTERM ends the server cleanly");
+}
+
+/// A bare HTTP/1.1 GET, so this test needs no client library.
+fn get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n").expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("read");
+    response
+}
