@@ -101,6 +101,20 @@ impl SqliteStore {
         .await?
     }
 
+    /// A short lookup (one row, or a few by key) on the calling thread: probing page-cached B-trees
+    /// costs less than the hand-off to a blocking thread and back (docs/benchmarks.md). Nothing
+    /// awaits between taking the connection and returning it, so it cannot be lost.
+    fn point<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match pooled {
+            Some(conn) => conn,
+            None => connect(&self.inner.path)?,
+        };
+        let result = f(&conn);
+        self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        result
+    }
+
     async fn write<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
@@ -143,7 +157,7 @@ impl SqliteStore {
     }
 
     pub async fn ping(&self) -> Result<()> {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?)).await
+        self.point(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?))
     }
 
     pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
@@ -256,8 +270,7 @@ impl SqliteStore {
     }
 
     pub async fn card(&self, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
-        let oid = oid.to_owned();
-        self.read(move |c| {
+        self.point(|c| {
             let row = |r: &rusqlite::Row<'_>| {
                 Ok(CardRow {
                     version_id: r.get(0)?,
@@ -287,12 +300,10 @@ impl SqliteStore {
             };
             Ok(found)
         })
-        .await
     }
 
     pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
-        let value = value.to_owned();
-        self.read(move |c| {
+        self.point(|c| {
             let sql = format!(
                 "SELECT id FROM organization_versions WHERE {} = ?1 ORDER BY id LIMIT 10000",
                 identifier.column()
@@ -301,12 +312,11 @@ impl SqliteStore {
             let ids = stmt.query_map([value], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
             Ok(ids)
         })
-        .await
     }
 
     pub async fn list_items(&self, version_ids: &[i64]) -> Result<Vec<ListItem>> {
-        let ids = version_ids.to_vec();
-        self.read(move |c| {
+        let ids = version_ids;
+        self.point(|c| {
             let json = serde_json::to_string(&ids)?;
             let mut stmt = c.prepare_cached(
                 "SELECT id, oid, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address
@@ -332,7 +342,6 @@ impl SqliteStore {
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(items)
         })
-        .await
     }
 
     pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
