@@ -772,6 +772,8 @@ impl<F: FnMut(u64) + Send> Progress for F {
 }
 
 const BATCH: usize = 2_000;
+/// From this many organizations on, an empty register is bulk-loaded (indexes built at the end).
+const BULK_FROM: u64 = 50_000;
 
 impl Registry {
     /// Seeds `count` generated organizations spread over every region, numbered after the
@@ -808,13 +810,23 @@ impl Registry {
                 }
             }
         });
-        let mut done = 0u64;
-        while let Some(batch) = receiver.recv().await {
-            let batch = batch?;
-            done += batch.len() as u64;
-            self.store.insert_new(batch).await?;
-            progress.advance(done);
+        let bulk = if count >= BULK_FROM { self.store.begin_bulk_load().await? } else { None };
+        let written = async {
+            let mut done = 0u64;
+            while let Some(batch) = receiver.recv().await {
+                let batch = batch?;
+                done += batch.len() as u64;
+                self.store.insert_new(batch).await?;
+                progress.advance(done);
+            }
+            Ok::<_, RegistryError>(())
         }
+        .await;
+        drop(receiver);
+        if let Some(bulk) = bulk {
+            self.store.finish_bulk_load(bulk).await?;
+        }
+        written?;
         producer.await.map_err(frmo_store::StoreError::from)?;
         self.refresh_index().await?;
         Ok(())

@@ -87,6 +87,13 @@ impl VersionRecord {
     }
 }
 
+/// The index definitions a bulk load dropped, read from the database's own catalogue (so they are
+/// exactly what the migrations created).
+#[derive(Debug)]
+pub struct BulkLoad {
+    indexes: Vec<(String, String)>,
+}
+
 /// A stored version of a card, as JSON.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CardRow {
@@ -192,6 +199,18 @@ impl Store {
     /// sequences past their numbers. Used by seeding and imports.
     pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
         dispatch!(self, s => s.insert_new(records).await)
+    }
+
+    /// Starts a bulk load into an empty register: the secondary indexes of the versions are
+    /// dropped, to be rebuilt once by `finish_bulk_load` (one sort beats growing them row by row).
+    /// `None` when the register is not empty: then rows are written with their indexes as usual.
+    pub async fn begin_bulk_load(&self) -> Result<Option<BulkLoad>> {
+        dispatch!(self, s => s.begin_bulk_load().await)
+    }
+
+    /// Rebuilds the indexes a bulk load dropped. Call it whether the load succeeded or not.
+    pub async fn finish_bulk_load(&self, load: BulkLoad) -> Result<()> {
+        dispatch!(self, s => s.finish_bulk_load(load).await)
     }
 
     /// Appends a version of an existing organization, closing its current version at the new

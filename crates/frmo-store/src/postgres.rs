@@ -13,9 +13,12 @@ use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use crate::search::index::IndexedVersion;
 use crate::sqlite::parse_status;
-use crate::{CardRow, ColumnInfo, Identifier, ListItem, POSTGRES_MIGRATIONS, Result, StoreError, VersionRecord};
+use crate::{
+    BulkLoad, CardRow, ColumnInfo, Identifier, ListItem, POSTGRES_MIGRATIONS, Result, StoreError, VersionRecord,
+};
 
-const READERS: usize = 4;
+/// Three pipelined readers measured best on 2 cores (2: 18.5k, 3: 21.9k, 4: 15.5k card req/s on 300k organizations).
+const READERS: usize = 3;
 /// Serialises writers of organization versions (any number of processes).
 const VERSION_WRITE_LOCK: i64 = 1461;
 
@@ -218,6 +221,42 @@ impl PgStore {
                 &[&kind, &region, &number],
             )
             .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn begin_bulk_load(&self) -> Result<Option<BulkLoad>> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
+        let empty: bool = tx.query_one("SELECT NOT EXISTS (SELECT 1 FROM organization_versions)", &[]).await?.get(0);
+        if !empty {
+            return Ok(None);
+        }
+        let indexes: Vec<(String, String)> = tx
+            .query(
+                "SELECT indexname::text, indexdef FROM pg_indexes
+                 WHERE schemaname = current_schema() AND tablename = 'organization_versions'
+                   AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                &[],
+            )
+            .await?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect();
+        for (name, _) in &indexes {
+            tx.batch_execute(&format!("DROP INDEX \"{name}\"")).await?;
+        }
+        tx.commit().await?;
+        Ok(Some(BulkLoad { indexes }))
+    }
+
+    pub async fn finish_bulk_load(&self, load: BulkLoad) -> Result<()> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        for (_, sql) in &load.indexes {
+            tx.batch_execute(sql).await?;
         }
         tx.commit().await?;
         Ok(())

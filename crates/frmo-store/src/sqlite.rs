@@ -11,7 +11,9 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use crate::search::index::IndexedVersion;
-use crate::{CardRow, ColumnInfo, Identifier, ListItem, Result, SQLITE_MIGRATIONS, StoreError, VersionRecord};
+use crate::{
+    BulkLoad, CardRow, ColumnInfo, Identifier, ListItem, Result, SQLITE_MIGRATIONS, StoreError, VersionRecord,
+};
 
 /// Timestamps are stored as fixed-width UTC text, so text order is time order.
 const STAMP: &[time::format_description::FormatItem<'static>] =
@@ -199,6 +201,38 @@ impl SqliteStore {
             }
             for ((kind, region), number) in highest {
                 sequence.execute(params![kind, region, number])?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn begin_bulk_load(&self) -> Result<Option<BulkLoad>> {
+        self.write(|tx| {
+            let empty: bool =
+                tx.query_row("SELECT NOT EXISTS (SELECT 1 FROM organization_versions)", [], |r| r.get(0))?;
+            if !empty {
+                return Ok(None);
+            }
+            let indexes = tx
+                .prepare(
+                    "SELECT name, sql FROM sqlite_master
+                     WHERE type = 'index' AND tbl_name = 'organization_versions' AND sql IS NOT NULL",
+                )?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<(String, String)>>>()?;
+            for (name, _) in &indexes {
+                tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
+            }
+            Ok(Some(BulkLoad { indexes }))
+        })
+        .await
+    }
+
+    pub async fn finish_bulk_load(&self, load: BulkLoad) -> Result<()> {
+        self.write(move |tx| {
+            for (_, sql) in &load.indexes {
+                tx.execute_batch(sql)?;
             }
             Ok(())
         })

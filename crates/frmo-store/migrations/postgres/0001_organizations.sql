@@ -35,7 +35,7 @@ CREATE TABLE organization_versions (
     address      TEXT NOT NULL,
     search_terms TEXT NOT NULL,
     -- json, not jsonb: the card is served as stored, and json returns its text without conversion.
-    card         JSON NOT NULL
+    card         JSON COMPRESSION lz4 NOT NULL
 );
 
 CREATE UNIQUE INDEX organization_versions_current ON organization_versions (oid) WHERE valid_to IS NULL;

@@ -113,7 +113,27 @@ async fn the_index_feed_follows_versions(backend: Backend) {
     assert!(!all[0].terms.is_empty());
 }
 
+async fn a_bulk_load_rebuilds_the_indexes_it_dropped(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let columns = store.columns().await.expect("columns");
+    let bulk = store.begin_bulk_load().await.expect("begin").expect("an empty register is bulk-loaded");
+    let generator = Generator::new(7);
+    let orgs: Vec<_> = (1..=3).map(|n| generator.organization(region("63"), n)).collect();
+    store.insert_new(records(&orgs).expect("valid")).await.expect("insert");
+    store.finish_bulk_load(bulk).await.expect("finish");
+    assert_eq!(store.columns().await.expect("columns"), columns);
+    assert_eq!(store.versions_with(Identifier::Inn, orgs[1].inn.as_str()).await.expect("by inn").len(), 1);
+    assert!(store.begin_bulk_load().await.expect("begin").is_none(), "a register with data is not bulk-loaded");
+    // The one-current-version rule is back in force.
+    let first = store.card(orgs[0].oid.as_str(), None).await.expect("read").expect("current");
+    let record = VersionRecord::new(&orgs[0], OffsetDateTime::now_utc()).expect("record");
+    store.append_version(record.clone(), first.version_id).await.expect("append");
+    assert!(store.append_version(record, first.version_id).await.is_err());
+}
+
 backend_tests!(
+    a_bulk_load_rebuilds_the_indexes_it_dropped,
     migrations_are_idempotent,
     cards_are_effective_dated,
     identifiers_are_looked_up_exactly,
