@@ -1,52 +1,153 @@
 // Browser tests of the public register: a visitor searches the demo register and opens a card.
-// Plain Node + playwright-core + Debian chromium; FRMO_BASE_URL points at a running `frmo serve --demo`.
+// Plain Node + playwright-core + Debian chromium (no browser download), run by tests/e2e/run.sh
+// against a running `frmo serve --demo`: FRMO_BASE_URL=http://127.0.0.1:PORT node register.test.mjs
+// Every page test runs twice: with JavaScript and without it (the register must work without).
+// On failure: a full-page screenshot per failed test in FRMO_SCREENSHOTS (default: a new temp dir)
+// and exit code 1.
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-const base = process.env.FRMO_BASE_URL;
-const shots = process.env.FRMO_SCREENSHOTS ?? '/tmp';
-assert.ok(base, 'FRMO_BASE_URL is not set');
+const base = process.env.FRMO_BASE_URL?.replace(/\/$/, '');
+if (!base) {
+  console.error('FRMO_BASE_URL is not set (the address of a running `frmo serve --demo`)');
+  process.exit(2);
+}
+const shots = process.env.FRMO_SCREENSHOTS ?? fs.mkdtempSync(path.join(os.tmpdir(), 'frmo-e2e-shots-'));
+fs.mkdirSync(shots, { recursive: true });
 
-const REAVIZ = { oid: '1.2.643.5.1.13.13.12.2.78.6258', inn: '6317006620', ogrn: '1026301420716', name: 'Медицинский Университет «Реавиз»' };
+// A real organization of the demo register.
+const REAVIZ = {
+  name: 'Медицинский Университет «Реавиз»',
+  inn: '6317006620',
+  ogrn: '1026301420716',
+  kpp: '631501001',
+  region: '63',
+  oid: null, // read from the API below: the tests do not depend on how the demo numbers OIDs
+};
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// ---------------------------------------------------------------------------------------------
+// The JSON API, checked without a browser first: it also tells us the organization's OID.
+
+async function getJson(url) {
+  const response = await fetch(base + url);
+  assert.equal(response.status, 200, `GET ${url} → ${response.status}`);
+  assert.match(response.headers.get('content-type') ?? '', /application\/json/, `GET ${url} content-type`);
+  return response.json();
+}
+
+let failed = 0;
+async function check(label, body, onFailure) {
+  try {
+    await body();
+    console.log(`ok   ${label}`);
+  } catch (error) {
+    failed++;
+    const where = onFailure ? await onFailure(failed) : '';
+    console.error(`FAIL ${label}\n     ${String(error?.message ?? error).split('\n').join('\n     ')}${where}`);
+  }
+}
+
+await check('/healthz and /readyz answer', async () => {
+  for (const url of ['/healthz', '/readyz']) {
+    const response = await fetch(base + url);
+    assert.equal(response.status, 200, `GET ${url} → ${response.status}`);
+  }
 });
+
+await check('the API finds the organization by ИНН, ОГРН and КПП, and returns its card', async () => {
+  const byInn = await getJson(`/api/v1/organizations?inn=${REAVIZ.inn}`);
+  assert.ok(Array.isArray(byInn.items) && byInn.items.length >= 1, 'items by ИНН');
+  assert.ok(Number.isInteger(byInn.total) && byInn.total >= 1, 'total');
+  const item = byInn.items.find((i) => i.inn === REAVIZ.inn);
+  assert.ok(item, `an item with ИНН ${REAVIZ.inn}`);
+  assert.equal(item.nameShort, REAVIZ.name);
+  REAVIZ.oid = item.oid;
+  const byOgrn = await getJson(`/api/v1/organizations?ogrn=${REAVIZ.ogrn}`);
+  assert.ok(byOgrn.items.some((i) => i.oid === REAVIZ.oid), 'found by ОГРН');
+  const byKpp = await getJson(`/api/v1/organizations?kpp=${REAVIZ.kpp}&region=${REAVIZ.region}`);
+  assert.ok(byKpp.items.some((i) => i.oid === REAVIZ.oid), 'found by КПП in its region');
+  const byWord = await getJson(`/api/v1/organizations?q=${encodeURIComponent('университета')}`);
+  assert.ok(byWord.items.some((i) => i.oid === REAVIZ.oid), 'found by «университета»');
+  const card = await getJson(`/api/v1/organizations/${encodeURIComponent(REAVIZ.oid)}`);
+  assert.ok(JSON.stringify(card).includes(REAVIZ.inn), 'the card carries the ИНН');
+  const openapi = await getJson('/api/v1/openapi.json');
+  assert.ok(openapi.openapi && openapi.paths, 'an OpenAPI document');
+});
+if (!REAVIZ.oid) {
+  console.error(`the demo register has no ${REAVIZ.name} (ИНН ${REAVIZ.inn}) through the API: stopping`);
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pages, in Debian's chromium.
+
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 60_000,
+  });
+} catch (error) {
+  console.error(`could not start chromium (${process.env.CHROMIUM ?? '/usr/bin/chromium'}; apt-get install chromium):\n${error.message}`);
+  process.exit(1);
+}
 
 const tests = [];
 const test = (name, body) => tests.push({ name, body });
 
-/** Searches from the home page the way a person does: type, press the button. */
+/** Searches from the home page the way a person does: type into «Поиск», press «Найти». */
 async function searchFor(page, text) {
   await page.goto(base + '/');
   await page.getByLabel('Поиск').fill(text);
-  await page.getByRole('button', { name: 'Найти' }).click();
-  await page.waitForLoadState('domcontentloaded');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Найти' }).click()]);
 }
+
+test('the search form: a labelled text input «q», a region list, a GET form with «Найти»', async (page) => {
+  const response = await page.goto(base + '/');
+  assert.equal(response.status(), 200);
+  const input = page.locator('input[name="q"]');
+  assert.equal(await input.count(), 1, 'one input name="q"');
+  const id = await input.getAttribute('id');
+  const labels = id ? await page.locator(`label[for="${id}"]`).allInnerTexts() : [];
+  const wrapping = await page.locator('label:has(input[name="q"])').allInnerTexts();
+  const label = [...labels, ...wrapping].join(' ');
+  assert.ok(label.length > 0, 'a <label> for the search input');
+  assert.match(label, /Поиск/, 'the label says «Поиск»');
+  assert.ok((await page.locator('select[name="region"] option').count()) > 80, 'the region list');
+  const form = page.locator('form:has(input[name="q"])');
+  assert.equal(((await form.getAttribute('method')) ?? 'get').toLowerCase(), 'get', 'a GET form (works without JavaScript)');
+  assert.equal(await form.getByRole('button', { name: 'Найти' }).count(), 1, 'the «Найти» button');
+});
 
 test('an inflected word of the name finds the organization, and its card opens', async (page) => {
   await searchFor(page, 'университета');
-  const link = page.getByRole('link', { name: REAVIZ.name });
-  await link.first().click();
-  await page.waitForURL(`**/organizations/${REAVIZ.oid}`);
-  assert.equal(await page.locator('h1').innerText(), REAVIZ.name);
+  assert.match(page.url(), /[?&]q=/, 'the query is in the address');
+  const link = page.locator('li a', { hasText: REAVIZ.name }).first();
+  assert.equal(await link.getAttribute('href'), `/organizations/${REAVIZ.oid}`);
+  await Promise.all([page.waitForNavigation(), link.click()]);
+  assert.equal(new URL(page.url()).pathname, `/organizations/${REAVIZ.oid}`);
+  assert.equal((await page.locator('h1').innerText()).trim(), REAVIZ.name);
   const requisites = await page.locator('table').first().innerText();
   assert.match(requisites, new RegExp(`ИНН\\s+${REAVIZ.inn}`));
   assert.match(requisites, new RegExp(`ОГРН\\s+${REAVIZ.ogrn}`));
-  assert.match(requisites, /КПП\s+631501001/);
+  assert.match(requisites, new RegExp(`КПП\\s+${REAVIZ.kpp}`));
   for (const heading of ['Структура', 'Здания', 'Лицензии']) {
-    assert.equal(await page.getByRole('heading', { name: heading }).count(), 1, heading);
+    assert.equal(await page.getByRole('heading', { name: heading }).count(), 1, `the heading «${heading}»`);
   }
 });
 
-test('ИНН and ОГРН find the organization first', async (page) => {
+test('ИНН, ОГРН and OID typed into the search box find the organization first', async (page) => {
   for (const id of [REAVIZ.inn, REAVIZ.ogrn, REAVIZ.oid]) {
     await searchFor(page, id);
-    const first = page.locator('ol.results li a').first();
-    assert.equal(await first.innerText(), REAVIZ.name, id);
+    const first = page.locator('li a[href^="/organizations/"]').first();
+    assert.equal((await first.innerText()).trim(), REAVIZ.name, `search by ${id}`);
   }
 });
 
@@ -54,8 +155,8 @@ test('a region filter narrows the results', async (page) => {
   await page.goto(base + '/');
   await page.getByLabel('Поиск').fill('больница');
   await page.getByLabel('Регион').selectOption('77');
-  await page.getByRole('button', { name: 'Найти' }).click();
-  await page.waitForLoadState('domcontentloaded');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Найти' }).click()]);
+  assert.match(page.url(), /[?&]region=77/);
   const metas = await page.locator('ol.results li .meta').allInnerTexts();
   assert.ok(metas.length > 0, 'hospitals in Moscow');
   for (const meta of metas.filter((m) => m.includes('ИНН'))) assert.match(meta, /г\. Москва/);
@@ -70,34 +171,41 @@ test('a wrong ИНН is explained next to the form', async (page) => {
 test('the card can be shown as of a past date', async (page) => {
   await page.goto(`${base}/organizations/${REAVIZ.oid}`);
   await page.getByLabel('Карточка на дату').fill('2010-06-01');
-  await page.getByRole('button', { name: 'Показать' }).click();
-  await page.waitForURL(/as_of=2010-06-01/);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Показать' }).click()]);
+  assert.match(page.url(), /as_of=2010-06-01/);
   assert.match(await page.locator('main').innerText(), /Состояние на 01\.06\.2010/);
 });
 
-let failed = 0;
+test('an unknown OID is a 404 page', async (page) => {
+  const response = await page.goto(`${base}/organizations/1.2.643.5.1.13.13.12.2.99.999999`);
+  assert.equal(response.status(), 404);
+});
+
 for (const javaScriptEnabled of [true, false]) {
   const context = await browser.newContext({ javaScriptEnabled, locale: 'ru-RU' });
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(30_000);
   for (const { name, body } of tests) {
     const page = await context.newPage();
-    const label = `${name}${javaScriptEnabled ? '' : ' (без JavaScript)'}`;
-    try {
+    const errors = [];
+    page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+    page.on('console', (message) => { if (message.type() === 'error' && !/Failed to load resource/.test(message.text())) errors.push(`console error: ${message.text()}`); });
+    await check(`${name}${javaScriptEnabled ? '' : ' (без JavaScript)'}`, async () => {
       await body(page);
-      console.log(`ok   ${label}`);
-    } catch (error) {
-      failed++;
-      const file = path.join(shots, `failure-${failed}.png`);
-      await page.screenshot({ path: file, fullPage: true }).catch(() => {});
-      console.error(`FAIL ${label}\n     ${error.message}\n     screenshot: ${file}`);
-    } finally {
-      await page.close();
-    }
+      assert.deepEqual(errors, [], 'no errors in the page');
+    }, async (n) => {
+      const file = path.join(shots, `failure-${n}-${javaScriptEnabled ? 'js' : 'nojs'}.png`);
+      const ok = await page.screenshot({ path: file, fullPage: true }).then(() => true, () => false);
+      return `\n     page: ${page.url()}${ok ? `\n     screenshot: ${file}` : ''}`;
+    });
+    await page.close();
   }
   await context.close();
 }
 await browser.close();
+
 if (failed) {
-  console.error(`${failed} browser test(s) failed`);
+  console.error(`${failed} browser test(s) failed against ${base}`);
   process.exit(1);
 }
-console.log(`all ${tests.length * 2} browser tests passed`);
+console.log(`all ${2 + tests.length * 2} browser tests passed against ${base}`);

@@ -1,40 +1,81 @@
-//! Reference directories (НСИ) shipped as data: `data/reference/*.json`, versioned, each saying
-//! where its values come from. Regions are generated from `RegionCode`, the one source of truth.
+//! Reference directories (НСИ) shipped as data: `data/reference/*.json`, compiled in with
+//! `include_str!` and parsed once. Each is versioned and says where its values come from
+//! (`source`), including which codes are confirmed against the real ФРМО/НСИ and which are ours.
+//!
+//! The `regions` directory is not a file: it is built from [`RegionCode`], the one source of truth
+//! for subject codes and names.
 
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
 use crate::ident::RegionCode;
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// One value of a directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     pub id: u32,
     pub name: String,
+    /// The enclosing entry in hierarchical directories (agency kinds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A versioned reference directory.
+#[derive(Debug, Clone, Serialize)]
 pub struct Directory {
-    pub id: String,
+    /// Machine name, `regions`, `bed_profiles`…
+    pub id: &'static str,
     /// The НСИ OID when the directory mirrors a published one.
     pub oid: Option<String>,
+    /// Russian name.
     pub name: String,
+    /// The НСИ version when known, else our own.
     pub version: String,
     /// Where the values come from, and how far they are confirmed.
     pub source: String,
     pub entries: Vec<Entry>,
+    /// Entry id → position in `entries`.
+    #[serde(skip)]
+    index: HashMap<u32, usize>,
 }
 
 impl Directory {
+    fn new(id: &'static str, file: DirectoryFile) -> Self {
+        let index = file.entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+        let DirectoryFile { oid, name, version, source, entries, .. } = file;
+        Directory { id, oid, name, version, source, entries, index }
+    }
+
+    pub fn entry(&self, id: u32) -> Option<&Entry> {
+        self.index.get(&id).and_then(|&i| self.entries.get(i))
+    }
+
     pub fn name_of(&self, id: u32) -> Option<&str> {
-        self.entries.iter().find(|e| e.id == id).map(|e| e.name.as_str())
+        self.entry(id).map(|e| e.name.as_str())
     }
 
     pub fn contains(&self, id: u32) -> bool {
-        self.entries.iter().any(|e| e.id == id)
+        self.index.contains_key(&id)
     }
+
+    /// The entries whose `parent_id` is `parent` (`None`: the top level).
+    pub fn children(&self, parent: Option<u32>) -> impl Iterator<Item = &Entry> {
+        self.entries.iter().filter(move |e| e.parent_id == parent)
+    }
+}
+
+/// The shape of a `data/reference/*.json` file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DirectoryFile {
+    id: String,
+    oid: Option<String>,
+    name: String,
+    version: String,
+    source: String,
+    entries: Vec<Entry>,
 }
 
 const FILES: &[(&str, &str)] = &[
@@ -47,31 +88,41 @@ const FILES: &[(&str, &str)] = &[
     ("delete_reasons", include_str!("../data/reference/delete_reasons.json")),
 ];
 
-static DIRECTORIES: LazyLock<Vec<Directory>> = LazyLock::new(|| {
-    let mut all = vec![Directory {
+fn regions() -> Directory {
+    let file = DirectoryFile {
         id: "regions".into(),
-        oid: Some("1.2.643.5.1.13.13.99.2.186".into()),
+        oid: Some("1.2.643.5.1.13.13.99.2.206".into()),
         name: "Субъекты Российской Федерации".into(),
         version: "1.0".into(),
-        source: "Коды субъектов РФ, как в regionId и OID ФРМО".into(),
+        source: "Коды субъектов РФ (коды ФНС), как в regionId и OID ФРМО и в НСИ 1.2.643.5.1.13.13.99.2.206; \
+                 таблица в frmo_domain::ident::RegionCode"
+            .into(),
         entries: RegionCode::all()
             .map(|r| Entry { id: u32::from(r.code()), name: r.name().into(), parent_id: None })
             .collect(),
-    }];
+    };
+    Directory::new("regions", file)
+}
+
+static DIRECTORIES: LazyLock<Vec<Directory>> = LazyLock::new(|| {
+    let mut all = vec![regions()];
     for (id, text) in FILES {
-        match serde_json::from_str::<Directory>(text) {
-            Ok(directory) => all.push(directory),
-            // Shipped data is checked by a test; a broken file must not take the server down.
-            Err(error) => eprintln!("reference directory {id} is broken: {error}"),
-        }
+        // The files are compiled in and every one is parsed by the tests below, so a broken file
+        // cannot ship; failing loudly is better than a directory that silently lacks values.
+        #[allow(clippy::expect_used)]
+        let file: DirectoryFile = serde_json::from_str(text).expect("shipped reference data parses (tested)");
+        debug_assert_eq!(file.id, *id, "file id matches its name");
+        all.push(Directory::new(id, file));
     }
     all
 });
 
+/// Every directory, `regions` first.
 pub fn all() -> &'static [Directory] {
     &DIRECTORIES
 }
 
+/// A directory by its machine name.
 pub fn get(id: &str) -> Option<&'static Directory> {
     DIRECTORIES.iter().find(|d| d.id == id)
 }
@@ -81,23 +132,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_shipped_directory_loads_with_unique_ids() {
+    fn every_shipped_file_parses_and_names_itself() {
+        for (id, text) in FILES {
+            let file: DirectoryFile = serde_json::from_str(text).unwrap_or_else(|e| panic!("{id}: {e}"));
+            assert_eq!(file.id, *id);
+            assert!(!file.source.is_empty() && !file.version.is_empty() && !file.name.is_empty(), "{id}");
+        }
+    }
+
+    #[test]
+    fn every_directory_loads_with_unique_ids_and_known_parents() {
         assert_eq!(all().len(), FILES.len() + 1);
         for directory in all() {
             assert!(!directory.entries.is_empty(), "{}", directory.id);
-            let mut ids: Vec<u32> = directory.entries.iter().map(|e| e.id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            assert_eq!(ids.len(), directory.entries.len(), "duplicate ids in {}", directory.id);
+            assert_eq!(directory.index.len(), directory.entries.len(), "duplicate ids in {}", directory.id);
+            for entry in &directory.entries {
+                assert!(!entry.name.trim().is_empty(), "{}: {}", directory.id, entry.id);
+                assert_eq!(directory.entry(entry.id), Some(entry));
+                if let Some(parent) = entry.parent_id {
+                    assert!(directory.contains(parent), "{}: parent {parent} of {}", directory.id, entry.id);
+                    assert_ne!(parent, entry.id);
+                }
+            }
+            let mut names: Vec<&str> = directory.entries.iter().map(|e| e.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(names.len(), directory.entries.len(), "duplicate names in {}", directory.id);
+        }
+    }
+
+    #[test]
+    fn regions_match_region_codes() {
+        let regions = get("regions").expect("regions directory");
+        assert_eq!(regions.entries.len(), RegionCode::all().count());
+        for region in RegionCode::all() {
+            assert_eq!(regions.name_of(u32::from(region.code())), Some(region.name()));
+        }
+        for entry in &regions.entries {
+            let code = u8::try_from(entry.id).expect("two-digit code");
+            assert!(RegionCode::from_code(code).is_some());
         }
     }
 
     #[test]
     fn real_codes_are_there() {
-        assert_eq!(get("organization_types").and_then(|d| d.name_of(1)), Some("Государственное юридическое лицо"));
-        assert_eq!(get("medical_subject_kinds").and_then(|d| d.name_of(2)), Some("Медицинская организация"));
-        assert_eq!(get("delete_reasons").and_then(|d| d.name_of(2)), Some("Дубль карточки МО"));
-        assert_eq!(get("regions").and_then(|d| d.name_of(63)), Some("Самарская область"));
-        assert_eq!(get("regions").map(|d| d.entries.len()), Some(89));
+        let name = |directory: &str, id: u32| get(directory).and_then(|d| d.name_of(id));
+        assert_eq!(name("organization_types", 1), Some("Государственное юридическое лицо"));
+        assert_eq!(name("medical_subject_kinds", 2), Some("Медицинская организация"));
+        assert_eq!(name("agency_kinds", 1), Some("Больница (в том числе детская)"));
+        assert_eq!(name("levels", 1), Some("I уровень"));
+        assert_eq!(name("delete_reasons", 2), Some("Дубль карточки МО"));
+        assert_eq!(name("regions", 63), Some("Самарская область"));
+        assert_eq!(name("regions", 99), Some("г. Байконур"));
+        assert_eq!(name("department_types", 1), Some("Амбулаторный"));
+        assert_eq!(name("department_types", 2), Some("Стационарный"));
+        assert!(get("bed_profiles").is_some_and(|d| d.entries.len() >= 30));
+        assert!(get("nonexistent").is_none());
+    }
+
+    #[test]
+    fn agency_kinds_are_a_tree() {
+        let kinds = get("agency_kinds").expect("agency kinds");
+        assert!(kinds.children(None).any(|e| e.id == 1));
+        let dispensary = kinds.entries.iter().find(|e| e.name == "Диспансер").expect("Диспансер");
+        assert!(kinds.children(Some(dispensary.id)).count() >= 5);
     }
 }

@@ -10,7 +10,7 @@ use frmo_domain::reference;
 use frmo_store::search::index::{Cursor, IndexQuery};
 use frmo_store::search::normalize;
 use frmo_store::{Identifier, ListItem, micros};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use time::{Date, OffsetDateTime};
 
 use crate::{Registry, RegistryError, Result, end_of_day};
@@ -19,8 +19,9 @@ pub const DEFAULT_LIMIT: usize = 20;
 pub const MAX_LIMIT: usize = 100;
 
 /// Search parameters as they arrive (query string of the page or the API). Every field is text so
-/// that a wrong value becomes a field-level message rather than a rejected request.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// that a wrong value becomes a field-level message rather than a rejected request. Serialising
+/// gives the query string back (absent fields are left out), for "next page" links.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct SearchParams {
     pub q: Option<String>,
     pub inn: Option<String>,
@@ -98,6 +99,29 @@ fn directory_code(
 }
 
 impl SearchParams {
+    /// Drops fields sent empty (an untouched form field), so links carry only what was chosen.
+    pub fn clear_empty(&mut self) {
+        let fields = [
+            &mut self.q,
+            &mut self.inn,
+            &mut self.ogrn,
+            &mut self.kpp,
+            &mut self.oid,
+            &mut self.region,
+            &mut self.org_type,
+            &mut self.kind,
+            &mut self.status,
+            &mut self.as_of,
+            &mut self.cursor,
+            &mut self.limit,
+        ];
+        for field in fields {
+            if field.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                *field = None;
+            }
+        }
+    }
+
     /// Parses every parameter and reports every wrong one.
     pub fn parse(&self) -> Result<SearchQuery, Vec<ValidationError>> {
         let mut errors = Vec::new();

@@ -57,6 +57,69 @@ async fn connect(config: &Config) -> Result<Client> {
 const LIST_COLUMNS: &str =
     "id, oid, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address";
 
+/// The columns a version is written with, in the order of `PgVersion::values` and `VERSION_TYPES`.
+const VERSION_COLUMNS: &str = "oid, valid_from, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address, search_terms, card";
+
+const VERSION_TYPES: [Type; 14] = [
+    Type::TEXT,
+    Type::TIMESTAMPTZ,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::INT2,
+    Type::INT4,
+    Type::INT4,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::JSON,
+];
+
+/// A version's values in the types of its PostgreSQL columns.
+struct PgVersion<'a> {
+    record: &'a VersionRecord,
+    region: i16,
+    org_type: i32,
+    agency_kind: i32,
+    status: &'static str,
+    card: Json<Box<RawValue>>,
+}
+
+impl<'a> PgVersion<'a> {
+    fn new(record: &'a VersionRecord) -> Result<Self> {
+        Ok(PgVersion {
+            record,
+            region: i16::from(record.region),
+            org_type: record.org_type as i32,
+            agency_kind: record.agency_kind as i32,
+            status: record.status.as_str(),
+            card: Json(RawValue::from_string(record.card.clone())?),
+        })
+    }
+
+    fn values(&self) -> [&(dyn ToSql + Sync); 14] {
+        let r = self.record;
+        [
+            &r.oid,
+            &r.valid_from,
+            &r.name_short,
+            &r.name_full,
+            &r.inn,
+            &r.ogrn,
+            &r.kpp,
+            &self.region,
+            &self.org_type,
+            &self.agency_kind,
+            &self.status,
+            &r.address,
+            &r.search_terms,
+            &self.card,
+        ]
+    }
+}
+
 impl PgStore {
     pub async fn connect(config: Config) -> Result<Self> {
         let writer = connect(&config).await?;
@@ -161,51 +224,11 @@ impl PgStore {
         }
         writer.finish().await?;
 
-        let sink = tx
-            .copy_in(
-                "COPY organization_versions (oid, valid_from, name_short, name_full, inn, ogrn, kpp, region,
-                     org_type, agency_kind, status, address, search_terms, card) FROM STDIN BINARY",
-            )
-            .await?;
-        let types = [
-            Type::TEXT,
-            Type::TIMESTAMPTZ,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::INT2,
-            Type::INT4,
-            Type::INT4,
-            Type::TEXT,
-            Type::TEXT,
-            Type::TEXT,
-            Type::JSON,
-        ];
-        let writer = BinaryCopyInWriter::new(sink, &types);
+        let sink = tx.copy_in(&format!("COPY organization_versions ({VERSION_COLUMNS}) FROM STDIN BINARY")).await?;
+        let writer = BinaryCopyInWriter::new(sink, &VERSION_TYPES);
         tokio::pin!(writer);
         for r in &records {
-            let region = i16::from(r.region);
-            let (org_type, agency_kind) = (r.org_type as i32, r.agency_kind as i32);
-            let card = Json(RawValue::from_string(r.card.clone())?);
-            let row: [&(dyn ToSql + Sync); 14] = [
-                &r.oid,
-                &r.valid_from,
-                &r.name_short,
-                &r.name_full,
-                &r.inn,
-                &r.ogrn,
-                &r.kpp,
-                &region,
-                &org_type,
-                &agency_kind,
-                &r.status.as_str(),
-                &r.address,
-                &r.search_terms,
-                &card,
-            ];
-            writer.as_mut().write(&row).await?;
+            writer.as_mut().write(&PgVersion::new(r)?.values()).await?;
         }
         writer.finish().await?;
 
@@ -259,6 +282,10 @@ impl PgStore {
             tx.batch_execute(sql).await?;
         }
         tx.commit().await?;
+        // Fresh statistics and hint bits now, not on the first reads of every page.
+        // One statement per call: several in one string would run in a transaction, where VACUUM cannot.
+        client.batch_execute("VACUUM (ANALYZE) organizations").await?;
+        client.batch_execute("VACUUM (ANALYZE) organization_versions").await?;
         Ok(())
     }
 
@@ -278,31 +305,16 @@ impl PgStore {
                 r.oid
             )));
         }
-        let region = i16::from(r.region);
-        let (org_type, agency_kind) = (r.org_type as i32, r.agency_kind as i32);
-        let card = Json(RawValue::from_string(r.card.clone())?);
+        let version = PgVersion::new(&r)?;
+        let mut values = version.values().to_vec();
+        values.push(&expected_current);
         let id: i64 = tx
             .query_one(
-                "INSERT INTO organization_versions (oid, previous_id, valid_from, name_short, name_full, inn, ogrn,
-                     kpp, region, org_type, agency_kind, status, address, search_terms, card)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id",
-                &[
-                    &r.oid,
-                    &expected_current,
-                    &r.valid_from,
-                    &r.name_short,
-                    &r.name_full,
-                    &r.inn,
-                    &r.ogrn,
-                    &r.kpp,
-                    &region,
-                    &org_type,
-                    &agency_kind,
-                    &r.status.as_str(),
-                    &r.address,
-                    &r.search_terms,
-                    &card,
-                ],
+                &format!(
+                    "INSERT INTO organization_versions ({VERSION_COLUMNS}, previous_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"
+                ),
+                &values,
             )
             .await?
             .get(0);

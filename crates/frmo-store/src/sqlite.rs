@@ -65,6 +65,33 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Writes one version row; `previous` is the version it supersedes.
+fn insert_version(tx: &rusqlite::Transaction<'_>, r: &VersionRecord, previous: Option<i64>) -> Result<i64> {
+    tx.prepare_cached(
+        "INSERT INTO organization_versions (oid, previous_id, valid_from, name_short, name_full, inn, ogrn, kpp,
+             region, org_type, agency_kind, status, address, search_terms, card)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+    )?
+    .execute(params![
+        r.oid,
+        previous,
+        stamp(r.valid_from),
+        r.name_short,
+        r.name_full,
+        r.inn,
+        r.ogrn,
+        r.kpp,
+        r.region,
+        r.org_type,
+        r.agency_kind,
+        r.status.as_str(),
+        r.address,
+        r.search_terms,
+        r.card
+    ])?;
+    Ok(tx.last_insert_rowid())
+}
+
 impl SqliteStore {
     pub async fn open(path: PathBuf) -> Result<Self> {
         tokio::task::spawn_blocking(move || {
@@ -167,11 +194,6 @@ impl SqliteStore {
             let mut org = tx.prepare_cached(
                 "INSERT INTO organizations (oid, kind, region, number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
-            let mut version = tx.prepare_cached(
-                "INSERT INTO organization_versions (oid, valid_from, name_short, name_full, inn, ogrn, kpp, region,
-                     org_type, agency_kind, status, address, search_terms, card)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-            )?;
             let mut sequence = tx.prepare_cached(
                 "INSERT INTO oid_sequences (kind, region, last_number) VALUES (?1, ?2, ?3)
                  ON CONFLICT (kind, region) DO UPDATE SET last_number = max(last_number, excluded.last_number)",
@@ -180,22 +202,7 @@ impl SqliteStore {
             for r in &records {
                 let from = stamp(r.valid_from);
                 org.execute(params![r.oid, r.key.0, r.key.1, r.key.2, from])?;
-                version.execute(params![
-                    r.oid,
-                    from,
-                    r.name_short,
-                    r.name_full,
-                    r.inn,
-                    r.ogrn,
-                    r.kpp,
-                    r.region,
-                    r.org_type,
-                    r.agency_kind,
-                    r.status.as_str(),
-                    r.address,
-                    r.search_terms,
-                    r.card
-                ])?;
+                insert_version(tx, r, None)?;
                 let top = highest.entry((r.key.0, r.key.1)).or_insert(0u32);
                 *top = (*top).max(r.key.2);
             }
@@ -234,6 +241,7 @@ impl SqliteStore {
             for (_, sql) in &load.indexes {
                 tx.execute_batch(sql)?;
             }
+            tx.execute_batch("ANALYZE")?;
             Ok(())
         })
         .await
@@ -252,29 +260,7 @@ impl SqliteStore {
                     r.oid
                 )));
             }
-            tx.execute(
-                "INSERT INTO organization_versions (oid, previous_id, valid_from, name_short, name_full, inn, ogrn,
-                     kpp, region, org_type, agency_kind, status, address, search_terms, card)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-                params![
-                    r.oid,
-                    expected_current,
-                    from,
-                    r.name_short,
-                    r.name_full,
-                    r.inn,
-                    r.ogrn,
-                    r.kpp,
-                    r.region,
-                    r.org_type,
-                    r.agency_kind,
-                    r.status.as_str(),
-                    r.address,
-                    r.search_terms,
-                    r.card
-                ],
-            )?;
-            Ok(tx.last_insert_rowid())
+            insert_version(tx, &r, Some(expected_current))
         })
         .await
     }

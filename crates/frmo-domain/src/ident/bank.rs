@@ -2,10 +2,11 @@
 //! computed together with the БИК.
 
 use super::checksum::account_key_ok;
-use super::{digits, string_newtype, values};
+use super::{digits, string_newtype};
 use crate::error::ValidationError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Банковский идентификационный код of a bank in Russia.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Bik(String);
 
 impl Bik {
@@ -20,14 +21,17 @@ impl Bik {
 
 string_newtype!(Bik);
 
-/// A settlement account valid for a given bank; no serde, since it cannot be checked alone.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A settlement account whose control key fits a given bank. It serializes as its 20 digits but
+/// has no `Deserialize` or `FromStr`: it cannot be checked without the БИК, so read it as a string
+/// and call [`SettlementAccount::parse`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SettlementAccount(String);
 
 impl SettlementAccount {
     pub fn parse(account: &str, bik: &Bik) -> Result<Self, ValidationError> {
         let (field, label) = ("settlement_account", "Расчётный счёт");
         let text = digits(account, field, label, &[20], "20 цифр")?;
+        let values = |s: &str| s.bytes().map(|b| u32::from(b - b'0')).collect::<Vec<_>>();
         if !account_key_ok(&values(&bik.as_str()[6..]), &values(text)) {
             return Err(ValidationError::new(field, label, "неверный контрольный ключ (проверьте счёт и БИК)"));
         }
@@ -36,5 +40,17 @@ impl SettlementAccount {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl std::fmt::Display for SettlementAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl serde::Serialize for SettlementAccount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
     }
 }

@@ -3,6 +3,7 @@
 use super::string_newtype;
 use crate::error::ValidationError;
 
+/// Код причины постановки на учёт; checked by format only (it has no check digit).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Kpp(String);
 

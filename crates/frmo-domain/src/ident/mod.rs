@@ -1,6 +1,10 @@
-//! Identifier newtypes. Each has a private value and one constructor, `parse`, that validates
-//! (check digits included), so a value of the type is valid by construction. Errors name the field
-//! and say in Russian what is wrong.
+//! Identifier newtypes. Each has a private value and one constructor, `parse`, that trims the
+//! input and validates it (check digits included), so a value of the type is valid by
+//! construction. Each has `as_str()`, `Display`, `FromStr` and serde as a string whose
+//! deserialization goes through `parse` (exceptions: `RegionCode` is a number in JSON, as
+//! `regionId` is in ФРМО; `SettlementAccount` cannot be checked without its БИК, so it only
+//! serializes). Errors name the field and say in Russian what is wrong: «не заполнено», «должен
+//! состоять из …», «неверное контрольное число».
 
 mod bank;
 pub mod checksum;
@@ -41,9 +45,14 @@ pub(crate) fn digits<'a>(
     Ok(text)
 }
 
-/// Digit values of an ASCII digit string.
-pub(crate) fn values(text: &str) -> Vec<u32> {
-    text.bytes().map(|b| u32::from(b - b'0')).collect()
+/// The values of exactly `N` ASCII digits (callers pass slices already checked to be digits of
+/// that length; anything else yields zeros where it does not fit, never a panic).
+pub(crate) fn digit_array<const N: usize>(digits: &[u8]) -> [u8; N] {
+    let mut out = [0u8; N];
+    for (to, from) in out.iter_mut().zip(digits) {
+        *to = from.wrapping_sub(b'0');
+    }
+    out
 }
 
 /// Implements Display, FromStr and string serde (through `parse`) for a type with

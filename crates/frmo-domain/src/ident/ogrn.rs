@@ -1,41 +1,46 @@
 //! ОГРН (13 digits, legal entities) and ОГРНИП (15 digits, individual entrepreneurs).
 
-use super::checksum::ogrn_check;
-use super::{digits, string_newtype, values};
+use super::checksum::{ogrn_check_digit, ogrnip_check_digit};
+use super::{digits, string_newtype};
 use crate::error::ValidationError;
 
+/// Digits, length and the last digit computed by `check` from the number formed by the others.
 fn parse(
     text: &str,
     field: &'static str,
     label: &'static str,
     len: usize,
-    modulus: u64,
+    check: fn(u64) -> u8,
 ) -> Result<String, ValidationError> {
     let text = digits(text, field, label, &[len], &format!("{len} цифр"))?;
-    let body: u64 = text[..len - 1].parse().map_err(|_| ValidationError::new(field, label, "неверный формат"))?;
-    if ogrn_check(body, modulus) != values(&text[len - 1..])[0] {
+    let (body, last) = text.split_at(len - 1);
+    // At most 14 ASCII digits: always fits in a u64.
+    let body: u64 = body.bytes().fold(0, |n, b| n * 10 + u64::from(b - b'0'));
+    if check(body) != last.as_bytes()[0] - b'0' {
         return Err(ValidationError::new(field, label, "неверное контрольное число"));
     }
     Ok(text.to_owned())
 }
 
+/// Основной государственный регистрационный номер of a legal entity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ogrn(String);
 
 impl Ogrn {
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
-        parse(text, "ogrn", "ОГРН", 13, 11).map(Ogrn)
+        parse(text, "ogrn", "ОГРН", 13, ogrn_check_digit).map(Ogrn)
     }
 }
 
 string_newtype!(Ogrn);
 
+/// ОГРН of an individual entrepreneur.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ogrnip(String);
 
 impl Ogrnip {
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
-        parse(text, "ogrnip", "ОГРНИП", 15, 13).map(Ogrnip)
+        parse(text, "ogrnip", "ОГРНИП", 15, ogrnip_check_digit).map(Ogrnip)
     }
 }
 

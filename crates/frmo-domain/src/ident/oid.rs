@@ -8,6 +8,10 @@ const ROOT: &str = "1.2.643.5.1.13.13.12.";
 const MAX_NUMBER: u32 = 999_999;
 const MAX_CHILD: u32 = 999_999_999;
 
+const KIND: &str = "вид организации в OID — цифра от 1 до 4";
+const NUMBER: &str = "номер организации в OID — от 1 до 999999 без ведущих нулей";
+const CHILD_NUMBER: &str = "номер подразделения в OID — от 1 до 999999999 без ведущих нулей";
+
 fn invalid(message: &str) -> ValidationError {
     ValidationError::new("oid", "OID", message)
 }
@@ -34,21 +38,29 @@ impl OrgOid {
         if text.is_empty() {
             return Err(invalid("не заполнено"));
         }
-        let shape = "ожидается OID организации вида 1.2.643.5.1.13.13.12.2.<код региона>.<номер>";
+        let shape = "ожидается OID организации вида 1.2.643.5.1.13.13.12.<вид 1–4>.<код региона>.<номер>";
         let rest = text.strip_prefix(ROOT).ok_or_else(|| invalid(shape))?;
         let parts: Vec<&str> = rest.split('.').collect();
         let [kind, region, n] = parts[..] else { return Err(invalid(shape)) };
-        let kind = number(kind, 4).ok_or_else(|| invalid("вид организации в OID — цифра от 1 до 4"))?;
+        let kind = number(kind, 4).ok_or_else(|| invalid(KIND))?;
+        if region.len() > 1 && region.starts_with('0') {
+            return Err(invalid("код региона в OID пишется без ведущего нуля"));
+        }
         let region = number(region, 99)
-            .and_then(|r| RegionCode::from_code(r as u8))
+            .and_then(|r| u8::try_from(r).ok())
+            .and_then(RegionCode::from_code)
             .ok_or_else(|| invalid("в OID нет такого кода региона"))?;
-        let n = number(n, MAX_NUMBER).ok_or_else(|| invalid("номер в OID — от 1 до 999999 без ведущих нулей"))?;
+        let n = number(n, MAX_NUMBER).ok_or_else(|| invalid(NUMBER))?;
         OrgOid::new(kind as u8, region, n)
     }
 
+    /// `kind` 1–4, `number` 1–999999.
     pub fn new(kind: u8, region: RegionCode, number: u32) -> Result<Self, ValidationError> {
-        if !(1..=4).contains(&kind) || !(1..=MAX_NUMBER).contains(&number) {
-            return Err(invalid("вид 1–4 и номер 1–999999"));
+        if !(1..=4).contains(&kind) {
+            return Err(invalid(KIND));
+        }
+        if !(1..=MAX_NUMBER).contains(&number) {
+            return Err(invalid(NUMBER));
         }
         let text = format!("{ROOT}{kind}.{}.{number}", region.code());
         Ok(OrgOid { text, kind, region, number })
@@ -76,8 +88,16 @@ text_serde!(OrgOid);
 
 /// Splits `<orgOid>.0.<n>[.<m>]` into the organization OID and the numbers after `.0.`.
 fn split_child(text: &str, expected: usize) -> Result<(OrgOid, Vec<u32>), ValidationError> {
-    let shape = "ожидается OID подразделения вида <OID организации>.0.<номер>";
-    let rest = text.trim().strip_prefix(ROOT).ok_or_else(|| invalid(shape))?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(invalid("не заполнено"));
+    }
+    let shape = if expected == 1 {
+        "ожидается OID подразделения вида <OID организации>.0.<номер>"
+    } else {
+        "ожидается OID отделения вида <OID организации>.0.<номер подразделения>.<номер>"
+    };
+    let rest = text.strip_prefix(ROOT).ok_or_else(|| invalid(shape))?;
     let parts: Vec<&str> = rest.split('.').collect();
     if parts.len() != 4 + expected || parts[3] != "0" {
         return Err(invalid(shape));
@@ -85,9 +105,7 @@ fn split_child(text: &str, expected: usize) -> Result<(OrgOid, Vec<u32>), Valida
     let org = OrgOid::parse(&format!("{ROOT}{}", parts[..3].join(".")))?;
     let numbers = parts[4..]
         .iter()
-        .map(|p| {
-            number(p, MAX_CHILD).ok_or_else(|| invalid("номер подразделения — положительное число без ведущих нулей"))
-        })
+        .map(|p| number(p, MAX_CHILD).ok_or_else(|| invalid(CHILD_NUMBER)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((org, numbers))
 }
@@ -107,7 +125,7 @@ impl DepartmentOid {
 
     pub fn new(org: &OrgOid, number: u32) -> Result<Self, ValidationError> {
         if !(1..=MAX_CHILD).contains(&number) {
-            return Err(invalid("номер подразделения вне диапазона"));
+            return Err(invalid(CHILD_NUMBER));
         }
         Ok(DepartmentOid { text: format!("{org}.0.{number}"), org: org.clone(), number })
     }
@@ -142,7 +160,7 @@ impl SubdivisionOid {
 
     pub fn new(department: &DepartmentOid, number: u32) -> Result<Self, ValidationError> {
         if !(1..=MAX_CHILD).contains(&number) {
-            return Err(invalid("номер отделения вне диапазона"));
+            return Err(invalid(CHILD_NUMBER));
         }
         let text = format!("{department}.{number}");
         Ok(SubdivisionOid { department: department.clone(), number, text })

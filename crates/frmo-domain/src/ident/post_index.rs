@@ -3,7 +3,8 @@
 use super::{digits, string_newtype};
 use crate::error::ValidationError;
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// A Russian postal code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PostIndex(String);
 
 impl PostIndex {

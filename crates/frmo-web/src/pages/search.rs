@@ -104,55 +104,10 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
     page.next_href = result.next_cursor.map(|cursor| {
         let mut next = params.clone();
         next.cursor = Some(cursor);
-        format!("/?{}", serde_urlencoded::to_string(ParamsOut::from(&next)).unwrap_or_default())
+        next.clear_empty();
+        format!("/?{}", serde_urlencoded::to_string(&next).unwrap_or_default())
     });
     Ok(render(&page))
-}
-
-/// The parameters written back into the "next page" link.
-#[derive(serde::Serialize)]
-struct ParamsOut<'a> {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    q: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    inn: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    ogrn: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kpp: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    oid: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    region: Option<&'a str>,
-    #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    org_type: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kind: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    status: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    as_of: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cursor: Option<&'a str>,
-}
-
-impl<'a> From<&'a SearchParams> for ParamsOut<'a> {
-    fn from(p: &'a SearchParams) -> Self {
-        let f = |v: &'a Option<String>| v.as_deref().filter(|v| !v.is_empty());
-        ParamsOut {
-            q: f(&p.q),
-            inn: f(&p.inn),
-            ogrn: f(&p.ogrn),
-            kpp: f(&p.kpp),
-            oid: f(&p.oid),
-            region: f(&p.region),
-            org_type: f(&p.org_type),
-            kind: f(&p.kind),
-            status: f(&p.status),
-            as_of: f(&p.as_of),
-            cursor: f(&p.cursor),
-        }
-    }
 }
 
 impl SearchPage {
