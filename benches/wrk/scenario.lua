@@ -1,41 +1,51 @@
--- One wrk scenario over sampled identifiers: every request picks a random sample.
--- Usage: wrk -t2 -c64 -d15s --latency -s scenario.lua URL -- SCENARIO SAMPLES_FILE
--- SAMPLES_FILE has lines "oid inn region"; SCENARIO is one of the names in `paths` below.
+-- One benchmark scenario for wrk: every request picks a random sample (an organization or region
+-- read from the running server by scripts/bench), so nothing is served from one hot row.
+--   wrk -t2 -c64 -d15s --latency -s benches/wrk/scenario.lua http://127.0.0.1:PORT -- SCENARIO SAMPLES.lua
+-- SAMPLES.lua (written by scripts/bench) returns { oids = {…}, inns = {…}, regions = {…} }.
+-- SCENARIO is one of the keys of `paths` below. At the end done() prints one machine-readable line:
+--   RESULT <req/s> <p50 ms> <p99 ms> <requests> <errors: connect+read+write+timeout+non-2xx/3xx>
 
-local scenario, samples = "healthz", {}
+-- «городская больница», percent-encoded (UTF-8)
+local QUERY = "%D0%B3%D0%BE%D1%80%D0%BE%D0%B4%D1%81%D0%BA%D0%B0%D1%8F%20%D0%B1%D0%BE%D0%BB%D1%8C%D0%BD%D0%B8%D1%86%D0%B0"
+local FORM_QUERY = QUERY:gsub("%%20", "+")
+
+local function pick(list) return list[math.random(#list)] end
 
 local paths = {
+  -- the bare HTTP limit of the server with its middleware: no database
   healthz = function(s) return "/healthz" end,
+  -- one trivial database query
   readyz = function(s) return "/readyz" end,
-  card = function(s) return "/api/v1/organizations/" .. s[1] end,
-  inn = function(s) return "/api/v1/organizations?inn=" .. s[2] end,
-  fulltext = function(s)
-    return "/api/v1/organizations?q=%D0%B3%D0%BE%D1%80%D0%BE%D0%B4%D1%81%D0%BA%D0%B0%D1%8F%20%D0%B1%D0%BE%D0%BB%D1%8C%D0%BD%D0%B8%D1%86%D0%B0&region=" .. s[3]
-  end,
-  page = function(s)
-    return "/?q=%D0%B3%D0%BE%D1%80%D0%BE%D0%B4%D1%81%D0%BA%D0%B0%D1%8F+%D0%B1%D0%BE%D0%BB%D1%8C%D0%BD%D0%B8%D1%86%D0%B0&region=" .. s[3]
-  end,
+  -- the card as JSON: one primary-key lookup
+  card = function(s) return "/api/v1/organizations/" .. pick(s.oids) end,
+  -- exact search by ИНН
+  inn = function(s) return "/api/v1/organizations?inn=" .. pick(s.inns) end,
+  -- full-text search within a region, JSON
+  fulltext = function(s) return "/api/v1/organizations?q=" .. QUERY .. "&region=" .. pick(s.regions) end,
+  -- the same search as the HTML page a person sees
+  page = function(s) return "/?q=" .. FORM_QUERY .. "&region=" .. pick(s.regions) end,
 }
 
+local path, samples
+
 function init(args)
-  scenario = args[1] or scenario
-  for line in io.lines(args[2]) do
-    local oid, inn, region = line:match("^(%S+) (%S+) (%S+)$")
-    if oid then samples[#samples + 1] = { oid, inn, region } end
-  end
-  math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
+  local scenario = args[1] or "healthz"
+  path = paths[scenario]
+  if not path then error("unknown scenario " .. scenario) end
+  samples = args[2] and dofile(args[2]) or { oids = {}, inns = {}, regions = {} }
+  -- a different random sequence in every thread
+  math.randomseed(os.time() + (tonumber(tostring({}):match("0x(%x+)") or "0", 16) or 0) % 1000003)
 end
 
 function request()
-  local s = samples[math.random(#samples)]
-  return wrk.format("GET", paths[scenario](s))
+  return wrk.format("GET", path(samples))
 end
 
+-- done() runs in wrk's main Lua state, which never saw init's arguments: the caller names the row.
 function done(summary, latency, requests)
-  local seconds = summary.duration / 1e6
-  local errors = summary.errors.connect + summary.errors.read + summary.errors.write
-    + summary.errors.status + summary.errors.timeout
-  -- done() runs in its own Lua state (init's arguments are not seen here): the caller names the row.
-  io.write(string.format("RESULT %.0f %.2f %.2f %d %d\n", summary.requests / seconds,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests, errors))
+  local e = summary.errors
+  io.write(string.format("RESULT %.0f %.2f %.2f %d %d\n",
+    summary.requests / (summary.duration / 1e6),
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.requests, e.connect + e.read + e.write + e.status + e.timeout))
 end
