@@ -10,8 +10,8 @@ pub enum RegistryError {
     Invalid(Vec<ValidationError>),
     #[error("{0}")]
     NotFound(String),
-    #[error("{reason}")]
-    Forbidden { code: &'static str, reason: &'static str },
+    #[error("{}", .0.reason())]
+    Forbidden(frmo_domain::access::DenyCode),
     #[error("{0}")]
     Conflict(String),
     #[error(transparent)]

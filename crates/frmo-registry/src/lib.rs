@@ -2,13 +2,14 @@
 //! validates, and reads or writes through the store. The only place that decides access.
 
 mod error;
+pub mod identity;
 pub mod search;
 pub mod seed;
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use frmo_domain::access::{Action, Actor, Decision, decide};
+use frmo_domain::access::{Action, Actor, Decision, Target, decide};
 use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Organization;
 use frmo_store::search::index::SearchIndex;
@@ -28,6 +29,8 @@ const INDEX_BATCH: usize = 20_000;
 pub struct Registry {
     store: Arc<Store>,
     index: Arc<SearchIndex>,
+    clock_offset: Arc<std::sync::atomic::AtomicI64>,
+    session_policy: identity::SessionPolicy,
 }
 
 /// A card as stored: its JSON and the version it is.
@@ -44,7 +47,12 @@ pub fn end_of_day(date: Date) -> OffsetDateTime {
 impl Registry {
     /// Opens the registry over a migrated store and builds the search index from it.
     pub async fn open(store: Store) -> Result<Self> {
-        let registry = Registry { store: Arc::new(store), index: Arc::new(SearchIndex::new()) };
+        let registry = Registry {
+            store: Arc::new(store),
+            index: Arc::new(SearchIndex::new()),
+            clock_offset: Arc::default(),
+            session_policy: identity::SessionPolicy::default(),
+        };
         registry.refresh_index().await?;
         Ok(registry)
     }
@@ -80,17 +88,24 @@ impl Registry {
         })
     }
 
-    fn authorize(actor: &Actor, action: Action) -> Result<()> {
-        match decide(actor, action) {
+    /// Sets how long sessions live (configuration).
+    pub fn with_session_policy(mut self, policy: identity::SessionPolicy) -> Self {
+        self.session_policy = policy;
+        self
+    }
+
+    /// The access check of use cases that need no journal entry (public reads, the CLI's writes).
+    fn check(actor: &Actor, action: Action) -> Result<()> {
+        match decide(actor, action, Target::None) {
             Decision::Allow => Ok(()),
-            Decision::Deny { code, reason } => Err(RegistryError::Forbidden { code, reason }),
+            Decision::Deny(code) => Err(RegistryError::Forbidden(code)),
         }
     }
 
     /// The card of an organization as JSON, current or as of the end of a date. The hot path of the
     /// API: one lookup, no re-serialisation.
     pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardRow> {
-        Self::authorize(actor, Action::ReadPublicRegister)?;
+        Self::check(actor, Action::ReadPublicRegister)?;
         let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
         self.store
             .card(oid.as_str(), as_of.map(end_of_day))
@@ -108,7 +123,7 @@ impl Registry {
     /// Writes new organizations (first versions, effective from their creation date). Used by
     /// seeding and the demo; applications for inclusion will come through moderation.
     pub async fn register_new(&self, actor: &Actor, organizations: &[Organization]) -> Result<()> {
-        Self::authorize(actor, Action::WriteRegister)?;
+        Self::check(actor, Action::WriteRegister)?;
         let mut records = Vec::with_capacity(organizations.len());
         for org in organizations {
             org.validate().map_err(RegistryError::Invalid)?;
@@ -129,7 +144,7 @@ impl Registry {
         edited_version: i64,
         at: OffsetDateTime,
     ) -> Result<i64> {
-        Self::authorize(actor, Action::WriteRegister)?;
+        Self::check(actor, Action::WriteRegister)?;
         organization.validate().map_err(RegistryError::Invalid)?;
         let record = VersionRecord::new(organization, at)?;
         let id = self.store.append_version(record, edited_version).await.map_err(|e| match e {
@@ -150,7 +165,7 @@ impl Registry {
         reason_id: u32,
         edited_version: i64,
     ) -> Result<i64> {
-        Self::authorize(actor, Action::WriteRegister)?;
+        Self::check(actor, Action::WriteRegister)?;
         let card = self.card(actor, oid, None).await?;
         if card.row.version_id != edited_version {
             return Err(RegistryError::Conflict(format!(
@@ -173,7 +188,7 @@ impl Registry {
         kind: u8,
         region: frmo_domain::ident::RegionCode,
     ) -> Result<OrgOid> {
-        Self::authorize(actor, Action::WriteRegister)?;
+        Self::check(actor, Action::WriteRegister)?;
         let number = self.store.allocate_oid_number(kind, region.code()).await?;
         OrgOid::new(kind, region, number).map_err(RegistryError::invalid)
     }

@@ -206,7 +206,7 @@ fn classify(token: &str) -> Option<Identifier> {
 
 impl Registry {
     pub async fn search(&self, actor: &Actor, query: &SearchQuery) -> Result<SearchPage> {
-        Self::authorize(actor, Action::ReadPublicRegister)?;
+        Self::check(actor, Action::ReadPublicRegister)?;
         let at = query.as_of.map_or_else(OffsetDateTime::now_utc, end_of_day);
 
         let mut index_query = IndexQuery {

@@ -666,7 +666,7 @@ impl Registry {
     /// numbers already handed out there. Generation runs on a blocking thread while the previous
     /// batch is written.
     pub async fn seed(&self, actor: &Actor, seed: u64, count: u64, mut progress: impl Progress) -> Result<()> {
-        Self::authorize(actor, frmo_domain::access::Action::WriteRegister)?;
+        Self::check(actor, frmo_domain::access::Action::WriteRegister)?;
         let generator = Generator::new(seed);
         let mut next: Vec<(RegionCode, u32)> = Vec::new();
         for region in generator.regions() {

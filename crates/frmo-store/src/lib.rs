@@ -1,9 +1,11 @@
 //! Where records live: one store API over two backends (`sqlite/` embedded, `postgres/` for
 //! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
 
+pub mod identity;
 mod migrations;
 pub mod postgres;
 pub mod search;
+pub mod sql;
 pub mod sqlite;
 
 use frmo_domain::org::{OrgStatus, Organization};

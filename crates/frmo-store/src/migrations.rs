@@ -15,8 +15,8 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations");
-pub const POSTGRES_MIGRATIONS: &[Migration] = migrations!("postgres": "0001_organizations");
+pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations", "0002_identity");
+pub const POSTGRES_MIGRATIONS: &[Migration] = migrations!("postgres": "0001_organizations", "0002_identity");
 
 #[cfg(test)]
 mod tests {

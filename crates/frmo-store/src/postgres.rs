@@ -12,6 +12,7 @@ use tokio_postgres::types::{Json, ToSql, Type};
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use crate::search::index::IndexedVersion;
+use crate::sql::{self, Value, postgres_row};
 use crate::sqlite::parse_status;
 use crate::{
     BulkLoad, CardRow, ColumnInfo, Identifier, ListItem, POSTGRES_MIGRATIONS, Result, StoreError, VersionRecord,
@@ -172,6 +173,27 @@ impl PgStore {
             })
             .await?;
         Ok((client, statements))
+    }
+
+    /// Runs a portable read statement on a reader.
+    pub async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+        let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
+        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        reader.client.query(sql, &params).await?.iter().map(postgres_row).collect()
+    }
+
+    /// Runs portable statements in one write transaction; the rows each returned, in order.
+    pub async fn transact(&self, statements: Vec<sql::Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        let mut results = Vec::with_capacity(statements.len());
+        for (sql, values) in &statements {
+            let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+            let rows = tx.query(*sql, &params).await?;
+            results.push(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
+        }
+        tx.commit().await?;
+        Ok(results)
     }
 
     pub async fn migrate(&self) -> Result<Vec<&'static str>> {

@@ -11,6 +11,7 @@ use time::OffsetDateTime;
 use time::macros::format_description;
 
 use crate::search::index::IndexedVersion;
+use crate::sql::{Statement, Value, sqlite_row, sqlite_sql};
 use crate::{
     BulkLoad, CardRow, ColumnInfo, Identifier, ListItem, Result, SQLITE_MIGRATIONS, StoreError, VersionRecord,
 };
@@ -63,6 +64,13 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
     )?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
+}
+
+fn run(conn: &Connection, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
+    let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+    let columns = statement.column_count();
+    let rows = statement.query_map(rusqlite::params_from_iter(values), |row| sqlite_row(row, columns))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Writes one version row; `previous` is the version it supersedes.
@@ -157,6 +165,16 @@ impl SqliteStore {
             Ok(value)
         })
         .await?
+    }
+
+    /// Runs a portable read statement on a reader.
+    pub async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+        self.point(move |c| run(c, sql, &values))
+    }
+
+    /// Runs portable statements in one write transaction; the rows each returned, in order.
+    pub async fn transact(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
+        self.write(move |tx| statements.iter().map(|(sql, values)| run(tx, sql, values)).collect()).await
     }
 
     pub async fn migrate(&self) -> Result<Vec<&'static str>> {

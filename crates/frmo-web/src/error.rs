@@ -8,6 +8,7 @@ use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
+use frmo_domain::access::DenyCode;
 use frmo_domain::error::ValidationError;
 use frmo_registry::RegistryError;
 use serde::Serialize;
@@ -32,9 +33,12 @@ impl From<RegistryError> for Problem {
             RegistryError::NotFound(message) => {
                 Problem { status: StatusCode::NOT_FOUND, code: "not_found", message, errors: Vec::new() }
             }
-            RegistryError::Forbidden { code, reason } => {
-                Problem { status: StatusCode::FORBIDDEN, code, message: reason.to_owned(), errors: Vec::new() }
-            }
+            RegistryError::Forbidden(code) => Problem {
+                status: if code == DenyCode::NotSignedIn { StatusCode::UNAUTHORIZED } else { StatusCode::FORBIDDEN },
+                code: code.as_str(),
+                message: format!("{} {}", code.reason(), code.remedy()),
+                errors: Vec::new(),
+            },
             RegistryError::Conflict(message) => {
                 Problem { status: StatusCode::CONFLICT, code: "conflict", message, errors: Vec::new() }
             }
@@ -116,6 +120,7 @@ impl IntoResponse for PageError {
             StatusCode::NOT_FOUND => "Не найдено",
             StatusCode::BAD_REQUEST => "Неверный запрос",
             StatusCode::FORBIDDEN => "Доступ запрещён",
+            StatusCode::UNAUTHORIZED => "Нужно войти",
             _ => "Ошибка",
         };
         let page = ErrorPage {

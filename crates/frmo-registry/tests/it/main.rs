@@ -4,6 +4,8 @@ use frmo_domain::access::Actor;
 use frmo_registry::seed::real_organizations;
 use frmo_registry::{Registry, RegistryError, SearchPage, SearchParams};
 use frmo_testkit::{Backend, TestDb, backend_tests};
+
+mod identity;
 use time::OffsetDateTime;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";

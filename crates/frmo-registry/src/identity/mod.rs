@@ -1,0 +1,292 @@
+//! Who is signed in: users from ЕСИА, OpenID Connect or local accounts, their sessions (in the
+//! database, so several processes share them), consents, memberships and the access check that
+//! journals every refusal.
+
+pub mod local;
+pub mod totp;
+
+use frmo_domain::access::{Action, Actor, Decision, FederalRole, Membership, Principal, Target, decide};
+use frmo_store::Identifier;
+use frmo_store::identity::{ConsentRecord, DenialRecord, NewUser, SessionRecord, UserRecord};
+use sha2::{Digest, Sha256};
+
+use crate::{Registry, RegistryError, Result};
+
+/// The consent to personal-data processing, every version ever shown (the last is current).
+pub const CONSENTS: &[(i64, &str)] = &[(
+    1,
+    "Я даю согласие Министерству здравоохранения Российской Федерации и операторам реестра моего \
+     региона на обработку моих персональных данных (фамилия, имя, отчество, СНИЛС, контакты, сведения \
+     о работе в медицинской организации), полученных из ЕСИА или указанных мной, в целях ведения \
+     Федерального реестра медицинских организаций, на срок моей работы с реестром. Согласие можно \
+     отозвать в профиле; после отзыва кабинет доступен только для просмотра.",
+)];
+
+pub fn current_consent() -> (i64, &'static str) {
+    CONSENTS.last().copied().unwrap_or((0, ""))
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// A session unused this long ends.
+    pub idle_seconds: i64,
+    /// A session ends this long after sign-in, however busy.
+    pub absolute_seconds: i64,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        SessionPolicy { idle_seconds: 30 * 60, absolute_seconds: 12 * 3600 }
+    }
+}
+
+/// How a person signed in, as shown in their profile.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "esia-pwd" => "Госуслуги (ЕСИА), логин и пароль",
+        "esia-ds" => "Госуслуги (ЕСИА), электронная подпись",
+        "oidc" => "OpenID Connect",
+        "local" => "учётная запись реестра",
+        "local-totp" => "учётная запись реестра и одноразовый код",
+        _ => "неизвестно",
+    }
+}
+
+/// A sign-in vouched for by an identity provider.
+#[derive(Debug, Clone)]
+pub struct SignIn {
+    pub user: NewUser,
+    /// Organizations by ОГРН from the provider (ЕСИА roles), with whether the person is their chief.
+    /// `None` when the provider says nothing about organizations (memberships stay as they are).
+    pub organizations: Option<Vec<OrgRole>>,
+    pub method: String,
+    /// What the provider needs at sign-out (ЕСИА tokens, the OIDC id_token), as JSON.
+    pub provider_data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRole {
+    pub ogrn: String,
+    pub inn: Option<String>,
+    pub name: String,
+    pub chief: bool,
+}
+
+/// A new session: the token for the cookie (only its hash is stored) and the form token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+    pub csrf: String,
+    pub user_id: i64,
+}
+
+/// A live session and its person.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token_hash: String,
+    pub record: SessionRecord,
+    pub user: UserRecord,
+    pub consent: Option<ConsentRecord>,
+}
+
+impl Session {
+    pub fn principal(&self) -> Principal {
+        principal(&self.user, self.consent.as_ref())
+    }
+
+    pub fn actor(&self) -> Actor {
+        Actor::User(self.principal())
+    }
+}
+
+pub fn principal(user: &UserRecord, consent: Option<&ConsentRecord>) -> Principal {
+    Principal {
+        user_id: user.id,
+        confirmed: user.confirmed,
+        consent: consent.is_some_and(|c| c.accepted && c.version == current_consent().0),
+        memberships: user
+            .memberships
+            .iter()
+            .map(|m| Membership { org_oid: m.org_oid.clone(), chief: m.role == "chief" })
+            .collect(),
+        operator_regions: user.operator_regions.clone(),
+        federal_role: user.federal_role.as_deref().and_then(FederalRole::parse),
+    }
+}
+
+/// 32 random bytes, base64url: session ids, form tokens, reset links.
+pub fn random_token() -> String {
+    use base64::Engine;
+    let mut bytes = [0u8; 32];
+    fill_random(&mut bytes);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub(crate) fn fill_random(bytes: &mut [u8]) {
+    // The OS generator failing is not recoverable: no token may be made without it.
+    if let Err(error) = getrandom::fill(bytes) {
+        panic!("operating system random generator failed: {error}");
+    }
+}
+
+/// What is stored instead of a token.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Registry {
+    /// Now, in Unix seconds, on the registry's clock (tests move it forward).
+    pub fn now(&self) -> i64 {
+        time::OffsetDateTime::now_utc().unix_timestamp() + self.clock_offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves the registry's clock forward (tests of time-outs and expiry).
+    pub fn advance_clock(&self, seconds: i64) {
+        self.clock_offset.fetch_add(seconds, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub fn session_policy(&self) -> SessionPolicy {
+        self.session_policy
+    }
+
+    /// Registers a sign-in: the person's data, their organizations from the provider matched to
+    /// registry cards by ОГРН (and ИНН), and a new session.
+    pub async fn sign_in(&self, sign_in: SignIn) -> Result<NewSession> {
+        let now = self.now();
+        let user_id = self.store.upsert_user(&sign_in.user, now).await?;
+        if let Some(organizations) = &sign_in.organizations {
+            let mut matched = Vec::new();
+            for role in organizations {
+                for oid in self.organizations_by_ogrn(&role.ogrn, role.inn.as_deref()).await? {
+                    let kind = if role.chief { "chief" } else { "member" };
+                    matched.push((oid, kind.to_owned()));
+                }
+            }
+            self.store.replace_memberships(user_id, "esia", &matched, now).await?;
+        }
+        self.start_session(user_id, &sign_in.method, &sign_in.provider_data).await
+    }
+
+    /// Current registry organizations with this ОГРН (and ИНН, when given).
+    pub async fn organizations_by_ogrn(&self, ogrn: &str, inn: Option<&str>) -> Result<Vec<String>> {
+        let ids = self.store.versions_with(Identifier::Ogrn, ogrn).await?;
+        let mut oids: Vec<String> = Vec::new();
+        for item in self.store.list_items(&ids).await? {
+            if inn.is_some_and(|inn| inn != item.inn) || oids.contains(&item.oid) {
+                continue;
+            }
+            // Only organizations whose current card still carries this ОГРН.
+            if let Some(card) = self.store.card(&item.oid, None).await?
+                && card.version_id == item.version_id
+            {
+                oids.push(item.oid);
+            }
+        }
+        Ok(oids)
+    }
+
+    /// Opens a session for a person who has just proved who they are. Always a new id.
+    pub async fn start_session(&self, user_id: i64, method: &str, provider_data: &str) -> Result<NewSession> {
+        let now = self.now();
+        let token = random_token();
+        let csrf = random_token();
+        let record = SessionRecord {
+            user_id,
+            method: method.to_owned(),
+            csrf: csrf.clone(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + self.session_policy.absolute_seconds,
+            provider_data: provider_data.to_owned(),
+        };
+        self.store.create_session(&token_hash(&token), &record).await?;
+        self.store.record_login_success(user_id, now).await?;
+        Ok(NewSession { token, csrf, user_id })
+    }
+
+    /// The live session of a cookie token, if any. An expired one (idle or absolute) is removed.
+    pub async fn session(&self, token: &str) -> Result<Option<Session>> {
+        let hash = token_hash(token);
+        let Some(record) = self.store.session(&hash).await? else { return Ok(None) };
+        let now = self.now();
+        if now >= record.expires_at || now - record.last_seen_at >= self.session_policy.idle_seconds {
+            self.store.delete_session(&hash).await?;
+            return Ok(None);
+        }
+        // Written at most once a minute: a busy session does not turn every read into a write.
+        if now - record.last_seen_at >= 60 {
+            self.store.touch_session(&hash, now).await?;
+        }
+        let Some(user) = self.store.user(record.user_id).await? else { return Ok(None) };
+        let consent = self.store.consents(user.id).await?.into_iter().next();
+        Ok(Some(Session { token_hash: hash, record, user, consent }))
+    }
+
+    pub async fn sign_out(&self, session: &Session) -> Result<()> {
+        Ok(self.store.delete_session(&session.token_hash).await?)
+    }
+
+    /// Ends every session of the person, on every device; returns how many ended.
+    pub async fn sign_out_everywhere(&self, session: &Session) -> Result<usize> {
+        Ok(self.store.delete_user_sessions(session.user.id).await?)
+    }
+
+    /// Accepts (or withdraws) the current consent.
+    pub async fn decide_consent(&self, session: &Session, accepted: bool) -> Result<()> {
+        let version = current_consent().0;
+        Ok(self.store.record_consent(session.user.id, version, accepted, self.now()).await?)
+    }
+
+    pub async fn consent_history(&self, session: &Session) -> Result<Vec<ConsentRecord>> {
+        Ok(self.store.consents(session.user.id).await?)
+    }
+
+    /// Checks access; a refusal is journaled with the request id and returned as `Forbidden`.
+    pub async fn authorize(&self, actor: &Actor, action: Action, target: Target<'_>, request_id: &str) -> Result<()> {
+        match decide(actor, action, target) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(code) => {
+                let user_id = match actor {
+                    Actor::User(p) => Some(p.user_id),
+                    _ => None,
+                };
+                let denial = DenialRecord {
+                    at: self.now(),
+                    user_id,
+                    action: action.as_str().to_owned(),
+                    target: target.describe(),
+                    code: code.as_str().to_owned(),
+                    request_id: request_id.to_owned(),
+                };
+                if let Err(error) = self.store.record_denial(&denial).await {
+                    tracing::error!(%error, "could not journal an access denial");
+                }
+                Err(RegistryError::Forbidden(code))
+            }
+        }
+    }
+
+    /// The organization target of an OID (its region from the current card).
+    pub async fn organization_region(&self, oid: &str) -> Result<u8> {
+        let card = self.card(&Actor::System, oid, None).await?;
+        Ok(card.organization.region_id.code())
+    }
+
+    pub async fn denials(&self, actor: &Actor, limit: i64, request_id: &str) -> Result<Vec<DenialRecord>> {
+        self.authorize(actor, Action::ReadAudit, Target::None, request_id).await?;
+        Ok(self.store.denials(limit).await?)
+    }
+
+    /// Gives a person a federal role and operator regions (command line and administrators).
+    pub async fn set_staff_roles(
+        &self,
+        actor: &Actor,
+        user_id: i64,
+        role: Option<FederalRole>,
+        regions: &[u8],
+    ) -> Result<()> {
+        self.authorize(actor, Action::Administer, Target::None, "-").await?;
+        Ok(self.store.set_staff_roles(user_id, role.map(FederalRole::as_str), regions).await?)
+    }
+}

@@ -1,0 +1,210 @@
+//! Identity on both backends: sign-in and memberships, sessions and their time-outs, consent,
+//! local accounts (lock-out, TOTP, reset links) and the journal of denials.
+
+use frmo_domain::access::{Action, Actor, DenyCode, FederalRole, Target};
+use frmo_registry::RegistryError;
+use frmo_registry::identity::local::NewLocalUser;
+use frmo_registry::identity::{OrgRole, SignIn, local, totp};
+use frmo_store::identity::NewUser;
+use frmo_testkit::{Backend, backend_tests};
+
+use super::{REAVIZ_OID, demo};
+
+fn account<'a>(
+    login: &'a str,
+    name: &'a str,
+    email: Option<&'a str>,
+    password: &'a str,
+    role: Option<FederalRole>,
+    regions: &'a [u8],
+) -> NewLocalUser<'a> {
+    NewLocalUser { login, name, email, password, role, regions }
+}
+
+fn esia_sign_in(oid: &str, trusted: bool, chief: bool) -> SignIn {
+    SignIn {
+        user: NewUser {
+            provider: "esia".into(),
+            subject: oid.into(),
+            display_name: "Иванова Мария Петровна".into(),
+            snils: Some("112-233-445 95".into()),
+            email: Some("ivanova@example.ru".into()),
+            confirmed: trusted,
+        },
+        organizations: Some(vec![OrgRole {
+            ogrn: "1026301420716".into(),
+            inn: Some("6317006620".into()),
+            name: "Реавиз".into(),
+            chief,
+        }]),
+        method: "esia-pwd".into(),
+        provider_data: "{}".into(),
+    }
+}
+
+async fn sign_in_matches_organizations_and_sessions_are_new_each_time(backend: Backend) {
+    let (_db, registry) = demo(backend, 20).await;
+    let first = registry.sign_in(esia_sign_in("1000299654", true, true)).await.expect("sign in");
+    let second = registry.sign_in(esia_sign_in("1000299654", true, true)).await.expect("sign in");
+    assert_ne!(first.token, second.token, "every sign-in gets a new session id");
+    assert_eq!(first.user_id, second.user_id);
+    let session = registry.session(&first.token).await.expect("lookup").expect("live session");
+    let principal = session.principal();
+    assert_eq!(principal.memberships.len(), 1);
+    assert_eq!(principal.memberships[0].org_oid, REAVIZ_OID);
+    assert!(principal.memberships[0].chief && principal.confirmed);
+    // The stored row is not the token: a copy of the table opens nothing.
+    assert!(registry.store().session(&first.token).await.expect("lookup").is_none());
+
+    assert_eq!(registry.sign_out_everywhere(&session).await.expect("sign out"), 2);
+    assert!(registry.session(&first.token).await.expect("lookup").is_none());
+    assert!(registry.session(&second.token).await.expect("lookup").is_none());
+}
+
+async fn sessions_end_when_idle_or_too_old(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let policy = registry.session_policy();
+    let idle = registry.sign_in(esia_sign_in("1", true, false)).await.expect("sign in");
+    let busy = registry.sign_in(esia_sign_in("2", true, false)).await.expect("sign in");
+    let mut elapsed = 0;
+    while elapsed + 600 < policy.absolute_seconds {
+        registry.advance_clock(600);
+        elapsed += 600;
+        assert!(registry.session(&busy.token).await.expect("lookup").is_some(), "busy session alive at {elapsed}s");
+    }
+    assert!(registry.session(&idle.token).await.expect("lookup").is_none(), "idle session ended");
+    registry.advance_clock(policy.absolute_seconds - elapsed);
+    assert!(registry.session(&busy.token).await.expect("lookup").is_none(), "absolute time-out");
+}
+
+async fn consent_is_required_to_edit_and_its_history_is_kept(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let new = registry.sign_in(esia_sign_in("3", true, false)).await.expect("sign in");
+    let session = registry.session(&new.token).await.expect("lookup").expect("session");
+    let target = Target::Organization { oid: REAVIZ_OID, region: 63 };
+    let refused = registry.authorize(&session.actor(), Action::EditOrganization, target, "req-1").await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::ConsentMissing))), "{refused:?}");
+
+    registry.decide_consent(&session, true).await.expect("accept");
+    let session = registry.session(&new.token).await.expect("lookup").expect("session");
+    registry.authorize(&session.actor(), Action::EditOrganization, target, "req-2").await.expect("allowed");
+    registry.decide_consent(&session, false).await.expect("withdraw");
+    let session = registry.session(&new.token).await.expect("lookup").expect("session");
+    assert!(!session.principal().consent);
+    let history = registry.consent_history(&session).await.expect("history");
+    assert_eq!(history.iter().map(|c| c.accepted).collect::<Vec<_>>(), [false, true]);
+
+    let denials = registry.store().denials(10).await.expect("denials");
+    assert_eq!(denials[0].code, "CONSENT_MISSING");
+    assert_eq!(denials[0].request_id, "req-1");
+    assert_eq!(denials[0].target, REAVIZ_OID);
+}
+
+async fn unconfirmed_accounts_read_but_do_not_edit(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let new = registry.sign_in(esia_sign_in("4", false, false)).await.expect("sign in");
+    let session = registry.session(&new.token).await.expect("lookup").expect("session");
+    registry.decide_consent(&session, true).await.expect("accept");
+    let session = registry.session(&new.token).await.expect("lookup").expect("session");
+    let target = Target::Organization { oid: REAVIZ_OID, region: 63 };
+    registry.authorize(&session.actor(), Action::ReadOrganization, target, "r").await.expect("reads");
+    let refused = registry.authorize(&session.actor(), Action::EditOrganization, target, "r").await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))));
+}
+
+async fn local_accounts_lock_out_with_back_off(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let password = "очень-длинный-пароль";
+    registry
+        .add_local_user(
+            &Actor::System,
+            &account("admin", "Администратор", None, password, Some(FederalRole::Admin), &[]),
+        )
+        .await
+        .expect("add");
+    assert!(registry.local_sign_in("admin", password, None).await.is_ok());
+    for _ in 0..local::LOCK_AFTER {
+        let error = registry.local_sign_in("admin", "неверный пароль", None).await.expect_err("refused");
+        assert!(error.to_string().contains("неверный логин или пароль"), "{error}");
+    }
+    let locked = registry.local_sign_in("admin", password, None).await.expect_err("locked");
+    assert!(locked.to_string().contains("заблокирован"), "{locked}");
+    registry.advance_clock(61);
+    let session = registry.local_sign_in("admin", password, None).await.expect("unlocked after a minute");
+    let session = registry.session(&session.token).await.expect("lookup").expect("session");
+    assert_eq!(session.principal().federal_role, Some(FederalRole::Admin));
+    // An unknown login gets the same answer as a wrong password.
+    let unknown = registry.local_sign_in("nobody", password, None).await.expect_err("refused");
+    assert!(unknown.to_string().contains("неверный логин или пароль"));
+    // Short passwords are refused, naming the field.
+    match registry.add_local_user(&Actor::System, &account("x", "X", None, "короткий", None, &[])).await {
+        Err(RegistryError::Invalid(errors)) => assert_eq!(errors[0].field, "password"),
+        other => panic!("expected a field error, got {other:?}"),
+    }
+    // Only administrators add accounts.
+    let member = registry.sign_in(esia_sign_in("5", true, false)).await.expect("sign in");
+    let member = registry.session(&member.token).await.expect("lookup").expect("session").actor();
+    assert!(matches!(
+        registry.add_local_user(&member, &account("y", "Y", None, password, None, &[])).await,
+        Err(RegistryError::Forbidden(DenyCode::RoleRequired))
+    ));
+}
+
+async fn totp_becomes_required_once_confirmed(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let password = "очень-длинный-пароль";
+    let id = registry
+        .add_local_user(&Actor::System, &account("op", "Оператор", None, password, None, &[63]))
+        .await
+        .expect("add");
+    let enrolment = registry.begin_totp(id, "op").await.expect("begin");
+    assert!(enrolment.qr_svg.contains("<svg") && enrolment.otpauth_url.contains(&enrolment.secret_base32));
+    // Not yet confirmed: the password alone still works.
+    registry.local_sign_in("op", password, None).await.expect("password only");
+    let secret = totp::from_base32(&enrolment.secret_base32).expect("base32");
+    assert!(registry.confirm_totp(id, "000000").await.is_err() || totp::code(&secret, registry.now()) == "000000");
+    registry.confirm_totp(id, &totp::code(&secret, registry.now())).await.expect("confirm");
+    let without = registry.local_sign_in("op", password, None).await.expect_err("code required");
+    assert!(without.to_string().contains("код"), "{without}");
+    let with = registry.local_sign_in("op", password, Some(&totp::code(&secret, registry.now()))).await.expect("in");
+    let session = registry.session(&with.token).await.expect("lookup").expect("session");
+    assert_eq!(session.record.method, "local-totp");
+}
+
+async fn reset_links_work_once_and_expire(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let old = "старый-пароль-123";
+    registry
+        .add_local_user(&Actor::System, &account("petrov", "Петров", Some("petrov@example.ru"), old, None, &[]))
+        .await
+        .expect("add");
+    let before = registry.local_sign_in("petrov", old, None).await.expect("sign in");
+    registry.request_password_reset("petrov@example.ru", "https://frmo.example").await.expect("request");
+    // Unknown addresses get the same answer and no mail.
+    registry.request_password_reset("nobody@example.ru", "https://frmo.example").await.expect("request");
+    assert!(registry.store().mail_to("nobody@example.ru").await.expect("mail").is_empty());
+    let mail = registry.store().mail_to("petrov@example.ru").await.expect("mail");
+    let token = mail[0].body.split("/login/reset/").nth(1).and_then(|t| t.split_whitespace().next()).expect("link");
+    registry.reset_password(token, "новый-пароль-456").await.expect("reset");
+    assert!(registry.reset_password(token, "ещё-пароль-789").await.is_err(), "a link works once");
+    assert!(registry.session(&before.token).await.expect("lookup").is_none(), "old sessions ended");
+    registry.local_sign_in("petrov", "новый-пароль-456", None).await.expect("new password");
+    assert!(registry.local_sign_in("petrov", old, None).await.is_err());
+
+    registry.request_password_reset("petrov", "https://frmo.example").await.expect("request");
+    let mail = registry.store().mail_to("petrov@example.ru").await.expect("mail");
+    let token = mail[0].body.split("/login/reset/").nth(1).and_then(|t| t.split_whitespace().next()).expect("link");
+    registry.advance_clock(local::RESET_TTL_SECONDS + 1);
+    let expired = registry.reset_password(token, "новый-пароль-000").await.expect_err("expired");
+    assert!(expired.to_string().contains("устарела"), "{expired}");
+}
+
+backend_tests!(
+    sign_in_matches_organizations_and_sessions_are_new_each_time,
+    sessions_end_when_idle_or_too_old,
+    consent_is_required_to_edit_and_its_history_is_kept,
+    unconfirmed_accounts_read_but_do_not_edit,
+    local_accounts_lock_out_with_back_off,
+    totp_becomes_required_once_confirmed,
+    reset_links_work_once_and_expire,
+);

@@ -1,0 +1,511 @@
+//! The identity tables (migration 0002): users, operator regions, memberships, sessions, sign-ins
+//! under way, consents, denials, password resets and the mail outbox. One set of portable
+//! statements serves both backends.
+
+use crate::sql::{Statement, Value};
+use crate::{Result, Store, StoreError};
+
+/// A person who signs in, with everything access decisions need.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: i64,
+    pub provider: String,
+    pub subject: String,
+    pub display_name: String,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub confirmed: bool,
+    pub federal_role: Option<String>,
+    pub password_hash: Option<String>,
+    pub totp_secret: Option<String>,
+    pub totp_enabled: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+    pub last_login_at: Option<i64>,
+    pub operator_regions: Vec<u8>,
+    pub memberships: Vec<MembershipRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MembershipRecord {
+    pub org_oid: String,
+    /// `member` or `chief`.
+    pub role: String,
+    /// `esia` (from ЕСИА roles at sign-in) or `operator`.
+    pub source: String,
+}
+
+/// What a person's identity provider says about them at sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub provider: String,
+    pub subject: String,
+    pub display_name: String,
+    pub snils: Option<String>,
+    pub email: Option<String>,
+    pub confirmed: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub user_id: i64,
+    pub method: String,
+    pub csrf: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub provider_data: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    pub version: i64,
+    pub accepted: bool,
+    pub at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DenialRecord {
+    pub at: i64,
+    pub user_id: Option<i64>,
+    pub action: String,
+    pub target: String,
+    pub code: String,
+    pub request_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRecord {
+    pub id: i64,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
+}
+
+fn text(row: &mut [Value], i: usize) -> Option<String> {
+    std::mem::replace(&mut row[i], Value::Null).into_text()
+}
+
+fn user_from(mut row: Vec<Value>) -> UserRecord {
+    UserRecord {
+        id: row[0].int().unwrap_or_default(),
+        provider: text(&mut row, 1).unwrap_or_default(),
+        subject: text(&mut row, 2).unwrap_or_default(),
+        display_name: text(&mut row, 3).unwrap_or_default(),
+        snils: text(&mut row, 4),
+        email: text(&mut row, 5),
+        confirmed: row[6].flag(),
+        federal_role: text(&mut row, 7),
+        password_hash: text(&mut row, 8),
+        totp_secret: text(&mut row, 9),
+        totp_enabled: row[10].flag(),
+        failed_logins: row[11].int().unwrap_or_default(),
+        locked_until: row[12].int(),
+        last_login_at: row[13].int(),
+        operator_regions: Vec::new(),
+        memberships: Vec::new(),
+    }
+}
+
+macro_rules! user_query {
+    ($filter:literal) => {
+        concat!(
+            "SELECT id, provider, subject, display_name, snils, email, confirmed, federal_role, password_hash,
+                totp_secret, totp_enabled, failed_logins, locked_until, last_login_at FROM users WHERE ",
+            $filter
+        )
+    };
+}
+
+impl Store {
+    async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+        match self {
+            Store::Sqlite(s) => s.query(sql, values).await,
+            Store::Postgres(s) => s.query(sql, values).await,
+        }
+    }
+
+    /// Runs statements in one transaction; the rows each returned.
+    pub async fn transact(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
+        match self {
+            Store::Sqlite(s) => s.transact(statements).await,
+            Store::Postgres(s) => s.transact(statements).await,
+        }
+    }
+
+    async fn execute(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+        Ok(self.transact(vec![(sql, values)]).await?.pop().unwrap_or_default())
+    }
+
+    /// Creates the user or refreshes what the identity provider says about them; returns the id.
+    pub async fn upsert_user(&self, user: &NewUser, now: i64) -> Result<i64> {
+        let rows = self
+            .execute(
+                "INSERT INTO users (provider, subject, display_name, snils, email, confirmed, created_at, last_login_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                 ON CONFLICT (provider, subject) DO UPDATE SET display_name = excluded.display_name,
+                     snils = excluded.snils, email = excluded.email, confirmed = excluded.confirmed,
+                     last_login_at = excluded.last_login_at
+                 RETURNING id",
+                vec![
+                    user.provider.as_str().into(),
+                    user.subject.as_str().into(),
+                    user.display_name.as_str().into(),
+                    user.snils.clone().into(),
+                    user.email.clone().into(),
+                    user.confirmed.into(),
+                    now.into(),
+                ],
+            )
+            .await?;
+        rows.first().and_then(|r| r[0].int()).ok_or_else(|| StoreError::Conflict("no user id returned".into()))
+    }
+
+    /// Creates a local account; fails with `Conflict` when the login is taken.
+    pub async fn create_local_user(&self, login: &str, name: &str, email: Option<&str>, now: i64) -> Result<i64> {
+        let rows = self
+            .execute(
+                "INSERT INTO users (provider, subject, display_name, email, confirmed, created_at)
+                 VALUES ('local', $1, $2, $3, $4, $5) ON CONFLICT (provider, subject) DO NOTHING RETURNING id",
+                vec![login.into(), name.into(), email.into(), true.into(), now.into()],
+            )
+            .await?;
+        rows.first()
+            .and_then(|r| r[0].int())
+            .ok_or_else(|| StoreError::Conflict(format!("пользователь «{login}» уже есть")))
+    }
+
+    pub async fn user(&self, id: i64) -> Result<Option<UserRecord>> {
+        let rows = self.query(user_query!("id = $1"), vec![id.into()]).await?;
+        self.complete_user(rows).await
+    }
+
+    pub async fn user_by_subject(&self, provider: &str, subject: &str) -> Result<Option<UserRecord>> {
+        let rows =
+            self.query(user_query!("provider = $1 AND subject = $2"), vec![provider.into(), subject.into()]).await?;
+        self.complete_user(rows).await
+    }
+
+    pub async fn user_by_email(&self, provider: &str, email: &str) -> Result<Option<UserRecord>> {
+        let rows = self.query(user_query!("provider = $1 AND email = $2"), vec![provider.into(), email.into()]).await?;
+        self.complete_user(rows).await
+    }
+
+    async fn complete_user(&self, rows: Vec<Vec<Value>>) -> Result<Option<UserRecord>> {
+        let Some(row) = rows.into_iter().next() else { return Ok(None) };
+        let mut user = user_from(row);
+        user.operator_regions = self
+            .query("SELECT region FROM operator_regions WHERE user_id = $1 ORDER BY region", vec![user.id.into()])
+            .await?
+            .iter()
+            .filter_map(|r| r[0].int().and_then(|v| u8::try_from(v).ok()))
+            .collect();
+        user.memberships = self
+            .query(
+                "SELECT org_oid, role, source FROM memberships WHERE user_id = $1 ORDER BY org_oid",
+                vec![user.id.into()],
+            )
+            .await?
+            .into_iter()
+            .map(|mut r| MembershipRecord {
+                org_oid: text(&mut r, 0).unwrap_or_default(),
+                role: text(&mut r, 1).unwrap_or_default(),
+                source: text(&mut r, 2).unwrap_or_default(),
+            })
+            .collect();
+        Ok(Some(user))
+    }
+
+    /// Replaces the memberships vouched for by `source` (memberships from other sources stay).
+    pub async fn replace_memberships(
+        &self,
+        user_id: i64,
+        source: &str,
+        list: &[(String, String)],
+        now: i64,
+    ) -> Result<()> {
+        let mut statements: Vec<Statement> =
+            vec![("DELETE FROM memberships WHERE user_id = $1 AND source = $2", vec![user_id.into(), source.into()])];
+        for (oid, role) in list {
+            statements.push((
+                "INSERT INTO memberships (user_id, org_oid, role, source, granted_at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (user_id, org_oid) DO NOTHING",
+                vec![user_id.into(), oid.as_str().into(), role.as_str().into(), source.into(), now.into()],
+            ));
+        }
+        self.transact(statements).await.map(drop)
+    }
+
+    pub async fn grant_membership(&self, user_id: i64, oid: &str, role: &str, source: &str, now: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO memberships (user_id, org_oid, role, source, granted_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (user_id, org_oid) DO UPDATE SET role = excluded.role, source = excluded.source",
+            vec![user_id.into(), oid.into(), role.into(), source.into(), now.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Sets the federal role (`admin`, `auditor` or none) and the regions a person operates.
+    pub async fn set_staff_roles(&self, user_id: i64, federal_role: Option<&str>, regions: &[u8]) -> Result<()> {
+        let mut statements: Vec<Statement> = vec![
+            ("UPDATE users SET federal_role = $2 WHERE id = $1", vec![user_id.into(), federal_role.into()]),
+            ("DELETE FROM operator_regions WHERE user_id = $1", vec![user_id.into()]),
+        ];
+        for &region in regions {
+            statements.push((
+                "INSERT INTO operator_regions (user_id, region) VALUES ($1, $2)",
+                vec![user_id.into(), i64::from(region).into()],
+            ));
+        }
+        self.transact(statements).await.map(drop)
+    }
+
+    pub async fn set_confirmed(&self, user_id: i64, confirmed: bool) -> Result<()> {
+        self.execute("UPDATE users SET confirmed = $2 WHERE id = $1", vec![user_id.into(), confirmed.into()])
+            .await
+            .map(drop)
+    }
+
+    pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
+        self.execute(
+            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
+            vec![user_id.into(), hash.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Stores a TOTP secret; `enabled` once the person proved they can produce codes with it.
+    pub async fn set_totp(&self, user_id: i64, secret: Option<&str>, enabled: bool) -> Result<()> {
+        self.execute(
+            "UPDATE users SET totp_secret = $2, totp_enabled = $3 WHERE id = $1",
+            vec![user_id.into(), secret.into(), enabled.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Counts a failed sign-in; `lock_until(failures)` says until when the account is then locked.
+    /// Returns the new count of consecutive failures.
+    pub async fn record_login_failure(&self, user_id: i64, lock_until: impl Fn(i64) -> Option<i64>) -> Result<i64> {
+        let rows = self
+            .execute(
+                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
+                vec![user_id.into()],
+            )
+            .await?;
+        let failures = rows.first().and_then(|r| r[0].int()).unwrap_or(1);
+        if let Some(until) = lock_until(failures) {
+            self.execute("UPDATE users SET locked_until = $2 WHERE id = $1", vec![user_id.into(), until.into()])
+                .await?;
+        }
+        Ok(failures)
+    }
+
+    pub async fn record_login_success(&self, user_id: i64, now: i64) -> Result<()> {
+        self.execute(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1",
+            vec![user_id.into(), now.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn create_session(&self, id_hash: &str, session: &SessionRecord) -> Result<()> {
+        self.execute(
+            "INSERT INTO sessions (id_hash, user_id, method, csrf, created_at, last_seen_at, expires_at, provider_data)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            vec![
+                id_hash.into(),
+                session.user_id.into(),
+                session.method.as_str().into(),
+                session.csrf.as_str().into(),
+                session.created_at.into(),
+                session.last_seen_at.into(),
+                session.expires_at.into(),
+                session.provider_data.as_str().into(),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
+        let rows = self
+            .query(
+                "SELECT user_id, method, csrf, created_at, last_seen_at, expires_at, provider_data FROM sessions
+                 WHERE id_hash = $1",
+                vec![id_hash.into()],
+            )
+            .await?;
+        Ok(rows.into_iter().next().map(|mut r| SessionRecord {
+            user_id: r[0].int().unwrap_or_default(),
+            method: text(&mut r, 1).unwrap_or_default(),
+            csrf: text(&mut r, 2).unwrap_or_default(),
+            created_at: r[3].int().unwrap_or_default(),
+            last_seen_at: r[4].int().unwrap_or_default(),
+            expires_at: r[5].int().unwrap_or_default(),
+            provider_data: text(&mut r, 6).unwrap_or_default(),
+        }))
+    }
+
+    pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
+        self.execute("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1", vec![id_hash.into(), now.into()])
+            .await
+            .map(drop)
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        self.execute("DELETE FROM sessions WHERE id_hash = $1", vec![id_hash.into()]).await.map(drop)
+    }
+
+    /// Ends every session of a person ("sign out everywhere"); returns how many there were.
+    pub async fn delete_user_sessions(&self, user_id: i64) -> Result<usize> {
+        Ok(self.execute("DELETE FROM sessions WHERE user_id = $1 RETURNING user_id", vec![user_id.into()]).await?.len())
+    }
+
+    pub async fn count_user_sessions(&self, user_id: i64) -> Result<i64> {
+        let rows = self.query("SELECT count(*) FROM sessions WHERE user_id = $1", vec![user_id.into()]).await?;
+        Ok(rows.first().and_then(|r| r[0].int()).unwrap_or_default())
+    }
+
+    pub async fn save_login_flow(&self, state: &str, provider: &str, data: &str, now: i64) -> Result<()> {
+        self.transact(vec![
+            // Abandoned sign-ins are forgotten after an hour.
+            ("DELETE FROM login_flows WHERE created_at < $1", vec![(now - 3600).into()]),
+            (
+                "INSERT INTO login_flows (state, provider, data, created_at) VALUES ($1, $2, $3, $4)",
+                vec![state.into(), provider.into(), data.into(), now.into()],
+            ),
+        ])
+        .await
+        .map(drop)
+    }
+
+    /// Takes a sign-in under way (once): its provider, data and start time.
+    pub async fn take_login_flow(&self, state: &str) -> Result<Option<(String, String, i64)>> {
+        let rows = self
+            .execute(
+                "DELETE FROM login_flows WHERE state = $1 RETURNING provider, data, created_at",
+                vec![state.into()],
+            )
+            .await?;
+        Ok(rows.into_iter().next().map(|mut r| {
+            (text(&mut r, 0).unwrap_or_default(), text(&mut r, 1).unwrap_or_default(), r[2].int().unwrap_or_default())
+        }))
+    }
+
+    pub async fn record_consent(&self, user_id: i64, version: i64, accepted: bool, now: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO consents (user_id, version, accepted, at) VALUES ($1, $2, $3, $4)",
+            vec![user_id.into(), version.into(), accepted.into(), now.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Every consent decision of a person, newest first.
+    pub async fn consents(&self, user_id: i64) -> Result<Vec<ConsentRecord>> {
+        let rows = self
+            .query(
+                "SELECT version, accepted, at FROM consents WHERE user_id = $1 ORDER BY id DESC",
+                vec![user_id.into()],
+            )
+            .await?;
+        Ok(rows
+            .iter()
+            .map(|r| ConsentRecord {
+                version: r[0].int().unwrap_or_default(),
+                accepted: r[1].flag(),
+                at: r[2].int().unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    pub async fn record_denial(&self, denial: &DenialRecord) -> Result<()> {
+        self.execute(
+            "INSERT INTO access_denials (at, user_id, action, target, code, request_id) VALUES ($1, $2, $3, $4, $5, $6)",
+            vec![
+                denial.at.into(),
+                denial.user_id.into(),
+                denial.action.as_str().into(),
+                denial.target.as_str().into(),
+                denial.code.as_str().into(),
+                denial.request_id.as_str().into(),
+            ],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The latest denials, newest first.
+    pub async fn denials(&self, limit: i64) -> Result<Vec<DenialRecord>> {
+        let rows = self
+            .query(
+                "SELECT at, user_id, action, target, code, request_id FROM access_denials ORDER BY id DESC LIMIT $1",
+                vec![limit.into()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| DenialRecord {
+                at: r[0].int().unwrap_or_default(),
+                user_id: r[1].int(),
+                action: text(&mut r, 2).unwrap_or_default(),
+                target: text(&mut r, 3).unwrap_or_default(),
+                code: text(&mut r, 4).unwrap_or_default(),
+                request_id: text(&mut r, 5).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    pub async fn create_password_reset(&self, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            vec![token_hash.into(), user_id.into(), now.into(), expires_at.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Uses a reset token once, if it has not expired; returns whose it was.
+    pub async fn use_password_reset(&self, token_hash: &str, now: i64) -> Result<Option<i64>> {
+        let rows = self
+            .execute(
+                "UPDATE password_resets SET used_at = $2
+                 WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $2 RETURNING user_id",
+                vec![token_hash.into(), now.into()],
+            )
+            .await?;
+        Ok(rows.first().and_then(|r| r[0].int()))
+    }
+
+    pub async fn queue_mail(&self, recipient: &str, subject: &str, body: &str, now: i64) -> Result<()> {
+        self.execute(
+            "INSERT INTO mail_outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)",
+            vec![recipient.into(), subject.into(), body.into(), now.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Mail to one recipient, newest first.
+    pub async fn mail_to(&self, recipient: &str) -> Result<Vec<MailRecord>> {
+        let rows = self
+            .query(
+                "SELECT id, recipient, subject, body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC",
+                vec![recipient.into()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| MailRecord {
+                id: r[0].int().unwrap_or_default(),
+                recipient: text(&mut r, 1).unwrap_or_default(),
+                subject: text(&mut r, 2).unwrap_or_default(),
+                body: text(&mut r, 3).unwrap_or_default(),
+            })
+            .collect())
+    }
+}
