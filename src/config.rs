@@ -21,6 +21,52 @@ pub struct Config {
     pub log_json: bool,
     /// Generated organizations in the demo register (besides the real ones).
     pub demo_orgs: u64,
+    /// The address users reach the registry at (links in e-mails, return addresses from ЕСИА and
+    /// OpenID Connect); empty means `http://<bind>`. Cookies are `Secure` when it is `https://`.
+    pub public_url: String,
+    /// Minutes an unused session lives.
+    pub session_idle_minutes: i64,
+    /// Hours a session lives at most.
+    pub session_absolute_hours: i64,
+    pub esia: EsiaSettings,
+    pub oidc: OidcSettings,
+}
+
+/// «Войти через Госуслуги». Without `portal_url` ЕСИА is off, except in `serve --demo`, which
+/// mounts the ЕСИА stand at `/esia-stand` and signs with the demo keys.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EsiaSettings {
+    /// `https://esia.gosuslugi.ru`, `https://esia-portal1.test.gosuslugi.ru` or a stand.
+    pub portal_url: String,
+    /// The system's mnemonic on ЕСИА's technology portal.
+    pub client_id: String,
+    /// The system's certificate (PEM or DER) registered on the portal.
+    pub certificate: String,
+    /// `openssl` (key file, Debian's libengine-gost-openssl), `cryptopro` (csptest, container) or
+    /// `builtin` (key file, signed in-process).
+    pub signer: String,
+    /// The private key file (PEM) for `openssl` and `builtin`.
+    pub key: String,
+    /// The CryptoPro container name for `cryptopro`.
+    pub container: String,
+    /// ЕСИА's token-signing certificates (GOST and/or RSA), several during a rotation.
+    pub esia_certificates: Vec<String>,
+    pub scope: String,
+    pub scope_org: String,
+}
+
+/// Sign-in through another OpenID Connect provider; off without `issuer`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Shown on the button «Войти через …».
+    pub name: String,
+    /// Accounts of this provider count as confirmed.
+    pub trusted: bool,
 }
 
 impl Default for Config {
@@ -32,6 +78,11 @@ impl Default for Config {
             log: "info".into(),
             log_json: false,
             demo_orgs: 2000,
+            public_url: String::new(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            esia: EsiaSettings::default(),
+            oidc: OidcSettings::default(),
         }
     }
 }
@@ -51,10 +102,18 @@ impl Config {
             "log",
             "log_json",
             "demo_orgs",
+            "public_url",
+            "session_idle_minutes",
+            "session_absolute_hours",
         ]));
+        figment = figment.merge(Env::prefixed("FRMO_ESIA_").map(|k| format!("esia.{k}").into()));
+        figment = figment.merge(Env::prefixed("FRMO_OIDC_").map(|k| format!("oidc.{k}").into()));
         let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
         if config.database_url.is_empty() {
             config.database_url = format!("sqlite://{}/frmo.db", config.data_dir.trim_end_matches('/'));
+        }
+        if config.public_url.is_empty() {
+            config.public_url = format!("http://{}", config.bind);
         }
         config.validate()?;
         Ok(config)
@@ -71,6 +130,24 @@ impl Config {
         }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
             return Err(format!("bind (FRMO_BIND): ожидается адрес вида 127.0.0.1:8080, получено «{}»", self.bind));
+        }
+        if !self.public_url.is_empty()
+            && !self.public_url.starts_with("http://")
+            && !self.public_url.starts_with("https://")
+        {
+            return Err(format!(
+                "public_url (FRMO_PUBLIC_URL): ожидается адрес http(s)://…, получено «{}»",
+                self.public_url
+            ));
+        }
+        if self.session_idle_minutes <= 0 || self.session_absolute_hours <= 0 {
+            return Err("session_idle_minutes и session_absolute_hours: ожидаются положительные числа".into());
+        }
+        if !["", "openssl", "cryptopro", "builtin"].contains(&self.esia.signer.as_str()) {
+            return Err(format!(
+                "esia.signer: ожидается openssl, cryptopro или builtin, получено «{}»",
+                self.esia.signer
+            ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));

@@ -38,6 +38,17 @@ enum Command {
     },
     /// Apply database migrations and exit.
     Migrate,
+    /// Serve the ЕСИА stand alone (the server side of ЕСИА's protocol, with demo persons).
+    EsiaStand {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        bind: String,
+    },
+    /// Manage local accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Generate organizations (deterministic: the same seed gives the same register).
     Seed {
         /// How many organizations to generate.
@@ -46,6 +57,26 @@ enum Command {
         /// Generator seed.
         #[arg(long, default_value_t = 1461)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a local account (the first administrator, or users of deployments without ЕСИА).
+    /// The password is read from `FRMO_PASSWORD` or, when unset, from standard input.
+    Add {
+        login: String,
+        /// Full name.
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        email: Option<String>,
+        /// `admin`, `auditor` or `operator` (with `--region`), or `member` (no federal role).
+        #[arg(long, default_value = "member")]
+        role: String,
+        /// Regions an operator moderates (repeatable).
+        #[arg(long)]
+        region: Vec<u8>,
     },
 }
 
@@ -121,6 +152,56 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("seeded {orgs} organizations in {seconds:.1} s ({:.0} orgs/s)", orgs as f64 / seconds.max(1e-9));
             Ok(())
         }
+        Command::EsiaStand { bind } => {
+            let listener = tokio::net::TcpListener::bind(&bind)
+                .await
+                .with_context(|| format!("не удалось занять адрес {bind}"))?;
+            let persons = frmo_esia::stand::demo_persons(&[frmo_esia::demo::org(
+                1_000_001_000,
+                "ЧАСТНОЕ УЧРЕЖДЕНИЕ ОБРАЗОВАТЕЛЬНАЯ ОРГАНИЗАЦИЯ ВЫСШЕГО ОБРАЗОВАНИЯ «МЕДИЦИНСКИЙ УНИВЕРСИТЕТ «РЕАВИЗ»",
+                "Медицинский Университет «Реавиз»",
+                "1026301420716",
+                "6317006620",
+                "631701001",
+            )]);
+            let stand = frmo_esia::stand::router(frmo_esia::demo::stand(persons, "").map_err(anyhow::Error::msg)?);
+            println!("frmo: ЕСИА stand on http://{}", listener.local_addr()?);
+            std::io::stdout().flush()?;
+            axum::serve(listener, stand).with_graceful_shutdown(shutdown_signal()).await?;
+            Ok(())
+        }
+        Command::User { command: UserCommand::Add { login, name, email, role, region } } => {
+            let registry = open(&config).await?;
+            let federal = match role.as_str() {
+                "admin" => Some(frmo_domain::access::FederalRole::Admin),
+                "auditor" => Some(frmo_domain::access::FederalRole::Auditor),
+                "operator" | "member" => None,
+                other => anyhow::bail!("--role: ожидается admin, auditor, operator или member, получено «{other}»"),
+            };
+            if role == "operator" && region.is_empty() {
+                anyhow::bail!("--region: оператору нужен хотя бы один регион");
+            }
+            let password = match std::env::var("FRMO_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    eprint!("Пароль для {login}: ");
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let account = frmo_registry::identity::local::NewLocalUser {
+                login: &login,
+                name: &name,
+                email: email.as_deref(),
+                password: &password,
+                role: federal,
+                regions: &region,
+            };
+            let id = registry.add_local_user(&Actor::System, &account).await?;
+            println!("создан пользователь {login} (id {id}, роль {role})");
+            Ok(())
+        }
         Command::Serve { demo, bind } => {
             let registry = open(&config).await?;
             if demo && registry.seed_demo(&Actor::System, config.demo_orgs).await? {
@@ -134,12 +215,120 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let address = listener.local_addr()?;
             println!("frmo: listening on http://{address}");
             std::io::stdout().flush()?;
-            frmo_web::serve(listener, frmo_web::AppState { registry }, shutdown_signal()).await?;
+            let state = app_state(&config, registry, demo, &address).await?;
+            frmo_web::serve(listener, state, shutdown_signal()).await?;
             follower.abort();
             tracing::info!("stopped");
             Ok(())
         }
     }
+}
+
+/// How people sign in, from the configuration (and the demo's ЕСИА stand with `--demo`).
+async fn app_state(
+    config: &Config,
+    registry: Registry,
+    demo: bool,
+    address: &std::net::SocketAddr,
+) -> anyhow::Result<frmo_web::AppState> {
+    // With the default bind, the public address follows the port actually taken.
+    let public_url = if config.public_url == format!("http://{}", config.bind) {
+        format!("http://{address}")
+    } else {
+        config.public_url.clone()
+    };
+    let registry = registry.with_session_policy(frmo_registry::identity::SessionPolicy {
+        idle_seconds: config.session_idle_minutes * 60,
+        absolute_seconds: config.session_absolute_hours * 3600,
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(20))
+        .build()?;
+    let mut state = frmo_web::AppState::new(registry.clone(), &public_url);
+    let mut auth = frmo_web::AuthSettings::new(&public_url);
+    if !config.esia.portal_url.is_empty() {
+        auth.esia = Some(esia_client(&config.esia, &public_url, http.clone())?);
+    } else if demo {
+        let (client, stand) =
+            frmo_web::demo::esia(&registry, &public_url, http.clone()).await.map_err(anyhow::Error::msg)?;
+        auth.esia = Some(client);
+        state.mounts.push((frmo_web::demo::STAND_PATH, stand));
+        tracing::info!("ЕСИА stand mounted at {}{}", public_url, frmo_web::demo::STAND_PATH);
+    }
+    if !config.oidc.issuer.is_empty() {
+        let o = &config.oidc;
+        let provider = frmo_oidc::Provider::discover(
+            &http,
+            frmo_oidc::ProviderConfig {
+                issuer: o.issuer.clone(),
+                client_id: o.client_id.clone(),
+                client_secret: Some(o.client_secret.clone()).filter(|s| !s.is_empty()),
+                redirect_uri: format!("{public_url}/login/oidc/callback"),
+                scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            },
+        )
+        .await
+        .with_context(|| format!("OpenID Connect: поставщик {} недоступен", o.issuer))?;
+        let name = if o.name.is_empty() { "OpenID Connect".to_owned() } else { o.name.clone() };
+        auth.oidc = Some(frmo_web::oidc::OidcLogin { name, provider, http: http.clone(), trusted: o.trusted });
+    }
+    state.auth = std::sync::Arc::new(auth);
+    Ok(state)
+}
+
+/// The relying party of a real ЕСИА (or an external stand) from the configuration.
+fn esia_client(
+    settings: &config::EsiaSettings,
+    public_url: &str,
+    http: reqwest::Client,
+) -> anyhow::Result<frmo_esia::EsiaClient> {
+    let read = |what: &str, path: &str| {
+        std::fs::read(path).with_context(|| format!("esia.{what}: не удалось прочитать {path}"))
+    };
+    let certificate = read("certificate", &settings.certificate)?;
+    let certificate_der = match std::str::from_utf8(&certificate) {
+        Ok(pem) if pem.contains("-----BEGIN") => {
+            frmo_gost::pem_to_der(pem, "CERTIFICATE").map_err(|e| anyhow::anyhow!("esia.certificate: {e}"))?
+        }
+        _ => certificate,
+    };
+    let mut esia_keys = Vec::new();
+    for path in &settings.esia_certificates {
+        esia_keys.push(
+            frmo_esia::VerifyKey::from_certificate(&read("esia_certificates", path)?)
+                .map_err(|e| anyhow::anyhow!("{e}"))?,
+        );
+    }
+    if esia_keys.is_empty() {
+        anyhow::bail!("esia.esia_certificates: укажите сертификаты ЕСИА, которыми проверять токены");
+    }
+    let signer: std::sync::Arc<dyn frmo_esia::signer::Signer> = match settings.signer.as_str() {
+        "cryptopro" => std::sync::Arc::new(frmo_esia::signer::CommandSigner::cryptopro(
+            "csptest".into(),
+            settings.container.clone(),
+        )),
+        "builtin" => {
+            let pem = String::from_utf8(read("key", &settings.key)?).context("esia.key: не PEM")?;
+            std::sync::Arc::new(frmo_esia::signer::BuiltinSigner::from_pem(&pem)?)
+        }
+        _ => std::sync::Arc::new(frmo_esia::signer::CommandSigner::openssl(settings.key.clone().into())),
+    };
+    let scope = if settings.scope.is_empty() {
+        "openid fullname snils email mobile usr_org".to_owned()
+    } else {
+        settings.scope.clone()
+    };
+    let config = frmo_esia::EsiaConfig {
+        portal_url: settings.portal_url.clone(),
+        client_id: settings.client_id.clone(),
+        certificate_der,
+        redirect_uri: format!("{public_url}/login/esia/callback"),
+        scope,
+        scope_org: settings.scope_org.clone(),
+        esia_keys,
+    };
+    Ok(frmo_esia::EsiaClient::new(config, signer, http))
 }
 
 async fn shutdown_signal() {

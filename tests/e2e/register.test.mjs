@@ -181,6 +181,56 @@ test('an unknown OID is a 404 page', async (page) => {
   assert.equal(response.status(), 404);
 });
 
+// ---------------------------------------------------------------------------------------------
+// The personal cabinet through the ЕСИА stand that `serve --demo` mounts at /esia-stand.
+
+/** From the home page to the stand's chooser, then signs in as the person with this button. */
+async function signInThroughEsia(page, button) {
+  await page.context().clearCookies();
+  await page.goto(base + '/');
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Личный кабинет' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Войти' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Войти через Госуслуги' }).click()]);
+  assert.match(page.url(), /\/esia-stand\/aas\/oauth2\/v2\/ac\?/, 'at the ЕСИА stand');
+  assert.match(await page.textContent('body'), /подпись client_secret и хэш сертификата верны/);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: button }).click()]);
+  assert.equal(new URL(page.url()).pathname, '/cabinet', 'back in the cabinet');
+}
+
+test('ЕСИА: a confirmed chief signs in, gives consent, edits their organization and signs out', async (page) => {
+  await signInThroughEsia(page, 'Войти как Мария Иванова');
+  assert.match(await page.textContent('main'), /Иванова Мария Петровна/);
+  assert.match(await page.textContent('main'), /Нужно ваше согласие/);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Прочитать и принять согласие' }).click()]);
+  assert.match(await page.textContent('#method'), /Госуслуги \(ЕСИА\)/);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Принимаю согласие' }).click()]);
+  assert.doesNotMatch(await page.textContent('main'), /Нужно ваше согласие/);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: REAVIZ.name }).click()]);
+  assert.equal(await page.getByRole('heading', { name: REAVIZ.name }).count(), 1);
+  await page.getByLabel('Телефон').fill('+7 (846) 333-54-51');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Сохранить' }).click()]);
+  assert.match(await page.textContent('main'), /Изменения сохранены/);
+  assert.equal(await page.getByLabel('Телефон').inputValue(), '+7 (846) 333-54-51');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Выйти' }).click()]);
+  assert.equal(new URL(page.url()).pathname, '/', 'signed out through ЕСИА back to the register');
+  const cabinet = await page.goto(base + '/cabinet');
+  assert.equal(cabinet.status(), 401);
+});
+
+test('ЕСИА: an unconfirmed account is told why it cannot edit', async (page) => {
+  await signInThroughEsia(page, 'Войти как Алексей Сидоров');
+  assert.match(await page.textContent('#unconfirmed'), /не подтверждена/);
+  await page.goto(base + '/cabinet/profile');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Принимаю согласие' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: REAVIZ.name }).click()]);
+  const notice = await page.textContent('#edit-denied');
+  assert.match(notice, /Изменять данные организации вы не можете/);
+  assert.match(notice, /ACCOUNT_NOT_CONFIRMED/);
+  assert.equal(await page.locator('#contacts-form').count(), 0, 'no edit form');
+  await page.goto(base + '/cabinet/profile');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Выйти на всех устройствах' }).click()]);
+});
+
 for (const javaScriptEnabled of [true, false]) {
   const context = await browser.newContext({ javaScriptEnabled, locale: 'ru-RU' });
   context.setDefaultTimeout(15_000);

@@ -509,3 +509,26 @@ impl Store {
             .collect())
     }
 }
+
+impl Store {
+    /// The people of an organization: (name, role, source), chiefs first.
+    pub async fn members_of(&self, oid: &str) -> Result<Vec<(String, String, String)>> {
+        let rows = self
+            .query(
+                "SELECT u.display_name, m.role, m.source FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_oid = $1 ORDER BY m.role, u.display_name",
+                vec![oid.into()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| {
+                (
+                    text(&mut r, 0).unwrap_or_default(),
+                    text(&mut r, 1).unwrap_or_default(),
+                    text(&mut r, 2).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+}

@@ -136,13 +136,35 @@ impl TestApp {
     }
 
     async fn serve(db: TestDb, registry: Registry) -> Self {
+        Self::serve_with(db, registry, false).await
+    }
+
+    /// The demo register with the ЕСИА stand mounted at `/esia-stand` and «Войти через Госуслуги»
+    /// pointed at it, as `frmo serve --demo` runs.
+    pub async fn with_esia(backend: Backend, generated: u64) -> Self {
+        let db = TestDb::new(backend).await;
+        let registry = Registry::open(db.store().await).await.expect("open registry");
+        registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
+        Self::serve_with(db, registry, true).await
+    }
+
+    async fn serve_with(db: TestDb, registry: Registry, esia: bool) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
-        let state = frmo_web::AppState { registry: registry.clone() };
+        let mut state = frmo_web::AppState::new(registry.clone(), &base);
+        if esia {
+            let (client, stand) =
+                frmo_web::demo::esia(&registry, &base, reqwest::Client::new()).await.expect("ЕСИА stand");
+            let mut auth = frmo_web::AuthSettings::new(&base);
+            auth.esia = Some(client);
+            state.auth = std::sync::Arc::new(auth);
+            state.mounts.push((frmo_web::demo::STAND_PATH, stand));
+        }
         let server = tokio::spawn(async move {
             let _ = frmo_web::serve(listener, state, std::future::pending()).await;
         });
-        TestApp { registry, base, client: reqwest::Client::new(), server, db }
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { registry, base, client, server, db }
     }
 
     /// GET as an anonymous visitor.
@@ -169,4 +191,94 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
     }
+}
+
+/// A browser without JavaScript over `TestApp`: keeps cookies, follows redirects on request, and
+/// fills forms by their field names.
+pub struct Browser {
+    pub base: String,
+    client: reqwest::Client,
+    pub cookies: std::collections::BTreeMap<String, String>,
+}
+
+/// A response read whole.
+pub struct Page {
+    pub status: u16,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
+}
+
+impl Browser {
+    pub fn new(app: &TestApp) -> Self {
+        Browser { base: app.base.clone(), client: app.client.clone(), cookies: Default::default() }
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
+    }
+
+    async fn read(&mut self, response: reqwest::Response) -> Page {
+        let status = response.status().as_u16();
+        let location = response.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let set_cookies: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .collect();
+        for cookie in &set_cookies {
+            let pair = cookie.split(';').next().unwrap_or_default();
+            if let Some((name, value)) = pair.split_once('=') {
+                if value.is_empty() || cookie.contains("Max-Age=0") {
+                    self.cookies.remove(name);
+                } else {
+                    self.cookies.insert(name.to_owned(), value.to_owned());
+                }
+            }
+        }
+        Page { status, location, set_cookies, body: response.text().await.unwrap_or_default() }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; ")
+    }
+
+    pub async fn get(&mut self, path: &str) -> Page {
+        let response =
+            self.client.get(self.url(path)).header("cookie", self.cookie_header()).send().await.expect("GET");
+        self.read(response).await
+    }
+
+    pub async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> Page {
+        let response = self
+            .client
+            .post(self.url(path))
+            .header("cookie", self.cookie_header())
+            .form(form)
+            .send()
+            .await
+            .expect("POST");
+        self.read(response).await
+    }
+
+    /// Follows redirects from `page` until a page that is not one.
+    pub async fn follow(&mut self, mut page: Page) -> Page {
+        for _ in 0..10 {
+            match (page.status, page.location.clone()) {
+                (301 | 302 | 303 | 307 | 308, Some(location)) => page = self.get(&location).await,
+                _ => return page,
+            }
+        }
+        panic!("too many redirects");
+    }
+}
+
+/// The value of a hidden or text input of a page, by name.
+pub fn input_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].replace("&#x2d;", "-").replace("&#45;", "-"))
 }

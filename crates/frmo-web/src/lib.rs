@@ -3,10 +3,15 @@
 //! timeouts, security headers). Handlers are thin: parse → call frmo-registry → render.
 
 mod api;
+mod auth;
+pub mod cabinet;
+pub mod demo;
 mod error;
+pub mod oidc;
 mod ops;
 mod pages;
 mod query;
+pub mod session;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -25,6 +30,37 @@ use tower_http::trace::TraceLayer;
 #[derive(Clone)]
 pub struct AppState {
     pub registry: Registry,
+    pub auth: Arc<AuthSettings>,
+    /// Services mounted beside the registry (the ЕСИА stand of the demo).
+    pub mounts: Vec<(&'static str, Router)>,
+}
+
+impl AppState {
+    /// The registry alone: public pages, API and local accounts.
+    pub fn new(registry: Registry, public_url: &str) -> Self {
+        AppState { registry, auth: Arc::new(AuthSettings::new(public_url)), mounts: Vec::new() }
+    }
+}
+
+/// How people sign in.
+pub struct AuthSettings {
+    /// The address users reach the registry at (links in e-mails, return addresses).
+    pub public_url: String,
+    /// Cookies are `Secure` when the registry is served over HTTPS.
+    pub secure_cookies: bool,
+    pub esia: Option<frmo_esia::EsiaClient>,
+    pub oidc: Option<oidc::OidcLogin>,
+}
+
+impl AuthSettings {
+    pub fn new(public_url: &str) -> Self {
+        AuthSettings {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            secure_cookies: public_url.starts_with("https://"),
+            esia: None,
+            oidc: None,
+        }
+    }
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -68,8 +104,14 @@ impl MakeRequestId for RequestIds {
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new();
+    for (path, service) in &state.mounts {
+        router = router.nest_service(path, service.clone());
+    }
+    router
         .merge(pages::router())
+        .merge(auth::router())
+        .merge(cabinet::router())
         .nest("/api/v1", api::router())
         .merge(ops::router())
         .with_state(state)

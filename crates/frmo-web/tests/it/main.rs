@@ -2,6 +2,9 @@
 
 use frmo_testkit::{Backend, TestApp, backend_tests};
 
+mod esia;
+mod matrix;
+
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
 
 async fn api_finds_the_real_organization(backend: Backend) {

@@ -1,0 +1,375 @@
+//! The personal cabinet: «Мои организации», an organization's page, the profile with consent and
+//! the second factor, the journal of denials, and the cabinet's JSON API. Every route is declared
+//! once in [`ROUTES`] with the action it needs; the router and the authorization matrix test are
+//! both built from that table.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{MethodRouter, get, post};
+use axum::{Form, Json, Router};
+use frmo_domain::access::{Action, Target};
+use frmo_domain::org::Contacts;
+use frmo_registry::identity::{current_consent, method_label};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::error::{ApiError, PageError, render};
+use crate::session::Viewer;
+
+/// A route and the access it needs.
+pub struct RouteSpec {
+    pub method: &'static str,
+    /// The path, with `{oid}` for an organization.
+    pub path: &'static str,
+    pub action: Action,
+    /// `true` for the JSON API (errors as JSON).
+    pub api: bool,
+    pub handler: fn() -> MethodRouter<AppState>,
+}
+
+const fn route(
+    method: &'static str,
+    path: &'static str,
+    action: Action,
+    api: bool,
+    handler: fn() -> MethodRouter<AppState>,
+) -> RouteSpec {
+    RouteSpec { method, path, action, api, handler }
+}
+
+/// Every route of the cabinet, with what it needs.
+pub const ROUTES: &[RouteSpec] = &[
+    route("GET", "/cabinet", Action::UseCabinet, false, || get(my_organizations)),
+    route("GET", "/cabinet/profile", Action::UseCabinet, false, || get(profile)),
+    route("POST", "/cabinet/consent", Action::UseCabinet, false, || post(consent)),
+    route("POST", "/cabinet/totp", Action::UseCabinet, false, || post(totp_begin)),
+    route("POST", "/cabinet/totp/confirm", Action::UseCabinet, false, || post(totp_confirm)),
+    route("GET", "/cabinet/organizations/{oid}", Action::ReadOrganization, false, || get(organization)),
+    route("POST", "/cabinet/organizations/{oid}/contacts", Action::EditOrganization, false, || post(edit_contacts)),
+    route("GET", "/cabinet/audit/denials", Action::ReadAudit, false, || get(denials)),
+    route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
+    route("GET", "/api/v1/cabinet/organizations/{oid}", Action::ReadOrganization, true, || get(api_organization)),
+];
+
+pub fn router() -> Router<AppState> {
+    ROUTES.iter().fold(Router::new(), |router, spec| router.route(spec.path, (spec.handler)()))
+}
+
+#[derive(Template)]
+#[template(path = "cabinet.html")]
+struct CabinetPage {
+    user_name: String,
+    csrf: String,
+    consent: bool,
+    confirmed: bool,
+    orgs: Vec<frmo_registry::cabinet::MyOrganization>,
+    operator_regions: String,
+}
+
+async fn my_organizations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let principal = session.principal();
+    let orgs = state.registry.my_organizations(session).await?;
+    let page = CabinetPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        consent: principal.consent,
+        confirmed: principal.confirmed,
+        orgs,
+        operator_regions: principal.operator_regions.iter().map(u8::to_string).collect::<Vec<_>>().join(", "),
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    user_name: String,
+    csrf: String,
+    method: &'static str,
+    confirmed: bool,
+    snils: Option<String>,
+    email: Option<String>,
+    roles: String,
+    consent: bool,
+    consent_version: i64,
+    consent_text: &'static str,
+    history: Vec<String>,
+    local: bool,
+    totp_enabled: bool,
+    totp_qr: Option<String>,
+    totp_secret: String,
+}
+
+fn format_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(time::macros::format_description!("[day].[month].[year] [hour]:[minute] UTC")).ok())
+        .unwrap_or_default()
+}
+
+async fn profile_page(
+    state: &AppState,
+    viewer: &Viewer,
+    enrolment: Option<frmo_registry::identity::local::TotpEnrolment>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    let principal = session.principal();
+    let user = &session.user;
+    let mut roles: Vec<String> = user
+        .memberships
+        .iter()
+        .map(|m| format!("{} в {}", if m.role == "chief" { "руководитель" } else { "сотрудник" }, m.org_oid))
+        .collect();
+    if !principal.operator_regions.is_empty() {
+        roles.push(format!(
+            "оператор регионов {}",
+            principal.operator_regions.iter().map(u8::to_string).collect::<Vec<_>>().join(", ")
+        ));
+    }
+    if let Some(role) = principal.federal_role {
+        roles.push(match role {
+            frmo_domain::access::FederalRole::Admin => "администратор реестра".into(),
+            frmo_domain::access::FederalRole::Auditor => "аудитор".into(),
+        });
+    }
+    let history = state
+        .registry
+        .consent_history(session)
+        .await?
+        .iter()
+        .map(|c| {
+            format!("{}: {} редакцию {}", format_time(c.at), if c.accepted { "принято" } else { "отозвано" }, c.version)
+        })
+        .collect();
+    let (consent_version, consent_text) = current_consent();
+    let page = ProfilePage {
+        user_name: user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        method: method_label(&session.record.method),
+        confirmed: user.confirmed,
+        snils: user.snils.clone(),
+        email: user.email.clone(),
+        roles: if roles.is_empty() { "нет".into() } else { roles.join("; ") },
+        consent: principal.consent,
+        consent_version,
+        consent_text,
+        history,
+        local: user.provider == "local",
+        totp_enabled: user.totp_enabled,
+        totp_secret: enrolment.as_ref().map(|e| e.secret_base32.clone()).unwrap_or_default(),
+        totp_qr: enrolment.map(|e| e.qr_svg),
+    };
+    Ok(render(&page))
+}
+
+async fn profile(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    profile_page(&state, &viewer, None).await
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    decision: String,
+}
+
+async fn consent(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<ConsentForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    state.registry.decide_consent(session, form.decision == "accept").await?;
+    Ok(Redirect::to(if form.decision == "accept" { "/cabinet" } else { "/cabinet/profile" }).into_response())
+}
+
+async fn totp_begin(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<crate::auth::CsrfOnly>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    if session.user.provider != "local" {
+        return Err(frmo_registry::RegistryError::Conflict(
+            "Одноразовые коды включаются только для учётных записей реестра; вход через Госуслуги защищает ЕСИА."
+                .into(),
+        )
+        .into());
+    }
+    let enrolment = state.registry.begin_totp(session.user.id, &session.user.subject).await?;
+    profile_page(&state, &viewer, Some(enrolment)).await
+}
+
+#[derive(Deserialize)]
+struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+async fn totp_confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    state.registry.confirm_totp(session.user.id, &form.code).await?;
+    Ok(Redirect::to("/cabinet/profile").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "cabinet_org.html")]
+struct OrganizationView {
+    user_name: String,
+    csrf: String,
+    org: frmo_domain::org::Organization,
+    version: i64,
+    phone: String,
+    email: String,
+    site: String,
+    edit_denied: Option<(&'static str, &'static str, &'static str)>,
+    members: Vec<(String, String)>,
+    error: Option<String>,
+    saved: bool,
+}
+
+async fn organization_view(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    error: Option<String>,
+    saved: bool,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    let page = state.registry.organization_page(&session.actor(), oid, &viewer.request_id).await?;
+    let org = page.card.organization;
+    let view = OrganizationView {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        version: page.card.row.version_id,
+        phone: org.contacts.phone.clone().unwrap_or_default(),
+        email: org.contacts.email.clone().unwrap_or_default(),
+        site: org.contacts.site.clone().unwrap_or_default(),
+        edit_denied: page.edit_denied.map(|code| (code.reason(), code.remedy(), code.as_str())),
+        members: page.members,
+        org,
+        error,
+        saved,
+    };
+    Ok(render(&view))
+}
+
+async fn organization(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    organization_view(&state, &viewer, &oid, None, false).await
+}
+
+#[derive(Deserialize)]
+struct ContactsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    version: i64,
+    phone: Option<String>,
+    email: Option<String>,
+    site: Option<String>,
+}
+
+async fn edit_contacts(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    Form(form): Form<ContactsForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let contacts = Contacts { phone: form.phone, email: form.email, site: form.site };
+    match state.registry.edit_contacts(&session.actor(), &oid, contacts, form.version, &viewer.request_id).await {
+        Ok(_) => organization_view(&state, &viewer, &oid, None, true).await,
+        Err(frmo_registry::RegistryError::Invalid(errors)) => {
+            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            let mut response = organization_view(&state, &viewer, &oid, Some(message), false).await?;
+            *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            Ok(response)
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "denials.html")]
+struct DenialsPage {
+    user_name: String,
+    csrf: String,
+    denials: Vec<(String, String, String, String, String, String)>,
+}
+
+async fn denials(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let list = state.registry.denials(&session.actor(), 200, &viewer.request_id).await?;
+    let page = DenialsPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        denials: list
+            .into_iter()
+            .map(|d| {
+                (
+                    format_time(d.at),
+                    d.user_id.map_or_else(|| "аноним".into(), |id| id.to_string()),
+                    d.action,
+                    d.target,
+                    d.code,
+                    d.request_id,
+                )
+            })
+            .collect(),
+    };
+    Ok(render(&page))
+}
+
+async fn api_me(State(state): State<AppState>, viewer: Viewer) -> Result<Response, ApiError> {
+    let session = viewer.require(&state).await?;
+    let p = session.principal();
+    Ok(Json(json!({
+        "name": session.user.display_name,
+        "provider": session.user.provider,
+        "method": session.record.method,
+        "confirmed": p.confirmed,
+        "consent": p.consent,
+        "organizations": p.memberships.iter().map(|m| json!({"oid": m.org_oid, "chief": m.chief})).collect::<Vec<_>>(),
+        "operatorRegions": p.operator_regions,
+        "federalRole": p.federal_role.map(|r| r.as_str()),
+    }))
+    .into_response())
+}
+
+async fn api_organization(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, ApiError> {
+    let actor = viewer.actor();
+    if viewer.session.is_none() {
+        viewer.authorize(&state, Action::ReadOrganization, Target::None).await?;
+    }
+    let page = state.registry.organization_page(&actor, &oid, &viewer.request_id).await?;
+    Ok(Json(json!({
+        "oid": page.card.organization.oid.as_str(),
+        "versionId": page.card.row.version_id,
+        "canEdit": page.edit_denied.is_none(),
+        "editDenied": page.edit_denied.map(|c| json!({"code": c.as_str(), "reason": c.reason(), "remedy": c.remedy()})),
+        "members": page.members.iter().map(|(name, role)| json!({"name": name, "role": role})).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}

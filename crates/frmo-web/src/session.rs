@@ -1,0 +1,105 @@
+//! The signed-in person of a request: the session cookie (its hash is looked up in the database),
+//! the form token that protects every state-changing form (CSRF), and the cookies themselves
+//! (`HttpOnly`, `SameSite=Lax`, `Secure` whenever the registry is served over HTTPS).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::error::ValidationError;
+use frmo_registry::RegistryError;
+use frmo_registry::identity::Session;
+
+use crate::AppState;
+use crate::error::PageError;
+
+pub const SESSION_COOKIE: &str = "frmo_session";
+/// The form token of visitors not yet signed in (double-submit: cookie and form field must match).
+pub const FORM_COOKIE: &str = "frmo_form";
+/// Binds a sign-in at an identity provider to the browser that started it.
+pub const FLOW_COOKIE: &str = "frmo_flow";
+
+/// A cookie's value from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// A `Set-Cookie` value; `max_age` of `Some(0)` deletes the cookie.
+pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax");
+    if let Some(age) = max_age {
+        cookie.push_str(&format!("; Max-Age={age}"));
+    }
+    if state.auth.secure_cookies {
+        cookie.push_str("; Secure");
+    }
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("frmo_invalid=; Max-Age=0"))
+}
+
+/// Who is asking, and the request's id (for journals and error pages).
+pub struct Viewer {
+    pub session: Option<Session>,
+    pub request_id: String,
+}
+
+impl Viewer {
+    pub fn actor(&self) -> Actor {
+        self.session.as_ref().map_or(Actor::Anonymous, Session::actor)
+    }
+
+    /// Checks access, journaling a refusal.
+    pub async fn authorize(&self, state: &AppState, action: Action, target: Target<'_>) -> Result<(), RegistryError> {
+        state.registry.authorize(&self.actor(), action, target, &self.request_id).await
+    }
+
+    /// The session, or the "sign in first" refusal (journaled).
+    pub async fn require(&self, state: &AppState) -> Result<&Session, RegistryError> {
+        self.authorize(state, Action::UseCabinet, Target::None).await?;
+        self.session.as_ref().ok_or(RegistryError::Forbidden(frmo_domain::access::DenyCode::NotSignedIn))
+    }
+
+    /// The form token of this viewer's forms.
+    pub fn csrf(&self) -> &str {
+        self.session.as_ref().map_or("", |s| s.record.csrf.as_str())
+    }
+
+    /// A state-changing form must carry the session's form token.
+    pub fn check_csrf(&self, given: &str) -> Result<(), RegistryError> {
+        match &self.session {
+            Some(session) if constant_time_eq(session.record.csrf.as_bytes(), given.as_bytes()) => Ok(()),
+            _ => Err(csrf_error()),
+        }
+    }
+}
+
+pub fn csrf_error() -> RegistryError {
+    RegistryError::invalid(ValidationError::new(
+        "csrf",
+        "Форма",
+        "устарела или отправлена не со страницы реестра; обновите страницу и отправьте снова",
+    ))
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl FromRequestParts<AppState> for Viewer {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+        let session = match cookie(&parts.headers, SESSION_COOKIE) {
+            Some(token) if !token.is_empty() => state.registry.session(token).await?,
+            _ => None,
+        };
+        Ok(Viewer { session, request_id })
+    }
+}
