@@ -197,8 +197,17 @@ async function signInThroughEsia(page, button) {
   assert.equal(new URL(page.url()).pathname, '/cabinet', 'back in the cabinet');
 }
 
+/** Each test starts from a person without consent (the same demo person signs in in both runs). */
+async function withdrawConsentIfGiven(page) {
+  await page.goto(base + '/cabinet/profile');
+  const withdraw = page.getByRole('button', { name: 'Отозвать согласие' });
+  if (await withdraw.count()) await Promise.all([page.waitForNavigation(), withdraw.click()]);
+  await page.goto(base + '/cabinet');
+}
+
 test('ЕСИА: a confirmed chief signs in, gives consent, edits their organization and signs out', async (page) => {
   await signInThroughEsia(page, 'Войти как Мария Иванова');
+  await withdrawConsentIfGiven(page);
   assert.match(await page.textContent('main'), /Иванова Мария Петровна/);
   assert.match(await page.textContent('main'), /Нужно ваше согласие/);
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Прочитать и принять согласие' }).click()]);
@@ -219,6 +228,7 @@ test('ЕСИА: a confirmed chief signs in, gives consent, edits their organizat
 
 test('ЕСИА: an unconfirmed account is told why it cannot edit', async (page) => {
   await signInThroughEsia(page, 'Войти как Алексей Сидоров');
+  await withdrawConsentIfGiven(page);
   assert.match(await page.textContent('#unconfirmed'), /не подтверждена/);
   await page.goto(base + '/cabinet/profile');
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Принимаю согласие' }).click()]);

@@ -151,6 +151,18 @@ pub fn router(config: StandConfig) -> Router {
         .route("/rs/orgs/{oid}", get(organization))
         .route(protocol::LOGOUT_PATH, get(logout))
         .with_state(stand)
+        .layer(axum::middleware::map_response(stand_headers))
+}
+
+/// The stand's own page policy: its styles are inline, and its forms lead back to any system.
+async fn stand_headers(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::CONTENT_SECURITY_POLICY,
+        axum::http::HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http: https:; frame-ancestors 'none'",
+        ),
+    );
+    response
 }
 
 fn now() -> i64 {

@@ -65,20 +65,31 @@ impl AuthSettings {
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Sent with every response.
-const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+/// Sent with every response (and the content security policy, which names ЕСИА's portal: a form
+/// that signs out redirects there).
+const SECURITY_HEADERS: [(HeaderName, &str); 3] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "same-origin"),
-    (header::CONTENT_SECURITY_POLICY, "default-src 'self'; frame-ancestors 'none'; form-action 'self'"),
 ];
 
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    for (name, value) in SECURITY_HEADERS {
-        headers.entry(name).or_insert(HeaderValue::from_static(value));
+fn content_security_policy(auth: &AuthSettings) -> HeaderValue {
+    let portal = auth.esia.as_ref().map(|esia| esia.config().portal_url.as_str()).unwrap_or_default();
+    let origin: String = portal.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    let policy = format!("default-src 'self'; frame-ancestors 'none'; form-action 'self' {origin}");
+    HeaderValue::from_str(policy.trim())
+        .unwrap_or(HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"))
+}
+
+fn security_headers(policy: HeaderValue) -> impl Fn(Response) -> std::future::Ready<Response> + Clone {
+    move |mut response: Response| {
+        let headers = response.headers_mut();
+        for (name, value) in SECURITY_HEADERS {
+            headers.entry(name).or_insert(HeaderValue::from_static(value));
+        }
+        headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(policy.clone());
+        std::future::ready(response)
     }
-    response
 }
 
 /// Request ids: a random per-process prefix and a counter — unique across processes, and cheaper
@@ -104,6 +115,7 @@ impl MakeRequestId for RequestIds {
 }
 
 pub fn router(state: AppState) -> Router {
+    let policy = content_security_policy(&state.auth);
     let mut router = Router::new();
     for (path, service) in &state.mounts {
         router = router.nest_service(path, service.clone());
@@ -115,7 +127,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .merge(ops::router())
         .with_state(state)
-        .layer(axum::middleware::map_response(security_headers))
+        .layer(axum::middleware::map_response(security_headers(policy)))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
