@@ -42,6 +42,55 @@ fn a_bad_configuration_value_stops_start_up_naming_it() {
 }
 
 #[test]
+fn user_add_creates_a_local_account_once_and_refuses_bad_input() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let add = |args: &[&str], password: &str| {
+        frmo()
+            .current_dir(dir.path())
+            .env("FRMO_PASSWORD", password)
+            .args(["user", "add"])
+            .args(args)
+            .output()
+            .expect("run frmo user add")
+    };
+    let admin = ["admin", "--name", "Администратор реестра", "--role", "admin"];
+    let short = add(&admin, "короткий");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("Пароль"), "names the field");
+
+    let created = add(&admin, "длинный-пароль-администратора");
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(String::from_utf8_lossy(&created.stdout).contains("создан пользователь admin"));
+    let again = add(&admin, "длинный-пароль-администратора");
+    assert!(!again.status.success(), "the login is taken");
+
+    let cases: [(&[&str], &str); 3] = [
+        (&["x", "--name", "X", "--role", "owner"], "--role"),
+        (&["op", "--name", "Оператор", "--role", "operator"], "--region"),
+        (&["op", "--name", "Оператор", "--role", "operator", "--region", "0"], "Регион"),
+    ];
+    for (args, named) in cases {
+        let output = add(args, "длинный-пароль-оператора");
+        assert!(!output.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(named), "{args:?}: {stderr}");
+    }
+    // The password may come from standard input instead.
+    let mut child = frmo()
+        .current_dir(dir.path())
+        .args(["user", "add", "op", "--name", "Оператор", "--role", "operator", "--region", "63"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run frmo user add");
+    use std::io::Write as _;
+    child.stdin.take().expect("stdin").write_all("пароль-из-stdin-1\n".as_bytes()).expect("write");
+    let output = child.wait_with_output().expect("wait");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
+#[test]
 fn serve_seeds_the_demo_and_stops_gracefully() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut child = frmo()

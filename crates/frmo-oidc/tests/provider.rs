@@ -1,240 +1,20 @@
-//! End to end against a real, certified OpenID provider: the npm package
-//! `oidc-provider` (pinned in tests/oidc/package.json), started by
-//! tests/oidc/provider.mjs as a child process. A "browser" — a reqwest client
-//! that follows no redirects and keeps cookies by hand — logs in through the
-//! provider's development login and consent pages, exactly as a person would.
+//! End to end against a real, certified OpenID provider: the npm package `oidc-provider`, started
+//! and walked through by `frmo_testkit::oidc` (a person's login and consent, page by page).
 //!
 //! Needs `node` on the PATH (or in `$NODE`) and `npm ci` run in tests/oidc.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
-use std::io::{BufRead as _, BufReader};
-use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use frmo_oidc::jwt::{self, JwtError};
 use frmo_oidc::{ClientAuthMethod, Identity, OidcError, PendingLogin, Provider, ProviderConfig, ProviderMetadata};
-use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
-use reqwest::{StatusCode, Url, redirect};
+use frmo_testkit::oidc::{OpenIdProvider, ProviderBrowser};
 use serde_json::Value;
 
 /// Registered for every client of provider.mjs. Nothing listens there: the
 /// browser stops at the redirect and hands the URL to the relying party.
 const REDIRECT_URI: &str = "http://127.0.0.1/frmo/callback";
-
-// ---------------------------------------------------------------------------
-// The provider process
-// ---------------------------------------------------------------------------
-
-/// A running provider.mjs; killed when dropped.
-struct OpenIdProvider {
-    child: Child,
-    issuer: String,
-}
-
-impl OpenIdProvider {
-    fn start() -> Self {
-        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc");
-        assert!(
-            dir.join("node_modules/oidc-provider/package.json").is_file(),
-            "the test OpenID provider is not installed: run `npm ci` in {} (tests/oidc of the repository)",
-            dir.display()
-        );
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).unwrap().port();
-        let node = std::env::var("NODE").unwrap_or_else(|_| "node".into());
-        let mut child = Command::new(&node)
-            .arg("provider.mjs")
-            .arg(port.to_string())
-            .current_dir(&dir)
-            .env("REDIRECT_URI", REDIRECT_URI)
-            // provider.mjs exits when its stdin closes, i.e. with this process.
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start `{node}` (Node.js is needed for this test): {error}"));
-
-        let (ready, is_ready) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.trim() == "ready" {
-                    let _ = ready.send(());
-                } else {
-                    eprintln!("oidc-provider: {line}");
-                }
-            }
-        });
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                eprintln!("oidc-provider: {line}");
-            }
-        });
-        let provider = Self { child, issuer: format!("http://127.0.0.1:{port}") };
-        if is_ready.recv_timeout(Duration::from_secs(60)).is_err() {
-            panic!("provider.mjs did not print \"ready\" within a minute (its stderr is above)");
-        }
-        provider
-    }
-
-    fn config(&self, client_id: &str, client_secret: Option<&str>) -> ProviderConfig {
-        ProviderConfig {
-            issuer: self.issuer.clone(),
-            client_id: client_id.into(),
-            client_secret: client_secret.map(Into::into),
-            redirect_uri: REDIRECT_URI.into(),
-            scopes: vec!["openid".into(), "profile".into(), "email".into()],
-        }
-    }
-}
-
-impl Drop for OpenIdProvider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The browser
-// ---------------------------------------------------------------------------
-
-struct Cookie {
-    name: String,
-    value: String,
-    path: String,
-}
-
-/// Follows redirects and submits forms itself, keeping cookies by (name, path).
-struct Browser {
-    http: reqwest::Client,
-    cookies: Vec<Cookie>,
-    /// The kinds of pages seen (the `prompt` of each submitted form).
-    pages: Vec<String>,
-}
-
-impl Browser {
-    fn new() -> Self {
-        let http = reqwest::Client::builder().redirect(redirect::Policy::none()).build().unwrap();
-        Self { http, cookies: Vec::new(), pages: Vec::new() }
-    }
-
-    /// Logs in as `login` starting from the authorization URL; returns the
-    /// callback URL the provider redirects to.
-    async fn log_in(&mut self, authorization_url: &str, login: &str) -> Url {
-        let mut url = Url::parse(authorization_url).unwrap();
-        let mut response = self.send(self.http.get(url.clone()), &url).await;
-        for _ in 0..20 {
-            let status = response.status();
-            if status.is_redirection() {
-                let location = response.headers()[LOCATION].to_str().unwrap();
-                url = url.join(location).unwrap();
-                if url.as_str().starts_with(REDIRECT_URI) {
-                    return url;
-                }
-                response = self.send(self.http.get(url.clone()), &url).await;
-            } else if status == StatusCode::OK {
-                let html = response.text().await.unwrap();
-                let (action, mut fields) = parse_form(&html).unwrap_or_else(|| panic!("no form at {url}: {html}"));
-                for (name, value) in &mut fields {
-                    match name.as_str() {
-                        "login" => *value = login.into(),
-                        "password" => *value = "любой пароль".into(),
-                        "prompt" => self.pages.push(value.clone()),
-                        _ => {}
-                    }
-                }
-                url = url.join(&action).unwrap();
-                let body = serde_urlencoded::to_string(&fields).unwrap();
-                let request =
-                    self.http.post(url.clone()).header("content-type", "application/x-www-form-urlencoded").body(body);
-                response = self.send(request, &url).await;
-            } else {
-                panic!("{url} answered {status}: {}", response.text().await.unwrap_or_default());
-            }
-        }
-        panic!("the login did not reach {REDIRECT_URI} in 20 steps (pages seen: {:?})", self.pages);
-    }
-
-    async fn send(&mut self, request: reqwest::RequestBuilder, url: &Url) -> reqwest::Response {
-        let cookies: Vec<String> = self
-            .cookies
-            .iter()
-            .filter(|cookie| path_matches(&cookie.path, url.path()))
-            .map(|cookie| format!("{}={}", cookie.name, cookie.value))
-            .collect();
-        let request = if cookies.is_empty() { request } else { request.header(COOKIE, cookies.join("; ")) };
-        let response = request.send().await.unwrap();
-        for header in response.headers().get_all(SET_COOKIE) {
-            self.store(header.to_str().unwrap(), url);
-        }
-        response
-    }
-
-    fn store(&mut self, set_cookie: &str, url: &Url) {
-        let mut parts = set_cookie.split(';').map(str::trim);
-        let (name, value) = parts.next().unwrap().split_once('=').unwrap();
-        let mut path = match url.path().rfind('/') {
-            Some(0) | None => "/".to_owned(),
-            Some(slash) => url.path()[..slash].to_owned(),
-        };
-        let mut removed = value.is_empty();
-        for attribute in parts {
-            let (key, val) = attribute.split_once('=').unwrap_or((attribute, ""));
-            match key.to_ascii_lowercase().as_str() {
-                "path" => path = val.to_owned(),
-                "max-age" => removed |= val.parse::<i64>().is_ok_and(|age| age <= 0),
-                "expires" => removed |= val.contains("1970"),
-                _ => {}
-            }
-        }
-        self.cookies.retain(|cookie| !(cookie.name == name && cookie.path == path));
-        if !removed {
-            self.cookies.push(Cookie { name: name.into(), value: value.into(), path });
-        }
-    }
-}
-
-fn path_matches(cookie_path: &str, request_path: &str) -> bool {
-    request_path == cookie_path
-        || (request_path.starts_with(cookie_path)
-            && (cookie_path.ends_with('/') || request_path.as_bytes().get(cookie_path.len()) == Some(&b'/')))
-}
-
-/// The action and the named inputs of the first form of a page.
-fn parse_form(html: &str) -> Option<(String, Vec<(String, String)>)> {
-    let form = &html[html.find("<form")?..];
-    let form = &form[..form.find("</form>")?];
-    let action = attribute(&form[..form.find('>')?], "action")?;
-    let fields = form
-        .split("<input")
-        .skip(1)
-        .filter_map(|input| {
-            let tag = &input[..input.find('>')?];
-            Some((attribute(tag, "name")?, attribute(tag, "value").unwrap_or_default()))
-        })
-        .collect();
-    Some((action, fields))
-}
-
-fn attribute(tag: &str, name: &str) -> Option<String> {
-    let start = tag.find(&format!(" {name}=\""))? + name.len() + 3;
-    let value = &tag[start..start + tag[start..].find('"')?];
-    Some(
-        value
-            .replace("&quot;", "\"")
-            .replace("&#39;", "'")
-            .replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&amp;", "&"),
-    )
-}
 
 // ---------------------------------------------------------------------------
 // The relying party's side of a login
@@ -250,8 +30,8 @@ struct Callback {
 
 async fn log_in(provider: &Provider, login: &str) -> Callback {
     let (authorization_url, pending) = provider.authorization_request();
-    let mut browser = Browser::new();
-    let callback = browser.log_in(&authorization_url, login).await;
+    let mut browser = ProviderBrowser::new();
+    let callback = browser.log_in(&authorization_url, login, REDIRECT_URI).await;
     assert_eq!(browser.pages, ["login", "consent"], "the provider's own login and consent pages were used");
     let query: Vec<(String, String)> = callback.query_pairs().into_owned().collect();
     let param = |name: &str| query.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone());
@@ -265,8 +45,22 @@ async fn logged_in(provider: &Provider, http: &reqwest::Client) -> (Identity, Pe
     (identity, callback.pending)
 }
 
+fn config(op: &OpenIdProvider, client_id: &str, client_secret: Option<&str>) -> ProviderConfig {
+    ProviderConfig {
+        issuer: op.issuer.clone(),
+        client_id: client_id.into(),
+        client_secret: client_secret.map(Into::into),
+        redirect_uri: REDIRECT_URI.into(),
+        scopes: vec!["openid".into(), "profile".into(), "email".into()],
+    }
+}
+
+fn start() -> OpenIdProvider {
+    OpenIdProvider::start(REDIRECT_URI)
+}
+
 async fn discover(op: &OpenIdProvider, http: &reqwest::Client) -> Provider {
-    Provider::discover(http, op.config("frmo", Some("frmo-secret"))).await.unwrap()
+    Provider::discover(http, config(op, "frmo", Some("frmo-secret"))).await.unwrap()
 }
 
 fn unix_now() -> i64 {
@@ -289,7 +83,7 @@ fn forge(token: &str, edit_header: impl FnOnce(&mut Value), edit_claims: impl Fn
 
 #[tokio::test]
 async fn full_login_with_client_secret_basic() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     assert_eq!(provider.metadata().issuer, op.issuer);
@@ -323,10 +117,10 @@ async fn full_login_with_client_secret_basic() {
 
 #[tokio::test]
 async fn client_secret_post_and_public_clients_log_in() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
 
-    let post = Provider::discover(&http, op.config("frmo-post", Some("frmo-post-secret")))
+    let post = Provider::discover(&http, config(&op, "frmo-post", Some("frmo-post-secret")))
         .await
         .unwrap()
         .with_client_auth(ClientAuthMethod::ClientSecretPost);
@@ -335,7 +129,7 @@ async fn client_secret_post_and_public_clients_log_in() {
     assert_eq!(identity.subject, "ivanov");
     assert_eq!(identity.claims["aud"], "frmo-post");
 
-    let public = Provider::discover(&http, op.config("frmo-public", None)).await.unwrap();
+    let public = Provider::discover(&http, config(&op, "frmo-public", None)).await.unwrap();
     assert_eq!(public.client_auth(), ClientAuthMethod::None);
     let callback = log_in(&public, "petrova").await;
     let identity = public.exchange(&http, &callback.code, &callback.state, &callback.pending).await.unwrap();
@@ -344,7 +138,7 @@ async fn client_secret_post_and_public_clients_log_in() {
     assert_eq!(identity.email_verified, Some(false));
 
     // The secret really is checked (oidc-provider takes basic and post alike for a secret client).
-    let wrong_secret = Provider::discover(&http, op.config("frmo", Some("not-the-secret"))).await.unwrap();
+    let wrong_secret = Provider::discover(&http, config(&op, "frmo", Some("not-the-secret"))).await.unwrap();
     let callback = log_in(&wrong_secret, "ivanov").await;
     let error = wrong_secret.exchange(&http, &callback.code, &callback.state, &callback.pending).await.unwrap_err();
     assert!(matches!(&error, OidcError::TokenEndpoint { error, .. } if error == "invalid_client"), "{error}");
@@ -352,9 +146,9 @@ async fn client_secret_post_and_public_clients_log_in() {
 
 #[tokio::test]
 async fn es256_id_tokens_are_verified_too() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
-    let provider = Provider::discover(&http, op.config("frmo-es256", Some("frmo-es256-secret"))).await.unwrap();
+    let provider = Provider::discover(&http, config(&op, "frmo-es256", Some("frmo-es256-secret"))).await.unwrap();
     let callback = log_in(&provider, "ivanov").await;
     let identity = provider.exchange(&http, &callback.code, &callback.state, &callback.pending).await.unwrap();
     assert_eq!(identity.subject, "ivanov");
@@ -371,7 +165,7 @@ async fn es256_id_tokens_are_verified_too() {
 
 #[tokio::test]
 async fn a_wrong_state_is_refused_before_the_code_is_spent() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     let callback = log_in(&provider, "ivanov").await;
@@ -392,7 +186,7 @@ async fn a_wrong_state_is_refused_before_the_code_is_spent() {
 
 #[tokio::test]
 async fn a_code_is_redeemed_only_once() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     let callback = log_in(&provider, "ivanov").await;
@@ -408,7 +202,7 @@ async fn a_code_is_redeemed_only_once() {
 
 #[tokio::test]
 async fn a_wrong_pkce_verifier_is_refused() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     let callback = log_in(&provider, "ivanov").await;
@@ -422,7 +216,7 @@ async fn a_wrong_pkce_verifier_is_refused() {
 
 #[tokio::test]
 async fn a_tampered_id_token_is_refused() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     let (identity, pending) = logged_in(&provider, &http).await;
@@ -467,7 +261,7 @@ async fn a_tampered_id_token_is_refused() {
 
 #[tokio::test]
 async fn keys_are_fetched_again_for_an_unknown_kid() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     let (identity, pending) = logged_in(&provider, &http).await;
@@ -476,20 +270,20 @@ async fn keys_are_fetched_again_for_an_unknown_kid() {
     // key rotation, it must fetch the JWKS again instead of refusing the token.
     let url = format!("{}/.well-known/openid-configuration", op.issuer);
     let metadata: ProviderMetadata = http.get(url).send().await.unwrap().json().await.unwrap();
-    let keyless = Provider::from_metadata(op.config("frmo", Some("frmo-secret")), metadata).unwrap();
+    let keyless = Provider::from_metadata(config(&op, "frmo", Some("frmo-secret")), metadata).unwrap();
     let claims = keyless.validate_id_token(&http, &identity.id_token, &pending.nonce).await.unwrap();
     assert_eq!(claims["sub"], "ivanov");
 }
 
 #[tokio::test]
 async fn an_id_token_for_another_client_or_login_is_refused() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     let (identity, pending) = logged_in(&provider, &http).await;
 
     // Another relying party of the same provider must not accept frmo's token.
-    let other = Provider::discover(&http, op.config("someone-else", Some("x"))).await.unwrap();
+    let other = Provider::discover(&http, config(&op, "someone-else", Some("x"))).await.unwrap();
     let error = other.validate_id_token(&http, &identity.id_token, &pending.nonce).await.unwrap_err();
     assert!(matches!(&error, OidcError::Audience { client_id } if client_id == "someone-else"), "{error}");
     assert_eq!(
@@ -505,7 +299,7 @@ async fn an_id_token_for_another_client_or_login_is_refused() {
 
 #[tokio::test]
 async fn an_expired_id_token_is_refused() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
     let provider = discover(&op, &http).await;
     let (identity, _) = logged_in(&provider, &http).await;
@@ -528,16 +322,16 @@ async fn an_expired_id_token_is_refused() {
 
 #[tokio::test]
 async fn discovery_requires_the_exact_issuer() {
-    let op = OpenIdProvider::start();
+    let op = start();
     let http = reqwest::Client::new();
 
-    let mut config = op.config("frmo", Some("frmo-secret"));
-    config.issuer.push('/');
-    let error = Provider::discover(&http, config).await.unwrap_err();
+    let mut slash = config(&op, "frmo", Some("frmo-secret"));
+    slash.issuer.push('/');
+    let error = Provider::discover(&http, slash).await.unwrap_err();
     assert!(matches!(&error, OidcError::IssuerMismatch { actual, .. } if *actual == op.issuer), "{error}");
 
-    let mut config = op.config("frmo", Some("frmo-secret"));
-    config.issuer = format!("{}/realms/none", op.issuer);
-    let error = Provider::discover(&http, config).await.unwrap_err();
+    let mut elsewhere = config(&op, "frmo", Some("frmo-secret"));
+    elsewhere.issuer = format!("{}/realms/none", op.issuer);
+    let error = Provider::discover(&http, elsewhere).await.unwrap_err();
     assert!(matches!(error, OidcError::HttpStatus { status: 404, .. }), "{error}");
 }

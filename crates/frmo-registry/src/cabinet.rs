@@ -24,8 +24,27 @@ pub struct OrganizationPage {
     pub card: Card,
     /// Why this person may not edit, if they may not.
     pub edit_denied: Option<DenyCode>,
-    pub members: Vec<(String, String)>,
+    pub members: Vec<Member>,
+    /// Whether this person may grant and revoke memberships here.
+    pub may_manage_members: bool,
 }
+
+/// A person with access to an organization's cabinet.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user_id: i64,
+    pub name: String,
+    pub role: &'static str,
+    /// Who vouched: «ЕСИА» or «оператор/руководитель».
+    pub source: &'static str,
+    /// Granted in the registry (ЕСИА roles are changed in ЕСИА, and come back at the next sign-in).
+    pub revocable: bool,
+}
+
+/// The role a membership grants.
+const ROLES: &[&str] = &["member", "chief"];
+/// The source of memberships granted in the registry (by an operator or the organization's chief).
+pub const GRANTED: &str = "granted";
 
 fn role_label(role: &str) -> &'static str {
     match role {
@@ -65,9 +84,98 @@ impl Registry {
             .members_of(oid)
             .await?
             .into_iter()
-            .map(|(name, role, _)| (name, role_label(&role).to_owned()))
+            .map(|m| Member {
+                user_id: m.user_id,
+                name: m.display_name,
+                role: role_label(&m.role),
+                source: if m.source == GRANTED {
+                    "оператор или руководитель"
+                } else {
+                    "ЕСИА"
+                },
+                revocable: m.source == GRANTED,
+            })
             .collect();
-        Ok(OrganizationPage { card, edit_denied, members })
+        let may_manage_members = decide(actor, Action::ManageMembers, target).is_allowed();
+        Ok(OrganizationPage { card, edit_denied, members, may_manage_members })
+    }
+
+    /// Gives a person who has signed in at least once access to an organization's cabinet. `who` is
+    /// a local login, an e-mail address or a СНИЛС; `role` is `member` or `chief`. A chief grants
+    /// members; chiefs are named by the region's operator (or come from ЕСИА).
+    pub async fn grant_member(&self, actor: &Actor, oid: &str, who: &str, role: &str, request_id: &str) -> Result<i64> {
+        let target = self.manage_members(actor, oid, request_id).await?;
+        let who = who.trim();
+        let mut errors = Vec::new();
+        if !ROLES.contains(&role) {
+            errors.push(ValidationError::new("role", "Роль", "выберите «сотрудник» или «руководитель»"));
+        } else if role == "chief" && !operates(actor, target) {
+            errors.push(ValidationError::new(
+                "role",
+                "Роль",
+                "руководителя назначает оператор региона (или роль приходит из ЕСИА)",
+            ));
+        }
+        let user_id = if who.is_empty() {
+            errors.push(ValidationError::new("who", "Пользователь", "укажите логин, электронную почту или СНИЛС"));
+            None
+        } else {
+            match self.store.users_named(who).await?.as_slice() {
+                [id] => Some(*id),
+                [] => {
+                    errors.push(ValidationError::new(
+                        "who",
+                        "Пользователь",
+                        "не найден: человек должен хотя бы раз войти в реестр, затем его можно добавить",
+                    ));
+                    None
+                }
+                _ => {
+                    errors.push(ValidationError::new(
+                        "who",
+                        "Пользователь",
+                        "под этим именем несколько учётных записей; укажите логин или СНИЛС",
+                    ));
+                    None
+                }
+            }
+        };
+        let Some(user_id) = user_id.filter(|_| errors.is_empty()) else { return Err(RegistryError::Invalid(errors)) };
+        let existing =
+            self.store.user(user_id).await?.and_then(|u| u.memberships.into_iter().find(|m| m.org_oid == oid));
+        if existing.is_some_and(|m| m.source != GRANTED) {
+            return Err(RegistryError::Conflict(
+                "Роль этого человека в организации подтверждена ЕСИА; она меняется в ЕСИА.".into(),
+            ));
+        }
+        self.store.grant_membership(user_id, oid, role, GRANTED, self.now()).await?;
+        Ok(user_id)
+    }
+
+    /// Takes away a membership granted in the registry.
+    pub async fn revoke_member(&self, actor: &Actor, oid: &str, user_id: i64, request_id: &str) -> Result<()> {
+        self.manage_members(actor, oid, request_id).await?;
+        if let Actor::User(person) = actor
+            && person.user_id == user_id
+        {
+            return Err(RegistryError::Conflict("Свой доступ к организации снять нельзя: попросите оператора.".into()));
+        }
+        let membership =
+            self.store.user(user_id).await?.and_then(|u| u.memberships.into_iter().find(|m| m.org_oid == oid));
+        match membership {
+            None => Err(RegistryError::NotFound(format!("У пользователя {user_id} нет доступа к организации {oid}."))),
+            Some(m) if m.source != GRANTED => Err(RegistryError::Conflict(
+                "Роль этого человека в организации подтверждена ЕСИА; она снимается в ЕСИА.".into(),
+            )),
+            Some(_) => self.store.revoke_membership(user_id, oid).await.map(drop).map_err(Into::into),
+        }
+    }
+
+    async fn manage_members<'a>(&self, actor: &Actor, oid: &'a str, request_id: &str) -> Result<Target<'a>> {
+        let region = self.organization_region(oid).await?;
+        let target = Target::Organization { oid, region };
+        self.authorize(actor, Action::ManageMembers, target, request_id).await?;
+        Ok(target)
     }
 
     /// Changes an organization's contacts (phone, e-mail, site) directly, as a new version. The
@@ -89,6 +197,18 @@ impl Registry {
         let now = OffsetDateTime::now_utc();
         organization.modify_date = now.date();
         self.change_card(&Actor::System, &organization, edited_version, now).await
+    }
+}
+
+/// Whether the actor acts for the registry here (operator of the region, administrator, system).
+fn operates(actor: &Actor, target: Target<'_>) -> bool {
+    match actor {
+        Actor::System => true,
+        Actor::Anonymous => false,
+        Actor::User(person) => {
+            person.federal_role == Some(frmo_domain::access::FederalRole::Admin)
+                || matches!(target, Target::Organization { region, .. } if person.operator_regions.contains(&region))
+        }
     }
 }
 

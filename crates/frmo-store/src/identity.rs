@@ -510,25 +510,57 @@ impl Store {
     }
 }
 
+/// A member of an organization, as its cabinet page lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRecord {
+    pub user_id: i64,
+    pub display_name: String,
+    pub role: String,
+    pub source: String,
+}
+
 impl Store {
-    /// The people of an organization: (name, role, source), chiefs first.
-    pub async fn members_of(&self, oid: &str) -> Result<Vec<(String, String, String)>> {
+    /// The people of an organization, chiefs first.
+    pub async fn members_of(&self, oid: &str) -> Result<Vec<MemberRecord>> {
         let rows = self
             .query(
-                "SELECT u.display_name, m.role, m.source FROM memberships m JOIN users u ON u.id = m.user_id
-                 WHERE m.org_oid = $1 ORDER BY m.role, u.display_name",
+                "SELECT m.user_id, u.display_name, m.role, m.source FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_oid = $1 ORDER BY m.role, u.display_name, m.user_id",
                 vec![oid.into()],
             )
             .await?;
         Ok(rows
             .into_iter()
-            .map(|mut r| {
-                (
-                    text(&mut r, 0).unwrap_or_default(),
-                    text(&mut r, 1).unwrap_or_default(),
-                    text(&mut r, 2).unwrap_or_default(),
-                )
+            .map(|mut r| MemberRecord {
+                user_id: r[0].int().unwrap_or_default(),
+                display_name: text(&mut r, 1).unwrap_or_default(),
+                role: text(&mut r, 2).unwrap_or_default(),
+                source: text(&mut r, 3).unwrap_or_default(),
             })
             .collect())
+    }
+
+    /// The users a person may be named by when granting a membership: the login of a local account,
+    /// an e-mail address (any provider, case-insensitive) or a СНИЛС as ЕСИА gives it.
+    pub async fn users_named(&self, who: &str) -> Result<Vec<i64>> {
+        let rows = self
+            .query(
+                "SELECT id FROM users WHERE (provider = 'local' AND subject = $1) OR lower(email) = lower($1)
+                 OR snils = $1 ORDER BY id",
+                vec![who.into()],
+            )
+            .await?;
+        Ok(rows.iter().filter_map(|r| r[0].int()).collect())
+    }
+
+    /// Removes a membership; whether there was one.
+    pub async fn revoke_membership(&self, user_id: i64, oid: &str) -> Result<bool> {
+        let rows = self
+            .execute(
+                "DELETE FROM memberships WHERE user_id = $1 AND org_oid = $2 RETURNING user_id",
+                vec![user_id.into(), oid.into()],
+            )
+            .await?;
+        Ok(!rows.is_empty())
     }
 }

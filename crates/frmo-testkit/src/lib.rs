@@ -5,6 +5,8 @@
 //! PostgreSQL tests need `FRMO_TEST_POSTGRES_URL` (an admin connection; `scripts/test` starts a
 //! throw-away cluster and sets it). Without it they fail and say so — they never skip silently.
 
+pub mod oidc;
+
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;
 use frmo_store::Store;
@@ -136,35 +138,40 @@ impl TestApp {
     }
 
     async fn serve(db: TestDb, registry: Registry) -> Self {
-        Self::serve_with(db, registry, false).await
+        let listener = Listener::bind().await;
+        let state = frmo_web::AppState::new(registry.clone(), &listener.base);
+        listener.serve(db, registry, state)
     }
 
     /// The demo register with the ЕСИА stand mounted at `/esia-stand` and «Войти через Госуслуги»
     /// pointed at it, as `frmo serve --demo` runs.
     pub async fn with_esia(backend: Backend, generated: u64) -> Self {
-        let db = TestDb::new(backend).await;
-        let registry = Registry::open(db.store().await).await.expect("open registry");
-        registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
-        Self::serve_with(db, registry, true).await
+        let (db, registry) = demo_registry(backend, generated).await;
+        let listener = Listener::bind().await;
+        let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
+        let (client, stand) =
+            frmo_web::demo::esia(&registry, &listener.base, reqwest::Client::new()).await.expect("ЕСИА stand");
+        let mut auth = frmo_web::AuthSettings::new(&listener.base);
+        auth.esia = Some(client);
+        state.auth = std::sync::Arc::new(auth);
+        state.mounts.push((frmo_web::demo::STAND_PATH, stand));
+        listener.serve(db, registry, state)
     }
 
-    async fn serve_with(db: TestDb, registry: Registry, esia: bool) -> Self {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("address"));
-        let mut state = frmo_web::AppState::new(registry.clone(), &base);
-        if esia {
-            let (client, stand) =
-                frmo_web::demo::esia(&registry, &base, reqwest::Client::new()).await.expect("ЕСИА stand");
-            let mut auth = frmo_web::AuthSettings::new(&base);
-            auth.esia = Some(client);
-            state.auth = std::sync::Arc::new(auth);
-            state.mounts.push((frmo_web::demo::STAND_PATH, stand));
-        }
-        let server = tokio::spawn(async move {
-            let _ = frmo_web::serve(listener, state, std::future::pending()).await;
-        });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { registry, base, client, server, db }
+    /// The demo register with «Войти через …» pointed at an OpenID provider: `provider` gets the
+    /// callback address the provider must know and answers with the configured login.
+    pub async fn with_oidc<F, Fut>(backend: Backend, generated: u64, provider: F) -> Self
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = frmo_web::oidc::OidcLogin>,
+    {
+        let (db, registry) = demo_registry(backend, generated).await;
+        let listener = Listener::bind().await;
+        let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
+        let mut auth = frmo_web::AuthSettings::new(&listener.base);
+        auth.oidc = Some(provider(format!("{}/login/oidc/callback", listener.base)).await);
+        state.auth = std::sync::Arc::new(auth);
+        listener.serve(db, registry, state)
     }
 
     /// GET as an anonymous visitor.
@@ -190,6 +197,36 @@ impl TestApp {
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
+    }
+}
+
+async fn demo_registry(backend: Backend, generated: u64) -> (TestDb, Registry) {
+    let db = TestDb::new(backend).await;
+    let registry = Registry::open(db.store().await).await.expect("open registry");
+    registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
+    (db, registry)
+}
+
+/// An ephemeral port, bound before the app is configured (so providers can learn its address).
+struct Listener {
+    listener: tokio::net::TcpListener,
+    base: String,
+}
+
+impl Listener {
+    async fn bind() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("address"));
+        Listener { listener, base }
+    }
+
+    fn serve(self, db: TestDb, registry: Registry, state: frmo_web::AppState) -> TestApp {
+        let Listener { listener, base } = self;
+        let server = tokio::spawn(async move {
+            let _ = frmo_web::serve(listener, state, std::future::pending()).await;
+        });
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { registry, base, client, server, db }
     }
 }
 

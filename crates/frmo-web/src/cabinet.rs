@@ -5,11 +5,13 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Form, Json, Router};
 use frmo_domain::access::{Action, Target};
 use frmo_domain::org::Contacts;
+use frmo_registry::RegistryError;
 use frmo_registry::identity::{current_consent, method_label};
 use serde::Deserialize;
 use serde_json::json;
@@ -48,6 +50,8 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/totp/confirm", Action::UseCabinet, false, || post(totp_confirm)),
     route("GET", "/cabinet/organizations/{oid}", Action::ReadOrganization, false, || get(organization)),
     route("POST", "/cabinet/organizations/{oid}/contacts", Action::EditOrganization, false, || post(edit_contacts)),
+    route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
+    route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
     route("GET", "/cabinet/audit/denials", Action::ReadAudit, false, || get(denials)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
     route("GET", "/api/v1/cabinet/organizations/{oid}", Action::ReadOrganization, true, || get(api_organization)),
@@ -236,17 +240,28 @@ struct OrganizationView {
     email: String,
     site: String,
     edit_denied: Option<(&'static str, &'static str, &'static str)>,
-    members: Vec<(String, String)>,
+    members: Vec<frmo_registry::cabinet::Member>,
+    may_manage_members: bool,
     error: Option<String>,
     saved: bool,
+    members_error: Option<String>,
+    members_saved: bool,
+}
+
+/// What the last form of an organization's page did.
+#[derive(Default)]
+struct Outcome {
+    error: Option<String>,
+    saved: bool,
+    members_error: Option<String>,
+    members_saved: bool,
 }
 
 async fn organization_view(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
-    error: Option<String>,
-    saved: bool,
+    outcome: Outcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let page = state.registry.organization_page(&session.actor(), oid, &viewer.request_id).await?;
@@ -260,11 +275,16 @@ async fn organization_view(
         site: org.contacts.site.clone().unwrap_or_default(),
         edit_denied: page.edit_denied.map(|code| (code.reason(), code.remedy(), code.as_str())),
         members: page.members,
+        may_manage_members: page.may_manage_members,
         org,
-        error,
-        saved,
+        error: outcome.error,
+        saved: outcome.saved,
+        members_error: outcome.members_error,
+        members_saved: outcome.members_saved,
     };
-    Ok(render(&view))
+    let status =
+        if view.error.is_some() || view.members_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok((status, render(&view)).into_response())
 }
 
 async fn organization(
@@ -272,7 +292,7 @@ async fn organization(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    organization_view(&state, &viewer, &oid, None, false).await
+    organization_view(&state, &viewer, &oid, Outcome::default()).await
 }
 
 #[derive(Deserialize)]
@@ -295,16 +315,77 @@ async fn edit_contacts(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let contacts = Contacts { phone: form.phone, email: form.email, site: form.site };
-    match state.registry.edit_contacts(&session.actor(), &oid, contacts, form.version, &viewer.request_id).await {
-        Ok(_) => organization_view(&state, &viewer, &oid, None, true).await,
-        Err(frmo_registry::RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            let mut response = organization_view(&state, &viewer, &oid, Some(message), false).await?;
-            *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
-            Ok(response)
-        }
-        Err(other) => Err(other.into()),
-    }
+    let result = state.registry.edit_contacts(&session.actor(), &oid, contacts, form.version, &viewer.request_id).await;
+    let outcome = match result {
+        Ok(_) => Outcome { saved: true, ..Outcome::default() },
+        Err(RegistryError::Invalid(errors)) => Outcome { error: Some(joined(&errors)), ..Outcome::default() },
+        Err(other) => return Err(other.into()),
+    };
+    organization_view(&state, &viewer, &oid, outcome).await
+}
+
+fn joined(errors: &[frmo_domain::error::ValidationError]) -> String {
+    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// The answer to a members form: the page again, with what happened (refusals of access are errors).
+async fn after_members_change(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    result: Result<(), RegistryError>,
+) -> Result<Response, PageError> {
+    let outcome = match result {
+        Ok(()) => Outcome { members_saved: true, ..Outcome::default() },
+        Err(RegistryError::Invalid(errors)) => Outcome { members_error: Some(joined(&errors)), ..Outcome::default() },
+        Err(RegistryError::Conflict(message)) => Outcome { members_error: Some(message), ..Outcome::default() },
+        Err(other) => return Err(other.into()),
+    };
+    organization_view(state, viewer, oid, outcome).await
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    who: String,
+    #[serde(default)]
+    role: String,
+}
+
+async fn grant_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    Form(form): Form<GrantForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let result = state.registry.grant_member(&session.actor(), &oid, &form.who, &form.role, &viewer.request_id).await;
+    after_members_change(&state, &viewer, &oid, result.map(drop)).await
+}
+
+#[derive(Deserialize)]
+struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    /// Not a number → 0, which names nobody (the registry answers «not found»).
+    #[serde(default)]
+    user: String,
+}
+
+async fn revoke_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    Form(form): Form<RevokeForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let user_id = form.user.trim().parse().unwrap_or(0);
+    let result = state.registry.revoke_member(&session.actor(), &oid, user_id, &viewer.request_id).await;
+    after_members_change(&state, &viewer, &oid, result).await
 }
 
 #[derive(Template)]
@@ -369,7 +450,8 @@ async fn api_organization(
         "versionId": page.card.row.version_id,
         "canEdit": page.edit_denied.is_none(),
         "editDenied": page.edit_denied.map(|c| json!({"code": c.as_str(), "reason": c.reason(), "remedy": c.remedy()})),
-        "members": page.members.iter().map(|(name, role)| json!({"name": name, "role": role})).collect::<Vec<_>>(),
+        "members": page.members.iter().map(|m| json!({"name": m.name, "role": m.role, "source": m.source})).collect::<Vec<_>>(),
+        "mayManageMembers": page.may_manage_members,
     }))
     .into_response())
 }

@@ -80,6 +80,13 @@ impl Registry {
         if login.is_empty() || login.chars().any(char::is_whitespace) {
             return Err(RegistryError::invalid(ValidationError::new("login", "Логин", "без пробелов и не пустой")));
         }
+        if let Some(bad) = regions.iter().find(|&&code| frmo_domain::ident::RegionCode::from_code(code).is_none()) {
+            return Err(RegistryError::invalid(ValidationError::new(
+                "region",
+                "Регион",
+                format!("нет субъекта РФ с кодом {bad}"),
+            )));
+        }
         check_password_rules(password)?;
         let hash = hash_password(password)?;
         let id = self.store.create_local_user(login, name, email, self.now()).await.map_err(|e| match e {

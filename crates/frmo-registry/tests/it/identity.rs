@@ -199,7 +199,76 @@ async fn reset_links_work_once_and_expire(backend: Backend) {
     assert!(expired.to_string().contains("устарела"), "{expired}");
 }
 
+/// A signed-in actor with consent given.
+async fn consenting(registry: &frmo_registry::Registry, new: &frmo_registry::identity::NewSession) -> Actor {
+    let session = registry.session(&new.token).await.expect("lookup").expect("session");
+    registry.decide_consent(&session, true).await.expect("accept");
+    registry.session(&new.token).await.expect("lookup").expect("session").actor()
+}
+
+async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let chief = registry.sign_in(esia_sign_in("10", true, true)).await.expect("chief");
+    let chief = consenting(&registry, &chief).await;
+    let oidc_user = NewUser {
+        provider: "oidc".into(),
+        subject: "https://id.example.org sub-1".into(),
+        display_name: "Петров Пётр".into(),
+        snils: None,
+        email: Some("Petrov@Example.org".into()),
+        confirmed: true,
+    };
+    let sign_in = SignIn { user: oidc_user, organizations: None, method: "oidc".into(), provider_data: "{}".into() };
+    let newcomer = registry.sign_in(sign_in).await.expect("newcomer");
+    let before = registry.store().members_of(REAVIZ_OID).await.expect("members");
+
+    // Bad input names its field and changes nothing.
+    let unknown = registry.grant_member(&chief, REAVIZ_OID, "nobody@example.org", "member", "r").await;
+    assert!(matches!(&unknown, Err(RegistryError::Invalid(e)) if e[0].field == "who"), "{unknown:?}");
+    let bad_role = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "owner", "r").await;
+    assert!(matches!(&bad_role, Err(RegistryError::Invalid(e)) if e[0].field == "role"), "{bad_role:?}");
+    // A chief names members, not chiefs.
+    let chief_by_chief = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "chief", "r").await;
+    assert!(matches!(&chief_by_chief, Err(RegistryError::Invalid(e)) if e[0].field == "role"));
+    assert_eq!(registry.store().members_of(REAVIZ_OID).await.expect("members"), before);
+
+    // The e-mail matches whatever its case.
+    let granted =
+        registry.grant_member(&chief, REAVIZ_OID, " PETROV@example.org ", "member", "r").await.expect("grant");
+    assert_eq!(granted, newcomer.user_id);
+    let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
+    assert_eq!(session.principal().memberships.len(), 1, "the membership counts at once, in the live session");
+    let page = registry.organization_page(&chief, REAVIZ_OID, "r").await.expect("page");
+    assert!(page.may_manage_members);
+    assert!(page.members.iter().any(|m| m.user_id == granted && m.revocable));
+    assert!(page.members.iter().any(|m| m.name == "Иванова Мария Петровна" && !m.revocable), "ЕСИА roles stay");
+
+    // A member may not manage members; the refusal is journaled.
+    let member = consenting(&registry, &newcomer).await;
+    let refused = registry.grant_member(&member, REAVIZ_OID, "petrov@example.org", "member", "r-77").await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotChief))), "{refused:?}");
+    assert_eq!(registry.store().denials(1).await.expect("denials")[0].request_id, "r-77");
+
+    // The region's operator names a chief; ЕСИА roles are not changed here.
+    let operator = registry
+        .add_local_user(&Actor::System, &account("op63", "Оператор", None, "пароль-оператора-1", None, &[63]))
+        .await
+        .expect("operator");
+    let operator_session = registry.start_session(operator, "local", "{}").await.expect("session");
+    let operator = consenting(&registry, &operator_session).await;
+    registry.grant_member(&operator, REAVIZ_OID, "petrov@example.org", "chief", "r").await.expect("chief by operator");
+    let esia_chief = registry.store().user_by_subject("esia", "10").await.expect("lookup").expect("user");
+    let esia_role = registry.revoke_member(&operator, REAVIZ_OID, esia_chief.id, "r").await;
+    assert!(matches!(esia_role, Err(RegistryError::Conflict(_))), "{esia_role:?}");
+    registry.revoke_member(&operator, REAVIZ_OID, granted, "r").await.expect("revoke");
+    let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
+    assert!(session.principal().memberships.is_empty());
+    let again = registry.revoke_member(&operator, REAVIZ_OID, granted, "r").await;
+    assert!(matches!(again, Err(RegistryError::NotFound(_))), "{again:?}");
+}
+
 backend_tests!(
+    chiefs_grant_members_and_operators_name_chiefs,
     sign_in_matches_organizations_and_sessions_are_new_each_time,
     sessions_end_when_idle_or_too_old,
     consent_is_required_to_edit_and_its_history_is_kept,

@@ -4,6 +4,8 @@ use frmo_testkit::{Backend, TestApp, backend_tests};
 
 mod esia;
 mod matrix;
+mod members;
+mod oidc;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
 

@@ -93,6 +93,13 @@ async fn form_for(app: &TestApp, path: &str, csrf: &str) -> Vec<(String, String)
     if path.ends_with("/consent") {
         form.push(("decision".into(), "accept".into()));
     }
+    if path.ends_with("/members") {
+        form.push(("who".into(), "nobody@example.org".into()));
+        form.push(("role".into(), "member".into()));
+    }
+    if path.ends_with("/members/revoke") {
+        form.push(("user".into(), "0".into()));
+    }
     if path.ends_with("/totp/confirm") {
         form.push(("code".into(), "000000".into()));
     }

@@ -1,0 +1,86 @@
+//! An organization's chief gives colleagues access to its cabinet and takes it away, through the
+//! page's forms; a member sees the list but not the forms.
+
+use frmo_registry::identity::{NewSession, OrgRole, SignIn};
+use frmo_store::identity::NewUser;
+use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
+
+use super::REAVIZ_OID;
+
+async fn signed_in(app: &TestApp, subject: &str, name: &str, email: &str, chief: Option<bool>) -> NewSession {
+    let sign_in = SignIn {
+        user: NewUser {
+            provider: "esia".into(),
+            subject: subject.into(),
+            display_name: name.into(),
+            snils: None,
+            email: Some(email.into()),
+            confirmed: true,
+        },
+        organizations: Some(
+            chief
+                .map(|chief| OrgRole { ogrn: "1026301420716".into(), inn: None, name: String::new(), chief })
+                .into_iter()
+                .collect(),
+        ),
+        method: "esia-pwd".into(),
+        provider_data: "{}".into(),
+    };
+    let new = app.registry.sign_in(sign_in).await.expect("sign in");
+    let session = app.registry.session(&new.token).await.expect("lookup").expect("session");
+    app.registry.decide_consent(&session, true).await.expect("consent");
+    new
+}
+
+async fn browser_of(app: &TestApp, session: &NewSession) -> Browser {
+    let mut browser = Browser::new(app);
+    browser.cookies.insert("frmo_session".into(), session.token.clone());
+    browser
+}
+
+async fn a_chief_grants_and_revokes_access(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let chief = signed_in(&app, "2001", "Иванова Мария Петровна", "ivanova@example.ru", Some(true)).await;
+    let colleague = signed_in(&app, "2002", "Сидоров Сергей", "sidorov@example.ru", None).await;
+    let page_path = format!("/cabinet/organizations/{REAVIZ_OID}");
+    let mut browser = browser_of(&app, &chief).await;
+    let page = browser.get(&page_path).await;
+    assert!(page.body.contains("id=\"grant-form\""), "{}", page.body);
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let grant = format!("{page_path}/members");
+
+    let unknown = browser.post(&grant, &[("csrf", &csrf), ("who", "nobody@example.ru"), ("role", "member")]).await;
+    assert_eq!(unknown.status, 400);
+    assert!(unknown.body.contains("Пользователь: не найден"), "{}", unknown.body);
+    let forged = browser.post(&grant, &[("csrf", "forged"), ("who", "sidorov@example.ru"), ("role", "member")]).await;
+    assert_eq!(forged.status, 400, "a form without this session's token is refused");
+    assert_eq!(app.registry.store().members_of(REAVIZ_OID).await.expect("members").len(), 1, "nothing changed");
+
+    let granted = browser.post(&grant, &[("csrf", &csrf), ("who", "sidorov@example.ru"), ("role", "member")]).await;
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    assert!(granted.body.contains("Сидоров Сергей"));
+
+    // The colleague now sees the organization, but not the forms that manage its people.
+    let mut colleague_browser = browser_of(&app, &colleague).await;
+    let cabinet = colleague_browser.get("/cabinet").await;
+    assert!(cabinet.body.contains(REAVIZ_OID), "{}", cabinet.body);
+    let theirs = colleague_browser.get(&page_path).await;
+    assert_eq!(theirs.status, 200);
+    assert!(!theirs.body.contains("grant-form") && !theirs.body.contains("Снять доступ"));
+    let refused = colleague_browser
+        .post(
+            &grant,
+            &[("csrf", &input_value(&theirs.body, "csrf").unwrap_or_default()), ("who", "x"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("NOT_CHIEF"));
+
+    let id = app.registry.store().user_by_subject("esia", "2002").await.expect("lookup").expect("user").id.to_string();
+    let revoked = browser.post(&format!("{grant}/revoke"), &[("csrf", &csrf), ("user", &id)]).await;
+    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert!(!revoked.body.contains("Сидоров Сергей"));
+    assert_eq!(colleague_browser.get(&page_path).await.status, 403, "access ends at once");
+}
+
+backend_tests!(a_chief_grants_and_revokes_access);
