@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The audit journal.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Generate organizations (deterministic: the same seed gives the same register).
     Seed {
         /// How many organizations to generate.
@@ -58,6 +63,14 @@ enum Command {
         #[arg(long, default_value_t = 1461)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the journal's hash chain; exit 1 naming the first entry that was edited, deleted or
+    /// moved. Prints the number and hash of the last entry: keep them, and compare next time (an
+    /// entry cut off the end leaves a shorter chain that is whole in itself).
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -201,6 +214,19 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let id = registry.add_local_user(&Actor::System, &account).await?;
             println!("создан пользователь {login} (id {id}, роль {role})");
             Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify } => {
+            let registry = open(&config).await?;
+            match registry.verify_journal().await? {
+                frmo_store::audit::Verdict::Intact { entries, head } => {
+                    println!("журнал аудита цел: записей {entries}; последняя № {} {}", head.0, head.1);
+                    Ok(())
+                }
+                frmo_store::audit::Verdict::Broken { id, reason } => {
+                    eprintln!("журнал аудита повреждён: первая неверная запись № {id}: {reason}");
+                    std::process::exit(1);
+                }
+            }
         }
         Command::Serve { demo, bind } => {
             let registry = open(&config).await?;

@@ -13,7 +13,13 @@ fn frmo() -> Command {
 
 #[test]
 fn every_command_has_help() {
-    for args in [&["--help"][..], &["serve", "--help"], &["migrate", "--help"], &["seed", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["serve", "--help"],
+        &["migrate", "--help"],
+        &["seed", "--help"],
+        &["audit", "verify", "--help"],
+    ] {
         let output = frmo().args(args).output().expect("run frmo");
         assert!(output.status.success(), "{args:?}");
         assert!(String::from_utf8_lossy(&output.stdout).contains("Usage"), "{args:?}");
@@ -75,6 +81,11 @@ fn user_add_creates_a_local_account_once_and_refuses_bad_input() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(named), "{args:?}: {stderr}");
     }
+    // The account's creation is in the audit journal, and the chain is whole.
+    let verify = frmo().current_dir(dir.path()).args(["audit", "verify"]).output().expect("run frmo audit verify");
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("журнал аудита цел: записей 1;"));
+
     // The password may come from standard input instead.
     let mut child = frmo()
         .current_dir(dir.path())

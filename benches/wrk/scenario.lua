@@ -1,7 +1,8 @@
 -- One benchmark scenario for wrk: every request picks a random sample (an organization or region
 -- read from the running server by scripts/bench), so nothing is served from one hot row.
 --   wrk -t2 -c64 -d15s --latency -s benches/wrk/scenario.lua http://127.0.0.1:PORT -- SCENARIO SAMPLES.lua
--- SAMPLES.lua (written by scripts/bench) returns { oids = {…}, inns = {…}, regions = {…} }.
+-- SAMPLES.lua (written by scripts/bench) returns { oids = {…}, inns = {…}, regions = {…}, session = "…" }
+-- (the session of a local administrator, sent as a cookie with every request).
 -- SCENARIO is one of the keys of `paths` below. At the end done() prints one machine-readable line:
 --   RESULT <req/s> <p50 ms> <p99 ms> <requests> <errors: connect+read+write+timeout+non-2xx/3xx>
 
@@ -24,6 +25,10 @@ local paths = {
   fulltext = function(s) return "/api/v1/organizations?q=" .. QUERY .. "&region=" .. pick(s.regions) end,
   -- the same search as the HTML page a person sees
   page = function(s) return "/?q=" .. FORM_QUERY .. "&region=" .. pick(s.regions) end,
+  -- signed in: the session lookup (and its idle-time touch) alone
+  me = function(s) return "/api/v1/me" end,
+  -- signed in: session, access decision and an organization's cabinet card with its members
+  cabinet = function(s) return "/api/v1/cabinet/organizations/" .. pick(s.oids) end,
 }
 
 local path, samples
@@ -38,6 +43,9 @@ function init(args)
 end
 
 function request()
+  if samples.session then
+    return wrk.format("GET", path(samples), { Cookie = "frmo_session=" .. samples.session })
+  end
   return wrk.format("GET", path(samples))
 end
 

@@ -149,6 +149,8 @@ impl Registry {
             ));
         }
         self.store.grant_membership(user_id, oid, role, GRANTED, self.now()).await?;
+        let detail = serde_json::json!({"grant": role, "userId": user_id});
+        self.journal(actor, "membership", oid, detail, request_id).await?;
         Ok(user_id)
     }
 
@@ -167,7 +169,11 @@ impl Registry {
             Some(m) if m.source != GRANTED => Err(RegistryError::Conflict(
                 "Роль этого человека в организации подтверждена ЕСИА; она снимается в ЕСИА.".into(),
             )),
-            Some(_) => self.store.revoke_membership(user_id, oid).await.map(drop).map_err(Into::into),
+            Some(m) => {
+                self.store.revoke_membership(user_id, oid).await?;
+                let detail = serde_json::json!({"revoke": m.role, "userId": user_id});
+                self.journal(actor, "membership", oid, detail, request_id).await
+            }
         }
     }
 
@@ -196,7 +202,9 @@ impl Registry {
         organization.contacts = contacts;
         let now = OffsetDateTime::now_utc();
         organization.modify_date = now.date();
-        self.change_card(&Actor::System, &organization, edited_version, now).await
+        let context =
+            crate::journal::ChangeContext { by: actor, reason: "контакты организации", request_id };
+        self.change_card(&Actor::System, &organization, edited_version, now, context).await
     }
 }
 

@@ -4,6 +4,7 @@
 pub mod cabinet;
 mod error;
 pub mod identity;
+pub mod journal;
 pub mod search;
 pub mod seed;
 
@@ -138,17 +139,27 @@ impl Registry {
 
     /// Replaces the current card of an organization with a new version effective from `at`. The
     /// caller names the version it edited; if another change came first, this fails with a conflict.
+    /// The change is journaled (its fields before and after, who, why) in the same transaction.
     pub async fn change_card(
         &self,
         actor: &Actor,
         organization: &Organization,
         edited_version: i64,
         at: OffsetDateTime,
+        context: journal::ChangeContext<'_>,
     ) -> Result<i64> {
         Self::check(actor, Action::WriteRegister)?;
         organization.validate().map_err(RegistryError::Invalid)?;
+        let before = self.card(&Actor::System, organization.oid.as_str(), None).await?;
+        let detail = serde_json::json!({
+            "reason": context.reason,
+            "editedVersion": edited_version,
+            "validFrom": at.unix_timestamp(),
+            "fields": journal::differences(&before.organization, organization),
+        });
+        let entry = self.entry(context.by, "change", organization.oid.as_str(), detail, context.request_id).await;
         let record = VersionRecord::new(organization, at)?;
-        let id = self.store.append_version(record, edited_version).await.map_err(|e| match e {
+        let id = self.store.append_version(record, edited_version, vec![entry]).await.map_err(|e| match e {
             frmo_store::StoreError::Conflict(message) => RegistryError::Conflict(message),
             other => other.into(),
         })?;
@@ -165,6 +176,7 @@ impl Registry {
         date: Date,
         reason_id: u32,
         edited_version: i64,
+        context: journal::ChangeContext<'_>,
     ) -> Result<i64> {
         Self::check(actor, Action::WriteRegister)?;
         let card = self.card(actor, oid, None).await?;
@@ -179,7 +191,7 @@ impl Registry {
         organization.delete_reason_id = Some(reason_id);
         organization.modify_date = date;
         let at = date.with_time(Time::MIDNIGHT).assume_utc().max(card.row.valid_from);
-        self.change_card(actor, &organization, edited_version, at).await
+        self.change_card(actor, &organization, edited_version, at, context).await
     }
 
     /// Hands out a new organization OID in a region; numbers are never reused.

@@ -118,7 +118,7 @@ macro_rules! user_query {
 }
 
 impl Store {
-    async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+    pub(crate) async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
         match self {
             Store::Sqlite(s) => s.query(sql, values).await,
             Store::Postgres(s) => s.query(sql, values).await,
@@ -133,7 +133,7 @@ impl Store {
         }
     }
 
-    async fn execute(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+    pub(crate) async fn execute(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
         Ok(self.transact(vec![(sql, values)]).await?.pop().unwrap_or_default())
     }
 
@@ -423,39 +423,23 @@ impl Store {
             .collect())
     }
 
-    pub async fn record_denial(&self, denial: &DenialRecord) -> Result<()> {
-        self.execute(
-            "INSERT INTO access_denials (at, user_id, action, target, code, request_id) VALUES ($1, $2, $3, $4, $5, $6)",
-            vec![
-                denial.at.into(),
-                denial.user_id.into(),
-                denial.action.as_str().into(),
-                denial.target.as_str().into(),
-                denial.code.as_str().into(),
-                denial.request_id.as_str().into(),
-            ],
-        )
-        .await
-        .map(drop)
-    }
-
-    /// The latest denials, newest first.
+    /// The latest access denials (journal entries of kind `denial`), newest first.
     pub async fn denials(&self, limit: i64) -> Result<Vec<DenialRecord>> {
-        let rows = self
-            .query(
-                "SELECT at, user_id, action, target, code, request_id FROM access_denials ORDER BY id DESC LIMIT $1",
-                vec![limit.into()],
-            )
-            .await?;
-        Ok(rows
+        let entries = self.audit_of_kind("denial", limit).await?;
+        Ok(entries
             .into_iter()
-            .map(|mut r| DenialRecord {
-                at: r[0].int().unwrap_or_default(),
-                user_id: r[1].int(),
-                action: text(&mut r, 2).unwrap_or_default(),
-                target: text(&mut r, 3).unwrap_or_default(),
-                code: text(&mut r, 4).unwrap_or_default(),
-                request_id: text(&mut r, 5).unwrap_or_default(),
+            .map(|record| {
+                let detail: serde_json::Value = serde_json::from_str(&record.entry.detail).unwrap_or_default();
+                let field = |name: &str| detail[name].as_str().unwrap_or_default().to_owned();
+                let e = record.entry;
+                DenialRecord {
+                    at: e.at,
+                    user_id: e.user_id,
+                    action: field("action"),
+                    code: field("code"),
+                    target: if e.target == "-" { String::new() } else { e.target },
+                    request_id: e.request_id,
+                }
             })
             .collect())
     }

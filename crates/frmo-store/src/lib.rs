@@ -1,6 +1,7 @@
 //! Where records live: one store API over two backends (`sqlite/` embedded, `postgres/` for
 //! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
 
+pub mod audit;
 pub mod identity;
 mod migrations;
 pub mod postgres;
@@ -19,7 +20,7 @@ pub use search::index::{IndexedVersion, OrgKey};
 pub enum StoreError {
     #[error("SQLite: {0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("PostgreSQL: {0}")]
+    #[error("PostgreSQL: {}", postgres_message(.0))]
     Postgres(#[from] tokio_postgres::Error),
     #[error("card JSON: {0}")]
     Json(#[from] serde_json::Error),
@@ -151,6 +152,14 @@ pub struct ColumnInfo {
 }
 
 /// The store: one API, two backends, chosen by the database URL.
+/// The server's own message when there is one ("db error" alone says nothing).
+fn postgres_message(error: &tokio_postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => error.to_string(),
+    }
+}
+
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
     Postgres(Box<postgres::PgStore>),
@@ -217,8 +226,15 @@ impl Store {
 
     /// Appends a version of an existing organization, closing its current version at the new
     /// version's `valid_from`. Fails with `Conflict` when `expected_current` is no longer current.
-    pub async fn append_version(&self, record: VersionRecord, expected_current: i64) -> Result<i64> {
-        dispatch!(self, s => s.append_version(record, expected_current).await)
+    /// Closes the current version and appends `record`, with its journal entries in the same
+    /// transaction.
+    pub async fn append_version(
+        &self,
+        record: VersionRecord,
+        expected_current: i64,
+        audit: Vec<audit::AuditEntry>,
+    ) -> Result<i64> {
+        dispatch!(self, s => s.append_version(record, expected_current, audit).await)
     }
 
     /// Hands out the next OID number of a kind in a region; never the same twice.

@@ -15,8 +15,9 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations", "0002_identity");
-pub const POSTGRES_MIGRATIONS: &[Migration] = migrations!("postgres": "0001_organizations", "0002_identity");
+pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations", "0002_identity", "0003_audit");
+pub const POSTGRES_MIGRATIONS: &[Migration] =
+    migrations!("postgres": "0001_organizations", "0002_identity", "0003_audit");
 
 #[cfg(test)]
 mod tests {

@@ -311,7 +311,20 @@ impl PgStore {
         Ok(())
     }
 
-    pub async fn append_version(&self, r: VersionRecord, expected_current: i64) -> Result<i64> {
+    pub async fn append_audit(&self, entries: Vec<crate::audit::AuditEntry>) -> Result<i64> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        let last = append_audit(&tx, &entries).await?;
+        tx.commit().await?;
+        Ok(last)
+    }
+
+    pub async fn append_version(
+        &self,
+        r: VersionRecord,
+        expected_current: i64,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<i64> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
@@ -340,6 +353,7 @@ impl PgStore {
             )
             .await?
             .get(0);
+        append_audit(&tx, &audit).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -448,4 +462,22 @@ impl PgStore {
             .await?;
         Ok(rows.iter().map(|r| ColumnInfo { table: r.get(0), column: r.get(1), not_null: r.get(2) }).collect())
     }
+}
+
+/// Appends journal entries inside `tx`. The table lock (which readers do not wait for) makes
+/// appenders of every process take turns, so the chain has one head; it is held to the commit.
+async fn append_audit(tx: &tokio_postgres::Transaction<'_>, entries: &[crate::audit::AuditEntry]) -> Result<i64> {
+    if entries.is_empty() {
+        return Ok(0);
+    }
+    tx.batch_execute("LOCK TABLE audit_journal IN SHARE ROW EXCLUSIVE MODE").await?;
+    let rows = tx.query(crate::audit::HEAD, &[]).await?;
+    let head = crate::audit::head(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
+    let mut last = head.0;
+    for values in crate::audit::chained(head, entries) {
+        last = values[0].int().unwrap_or(last);
+        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+        tx.execute(crate::audit::INSERT, &params).await?;
+    }
+    Ok(last)
 }

@@ -66,6 +66,17 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
     Ok(conn)
 }
 
+/// Appends journal entries inside the writer's transaction (SQLite has one writer: the head is ours).
+fn append_audit(tx: &Connection, entries: &[crate::audit::AuditEntry]) -> Result<i64> {
+    let head = crate::audit::head(run(tx, crate::audit::HEAD, &[])?);
+    let mut last = head.0;
+    for values in crate::audit::chained(head, entries) {
+        last = values[0].int().unwrap_or(last);
+        run(tx, crate::audit::INSERT, &values)?;
+    }
+    Ok(last)
+}
+
 fn run(conn: &Connection, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
     let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
     let columns = statement.column_count();
@@ -265,7 +276,16 @@ impl SqliteStore {
         .await
     }
 
-    pub async fn append_version(&self, r: VersionRecord, expected_current: i64) -> Result<i64> {
+    pub async fn append_audit(&self, entries: Vec<crate::audit::AuditEntry>) -> Result<i64> {
+        self.write(move |tx| append_audit(tx, &entries)).await
+    }
+
+    pub async fn append_version(
+        &self,
+        r: VersionRecord,
+        expected_current: i64,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<i64> {
         self.write(move |tx| {
             let from = stamp(r.valid_from);
             let closed = tx.execute(
@@ -278,7 +298,9 @@ impl SqliteStore {
                     r.oid
                 )));
             }
-            insert_version(tx, &r, Some(expected_current))
+            let id = insert_version(tx, &r, Some(expected_current))?;
+            append_audit(tx, &audit)?;
+            Ok(id)
         })
         .await
     }

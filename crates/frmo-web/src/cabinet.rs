@@ -53,6 +53,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
     route("GET", "/cabinet/audit/denials", Action::ReadAudit, false, || get(denials)),
+    route("GET", "/cabinet/audit/journal.csv", Action::ReadAudit, false, || get(journal_csv)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
     route("GET", "/api/v1/cabinet/organizations/{oid}", Action::ReadOrganization, true, || get(api_organization)),
 ];
@@ -417,6 +418,31 @@ async fn denials(State(state): State<AppState>, viewer: Viewer) -> Result<Respon
             .collect(),
     };
     Ok(render(&page))
+}
+
+/// The whole audit journal as CSV (`;`, UTF-8), streamed a page at a time; the export is journaled.
+async fn journal_csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.begin_journal_export(&session.actor(), &viewer.request_id).await?;
+    let (sink, pages) = tokio::sync::mpsc::channel(4);
+    let registry = state.registry.clone();
+    tokio::spawn(async move { registry.export_journal(sink).await });
+    let body = futures_util::stream::unfold(pages, |mut pages| async move {
+        let page = pages.recv().await?;
+        let chunk = page.map_err(|error| {
+            tracing::error!(%error, "audit journal export failed");
+            std::io::Error::other("export failed")
+        });
+        Some((chunk, pages))
+    });
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"audit-journal.csv\""),
+        ],
+        axum::body::Body::from_stream(body),
+    )
+        .into_response())
 }
 
 async fn api_me(State(state): State<AppState>, viewer: Viewer) -> Result<Response, ApiError> {

@@ -95,6 +95,8 @@ impl Registry {
         })?;
         self.store.set_password_hash(id, &hash).await?;
         self.store.set_staff_roles(id, role.map(FederalRole::as_str), regions).await?;
+        let detail = serde_json::json!({"created": login, "role": role.map(FederalRole::as_str), "regions": regions});
+        self.journal(actor, "account", &format!("user:{id}"), detail, "-").await?;
         Ok(id)
     }
 
@@ -107,6 +109,8 @@ impl Registry {
                 password,
                 "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
             );
+            let detail = serde_json::json!({"login": login.trim(), "reason": "unknown_login"});
+            self.journal(&Actor::Anonymous, "sign_in_failed", "-", detail, "-").await?;
             return Err(wrong_credentials());
         };
         if let Some(until) = user.locked_until.filter(|&until| until > now) {
@@ -126,7 +130,11 @@ impl Registry {
                 .zip(code)
                 .is_some_and(|(secret, code)| totp::verify(&secret, code, now));
         if !password_ok || !code_ok {
-            self.store.record_login_failure(user.id, |failures| lock_until(failures, now)).await?;
+            let failures = self.store.record_login_failure(user.id, |failures| lock_until(failures, now)).await?;
+            let who = Actor::User(frmo_domain::access::Principal { user_id: user.id, ..Default::default() });
+            let reason = if password_ok { "code" } else { "password" };
+            let detail = serde_json::json!({"login": user.subject, "reason": reason, "failures": failures});
+            self.journal(&who, "sign_in_failed", &format!("user:{}", user.id), detail, "-").await?;
             if password_ok {
                 return Err(RegistryError::invalid(ValidationError::new(
                     "code",

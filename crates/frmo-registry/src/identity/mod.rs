@@ -202,6 +202,8 @@ impl Registry {
         };
         self.store.create_session(&token_hash(&token), &record).await?;
         self.store.record_login_success(user_id, now).await?;
+        let who = Actor::User(Principal { user_id, ..Principal::default() });
+        self.journal(&who, "sign_in", &format!("user:{user_id}"), serde_json::json!({"method": method}), "-").await?;
         Ok(NewSession { token, csrf, user_id })
     }
 
@@ -235,7 +237,9 @@ impl Registry {
     /// Accepts (or withdraws) the current consent.
     pub async fn decide_consent(&self, session: &Session, accepted: bool) -> Result<()> {
         let version = current_consent().0;
-        Ok(self.store.record_consent(session.user.id, version, accepted, self.now()).await?)
+        self.store.record_consent(session.user.id, version, accepted, self.now()).await?;
+        let detail = serde_json::json!({"version": version, "accepted": accepted});
+        self.journal(&session.actor(), "consent", &format!("user:{}", session.user.id), detail, "-").await
     }
 
     pub async fn consent_history(&self, session: &Session) -> Result<Vec<ConsentRecord>> {
@@ -247,19 +251,8 @@ impl Registry {
         match decide(actor, action, target) {
             Decision::Allow => Ok(()),
             Decision::Deny(code) => {
-                let user_id = match actor {
-                    Actor::User(p) => Some(p.user_id),
-                    _ => None,
-                };
-                let denial = DenialRecord {
-                    at: self.now(),
-                    user_id,
-                    action: action.as_str().to_owned(),
-                    target: target.describe(),
-                    code: code.as_str().to_owned(),
-                    request_id: request_id.to_owned(),
-                };
-                if let Err(error) = self.store.record_denial(&denial).await {
+                let detail = serde_json::json!({"action": action.as_str(), "code": code.as_str()});
+                if let Err(error) = self.journal(actor, "denial", &target.describe(), detail, request_id).await {
                     tracing::error!(%error, "could not journal an access denial");
                 }
                 Err(RegistryError::Forbidden(code))

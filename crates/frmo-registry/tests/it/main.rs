@@ -1,11 +1,13 @@
 //! Registry use cases, on both backends: the search the public register and the API rely on.
 
 use frmo_domain::access::Actor;
+use frmo_registry::journal::ChangeContext;
 use frmo_registry::seed::real_organizations;
 use frmo_registry::{Registry, RegistryError, SearchPage, SearchParams};
 use frmo_testkit::{Backend, TestDb, backend_tests};
 
 mod identity;
+mod journal;
 use time::OffsetDateTime;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
@@ -124,7 +126,13 @@ async fn the_register_can_be_read_as_of_a_past_date(backend: Backend) {
     renamed.name_short = "Медицинский Университет «Реавиз» (переименован)".into();
     renamed.name_full = "Переименованный университет Реавиз".into();
     registry
-        .change_card(&Actor::System, &renamed, card.row.version_id, OffsetDateTime::now_utc())
+        .change_card(
+            &Actor::System,
+            &renamed,
+            card.row.version_id,
+            OffsetDateTime::now_utc(),
+            ChangeContext::system("тест"),
+        )
         .await
         .expect("change");
     let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
@@ -148,7 +156,15 @@ async fn the_register_can_be_read_as_of_a_past_date(backend: Backend) {
     assert_eq!(search(&registry, old_name_2020).await.expect("search").items[0].oid, REAVIZ_OID);
 
     // A second edit of the same (now stale) version is refused.
-    let stale = registry.change_card(&Actor::System, &renamed, card.row.version_id, OffsetDateTime::now_utc()).await;
+    let stale = registry
+        .change_card(
+            &Actor::System,
+            &renamed,
+            card.row.version_id,
+            OffsetDateTime::now_utc(),
+            ChangeContext::system("тест"),
+        )
+        .await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))));
 }
 
@@ -156,9 +172,28 @@ async fn closing_keeps_the_record_with_date_and_reason(backend: Backend) {
     let (_db, registry) = demo(backend, 5).await;
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let closed_on = time::macros::date!(2025 - 06 - 30);
-    let bad_reason = registry.close_organization(&Actor::System, REAVIZ_OID, closed_on, 999, card.row.version_id).await;
+    let bad_reason = registry
+        .close_organization(
+            &Actor::System,
+            REAVIZ_OID,
+            closed_on,
+            999,
+            card.row.version_id,
+            ChangeContext::system("закрытие"),
+        )
+        .await;
     assert!(matches!(&bad_reason, Err(RegistryError::Invalid(e)) if e[0].field == "deleteReasonId"), "{bad_reason:?}");
-    registry.close_organization(&Actor::System, REAVIZ_OID, closed_on, 1, card.row.version_id).await.expect("close");
+    registry
+        .close_organization(
+            &Actor::System,
+            REAVIZ_OID,
+            closed_on,
+            1,
+            card.row.version_id,
+            ChangeContext::system("закрытие"),
+        )
+        .await
+        .expect("close");
 
     let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("still readable");
     assert_eq!(now.organization.status, frmo_domain::org::OrgStatus::Liquidated);
@@ -173,7 +208,16 @@ async fn closing_keeps_the_record_with_date_and_reason(backend: Backend) {
     let closed =
         SearchParams { inn: Some("6317006620".into()), status: Some("liquidated".into()), ..SearchParams::default() };
     assert_eq!(search(&registry, closed).await.expect("search").total, 1);
-    let stale = registry.close_organization(&Actor::System, REAVIZ_OID, closed_on, 1, card.row.version_id).await;
+    let stale = registry
+        .close_organization(
+            &Actor::System,
+            REAVIZ_OID,
+            closed_on,
+            1,
+            card.row.version_id,
+            ChangeContext::system("закрытие"),
+        )
+        .await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))));
 }
 

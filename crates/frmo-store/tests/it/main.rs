@@ -1,5 +1,7 @@
 //! Store tests: every case runs on SQLite and on PostgreSQL.
 
+mod audit;
+
 use frmo_domain::ident::RegionCode;
 use frmo_registry::seed::{Generator, records};
 use frmo_store::{Identifier, Store, StoreError, VersionRecord};
@@ -47,7 +49,7 @@ async fn cards_are_effective_dated(backend: Backend) {
     renamed.name_short = "ГБУЗ «Новое имя»".into();
     let at = datetime!(2025-03-01 10:00 UTC);
     let second_id = store
-        .append_version(VersionRecord::new(&renamed, at).expect("record"), first.version_id)
+        .append_version(VersionRecord::new(&renamed, at).expect("record"), first.version_id, Vec::new())
         .await
         .expect("append");
 
@@ -62,7 +64,11 @@ async fn cards_are_effective_dated(backend: Backend) {
 
     // Editing a version that is no longer current is a conflict, and changes nothing.
     let stale = store
-        .append_version(VersionRecord::new(&org, OffsetDateTime::now_utc()).expect("record"), first.version_id)
+        .append_version(
+            VersionRecord::new(&org, OffsetDateTime::now_utc()).expect("record"),
+            first.version_id,
+            Vec::new(),
+        )
         .await;
     assert!(matches!(stale, Err(StoreError::Conflict(_))), "{stale:?}");
     assert_eq!(store.card(&oid, None).await.expect("read").expect("current").version_id, second_id);
@@ -128,8 +134,8 @@ async fn a_bulk_load_rebuilds_the_indexes_it_dropped(backend: Backend) {
     // The one-current-version rule is back in force.
     let first = store.card(orgs[0].oid.as_str(), None).await.expect("read").expect("current");
     let record = VersionRecord::new(&orgs[0], OffsetDateTime::now_utc()).expect("record");
-    store.append_version(record.clone(), first.version_id).await.expect("append");
-    assert!(store.append_version(record, first.version_id).await.is_err());
+    store.append_version(record.clone(), first.version_id, Vec::new()).await.expect("append");
+    assert!(store.append_version(record, first.version_id, Vec::new()).await.is_err());
 }
 
 backend_tests!(
