@@ -3,6 +3,8 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+use frmo_testkit::{Backend, TestDb, backend_tests};
+
 fn frmo() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_frmo"));
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("FRMO_")) {
@@ -47,17 +49,17 @@ fn a_bad_configuration_value_stops_start_up_naming_it() {
     assert!(!dir.path().join("data").exists(), "nothing was created");
 }
 
-#[test]
-fn user_add_creates_a_local_account_once_and_refuses_bad_input() {
+/// `frmo user add` and `frmo audit verify` against the backend's database (`FRMO_DATABASE_URL`).
+async fn user_add_creates_a_local_account_once_and_refuses_bad_input(backend: Backend) {
+    let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().expect("temp dir");
+    let frmo = || {
+        let mut command = frmo();
+        command.current_dir(dir.path()).env("FRMO_DATABASE_URL", &db.url);
+        command
+    };
     let add = |args: &[&str], password: &str| {
-        frmo()
-            .current_dir(dir.path())
-            .env("FRMO_PASSWORD", password)
-            .args(["user", "add"])
-            .args(args)
-            .output()
-            .expect("run frmo user add")
+        frmo().env("FRMO_PASSWORD", password).args(["user", "add"]).args(args).output().expect("run frmo user add")
     };
     let admin = ["admin", "--name", "Администратор реестра", "--role", "admin"];
     let short = add(&admin, "короткий");
@@ -82,13 +84,12 @@ fn user_add_creates_a_local_account_once_and_refuses_bad_input() {
         assert!(stderr.contains(named), "{args:?}: {stderr}");
     }
     // The account's creation is in the audit journal, and the chain is whole.
-    let verify = frmo().current_dir(dir.path()).args(["audit", "verify"]).output().expect("run frmo audit verify");
+    let verify = frmo().args(["audit", "verify"]).output().expect("run frmo audit verify");
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
     assert!(String::from_utf8_lossy(&verify.stdout).contains("журнал аудита цел: записей 1;"));
 
     // The password may come from standard input instead.
     let mut child = frmo()
-        .current_dir(dir.path())
         .args(["user", "add", "op", "--name", "Оператор", "--role", "operator", "--region", "63"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -100,6 +101,8 @@ fn user_add_creates_a_local_account_once_and_refuses_bad_input() {
     let output = child.wait_with_output().expect("wait");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
+
+backend_tests!(user_add_creates_a_local_account_once_and_refuses_bad_input);
 
 #[test]
 fn serve_seeds_the_demo_and_stops_gracefully() {

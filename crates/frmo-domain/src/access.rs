@@ -199,6 +199,19 @@ impl Decision {
     }
 }
 
+/// Whether the actor acts for the registry at `target`: the system, an administrator, or the
+/// operator of the organization's region (only they name an organization's chiefs, for example).
+pub fn acts_for_registry(actor: &Actor, target: Target<'_>) -> bool {
+    match actor {
+        Actor::System => true,
+        Actor::Anonymous => false,
+        Actor::User(person) => {
+            person.federal_role == Some(FederalRole::Admin)
+                || matches!(target, Target::Organization { region, .. } if person.operator_regions.contains(&region))
+        }
+    }
+}
+
 /// Decides whether `actor` may do `action` to `target`. Pure: same inputs, same answer.
 pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
     use Decision::{Allow, Deny};
@@ -226,11 +239,11 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
         Action::ReadPublicRegister | Action::UseCabinet => Allow,
         Action::ReadAudit | Action::Administer | Action::WriteRegister => Deny(DenyCode::RoleRequired),
         Action::ReadOrganization | Action::EditOrganization | Action::ManageMembers => {
-            let Target::Organization { oid, region } = target else {
+            let Target::Organization { oid, .. } = target else {
                 return Deny(DenyCode::NotAMember);
             };
             let membership = person.memberships.iter().find(|m| m.org_oid == oid);
-            let operates = person.operator_regions.contains(&region);
+            let operates = acts_for_registry(actor, target);
             if membership.is_none() && !operates {
                 return Deny(if person.operator_regions.is_empty() {
                     DenyCode::NotAMember

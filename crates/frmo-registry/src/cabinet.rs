@@ -2,7 +2,7 @@
 //! members, and the contact details members edit directly (the rest of the card goes through
 //! moderation).
 
-use frmo_domain::access::{Action, Actor, Decision, DenyCode, Target, decide};
+use frmo_domain::access::{Action, Actor, Decision, DenyCode, Target, acts_for_registry, decide};
 use frmo_domain::error::ValidationError;
 use frmo_domain::org::Contacts;
 use time::OffsetDateTime;
@@ -109,7 +109,7 @@ impl Registry {
         let mut errors = Vec::new();
         if !ROLES.contains(&role) {
             errors.push(ValidationError::new("role", "Роль", "выберите «сотрудник» или «руководитель»"));
-        } else if role == "chief" && !operates(actor, target) {
+        } else if role == "chief" && !acts_for_registry(actor, target) {
             errors.push(ValidationError::new(
                 "role",
                 "Роль",
@@ -141,9 +141,7 @@ impl Registry {
             }
         };
         let Some(user_id) = user_id.filter(|_| errors.is_empty()) else { return Err(RegistryError::Invalid(errors)) };
-        let existing =
-            self.store.user(user_id).await?.and_then(|u| u.memberships.into_iter().find(|m| m.org_oid == oid));
-        if existing.is_some_and(|m| m.source != GRANTED) {
+        if self.store.membership(user_id, oid).await?.is_some_and(|m| m.source != GRANTED) {
             return Err(RegistryError::Conflict(
                 "Роль этого человека в организации подтверждена ЕСИА; она меняется в ЕСИА.".into(),
             ));
@@ -162,9 +160,7 @@ impl Registry {
         {
             return Err(RegistryError::Conflict("Свой доступ к организации снять нельзя: попросите оператора.".into()));
         }
-        let membership =
-            self.store.user(user_id).await?.and_then(|u| u.memberships.into_iter().find(|m| m.org_oid == oid));
-        match membership {
+        match self.store.membership(user_id, oid).await? {
             None => Err(RegistryError::NotFound(format!("У пользователя {user_id} нет доступа к организации {oid}."))),
             Some(m) if m.source != GRANTED => Err(RegistryError::Conflict(
                 "Роль этого человека в организации подтверждена ЕСИА; она снимается в ЕСИА.".into(),
@@ -198,25 +194,13 @@ impl Registry {
         let target = Target::Organization { oid, region: card.organization.region_id.code() };
         self.authorize(actor, Action::EditOrganization, target, request_id).await?;
         let contacts = validate_contacts(contacts)?;
-        let mut organization = card.organization;
+        let mut organization = card.organization.clone();
         organization.contacts = contacts;
         let now = OffsetDateTime::now_utc();
         organization.modify_date = now.date();
         let context =
             crate::journal::ChangeContext { by: actor, reason: "контакты организации", request_id };
-        self.change_card(&Actor::System, &organization, edited_version, now, context).await
-    }
-}
-
-/// Whether the actor acts for the registry here (operator of the region, administrator, system).
-fn operates(actor: &Actor, target: Target<'_>) -> bool {
-    match actor {
-        Actor::System => true,
-        Actor::Anonymous => false,
-        Actor::User(person) => {
-            person.federal_role == Some(frmo_domain::access::FederalRole::Admin)
-                || matches!(target, Target::Organization { region, .. } if person.operator_regions.contains(&region))
-        }
+        self.apply_change(&Actor::System, &card.organization, &organization, edited_version, now, context).await
     }
 }
 

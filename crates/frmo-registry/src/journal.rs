@@ -94,10 +94,8 @@ impl Registry {
         let (user_id, label) = match actor {
             Actor::System => (None, "система".to_owned()),
             Actor::Anonymous => (None, "аноним".to_owned()),
-            Actor::User(p) => match self.store.user(p.user_id).await {
-                Ok(Some(user)) => {
-                    (Some(user.id), format!("{} ({} {})", user.display_name, user.provider, user.subject))
-                }
+            Actor::User(p) => match self.store.user_name(p.user_id).await {
+                Ok(Some((name, provider, subject))) => (Some(p.user_id), format!("{name} ({provider} {subject})")),
                 _ => (Some(p.user_id), format!("пользователь {}", p.user_id)),
             },
         };

@@ -149,13 +149,27 @@ impl Registry {
         context: journal::ChangeContext<'_>,
     ) -> Result<i64> {
         Self::check(actor, Action::WriteRegister)?;
-        organization.validate().map_err(RegistryError::Invalid)?;
         let before = self.card(&Actor::System, organization.oid.as_str(), None).await?;
+        self.apply_change(actor, &before.organization, organization, edited_version, at, context).await
+    }
+
+    /// [`Registry::change_card`] for callers that hold the card they edited (`before`).
+    pub(crate) async fn apply_change(
+        &self,
+        actor: &Actor,
+        before: &Organization,
+        organization: &Organization,
+        edited_version: i64,
+        at: OffsetDateTime,
+        context: journal::ChangeContext<'_>,
+    ) -> Result<i64> {
+        Self::check(actor, Action::WriteRegister)?;
+        organization.validate().map_err(RegistryError::Invalid)?;
         let detail = serde_json::json!({
             "reason": context.reason,
             "editedVersion": edited_version,
             "validFrom": at.unix_timestamp(),
-            "fields": journal::differences(&before.organization, organization),
+            "fields": journal::differences(before, organization),
         });
         let entry = self.entry(context.by, "change", organization.oid.as_str(), detail, context.request_id).await;
         let record = VersionRecord::new(organization, at)?;
@@ -185,13 +199,13 @@ impl Registry {
                 "Карточка {oid} изменилась после того, как вы её открыли; обновите страницу"
             )));
         }
-        let mut organization = card.organization;
+        let mut organization = card.organization.clone();
         organization.status = frmo_domain::org::OrgStatus::Liquidated;
         organization.delete_date = Some(date);
         organization.delete_reason_id = Some(reason_id);
         organization.modify_date = date;
         let at = date.with_time(Time::MIDNIGHT).assume_utc().max(card.row.valid_from);
-        self.change_card(actor, &organization, edited_version, at, context).await
+        self.apply_change(actor, &card.organization, &organization, edited_version, at, context).await
     }
 
     /// Hands out a new organization OID in a region; numbers are never reused.

@@ -9,7 +9,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::sql::Value;
+use crate::sql::{Value, take_text};
 use crate::{Result, Store};
 
 /// The `prev_hash` of the first entry.
@@ -116,7 +116,7 @@ pub(crate) fn chained(head: (i64, String), entries: &[AuditEntry]) -> Vec<Vec<Va
 }
 
 fn record(mut row: Vec<Value>) -> AuditRecord {
-    let mut text = |i: usize| std::mem::replace(&mut row[i], Value::Null).into_text().unwrap_or_default();
+    let mut text = |i: usize| take_text(&mut row, i).unwrap_or_default();
     let (actor, kind, target, detail, request_id, prev_hash, hash) =
         (text(3), text(4), text(5), text(6), text(7), text(8), text(9));
     AuditRecord {

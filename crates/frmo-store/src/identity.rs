@@ -2,7 +2,7 @@
 //! under way, consents, denials, password resets and the mail outbox. One set of portable
 //! statements serves both backends.
 
-use crate::sql::{Statement, Value};
+use crate::sql::{Statement, Value, take_text as text};
 use crate::{Result, Store, StoreError};
 
 /// A person who signs in, with everything access decisions need.
@@ -82,8 +82,12 @@ pub struct MailRecord {
     pub body: String,
 }
 
-fn text(row: &mut [Value], i: usize) -> Option<String> {
-    std::mem::replace(&mut row[i], Value::Null).into_text()
+fn membership_from(mut row: Vec<Value>) -> MembershipRecord {
+    MembershipRecord {
+        org_oid: text(&mut row, 0).unwrap_or_default(),
+        role: text(&mut row, 1).unwrap_or_default(),
+        source: text(&mut row, 2).unwrap_or_default(),
+    }
 }
 
 fn user_from(mut row: Vec<Value>) -> UserRecord {
@@ -207,13 +211,33 @@ impl Store {
             )
             .await?
             .into_iter()
-            .map(|mut r| MembershipRecord {
-                org_oid: text(&mut r, 0).unwrap_or_default(),
-                role: text(&mut r, 1).unwrap_or_default(),
-                source: text(&mut r, 2).unwrap_or_default(),
-            })
+            .map(membership_from)
             .collect();
         Ok(Some(user))
+    }
+
+    /// A person's name, provider and subject (what the audit journal records of who acted).
+    pub async fn user_name(&self, id: i64) -> Result<Option<(String, String, String)>> {
+        let rows =
+            self.query("SELECT display_name, provider, subject FROM users WHERE id = $1", vec![id.into()]).await?;
+        Ok(rows.into_iter().next().map(|mut r| {
+            (
+                text(&mut r, 0).unwrap_or_default(),
+                text(&mut r, 1).unwrap_or_default(),
+                text(&mut r, 2).unwrap_or_default(),
+            )
+        }))
+    }
+
+    /// A person's membership of one organization, if any.
+    pub async fn membership(&self, user_id: i64, oid: &str) -> Result<Option<MembershipRecord>> {
+        let rows = self
+            .query(
+                "SELECT org_oid, role, source FROM memberships WHERE user_id = $1 AND org_oid = $2",
+                vec![user_id.into(), oid.into()],
+            )
+            .await?;
+        Ok(rows.into_iter().next().map(membership_from))
     }
 
     /// Replaces the memberships vouched for by `source` (memberships from other sources stay).

@@ -37,6 +37,9 @@ struct Statements {
 struct Reader {
     client: Client,
     statements: OnceCell<Statements>,
+    /// The portable read statements ([`PgStore::query`]) prepared on this connection, by their text:
+    /// a lookup is then one round trip, not a parse and an execute.
+    prepared: std::sync::Mutex<std::collections::HashMap<&'static str, Statement>>,
 }
 
 pub struct PgStore {
@@ -126,7 +129,11 @@ impl PgStore {
         let writer = connect(&config).await?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            readers.push(Reader { client: connect(&config).await?, statements: OnceCell::new() });
+            readers.push(Reader {
+                client: connect(&config).await?,
+                statements: OnceCell::new(),
+                prepared: Default::default(),
+            });
         }
         Ok(PgStore { readers, next: AtomicUsize::new(0), writer: Mutex::new(writer) })
     }
@@ -178,8 +185,17 @@ impl PgStore {
     /// Runs a portable read statement on a reader.
     pub async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
         let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
+        let cached = reader.prepared.lock().unwrap_or_else(|e| e.into_inner()).get(sql).cloned();
+        let statement = match cached {
+            Some(statement) => statement,
+            None => {
+                let statement = reader.client.prepare(sql).await?;
+                reader.prepared.lock().unwrap_or_else(|e| e.into_inner()).insert(sql, statement.clone());
+                statement
+            }
+        };
         let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        reader.client.query(sql, &params).await?.iter().map(postgres_row).collect()
+        reader.client.query(&statement, &params).await?.iter().map(postgres_row).collect()
     }
 
     /// Runs portable statements in one write transaction; the rows each returned, in order.

@@ -49,6 +49,11 @@ impl Value {
     }
 }
 
+/// Takes the text of column `i` out of a row (leaving NULL behind): rows are read once, by column.
+pub fn take_text(row: &mut [Value], i: usize) -> Option<String> {
+    std::mem::replace(&mut row[i], Value::Null).into_text()
+}
+
 impl From<i64> for Value {
     fn from(v: i64) -> Self {
         Value::Int(v)

@@ -125,16 +125,14 @@ pub struct TestApp {
 impl TestApp {
     /// An empty register.
     pub async fn empty(backend: Backend) -> Self {
-        let db = TestDb::new(backend).await;
-        let registry = Registry::open(db.store().await).await.expect("open registry");
+        let (db, registry) = open_registry(backend, None).await;
         Self::serve(db, registry).await
     }
 
     /// The demo register (real organizations + `generated` others).
     pub async fn demo(backend: Backend, generated: u64) -> Self {
-        let app = Self::empty(backend).await;
-        app.registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
-        app
+        let (db, registry) = open_registry(backend, Some(generated)).await;
+        Self::serve(db, registry).await
     }
 
     async fn serve(db: TestDb, registry: Registry) -> Self {
@@ -146,7 +144,7 @@ impl TestApp {
     /// The demo register with the ЕСИА stand mounted at `/esia-stand` and «Войти через Госуслуги»
     /// pointed at it, as `frmo serve --demo` runs.
     pub async fn with_esia(backend: Backend, generated: u64) -> Self {
-        let (db, registry) = demo_registry(backend, generated).await;
+        let (db, registry) = open_registry(backend, Some(generated)).await;
         let listener = Listener::bind().await;
         let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
         let (client, stand) =
@@ -165,7 +163,7 @@ impl TestApp {
         F: FnOnce(String) -> Fut,
         Fut: std::future::Future<Output = frmo_web::oidc::OidcLogin>,
     {
-        let (db, registry) = demo_registry(backend, generated).await;
+        let (db, registry) = open_registry(backend, Some(generated)).await;
         let listener = Listener::bind().await;
         let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
         let mut auth = frmo_web::AuthSettings::new(&listener.base);
@@ -200,10 +198,14 @@ impl Drop for TestApp {
     }
 }
 
-async fn demo_registry(backend: Backend, generated: u64) -> (TestDb, Registry) {
+/// A registry on a fresh database; with `Some(generated)`, the demo register (real organizations +
+/// `generated` others).
+async fn open_registry(backend: Backend, demo: Option<u64>) -> (TestDb, Registry) {
     let db = TestDb::new(backend).await;
     let registry = Registry::open(db.store().await).await.expect("open registry");
-    registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
+    if let Some(generated) = demo {
+        registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
+    }
     (db, registry)
 }
 

@@ -7,7 +7,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use frmo_domain::access::{Actor, FederalRole};
 use frmo_domain::error::ValidationError;
 
-use super::{NewSession, fill_random, random_token, token_hash, totp};
+use super::{NewSession, acting_user, fill_random, random_token, token_hash, totp};
 use crate::{Registry, RegistryError, Result};
 
 /// Failures in a row before the account locks.
@@ -131,10 +131,9 @@ impl Registry {
                 .is_some_and(|(secret, code)| totp::verify(&secret, code, now));
         if !password_ok || !code_ok {
             let failures = self.store.record_login_failure(user.id, |failures| lock_until(failures, now)).await?;
-            let who = Actor::User(frmo_domain::access::Principal { user_id: user.id, ..Default::default() });
             let reason = if password_ok { "code" } else { "password" };
             let detail = serde_json::json!({"login": user.subject, "reason": reason, "failures": failures});
-            self.journal(&who, "sign_in_failed", &format!("user:{}", user.id), detail, "-").await?;
+            self.journal(&acting_user(user.id), "sign_in_failed", &format!("user:{}", user.id), detail, "-").await?;
             if password_ok {
                 return Err(RegistryError::invalid(ValidationError::new(
                     "code",
@@ -171,7 +170,9 @@ impl Registry {
                 "неверный код; проверьте время на телефоне",
             )));
         }
-        Ok(self.store.set_totp(user_id, user.totp_secret.as_deref(), true).await?)
+        self.store.set_totp(user_id, user.totp_secret.as_deref(), true).await?;
+        self.journal(&acting_user(user_id), "totp_enabled", &format!("user:{user_id}"), serde_json::json!({}), "-")
+            .await
     }
 
     /// Sends a one-time reset link to the account's e-mail. Answers the same whether or not the
@@ -207,8 +208,9 @@ impl Registry {
             )));
         };
         self.store.set_password_hash(user_id, &hash_password(new_password)?).await?;
-        self.store.delete_user_sessions(user_id).await?;
-        Ok(())
+        let ended = self.store.delete_user_sessions(user_id).await?;
+        let detail = serde_json::json!({"sessionsEnded": ended});
+        self.journal(&acting_user(user_id), "password_reset", &format!("user:{user_id}"), detail, "-").await
     }
 }
 

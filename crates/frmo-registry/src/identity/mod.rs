@@ -116,6 +116,11 @@ pub fn principal(user: &UserRecord, consent: Option<&ConsentRecord>) -> Principa
 }
 
 /// 32 random bytes, base64url: session ids, form tokens, reset links.
+/// The person `user_id` as the author of a journal entry (before or without a session).
+pub(crate) fn acting_user(user_id: i64) -> Actor {
+    Actor::User(Principal { user_id, ..Principal::default() })
+}
+
 pub fn random_token() -> String {
     use base64::Engine;
     let mut bytes = [0u8; 32];
@@ -202,8 +207,14 @@ impl Registry {
         };
         self.store.create_session(&token_hash(&token), &record).await?;
         self.store.record_login_success(user_id, now).await?;
-        let who = Actor::User(Principal { user_id, ..Principal::default() });
-        self.journal(&who, "sign_in", &format!("user:{user_id}"), serde_json::json!({"method": method}), "-").await?;
+        self.journal(
+            &acting_user(user_id),
+            "sign_in",
+            &format!("user:{user_id}"),
+            serde_json::json!({"method": method}),
+            "-",
+        )
+        .await?;
         Ok(NewSession { token, csrf, user_id })
     }
 
@@ -226,12 +237,17 @@ impl Registry {
     }
 
     pub async fn sign_out(&self, session: &Session) -> Result<()> {
-        Ok(self.store.delete_session(&session.token_hash).await?)
+        self.store.delete_session(&session.token_hash).await?;
+        let detail = serde_json::json!({"everywhere": false});
+        self.journal(&session.actor(), "sign_out", &format!("user:{}", session.user.id), detail, "-").await
     }
 
     /// Ends every session of the person, on every device; returns how many ended.
     pub async fn sign_out_everywhere(&self, session: &Session) -> Result<usize> {
-        Ok(self.store.delete_user_sessions(session.user.id).await?)
+        let ended = self.store.delete_user_sessions(session.user.id).await?;
+        let detail = serde_json::json!({"everywhere": true, "sessionsEnded": ended});
+        self.journal(&session.actor(), "sign_out", &format!("user:{}", session.user.id), detail, "-").await?;
+        Ok(ended)
     }
 
     /// Accepts (or withdraws) the current consent.

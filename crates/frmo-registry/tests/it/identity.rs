@@ -21,7 +21,7 @@ fn account<'a>(
     NewLocalUser { login, name, email, password, role, regions }
 }
 
-fn esia_sign_in(oid: &str, trusted: bool, chief: bool) -> SignIn {
+pub(super) fn esia_sign_in(oid: &str, trusted: bool, chief: bool) -> SignIn {
     SignIn {
         user: NewUser {
             provider: "esia".into(),
@@ -200,7 +200,7 @@ async fn reset_links_work_once_and_expire(backend: Backend) {
 }
 
 /// A signed-in actor with consent given.
-async fn consenting(registry: &frmo_registry::Registry, new: &frmo_registry::identity::NewSession) -> Actor {
+pub(super) async fn consenting(registry: &frmo_registry::Registry, new: &frmo_registry::identity::NewSession) -> Actor {
     let session = registry.session(&new.token).await.expect("lookup").expect("session");
     registry.decide_consent(&session, true).await.expect("accept");
     registry.session(&new.token).await.expect("lookup").expect("session").actor()

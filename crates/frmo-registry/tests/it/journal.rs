@@ -4,37 +4,16 @@
 
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::org::Contacts;
-use frmo_registry::identity::{OrgRole, SignIn};
 use frmo_store::audit::Verdict;
-use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, backend_tests};
 
+use super::identity::{consenting, esia_sign_in};
 use super::{REAVIZ_OID, demo};
 
 async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
-    let sign_in = SignIn {
-        user: NewUser {
-            provider: "esia".into(),
-            subject: "1000299654".into(),
-            display_name: "Иванова Мария Петровна".into(),
-            snils: None,
-            email: None,
-            confirmed: true,
-        },
-        organizations: Some(vec![OrgRole {
-            ogrn: "1026301420716".into(),
-            inn: None,
-            name: String::new(),
-            chief: true,
-        }]),
-        method: "esia-pwd".into(),
-        provider_data: "{}".into(),
-    };
-    let new = registry.sign_in(sign_in).await.expect("sign in");
-    let session = registry.session(&new.token).await.expect("lookup").expect("session");
-    registry.decide_consent(&session, true).await.expect("consent");
-    let actor = registry.session(&new.token).await.expect("lookup").expect("session").actor();
+    let new = registry.sign_in(esia_sign_in("1000299654", true, true)).await.expect("sign in");
+    let actor = consenting(&registry, &new).await;
 
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let before = card.organization.contacts.phone.clone();

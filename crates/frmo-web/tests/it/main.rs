@@ -1,5 +1,7 @@
 //! HTTP tests against the real router on an ephemeral port, on both backends.
 
+use frmo_registry::identity::{NewSession, OrgRole, SignIn};
+use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, TestApp, backend_tests};
 
 mod esia;
@@ -8,6 +10,40 @@ mod members;
 mod oidc;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
+const REAVIZ_OGRN: &str = "1026301420716";
+
+/// Signs a ЕСИА person in through the registry itself (no browser) and accepts the consent. `org` is
+/// the ОГРН of their organization and whether they are its chief.
+async fn esia_person(
+    app: &TestApp,
+    subject: &str,
+    name: &str,
+    email: Option<&str>,
+    confirmed: bool,
+    org: Option<(&str, bool)>,
+) -> NewSession {
+    let sign_in = SignIn {
+        user: NewUser {
+            provider: "esia".into(),
+            subject: subject.into(),
+            display_name: name.into(),
+            snils: None,
+            email: email.map(Into::into),
+            confirmed,
+        },
+        organizations: Some(
+            org.map(|(ogrn, chief)| OrgRole { ogrn: ogrn.into(), inn: None, name: String::new(), chief })
+                .into_iter()
+                .collect(),
+        ),
+        method: "esia-pwd".into(),
+        provider_data: "{}".into(),
+    };
+    let new = app.registry.sign_in(sign_in).await.expect("sign in");
+    let session = app.registry.session(&new.token).await.expect("lookup").expect("session");
+    app.registry.decide_consent(&session, true).await.expect("consent");
+    new
+}
 
 async fn api_finds_the_real_organization(backend: Backend) {
     let app = TestApp::demo(backend, 200).await;

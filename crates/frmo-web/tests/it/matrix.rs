@@ -3,12 +3,10 @@
 //! server must agree, and journal every refusal.
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Target, decide};
-use frmo_registry::identity::{OrgRole, SignIn};
-use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 use frmo_web::cabinet::ROUTES;
 
-use super::REAVIZ_OID;
+use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
 const REAVIZ_REGION: u8 = 63;
 
@@ -31,24 +29,8 @@ struct ActorKind {
 type Staff = Option<(Option<FederalRole>, Vec<u8>)>;
 
 async fn person(app: &TestApp, subject: &str, confirmed: bool, ogrn: Option<&str>, staff: Staff) -> (String, Actor) {
-    let sign_in = SignIn {
-        user: NewUser {
-            provider: "esia".into(),
-            subject: subject.into(),
-            display_name: format!("Пользователь {subject}"),
-            snils: None,
-            email: None,
-            confirmed,
-        },
-        organizations: Some(
-            ogrn.map(|ogrn| OrgRole { ogrn: ogrn.into(), inn: None, name: String::new(), chief: false })
-                .into_iter()
-                .collect(),
-        ),
-        method: "esia-pwd".into(),
-        provider_data: "{}".into(),
-    };
-    let new = app.registry.sign_in(sign_in).await.expect("sign in");
+    let name = format!("Пользователь {subject}");
+    let new = esia_person(app, subject, &name, None, confirmed, ogrn.map(|ogrn| (ogrn, false))).await;
     if let Some((role, regions)) = staff {
         app.registry
             .store()
@@ -56,8 +38,6 @@ async fn person(app: &TestApp, subject: &str, confirmed: bool, ogrn: Option<&str
             .await
             .expect("roles");
     }
-    let session = app.registry.session(&new.token).await.expect("lookup").expect("session");
-    app.registry.decide_consent(&session, true).await.expect("consent");
     let session = app.registry.session(&new.token).await.expect("lookup").expect("session");
     (new.token, session.actor())
 }
@@ -67,9 +47,9 @@ async fn actors(app: &TestApp) -> Vec<ActorKind> {
     let other_ogrn = orgs[1].ogrn.clone();
     let mut list = vec![ActorKind { name: "anonymous", token: None, actor: Actor::Anonymous }];
     let people: Vec<(&str, bool, Option<&str>, Staff)> = vec![
-        ("member", true, Some("1026301420716"), None),
+        ("member", true, Some(REAVIZ_OGRN), None),
         ("member of another organization", true, Some(&other_ogrn), None),
-        ("unconfirmed member", false, Some("1026301420716"), None),
+        ("unconfirmed member", false, Some(REAVIZ_OGRN), None),
         ("operator of the region", true, None, Some((None, vec![REAVIZ_REGION]))),
         ("operator of another region", true, None, Some((None, vec![77]))),
         ("administrator", true, None, Some((Some(FederalRole::Admin), vec![]))),

@@ -1,36 +1,10 @@
 //! An organization's chief gives colleagues access to its cabinet and takes it away, through the
 //! page's forms; a member sees the list but not the forms.
 
-use frmo_registry::identity::{NewSession, OrgRole, SignIn};
-use frmo_store::identity::NewUser;
+use frmo_registry::identity::NewSession;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
-use super::REAVIZ_OID;
-
-async fn signed_in(app: &TestApp, subject: &str, name: &str, email: &str, chief: Option<bool>) -> NewSession {
-    let sign_in = SignIn {
-        user: NewUser {
-            provider: "esia".into(),
-            subject: subject.into(),
-            display_name: name.into(),
-            snils: None,
-            email: Some(email.into()),
-            confirmed: true,
-        },
-        organizations: Some(
-            chief
-                .map(|chief| OrgRole { ogrn: "1026301420716".into(), inn: None, name: String::new(), chief })
-                .into_iter()
-                .collect(),
-        ),
-        method: "esia-pwd".into(),
-        provider_data: "{}".into(),
-    };
-    let new = app.registry.sign_in(sign_in).await.expect("sign in");
-    let session = app.registry.session(&new.token).await.expect("lookup").expect("session");
-    app.registry.decide_consent(&session, true).await.expect("consent");
-    new
-}
+use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
 async fn browser_of(app: &TestApp, session: &NewSession) -> Browser {
     let mut browser = Browser::new(app);
@@ -40,8 +14,16 @@ async fn browser_of(app: &TestApp, session: &NewSession) -> Browser {
 
 async fn a_chief_grants_and_revokes_access(backend: Backend) {
     let app = TestApp::demo(backend, 0).await;
-    let chief = signed_in(&app, "2001", "Иванова Мария Петровна", "ivanova@example.ru", Some(true)).await;
-    let colleague = signed_in(&app, "2002", "Сидоров Сергей", "sidorov@example.ru", None).await;
+    let chief = esia_person(
+        &app,
+        "2001",
+        "Иванова Мария Петровна",
+        Some("ivanova@example.ru"),
+        true,
+        Some((REAVIZ_OGRN, true)),
+    )
+    .await;
+    let colleague = esia_person(&app, "2002", "Сидоров Сергей", Some("sidorov@example.ru"), true, None).await;
     let page_path = format!("/cabinet/organizations/{REAVIZ_OID}");
     let mut browser = browser_of(&app, &chief).await;
     let page = browser.get(&page_path).await;
