@@ -72,6 +72,8 @@ pub enum Action {
     ManageMembers,
     /// Read the journals: denials, sign-ins, changes.
     ReadAudit,
+    /// Decide on an organization's change requests and applications (the region's operator).
+    Moderate,
     /// Manage users, roles and settings.
     Administer,
     /// Create organizations or change records without a person behind it (seeding, imports).
@@ -87,6 +89,7 @@ impl Action {
             Action::EditOrganization => "edit_organization",
             Action::ManageMembers => "manage_members",
             Action::ReadAudit => "read_audit",
+            Action::Moderate => "moderate",
             Action::Administer => "administer",
             Action::WriteRegister => "write_register",
         }
@@ -120,6 +123,8 @@ pub enum DenyCode {
     OutsideRegion,
     ReadOnlyRole,
     RoleRequired,
+    OperatorRequired,
+    NotTheAuthor,
 }
 
 impl DenyCode {
@@ -133,6 +138,8 @@ impl DenyCode {
             DenyCode::OutsideRegion => "OUTSIDE_REGION",
             DenyCode::ReadOnlyRole => "READ_ONLY_ROLE",
             DenyCode::RoleRequired => "ROLE_REQUIRED",
+            DenyCode::OperatorRequired => "OPERATOR_REQUIRED",
+            DenyCode::NotTheAuthor => "NOT_THE_AUTHOR",
         }
     }
 
@@ -147,6 +154,8 @@ impl DenyCode {
             DenyCode::OutsideRegion => "Организация находится вне регионов, которые вы курируете.",
             DenyCode::ReadOnlyRole => "Ваша роль позволяет только просматривать данные.",
             DenyCode::RoleRequired => "Для этого действия нужна роль администратора или аудитора реестра.",
+            DenyCode::OperatorRequired => "Решения по заявкам принимает оператор региона организации.",
+            DenyCode::NotTheAuthor => "Изменять, отправлять и отзывать заявку может только её автор.",
         }
     }
 
@@ -169,6 +178,8 @@ impl DenyCode {
             DenyCode::OutsideRegion => "Передайте заявку оператору региона организации.",
             DenyCode::ReadOnlyRole => "Изменения вносят сотрудники организации и операторы регионов.",
             DenyCode::RoleRequired => "Обратитесь к администратору реестра.",
+            DenyCode::OperatorRequired => "Дождитесь решения оператора: срок рассмотрения указан в заявке.",
+            DenyCode::NotTheAuthor => "Подайте свою заявку или попросите автора.",
         }
     }
 
@@ -183,6 +194,8 @@ impl DenyCode {
             DenyCode::OutsideRegion => "The organization is outside the regions you operate.",
             DenyCode::ReadOnlyRole => "Your role may only read data.",
             DenyCode::RoleRequired => "This needs the registry administrator or auditor role.",
+            DenyCode::OperatorRequired => "Requests are decided by the operator of the organization's region.",
+            DenyCode::NotTheAuthor => "Only the author may change, submit or withdraw a request.",
         }
     }
 }
@@ -235,9 +248,27 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
         }
         None => {}
     }
+    let ready = || {
+        if !person.confirmed {
+            Deny(DenyCode::AccountNotConfirmed)
+        } else if !person.consent {
+            Deny(DenyCode::ConsentMissing)
+        } else {
+            Allow
+        }
+    };
     match action {
         Action::ReadPublicRegister | Action::UseCabinet => Allow,
         Action::ReadAudit | Action::Administer | Action::WriteRegister => Deny(DenyCode::RoleRequired),
+        Action::Moderate => {
+            if acts_for_registry(actor, target) && matches!(target, Target::Organization { .. }) {
+                ready()
+            } else if person.operator_regions.is_empty() || target == Target::None {
+                Deny(DenyCode::OperatorRequired)
+            } else {
+                Deny(DenyCode::OutsideRegion)
+            }
+        }
         Action::ReadOrganization | Action::EditOrganization | Action::ManageMembers => {
             let Target::Organization { oid, .. } = target else {
                 return Deny(DenyCode::NotAMember);
@@ -257,13 +288,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
             if !operates && action == Action::ManageMembers && !membership.is_some_and(|m| m.chief) {
                 return Deny(DenyCode::NotChief);
             }
-            if !person.confirmed {
-                return Deny(DenyCode::AccountNotConfirmed);
-            }
-            if !person.consent {
-                return Deny(DenyCode::ConsentMissing);
-            }
-            Allow
+            ready()
         }
     }
 }
@@ -324,8 +349,17 @@ mod tests {
     fn operators_act_in_their_regions() {
         let operator = Principal { confirmed: true, consent: true, operator_regions: vec![63], ..Principal::default() };
         assert_eq!(decide(&user(operator.clone()), Action::EditOrganization, ORG), Decision::Allow);
-        let elsewhere = Principal { operator_regions: vec![77], ..operator };
-        assert_eq!(decide(&user(elsewhere), Action::ReadOrganization, ORG), Decision::Deny(DenyCode::OutsideRegion));
+        let elsewhere = Principal { operator_regions: vec![77], ..operator.clone() };
+        assert_eq!(
+            decide(&user(elsewhere.clone()), Action::ReadOrganization, ORG),
+            Decision::Deny(DenyCode::OutsideRegion)
+        );
+        assert_eq!(decide(&user(operator.clone()), Action::Moderate, ORG), Decision::Allow);
+        assert_eq!(decide(&user(elsewhere), Action::Moderate, ORG), Decision::Deny(DenyCode::OutsideRegion));
+        let unconfirmed = Principal { confirmed: false, ..operator };
+        assert_eq!(decide(&user(unconfirmed), Action::Moderate, ORG), Decision::Deny(DenyCode::AccountNotConfirmed));
+        // The organization's own people, even its chief, do not decide on its requests.
+        assert_eq!(decide(&user(member(true)), Action::Moderate, ORG), Decision::Deny(DenyCode::OperatorRequired));
     }
 
     #[test]
@@ -335,6 +369,7 @@ mod tests {
         assert_eq!(decide(&user(auditor.clone()), Action::ReadOrganization, ORG), Decision::Allow);
         assert_eq!(decide(&user(auditor), Action::EditOrganization, ORG), Decision::Deny(DenyCode::ReadOnlyRole));
         let admin = Principal { federal_role: Some(FederalRole::Admin), ..Principal::default() };
+        assert_eq!(decide(&user(admin.clone()), Action::Moderate, ORG), Decision::Allow);
         assert_eq!(decide(&user(admin.clone()), Action::Administer, Target::None), Decision::Allow);
         assert_eq!(decide(&user(admin), Action::EditOrganization, ORG), Decision::Allow);
         assert_eq!(

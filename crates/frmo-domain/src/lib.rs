@@ -2,6 +2,7 @@
 //! directories. No I/O, no async, no SQL.
 
 pub mod access;
+pub mod calendar;
 pub mod error;
 pub mod ident;
 pub mod org;

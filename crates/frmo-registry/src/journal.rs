@@ -82,7 +82,19 @@ pub fn csv_line(record: &AuditRecord) -> String {
 }
 
 impl Registry {
-    /// An entry by `actor`, stamped now, with the actor as they are named at this moment.
+    /// Who the actor is, as the journal and request histories name them.
+    pub(crate) async fn actor_label(&self, actor: &Actor) -> (Option<i64>, String) {
+        match actor {
+            Actor::System => (None, "система".to_owned()),
+            Actor::Anonymous => (None, "аноним".to_owned()),
+            Actor::User(p) => match self.store.user_name(p.user_id).await {
+                Ok(Some((name, provider, subject))) => (Some(p.user_id), format!("{name} ({provider} {subject})")),
+                _ => (Some(p.user_id), format!("пользователь {}", p.user_id)),
+            },
+        }
+    }
+
+    /// An entry by `actor`, stamped now.
     pub(crate) async fn entry(
         &self,
         actor: &Actor,
@@ -91,14 +103,7 @@ impl Registry {
         detail: Value,
         request_id: &str,
     ) -> AuditEntry {
-        let (user_id, label) = match actor {
-            Actor::System => (None, "система".to_owned()),
-            Actor::Anonymous => (None, "аноним".to_owned()),
-            Actor::User(p) => match self.store.user_name(p.user_id).await {
-                Ok(Some((name, provider, subject))) => (Some(p.user_id), format!("{name} ({provider} {subject})")),
-                _ => (Some(p.user_id), format!("пользователь {}", p.user_id)),
-            },
-        };
+        let (user_id, label) = self.actor_label(actor).await;
         AuditEntry {
             at: self.now(),
             user_id,

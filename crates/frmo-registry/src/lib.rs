@@ -5,6 +5,7 @@ pub mod cabinet;
 mod error;
 pub mod identity;
 pub mod journal;
+pub mod requests;
 pub mod search;
 pub mod seed;
 
@@ -33,6 +34,7 @@ pub struct Registry {
     index: Arc<SearchIndex>,
     clock_offset: Arc<std::sync::atomic::AtomicI64>,
     session_policy: identity::SessionPolicy,
+    moderation: Arc<requests::Moderation>,
 }
 
 /// A card as stored: its JSON and the version it is.
@@ -54,9 +56,20 @@ impl Registry {
             index: Arc::new(SearchIndex::new()),
             clock_offset: Arc::default(),
             session_policy: identity::SessionPolicy::default(),
+            moderation: Arc::default(),
         };
         registry.refresh_index().await?;
         Ok(registry)
+    }
+
+    /// The moderation policy, review deadline and production calendar (from configuration).
+    pub fn with_moderation(mut self, moderation: requests::Moderation) -> Self {
+        self.moderation = Arc::new(moderation);
+        self
+    }
+
+    pub fn moderation(&self) -> &requests::Moderation {
+        &self.moderation
     }
 
     pub fn store(&self) -> &Store {

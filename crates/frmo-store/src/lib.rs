@@ -5,6 +5,7 @@ pub mod audit;
 pub mod identity;
 mod migrations;
 pub mod postgres;
+pub mod requests;
 pub mod search;
 pub mod sql;
 pub mod sqlite;
@@ -32,6 +33,8 @@ pub enum StoreError {
     Task(#[from] tokio::task::JoinError),
     #[error("I/O: {0}")]
     Io(#[from] std::io::Error),
+    #[error("unexpected answer of the database: {0}")]
+    Unexpected(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -234,7 +237,18 @@ impl Store {
         expected_current: i64,
         audit: Vec<audit::AuditEntry>,
     ) -> Result<i64> {
-        dispatch!(self, s => s.append_version(record, expected_current, audit).await)
+        self.append_version_with(record, expected_current, audit, sql::Transition::default()).await
+    }
+
+    /// [`Store::append_version`] with statements guarding and following it in its transaction.
+    pub async fn append_version_with(
+        &self,
+        record: VersionRecord,
+        expected_current: i64,
+        audit: Vec<audit::AuditEntry>,
+        transition: sql::Transition,
+    ) -> Result<i64> {
+        dispatch!(self, s => s.append_version(record, expected_current, audit, transition).await)
     }
 
     /// Hands out the next OID number of a kind in a region; never the same twice.

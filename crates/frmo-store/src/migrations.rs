@@ -15,9 +15,10 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations", "0002_identity", "0003_audit");
+pub const SQLITE_MIGRATIONS: &[Migration] =
+    migrations!("sqlite": "0001_organizations", "0002_identity", "0003_audit", "0004_requests");
 pub const POSTGRES_MIGRATIONS: &[Migration] =
-    migrations!("postgres": "0001_organizations", "0002_identity", "0003_audit");
+    migrations!("postgres": "0001_organizations", "0002_identity", "0003_audit", "0004_requests");
 
 #[cfg(test)]
 mod tests {

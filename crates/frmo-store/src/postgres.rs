@@ -198,15 +198,50 @@ impl PgStore {
         reader.client.query(&statement, &params).await?.iter().map(postgres_row).collect()
     }
 
+    /// Runs `first` (which returns the new row's id), then each of `then` with that id bound as its
+    /// last parameter, in one write transaction; the id.
+    pub async fn insert_with(&self, first: sql::Statement, then: Vec<sql::Statement>) -> Result<i64> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        let id = sql::returned_id(run(&tx, &first).await?)?;
+        for (sql, mut values) in then {
+            values.push(id.into());
+            run(&tx, &(sql, values)).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Runs `statements` in one write transaction when the first (a guard) returns a row, then
+    /// appends `audit`; `false` (and nothing written) when the guard returns none.
+    pub async fn transact_guarded(
+        &self,
+        statements: Vec<sql::Statement>,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<bool> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        let mut statements = statements.iter();
+        if let Some(guard) = statements.next()
+            && run(&tx, guard).await?.is_empty()
+        {
+            return Ok(false);
+        }
+        for statement in statements {
+            run(&tx, statement).await?;
+        }
+        append_audit(&tx, &audit).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Runs portable statements in one write transaction; the rows each returned, in order.
     pub async fn transact(&self, statements: Vec<sql::Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
         let mut results = Vec::with_capacity(statements.len());
-        for (sql, values) in &statements {
-            let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-            let rows = tx.query(*sql, &params).await?;
-            results.push(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
+        for statement in &statements {
+            results.push(run(&tx, statement).await?);
         }
         tx.commit().await?;
         Ok(results)
@@ -340,10 +375,16 @@ impl PgStore {
         r: VersionRecord,
         expected_current: i64,
         audit: Vec<crate::audit::AuditEntry>,
+        transition: sql::Transition,
     ) -> Result<i64> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
+        if let Some(guard) = &transition.guard
+            && run(&tx, guard).await?.is_empty()
+        {
+            return Err(StoreError::Conflict(transition.conflict));
+        }
         let closed = tx
             .execute(
                 "UPDATE organization_versions SET valid_to = $1 WHERE id = $2 AND oid = $3 AND valid_to IS NULL",
@@ -369,6 +410,9 @@ impl PgStore {
             )
             .await?
             .get(0);
+        for statement in &transition.after {
+            run(&tx, statement).await?;
+        }
         append_audit(&tx, &audit).await?;
         tx.commit().await?;
         Ok(id)
@@ -480,6 +524,12 @@ impl PgStore {
     }
 }
 
+/// Runs one portable statement inside `tx`; its rows.
+async fn run(tx: &tokio_postgres::Transaction<'_>, (sql, values): &sql::Statement) -> Result<Vec<Vec<Value>>> {
+    let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+    tx.query(*sql, &params).await?.iter().map(postgres_row).collect()
+}
+
 /// Appends journal entries inside `tx`. The table lock (which readers do not wait for) makes
 /// appenders of every process take turns, so the chain has one head; it is held to the commit.
 async fn append_audit(tx: &tokio_postgres::Transaction<'_>, entries: &[crate::audit::AuditEntry]) -> Result<i64> {
@@ -492,8 +542,7 @@ async fn append_audit(tx: &tokio_postgres::Transaction<'_>, entries: &[crate::au
     let mut last = head.0;
     for values in crate::audit::chained(head, entries) {
         last = values[0].int().unwrap_or(last);
-        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        tx.execute(crate::audit::INSERT, &params).await?;
+        run(tx, &(crate::audit::INSERT, values)).await?;
     }
     Ok(last)
 }

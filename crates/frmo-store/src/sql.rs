@@ -49,6 +49,14 @@ impl Value {
     }
 }
 
+/// The id an `INSERT … RETURNING id` gave.
+pub fn returned_id(rows: Vec<Vec<Value>>) -> Result<i64> {
+    rows.first()
+        .and_then(|row| row.first())
+        .and_then(Value::int)
+        .ok_or_else(|| StoreError::Unexpected("the insert returned no id".into()))
+}
+
 /// Takes the text of column `i` out of a row (leaving NULL behind): rows are read once, by column.
 pub fn take_text(row: &mut [Value], i: usize) -> Option<String> {
     std::mem::replace(&mut row[i], Value::Null).into_text()
@@ -86,6 +94,17 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 
 /// A statement and its values, for a batch run in one transaction.
 pub type Statement = (&'static str, Vec<Value>);
+
+/// Statements that travel with a write in its transaction: `guard` must return a row (else the
+/// write fails with `Conflict(conflict)` and nothing is written), `after` run once the write is in.
+/// A moderation decision is a guard (the request is still where the operator saw it) plus an
+/// `after` (the request records the version it made).
+#[derive(Debug, Clone, Default)]
+pub struct Transition {
+    pub guard: Option<Statement>,
+    pub conflict: String,
+    pub after: Vec<Statement>,
+}
 
 /// The statement in SQLite's spelling: `$1` becomes `?1` (numbered, so a value may be used twice).
 pub(crate) fn sqlite_sql(sql: &str) -> String {

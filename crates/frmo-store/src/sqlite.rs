@@ -183,6 +183,43 @@ impl SqliteStore {
         self.point(move |c| run(c, sql, &values))
     }
 
+    /// Runs `first` (which returns the new row's id), then each of `then` with that id bound as its
+    /// last parameter, in one write transaction; the id.
+    pub async fn insert_with(&self, first: Statement, then: Vec<Statement>) -> Result<i64> {
+        self.write(move |tx| {
+            let id = crate::sql::returned_id(run(tx, first.0, &first.1)?)?;
+            for (sql, mut values) in then {
+                values.push(id.into());
+                run(tx, sql, &values)?;
+            }
+            Ok(id)
+        })
+        .await
+    }
+
+    /// Runs `statements` in one write transaction when the first (a guard) returns a row, then
+    /// appends `audit`; `false` (and nothing written) when the guard returns none.
+    pub async fn transact_guarded(
+        &self,
+        statements: Vec<Statement>,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<bool> {
+        self.write(move |tx| {
+            let mut statements = statements.iter();
+            if let Some((sql, values)) = statements.next()
+                && run(tx, sql, values)?.is_empty()
+            {
+                return Ok(false);
+            }
+            for (sql, values) in statements {
+                run(tx, sql, values)?;
+            }
+            append_audit(tx, &audit)?;
+            Ok(true)
+        })
+        .await
+    }
+
     /// Runs portable statements in one write transaction; the rows each returned, in order.
     pub async fn transact(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
         self.write(move |tx| statements.iter().map(|(sql, values)| run(tx, sql, values)).collect()).await
@@ -285,8 +322,14 @@ impl SqliteStore {
         r: VersionRecord,
         expected_current: i64,
         audit: Vec<crate::audit::AuditEntry>,
+        transition: crate::sql::Transition,
     ) -> Result<i64> {
         self.write(move |tx| {
+            if let Some((sql, values)) = &transition.guard
+                && run(tx, sql, values)?.is_empty()
+            {
+                return Err(StoreError::Conflict(transition.conflict));
+            }
             let from = stamp(r.valid_from);
             let closed = tx.execute(
                 "UPDATE organization_versions SET valid_to = ?1 WHERE id = ?2 AND oid = ?3 AND valid_to IS NULL",
@@ -299,6 +342,9 @@ impl SqliteStore {
                 )));
             }
             let id = insert_version(tx, &r, Some(expected_current))?;
+            for (sql, values) in &transition.after {
+                run(tx, sql, values)?;
+            }
             append_audit(tx, &audit)?;
             Ok(id)
         })

@@ -5,7 +5,7 @@
 pub mod local;
 pub mod totp;
 
-use frmo_domain::access::{Action, Actor, Decision, FederalRole, Membership, Principal, Target, decide};
+use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Membership, Principal, Target, decide};
 use frmo_store::Identifier;
 use frmo_store::identity::{ConsentRecord, DenialRecord, NewUser, SessionRecord, UserRecord};
 use sha2::{Digest, Sha256};
@@ -266,14 +266,25 @@ impl Registry {
     pub async fn authorize(&self, actor: &Actor, action: Action, target: Target<'_>, request_id: &str) -> Result<()> {
         match decide(actor, action, target) {
             Decision::Allow => Ok(()),
-            Decision::Deny(code) => {
-                let detail = serde_json::json!({"action": action.as_str(), "code": code.as_str()});
-                if let Err(error) = self.journal(actor, "denial", &target.describe(), detail, request_id).await {
-                    tracing::error!(%error, "could not journal an access denial");
-                }
-                Err(RegistryError::Forbidden(code))
-            }
+            Decision::Deny(code) => Err(self.refuse(actor, action, target, code, request_id).await),
         }
+    }
+
+    /// Journals a refusal and returns its error (for refusals `decide` cannot see, such as a
+    /// request that is someone else's).
+    pub async fn refuse(
+        &self,
+        actor: &Actor,
+        action: Action,
+        target: Target<'_>,
+        code: DenyCode,
+        request_id: &str,
+    ) -> RegistryError {
+        let detail = serde_json::json!({"action": action.as_str(), "code": code.as_str()});
+        if let Err(error) = self.journal(actor, "denial", &target.describe(), detail, request_id).await {
+            tracing::error!(%error, "could not journal an access denial");
+        }
+        RegistryError::Forbidden(code)
     }
 
     /// The organization target of an OID (its region from the current card).

@@ -8,6 +8,7 @@ use frmo_testkit::{Backend, TestDb, backend_tests};
 
 mod identity;
 mod journal;
+mod requests;
 use time::OffsetDateTime;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";

@@ -1,0 +1,527 @@
+//! Change requests: a member proposes a new card, the registry shows what differs and asks why;
+//! what the moderation policy lets through changes at once (with its journal entry), the rest waits
+//! «На проверке» for the region's operator, who approves (the card changes), rejects (with a reason)
+//! or returns it for correction; the author may resubmit or withdraw. Deadlines are counted in
+//! business days by the production calendar. Every decision names the revision its operator saw:
+//! of two decisions at once exactly one lands.
+
+use std::collections::BTreeSet;
+
+use frmo_domain::access::{Action, Actor, DenyCode, Target};
+use frmo_domain::calendar::ProductionCalendar;
+use frmo_domain::error::ValidationError;
+use frmo_domain::org::Organization;
+use frmo_store::VersionRecord;
+use frmo_store::requests::{NewRequest, RequestEvent, RequestRecord, StatusChange};
+use serde_json::{Value, json};
+use time::{Date, OffsetDateTime, UtcOffset};
+
+use crate::journal::differences;
+use crate::{Registry, RegistryError, Result};
+
+/// Card fields that always wait for an operator, whatever the policy says.
+pub const KEY_FIELDS: &[&str] =
+    &["nameFull", "nameShort", "inn", "ogrn", "ogrnip", "kpp", "organizationTypeId", "regionId", "legalAddress"];
+
+/// Fields the registry maintains itself; they never make a change.
+const SYSTEM_FIELDS: &[&str] = &["modifyDate"];
+
+/// Deadlines and "today" are Moscow dates.
+const MOSCOW: UtcOffset = match UtcOffset::from_hms(3, 0, 0) {
+    Ok(offset) => offset,
+    Err(_) => UtcOffset::UTC,
+};
+
+/// What changes without moderation, and how long operators have.
+#[derive(Debug, Clone)]
+pub struct Moderation {
+    /// Top-level card fields that change directly (with their journal entry).
+    direct: BTreeSet<String>,
+    pub review_days: u32,
+    pub calendar: ProductionCalendar,
+}
+
+impl Default for Moderation {
+    /// As in the real ФРМО: the card is moderated, the structure (departments with their
+    /// subdivisions and beds, buildings) changes directly; five business days to decide.
+    fn default() -> Self {
+        Moderation {
+            direct: ["departments", "buildings"].into_iter().map(String::from).collect(),
+            review_days: 5,
+            calendar: ProductionCalendar::default(),
+        }
+    }
+}
+
+impl Moderation {
+    /// A policy from configuration; key requisites cannot be made direct.
+    pub fn new(direct: &[String], review_days: u32, calendar: ProductionCalendar) -> std::result::Result<Self, String> {
+        if let Some(key) = direct.iter().find(|f| KEY_FIELDS.contains(&f.as_str())) {
+            return Err(format!("поле «{key}» — ключевой реквизит, его изменения всегда проверяет оператор"));
+        }
+        if review_days == 0 {
+            return Err("срок рассмотрения должен быть не меньше одного рабочего дня".into());
+        }
+        Ok(Moderation { direct: direct.iter().cloned().collect(), review_days, calendar })
+    }
+
+    fn is_direct(&self, field: &str) -> bool {
+        self.direct.contains(field)
+    }
+}
+
+/// The statuses of a request, with their Russian names.
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "draft" => "черновик",
+        "submitted" => "на проверке",
+        "returned" => "возвращена на доработку",
+        "approved" => "одобрена",
+        "rejected" => "отклонена",
+        "withdrawn" => "отозвана",
+        _ => "неизвестно",
+    }
+}
+
+/// What became of a proposed change.
+#[derive(Debug, Clone)]
+pub enum Proposal {
+    /// Only direct fields changed: the card has its new version.
+    Applied { version: i64 },
+    /// It waits for an operator (or, as a draft, for its author).
+    Request(Box<RequestView>),
+}
+
+/// A request as people see it.
+#[derive(Debug, Clone)]
+pub struct RequestView {
+    pub id: i64,
+    /// `ИЗ-2026-000123`.
+    pub number: String,
+    pub org_oid: String,
+    pub region: u8,
+    pub author_id: i64,
+    pub status: String,
+    pub status_label: &'static str,
+    pub reason: String,
+    /// `{"field", "before", "after"}` per changed field.
+    pub changes: Vec<Value>,
+    pub submitted_at: Option<i64>,
+    pub due_on: Option<Date>,
+    /// Submitted, undecided and past its deadline.
+    pub overdue: bool,
+    /// Business days since submission (to the decision, or to today).
+    pub business_days: Option<u32>,
+    pub comment: Option<String>,
+    pub revision: i64,
+    pub base_version: i64,
+    pub applied_version: Option<i64>,
+    pub events: Vec<RequestEvent>,
+}
+
+/// An operator's decision.
+#[derive(Debug, Clone)]
+pub enum Verdict {
+    Approve,
+    Reject { reason: String },
+    Return { comment: String },
+}
+
+pub fn request_number(id: i64, created_at: i64) -> String {
+    let year = OffsetDateTime::from_unix_timestamp(created_at).map_or(0, |t| t.to_offset(MOSCOW).year());
+    format!("ИЗ-{year}-{id:06}")
+}
+
+/// The id in a number like `ИЗ-2026-000123` (or a bare id).
+pub fn parse_request_number(text: &str) -> Option<i64> {
+    text.trim().rsplit('-').next()?.parse().ok().filter(|id| *id > 0)
+}
+
+fn moscow_date(unix: i64) -> Date {
+    OffsetDateTime::from_unix_timestamp(unix).map_or(Date::MIN, |t| t.to_offset(MOSCOW).date())
+}
+
+fn required(field: &'static str, label: &'static str, text: &str, what: &str) -> Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(RegistryError::invalid(ValidationError::new(field, label, what)));
+    }
+    if text.chars().count() > 2000 {
+        return Err(RegistryError::invalid(ValidationError::new(field, label, "не длиннее 2000 символов")));
+    }
+    Ok(text.to_owned())
+}
+
+impl Registry {
+    /// Proposes `proposed` as the new card of its organization, made from `edited_version`. With
+    /// `submit` false a request stays a draft. Direct-only changes apply at once.
+    pub async fn propose_change(
+        &self,
+        actor: &Actor,
+        proposed: Organization,
+        edited_version: i64,
+        reason: &str,
+        submit: bool,
+        request_id: &str,
+    ) -> Result<Proposal> {
+        let oid = proposed.oid.as_str().to_owned();
+        let current = self.card(&Actor::System, &oid, None).await?;
+        let target = Target::Organization { oid: &oid, region: current.organization.region_id.code() };
+        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
+        let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
+        if current.row.version_id != edited_version {
+            return Err(stale_card(&oid));
+        }
+        let mut proposed = proposed;
+        proposed.modify_date = OffsetDateTime::now_utc().to_offset(MOSCOW).date();
+        proposed.validate().map_err(RegistryError::Invalid)?;
+        let changes = changed_fields(&current.organization, &proposed);
+        if changes.is_empty() {
+            return Err(RegistryError::invalid(ValidationError::new("card", "Карточка", "изменений нет")));
+        }
+        let reason = required("reason", "Причина изменения", reason, "укажите, почему меняются данные")?;
+        let moderated = changes.iter().any(|c| !self.moderation.is_direct(c["field"].as_str().unwrap_or_default()));
+        if !moderated {
+            let context = crate::journal::ChangeContext { by: actor, reason: &reason, request_id };
+            let version = self
+                .apply_change(
+                    &Actor::System,
+                    &current.organization,
+                    &proposed,
+                    edited_version,
+                    OffsetDateTime::now_utc(),
+                    context,
+                )
+                .await?;
+            return Ok(Proposal::Applied { version });
+        }
+        let now = self.now();
+        let status = if submit { "submitted" } else { "draft" };
+        let due = submit.then(|| self.due_on(now).to_string());
+        let proposed_json = serde_json::to_string(&proposed).map_err(frmo_store::StoreError::from)?;
+        let changes_json = Value::Array(changes).to_string();
+        let new = NewRequest {
+            org_oid: &oid,
+            region: target_region(target),
+            author_id: person.user_id,
+            status,
+            base_version: edited_version,
+            proposed: &proposed_json,
+            changes: &changes_json,
+            reason: &reason,
+            now,
+            due_on: due.as_deref(),
+        };
+        let label = self.actor_label(actor).await.1;
+        let id = self.store.create_request(&new, &label).await?;
+        let number = request_number(id, now);
+        self.journal(actor, "request", &oid, json!({"request": number, "status": status}), request_id).await?;
+        Ok(Proposal::Request(Box::new(self.request_view(actor, id, request_id).await?)))
+    }
+
+    /// A request, for its author, the organization's people, its region's operators and auditors.
+    pub async fn request_view(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestView> {
+        let record = self.request_record(id).await?;
+        let target = Target::Organization { oid: &record.org_oid, region: record.region };
+        let is_author = matches!(actor, Actor::User(p) if p.user_id == record.author_id);
+        if !is_author {
+            self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
+        }
+        let events = self.store.request_events(id).await?;
+        Ok(self.view(record, events))
+    }
+
+    /// The requests a person made, newest first.
+    pub async fn my_requests(&self, actor: &Actor) -> Result<Vec<RequestView>> {
+        let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
+        let records = self.store.requests_of_author(person.user_id, 200).await?;
+        Ok(records.into_iter().map(|r| self.view(r, Vec::new())).collect())
+    }
+
+    /// The requests waiting for an operator of the actor's regions (all regions for an
+    /// administrator or auditor), oldest first, with overdue ones flagged.
+    pub async fn moderation_queue(&self, actor: &Actor, request_id: &str) -> Result<Vec<RequestView>> {
+        let Actor::User(person) = actor else {
+            return Err(self.refuse(actor, Action::Moderate, Target::None, DenyCode::NotSignedIn, request_id).await);
+        };
+        let everything = person.federal_role.is_some();
+        if !everything && person.operator_regions.is_empty() {
+            return Err(self
+                .refuse(actor, Action::Moderate, Target::None, DenyCode::OperatorRequired, request_id)
+                .await);
+        }
+        let regions: &[u8] = if everything { &[] } else { &person.operator_regions };
+        let records = self.store.submitted_requests(regions, 1000).await?;
+        Ok(records.into_iter().map(|r| self.view(r, Vec::new())).collect())
+    }
+
+    /// An operator decides. `revision` is the one the operator saw.
+    pub async fn decide_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        revision: i64,
+        verdict: Verdict,
+        request_id: &str,
+    ) -> Result<RequestView> {
+        let record = self.request_record(id).await?;
+        let target = Target::Organization { oid: &record.org_oid, region: record.region };
+        self.authorize(actor, Action::Moderate, target, request_id).await?;
+        if record.status != "submitted" || record.revision != revision {
+            return Err(moved(&record));
+        }
+        let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
+        let label = self.actor_label(actor).await.1;
+        let number = request_number(id, record.created_at);
+        let (to, comment) = match &verdict {
+            Verdict::Approve => ("approved", None),
+            Verdict::Reject { reason } => {
+                ("rejected", Some(required("comment", "Причина отказа", reason, "укажите причину отказа")?))
+            }
+            Verdict::Return { comment } => {
+                ("returned", Some(required("comment", "Комментарий", comment, "укажите, что исправить")?))
+            }
+        };
+        let change = StatusChange {
+            id,
+            from: &["submitted"],
+            revision,
+            to,
+            at: self.now(),
+            user_id: person.user_id,
+            actor: &label,
+            comment: comment.as_deref(),
+        };
+        let decision = json!({"request": number, "decision": to, "comment": comment});
+        let decision_entry = self.entry(actor, "decision", &record.org_oid, decision, request_id).await;
+        if let Verdict::Approve = verdict {
+            let proposed: Organization =
+                serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
+            let current = self.card(&Actor::System, &record.org_oid, None).await?;
+            if current.row.version_id != record.base_version {
+                return Err(RegistryError::Conflict(format!(
+                    "Карточка организации изменилась после подачи заявки {number}; одобрить её как есть нельзя. \
+                     Верните заявку автору на доработку."
+                )));
+            }
+            let author = self.store.user_name(record.author_id).await?.map(|(name, _, _)| name).unwrap_or_default();
+            let detail = json!({
+                "reason": record.reason,
+                "request": number,
+                "requestedBy": author,
+                "editedVersion": record.base_version,
+                "fields": changed_fields(&current.organization, &proposed),
+            });
+            let change_entry = self.entry(actor, "change", &record.org_oid, detail, request_id).await;
+            let version_record = VersionRecord::new(&proposed, OffsetDateTime::now_utc())?;
+            self.store
+                .approve_request(
+                    &change,
+                    version_record,
+                    record.base_version,
+                    vec![decision_entry, change_entry],
+                    moved_message(&number),
+                )
+                .await
+                .map_err(|error| match error {
+                    frmo_store::StoreError::Conflict(message) => RegistryError::Conflict(message),
+                    other => other.into(),
+                })?;
+            self.refresh_index().await?;
+        } else if !self.store.change_request_status(&change, None, None, vec![decision_entry]).await? {
+            return Err(RegistryError::Conflict(moved_message(&number)));
+        }
+        self.request_view(actor, id, request_id).await
+    }
+
+    /// The author withdraws a request not yet decided.
+    pub async fn withdraw_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        revision: i64,
+        request_id: &str,
+    ) -> Result<RequestView> {
+        let record = self.authored(actor, id, request_id).await?;
+        self.author_moves(
+            actor,
+            &record,
+            revision,
+            &["draft", "submitted", "returned"],
+            "withdrawn",
+            None,
+            None,
+            request_id,
+        )
+        .await
+    }
+
+    /// The author submits a draft, or resubmits a returned request with a corrected card (made
+    /// from the card's current version) and reason.
+    pub async fn submit_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        revision: i64,
+        correction: Option<(Organization, &str)>,
+        request_id: &str,
+    ) -> Result<RequestView> {
+        let record = self.authored(actor, id, request_id).await?;
+        let proposal = match correction {
+            None => None,
+            Some((mut proposed, reason)) => {
+                let reason = required("reason", "Причина изменения", reason, "укажите, почему меняются данные")?;
+                let current = self.card(&Actor::System, &record.org_oid, None).await?;
+                if proposed.oid.as_str() != record.org_oid {
+                    return Err(RegistryError::invalid(ValidationError::new(
+                        "oid",
+                        "OID",
+                        "заявка о другой организации",
+                    )));
+                }
+                proposed.modify_date = OffsetDateTime::now_utc().to_offset(MOSCOW).date();
+                proposed.validate().map_err(RegistryError::Invalid)?;
+                let changes = changed_fields(&current.organization, &proposed);
+                if changes.is_empty() {
+                    return Err(RegistryError::invalid(ValidationError::new("card", "Карточка", "изменений нет")));
+                }
+                let json = serde_json::to_string(&proposed).map_err(frmo_store::StoreError::from)?;
+                Some((json, Value::Array(changes).to_string(), reason, current.row.version_id))
+            }
+        };
+        let due = self.due_on(self.now()).to_string();
+        let submitted = Some((self.now(), due.as_str()));
+        let proposal_ref = proposal.as_ref().map(|(p, c, r, v)| (p.as_str(), c.as_str(), r.as_str(), *v));
+        self.author_moves(
+            actor,
+            &record,
+            revision,
+            &["draft", "returned"],
+            "submitted",
+            submitted,
+            proposal_ref,
+            request_id,
+        )
+        .await
+    }
+
+    async fn authored(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestRecord> {
+        let record = self.request_record(id).await?;
+        let target = Target::Organization { oid: &record.org_oid, region: record.region };
+        let is_author = matches!(actor, Actor::User(p) if p.user_id == record.author_id);
+        if !is_author {
+            return Err(self.refuse(actor, Action::EditOrganization, target, DenyCode::NotTheAuthor, request_id).await);
+        }
+        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
+        Ok(record)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn author_moves(
+        &self,
+        actor: &Actor,
+        record: &RequestRecord,
+        revision: i64,
+        from: &[&str],
+        to: &str,
+        submitted: Option<(i64, &str)>,
+        proposal: Option<(&str, &str, &str, i64)>,
+        request_id: &str,
+    ) -> Result<RequestView> {
+        let number = request_number(record.id, record.created_at);
+        if !from.contains(&record.status.as_str()) || record.revision != revision {
+            return Err(moved(record));
+        }
+        let label = self.actor_label(actor).await.1;
+        let change = StatusChange {
+            id: record.id,
+            from,
+            revision,
+            to,
+            at: self.now(),
+            user_id: record.author_id,
+            actor: &label,
+            comment: None,
+        };
+        let entry =
+            self.entry(actor, "request", &record.org_oid, json!({"request": number, "status": to}), request_id).await;
+        if !self.store.change_request_status(&change, submitted, proposal, vec![entry]).await? {
+            return Err(RegistryError::Conflict(moved_message(&number)));
+        }
+        self.request_view(actor, record.id, request_id).await
+    }
+
+    async fn request_record(&self, id: i64) -> Result<RequestRecord> {
+        self.store.request(id).await?.ok_or_else(|| RegistryError::NotFound(format!("Заявка {id} не найдена.")))
+    }
+
+    fn due_on(&self, submitted_at: i64) -> Date {
+        self.moderation.calendar.add_business_days(moscow_date(submitted_at), self.moderation.review_days)
+    }
+
+    fn view(&self, record: RequestRecord, events: Vec<RequestEvent>) -> RequestView {
+        let due_on = record
+            .due_on
+            .as_deref()
+            .and_then(|d| Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok());
+        let today = moscow_date(self.now());
+        let overdue = record.status == "submitted" && due_on.is_some_and(|due| today > due);
+        let business_days = record.submitted_at.map(|at| {
+            let end = record.decided_at.filter(|_| record.status != "submitted").map_or(today, moscow_date);
+            self.moderation.calendar.business_days_between(moscow_date(at), end)
+        });
+        RequestView {
+            id: record.id,
+            number: request_number(record.id, record.created_at),
+            org_oid: record.org_oid,
+            region: record.region,
+            author_id: record.author_id,
+            status_label: status_label(&record.status),
+            status: record.status,
+            reason: record.reason,
+            changes: serde_json::from_str(&record.changes).unwrap_or_default(),
+            submitted_at: record.submitted_at,
+            due_on,
+            overdue,
+            business_days,
+            comment: record.comment,
+            revision: record.revision,
+            base_version: record.base_version,
+            applied_version: record.applied_version,
+            events,
+        }
+    }
+}
+
+/// The fields that differ, without those the registry maintains itself.
+fn changed_fields(before: &Organization, after: &Organization) -> Vec<Value> {
+    differences(before, after)
+        .into_iter()
+        .filter(|c| !SYSTEM_FIELDS.contains(&c["field"].as_str().unwrap_or_default()))
+        .collect()
+}
+
+fn target_region(target: Target<'_>) -> u8 {
+    match target {
+        Target::Organization { region, .. } => region,
+        Target::None => 0,
+    }
+}
+
+fn stale_card(oid: &str) -> RegistryError {
+    RegistryError::Conflict(format!("Карточка {oid} изменилась после того, как вы её открыли; обновите страницу"))
+}
+
+fn moved_message(number: &str) -> String {
+    format!(
+        "Заявку {number} уже рассмотрели или изменили, пока вы её читали; обновите страницу, чтобы увидеть её состояние."
+    )
+}
+
+fn moved(record: &RequestRecord) -> RegistryError {
+    let number = request_number(record.id, record.created_at);
+    RegistryError::Conflict(format!(
+        "Заявка {number} сейчас в статусе «{}»; обновите страницу, чтобы увидеть её состояние.",
+        status_label(&record.status)
+    ))
+}
