@@ -30,6 +30,46 @@ pub struct Config {
     pub session_absolute_hours: i64,
     pub esia: EsiaSettings,
     pub oidc: OidcSettings,
+    pub moderation: ModerationSettings,
+}
+
+/// What operators check and how long they have.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ModerationSettings {
+    /// Top-level card fields that change without moderation (key requisites may not be listed).
+    pub direct_fields: Vec<String>,
+    /// Business days an operator has to decide.
+    pub review_days: u32,
+    /// A production calendar replacing the shipped one (the format of
+    /// crates/frmo-domain/data/production-calendar.txt); empty: the shipped one.
+    pub calendar_file: String,
+}
+
+impl Default for ModerationSettings {
+    fn default() -> Self {
+        ModerationSettings {
+            direct_fields: frmo_registry::requests::DEFAULT_DIRECT.iter().map(|f| (*f).to_owned()).collect(),
+            review_days: 5,
+            calendar_file: String::new(),
+        }
+    }
+}
+
+impl ModerationSettings {
+    /// The policy, with its calendar read and checked; an error names the setting.
+    pub fn build(&self) -> Result<frmo_registry::requests::Moderation, String> {
+        let calendar = if self.calendar_file.is_empty() {
+            frmo_domain::calendar::ProductionCalendar::default()
+        } else {
+            let text = std::fs::read_to_string(&self.calendar_file)
+                .map_err(|e| format!("moderation.calendar_file: не удалось прочитать {}: {e}", self.calendar_file))?;
+            frmo_domain::calendar::ProductionCalendar::parse(&text)
+                .map_err(|e| format!("moderation.calendar_file ({}): {e}", self.calendar_file))?
+        };
+        frmo_registry::requests::Moderation::new(&self.direct_fields, self.review_days, calendar)
+            .map_err(|(setting, message)| format!("moderation.{setting}: {message}"))
+    }
 }
 
 /// «Войти через Госуслуги». Without `portal_url` ЕСИА is off, except in `serve --demo`, which
@@ -83,6 +123,7 @@ impl Default for Config {
             session_absolute_hours: 12,
             esia: EsiaSettings::default(),
             oidc: OidcSettings::default(),
+            moderation: ModerationSettings::default(),
         }
     }
 }
@@ -149,6 +190,7 @@ impl Config {
                 self.esia.signer
             ));
         }
+        self.moderation.build()?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }

@@ -139,7 +139,9 @@ async fn open(config: &Config) -> anyhow::Result<Registry> {
         tracing::info!(?applied, "migrations applied");
     }
     let started = Instant::now();
-    let registry = Registry::open(store).await.context("не удалось построить поисковый индекс")?;
+    let moderation = config.moderation.build().map_err(anyhow::Error::msg)?;
+    let registry =
+        Registry::open(store).await.context("не удалось построить поисковый индекс")?.with_moderation(moderation);
     tracing::info!(elapsed = ?started.elapsed(), "search index built");
     Ok(registry)
 }

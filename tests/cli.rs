@@ -46,6 +46,18 @@ fn a_bad_configuration_value_stops_start_up_naming_it() {
     let output = frmo().current_dir(dir.path()).arg("migrate").output().expect("run frmo");
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("bnid"));
+    std::fs::write(dir.path().join("calendar.txt"), "2025 | 02-30 | | decree\n").expect("write calendar");
+    for (toml, named) in [
+        ("[moderation]\nreview_days = 0\n", "moderation.review_days"),
+        ("[moderation]\ndirect_fields = [\"inn\"]\n", "moderation.direct_fields"),
+        ("[moderation]\ncalendar_file = \"calendar.txt\"\n", "строка 1"),
+    ] {
+        std::fs::write(dir.path().join("frmo.toml"), toml).expect("write config");
+        let output = frmo().current_dir(dir.path()).arg("migrate").output().expect("run frmo");
+        assert_eq!(output.status.code(), Some(2), "{toml}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(named), "{toml}: {stderr}");
+    }
     assert!(!dir.path().join("data").exists(), "nothing was created");
 }
 

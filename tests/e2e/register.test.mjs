@@ -205,7 +205,7 @@ async function withdrawConsentIfGiven(page) {
   await page.goto(base + '/cabinet');
 }
 
-test('ЕСИА: a confirmed chief signs in, gives consent, edits their organization and signs out', async (page) => {
+test('ЕСИА: a confirmed chief signs in, gives consent, asks to change their organization, withdraws and signs out', async (page) => {
   await signInThroughEsia(page, 'Войти как Мария Иванова');
   await withdrawConsentIfGiven(page);
   assert.match(await page.textContent('main'), /Иванова Мария Петровна/);
@@ -217,9 +217,15 @@ test('ЕСИА: a confirmed chief signs in, gives consent, edits their organizat
   await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: REAVIZ.name }).click()]);
   assert.equal(await page.getByRole('heading', { name: REAVIZ.name }).count(), 1);
   await page.getByLabel('Телефон').fill('+7 (846) 333-54-51');
+  await page.getByLabel('Причина изменения').fill('сменился номер приёмной');
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Сохранить' }).click()]);
-  assert.match(await page.textContent('main'), /Изменения сохранены/);
-  assert.equal(await page.getByLabel('Телефон').inputValue(), '+7 (846) 333-54-51');
+  // Contacts are moderated: the change becomes a request for the region's operator.
+  assert.match(await page.textContent('#request-submitted'), /отправлена на проверку/);
+  await Promise.all([page.waitForNavigation(), page.locator('#request-submitted a').click()]);
+  assert.match(await page.textContent('#request-status'), /на проверке/);
+  assert.match(await page.textContent('#changes'), /\+7 \(846\) 333-54-51/);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Отозвать заявку' }).click()]);
+  assert.match(await page.textContent('#request-status'), /отозвана/);
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Выйти' }).click()]);
   assert.equal(new URL(page.url()).pathname, '/', 'signed out through ЕСИА back to the register');
   const cabinet = await page.goto(base + '/cabinet');

@@ -261,9 +261,14 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
         Action::ReadPublicRegister | Action::UseCabinet => Allow,
         Action::ReadAudit | Action::Administer | Action::WriteRegister => Deny(DenyCode::RoleRequired),
         Action::Moderate => {
-            if acts_for_registry(actor, target) && matches!(target, Target::Organization { .. }) {
+            // Without an organization: may this person moderate anywhere (their queue)?
+            let allowed = match target {
+                Target::None => !person.operator_regions.is_empty(),
+                Target::Organization { .. } => acts_for_registry(actor, target),
+            };
+            if allowed {
                 ready()
-            } else if person.operator_regions.is_empty() || target == Target::None {
+            } else if person.operator_regions.is_empty() {
                 Deny(DenyCode::OperatorRequired)
             } else {
                 Deny(DenyCode::OutsideRegion)

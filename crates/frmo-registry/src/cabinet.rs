@@ -5,7 +5,6 @@
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, Target, acts_for_registry, decide};
 use frmo_domain::error::ValidationError;
 use frmo_domain::org::Contacts;
-use time::OffsetDateTime;
 
 use crate::identity::Session;
 use crate::{Card, Registry, RegistryError, Result};
@@ -180,27 +179,23 @@ impl Registry {
         Ok(target)
     }
 
-    /// Changes an organization's contacts (phone, e-mail, site) directly, as a new version. The
-    /// caller names the version it edited; a change made meanwhile is a conflict.
+    /// Proposes new contacts (phone, e-mail, site) for an organization, made from
+    /// `edited_version`, with the reason; moderated or direct as the policy says.
     pub async fn edit_contacts(
         &self,
         actor: &Actor,
         oid: &str,
         contacts: Contacts,
         edited_version: i64,
+        reason: &str,
         request_id: &str,
-    ) -> Result<i64> {
+    ) -> Result<crate::requests::Proposal> {
         let card = self.card(&Actor::System, oid, None).await?;
         let target = Target::Organization { oid, region: card.organization.region_id.code() };
         self.authorize(actor, Action::EditOrganization, target, request_id).await?;
-        let contacts = validate_contacts(contacts)?;
-        let mut organization = card.organization.clone();
-        organization.contacts = contacts;
-        let now = OffsetDateTime::now_utc();
-        organization.modify_date = now.date();
-        let context =
-            crate::journal::ChangeContext { by: actor, reason: "контакты организации", request_id };
-        self.apply_change(&Actor::System, &card.organization, &organization, edited_version, now, context).await
+        let mut proposed = card.organization.clone();
+        proposed.contacts = validate_contacts(contacts)?;
+        self.propose_from(actor, card, proposed, edited_version, reason, true, request_id).await
     }
 }
 

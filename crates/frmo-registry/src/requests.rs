@@ -23,6 +23,10 @@ use crate::{Registry, RegistryError, Result};
 pub const KEY_FIELDS: &[&str] =
     &["nameFull", "nameShort", "inn", "ogrn", "ogrnip", "kpp", "organizationTypeId", "regionId", "legalAddress"];
 
+/// The fields that change without moderation by default: the structure (departments with their
+/// subdivisions and beds, buildings), as in the real ФРМО.
+pub const DEFAULT_DIRECT: &[&str] = &["departments", "buildings"];
+
 /// Fields the registry maintains itself; they never make a change.
 const SYSTEM_FIELDS: &[&str] = &["modifyDate"];
 
@@ -46,7 +50,7 @@ impl Default for Moderation {
     /// subdivisions and beds, buildings) changes directly; five business days to decide.
     fn default() -> Self {
         Moderation {
-            direct: ["departments", "buildings"].into_iter().map(String::from).collect(),
+            direct: DEFAULT_DIRECT.iter().map(|f| (*f).to_owned()).collect(),
             review_days: 5,
             calendar: ProductionCalendar::default(),
         }
@@ -54,13 +58,21 @@ impl Default for Moderation {
 }
 
 impl Moderation {
-    /// A policy from configuration; key requisites cannot be made direct.
-    pub fn new(direct: &[String], review_days: u32, calendar: ProductionCalendar) -> std::result::Result<Self, String> {
+    /// A policy from configuration; key requisites cannot be made direct. An error names the
+    /// setting (`direct_fields` or `review_days`) and what is wrong.
+    pub fn new(
+        direct: &[String],
+        review_days: u32,
+        calendar: ProductionCalendar,
+    ) -> std::result::Result<Self, (&'static str, String)> {
         if let Some(key) = direct.iter().find(|f| KEY_FIELDS.contains(&f.as_str())) {
-            return Err(format!("поле «{key}» — ключевой реквизит, его изменения всегда проверяет оператор"));
+            return Err((
+                "direct_fields",
+                format!("поле «{key}» — ключевой реквизит, его изменения всегда проверяет оператор"),
+            ));
         }
         if review_days == 0 {
-            return Err("срок рассмотрения должен быть не меньше одного рабочего дня".into());
+            return Err(("review_days", "срок рассмотрения должен быть не меньше одного рабочего дня".into()));
         }
         Ok(Moderation { direct: direct.iter().cloned().collect(), review_days, calendar })
     }
@@ -164,11 +176,27 @@ impl Registry {
         submit: bool,
         request_id: &str,
     ) -> Result<Proposal> {
-        let oid = proposed.oid.as_str().to_owned();
-        let current = self.card(&Actor::System, &oid, None).await?;
-        let target = Target::Organization { oid: &oid, region: current.organization.region_id.code() };
+        let current = self.card(&Actor::System, proposed.oid.as_str(), None).await?;
+        let target = Target::Organization { oid: proposed.oid.as_str(), region: current.organization.region_id.code() };
         self.authorize(actor, Action::EditOrganization, target, request_id).await?;
+        self.propose_from(actor, current, proposed, edited_version, reason, submit, request_id).await
+    }
+
+    /// [`Registry::propose_change`] once access is checked and the current card read.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn propose_from(
+        &self,
+        actor: &Actor,
+        current: crate::Card,
+        proposed: Organization,
+        edited_version: i64,
+        reason: &str,
+        submit: bool,
+        request_id: &str,
+    ) -> Result<Proposal> {
         let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
+        let oid = proposed.oid.as_str().to_owned();
+        let region = current.organization.region_id.code();
         if current.row.version_id != edited_version {
             return Err(stale_card(&oid));
         }
@@ -202,7 +230,7 @@ impl Registry {
         let changes_json = Value::Array(changes).to_string();
         let new = NewRequest {
             org_oid: &oid,
-            region: target_region(target),
+            region,
             author_id: person.user_id,
             status,
             base_version: edited_version,
@@ -239,18 +267,13 @@ impl Registry {
     }
 
     /// The requests waiting for an operator of the actor's regions (all regions for an
-    /// administrator or auditor), oldest first, with overdue ones flagged.
+    /// administrator), oldest first, with overdue ones flagged.
     pub async fn moderation_queue(&self, actor: &Actor, request_id: &str) -> Result<Vec<RequestView>> {
-        let Actor::User(person) = actor else {
-            return Err(self.refuse(actor, Action::Moderate, Target::None, DenyCode::NotSignedIn, request_id).await);
+        self.authorize(actor, Action::Moderate, Target::None, request_id).await?;
+        let regions: &[u8] = match actor {
+            Actor::User(person) if person.federal_role.is_none() => &person.operator_regions,
+            _ => &[],
         };
-        let everything = person.federal_role.is_some();
-        if !everything && person.operator_regions.is_empty() {
-            return Err(self
-                .refuse(actor, Action::Moderate, Target::None, DenyCode::OperatorRequired, request_id)
-                .await);
-        }
-        let regions: &[u8] = if everything { &[] } else { &person.operator_regions };
         let records = self.store.submitted_requests(regions, 1000).await?;
         Ok(records.into_iter().map(|r| self.view(r, Vec::new())).collect())
     }
@@ -408,11 +431,11 @@ impl Registry {
     async fn authored(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestRecord> {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };
+        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
         let is_author = matches!(actor, Actor::User(p) if p.user_id == record.author_id);
         if !is_author {
             return Err(self.refuse(actor, Action::EditOrganization, target, DenyCode::NotTheAuthor, request_id).await);
         }
-        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
         Ok(record)
     }
 
@@ -499,13 +522,6 @@ fn changed_fields(before: &Organization, after: &Organization) -> Vec<Value> {
         .into_iter()
         .filter(|c| !SYSTEM_FIELDS.contains(&c["field"].as_str().unwrap_or_default()))
         .collect()
-}
-
-fn target_region(target: Target<'_>) -> u8 {
-    match target {
-        Target::Organization { region, .. } => region,
-        Target::None => 0,
-    }
 }
 
 fn stale_card(oid: &str) -> RegistryError {

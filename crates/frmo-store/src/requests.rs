@@ -194,10 +194,28 @@ impl Store {
 
     /// Requests waiting for a decision, oldest submission first; `regions` empty means all.
     pub async fn submitted_requests(&self, regions: &[u8], limit: i64) -> Result<Vec<RequestRecord>> {
-        let rows = self
-            .query(request_select!("WHERE status = 'submitted' ORDER BY submitted_at, id LIMIT $1"), vec![limit.into()])
-            .await?;
-        Ok(rows.into_iter().map(record).filter(|r| regions.is_empty() || regions.contains(&r.region)).collect())
+        let mut list = Vec::new();
+        if regions.is_empty() {
+            let rows = self
+                .query(
+                    request_select!("WHERE status = 'submitted' ORDER BY submitted_at, id LIMIT $1"),
+                    vec![limit.into()],
+                )
+                .await?;
+            list.extend(rows.into_iter().map(record));
+        }
+        for &region in regions {
+            let rows = self
+                .query(
+                    request_select!("WHERE region = $1 AND status = 'submitted' ORDER BY submitted_at, id LIMIT $2"),
+                    vec![i64::from(region).into(), limit.into()],
+                )
+                .await?;
+            list.extend(rows.into_iter().map(record));
+        }
+        list.sort_by_key(|r| (r.submitted_at, r.id));
+        list.truncate(usize::try_from(limit).unwrap_or(0));
+        Ok(list)
     }
 
     /// An organization's requests, newest first.

@@ -13,12 +13,13 @@ use frmo_domain::access::{Action, Target};
 use frmo_domain::org::Contacts;
 use frmo_registry::RegistryError;
 use frmo_registry::identity::{current_consent, method_label};
+use frmo_registry::requests::Proposal;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::AppState;
 use crate::error::{ApiError, PageError, render};
 use crate::session::Viewer;
+use crate::{AppState, requests};
 
 /// A route and the access it needs.
 pub struct RouteSpec {
@@ -28,6 +29,8 @@ pub struct RouteSpec {
     pub action: Action,
     /// `true` for the JSON API (errors as JSON).
     pub api: bool,
+    /// Only the author of the request in `{id}` may, on top of `action`.
+    pub author_only: bool,
     pub handler: fn() -> MethodRouter<AppState>,
 }
 
@@ -38,10 +41,21 @@ const fn route(
     api: bool,
     handler: fn() -> MethodRouter<AppState>,
 ) -> RouteSpec {
-    RouteSpec { method, path, action, api, handler }
+    RouteSpec { method, path, action, api, author_only: false, handler }
 }
 
-/// Every route of the cabinet, with what it needs.
+/// A route on a request (`{id}`) that only its author may use.
+const fn author_route(
+    method: &'static str,
+    path: &'static str,
+    action: Action,
+    handler: fn() -> MethodRouter<AppState>,
+) -> RouteSpec {
+    RouteSpec { method, path, action, api: false, author_only: true, handler }
+}
+
+/// Every route of the cabinet, with what it needs. `{oid}` is an organization, `{id}` a change
+/// request (whose organization is the target).
 pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet", Action::UseCabinet, false, || get(my_organizations)),
     route("GET", "/cabinet/profile", Action::UseCabinet, false, || get(profile)),
@@ -52,6 +66,11 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/organizations/{oid}/contacts", Action::EditOrganization, false, || post(edit_contacts)),
     route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
+    route("GET", "/cabinet/requests", Action::UseCabinet, false, || get(requests::my_requests)),
+    route("GET", "/cabinet/moderation", Action::Moderate, false, || get(requests::queue)),
+    route("GET", "/cabinet/requests/{id}", Action::ReadOrganization, false, || get(requests::request_page)),
+    author_route("POST", "/cabinet/requests/{id}/withdraw", Action::EditOrganization, || post(requests::withdraw)),
+    route("POST", "/cabinet/requests/{id}/decision", Action::Moderate, false, || post(requests::decision)),
     route("GET", "/cabinet/audit/denials", Action::ReadAudit, false, || get(denials)),
     route("GET", "/cabinet/audit/journal.csv", Action::ReadAudit, false, || get(journal_csv)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
@@ -247,6 +266,8 @@ struct OrganizationView {
     saved: bool,
     members_error: Option<String>,
     members_saved: bool,
+    /// A change request just made: id, number, deadline.
+    submitted: Option<(i64, String, String)>,
 }
 
 /// What the last form of an organization's page did.
@@ -256,6 +277,7 @@ struct Outcome {
     saved: bool,
     members_error: Option<String>,
     members_saved: bool,
+    submitted: Option<(i64, String, String)>,
 }
 
 async fn organization_view(
@@ -282,6 +304,7 @@ async fn organization_view(
         saved: outcome.saved,
         members_error: outcome.members_error,
         members_saved: outcome.members_saved,
+        submitted: outcome.submitted,
     };
     let status =
         if view.error.is_some() || view.members_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -305,6 +328,8 @@ struct ContactsForm {
     phone: Option<String>,
     email: Option<String>,
     site: Option<String>,
+    #[serde(default)]
+    reason: String,
 }
 
 async fn edit_contacts(
@@ -316,9 +341,17 @@ async fn edit_contacts(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let contacts = Contacts { phone: form.phone, email: form.email, site: form.site };
-    let result = state.registry.edit_contacts(&session.actor(), &oid, contacts, form.version, &viewer.request_id).await;
+    let result = state
+        .registry
+        .edit_contacts(&session.actor(), &oid, contacts, form.version, &form.reason, &viewer.request_id)
+        .await;
     let outcome = match result {
-        Ok(_) => Outcome { saved: true, ..Outcome::default() },
+        Ok(Proposal::Applied { .. }) => Outcome { saved: true, ..Outcome::default() },
+        Ok(Proposal::Request(view)) => {
+            let due =
+                view.due_on.and_then(|d| d.format(time::macros::format_description!("[day].[month].[year]")).ok());
+            Outcome { submitted: Some((view.id, view.number, due.unwrap_or_default())), ..Outcome::default() }
+        }
         Err(RegistryError::Invalid(errors)) => Outcome { error: Some(joined(&errors)), ..Outcome::default() },
         Err(other) => return Err(other.into()),
     };

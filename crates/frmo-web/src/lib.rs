@@ -11,6 +11,7 @@ pub mod oidc;
 mod ops;
 mod pages;
 mod query;
+mod requests;
 pub mod session;
 
 use std::sync::Arc;

@@ -3,7 +3,9 @@
 //! denials; and the CSV export auditors get.
 
 use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::calendar::ProductionCalendar;
 use frmo_domain::org::Contacts;
+use frmo_registry::requests::{Moderation, Proposal};
 use frmo_store::audit::Verdict;
 use frmo_testkit::{Backend, backend_tests};
 
@@ -12,13 +14,19 @@ use super::{REAVIZ_OID, demo};
 
 async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
+    // Contacts change directly here (the default policy sends them to an operator).
+    let direct = vec!["contacts".to_owned()];
+    let moderation = Moderation::new(&direct, 5, ProductionCalendar::default()).expect("policy");
+    let registry = registry.with_moderation(moderation);
     let new = registry.sign_in(esia_sign_in("1000299654", true, true)).await.expect("sign in");
     let actor = consenting(&registry, &new).await;
 
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let before = card.organization.contacts.phone.clone();
     let contacts = Contacts { phone: Some("+7 846 333-54-51".into()), ..card.organization.contacts.clone() };
-    registry.edit_contacts(&actor, REAVIZ_OID, contacts, card.row.version_id, "req-edit").await.expect("edit");
+    let proposal =
+        registry.edit_contacts(&actor, REAVIZ_OID, contacts, card.row.version_id, "новый номер", "req-edit").await;
+    assert!(matches!(proposal, Ok(Proposal::Applied { .. })), "{proposal:?}");
 
     let history = registry.journal_of(REAVIZ_OID, 10).await.expect("history");
     let change = history.iter().find(|r| r.entry.kind == "change").expect("the change is journaled");
@@ -30,6 +38,7 @@ async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) 
     assert_eq!(phone["before"]["phone"].as_str(), before.as_deref());
     assert_eq!(phone["after"]["phone"], "+7 846 333-54-51");
     assert_eq!(detail["editedVersion"], card.row.version_id);
+    assert_eq!(detail["reason"], "новый номер");
 
     // A refused change is journaled as a denial, and changes nothing.
     let refused = registry

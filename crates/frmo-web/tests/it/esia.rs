@@ -111,12 +111,17 @@ async fn a_confirmed_chief_signs_in_consents_and_edits(backend: Backend) {
                 ("phone", "+7 (846) 333-54-51"),
                 ("email", "info@reaviz.ru"),
                 ("site", "https://reaviz.ru"),
+                ("reason", "сменился телефон"),
             ],
         )
         .await;
     assert_eq!(saved.status, 200, "{}", saved.body);
+    // Contacts are moderated by default: a request waits for the region's operator.
+    assert!(saved.body.contains("id=\"request-submitted\""), "{}", saved.body);
     let after = app.registry.card(&frmo_domain::access::Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
-    assert_eq!(after.organization.contacts.email.as_deref(), Some("info@reaviz.ru"));
+    assert_eq!(after.row.version_id.to_string(), version, "nothing changes before the decision");
+    let requests = app.registry.store().requests_of_org(REAVIZ_OID, 5).await.expect("requests");
+    assert_eq!((requests.len(), requests[0].status.as_str()), (1, "submitted"));
 
     // Signing in again gives a new session id.
     let again = sign_in(&mut browser, CHIEF).await;

@@ -80,6 +80,12 @@ async fn form_for(app: &TestApp, path: &str, csrf: &str) -> Vec<(String, String)
     if path.ends_with("/members/revoke") {
         form.push(("user".into(), "0".into()));
     }
+    if path.ends_with("/withdraw") || path.ends_with("/decision") {
+        let id = path.split('/').nth(3).and_then(|id| id.parse().ok()).expect("request id");
+        let request = app.registry.store().request(id).await.expect("lookup").expect("request");
+        form.push(("revision".into(), request.revision.to_string()));
+        form.push(("verdict".into(), "approve".into()));
+    }
     if path.ends_with("/totp/confirm") {
         form.push(("code".into(), "000000".into()));
     }
@@ -90,6 +96,17 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
     let app = TestApp::with_esia(backend, 20).await;
     let actors = actors(&app).await;
     let target = Target::Organization { oid: REAVIZ_OID, region: REAVIZ_REGION };
+    // A change request of the member, for the routes on a request (`{id}`).
+    let author = &actors[1];
+    assert_eq!(author.name, "member");
+    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 000-00-01".into()), ..Default::default() };
+    let proposal = app
+        .registry
+        .edit_contacts(&author.actor, REAVIZ_OID, contacts, card.row.version_id, "матрица", "setup")
+        .await
+        .expect("a request");
+    let frmo_registry::requests::Proposal::Request(request) = proposal else { panic!("contacts are moderated") };
     let mut checked = 0;
     for kind in &actors {
         let mut browser = Browser::new(&app);
@@ -102,9 +119,15 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
             String::new()
         };
         for spec in ROUTES {
-            let path = spec.path.replace("{oid}", REAVIZ_OID);
-            let route_target = if spec.path.contains("{oid}") { target } else { Target::None };
-            let expected = decide(&kind.actor, spec.action, route_target);
+            let path = spec.path.replace("{oid}", REAVIZ_OID).replace("{id}", &request.id.to_string());
+            let on_org = spec.path.contains("{oid}") || spec.path.contains("{id}");
+            let route_target = if on_org { target } else { Target::None };
+            let expected = match decide(&kind.actor, spec.action, route_target) {
+                Decision::Allow if spec.author_only && kind.name != author.name => {
+                    Decision::Deny(DenyCode::NotTheAuthor)
+                }
+                decision => decision,
+            };
             let denials_before = app.registry.store().denials(1000).await.expect("denials").len();
             let page = if spec.method == "GET" {
                 browser.get(&path).await

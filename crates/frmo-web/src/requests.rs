@@ -1,0 +1,274 @@
+//! Change requests in the cabinet: «Мои заявки», a request's page (what changes, why, its history
+//! and deadline), withdrawal by its author, the operator's queue and decision form.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use frmo_domain::access::{Action, Target, decide};
+use frmo_registry::RegistryError;
+use frmo_registry::requests::{RequestView, Verdict, parse_request_number};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::AppState;
+use crate::error::{PageError, render};
+use crate::session::Viewer;
+
+/// Russian names of the card fields people change most.
+fn field_label(field: &str) -> &str {
+    match field {
+        "nameFull" => "Полное наименование",
+        "nameShort" => "Краткое наименование",
+        "inn" => "ИНН",
+        "ogrn" => "ОГРН",
+        "ogrnip" => "ОГРНИП",
+        "kpp" => "КПП",
+        "organizationTypeId" => "Тип организации",
+        "regionId" => "Регион",
+        "legalAddress" => "Юридический адрес",
+        "actualAddress" => "Фактический адрес",
+        "contacts" => "Контакты",
+        "headFullName" => "Руководитель",
+        "departments" => "Отделения",
+        "buildings" => "Здания",
+        "licences" => "Лицензии",
+        "status" => "Статус",
+        other => other,
+    }
+}
+
+/// A value of a changed field, as a line of text.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Null => "—".into(),
+        Value::String(text) => text.clone(),
+        Value::Array(items) => format!("{} шт.", items.len()),
+        Value::Object(fields) => fields
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| format!("{k}: {}", shown(v)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+fn date(day: Option<time::Date>) -> String {
+    day.and_then(|d| d.format(time::macros::format_description!("[day].[month].[year]")).ok()).unwrap_or_default()
+}
+
+/// A line of a list of requests.
+struct Row {
+    id: i64,
+    number: String,
+    org_oid: String,
+    status: &'static str,
+    due: String,
+    overdue: bool,
+    business_days: String,
+}
+
+fn row(view: &RequestView) -> Row {
+    Row {
+        id: view.id,
+        number: view.number.clone(),
+        org_oid: view.org_oid.clone(),
+        status: view.status_label,
+        due: date(view.due_on),
+        overdue: view.overdue,
+        business_days: view.business_days.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "requests.html")]
+struct ListPage {
+    user_name: String,
+    csrf: String,
+    title: &'static str,
+    empty: &'static str,
+    rows: Vec<Row>,
+}
+
+fn list(viewer: &Viewer, user_name: &str, title: &'static str, empty: &'static str, views: &[RequestView]) -> Response {
+    let page = ListPage {
+        user_name: user_name.to_owned(),
+        csrf: viewer.csrf().to_owned(),
+        title,
+        empty,
+        rows: views.iter().map(row).collect(),
+    };
+    render(&page)
+}
+
+pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let views = state.registry.my_requests(&session.actor()).await?;
+    Ok(list(&viewer, &session.user.display_name, "Мои заявки", "Вы ещё не подавали заявок.", &views))
+}
+
+pub(crate) async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let views = state.registry.moderation_queue(&session.actor(), &viewer.request_id).await?;
+    Ok(list(&viewer, &session.user.display_name, "Заявки на проверку", "Заявок на проверке нет.", &views))
+}
+
+#[derive(Template)]
+#[template(path = "request.html")]
+struct RequestPage {
+    user_name: String,
+    csrf: String,
+    view: RequestView,
+    changes: Vec<(String, String, String)>,
+    events: Vec<(String, String, String, String)>,
+    submitted: String,
+    due: String,
+    may_withdraw: bool,
+    may_decide: bool,
+    error: Option<String>,
+}
+
+fn format_time(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .map(|t| t.to_offset(time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC)))
+        .and_then(|t| t.format(time::macros::format_description!("[day].[month].[year] [hour]:[minute] МСК")).ok())
+        .unwrap_or_default()
+}
+
+fn request_id(text: &str) -> Result<i64, PageError> {
+    parse_request_number(text).ok_or_else(|| RegistryError::NotFound(format!("Заявка «{text}» не найдена.")).into())
+}
+
+async fn request_view(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    let actor = session.actor();
+    let view = state.registry.request_view(&actor, id, &viewer.request_id).await?;
+    let target = Target::Organization { oid: &view.org_oid, region: view.region };
+    let open = ["draft", "submitted", "returned"].contains(&view.status.as_str());
+    let page = RequestPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        changes: view
+            .changes
+            .iter()
+            .map(|c| {
+                (
+                    field_label(c["field"].as_str().unwrap_or_default()).to_owned(),
+                    shown(&c["before"]),
+                    shown(&c["after"]),
+                )
+            })
+            .collect(),
+        events: view
+            .events
+            .iter()
+            .map(|e| {
+                let label = frmo_registry::requests::status_label(&e.status).to_owned();
+                (format_time(e.at), e.actor.clone(), label, e.comment.clone().unwrap_or_default())
+            })
+            .collect(),
+        submitted: view.submitted_at.map(format_time).unwrap_or_default(),
+        due: date(view.due_on),
+        may_withdraw: open && session.user.id == view.author_id,
+        may_decide: view.status == "submitted" && decide(&actor, Action::Moderate, target).is_allowed(),
+        view,
+        error: error.clone(),
+    };
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    Ok((status, render(&page)).into_response())
+}
+
+pub(crate) async fn request_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    request_view(&state, &viewer, request_id(&id)?, None).await
+}
+
+/// After a form on a request: its page again (303), or with what went wrong.
+async fn after(
+    state: &AppState,
+    viewer: &Viewer,
+    id: i64,
+    result: Result<RequestView, RegistryError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/cabinet/requests/{id}")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            request_view(state, viewer, id, Some(message)).await
+        }
+        Err(RegistryError::Conflict(message)) => request_view(state, viewer, id, Some(message)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WithdrawForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    revision: String,
+}
+
+pub(crate) async fn withdraw(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let id = request_id(&id)?;
+    let revision = form.revision.trim().parse().unwrap_or(0);
+    let result = state.registry.withdraw_request(&session.actor(), id, revision, &viewer.request_id).await;
+    after(&state, &viewer, id, result).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DecisionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    revision: String,
+    #[serde(default)]
+    verdict: String,
+    #[serde(default)]
+    comment: String,
+}
+
+pub(crate) async fn decision(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<DecisionForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let id = request_id(&id)?;
+    let verdict = match form.verdict.as_str() {
+        "approve" => Verdict::Approve,
+        "reject" => Verdict::Reject { reason: form.comment },
+        "return" => Verdict::Return { comment: form.comment },
+        _ => {
+            let error = frmo_domain::error::ValidationError::new(
+                "verdict",
+                "Решение",
+                "выберите: одобрить, отклонить или вернуть",
+            );
+            return after(&state, &viewer, id, Err(RegistryError::invalid(error))).await;
+        }
+    };
+    let revision = form.revision.trim().parse().unwrap_or(0);
+    let result = state.registry.decide_request(&session.actor(), id, revision, verdict, &viewer.request_id).await;
+    after(&state, &viewer, id, result).await
+}

@@ -1,0 +1,93 @@
+//! A change request through the cabinet's pages: the member proposes new contacts with a reason,
+//! finds it in «Мои заявки»; the region's operator finds it in the queue, is told what is missing
+//! from a decision, approves it, and the card changes; a decision made on a stale page is refused.
+
+use frmo_domain::access::Actor;
+use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
+
+use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+
+async fn operator_browser(app: &TestApp) -> Browser {
+    let account = frmo_registry::identity::local::NewLocalUser {
+        login: "op63",
+        name: "Оператор Самарской области",
+        email: None,
+        password: "пароль-оператора-01",
+        role: None,
+        regions: &[63],
+    };
+    let id = app.registry.add_local_user(&Actor::System, &account).await.expect("operator");
+    let new = app.registry.start_session(id, "local", "{}").await.expect("session");
+    let session = app.registry.session(&new.token).await.expect("lookup").expect("session");
+    app.registry.decide_consent(&session, true).await.expect("consent");
+    let mut browser = Browser::new(app);
+    browser.cookies.insert("frmo_session".into(), new.token);
+    browser
+}
+
+async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let member = esia_person(&app, "3001", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, false))).await;
+    let mut browser = Browser::new(&app);
+    browser.cookies.insert("frmo_session".into(), member.token.clone());
+    let page = browser.get(&format!("/cabinet/organizations/{REAVIZ_OID}")).await;
+    let (csrf, version) =
+        (input_value(&page.body, "csrf").expect("csrf"), input_value(&page.body, "version").expect("v"));
+    let contacts = format!("/cabinet/organizations/{REAVIZ_OID}/contacts");
+    let no_reason =
+        browser.post(&contacts, &[("csrf", &csrf), ("version", &version), ("phone", "+7 846 111-22-33")]).await;
+    assert_eq!(no_reason.status, 400);
+    assert!(no_reason.body.contains("Причина изменения"), "{}", no_reason.body);
+    let sent = browser
+        .post(
+            &contacts,
+            &[("csrf", &csrf), ("version", &version), ("phone", "+7 846 111-22-33"), ("reason", "новый номер")],
+        )
+        .await;
+    assert!(sent.body.contains("отправлена на проверку"), "{}", sent.body);
+    let mine = browser.get("/cabinet/requests").await;
+    assert!(mine.body.contains("на проверке"), "{}", mine.body);
+    let request = app.registry.store().requests_of_org(REAVIZ_OID, 1).await.expect("requests").remove(0);
+    let path = format!("/cabinet/requests/{}", request.id);
+    let own = browser.get(&path).await;
+    assert!(own.body.contains("Контакты") && own.body.contains("+7 846 111-22-33") && own.body.contains("новый номер"));
+    assert!(
+        own.body.contains("withdraw-form") && !own.body.contains("decision-form"),
+        "the author withdraws, never decides"
+    );
+
+    let mut operator = operator_browser(&app).await;
+    let queue = operator.get("/cabinet/moderation").await;
+    assert_eq!(queue.status, 200);
+    assert!(queue.body.contains(&format!("href=\"{path}\"")), "{}", queue.body);
+    let page = operator.get(&path).await;
+    assert!(page.body.contains("decision-form") && !page.body.contains("withdraw-form"));
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let revision = input_value(&page.body, "revision").expect("revision");
+    let undecided = operator.post(&format!("{path}/decision"), &[("csrf", &csrf), ("revision", &revision)]).await;
+    assert_eq!(undecided.status, 400);
+    assert!(undecided.body.contains("Решение"), "{}", undecided.body);
+    let silent = operator
+        .post(&format!("{path}/decision"), &[("csrf", &csrf), ("revision", &revision), ("verdict", "return")])
+        .await;
+    assert_eq!(silent.status, 400);
+    assert!(silent.body.contains("Комментарий: укажите, что исправить"), "{}", silent.body);
+    let approved = operator
+        .post(&format!("{path}/decision"), &[("csrf", &csrf), ("revision", &revision), ("verdict", "approve")])
+        .await;
+    assert_eq!((approved.status, approved.location.as_deref()), (303, Some(path.as_str())));
+    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    assert_eq!(card.organization.contacts.phone.as_deref(), Some("+7 846 111-22-33"));
+    // The same (now stale) page cannot decide again.
+    let again = operator
+        .post(
+            &format!("{path}/decision"),
+            &[("csrf", &csrf), ("revision", &revision), ("verdict", "reject"), ("comment", "нет")],
+        )
+        .await;
+    assert_eq!(again.status, 400);
+    assert!(again.body.contains("одобрена"), "{}", again.body);
+    assert!(browser.get("/cabinet/requests").await.body.contains("одобрена"));
+}
+
+backend_tests!(a_request_goes_from_the_member_to_the_operator_and_back);
