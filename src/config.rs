@@ -31,6 +31,41 @@ pub struct Config {
     pub esia: EsiaSettings,
     pub oidc: OidcSettings,
     pub moderation: ModerationSettings,
+    pub mail: MailSettings,
+}
+
+/// E-mail through an SMTP relay. Without `smtp_host` messages wait in the outbox (and the cabinet
+/// still shows every notification).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailSettings {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// The sender, e.g. `Реестр МО <noreply@example.ru>`.
+    pub from: String,
+    /// How often the worker looks into the outbox.
+    pub poll_seconds: u64,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings { smtp_host: String::new(), smtp_port: 25, from: "frmo@localhost".into(), poll_seconds: 10 }
+    }
+}
+
+impl MailSettings {
+    /// The SMTP relay, when configured; an error names the setting.
+    pub fn mailer(&self) -> Result<Option<frmo_registry::mail::Mailer>, String> {
+        if self.smtp_host.is_empty() {
+            return Ok(None);
+        }
+        if self.poll_seconds == 0 {
+            return Err("mail.poll_seconds: ожидается положительное число секунд".into());
+        }
+        frmo_registry::mail::Mailer::smtp(&self.smtp_host, self.smtp_port, &self.from)
+            .map(Some)
+            .map_err(|e| format!("mail.from: {e}"))
+    }
 }
 
 /// What operators check and how long they have.
@@ -124,6 +159,7 @@ impl Default for Config {
             esia: EsiaSettings::default(),
             oidc: OidcSettings::default(),
             moderation: ModerationSettings::default(),
+            mail: MailSettings::default(),
         }
     }
 }
@@ -149,6 +185,7 @@ impl Config {
         ]));
         figment = figment.merge(Env::prefixed("FRMO_ESIA_").map(|k| format!("esia.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_OIDC_").map(|k| format!("oidc.{k}").into()));
+        figment = figment.merge(Env::prefixed("FRMO_MAIL_").map(|k| format!("mail.{k}").into()));
         let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
         if config.database_url.is_empty() {
             config.database_url = format!("sqlite://{}/frmo.db", config.data_dir.trim_end_matches('/'));
@@ -191,6 +228,7 @@ impl Config {
             ));
         }
         self.moderation.build()?;
+        self.mail.mailer()?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }

@@ -244,8 +244,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("frmo: listening on http://{address}");
             std::io::stdout().flush()?;
             let state = app_state(&config, registry, demo, &address).await?;
+            let mail_worker = match config.mail.mailer().map_err(anyhow::Error::msg)? {
+                Some(mailer) => {
+                    let every = Duration::from_secs(config.mail.poll_seconds);
+                    Some(state.registry.spawn_mail_worker(mailer, every))
+                }
+                None => {
+                    tracing::info!("[mail] smtp_host is not set: e-mail waits in the outbox");
+                    None
+                }
+            };
             frmo_web::serve(listener, state, shutdown_signal()).await?;
             follower.abort();
+            if let Some(worker) = mail_worker {
+                worker.abort();
+            }
             tracing::info!("stopped");
             Ok(())
         }
@@ -265,7 +278,7 @@ async fn app_state(
     } else {
         config.public_url.clone()
     };
-    let registry = registry.with_session_policy(frmo_registry::identity::SessionPolicy {
+    let registry = registry.with_public_url(&public_url).with_session_policy(frmo_registry::identity::SessionPolicy {
         idle_seconds: config.session_idle_minutes * 60,
         absolute_seconds: config.session_absolute_hours * 3600,
     });

@@ -51,6 +51,7 @@ fn a_bad_configuration_value_stops_start_up_naming_it() {
         ("[moderation]\nreview_days = 0\n", "moderation.review_days"),
         ("[moderation]\ndirect_fields = [\"inn\"]\n", "moderation.direct_fields"),
         ("[moderation]\ncalendar_file = \"calendar.txt\"\n", "строка 1"),
+        ("[mail]\nsmtp_host = \"127.0.0.1\"\nfrom = \"не адрес\"\n", "mail.from"),
     ] {
         std::fs::write(dir.path().join("frmo.toml"), toml).expect("write config");
         let output = frmo().current_dir(dir.path()).arg("migrate").output().expect("run frmo");

@@ -87,8 +87,8 @@ impl Registry {
         match actor {
             Actor::System => (None, "система".to_owned()),
             Actor::Anonymous => (None, "аноним".to_owned()),
-            Actor::User(p) => match self.store.user_name(p.user_id).await {
-                Ok(Some((name, provider, subject))) => (Some(p.user_id), format!("{name} ({provider} {subject})")),
+            Actor::User(p) => match self.store.user_label(p.user_id).await {
+                Ok(Some(u)) => (Some(p.user_id), format!("{} ({} {})", u.display_name, u.provider, u.subject)),
                 _ => (Some(p.user_id), format!("пользователь {}", p.user_id)),
             },
         }

@@ -5,6 +5,7 @@ pub mod cabinet;
 mod error;
 pub mod identity;
 pub mod journal;
+pub mod mail;
 pub mod requests;
 pub mod search;
 pub mod seed;
@@ -35,6 +36,8 @@ pub struct Registry {
     clock_offset: Arc<std::sync::atomic::AtomicI64>,
     session_policy: identity::SessionPolicy,
     moderation: Arc<requests::Moderation>,
+    /// The address people reach the registry at (links in e-mails).
+    public_url: Arc<str>,
 }
 
 /// A card as stored: its JSON and the version it is.
@@ -57,6 +60,7 @@ impl Registry {
             clock_offset: Arc::default(),
             session_policy: identity::SessionPolicy::default(),
             moderation: Arc::default(),
+            public_url: Arc::from("http://127.0.0.1:8080"),
         };
         registry.refresh_index().await?;
         Ok(registry)
@@ -66,6 +70,16 @@ impl Registry {
     pub fn with_moderation(mut self, moderation: requests::Moderation) -> Self {
         self.moderation = Arc::new(moderation);
         self
+    }
+
+    /// The address people reach the registry at, for links in e-mails.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Arc::from(url.trim_end_matches('/'));
+        self
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
     }
 
     pub fn moderation(&self) -> &requests::Moderation {

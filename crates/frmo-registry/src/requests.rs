@@ -244,6 +244,11 @@ impl Registry {
         let id = self.store.create_request(&new, &label).await?;
         let number = request_number(id, now);
         self.journal(actor, "request", &oid, json!({"request": number, "status": status}), request_id).await?;
+        if submit {
+            // After the request is in (its number is its id): the queue shows it even if this fails.
+            let notices = self.submission_notices(region, id, &number, &oid, &reason).await?;
+            self.store.run_all(notices).await?;
+        }
         Ok(Proposal::Request(Box::new(self.request_view(actor, id, request_id).await?)))
     }
 
@@ -315,6 +320,7 @@ impl Registry {
             actor: &label,
             comment: comment.as_deref(),
         };
+        let notices = self.decision_notices(&record, &number, to, comment.as_deref()).await?;
         let decision = json!({"request": number, "decision": to, "comment": comment});
         let decision_entry = self.entry(actor, "decision", &record.org_oid, decision, request_id).await;
         if let Verdict::Approve = verdict {
@@ -327,7 +333,7 @@ impl Registry {
                      Верните заявку автору на доработку."
                 )));
             }
-            let author = self.store.user_name(record.author_id).await?.map(|(name, _, _)| name).unwrap_or_default();
+            let author = self.store.user_label(record.author_id).await?.map(|u| u.display_name).unwrap_or_default();
             let detail = json!({
                 "reason": record.reason,
                 "request": number,
@@ -343,6 +349,7 @@ impl Registry {
                     version_record,
                     record.base_version,
                     vec![decision_entry, change_entry],
+                    notices,
                     moved_message(&number),
                 )
                 .await
@@ -351,7 +358,7 @@ impl Registry {
                     other => other.into(),
                 })?;
             self.refresh_index().await?;
-        } else if !self.store.change_request_status(&change, None, None, vec![decision_entry]).await? {
+        } else if !self.store.change_request_status(&change, None, None, vec![decision_entry], notices).await? {
             return Err(RegistryError::Conflict(moved_message(&number)));
         }
         self.request_view(actor, id, request_id).await
@@ -468,10 +475,59 @@ impl Registry {
         };
         let entry =
             self.entry(actor, "request", &record.org_oid, json!({"request": number, "status": to}), request_id).await;
-        if !self.store.change_request_status(&change, submitted, proposal, vec![entry]).await? {
+        let notices = if to == "submitted" {
+            let reason = proposal.map_or(record.reason.as_str(), |p| p.2);
+            self.submission_notices(record.region, record.id, &number, &record.org_oid, reason).await?
+        } else {
+            Vec::new()
+        };
+        if !self.store.change_request_status(&change, submitted, proposal, vec![entry], notices).await? {
             return Err(RegistryError::Conflict(moved_message(&number)));
         }
         self.request_view(actor, record.id, request_id).await
+    }
+
+    /// Tells the region's operators that a request waits for them.
+    async fn submission_notices(
+        &self,
+        region: u8,
+        id: i64,
+        number: &str,
+        oid: &str,
+        reason: &str,
+    ) -> Result<Vec<frmo_store::sql::Statement>> {
+        let due = self
+            .due_on(self.now())
+            .format(time::macros::format_description!("[day].[month].[year]"))
+            .unwrap_or_default();
+        let title = format!("Новая заявка {number} на проверку");
+        let body =
+            format!("Организация {oid} просит изменить данные. Причина: {reason}. Срок рассмотрения — до {due}.");
+        let mut statements = Vec::new();
+        for (operator, _) in self.store.operators_of(region).await? {
+            statements.extend(self.notice(operator, &title, &body, &format!("/cabinet/requests/{id}")).await?);
+        }
+        Ok(statements)
+    }
+
+    /// Tells the author what the operator decided.
+    async fn decision_notices(
+        &self,
+        record: &RequestRecord,
+        number: &str,
+        to: &str,
+        comment: Option<&str>,
+    ) -> Result<Vec<frmo_store::sql::Statement>> {
+        let title = format!("Заявка {number} {}", status_label(to));
+        let body = match (to, comment) {
+            ("approved", _) => format!("Изменения в карточке организации {} внесены в реестр.", record.org_oid),
+            ("returned", Some(comment)) => {
+                format!("Оператор вернул заявку на доработку: {comment}. Исправьте её и отправьте снова.")
+            }
+            (_, Some(comment)) => format!("Оператор отклонил заявку. Причина: {comment}"),
+            (_, None) => String::new(),
+        };
+        self.notice(record.author_id, &title, &body, &format!("/cabinet/requests/{}", record.id)).await
     }
 
     async fn request_record(&self, id: i64) -> Result<RequestRecord> {

@@ -35,6 +35,15 @@ pub struct MembershipRecord {
     pub source: String,
 }
 
+/// A person's name, where it comes from, and their e-mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserLabel {
+    pub display_name: String,
+    pub provider: String,
+    pub subject: String,
+    pub email: Option<String>,
+}
+
 /// What a person's identity provider says about them at sign-in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewUser {
@@ -72,14 +81,6 @@ pub struct DenialRecord {
     pub target: String,
     pub code: String,
     pub request_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MailRecord {
-    pub id: i64,
-    pub recipient: String,
-    pub subject: String,
-    pub body: String,
 }
 
 fn membership_from(mut row: Vec<Value>) -> MembershipRecord {
@@ -216,16 +217,16 @@ impl Store {
         Ok(Some(user))
     }
 
-    /// A person's name, provider and subject (what the audit journal records of who acted).
-    pub async fn user_name(&self, id: i64) -> Result<Option<(String, String, String)>> {
-        let rows =
-            self.query("SELECT display_name, provider, subject FROM users WHERE id = $1", vec![id.into()]).await?;
-        Ok(rows.into_iter().next().map(|mut r| {
-            (
-                text(&mut r, 0).unwrap_or_default(),
-                text(&mut r, 1).unwrap_or_default(),
-                text(&mut r, 2).unwrap_or_default(),
-            )
+    /// How a person is named (the audit journal, request histories) and reached (e-mail).
+    pub async fn user_label(&self, id: i64) -> Result<Option<UserLabel>> {
+        let rows = self
+            .query("SELECT display_name, provider, subject, email FROM users WHERE id = $1", vec![id.into()])
+            .await?;
+        Ok(rows.into_iter().next().map(|mut r| UserLabel {
+            display_name: text(&mut r, 0).unwrap_or_default(),
+            provider: text(&mut r, 1).unwrap_or_default(),
+            subject: text(&mut r, 2).unwrap_or_default(),
+            email: text(&mut r, 3),
         }))
     }
 
@@ -487,34 +488,6 @@ impl Store {
             )
             .await?;
         Ok(rows.first().and_then(|r| r[0].int()))
-    }
-
-    pub async fn queue_mail(&self, recipient: &str, subject: &str, body: &str, now: i64) -> Result<()> {
-        self.execute(
-            "INSERT INTO mail_outbox (recipient, subject, body, created_at) VALUES ($1, $2, $3, $4)",
-            vec![recipient.into(), subject.into(), body.into(), now.into()],
-        )
-        .await
-        .map(drop)
-    }
-
-    /// Mail to one recipient, newest first.
-    pub async fn mail_to(&self, recipient: &str) -> Result<Vec<MailRecord>> {
-        let rows = self
-            .query(
-                "SELECT id, recipient, subject, body FROM mail_outbox WHERE recipient = $1 ORDER BY id DESC",
-                vec![recipient.into()],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|mut r| MailRecord {
-                id: r[0].int().unwrap_or_default(),
-                recipient: text(&mut r, 1).unwrap_or_default(),
-                subject: text(&mut r, 2).unwrap_or_default(),
-                body: text(&mut r, 3).unwrap_or_default(),
-            })
-            .collect())
     }
 }
 

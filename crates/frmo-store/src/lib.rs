@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod identity;
 mod migrations;
+pub mod outbox;
 pub mod postgres;
 pub mod requests;
 pub mod search;

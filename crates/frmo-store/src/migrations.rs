@@ -16,9 +16,9 @@ macro_rules! migrations {
 }
 
 pub const SQLITE_MIGRATIONS: &[Migration] =
-    migrations!("sqlite": "0001_organizations", "0002_identity", "0003_audit", "0004_requests");
+    migrations!("sqlite": "0001_organizations", "0002_identity", "0003_audit", "0004_requests", "0005_notifications");
 pub const POSTGRES_MIGRATIONS: &[Migration] =
-    migrations!("postgres": "0001_organizations", "0002_identity", "0003_audit", "0004_requests");
+    migrations!("postgres": "0001_organizations", "0002_identity", "0003_audit", "0004_requests", "0005_notifications");
 
 #[cfg(test)]
 mod tests {

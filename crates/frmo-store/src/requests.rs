@@ -247,12 +247,14 @@ impl Store {
 
     /// Moves a request to another status unless someone moved it first (then `false`). A
     /// resubmission also replaces the proposal (`proposal`: card, changes, reason, base version).
+    /// `notices` (notifications, mail) are written with it, or not at all.
     pub async fn change_request_status(
         &self,
         change: &StatusChange<'_>,
         submitted: Option<(i64, &str)>,
         proposal: Option<(&str, &str, &str, i64)>,
         audit: Vec<crate::audit::AuditEntry>,
+        notices: Vec<Statement>,
     ) -> Result<bool> {
         let mut statements = vec![guard(change, submitted.map(|s| s.0), submitted.map(|s| s.1))];
         if let Some((proposed, changes, reason, base_version)) = proposal {
@@ -271,6 +273,7 @@ impl Store {
         }
         // The history step and the journal entry are written only when the guard lets the change through.
         statements.push(event(change));
+        statements.extend(notices);
         match self {
             Store::Sqlite(s) => s.transact_guarded(statements, audit).await,
             Store::Postgres(s) => s.transact_guarded(statements, audit).await,
@@ -285,6 +288,7 @@ impl Store {
         record: crate::VersionRecord,
         base_version: i64,
         audit: Vec<crate::audit::AuditEntry>,
+        notices: Vec<Statement>,
         conflict: String,
     ) -> Result<i64> {
         let transition = Transition {
@@ -298,7 +302,10 @@ impl Store {
                      WHERE id = $2",
                     vec![record.oid.as_str().into(), change.id.into()],
                 ),
-            ],
+            ]
+            .into_iter()
+            .chain(notices)
+            .collect(),
         };
         self.append_version_with(record, base_version, audit, transition).await
     }

@@ -6,6 +6,8 @@
 //! throw-away cluster and sets it). Without it they fail and say so — they never skip silently.
 
 pub mod oidc;
+pub mod process;
+pub mod smtp;
 
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;

@@ -9,19 +9,18 @@
 
 #![allow(clippy::unwrap_used, clippy::panic)] // test support: a failure here is a failed test
 
-use std::io::{BufRead as _, BufReader};
-use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::Command;
 use std::time::Duration;
 
 use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::{StatusCode, Url, redirect};
 
+use crate::process::{ReadyChild, free_port};
+
 /// A running provider.mjs; killed when dropped.
 pub struct OpenIdProvider {
-    child: Child,
+    _child: ReadyChild,
     pub issuer: String,
     /// The redirect URI registered for every client.
     pub redirect_uri: String,
@@ -34,64 +33,26 @@ impl OpenIdProvider {
     /// (measured: a loop of 20 starts, one silent for over 20 s; the others ready in 0.4–0.7 s),
     /// so a start that is not ready in 15 s is killed and tried again, up to three times.
     pub fn start(redirect_uri: &str) -> Self {
-        for attempt in 1..=3 {
-            match Self::try_start(redirect_uri) {
-                Some(provider) => return provider,
-                None => eprintln!("oidc-provider: not ready after 15 s (attempt {attempt} of 3), starting again"),
-            }
-        }
-        panic!("provider.mjs did not print \"ready\" in three attempts (its stderr is above)");
-    }
-
-    fn try_start(redirect_uri: &str) -> Option<Self> {
         let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/oidc");
         assert!(
             dir.join("node_modules/oidc-provider/package.json").is_file(),
             "the test OpenID provider is not installed: run `npm ci` in {} (tests/oidc of the repository)",
             dir.display()
         );
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).unwrap().port();
         let node = std::env::var("NODE").unwrap_or_else(|_| "node".into());
-        let mut child = Command::new(&node)
-            .arg("provider.mjs")
-            .arg(port.to_string())
-            .current_dir(&dir)
-            .env("REDIRECT_URI", redirect_uri)
-            // provider.mjs exits when its stdin closes, i.e. with this process.
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start `{node}` (Node.js is needed for this test): {error}"));
-
-        let (ready, is_ready) = mpsc::channel();
-        let stdout = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if line.trim() == "ready" {
-                    let _ = ready.send(());
-                } else {
-                    eprintln!("oidc-provider: {line}");
+        for attempt in 1..=3 {
+            let port = free_port();
+            let mut command = Command::new(&node);
+            command.arg("provider.mjs").arg(port.to_string()).current_dir(&dir).env("REDIRECT_URI", redirect_uri);
+            match ReadyChild::spawn("oidc-provider", command, Duration::from_secs(15)) {
+                Some(child) => {
+                    let issuer = format!("http://127.0.0.1:{port}");
+                    return Self { _child: child, issuer, redirect_uri: redirect_uri.to_owned() };
                 }
+                None => eprintln!("oidc-provider: not ready after 15 s (attempt {attempt} of 3), starting again"),
             }
-        });
-        let stderr = child.stderr.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                eprintln!("oidc-provider: {line}");
-            }
-        });
-        let provider =
-            Self { child, issuer: format!("http://127.0.0.1:{port}"), redirect_uri: redirect_uri.to_owned() };
-        // Dropping a provider that is not ready kills it.
-        is_ready.recv_timeout(Duration::from_secs(15)).ok().map(|()| provider)
-    }
-}
-
-impl Drop for OpenIdProvider {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        }
+        panic!("provider.mjs did not print \"ready\" in three attempts (its stderr is above)");
     }
 }
 

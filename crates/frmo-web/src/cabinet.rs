@@ -66,6 +66,8 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/organizations/{oid}/contacts", Action::EditOrganization, false, || post(edit_contacts)),
     route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
+    route("GET", "/cabinet/notifications", Action::UseCabinet, false, || get(notifications)),
+    route("POST", "/cabinet/notifications/read", Action::UseCabinet, false, || post(read_notifications)),
     route("GET", "/cabinet/requests", Action::UseCabinet, false, || get(requests::my_requests)),
     route("GET", "/cabinet/moderation", Action::Moderate, false, || get(requests::queue)),
     route("GET", "/cabinet/requests/{id}", Action::ReadOrganization, false, || get(requests::request_page)),
@@ -90,6 +92,7 @@ struct CabinetPage {
     confirmed: bool,
     orgs: Vec<frmo_registry::cabinet::MyOrganization>,
     operator_regions: String,
+    unread: i64,
 }
 
 async fn my_organizations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
@@ -103,6 +106,7 @@ async fn my_organizations(State(state): State<AppState>, viewer: Viewer) -> Resu
         confirmed: principal.confirmed,
         orgs,
         operator_regions: principal.operator_regions.iter().map(u8::to_string).collect::<Vec<_>>().join(", "),
+        unread: state.registry.store().unread_notifications(session.user.id).await.map_err(RegistryError::from)?,
     };
     Ok(render(&page))
 }
@@ -127,7 +131,8 @@ struct ProfilePage {
     totp_secret: String,
 }
 
-fn format_time(unix: i64) -> String {
+/// A moment as people read it (UTC).
+pub(crate) fn format_time(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| t.format(time::macros::format_description!("[day].[month].[year] [hour]:[minute] UTC")).ok())
@@ -478,6 +483,43 @@ async fn journal_csv(State(state): State<AppState>, viewer: Viewer) -> Result<Re
         .into_response())
 }
 
+#[derive(Template)]
+#[template(path = "notifications.html")]
+struct NotificationsPage {
+    user_name: String,
+    csrf: String,
+    unread: usize,
+    notes: Vec<(String, String, String, String, bool)>,
+}
+
+async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let notes = state.registry.store().notifications(session.user.id, 100).await.map_err(RegistryError::from)?;
+    let page = NotificationsPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        unread: notes.iter().filter(|n| !n.read).count(),
+        notes: notes.into_iter().map(|n| (format_time(n.at), n.title, n.body, n.link, n.read)).collect(),
+    };
+    Ok(render(&page))
+}
+
+async fn read_notifications(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<crate::auth::CsrfOnly>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    state
+        .registry
+        .store()
+        .read_notifications(session.user.id, state.registry.now())
+        .await
+        .map_err(RegistryError::from)?;
+    Ok(Redirect::to("/cabinet/notifications").into_response())
+}
+
 async fn api_me(State(state): State<AppState>, viewer: Viewer) -> Result<Response, ApiError> {
     let session = viewer.require(&state).await?;
     let p = session.principal();
@@ -490,6 +532,7 @@ async fn api_me(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
         "organizations": p.memberships.iter().map(|m| json!({"oid": m.org_oid, "chief": m.chief})).collect::<Vec<_>>(),
         "operatorRegions": p.operator_regions,
         "federalRole": p.federal_role.map(|r| r.as_str()),
+        "unreadNotifications": state.registry.store().unread_notifications(session.user.id).await.map_err(RegistryError::from)?,
     }))
     .into_response())
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::AppState;
+use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::session::Viewer;
 
@@ -128,14 +129,6 @@ struct RequestPage {
     may_withdraw: bool,
     may_decide: bool,
     error: Option<String>,
-}
-
-fn format_time(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .map(|t| t.to_offset(time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC)))
-        .and_then(|t| t.format(time::macros::format_description!("[day].[month].[year] [hour]:[minute] МСК")).ok())
-        .unwrap_or_default()
 }
 
 fn request_id(text: &str) -> Result<i64, PageError> {

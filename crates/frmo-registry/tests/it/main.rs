@@ -8,6 +8,7 @@ use frmo_testkit::{Backend, TestDb, backend_tests};
 
 mod identity;
 mod journal;
+mod mail;
 mod requests;
 use time::OffsetDateTime;
 

@@ -88,6 +88,24 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     assert_eq!(again.status, 400);
     assert!(again.body.contains("одобрена"), "{}", again.body);
     assert!(browser.get("/cabinet/requests").await.body.contains("одобрена"));
+
+    // The member is told, in the cabinet.
+    let cabinet = browser.get("/cabinet").await;
+    assert!(cabinet.body.contains("Новых уведомлений: 1"), "{}", cabinet.body);
+    let notes = browser.get("/cabinet/notifications").await;
+    assert!(
+        notes.body.contains(&format!("Заявка {} одобрена", request_number(&app, request.id).await)),
+        "{}",
+        notes.body
+    );
+    let csrf = input_value(&notes.body, "csrf").expect("csrf");
+    assert_eq!(browser.post("/cabinet/notifications/read", &[("csrf", &csrf)]).await.status, 303);
+    assert!(!browser.get("/cabinet").await.body.contains("Новых уведомлений"));
+}
+
+async fn request_number(app: &TestApp, id: i64) -> String {
+    let record = app.registry.store().request(id).await.expect("lookup").expect("request");
+    frmo_registry::requests::request_number(record.id, record.created_at)
 }
 
 backend_tests!(a_request_goes_from_the_member_to_the_operator_and_back);
