@@ -81,6 +81,51 @@ pub fn csv_line(record: &AuditRecord) -> String {
     line
 }
 
+/// A line of an organization's history.
+#[derive(Debug, Clone)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub who: String,
+    /// `change`, `decision`, `request` or `membership`.
+    pub kind: String,
+    /// `{"field", "before", "after"}` for a change.
+    pub fields: Vec<Value>,
+    /// Why (a change's reason, a decision's comment).
+    pub why: String,
+    /// The request it belongs to: its number (`ИЗ-2026-000123`).
+    pub request: Option<String>,
+    /// What happened, in a few words: «одобрена», «grant: member»…
+    pub what: String,
+}
+
+fn history_entry(record: AuditRecord) -> Option<HistoryEntry> {
+    let e = record.entry;
+    if !["change", "decision", "request", "membership"].contains(&e.kind.as_str()) {
+        return None;
+    }
+    let detail: Value = serde_json::from_str(&e.detail).unwrap_or_default();
+    let text = |key: &str| detail[key].as_str().map(str::to_owned);
+    let what = match e.kind.as_str() {
+        "decision" => text("decision").map(|d| crate::requests::status_label(&d).to_owned()),
+        "request" => text("status").map(|s| crate::requests::status_label(&s).to_owned()),
+        "membership" => match (text("grant"), text("revoke")) {
+            (Some(role), _) => Some(format!("доступ дан ({role})")),
+            (_, Some(role)) => Some(format!("доступ снят ({role})")),
+            _ => None,
+        },
+        _ => None,
+    };
+    Some(HistoryEntry {
+        at: e.at,
+        who: e.actor,
+        fields: detail["fields"].as_array().cloned().unwrap_or_default(),
+        why: text("reason").or_else(|| text("comment")).unwrap_or_default(),
+        request: text("request"),
+        what: what.unwrap_or_default(),
+        kind: e.kind,
+    })
+}
+
 impl Registry {
     /// Who the actor is, as the journal and request histories name them.
     pub(crate) async fn actor_label(&self, actor: &Actor) -> (Option<i64>, String) {
@@ -167,6 +212,16 @@ impl Registry {
     /// The latest journal entries about one target (an OID), for its history.
     pub async fn journal_of(&self, target: &str, limit: i64) -> Result<Vec<AuditRecord>> {
         Ok(self.store.audit_of_target(target, limit).await?)
+    }
+
+    /// «История изменений» of an organization, newest first: changes with their fields before and
+    /// after, decisions and requests, and who may act for it, for those who may read the
+    /// organization.
+    pub async fn organization_history(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<HistoryEntry>> {
+        let region = self.organization_region(oid).await?;
+        self.authorize(actor, Action::ReadOrganization, Target::Organization { oid, region }, request_id).await?;
+        let records = self.store.audit_of_target(oid, 500).await?;
+        Ok(records.into_iter().filter_map(history_entry).collect())
     }
 }
 

@@ -597,3 +597,87 @@ fn moved(record: &RequestRecord) -> RegistryError {
         status_label(&record.status)
     ))
 }
+
+/// Review times of one region or one operator.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReviewFigures {
+    /// The region's code, or the operator's name.
+    pub key: String,
+    pub decided: usize,
+    /// Decided after their deadline.
+    pub decided_late: usize,
+    /// Waiting now, and of them past the deadline.
+    pub waiting: usize,
+    pub overdue: usize,
+    /// Average business days from submission to decision.
+    pub average_days: f64,
+}
+
+/// Review-time statistics of a period: per region and per operator.
+#[derive(Debug, Clone)]
+pub struct ReviewStatistics {
+    pub since: Date,
+    pub by_region: Vec<ReviewFigures>,
+    pub by_operator: Vec<ReviewFigures>,
+}
+
+impl ReviewFigures {
+    fn add(&mut self, view: &RequestView, decided: bool) {
+        if decided {
+            let days = view.business_days.unwrap_or(0);
+            self.average_days = (self.average_days * self.decided as f64 + f64::from(days)) / (self.decided + 1) as f64;
+            self.decided += 1;
+        } else {
+            self.waiting += 1;
+        }
+    }
+}
+
+impl Registry {
+    /// How long requests submitted since `since` took: per region (of the actor's regions, or all
+    /// for an administrator) and per deciding operator.
+    pub async fn review_statistics(&self, actor: &Actor, since: Date, request_id: &str) -> Result<ReviewStatistics> {
+        self.authorize(actor, Action::Moderate, Target::None, request_id).await?;
+        let regions: &[u8] = match actor {
+            Actor::User(person) if person.federal_role.is_none() => &person.operator_regions,
+            _ => &[],
+        };
+        let from = since.midnight().assume_offset(MOSCOW).unix_timestamp();
+        let records = self.store.requests_submitted_since(from, regions).await?;
+        let mut by_region: std::collections::BTreeMap<u8, ReviewFigures> = Default::default();
+        let mut by_operator: std::collections::BTreeMap<i64, ReviewFigures> = Default::default();
+        for record in records {
+            // Returned, withdrawn and draft requests are with their authors: neither decided nor waiting.
+            let decided_by = record.decided_by;
+            let decided = ["approved", "rejected"].contains(&record.status.as_str());
+            if !decided && record.status != "submitted" {
+                continue;
+            }
+            let late = decided
+                && match (record.due_on.as_deref(), record.decided_at) {
+                    (Some(due), Some(at)) => moscow_date(at).to_string().as_str() > due,
+                    _ => false,
+                };
+            let region = record.region;
+            let view = self.view(record, Vec::new());
+            let figures = by_region
+                .entry(region)
+                .or_insert_with(|| ReviewFigures { key: region.to_string(), ..Default::default() });
+            figures.add(&view, decided);
+            figures.decided_late += usize::from(late);
+            figures.overdue += usize::from(view.overdue);
+            if let (true, Some(operator)) = (decided, decided_by) {
+                let figures = by_operator.entry(operator).or_default();
+                figures.add(&view, true);
+                figures.decided_late += usize::from(late);
+            }
+        }
+        let mut operators = Vec::new();
+        for (id, mut figures) in by_operator {
+            figures.key =
+                self.store.user_label(id).await?.map_or_else(|| format!("пользователь {id}"), |u| u.display_name);
+            operators.push(figures);
+        }
+        Ok(ReviewStatistics { since, by_region: by_region.into_values().collect(), by_operator: operators })
+    }
+}

@@ -218,6 +218,12 @@ impl Store {
         Ok(list)
     }
 
+    /// Requests submitted since `since` (unix seconds) in `regions` (empty: all), for statistics.
+    pub async fn requests_submitted_since(&self, since: i64, regions: &[u8]) -> Result<Vec<RequestRecord>> {
+        let rows = self.query(request_select!("WHERE submitted_at >= $1 ORDER BY id"), vec![since.into()]).await?;
+        Ok(rows.into_iter().map(record).filter(|r| regions.is_empty() || regions.contains(&r.region)).collect())
+    }
+
     /// An organization's requests, newest first.
     pub async fn requests_of_org(&self, oid: &str, limit: i64) -> Result<Vec<RequestRecord>> {
         let rows = self

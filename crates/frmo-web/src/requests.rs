@@ -18,7 +18,7 @@ use crate::error::{PageError, render};
 use crate::session::Viewer;
 
 /// Russian names of the card fields people change most.
-fn field_label(field: &str) -> &str {
+pub(crate) fn field_label(field: &str) -> &str {
     match field {
         "nameFull" => "Полное наименование",
         "nameShort" => "Краткое наименование",
@@ -41,7 +41,7 @@ fn field_label(field: &str) -> &str {
 }
 
 /// A value of a changed field, as a line of text.
-fn shown(value: &Value) -> String {
+pub(crate) fn shown(value: &Value) -> String {
     match value {
         Value::Null => "—".into(),
         Value::String(text) => text.clone(),
@@ -102,6 +102,117 @@ fn list(viewer: &Viewer, user_name: &str, title: &'static str, empty: &'static s
         rows: views.iter().map(row).collect(),
     };
     render(&page)
+}
+
+#[derive(Template)]
+#[template(path = "history.html")]
+struct HistoryPage {
+    user_name: String,
+    csrf: String,
+    oid: String,
+    name: String,
+    entries: Vec<HistoryLine>,
+}
+
+struct HistoryLine {
+    at: String,
+    who: String,
+    kind: &'static str,
+    what: String,
+    why: String,
+    request: Option<(i64, String)>,
+    fields: Vec<(String, String, String)>,
+}
+
+/// «История изменений» of an organization.
+pub(crate) async fn history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let entries = state.registry.organization_history(&session.actor(), &oid, &viewer.request_id).await?;
+    let card = state.registry.card(&frmo_domain::access::Actor::System, &oid, None).await?;
+    let page = HistoryPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        name: card.organization.name_short,
+        oid,
+        entries: entries
+            .into_iter()
+            .map(|e| HistoryLine {
+                at: format_time(e.at),
+                who: e.who,
+                kind: match e.kind.as_str() {
+                    "change" => "изменение",
+                    "decision" => "решение по заявке",
+                    "request" => "заявка",
+                    _ => "доступ",
+                },
+                what: e.what,
+                why: e.why,
+                request: e.request.and_then(|n| parse_request_number(&n).map(|id| (id, n))),
+                fields: e
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        (
+                            field_label(f["field"].as_str().unwrap_or_default()).to_owned(),
+                            shown(&f["before"]),
+                            shown(&f["after"]),
+                        )
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    Ok(render(&page))
+}
+
+#[derive(Template)]
+#[template(path = "review_statistics.html")]
+struct StatisticsPage {
+    user_name: String,
+    csrf: String,
+    since: String,
+    regions: Vec<frmo_registry::requests::ReviewFigures>,
+    operators: Vec<frmo_registry::requests::ReviewFigures>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SinceQuery {
+    since: Option<String>,
+}
+
+/// Review times per region and operator since a date (default: the first of January).
+pub(crate) async fn statistics(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(query): axum::extract::Query<SinceQuery>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let today = time::OffsetDateTime::from_unix_timestamp(state.registry.now()).map_or(time::Date::MIN, |t| t.date());
+    let since = match query.since.as_deref().filter(|s| !s.is_empty()) {
+        None => today.replace_month(time::Month::January).and_then(|d| d.replace_day(1)).unwrap_or(today),
+        Some(text) => {
+            time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).map_err(|_| {
+                RegistryError::invalid(frmo_domain::error::ValidationError::new(
+                    "since",
+                    "С даты",
+                    "ожидается ГГГГ-ММ-ДД",
+                ))
+            })?
+        }
+    };
+    let stats = state.registry.review_statistics(&session.actor(), since, &viewer.request_id).await?;
+    let page = StatisticsPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        since: since.to_string(),
+        regions: stats.by_region,
+        operators: stats.by_operator,
+    };
+    Ok(render(&page))
 }
 
 pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {

@@ -234,7 +234,35 @@ async fn an_approval_after_the_card_changed_is_refused(backend: Backend) {
     assert_eq!(view.status, "submitted", "still waiting: the operator returns it");
 }
 
+async fn overdue_requests_are_flagged_and_review_times_counted(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let member = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
+    let member = consenting(&registry, &member).await;
+    let samara = operator(&registry, "op63", &[63]).await;
+    let first = submitted(&registry, &member, "+7 846 111-22-33").await;
+    registry.decide_request(&samara, first.id, first.revision, Verdict::Approve, "r").await.expect("approve");
+    let second = submitted(&registry, &member, "+7 846 444-55-66").await;
+    assert!(!registry.moderation_queue(&samara, "r").await.expect("queue")[0].overdue);
+    // Three weeks later the second is past its five business days.
+    registry.advance_clock(21 * 86_400);
+    let queue = registry.moderation_queue(&samara, "r").await.expect("queue");
+    assert_eq!(queue[0].id, second.id);
+    assert!(queue[0].overdue && queue[0].business_days.is_some_and(|d| d > 5), "{:?}", queue[0]);
+
+    let since = time::Date::from_calendar_date(2000, time::Month::January, 1).expect("date");
+    let stats = registry.review_statistics(&samara, since, "r").await.expect("statistics");
+    let region = &stats.by_region[0];
+    assert_eq!((region.key.as_str(), region.decided, region.waiting, region.overdue), ("63", 1, 1, 1));
+    assert_eq!(region.decided_late, 0);
+    assert!(region.average_days < 1.0, "decided the same day: {}", region.average_days);
+    assert_eq!(stats.by_operator[0].key, "Оператор");
+    assert_eq!(stats.by_operator[0].decided, 1);
+    let refused = registry.review_statistics(&member, since, "r").await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OperatorRequired))), "{refused:?}");
+}
+
 backend_tests!(
+    overdue_requests_are_flagged_and_review_times_counted,
     a_moderated_change_waits_for_the_operator_of_its_region,
     bad_proposals_store_nothing,
     structure_changes_apply_at_once_with_their_journal_entry,

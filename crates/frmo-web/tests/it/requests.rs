@@ -89,6 +89,24 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     assert!(again.body.contains("одобрена"), "{}", again.body);
     assert!(browser.get("/cabinet/requests").await.body.contains("одобрена"));
 
+    // The operator's review times.
+    let stats = operator.get("/cabinet/moderation/statistics?since=2020-01-01").await;
+    assert_eq!(stats.status, 200);
+    assert!(stats.body.contains("Оператор Самарской области"), "{}", stats.body);
+    let bad = operator.get("/cabinet/moderation/statistics?since=вчера").await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("С даты"), "{}", bad.body);
+
+    // The history says who changed what, why, and on which request.
+    let history = browser.get(&format!("/cabinet/organizations/{REAVIZ_OID}/history")).await;
+    assert_eq!(history.status, 200);
+    let number = request_number(&app, request.id).await;
+    for text in
+        ["Оператор Самарской области", "Контакты", "+7 846 111-22-33", "новый номер", "одобрена", number.as_str()]
+    {
+        assert!(history.body.contains(text), "history lacks {text}: {}", history.body);
+    }
+
     // The member is told, in the cabinet.
     let cabinet = browser.get("/cabinet").await;
     assert!(cabinet.body.contains("Новых уведомлений: 1"), "{}", cabinet.body);
