@@ -74,6 +74,8 @@ pub enum Action {
     ReadAudit,
     /// Decide on an organization's change requests and applications (the region's operator).
     Moderate,
+    /// Apply for the inclusion of a new organization.
+    Apply,
     /// Manage users, roles and settings.
     Administer,
     /// Create organizations or change records without a person behind it (seeding, imports).
@@ -90,6 +92,7 @@ impl Action {
             Action::ManageMembers => "manage_members",
             Action::ReadAudit => "read_audit",
             Action::Moderate => "moderate",
+            Action::Apply => "apply",
             Action::Administer => "administer",
             Action::WriteRegister => "write_register",
         }
@@ -259,6 +262,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
     };
     match action {
         Action::ReadPublicRegister | Action::UseCabinet => Allow,
+        Action::Apply => ready(),
         Action::ReadAudit | Action::Administer | Action::WriteRegister => Deny(DenyCode::RoleRequired),
         Action::Moderate => {
             // Without an organization: may this person moderate anywhere (their queue)?

@@ -14,6 +14,9 @@ pub enum RegistryError {
     Forbidden(frmo_domain::access::DenyCode),
     #[error("{0}")]
     Conflict(String),
+    /// The organization is already in the register.
+    #[error("Организация с этими ИНН и КПП уже есть в реестре: «{name}», OID {oid}.")]
+    Duplicate { oid: String, name: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

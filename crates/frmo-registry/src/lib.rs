@@ -1,6 +1,7 @@
 //! What people can do to the registry: every use case as a method that authorizes the actor,
 //! validates, and reads or writes through the store. The only place that decides access.
 
+pub mod applications;
 pub mod cabinet;
 mod error;
 pub mod identity;

@@ -108,6 +108,12 @@ pub enum Proposal {
 #[derive(Debug, Clone)]
 pub struct RequestView {
     pub id: i64,
+    /// `change` or `inclusion`.
+    pub kind: String,
+    /// The organization's short name (of the proposal).
+    pub title: String,
+    /// The proposed card (JSON).
+    pub proposal: Value,
     /// `ИЗ-2026-000123`.
     pub number: String,
     pub org_oid: String,
@@ -139,9 +145,11 @@ pub enum Verdict {
     Return { comment: String },
 }
 
-pub fn request_number(id: i64, created_at: i64) -> String {
+/// `ИЗ-2026-000123` for a change request, `ЗВ-2026-000123` for an application for inclusion.
+pub fn request_number(kind: &str, id: i64, created_at: i64) -> String {
     let year = OffsetDateTime::from_unix_timestamp(created_at).map_or(0, |t| t.to_offset(MOSCOW).year());
-    format!("ИЗ-{year}-{id:06}")
+    let prefix = if kind == crate::applications::INCLUSION { "ЗВ" } else { "ИЗ" };
+    format!("{prefix}-{year}-{id:06}")
 }
 
 /// The id in a number like `ИЗ-2026-000123` (or a bare id).
@@ -229,6 +237,7 @@ impl Registry {
         let proposed_json = serde_json::to_string(&proposed).map_err(frmo_store::StoreError::from)?;
         let changes_json = Value::Array(changes).to_string();
         let new = NewRequest {
+            kind: "change",
             org_oid: &oid,
             region,
             author_id: person.user_id,
@@ -242,7 +251,7 @@ impl Registry {
         };
         let label = self.actor_label(actor).await.1;
         let id = self.store.create_request(&new, &label).await?;
-        let number = request_number(id, now);
+        let number = request_number("change", id, now);
         self.journal(actor, "request", &oid, json!({"request": number, "status": status}), request_id).await?;
         if submit {
             // After the request is in (its number is its id): the queue shows it even if this fails.
@@ -300,7 +309,7 @@ impl Registry {
         }
         let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
         let label = self.actor_label(actor).await.1;
-        let number = request_number(id, record.created_at);
+        let number = request_number(&record.kind, id, record.created_at);
         let (to, comment) = match &verdict {
             Verdict::Approve => ("approved", None),
             Verdict::Reject { reason } => {
@@ -320,9 +329,13 @@ impl Registry {
             actor: &label,
             comment: comment.as_deref(),
         };
-        let notices = self.decision_notices(&record, &number, to, comment.as_deref()).await?;
         let decision = json!({"request": number, "decision": to, "comment": comment});
         let decision_entry = self.entry(actor, "decision", &record.org_oid, decision, request_id).await;
+        if record.kind == crate::applications::INCLUSION && matches!(verdict, Verdict::Approve) {
+            self.approve_inclusion(actor, &record, &change, decision_entry, request_id).await?;
+            return self.request_view(actor, id, request_id).await;
+        }
+        let notices = self.decision_notices(&record, &number, to, comment.as_deref()).await?;
         if let Verdict::Approve = verdict {
             let proposed: Organization =
                 serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
@@ -458,7 +471,7 @@ impl Registry {
         proposal: Option<(&str, &str, &str, i64)>,
         request_id: &str,
     ) -> Result<RequestView> {
-        let number = request_number(record.id, record.created_at);
+        let number = request_number(&record.kind, record.id, record.created_at);
         if !from.contains(&record.status.as_str()) || record.revision != revision {
             return Err(moved(record));
         }
@@ -488,7 +501,7 @@ impl Registry {
     }
 
     /// Tells the region's operators that a request waits for them.
-    async fn submission_notices(
+    pub(crate) async fn submission_notices(
         &self,
         region: u8,
         id: i64,
@@ -534,7 +547,7 @@ impl Registry {
         self.store.request(id).await?.ok_or_else(|| RegistryError::NotFound(format!("Заявка {id} не найдена.")))
     }
 
-    fn due_on(&self, submitted_at: i64) -> Date {
+    pub(crate) fn due_on(&self, submitted_at: i64) -> Date {
         self.moderation.calendar.add_business_days(moscow_date(submitted_at), self.moderation.review_days)
     }
 
@@ -549,9 +562,14 @@ impl Registry {
             let end = record.decided_at.filter(|_| record.status != "submitted").map_or(today, moscow_date);
             self.moderation.calendar.business_days_between(moscow_date(at), end)
         });
+        let proposal: Value = serde_json::from_str(&record.proposed).unwrap_or_default();
+        let title = proposal["nameShort"].as_str().unwrap_or_default().to_owned();
         RequestView {
             id: record.id,
-            number: request_number(record.id, record.created_at),
+            title,
+            proposal,
+            number: request_number(&record.kind, record.id, record.created_at),
+            kind: record.kind.clone(),
             org_oid: record.org_oid,
             region: record.region,
             author_id: record.author_id,
@@ -584,14 +602,14 @@ fn stale_card(oid: &str) -> RegistryError {
     RegistryError::Conflict(format!("Карточка {oid} изменилась после того, как вы её открыли; обновите страницу"))
 }
 
-fn moved_message(number: &str) -> String {
+pub(crate) fn moved_message(number: &str) -> String {
     format!(
         "Заявку {number} уже рассмотрели или изменили, пока вы её читали; обновите страницу, чтобы увидеть её состояние."
     )
 }
 
 fn moved(record: &RequestRecord) -> RegistryError {
-    let number = request_number(record.id, record.created_at);
+    let number = request_number(&record.kind, record.id, record.created_at);
     RegistryError::Conflict(format!(
         "Заявка {number} сейчас в статусе «{}»; обновите страницу, чтобы увидеть её состояние.",
         status_label(&record.status)

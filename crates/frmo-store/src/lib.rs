@@ -213,7 +213,18 @@ impl Store {
     /// Writes new organizations (their first versions) in one transaction, and moves the OID
     /// sequences past their numbers. Used by seeding and imports.
     pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
-        dispatch!(self, s => s.insert_new(records).await)
+        self.insert_new_with(records, Vec::new(), sql::Transition::default()).await
+    }
+
+    /// [`Store::insert_new`] with journal entries and statements guarding and following it in its
+    /// transaction.
+    pub async fn insert_new_with(
+        &self,
+        records: Vec<VersionRecord>,
+        audit: Vec<audit::AuditEntry>,
+        transition: sql::Transition,
+    ) -> Result<()> {
+        dispatch!(self, s => s.insert_new(records, audit, transition).await)
     }
 
     /// Starts a bulk load into an empty register: the secondary indexes of the versions are

@@ -282,10 +282,20 @@ impl PgStore {
         Ok(())
     }
 
-    pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
+    pub async fn insert_new(
+        &self,
+        records: Vec<VersionRecord>,
+        audit: Vec<crate::audit::AuditEntry>,
+        transition: sql::Transition,
+    ) -> Result<()> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
+        if let Some(guard) = &transition.guard
+            && run(&tx, guard).await?.is_empty()
+        {
+            return Err(StoreError::Conflict(transition.conflict));
+        }
 
         let sink = tx.copy_in("COPY organizations (oid, kind, region, number, created_at) FROM STDIN BINARY").await?;
         let writer =
@@ -318,6 +328,10 @@ impl PgStore {
             )
             .await?;
         }
+        for statement in &transition.after {
+            run(&tx, statement).await?;
+        }
+        append_audit(&tx, &audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -8,6 +8,8 @@ use crate::{Result, Store};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRecord {
     pub id: i64,
+    /// `change` (of an organization's card) or `inclusion` (of a new organization).
+    pub kind: String,
     pub org_oid: String,
     pub region: u8,
     pub author_id: i64,
@@ -39,6 +41,8 @@ pub struct RequestEvent {
 /// A new request.
 #[derive(Debug, Clone)]
 pub struct NewRequest<'a> {
+    pub kind: &'a str,
+    /// Empty for an application for inclusion.
     pub org_oid: &'a str,
     pub region: u8,
     pub author_id: i64,
@@ -69,7 +73,7 @@ macro_rules! request_select {
     ($tail:literal) => {
         concat!(
             "SELECT id, org_oid, region, author_id, status, base_version, proposed, changes, reason, created_at,
-                submitted_at, due_on, decided_at, decided_by, comment, applied_version, revision
+                submitted_at, due_on, decided_at, decided_by, comment, applied_version, revision, kind
              FROM change_requests ",
             $tail
         )
@@ -95,6 +99,7 @@ fn record(mut r: Vec<Value>) -> RequestRecord {
         comment: text(&mut r, 14),
         applied_version: r[15].int(),
         revision: r[16].int().unwrap_or_default(),
+        kind: text(&mut r, 17).unwrap_or_default(),
     }
 }
 
@@ -152,8 +157,8 @@ impl Store {
         let submitted_at = (new.status == "submitted").then_some(new.now);
         let first: Statement = (
             "INSERT INTO change_requests (org_oid, region, author_id, status, base_version, proposed, changes, reason,
-                 created_at, submitted_at, due_on)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                 created_at, submitted_at, due_on, kind)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             vec![
                 new.org_oid.into(),
                 i64::from(new.region).into(),
@@ -166,6 +171,7 @@ impl Store {
                 new.now.into(),
                 submitted_at.into(),
                 new.due_on.into(),
+                new.kind.into(),
             ],
         );
         let step: Statement =
@@ -284,6 +290,54 @@ impl Store {
             Store::Sqlite(s) => s.transact_guarded(statements, audit).await,
             Store::Postgres(s) => s.transact_guarded(statements, audit).await,
         }
+    }
+
+    /// Approves an application for inclusion: the new organization, the application's status,
+    /// OID and history, the journal entries and the notices, in one transaction.
+    pub async fn approve_application(
+        &self,
+        change: &StatusChange<'_>,
+        record: crate::VersionRecord,
+        audit: Vec<crate::audit::AuditEntry>,
+        notices: Vec<Statement>,
+        conflict: String,
+    ) -> Result<()> {
+        let oid = record.oid.clone();
+        let transition = Transition {
+            guard: Some(guard(change, None, None)),
+            conflict,
+            after: vec![
+                event(change),
+                (
+                    "UPDATE change_requests SET org_oid = $1,
+                         applied_version = (SELECT id FROM organization_versions WHERE oid = $1 AND valid_to IS NULL)
+                     WHERE id = $2",
+                    vec![oid.into(), change.id.into()],
+                ),
+            ]
+            .into_iter()
+            .chain(notices)
+            .collect(),
+        };
+        self.insert_new_with(vec![record], audit, transition).await
+    }
+
+    /// Applications for inclusion waiting or decided with these identifiers (duplicates of a new
+    /// application): `inn` and, when given, `kpp`.
+    pub async fn applications_with_inn(&self, inn: &str) -> Result<Vec<RequestRecord>> {
+        let rows = self
+            .query(
+                request_select!(
+                    "WHERE kind = 'inclusion' AND status IN ('submitted', 'returned', 'draft') ORDER BY id"
+                ),
+                vec![],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(record)
+            .filter(|r| serde_json::from_str::<serde_json::Value>(&r.proposed).is_ok_and(|card| card["inn"] == inn))
+            .collect())
     }
 
     /// Approves a request: its new card version, the request's status and history, and the journal

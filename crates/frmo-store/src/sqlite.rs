@@ -255,8 +255,18 @@ impl SqliteStore {
         self.point(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?))
     }
 
-    pub async fn insert_new(&self, records: Vec<VersionRecord>) -> Result<()> {
+    pub async fn insert_new(
+        &self,
+        records: Vec<VersionRecord>,
+        audit: Vec<crate::audit::AuditEntry>,
+        transition: crate::sql::Transition,
+    ) -> Result<()> {
         self.write(move |tx| {
+            if let Some((sql, values)) = &transition.guard
+                && run(tx, sql, values)?.is_empty()
+            {
+                return Err(StoreError::Conflict(transition.conflict));
+            }
             let mut org = tx.prepare_cached(
                 "INSERT INTO organizations (oid, kind, region, number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?;
@@ -275,6 +285,10 @@ impl SqliteStore {
             for ((kind, region), number) in highest {
                 sequence.execute(params![kind, region, number])?;
             }
+            for (sql, values) in &transition.after {
+                run(tx, sql, values)?;
+            }
+            append_audit(tx, &audit)?;
             Ok(())
         })
         .await

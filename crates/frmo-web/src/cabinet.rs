@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, PageError, render};
 use crate::session::Viewer;
-use crate::{AppState, requests};
+use crate::{AppState, applications, requests};
 
 /// A route and the access it needs.
 pub struct RouteSpec {
@@ -69,6 +69,8 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
     route("GET", "/cabinet/notifications", Action::UseCabinet, false, || get(notifications)),
     route("POST", "/cabinet/notifications/read", Action::UseCabinet, false, || post(read_notifications)),
+    route("GET", "/cabinet/applications/new", Action::Apply, false, || get(applications::form)),
+    route("POST", "/cabinet/applications", Action::Apply, false, || post(applications::submit)),
     route("GET", "/cabinet/requests", Action::UseCabinet, false, || get(requests::my_requests)),
     route("GET", "/cabinet/moderation", Action::Moderate, false, || get(requests::queue)),
     route("GET", "/cabinet/moderation/statistics", Action::Moderate, false, || get(requests::statistics)),

@@ -42,6 +42,12 @@ impl From<RegistryError> for Problem {
             RegistryError::Conflict(message) => {
                 Problem { status: StatusCode::CONFLICT, code: "conflict", message, errors: Vec::new() }
             }
+            duplicate @ RegistryError::Duplicate { .. } => Problem {
+                status: StatusCode::CONFLICT,
+                code: "duplicate",
+                message: duplicate.to_string(),
+                errors: Vec::new(),
+            },
             RegistryError::Store(error) => {
                 tracing::error!(error = %error, "store failure");
                 Problem {

@@ -3,6 +3,7 @@
 //! timeouts, security headers). Handlers are thin: parse → call frmo-registry → render.
 
 mod api;
+mod applications;
 mod auth;
 pub mod cabinet;
 pub mod demo;

@@ -234,6 +234,8 @@ struct RequestPage {
     csrf: String,
     view: RequestView,
     changes: Vec<(String, String, String)>,
+    /// An application's requisites (label, value).
+    requisites: Vec<(String, String)>,
     events: Vec<(String, String, String, String)>,
     submitted: String,
     due: String,
@@ -279,6 +281,28 @@ async fn request_view(
                 (format_time(e.at), e.actor.clone(), label, e.comment.clone().unwrap_or_default())
             })
             .collect(),
+        requisites: view
+            .proposal
+            .as_object()
+            .filter(|_| view.kind == frmo_registry::applications::INCLUSION)
+            .map(|card| {
+                [
+                    "nameFull",
+                    "nameShort",
+                    "inn",
+                    "ogrn",
+                    "ogrnip",
+                    "kpp",
+                    "regionId",
+                    "legalAddress",
+                    "contacts",
+                    "headFullName",
+                ]
+                .iter()
+                .filter_map(|field| card.get(*field).map(|v| (field_label(field).to_owned(), shown(v))))
+                .collect()
+            })
+            .unwrap_or_default(),
         submitted: view.submitted_at.map(format_time).unwrap_or_default(),
         due: date(view.due_on),
         may_withdraw: open && session.user.id == view.author_id,

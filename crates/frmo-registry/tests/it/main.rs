@@ -6,6 +6,7 @@ use frmo_registry::seed::real_organizations;
 use frmo_registry::{Registry, RegistryError, SearchPage, SearchParams};
 use frmo_testkit::{Backend, TestDb, backend_tests};
 
+mod applications;
 mod identity;
 mod journal;
 mod mail;

@@ -123,7 +123,69 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
 
 async fn request_number(app: &TestApp, id: i64) -> String {
     let record = app.registry.store().request(id).await.expect("lookup").expect("request");
-    frmo_registry::requests::request_number(record.id, record.created_at)
+    frmo_registry::requests::request_number(&record.kind, record.id, record.created_at)
 }
 
-backend_tests!(a_request_goes_from_the_member_to_the_operator_and_back);
+fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {
+    fields.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
+async fn an_application_is_filed_through_the_form_and_approved(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let applicant = esia_person(&app, "3002", "Петров Пётр", None, true, None).await;
+    let mut browser = Browser::new(&app);
+    browser.cookies.insert("frmo_session".into(), applicant.token.clone());
+    let form = browser.get("/cabinet/applications/new").await;
+    assert_eq!(form.status, 200);
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    let mut fields = vec![
+        ("csrf", csrf.clone()),
+        ("name_full", "Общество с ограниченной ответственностью «Клиника Долголетие»".to_owned()),
+        ("name_short", "ООО «Клиника Долголетие»".to_owned()),
+        ("inn", "6317006620".to_owned()),
+        ("ogrn", "1026301420716".to_owned()),
+        ("kpp", "631501001".to_owned()),
+        ("region", "63".to_owned()),
+        ("organization_type", "1".to_owned()),
+        ("medical_subject", "1".to_owned()),
+        ("agency_kind", "1".to_owned()),
+        ("legal_address", "443001, г. Самара, ул. Садовая, д. 5".to_owned()),
+        ("reason", "новая клиника".to_owned()),
+    ];
+
+    // The register's own organization: refused, with a link to its card.
+    let duplicate = browser.post("/cabinet/applications", &pairs(&fields)).await;
+    assert_eq!(duplicate.status, 400);
+    assert!(duplicate.body.contains(&format!("href=\"/organizations/{REAVIZ_OID}\"")), "{}", duplicate.body);
+
+    // A wrong check digit is named.
+    fields[3].1 = "6317006621".into();
+    let wrong = browser.post("/cabinet/applications", &pairs(&fields)).await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("ИНН: неверное контрольное число"), "{}", wrong.body);
+
+    // New identifiers (valid check digits): the application is filed.
+    fields[3].1 = "6315000710".into();
+    fields[4].1 = "1196300000016".into();
+    let filed = browser.post("/cabinet/applications", &pairs(&fields)).await;
+    assert_eq!(filed.status, 303, "{}", filed.body);
+    let page = browser.get(filed.location.as_deref().expect("the request's page")).await;
+    assert!(page.body.contains("Реквизиты новой организации") && page.body.contains("ЗВ-"), "{}", page.body);
+
+    let mut operator = operator_browser(&app).await;
+    let path = filed.location.clone().expect("path");
+    let decision_page = operator.get(&path).await;
+    let csrf = input_value(&decision_page.body, "csrf").expect("csrf");
+    let revision = input_value(&decision_page.body, "revision").expect("revision");
+    let approved = operator
+        .post(&format!("{path}/decision"), &[("csrf", &csrf), ("revision", &revision), ("verdict", "approve")])
+        .await;
+    assert_eq!(approved.status, 303);
+    let done = operator.get(&path).await;
+    assert!(done.body.contains("одобрена") && done.body.contains("1.2.643.5.1.13.13.12.2.63."), "{}", done.body);
+}
+
+backend_tests!(
+    a_request_goes_from_the_member_to_the_operator_and_back,
+    an_application_is_filed_through_the_form_and_approved
+);
