@@ -242,7 +242,7 @@ test('ЕСИА: an unconfirmed account is told why it cannot edit', async (page)
   const notice = await page.textContent('#edit-denied');
   assert.match(notice, /Изменять данные организации вы не можете/);
   assert.match(notice, /ACCOUNT_NOT_CONFIRMED/);
-  assert.equal(await page.locator('#contacts-form').count(), 0, 'no edit form');
+  assert.equal(await page.locator('#card-form').count(), 0, 'no edit form');
   await page.goto(base + '/cabinet/profile');
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Выйти на всех устройствах' }).click()]);
 });

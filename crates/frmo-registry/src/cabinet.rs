@@ -179,8 +179,8 @@ impl Registry {
         Ok(target)
     }
 
-    /// Proposes new contacts (phone, e-mail, site) for an organization, made from
-    /// `edited_version`, with the reason; moderated or direct as the policy says.
+    /// Proposes new contacts (phone, e-mail, site) for an organization: [`Registry::edit_card`]
+    /// with only the contacts.
     pub async fn edit_contacts(
         &self,
         actor: &Actor,
@@ -190,12 +190,81 @@ impl Registry {
         reason: &str,
         request_id: &str,
     ) -> Result<crate::requests::Proposal> {
+        let edit = CardEdit { contacts: Some(contacts), ..CardEdit::default() };
+        self.edit_card(actor, oid, edit, edited_version, reason, request_id).await
+    }
+
+    /// Proposes the edited fields of an organization's card, made from `edited_version`, with the
+    /// reason; moderated or direct as the policy says.
+    pub async fn edit_card(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        edit: CardEdit,
+        edited_version: i64,
+        reason: &str,
+        request_id: &str,
+    ) -> Result<crate::requests::Proposal> {
         let card = self.card(&Actor::System, oid, None).await?;
         let target = Target::Organization { oid, region: card.organization.region_id.code() };
         self.authorize(actor, Action::EditOrganization, target, request_id).await?;
-        let mut proposed = card.organization.clone();
-        proposed.contacts = validate_contacts(contacts)?;
+        let proposed = edit.apply(card.organization.clone())?;
         self.propose_from(actor, card, proposed, edited_version, reason, true, request_id).await
+    }
+}
+
+/// The fields of a card the cabinet's form edits; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct CardEdit {
+    pub name_full: Option<String>,
+    pub name_short: Option<String>,
+    pub head_full_name: Option<String>,
+    pub legal_address: Option<String>,
+    pub actual_address: Option<String>,
+    pub contacts: Option<Contacts>,
+}
+
+impl CardEdit {
+    /// The card with these edits, or every problem with them.
+    fn apply(self, mut card: frmo_domain::org::Organization) -> Result<frmo_domain::org::Organization> {
+        let mut errors = Vec::new();
+        let clean = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        if let Some(name) = self.name_full {
+            card.name_full = name.trim().to_owned();
+        }
+        if let Some(name) = self.name_short {
+            card.name_short = name.trim().to_owned();
+        }
+        if let Some(head) = self.head_full_name {
+            card.head_full_name = clean(head);
+        }
+        if let Some(address) = self.legal_address {
+            match clean(address) {
+                Some(text) if text != card.legal_address.text => {
+                    card.legal_address = frmo_domain::org::Address { text, ..Default::default() };
+                }
+                Some(_) => {}
+                None => errors.push(ValidationError::new("legalAddress", "Юридический адрес", "не заполнен")),
+            }
+        }
+        if let Some(address) = self.actual_address {
+            let current = card.actual_address.as_ref().map(|a| a.text.as_str());
+            match clean(address) {
+                None => card.actual_address = None,
+                Some(text) if Some(text.as_str()) != current => {
+                    card.actual_address = Some(frmo_domain::org::Address { text, ..Default::default() });
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(contacts) = self.contacts {
+            match validate_contacts(contacts) {
+                Ok(contacts) => card.contacts = contacts,
+                Err(RegistryError::Invalid(more)) => errors.extend(more),
+                Err(other) => return Err(other),
+            }
+        }
+        if errors.is_empty() { Ok(card) } else { Err(RegistryError::Invalid(errors)) }
     }
 }
 

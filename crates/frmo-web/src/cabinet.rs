@@ -63,7 +63,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/totp", Action::UseCabinet, false, || post(totp_begin)),
     route("POST", "/cabinet/totp/confirm", Action::UseCabinet, false, || post(totp_confirm)),
     route("GET", "/cabinet/organizations/{oid}", Action::ReadOrganization, false, || get(organization)),
-    route("POST", "/cabinet/organizations/{oid}/contacts", Action::EditOrganization, false, || post(edit_contacts)),
+    route("POST", "/cabinet/organizations/{oid}/card", Action::EditOrganization, false, || post(edit_card)),
     route("GET", "/cabinet/organizations/{oid}/history", Action::ReadOrganization, false, || get(requests::history)),
     route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
@@ -268,6 +268,8 @@ struct OrganizationView {
     phone: String,
     email: String,
     site: String,
+    head: String,
+    actual_address: String,
     edit_denied: Option<(&'static str, &'static str, &'static str)>,
     members: Vec<frmo_registry::cabinet::Member>,
     may_manage_members: bool,
@@ -305,6 +307,8 @@ async fn organization_view(
         phone: org.contacts.phone.clone().unwrap_or_default(),
         email: org.contacts.email.clone().unwrap_or_default(),
         site: org.contacts.site.clone().unwrap_or_default(),
+        head: org.head_full_name.clone().unwrap_or_default(),
+        actual_address: org.actual_address.as_ref().map(|a| a.text.clone()).unwrap_or_default(),
         edit_denied: page.edit_denied.map(|code| (code.reason(), code.remedy(), code.as_str())),
         members: page.members,
         may_manage_members: page.may_manage_members,
@@ -329,11 +333,16 @@ async fn organization(
 }
 
 #[derive(Deserialize)]
-struct ContactsForm {
+struct CardForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
     version: i64,
+    name_full: Option<String>,
+    name_short: Option<String>,
+    head_full_name: Option<String>,
+    legal_address: Option<String>,
+    actual_address: Option<String>,
     phone: Option<String>,
     email: Option<String>,
     site: Option<String>,
@@ -341,19 +350,25 @@ struct ContactsForm {
     reason: String,
 }
 
-async fn edit_contacts(
+async fn edit_card(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(oid): Path<String>,
-    Form(form): Form<ContactsForm>,
+    Form(form): Form<CardForm>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let contacts = Contacts { phone: form.phone, email: form.email, site: form.site };
-    let result = state
-        .registry
-        .edit_contacts(&session.actor(), &oid, contacts, form.version, &form.reason, &viewer.request_id)
-        .await;
+    let edit = frmo_registry::cabinet::CardEdit {
+        name_full: form.name_full,
+        name_short: form.name_short,
+        head_full_name: form.head_full_name,
+        legal_address: form.legal_address,
+        actual_address: form.actual_address,
+        contacts: Some(contacts),
+    };
+    let result =
+        state.registry.edit_card(&session.actor(), &oid, edit, form.version, &form.reason, &viewer.request_id).await;
     let outcome = match result {
         Ok(Proposal::Applied { .. }) => Outcome { saved: true, ..Outcome::default() },
         Ok(Proposal::Request(view)) => {

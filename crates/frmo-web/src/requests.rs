@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::{Action, Target, decide};
+use frmo_domain::ident::RegionCode;
 use frmo_registry::RegistryError;
 use frmo_registry::requests::{RequestView, Verdict, parse_request_number};
 use serde::Deserialize;
@@ -65,6 +66,9 @@ struct Row {
     id: i64,
     number: String,
     org_oid: String,
+    title: String,
+    /// What changes: the fields' names, or «новая организация».
+    fields: String,
     status: &'static str,
     due: String,
     overdue: bool,
@@ -72,10 +76,17 @@ struct Row {
 }
 
 fn row(view: &RequestView) -> Row {
+    let fields = if view.kind == frmo_registry::applications::INCLUSION {
+        "новая организация".to_owned()
+    } else {
+        view.changes.iter().map(|c| field_label(c["field"].as_str().unwrap_or_default())).collect::<Vec<_>>().join(", ")
+    };
     Row {
         id: view.id,
         number: view.number.clone(),
         org_oid: view.org_oid.clone(),
+        title: view.title.clone(),
+        fields,
         status: view.status_label,
         due: date(view.due_on),
         overdue: view.overdue,
@@ -91,17 +102,27 @@ struct ListPage {
     title: &'static str,
     empty: &'static str,
     rows: Vec<Row>,
+    /// The operator's queue: its filters (region, overdue only).
+    queue: Option<(String, bool)>,
 }
 
-fn list(viewer: &Viewer, user_name: &str, title: &'static str, empty: &'static str, views: &[RequestView]) -> Response {
-    let page = ListPage {
+fn list(viewer: &Viewer, user_name: &str, title: &'static str, empty: &'static str, views: &[RequestView]) -> ListPage {
+    ListPage {
         user_name: user_name.to_owned(),
         csrf: viewer.csrf().to_owned(),
         title,
         empty,
         rows: views.iter().map(row).collect(),
-    };
-    render(&page)
+        queue: None,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct QueueFilter {
+    #[serde(default)]
+    region: String,
+    #[serde(default)]
+    overdue: String,
 }
 
 #[derive(Template)]
@@ -218,13 +239,29 @@ pub(crate) async fn statistics(
 pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     let views = state.registry.my_requests(&session.actor()).await?;
-    Ok(list(&viewer, &session.user.display_name, "Мои заявки", "Вы ещё не подавали заявок.", &views))
+    Ok(render(&list(&viewer, &session.user.display_name, "Мои заявки", "Вы ещё не подавали заявок.", &views)))
 }
 
-pub(crate) async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+/// The operator's queue, filtered by region (`?region=63`) and to overdue requests (`?overdue=1`).
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::Query(filter): axum::extract::Query<QueueFilter>,
+) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let views = state.registry.moderation_queue(&session.actor(), &viewer.request_id).await?;
-    Ok(list(&viewer, &session.user.display_name, "Заявки на проверку", "Заявок на проверке нет.", &views))
+    let mut views = state.registry.moderation_queue(&session.actor(), &viewer.request_id).await?;
+    let region = filter.region.trim();
+    if !region.is_empty() {
+        let code = RegionCode::parse(region).map_err(RegistryError::invalid)?;
+        views.retain(|v| v.region == code.code());
+    }
+    let overdue = !filter.overdue.is_empty();
+    if overdue {
+        views.retain(|v| v.overdue);
+    }
+    let mut page = list(&viewer, &session.user.display_name, "Заявки на проверку", "Заявок на проверке нет.", &views);
+    page.queue = Some((region.to_owned(), overdue));
+    Ok(render(&page))
 }
 
 #[derive(Template)]

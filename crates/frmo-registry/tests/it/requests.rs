@@ -3,9 +3,11 @@
 //! resubmission, withdrawal, refusals and bad input that store nothing.
 
 use frmo_domain::access::{Actor, DenyCode};
+use frmo_domain::calendar::ProductionCalendar;
 use frmo_domain::org::Organization;
+use frmo_registry::cabinet::CardEdit;
 use frmo_registry::identity::local::NewLocalUser;
-use frmo_registry::requests::{Proposal, RequestView, Verdict};
+use frmo_registry::requests::{Moderation, Proposal, RequestView, Verdict};
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
@@ -234,6 +236,42 @@ async fn an_approval_after_the_card_changed_is_refused(backend: Backend) {
     assert_eq!(view.status, "submitted", "still waiting: the operator returns it");
 }
 
+async fn key_requisites_wait_for_the_operator_whatever_the_policy(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let direct = vec!["contacts".to_owned(), "headFullName".to_owned()];
+    let policy = Moderation::new(&direct, 5, ProductionCalendar::default()).expect("policy");
+    let registry = registry.with_moderation(policy);
+    let member = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
+    let member = consenting(&registry, &member).await;
+    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let edit = CardEdit {
+        head_full_name: Some("Пивень Дмитрий Валентинович".into()), ..CardEdit::default()
+    };
+    let direct = registry.edit_card(&member, REAVIZ_OID, edit, card.row.version_id, "новый ректор", "r").await;
+    let Ok(Proposal::Applied { version }) = direct else { panic!("a direct field applies at once: {direct:?}") };
+    let edit = CardEdit {
+        name_short: Some("Университет «Реавиз»".into()),
+        head_full_name: Some("Иванов Иван Иванович".into()),
+        ..CardEdit::default()
+    };
+    let moderated = registry.edit_card(&member, REAVIZ_OID, edit, version, "переименование", "r").await;
+    let Ok(Proposal::Request(view)) = moderated else { panic!("a key requisite is moderated: {moderated:?}") };
+    let fields: Vec<&str> = view.changes.iter().filter_map(|c| c["field"].as_str()).collect();
+    assert_eq!(fields, ["headFullName", "nameShort"]);
+    let bad = registry
+        .edit_card(
+            &member,
+            REAVIZ_OID,
+            CardEdit { legal_address: Some(" ".into()), ..CardEdit::default() },
+            version,
+            "r",
+            "r",
+        )
+        .await;
+    assert!(matches!(&bad, Err(RegistryError::Invalid(e)) if e[0].field == "legalAddress"), "{bad:?}");
+    assert!(Moderation::new(&["inn".to_owned()], 5, ProductionCalendar::default()).is_err(), "key fields never direct");
+}
+
 async fn overdue_requests_are_flagged_and_review_times_counted(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let member = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
@@ -262,6 +300,7 @@ async fn overdue_requests_are_flagged_and_review_times_counted(backend: Backend)
 }
 
 backend_tests!(
+    key_requisites_wait_for_the_operator_whatever_the_policy,
     overdue_requests_are_flagged_and_review_times_counted,
     a_moderated_change_waits_for_the_operator_of_its_region,
     bad_proposals_store_nothing,

@@ -90,11 +90,11 @@ async fn a_confirmed_chief_signs_in_consents_and_edits(backend: Backend) {
     assert!(!browser.get("/cabinet").await.body.contains("consent-needed"));
 
     let org = browser.get(&format!("/cabinet/organizations/{REAVIZ_OID}")).await;
-    assert!(org.body.contains("id=\"contacts-form\""), "{}", org.body);
+    assert!(org.body.contains("id=\"card-form\""), "{}", org.body);
     let version = input_value(&org.body, "version").expect("version");
     let bad = browser
         .post(
-            &format!("/cabinet/organizations/{REAVIZ_OID}/contacts"),
+            &format!("/cabinet/organizations/{REAVIZ_OID}/card"),
             &[("csrf", &csrf), ("version", &version), ("phone", "12"), ("email", "не почта"), ("site", "")],
         )
         .await;
@@ -104,7 +104,7 @@ async fn a_confirmed_chief_signs_in_consents_and_edits(backend: Backend) {
     assert_eq!(before.row.version_id.to_string(), version, "a refused edit stores nothing");
     let saved = browser
         .post(
-            &format!("/cabinet/organizations/{REAVIZ_OID}/contacts"),
+            &format!("/cabinet/organizations/{REAVIZ_OID}/card"),
             &[
                 ("csrf", &csrf),
                 ("version", &version),
@@ -148,11 +148,11 @@ async fn an_unconfirmed_account_sees_why_it_cannot_edit(backend: Backend) {
     browser.post("/cabinet/consent", &[("csrf", &csrf), ("decision", "accept")]).await;
     let org = browser.get(&format!("/cabinet/organizations/{REAVIZ_OID}")).await;
     assert!(org.body.contains("ACCOUNT_NOT_CONFIRMED") && org.body.contains("не подтверждена"), "{}", org.body);
-    assert!(!org.body.contains("contacts-form"));
+    assert!(!org.body.contains("card-form"));
     // The server refuses the edit too, and journals it.
     let refused = browser
         .post(
-            &format!("/cabinet/organizations/{REAVIZ_OID}/contacts"),
+            &format!("/cabinet/organizations/{REAVIZ_OID}/card"),
             &[("csrf", &csrf), ("version", "1"), ("phone", "+78463335451")],
         )
         .await;

@@ -33,7 +33,7 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     let page = browser.get(&format!("/cabinet/organizations/{REAVIZ_OID}")).await;
     let (csrf, version) =
         (input_value(&page.body, "csrf").expect("csrf"), input_value(&page.body, "version").expect("v"));
-    let contacts = format!("/cabinet/organizations/{REAVIZ_OID}/contacts");
+    let contacts = format!("/cabinet/organizations/{REAVIZ_OID}/card");
     let no_reason =
         browser.post(&contacts, &[("csrf", &csrf), ("version", &version), ("phone", "+7 846 111-22-33")]).await;
     assert_eq!(no_reason.status, 400);
@@ -60,6 +60,12 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     let queue = operator.get("/cabinet/moderation").await;
     assert_eq!(queue.status, 200);
     assert!(queue.body.contains(&format!("href=\"{path}\"")), "{}", queue.body);
+    assert!(queue.body.contains("Контакты"), "the queue says what changes: {}", queue.body);
+    let elsewhere = operator.get("/cabinet/moderation?region=77").await;
+    assert!(!elsewhere.body.contains(&format!("href=\"{path}\"")), "filtered by region");
+    let overdue = operator.get("/cabinet/moderation?overdue=1").await;
+    assert!(!overdue.body.contains(&format!("href=\"{path}\"")), "not overdue yet");
+    assert_eq!(operator.get("/cabinet/moderation?region=999").await.status, 400);
     let page = operator.get(&path).await;
     assert!(page.body.contains("decision-form") && !page.body.contains("withdraw-form"));
     let csrf = input_value(&page.body, "csrf").expect("csrf");
