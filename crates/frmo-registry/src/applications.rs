@@ -274,11 +274,7 @@ impl Registry {
                 notices,
                 crate::requests::moved_message(&number),
             )
-            .await
-            .map_err(|error| match error {
-                frmo_store::StoreError::Conflict(message) => RegistryError::Conflict(message),
-                other => other.into(),
-            })?;
+            .await?;
         self.refresh_index().await?;
         Ok(oid.as_str().to_owned())
     }

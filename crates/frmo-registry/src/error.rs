@@ -18,7 +18,18 @@ pub enum RegistryError {
     #[error("Организация с этими ИНН и КПП уже есть в реестре: «{name}», OID {oid}.")]
     Duplicate { oid: String, name: String },
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(StoreError),
+}
+
+/// A store's conflict (a version no longer current, a taken login, a request someone else moved)
+/// is the user's conflict; anything else stays a store failure.
+impl From<StoreError> for RegistryError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(message) => RegistryError::Conflict(message),
+            other => RegistryError::Store(other),
+        }
+    }
 }
 
 impl RegistryError {

@@ -201,10 +201,7 @@ impl Registry {
         });
         let entry = self.entry(context.by, "change", organization.oid.as_str(), detail, context.request_id).await;
         let record = VersionRecord::new(organization, at)?;
-        let id = self.store.append_version(record, edited_version, vec![entry]).await.map_err(|e| match e {
-            frmo_store::StoreError::Conflict(message) => RegistryError::Conflict(message),
-            other => other.into(),
-        })?;
+        let id = self.store.append_version(record, edited_version, vec![entry]).await?;
         self.refresh_index().await?;
         Ok(id)
     }

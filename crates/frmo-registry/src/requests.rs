@@ -365,11 +365,7 @@ impl Registry {
                     notices,
                     moved_message(&number),
                 )
-                .await
-                .map_err(|error| match error {
-                    frmo_store::StoreError::Conflict(message) => RegistryError::Conflict(message),
-                    other => other.into(),
-                })?;
+                .await?;
             self.refresh_index().await?;
         } else if !self.store.change_request_status(&change, None, None, vec![decision_entry], notices).await? {
             return Err(RegistryError::Conflict(moved_message(&number)));

@@ -89,10 +89,7 @@ impl Registry {
         }
         check_password_rules(password)?;
         let hash = hash_password(password)?;
-        let id = self.store.create_local_user(login, name, email, self.now()).await.map_err(|e| match e {
-            frmo_store::StoreError::Conflict(message) => RegistryError::Conflict(message),
-            other => other.into(),
-        })?;
+        let id = self.store.create_local_user(login, name, email, self.now()).await?;
         self.store.set_password_hash(id, &hash).await?;
         self.store.set_staff_roles(id, role.map(FederalRole::as_str), regions).await?;
         let detail = serde_json::json!({"created": login, "role": role.map(FederalRole::as_str), "regions": regions});
