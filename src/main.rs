@@ -49,6 +49,11 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Electronic signatures of documents.
+    Esign {
+        #[command(subcommand)]
+        command: EsignCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -62,6 +67,24 @@ enum Command {
         /// Generator seed.
         #[arg(long, default_value_t = 1461)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum EsignCommand {
+    /// Verify a detached signature (CMS: DER, PEM or base64) of a document; print the verdict as
+    /// JSON (valid, status, reason, algorithm, signer, certificate); exit 0 only when valid, 1 when
+    /// not, 2 when the files cannot be read.
+    Verify {
+        /// The signed document.
+        #[arg(long)]
+        content: std::path::PathBuf,
+        /// The signature file.
+        #[arg(long)]
+        signature: std::path::PathBuf,
+        /// A folder of trusted CA certificates (PEM or DER); without it the chain is not checked.
+        #[arg(long)]
+        trust: Option<std::path::PathBuf>,
     },
 }
 
@@ -217,6 +240,35 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             println!("создан пользователь {login} (id {id}, роль {role})");
             Ok(())
         }
+        Command::Esign { command: EsignCommand::Verify { content, signature, trust } } => {
+            let read = |path: &std::path::PathBuf| {
+                std::fs::read(path).with_context(|| format!("не удалось прочитать {}", path.display()))
+            };
+            let (content, signature) = match (read(&content), read(&signature)) {
+                (Ok(c), Ok(s)) => (c, s),
+                (Err(error), _) | (_, Err(error)) => {
+                    eprintln!("frmo esign verify: {error:#}");
+                    std::process::exit(2);
+                }
+            };
+            let anchors = match trust.as_deref().map(trust_anchors).transpose() {
+                Ok(anchors) => anchors.unwrap_or_default(),
+                Err(error) => {
+                    eprintln!("frmo esign verify: --trust: {error:#}");
+                    std::process::exit(2);
+                }
+            };
+            match frmo_esign::verify(&content, &signature, &anchors, time::OffsetDateTime::now_utc()) {
+                Ok(verdict) => {
+                    println!("{}", serde_json::to_string_pretty(&verdict)?);
+                    std::process::exit(if verdict.valid { 0 } else { 1 });
+                }
+                Err(error) => {
+                    eprintln!("frmo esign verify: {error}");
+                    std::process::exit(2);
+                }
+            }
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             let registry = open(&config).await?;
             match registry.verify_journal().await? {
@@ -263,6 +315,27 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// The CA certificates of a folder (PEM or DER files), as DER.
+fn trust_anchors(dir: &std::path::Path) -> anyhow::Result<Vec<Vec<u8>>> {
+    let mut anchors = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("папка {} не читается", dir.display()))?
+    {
+        let path = entry?.path();
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        let der = match std::str::from_utf8(&bytes) {
+            Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => frmo_gost::pem_to_der(text, "CERTIFICATE")
+                .with_context(|| format!("{}: неверный PEM", path.display()))?,
+            _ if bytes.first() == Some(&0x30) => bytes,
+            _ => continue,
+        };
+        anchors.push(der);
+    }
+    Ok(anchors)
 }
 
 /// How people sign in, from the configuration (and the demo's ЕСИА stand with `--demo`).

@@ -118,6 +118,38 @@ async fn user_add_creates_a_local_account_once_and_refuses_bad_input(backend: Ba
 backend_tests!(user_add_creates_a_local_account_once_and_refuses_bad_input);
 
 #[test]
+fn esign_verify_prints_the_verdict_and_exits_by_it() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/frmo-esign/tests/fixtures");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy(format!("{fixtures}/ca.crt"), dir.path().join("ca.crt")).expect("copy CA");
+    let run = |content: &str, signature: &str, trust: bool| {
+        let mut command = frmo();
+        command.args(["esign", "verify", "--content", content, "--signature", signature]);
+        if trust {
+            command.arg("--trust").arg(dir.path());
+        }
+        command.output().expect("run frmo esign verify")
+    };
+    let content = format!("{fixtures}/content.txt");
+    let good = run(&content, &format!("{fixtures}/gost256.sig"), true);
+    assert_eq!(good.status.code(), Some(0), "{}", String::from_utf8_lossy(&good.stderr));
+    let verdict: serde_json::Value = serde_json::from_slice(&good.stdout).expect("JSON");
+    assert_eq!((verdict["valid"].as_bool(), verdict["chain"].as_str()), (Some(true), Some("trusted")));
+    assert_eq!(verdict["signer"]["snils"], "11223344595");
+
+    // Another document: the verdict says why, and the exit code is 1.
+    let bad = run(&format!("{fixtures}/ca.crt"), &format!("{fixtures}/gost256.sig"), false);
+    assert_eq!(bad.status.code(), Some(1));
+    let verdict: serde_json::Value = serde_json::from_slice(&bad.stdout).expect("JSON");
+    assert_eq!(verdict["status"], "invalid");
+    assert!(verdict["reason"].as_str().is_some_and(|r| r.contains("изменён")), "{verdict}");
+
+    // Not a signature at all, or a missing file: exit 2 with a message.
+    assert_eq!(run(&content, &content, false).status.code(), Some(2));
+    assert_eq!(run(&content, "/nonexistent.sig", false).status.code(), Some(2));
+}
+
+#[test]
 fn serve_seeds_the_demo_and_stops_gracefully() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut child = frmo()

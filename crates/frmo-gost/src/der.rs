@@ -1,5 +1,6 @@
 //! Just enough DER (ITU-T X.690) and PEM (RFC 7468) to read GOST keys and
-//! certificates and to write a SubjectPublicKeyInfo.
+//! certificates and to write a SubjectPublicKeyInfo; public so that frmo-esign
+//! reads CMS with the same strict reader.
 //!
 //! Only single-byte tags and definite lengths are accepted (DER has nothing
 //! else for the structures read here). The reader is strict about lengths:
@@ -10,40 +11,40 @@ use base64::Engine as _;
 
 use crate::GostError;
 
-pub(crate) const TAG_INTEGER: u8 = 0x02;
-pub(crate) const TAG_BIT_STRING: u8 = 0x03;
-pub(crate) const TAG_OCTET_STRING: u8 = 0x04;
-pub(crate) const TAG_OID: u8 = 0x06;
-pub(crate) const TAG_SEQUENCE: u8 = 0x30;
+pub const TAG_INTEGER: u8 = 0x02;
+pub const TAG_BIT_STRING: u8 = 0x03;
+pub const TAG_OCTET_STRING: u8 = 0x04;
+pub const TAG_OID: u8 = 0x06;
+pub const TAG_SEQUENCE: u8 = 0x30;
 /// `[0]` constructed, explicit context tag (the X.509 version).
-pub(crate) const TAG_CONTEXT_0: u8 = 0xa0;
+pub const TAG_CONTEXT_0: u8 = 0xa0;
 
 /// One element: its tag, its contents and its whole encoding.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Tlv<'a> {
-    pub(crate) tag: u8,
-    pub(crate) contents: &'a [u8],
+pub struct Tlv<'a> {
+    pub tag: u8,
+    pub contents: &'a [u8],
     /// Tag, length and contents: what a signature over this element covers.
-    pub(crate) raw: &'a [u8],
+    pub raw: &'a [u8],
 }
 
 /// Reads consecutive elements from a byte slice.
 #[derive(Debug, Clone)]
-pub(crate) struct Reader<'a> {
+pub struct Reader<'a> {
     rest: &'a [u8],
 }
 
 impl<'a> Reader<'a> {
-    pub(crate) fn new(data: &'a [u8]) -> Self {
+    pub fn new(data: &'a [u8]) -> Self {
         Reader { rest: data }
     }
 
-    pub(crate) fn peek_tag(&self) -> Option<u8> {
+    pub fn peek_tag(&self) -> Option<u8> {
         self.rest.first().copied()
     }
 
     /// The next element, whatever its tag.
-    pub(crate) fn any(&mut self) -> Result<Tlv<'a>, GostError> {
+    pub fn any(&mut self) -> Result<Tlv<'a>, GostError> {
         let data = self.rest;
         let (&tag, after_tag) = data.split_first().ok_or(GostError::Der("неожиданный конец данных"))?;
         if tag & 0x1f == 0x1f {
@@ -81,7 +82,7 @@ impl<'a> Reader<'a> {
     }
 
     /// The next element, which must have tag `tag`.
-    pub(crate) fn expect(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, GostError> {
+    pub fn expect(&mut self, tag: u8, what: &'static str) -> Result<Tlv<'a>, GostError> {
         match self.peek_tag() {
             Some(t) if t == tag => self.any(),
             _ => Err(GostError::Der(what)),
@@ -89,23 +90,23 @@ impl<'a> Reader<'a> {
     }
 
     /// The contents of the next SEQUENCE, as a reader.
-    pub(crate) fn sequence(&mut self, what: &'static str) -> Result<Reader<'a>, GostError> {
+    pub fn sequence(&mut self, what: &'static str) -> Result<Reader<'a>, GostError> {
         Ok(Reader::new(self.expect(TAG_SEQUENCE, what)?.contents))
     }
 
     /// The next OBJECT IDENTIFIER, in dotted form.
-    pub(crate) fn oid(&mut self, what: &'static str) -> Result<String, GostError> {
+    pub fn oid(&mut self, what: &'static str) -> Result<String, GostError> {
         oid_to_string(self.expect(TAG_OID, what)?.contents)
     }
 
     /// Fails unless everything has been read.
-    pub(crate) fn finish(&self, what: &'static str) -> Result<(), GostError> {
+    pub fn finish(&self, what: &'static str) -> Result<(), GostError> {
         if self.rest.is_empty() { Ok(()) } else { Err(GostError::Der(what)) }
     }
 }
 
 /// Parses `data` as exactly one element.
-pub(crate) fn single<'a>(data: &'a [u8], what: &'static str) -> Result<Tlv<'a>, GostError> {
+pub fn single<'a>(data: &'a [u8], what: &'static str) -> Result<Tlv<'a>, GostError> {
     let mut reader = Reader::new(data);
     let tlv = reader.any()?;
     reader.finish(what)?;
@@ -113,7 +114,7 @@ pub(crate) fn single<'a>(data: &'a [u8], what: &'static str) -> Result<Tlv<'a>, 
 }
 
 /// The contents of a BIT STRING with no unused bits.
-pub(crate) fn bit_string_bytes(contents: &[u8]) -> Result<&[u8], GostError> {
+pub fn bit_string_bytes(contents: &[u8]) -> Result<&[u8], GostError> {
     match contents.split_first() {
         Some((0, bytes)) => Ok(bytes),
         _ => Err(GostError::Der("BIT STRING с неполным последним байтом")),
@@ -121,7 +122,7 @@ pub(crate) fn bit_string_bytes(contents: &[u8]) -> Result<&[u8], GostError> {
 }
 
 /// Decodes the contents of an OBJECT IDENTIFIER into dotted form.
-pub(crate) fn oid_to_string(contents: &[u8]) -> Result<String, GostError> {
+pub fn oid_to_string(contents: &[u8]) -> Result<String, GostError> {
     const BAD: GostError = GostError::Der("неверный OBJECT IDENTIFIER");
     if contents.is_empty() || contents.last().is_some_and(|b| b & 0x80 != 0) {
         return Err(BAD);
@@ -153,7 +154,7 @@ pub(crate) fn oid_to_string(contents: &[u8]) -> Result<String, GostError> {
 }
 
 /// Encodes a dotted OID as a complete DER element (tag, length, contents).
-pub(crate) fn encode_oid(oid: &str) -> Vec<u8> {
+pub fn encode_oid(oid: &str) -> Vec<u8> {
     let arcs: Vec<u64> = oid.split('.').map(|a| a.parse().unwrap_or(0)).collect();
     let mut contents = Vec::new();
     let (first, second) = (arcs.first().copied().unwrap_or(0), arcs.get(1).copied().unwrap_or(0));
@@ -174,7 +175,7 @@ pub(crate) fn encode_oid(oid: &str) -> Vec<u8> {
 }
 
 /// Encodes one element with a definite, minimal length.
-pub(crate) fn encode_tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
+pub fn encode_tlv(tag: u8, contents: &[u8]) -> Vec<u8> {
     let mut out = vec![tag];
     let len = contents.len();
     if len < 0x80 {
@@ -213,7 +214,7 @@ pub fn pem_to_der(pem: &str, label: &str) -> Result<Vec<u8>, GostError> {
 }
 
 /// Wraps DER bytes in a PEM block with 64-character lines.
-pub(crate) fn der_to_pem(der: &[u8], label: &str) -> String {
+pub fn der_to_pem(der: &[u8], label: &str) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
     let mut out = format!("-----BEGIN {label}-----\n");
     for line in b64.as_bytes().chunks(64) {

@@ -60,7 +60,7 @@
 //! `gost_ec_sign.c`, `gost_pmeth.c`).
 
 mod curve;
-mod der;
+pub mod der;
 mod error;
 mod key;
 mod point;

@@ -1,0 +1,142 @@
+//! CMS SignedData (RFC 5652) as far as a detached document signature needs: the signer's digest
+//! algorithm, signed attributes, signature, and the certificates carried along.
+
+use std::collections::BTreeMap;
+
+use frmo_gost::der::{Reader, TAG_OCTET_STRING, TAG_OID, TAG_SEQUENCE, single};
+use time::OffsetDateTime;
+
+use crate::EsignError;
+
+const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+const TAG_SET: u8 = 0x31;
+const TAG_CONTEXT_0: u8 = 0xa0;
+const TAG_CONTEXT_1: u8 = 0xa1;
+
+fn format(message: &str) -> EsignError {
+    EsignError::Format(message.to_owned())
+}
+
+/// The signed attributes of a signer.
+#[derive(Debug, Clone)]
+pub struct SignedAttributes {
+    /// Attribute OID → the first value's contents (an OCTET STRING's bytes, a time's text…).
+    values: BTreeMap<String, Vec<u8>>,
+    pub signing_time: Option<OffsetDateTime>,
+    /// What the signature covers: the attributes re-tagged as a SET (RFC 5652 §5.4).
+    pub der_as_set: Vec<u8>,
+}
+
+impl SignedAttributes {
+    pub fn get(&self, oid: &str) -> Option<&Vec<u8>> {
+        self.values.get(oid)
+    }
+}
+
+/// The (first) signer of a SignedData.
+#[derive(Debug, Clone)]
+pub struct SignerInfo {
+    /// The issuer (whole DER Name) and serial (INTEGER contents) naming the certificate.
+    pub issuer_and_serial: Option<(Vec<u8>, Vec<u8>)>,
+    pub digest_algorithm: String,
+    pub signed_attributes: Option<SignedAttributes>,
+    pub signature: Vec<u8>,
+}
+
+/// A parsed SignedData: its certificates (DER) and its signer.
+#[derive(Debug, Clone)]
+pub struct SignedData {
+    pub certificates: Vec<Vec<u8>>,
+    pub signer: SignerInfo,
+}
+
+impl SignedData {
+    pub fn parse(der: &[u8]) -> Result<Self, EsignError> {
+        let content_info = single(der, "после подписи есть лишние данные")?;
+        if content_info.tag != TAG_SEQUENCE {
+            return Err(format("ожидается ContentInfo (SEQUENCE)"));
+        }
+        let mut info = Reader::new(content_info.contents);
+        if info.oid("нет типа содержимого")? != SIGNED_DATA {
+            return Err(format("это не подписанные данные CMS (SignedData)"));
+        }
+        let wrapped = info.expect(TAG_CONTEXT_0, "нет содержимого SignedData")?;
+        let mut signed = Reader::new(wrapped.contents).sequence("SignedData должен быть SEQUENCE")?;
+        signed.expect(0x02, "нет версии SignedData")?;
+        signed.expect(TAG_SET, "нет списка алгоритмов хэширования")?;
+        let mut encapsulated = signed.sequence("нет EncapsulatedContentInfo")?;
+        encapsulated.oid("нет типа подписанного содержимого")?;
+        if encapsulated.peek_tag().is_some() {
+            return Err(format("подпись присоединённая: ожидается откреплённая подпись (документ отдельным файлом)"));
+        }
+        let mut certificates = Vec::new();
+        if signed.peek_tag() == Some(TAG_CONTEXT_0) {
+            let mut list = Reader::new(signed.any()?.contents);
+            while list.peek_tag().is_some() {
+                certificates.push(list.any()?.raw.to_vec());
+            }
+        }
+        if signed.peek_tag() == Some(TAG_CONTEXT_1) {
+            signed.any()?; // revocation lists: not used
+        }
+        let mut signers = Reader::new(signed.expect(TAG_SET, "нет подписантов (SignerInfos)")?.contents);
+        let signer = parse_signer(signers.sequence("нет подписанта")?)?;
+        Ok(SignedData { certificates, signer })
+    }
+
+    /// The certificate the signer names (by issuer and serial), or the only one carried.
+    pub fn signer_certificate(&self) -> Option<&[u8]> {
+        let by_name = self.signer.issuer_and_serial.as_ref().and_then(|(issuer, serial)| {
+            self.certificates.iter().find(|der| {
+                crate::cert::Certificate::parse(der).is_ok_and(|c| &c.issuer_der == issuer && &c.serial == serial)
+            })
+        });
+        match (by_name, self.certificates.as_slice()) {
+            (Some(found), _) => Some(found),
+            (None, [only]) if self.signer.issuer_and_serial.is_none() => Some(only),
+            _ => None,
+        }
+        .map(Vec::as_slice)
+    }
+}
+
+fn parse_signer(mut signer: Reader<'_>) -> Result<SignerInfo, EsignError> {
+    signer.expect(0x02, "нет версии SignerInfo")?;
+    let issuer_and_serial = if signer.peek_tag() == Some(TAG_SEQUENCE) {
+        let mut sid = signer.sequence("неверный идентификатор подписанта")?;
+        let issuer = sid.expect(TAG_SEQUENCE, "нет издателя сертификата")?.raw.to_vec();
+        let serial = sid.expect(0x02, "нет серийного номера сертификата")?.contents.to_vec();
+        Some((issuer, serial))
+    } else {
+        signer.any()?; // [0] subjectKeyIdentifier
+        None
+    };
+    let digest_algorithm = signer.sequence("нет алгоритма хэширования подписанта")?.oid("нет алгоритма хэширования")?;
+    let signed_attributes =
+        if signer.peek_tag() == Some(TAG_CONTEXT_0) { Some(parse_attributes(signer.any()?.raw)?) } else { None };
+    signer.sequence("нет алгоритма подписи")?;
+    let signature = signer.expect(TAG_OCTET_STRING, "нет значения подписи")?.contents.to_vec();
+    Ok(SignerInfo { issuer_and_serial, digest_algorithm, signed_attributes, signature })
+}
+
+fn parse_attributes(raw: &[u8]) -> Result<SignedAttributes, EsignError> {
+    let element = single(raw, "неверные подписанные атрибуты")?;
+    let mut values = BTreeMap::new();
+    let mut signing_time = None;
+    let mut list = Reader::new(element.contents);
+    while list.peek_tag().is_some() {
+        let mut attribute = list.sequence("неверный подписанный атрибут")?;
+        let oid = attribute.oid("нет типа атрибута")?;
+        let mut set = Reader::new(attribute.expect(TAG_SET, "нет значений атрибута")?.contents);
+        let value = set.any()?;
+        if oid == crate::SIGNING_TIME {
+            signing_time = crate::cert::time_of(value.tag, value.contents);
+        }
+        if value.tag != TAG_OID {
+            values.insert(oid, value.contents.to_vec());
+        }
+    }
+    let mut der_as_set = raw.to_vec();
+    der_as_set[0] = TAG_SET;
+    Ok(SignedAttributes { values, signing_time, der_as_set })
+}

@@ -1,0 +1,208 @@
+//! Detached electronic signatures of documents (CMS SignedData, RFC 5652), as Russian qualified
+//! signatures (КЭП) come: ГОСТ Р 34.10-2012 (256 and 512 bits) with Streebog, verified in pure Rust
+//! by `frmo-gost`; with or without signed attributes (the message digest and signing time are
+//! checked); the signer's certificate taken from the CMS, checked for its validity at signing time
+//! and now, and optionally chained to trust anchors; the signer named from the certificate's
+//! subject (ФИО, СНИЛС, ИНН, ОГРН, organization).
+//!
+//! Not yet: RSA and ECDSA signers, key-usage checks and chains longer than one CA (the verdict
+//! says «алгоритм не поддерживается» or «цепочка не доверена» rather than guessing).
+
+mod cert;
+mod cms;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+pub use cert::{Certificate, Signer};
+
+/// Streebog-256 and Streebog-512 digest algorithms.
+const STREEBOG256: &str = "1.2.643.7.1.1.2.2";
+const STREEBOG512: &str = "1.2.643.7.1.1.2.3";
+/// CMS signed attributes.
+const MESSAGE_DIGEST: &str = "1.2.840.113549.1.9.4";
+const SIGNING_TIME: &str = "1.2.840.113549.1.9.5";
+
+/// Why a signature could not even be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EsignError {
+    #[error("файл подписи не читается: {0}")]
+    Format(String),
+}
+
+impl From<frmo_gost::GostError> for EsignError {
+    fn from(error: frmo_gost::GostError) -> Self {
+        EsignError::Format(error.to_string())
+    }
+}
+
+/// The verdict on a signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// действительна
+    Valid,
+    /// недействительна (the reason says why)
+    Invalid,
+    /// цепочка не доверена
+    Untrusted,
+    /// сертификат просрочен (or not yet valid) at signing time or now
+    Expired,
+}
+
+/// What a check found, as `frmo esign verify` prints it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verdict {
+    pub valid: bool,
+    pub status: Status,
+    /// In Russian: why not valid, or what was checked.
+    pub reason: String,
+    pub algorithm: String,
+    pub signer: Option<Signer>,
+    pub certificate: Option<Certificate>,
+    /// RFC 3339, from the signed attributes.
+    pub signing_time: Option<String>,
+    /// `trusted`, `untrusted` or `not_checked` (no trust anchors given).
+    pub chain: &'static str,
+}
+
+impl Verdict {
+    fn invalid(reason: impl Into<String>, algorithm: &str) -> Self {
+        Verdict {
+            valid: false,
+            status: Status::Invalid,
+            reason: reason.into(),
+            algorithm: algorithm.to_owned(),
+            signer: None,
+            certificate: None,
+            signing_time: None,
+            chain: "not_checked",
+        }
+    }
+}
+
+/// A signature file's bytes as DER: DER itself, PEM (`-----BEGIN CMS-----`, `PKCS7`) or base64.
+pub fn signature_der(bytes: &[u8]) -> Result<Vec<u8>, EsignError> {
+    if bytes.first() == Some(&0x30) {
+        return Ok(bytes.to_vec());
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| EsignError::Format("ни DER, ни PEM, ни base64".into()))?;
+    if text.contains("-----BEGIN") {
+        for label in ["CMS", "PKCS7", "SIGNED DATA"] {
+            if let Ok(der) = frmo_gost::pem_to_der(text, label) {
+                return Ok(der);
+            }
+        }
+        return Err(EsignError::Format("PEM без блока CMS или PKCS7".into()));
+    }
+    use base64::Engine as _;
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact)
+        .map_err(|_| EsignError::Format("ни DER, ни PEM, ни base64".into()))
+}
+
+fn digest(algorithm: &str, data: &[u8]) -> Option<Vec<u8>> {
+    match algorithm {
+        STREEBOG256 => Some(frmo_gost::streebog256(data).to_vec()),
+        STREEBOG512 => Some(frmo_gost::streebog512(data).to_vec()),
+        _ => None,
+    }
+}
+
+fn algorithm_name(digest_oid: &str) -> String {
+    match digest_oid {
+        STREEBOG256 => "ГОСТ Р 34.10-2012 (256 бит), ГОСТ Р 34.11-2012 (Стрибог-256)".into(),
+        STREEBOG512 => "ГОСТ Р 34.10-2012 (512 бит), ГОСТ Р 34.11-2012 (Стрибог-512)".into(),
+        other => format!("не поддерживается ({other})"),
+    }
+}
+
+/// Verifies a detached signature of `content`. `trust` holds trust anchors (CA certificates, DER);
+/// empty: the chain is not checked. `now` is the moment of the check.
+pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDateTime) -> Result<Verdict, EsignError> {
+    let der = signature_der(signature)?;
+    let signed = cms::SignedData::parse(&der)?;
+    let signer_info = signed.signer.clone();
+    let algorithm = algorithm_name(&signer_info.digest_algorithm);
+    let Some(content_digest) = digest(&signer_info.digest_algorithm, content) else {
+        return Ok(Verdict::invalid(
+            "алгоритм подписи не поддерживается: проверяются подписи ГОСТ Р 34.10-2012 со Стрибогом",
+            &algorithm,
+        ));
+    };
+    let Some(cert_der) = signed.signer_certificate() else {
+        return Ok(Verdict::invalid("сертификат подписанта не найден в файле подписи", &algorithm));
+    };
+    let certificate = match cert::Certificate::parse(cert_der) {
+        Ok(certificate) => certificate,
+        Err(error) => return Ok(Verdict::invalid(format!("сертификат подписанта не читается: {error}"), &algorithm)),
+    };
+    let key = match frmo_gost::PublicKey::from_certificate_der(cert_der) {
+        Ok(key) => key,
+        Err(error) => return Ok(Verdict::invalid(format!("ключ сертификата: {error}"), &algorithm)),
+    };
+    let mut verdict = Verdict::invalid("", &algorithm);
+    verdict.signer = Some(certificate.signer.clone());
+    verdict.certificate = Some(certificate.clone());
+
+    // What the signature covers: the signed attributes (as a SET), or the content itself.
+    let signed_message: Vec<u8> = match &signer_info.signed_attributes {
+        Some(attributes) => {
+            match attributes.get(MESSAGE_DIGEST) {
+                Some(value) if value == &content_digest => {}
+                Some(_) => {
+                    verdict.reason = "документ изменён после подписания: хэш не совпадает с подписанным".into();
+                    return Ok(verdict);
+                }
+                None => {
+                    verdict.reason = "в подписанных атрибутах нет хэша документа (messageDigest)".into();
+                    return Ok(verdict);
+                }
+            }
+            verdict.signing_time = attributes.signing_time.map(cert::rfc3339);
+            attributes.der_as_set.clone()
+        }
+        None => content.to_vec(),
+    };
+    if key.verify(&signed_message, &signer_info.signature).is_err() {
+        verdict.reason = if signer_info.signed_attributes.is_some() {
+            "подпись не соответствует подписанным атрибутам и ключу сертификата".into()
+        } else {
+            "подпись не соответствует документу и ключу сертификата".into()
+        };
+        return Ok(verdict);
+    }
+    let signing_time = signer_info.signed_attributes.as_ref().and_then(|a| a.signing_time);
+    if let Some(at) = signing_time
+        && !certificate.valid_at(at)
+    {
+        verdict.status = Status::Expired;
+        verdict.reason = "в момент подписания сертификат не действовал".into();
+        return Ok(verdict);
+    }
+    if !certificate.valid_at(now) {
+        verdict.status = Status::Expired;
+        verdict.reason = "срок действия сертификата истёк (или ещё не начался)".into();
+        return Ok(verdict);
+    }
+    if !trust.is_empty() {
+        let trusted = trust.iter().any(|anchor| {
+            anchor.as_slice() == cert_der
+                || cert::Certificate::parse(anchor).is_ok_and(|ca| ca.subject_der == certificate.issuer_der)
+                    && frmo_gost::PublicKey::from_certificate_der(anchor)
+                        .is_ok_and(|k| k.verify_certificate(cert_der).is_ok())
+        });
+        if !trusted {
+            verdict.status = Status::Untrusted;
+            verdict.chain = "untrusted";
+            verdict.reason = "сертификат выдан удостоверяющим центром, которому реестр не доверяет".into();
+            return Ok(verdict);
+        }
+        verdict.chain = "trusted";
+    }
+    verdict.valid = true;
+    verdict.status = Status::Valid;
+    verdict.reason = "подпись действительна: документ не изменён, ключ соответствует сертификату".into();
+    Ok(verdict)
+}
