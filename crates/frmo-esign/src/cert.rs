@@ -34,6 +34,14 @@ pub struct Certificate {
     pub issuer_der: Vec<u8>,
     #[serde(skip)]
     pub subject_der: Vec<u8>,
+    /// SubjectPublicKeyInfo (DER) and its algorithm OID.
+    #[serde(skip)]
+    pub spki: Vec<u8>,
+    #[serde(skip)]
+    pub key_algorithm: String,
+    /// The EC curve OID, for EC keys.
+    #[serde(skip)]
+    pub key_parameters: Option<String>,
     #[serde(skip)]
     validity: (OffsetDateTime, OffsetDateTime),
 }
@@ -115,6 +123,14 @@ impl Certificate {
         let not_before = time_of(from.tag, from.contents).ok_or_else(bad_time)?;
         let not_after = time_of(to.tag, to.contents).ok_or_else(bad_time)?;
         let subject = tbs.expect(TAG_SEQUENCE, "нет владельца")?;
+        let spki = tbs.expect(TAG_SEQUENCE, "нет открытого ключа")?;
+        let mut key_info = Reader::new(spki.contents).sequence("нет алгоритма ключа")?;
+        let key_algorithm = key_info.oid("нет алгоритма ключа")?;
+        let key_parameters = if key_info.peek_tag() == Some(frmo_gost::der::TAG_OID) {
+            key_info.oid("параметры ключа").ok()
+        } else {
+            None
+        };
         let subject_attributes = name_attributes(subject.contents)?;
         let find = |oid: &str| subject_attributes.iter().find(|(o, _)| o == oid).map(|(_, v)| v.clone());
         let full_name = match (find("2.5.4.4"), find("2.5.4.42")) {
@@ -138,6 +154,9 @@ impl Certificate {
             serial,
             issuer_der: issuer.raw.to_vec(),
             subject_der: subject.raw.to_vec(),
+            spki: spki.raw.to_vec(),
+            key_algorithm,
+            key_parameters,
             validity: (not_before, not_after),
         })
     }

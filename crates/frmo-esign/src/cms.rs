@@ -39,6 +39,9 @@ pub struct SignerInfo {
     /// The issuer (whole DER Name) and serial (INTEGER contents) naming the certificate.
     pub issuer_and_serial: Option<(Vec<u8>, Vec<u8>)>,
     pub digest_algorithm: String,
+    pub signature_algorithm: String,
+    /// RSASSA-PSS salt length from the algorithm's parameters (RFC 4055: 20 when absent).
+    pub pss_salt_len: usize,
     pub signed_attributes: Option<SignedAttributes>,
     pub signature: Vec<u8>,
 }
@@ -114,9 +117,37 @@ fn parse_signer(mut signer: Reader<'_>) -> Result<SignerInfo, EsignError> {
     let digest_algorithm = signer.sequence("нет алгоритма хэширования подписанта")?.oid("нет алгоритма хэширования")?;
     let signed_attributes =
         if signer.peek_tag() == Some(TAG_CONTEXT_0) { Some(parse_attributes(signer.any()?.raw)?) } else { None };
-    signer.sequence("нет алгоритма подписи")?;
+    let mut algorithm = signer.sequence("нет алгоритма подписи")?;
+    let signature_algorithm = algorithm.oid("нет алгоритма подписи")?;
+    let pss_salt_len = pss_salt_len(&mut algorithm)?;
     let signature = signer.expect(TAG_OCTET_STRING, "нет значения подписи")?.contents.to_vec();
-    Ok(SignerInfo { issuer_and_serial, digest_algorithm, signed_attributes, signature })
+    Ok(SignerInfo {
+        issuer_and_serial,
+        digest_algorithm,
+        signature_algorithm,
+        pss_salt_len,
+        signed_attributes,
+        signature,
+    })
+}
+
+/// RSASSA-PSS-params' `[2] saltLength` (RFC 4055), 20 when absent or when there are no PSS params.
+fn pss_salt_len(algorithm: &mut Reader<'_>) -> Result<usize, EsignError> {
+    if algorithm.peek_tag() != Some(TAG_SEQUENCE) {
+        return Ok(20);
+    }
+    let mut params = algorithm.sequence("неверные параметры алгоритма подписи")?;
+    while params.peek_tag().is_some() {
+        let field = params.any()?;
+        if field.tag == 0xa2 {
+            let value = single(field.contents, "неверная длина соли PSS")?;
+            return Ok(value
+                .contents
+                .iter()
+                .fold(0usize, |n, &b| n.saturating_mul(256).saturating_add(usize::from(b))));
+        }
+    }
+    Ok(20)
 }
 
 fn parse_attributes(raw: &[u8]) -> Result<SignedAttributes, EsignError> {

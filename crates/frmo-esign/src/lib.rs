@@ -5,11 +5,13 @@
 //! and now, and optionally chained to trust anchors; the signer named from the certificate's
 //! subject (ФИО, СНИЛС, ИНН, ОГРН, organization).
 //!
-//! Not yet: RSA and ECDSA signers, key-usage checks and chains longer than one CA (the verdict
-//! says «алгоритм не поддерживается» or «цепочка не доверена» rather than guessing).
+//! RSA (PKCS#1 v1.5, PSS) and ECDSA P-256 signers with SHA-2 verify too. Not yet: P-384, key-usage
+//! checks, chains longer than one CA, and chains of RSA/ECDSA certificates (the verdict says
+//! «алгоритм не поддерживается» or «цепочка не доверена» rather than guessing).
 
 mod cert;
 mod cms;
+mod foreign;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -124,23 +126,28 @@ pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDa
     let der = signature_der(signature)?;
     let signed = cms::SignedData::parse(&der)?;
     let signer_info = signed.signer.clone();
-    let algorithm = algorithm_name(&signer_info.digest_algorithm);
-    let Some(content_digest) = digest(&signer_info.digest_algorithm, content) else {
-        return Ok(Verdict::invalid(
-            "алгоритм подписи не поддерживается: проверяются подписи ГОСТ Р 34.10-2012 со Стрибогом",
-            &algorithm,
-        ));
-    };
     let Some(cert_der) = signed.signer_certificate() else {
+        let algorithm = algorithm_name(&signer_info.digest_algorithm);
         return Ok(Verdict::invalid("сертификат подписанта не найден в файле подписи", &algorithm));
     };
     let certificate = match cert::Certificate::parse(cert_der) {
         Ok(certificate) => certificate,
-        Err(error) => return Ok(Verdict::invalid(format!("сертификат подписанта не читается: {error}"), &algorithm)),
+        Err(error) => {
+            let algorithm = algorithm_name(&signer_info.digest_algorithm);
+            return Ok(Verdict::invalid(format!("сертификат подписанта не читается: {error}"), &algorithm));
+        }
     };
-    let key = match frmo_gost::PublicKey::from_certificate_der(cert_der) {
-        Ok(key) => key,
-        Err(error) => return Ok(Verdict::invalid(format!("ключ сертификата: {error}"), &algorithm)),
+    let gost = digest(&signer_info.digest_algorithm, content);
+    let algorithm = match gost {
+        Some(_) => algorithm_name(&signer_info.digest_algorithm),
+        None => foreign::algorithm_name(&certificate, &signer_info.signature_algorithm, &signer_info.digest_algorithm)
+            .unwrap_or_else(|| algorithm_name(&signer_info.digest_algorithm)),
+    };
+    let Some(content_digest) = gost.or_else(|| foreign::sha(&signer_info.digest_algorithm, content)) else {
+        return Ok(Verdict::invalid(
+            "алгоритм подписи не поддерживается: проверяются ГОСТ Р 34.10-2012 со Стрибогом, RSA и ECDSA P-256 с SHA-2",
+            &algorithm,
+        ));
     };
     let mut verdict = Verdict::invalid("", &algorithm);
     verdict.signer = Some(certificate.signer.clone());
@@ -165,7 +172,32 @@ pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDa
         }
         None => content.to_vec(),
     };
-    if key.verify(&signed_message, &signer_info.signature).is_err() {
+    let signature_ok = if digest(&signer_info.digest_algorithm, b"").is_some() {
+        match frmo_gost::PublicKey::from_certificate_der(cert_der) {
+            Ok(key) => key.verify(&signed_message, &signer_info.signature).is_ok(),
+            Err(error) => {
+                verdict.reason = format!("ключ сертификата: {error}");
+                return Ok(verdict);
+            }
+        }
+    } else {
+        let checked = foreign::verify(
+            &certificate,
+            &signer_info.signature_algorithm,
+            signer_info.pss_salt_len,
+            &signer_info.digest_algorithm,
+            &signed_message,
+            &signer_info.signature,
+        );
+        match checked {
+            Some(ok) => ok,
+            None => {
+                verdict.reason = "алгоритм ключа сертификата не поддерживается".into();
+                return Ok(verdict);
+            }
+        }
+    };
+    if !signature_ok {
         verdict.reason = if signer_info.signed_attributes.is_some() {
             "подпись не соответствует подписанным атрибутам и ключу сертификата".into()
         } else {

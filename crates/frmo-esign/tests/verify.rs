@@ -106,3 +106,30 @@ fn the_chain_the_validity_and_bad_input() {
         assert!(verify(&content, garbage, &[], later).is_err(), "{garbage:?}");
     }
 }
+
+#[test]
+fn rsa_and_ecdsa_signatures_verify_and_fail_when_changed() {
+    let content = fixture("content.txt");
+    let now = OffsetDateTime::now_utc();
+    for (signature, algorithm, name) in [
+        ("rsa.sig", "RSA PKCS#1 v1.5, SHA-256", "Петров Пётр Петрович"),
+        ("rsa-pss.sig", "RSA-PSS, SHA-256", "Петров Пётр Петрович"),
+        ("ecdsa.sig", "ECDSA P-256, SHA-256", "Сидоров Сидор Сидорович"),
+    ] {
+        let verdict = verify(&content, &fixture(signature), &[], now).expect("readable");
+        assert!(verdict.valid, "{signature}: {verdict:?}");
+        assert_eq!(verdict.algorithm, algorithm);
+        assert_eq!(verdict.signer.expect("signer").name, name);
+        let mut changed = content.clone();
+        changed[0] ^= 0x02;
+        let verdict = verify(&changed, &fixture(signature), &[], now).expect("readable");
+        assert!(!verdict.valid, "{signature}: a changed document: {verdict:?}");
+        let original = fixture(signature);
+        let mut bad = original.clone();
+        let at = bad.len() - 7;
+        bad[at] ^= 0x01;
+        if let Ok(verdict) = verify(&content, &bad, &[], now) {
+            assert!(!verdict.valid, "{signature}: a changed signature: {verdict:?}");
+        }
+    }
+}
