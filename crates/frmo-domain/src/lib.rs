@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod document;
 pub mod error;
 pub mod ident;
 pub mod org;

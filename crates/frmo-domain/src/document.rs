@@ -1,0 +1,170 @@
+//! Documents of an organization: what a file is, told by its content and never by its name
+//! (PDF, DOCX, JPEG, PNG), with DOCX — a ZIP package — read from its central directory only, so a
+//! "zip bomb" is refused before anything is unpacked; and a document's status by its valid-until
+//! date (актуален, истекает, просрочен; заменён when a newer version exists).
+
+use crate::error::ValidationError;
+
+/// The formats the registry keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Pdf,
+    Docx,
+    Jpeg,
+    Png,
+}
+
+impl Format {
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Pdf => "application/pdf",
+            Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Format::Jpeg => "image/jpeg",
+            Format::Png => "image/png",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Pdf => "pdf",
+            Format::Docx => "docx",
+            Format::Jpeg => "jpg",
+            Format::Png => "png",
+        }
+    }
+}
+
+/// Limits of a DOCX package: what its entries may unpack to, in all and relative to their size.
+#[derive(Debug, Clone, Copy)]
+pub struct PackageLimits {
+    pub max_entries: usize,
+    pub max_unpacked: u64,
+    /// Unpacked size over packed size, per entry.
+    pub max_ratio: u64,
+}
+
+impl Default for PackageLimits {
+    fn default() -> Self {
+        PackageLimits { max_entries: 5000, max_unpacked: 100 * 1024 * 1024, max_ratio: 200 }
+    }
+}
+
+fn refuse(message: impl Into<String>) -> ValidationError {
+    ValidationError::new("file", "Файл", message)
+}
+
+/// What `bytes` are, by their content.
+pub fn sniff(bytes: &[u8], limits: PackageLimits) -> Result<Format, ValidationError> {
+    if bytes.starts_with(b"%PDF-") {
+        return Ok(Format::Pdf);
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok(Format::Png);
+    }
+    if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        return Ok(Format::Jpeg);
+    }
+    if bytes.starts_with(b"PK\x03\x04") {
+        return docx(bytes, limits).map(|()| Format::Docx);
+    }
+    Err(refuse("формат не поддерживается: принимаются PDF, DOCX, JPEG и PNG (проверяется содержимое, а не имя файла)"))
+}
+
+fn u16_at(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes.get(at..at + 2).map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+}
+
+fn u32_at(bytes: &[u8], at: usize) -> Option<u64> {
+    bytes.get(at..at + 4).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
+}
+
+/// A DOCX is a ZIP whose central directory lists `[Content_Types].xml` and `word/document.xml`,
+/// and whose entries unpack to no more than the limits allow.
+fn docx(bytes: &[u8], limits: PackageLimits) -> Result<(), ValidationError> {
+    let broken = || refuse("архив ZIP повреждён");
+    // The end-of-central-directory record: in the last 64 KiB + 22 bytes.
+    let search_from = bytes.len().saturating_sub(65_557);
+    let end = (search_from..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&at| bytes[at..].starts_with(b"PK\x05\x06"))
+        .ok_or_else(broken)?;
+    let entries = u16_at(bytes, end + 10).ok_or_else(broken)?;
+    let mut at = usize::try_from(u32_at(bytes, end + 16).ok_or_else(broken)?).map_err(|_| broken())?;
+    if entries as usize > limits.max_entries {
+        return Err(refuse(format!("в архиве слишком много файлов ({entries})")));
+    }
+    let (mut content_types, mut document, mut unpacked) = (false, false, 0u64);
+    for _ in 0..entries {
+        if !bytes.get(at..).is_some_and(|b| b.starts_with(b"PK\x01\x02")) {
+            return Err(broken());
+        }
+        let packed = u32_at(bytes, at + 20).ok_or_else(broken)?;
+        let size = u32_at(bytes, at + 24).ok_or_else(broken)?;
+        let name_len = u16_at(bytes, at + 28).ok_or_else(broken)? as usize;
+        let extra_len = u16_at(bytes, at + 30).ok_or_else(broken)? as usize;
+        let comment_len = u16_at(bytes, at + 32).ok_or_else(broken)? as usize;
+        let name = bytes.get(at + 46..at + 46 + name_len).ok_or_else(broken)?;
+        if packed == 0xffff_ffff || size == 0xffff_ffff {
+            return Err(refuse("архив ZIP64 не принимается для документов"));
+        }
+        unpacked = unpacked.saturating_add(size);
+        if unpacked > limits.max_unpacked || size > packed.max(1).saturating_mul(limits.max_ratio) {
+            return Err(refuse("архив распаковывается в недопустимо большой объём (защита от «ZIP-бомб»)"));
+        }
+        content_types |= name == b"[Content_Types].xml";
+        document |= name == b"word/document.xml";
+        at += 46 + name_len + extra_len + comment_len;
+    }
+    if content_types && document {
+        Ok(())
+    } else {
+        Err(refuse("архив ZIP не является документом Word (DOCX)"))
+    }
+}
+
+/// A document's status on `today`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentStatus {
+    Current,
+    Expiring,
+    Expired,
+    Replaced,
+}
+
+impl DocumentStatus {
+    pub fn label(self) -> &'static str {
+        match self {
+            DocumentStatus::Current => "актуален",
+            DocumentStatus::Expiring => "истекает",
+            DocumentStatus::Expired => "просрочен",
+            DocumentStatus::Replaced => "заменён",
+        }
+    }
+
+    /// Replaced, past `valid_until`, within `warn_days` of it, or current.
+    pub fn of(valid_until: Option<time::Date>, replaced: bool, today: time::Date, warn_days: i64) -> Self {
+        match valid_until {
+            _ if replaced => DocumentStatus::Replaced,
+            Some(until) if until < today => DocumentStatus::Expired,
+            Some(until) if (until - today).whole_days() <= warn_days => DocumentStatus::Expiring,
+            _ => DocumentStatus::Current,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::date;
+
+    use super::*;
+
+    #[test]
+    fn statuses_follow_the_valid_until_date() {
+        let today = date!(2026 - 11 - 23);
+        assert_eq!(DocumentStatus::of(None, false, today, 30), DocumentStatus::Current);
+        assert_eq!(DocumentStatus::of(Some(date!(2027 - 01 - 01)), false, today, 30), DocumentStatus::Current);
+        assert_eq!(DocumentStatus::of(Some(date!(2026 - 12 - 23)), false, today, 30), DocumentStatus::Expiring);
+        assert_eq!(DocumentStatus::of(Some(date!(2026 - 11 - 22)), false, today, 30), DocumentStatus::Expired);
+        assert_eq!(DocumentStatus::of(Some(date!(2030 - 01 - 01)), true, today, 30), DocumentStatus::Replaced);
+    }
+}
