@@ -95,6 +95,15 @@ pub fn status_label(status: &str) -> &'static str {
     }
 }
 
+/// A step an author takes with their request: from which statuses to which, with the submission
+/// (time, deadline) and a corrected proposal (card, changes, reason, base version) when resubmitting.
+struct AuthorStep<'a> {
+    from: &'a [&'a str],
+    to: &'a str,
+    submitted: Option<(i64, &'a str)>,
+    proposal: Option<(&'a str, &'a str, &'a str, i64)>,
+}
+
 /// What became of a proposed change.
 #[derive(Debug, Clone)]
 pub enum Proposal {
@@ -382,17 +391,9 @@ impl Registry {
         request_id: &str,
     ) -> Result<RequestView> {
         let record = self.authored(actor, id, request_id).await?;
-        self.author_moves(
-            actor,
-            &record,
-            revision,
-            &["draft", "submitted", "returned"],
-            "withdrawn",
-            None,
-            None,
-            request_id,
-        )
-        .await
+        let step =
+            AuthorStep { from: &["draft", "submitted", "returned"], to: "withdrawn", submitted: None, proposal: None };
+        self.author_moves(actor, &record, revision, step, request_id).await
     }
 
     /// The author submits a draft, or resubmits a returned request with a corrected card (made
@@ -431,17 +432,8 @@ impl Registry {
         let due = self.due_on(self.now()).to_string();
         let submitted = Some((self.now(), due.as_str()));
         let proposal_ref = proposal.as_ref().map(|(p, c, r, v)| (p.as_str(), c.as_str(), r.as_str(), *v));
-        self.author_moves(
-            actor,
-            &record,
-            revision,
-            &["draft", "returned"],
-            "submitted",
-            submitted,
-            proposal_ref,
-            request_id,
-        )
-        .await
+        let step = AuthorStep { from: &["draft", "returned"], to: "submitted", submitted, proposal: proposal_ref };
+        self.author_moves(actor, &record, revision, step, request_id).await
     }
 
     async fn authored(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestRecord> {
@@ -455,18 +447,15 @@ impl Registry {
         Ok(record)
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn author_moves(
         &self,
         actor: &Actor,
         record: &RequestRecord,
         revision: i64,
-        from: &[&str],
-        to: &str,
-        submitted: Option<(i64, &str)>,
-        proposal: Option<(&str, &str, &str, i64)>,
+        step: AuthorStep<'_>,
         request_id: &str,
     ) -> Result<RequestView> {
+        let AuthorStep { from, to, submitted, proposal } = step;
         let number = request_number(&record.kind, record.id, record.created_at);
         if !from.contains(&record.status.as_str()) || record.revision != revision {
             return Err(moved(record));
