@@ -78,18 +78,59 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u64> {
     bytes.get(at..at + 4).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
 }
 
+/// What the file at `path` is, by its content: its first bytes and, for a ZIP, its central
+/// directory (read from the end of the file), never the whole file.
+pub fn sniff_file(path: &std::path::Path, limits: PackageLimits) -> Result<Format, ValidationError> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let unreadable = |_| refuse("файл не читается");
+    let mut file = std::fs::File::open(path).map_err(unreadable)?;
+    let len = file.metadata().map_err(unreadable)?.len();
+    let mut head = [0u8; 8];
+    let n = file.read(&mut head).map_err(unreadable)?;
+    if !head[..n].starts_with(b"PK\x03\x04") {
+        return sniff(&head[..n], limits);
+    }
+    // The end-of-central-directory record is in the last 64 KiB + 22 bytes; the directory before it.
+    let tail_len = len.min(65_557);
+    let mut tail = vec![0u8; tail_len as usize];
+    file.seek(SeekFrom::Start(len - tail_len)).map_err(unreadable)?;
+    file.read_exact(&mut tail).map_err(unreadable)?;
+    let end = end_of_directory(&tail)?;
+    let directory_at = u32_at(&tail, end + 16).ok_or_else(broken)?;
+    if directory_at >= len {
+        return Err(broken());
+    }
+    let mut directory = vec![0u8; (len - directory_at) as usize];
+    file.seek(SeekFrom::Start(directory_at)).map_err(unreadable)?;
+    file.read_exact(&mut directory).map_err(unreadable)?;
+    let end = end_of_directory(&directory)?;
+    central_directory(&directory, 0, u16_at(&directory, end + 10).ok_or_else(broken)?, limits).map(|()| Format::Docx)
+}
+
+fn broken() -> ValidationError {
+    refuse("архив ZIP повреждён")
+}
+
+/// Where the end-of-central-directory record starts in `bytes` (the end of a ZIP file).
+fn end_of_directory(bytes: &[u8]) -> Result<usize, ValidationError> {
+    let search_from = bytes.len().saturating_sub(65_557);
+    (search_from..bytes.len().saturating_sub(21))
+        .rev()
+        .find(|&at| bytes[at..].starts_with(b"PK\x05\x06"))
+        .ok_or_else(broken)
+}
+
 /// A DOCX is a ZIP whose central directory lists `[Content_Types].xml` and `word/document.xml`,
 /// and whose entries unpack to no more than the limits allow.
 fn docx(bytes: &[u8], limits: PackageLimits) -> Result<(), ValidationError> {
-    let broken = || refuse("архив ZIP повреждён");
-    // The end-of-central-directory record: in the last 64 KiB + 22 bytes.
-    let search_from = bytes.len().saturating_sub(65_557);
-    let end = (search_from..bytes.len().saturating_sub(21))
-        .rev()
-        .find(|&at| bytes[at..].starts_with(b"PK\x05\x06"))
-        .ok_or_else(broken)?;
+    let end = end_of_directory(bytes)?;
     let entries = u16_at(bytes, end + 10).ok_or_else(broken)?;
-    let mut at = usize::try_from(u32_at(bytes, end + 16).ok_or_else(broken)?).map_err(|_| broken())?;
+    let at = usize::try_from(u32_at(bytes, end + 16).ok_or_else(broken)?).map_err(|_| broken())?;
+    central_directory(bytes, at, entries, limits)
+}
+
+/// Reads `entries` central-directory records of `bytes` from `at`.
+fn central_directory(bytes: &[u8], mut at: usize, entries: u64, limits: PackageLimits) -> Result<(), ValidationError> {
     if entries as usize > limits.max_entries {
         return Err(refuse(format!("в архиве слишком много файлов ({entries})")));
     }
@@ -119,6 +160,50 @@ fn docx(bytes: &[u8], limits: PackageLimits) -> Result<(), ValidationError> {
         Ok(())
     } else {
         Err(refuse("архив ZIP не является документом Word (DOCX)"))
+    }
+}
+
+/// A kind of document (the registry's directory of document types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DocumentKind {
+    pub code: u32,
+    pub name: &'static str,
+    /// Shown on the public card (licences).
+    pub public: bool,
+    /// Must carry a valid-until date.
+    pub expires: bool,
+}
+
+/// The document types an organization keeps.
+pub const DOCUMENT_KINDS: &[DocumentKind] = &[
+    DocumentKind {
+        code: 1, name: "Лицензия на осуществление медицинской деятельности", public: true, expires: false
+    },
+    DocumentKind {
+        code: 2, name: "Лицензия на фармацевтическую деятельность", public: true, expires: false
+    },
+    DocumentKind {
+        code: 3,
+        name: "Лицензия на деятельность в сфере оборота наркотических средств и психотропных веществ",
+        public: true,
+        expires: false,
+    },
+    DocumentKind { code: 4, name: "Устав", public: false, expires: false },
+    DocumentKind {
+        code: 5, name: "Лист записи ЕГРЮЛ / свидетельство о регистрации", public: false, expires: false
+    },
+    DocumentKind { code: 6, name: "Приказ", public: false, expires: false },
+    DocumentKind {
+        code: 7, name: "Санитарно-эпидемиологическое заключение", public: false, expires: false
+    },
+    DocumentKind { code: 8, name: "Договор аренды помещений", public: false, expires: true },
+    DocumentKind { code: 9, name: "Сертификат соответствия", public: false, expires: true },
+    DocumentKind { code: 99, name: "Иной документ", public: false, expires: false },
+];
+
+impl DocumentKind {
+    pub fn by_code(code: u32) -> Option<&'static DocumentKind> {
+        DOCUMENT_KINDS.iter().find(|k| k.code == code)
     }
 }
 

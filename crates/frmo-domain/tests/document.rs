@@ -1,6 +1,6 @@
 //! Uploads told apart by their content (fixtures made by tests/fixtures/documents/make.py).
 
-use frmo_domain::document::{Format, PackageLimits, sniff};
+use frmo_domain::document::{Format, PackageLimits, sniff, sniff_file};
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/documents/{name}", env!("CARGO_MANIFEST_DIR"))).expect(name)
@@ -33,4 +33,29 @@ fn other_files_and_zip_bombs_are_refused_naming_the_file() {
     truncated.truncate(truncated.len() - 10);
     assert!(sniff(&truncated, limits).is_err(), "a truncated package");
     assert!(sniff(b"", limits).is_err());
+}
+
+#[test]
+fn a_file_on_disk_is_told_the_same_way_reading_only_its_ends() {
+    let limits = PackageLimits::default();
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/documents");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "py") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(sniff_file(&path, limits), sniff(&bytes, limits), "{}", path.display());
+        seen += 1;
+    }
+    assert!(seen >= 6);
+    let truncated = tempfile_with(&fixture("order.docx")[..400]);
+    assert!(sniff_file(truncated.path(), limits).is_err(), "a truncated package");
+}
+
+fn tempfile_with(bytes: &[u8]) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    std::io::Write::write_all(&mut file, bytes).unwrap();
+    file
 }

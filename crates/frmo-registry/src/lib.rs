@@ -3,7 +3,9 @@
 
 pub mod applications;
 pub mod cabinet;
+pub mod documents;
 mod error;
+pub mod files;
 pub mod identity;
 pub mod journal;
 pub mod mail;
@@ -39,6 +41,8 @@ pub struct Registry {
     moderation: Arc<requests::Moderation>,
     /// The address people reach the registry at (links in e-mails).
     public_url: Arc<str>,
+    /// Document files and their settings; `None` where documents are not kept (some tests).
+    documents: Option<Arc<documents::Documents>>,
 }
 
 /// A card as stored: its JSON and the version it is.
@@ -62,6 +66,7 @@ impl Registry {
             session_policy: identity::SessionPolicy::default(),
             moderation: Arc::default(),
             public_url: Arc::from("http://127.0.0.1:8080"),
+            documents: None,
         };
         registry.refresh_index().await?;
         Ok(registry)

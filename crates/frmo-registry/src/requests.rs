@@ -166,7 +166,7 @@ pub fn parse_request_number(text: &str) -> Option<i64> {
     text.trim().rsplit('-').next()?.parse().ok().filter(|id| *id > 0)
 }
 
-fn moscow_date(unix: i64) -> Date {
+pub(crate) fn moscow_date(unix: i64) -> Date {
     OffsetDateTime::from_unix_timestamp(unix).map_or(Date::MIN, |t| t.to_offset(MOSCOW).date())
 }
 

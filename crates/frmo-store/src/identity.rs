@@ -138,6 +138,19 @@ impl Store {
         }
     }
 
+    /// Runs `statements` in one transaction when the first (a guard) returns a row, then appends
+    /// `audit`; `false` (and nothing written) when the guard returns none.
+    pub async fn transact_guarded(
+        &self,
+        statements: Vec<crate::sql::Statement>,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<bool> {
+        match self {
+            Store::Sqlite(s) => s.transact_guarded(statements, audit).await,
+            Store::Postgres(s) => s.transact_guarded(statements, audit).await,
+        }
+    }
+
     pub(crate) async fn execute(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
         Ok(self.transact(vec![(sql, values)]).await?.pop().unwrap_or_default())
     }

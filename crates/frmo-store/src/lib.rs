@@ -2,6 +2,7 @@
 //! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
 
 pub mod audit;
+pub mod documents;
 pub mod identity;
 mod migrations;
 pub mod outbox;

@@ -286,10 +286,7 @@ impl Store {
         // The history step and the journal entry are written only when the guard lets the change through.
         statements.push(event(change));
         statements.extend(notices);
-        match self {
-            Store::Sqlite(s) => s.transact_guarded(statements, audit).await,
-            Store::Postgres(s) => s.transact_guarded(statements, audit).await,
-        }
+        self.transact_guarded(statements, audit).await
     }
 
     /// Approves an application for inclusion: the new organization, the application's status,

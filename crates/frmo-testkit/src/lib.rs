@@ -7,6 +7,7 @@
 
 pub mod oidc;
 pub mod process;
+pub mod s3;
 pub mod smtp;
 
 use frmo_domain::access::Actor;
@@ -122,6 +123,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     server: tokio::task::JoinHandle<()>,
     pub db: TestDb,
+    /// The document store of this app (a temporary folder unless a test chose S3).
+    pub files: s3::TestFiles,
 }
 
 impl TestApp {
@@ -137,7 +140,20 @@ impl TestApp {
         Self::serve(db, registry).await
     }
 
-    async fn serve(db: TestDb, registry: Registry) -> Self {
+    async fn serve(db: (TestDb, s3::TestFiles), registry: Registry) -> Self {
+        let listener = Listener::bind().await;
+        let state = frmo_web::AppState::new(registry.clone(), &listener.base);
+        listener.serve(db, registry, state)
+    }
+
+    /// The demo register keeping documents in `storage` with `settings`.
+    pub async fn with_storage(
+        backend: Backend,
+        generated: u64,
+        storage: s3::Storage,
+        settings: frmo_registry::documents::DocumentSettings,
+    ) -> Self {
+        let (db, registry) = open_registry_with(backend, Some(generated), storage, settings).await;
         let listener = Listener::bind().await;
         let state = frmo_web::AppState::new(registry.clone(), &listener.base);
         listener.serve(db, registry, state)
@@ -201,14 +217,25 @@ impl Drop for TestApp {
 }
 
 /// A registry on a fresh database; with `Some(generated)`, the demo register (real organizations +
-/// `generated` others).
-async fn open_registry(backend: Backend, demo: Option<u64>) -> (TestDb, Registry) {
+/// `generated` others). Its documents go to a temporary folder (see `TestApp::with_storage`).
+async fn open_registry(backend: Backend, demo: Option<u64>) -> ((TestDb, s3::TestFiles), Registry) {
+    open_registry_with(backend, demo, s3::Storage::Local, Default::default()).await
+}
+
+async fn open_registry_with(
+    backend: Backend,
+    demo: Option<u64>,
+    storage: s3::Storage,
+    settings: frmo_registry::documents::DocumentSettings,
+) -> ((TestDb, s3::TestFiles), Registry) {
     let db = TestDb::new(backend).await;
-    let registry = Registry::open(db.store().await).await.expect("open registry");
+    let files = s3::TestFiles::new(storage);
+    let registry =
+        Registry::open(db.store().await).await.expect("open registry").with_documents(files.files(), settings);
     if let Some(generated) = demo {
         registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
     }
-    (db, registry)
+    ((db, files), registry)
 }
 
 /// An ephemeral port, bound before the app is configured (so providers can learn its address).
@@ -224,13 +251,14 @@ impl Listener {
         Listener { listener, base }
     }
 
-    fn serve(self, db: TestDb, registry: Registry, state: frmo_web::AppState) -> TestApp {
+    fn serve(self, db: (TestDb, s3::TestFiles), registry: Registry, state: frmo_web::AppState) -> TestApp {
         let Listener { listener, base } = self;
         let server = tokio::spawn(async move {
             let _ = frmo_web::serve(listener, state, std::future::pending()).await;
         });
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { registry, base, client, server, db }
+        let (db, files) = db;
+        TestApp { registry, base, client, server, db, files }
     }
 }
 
