@@ -32,6 +32,97 @@ pub struct Config {
     pub oidc: OidcSettings,
     pub moderation: ModerationSettings,
     pub mail: MailSettings,
+    /// Where document files live: a folder, or `s3://bucket[/prefix]` (with `[documents] s3_*`);
+    /// empty means `<data_dir>/files`.
+    pub files: String,
+    pub documents: DocumentsSettings,
+}
+
+/// Documents of organizations: limits, expiry, signature trust, and the S3 endpoint of `files`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentsSettings {
+    /// Largest file accepted, in megabytes.
+    pub max_mb: u64,
+    /// A document is «истекает» this many days before its valid-until date.
+    pub expiring_days: i64,
+    /// Members are reminded this many days before a document expires.
+    pub reminder_days: i64,
+    /// A folder of trusted CA certificates (PEM or DER) for signatures; empty: chains not checked.
+    pub trust_dir: String,
+    /// How often reminders and the orphan sweep run, minutes.
+    pub jobs_minutes: u64,
+    /// S3 endpoint (MinIO, moto, a cloud's S3); empty: AWS.
+    pub s3_endpoint: String,
+    pub s3_region: String,
+    /// Empty: `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` from the environment.
+    pub s3_access_key_id: String,
+    pub s3_secret_access_key: String,
+}
+
+impl Default for DocumentsSettings {
+    fn default() -> Self {
+        DocumentsSettings {
+            max_mb: 10,
+            expiring_days: 30,
+            reminder_days: 30,
+            trust_dir: String::new(),
+            jobs_minutes: 60,
+            s3_endpoint: String::new(),
+            s3_region: String::new(),
+            s3_access_key_id: String::new(),
+            s3_secret_access_key: String::new(),
+        }
+    }
+}
+
+impl Config {
+    /// The document store and settings; an error names the setting.
+    pub fn documents(
+        &self,
+    ) -> Result<(frmo_registry::files::Files, frmo_registry::documents::DocumentSettings), String> {
+        let d = &self.documents;
+        if d.max_mb == 0 || d.max_mb > 1024 {
+            return Err(format!("documents.max_mb: ожидается число мегабайт от 1 до 1024, получено {}", d.max_mb));
+        }
+        if d.expiring_days < 0 || d.reminder_days < 0 || d.jobs_minutes == 0 {
+            return Err("documents.expiring_days, reminder_days, jobs_minutes: ожидаются положительные числа".into());
+        }
+        let trust = if d.trust_dir.is_empty() {
+            Vec::new()
+        } else {
+            crate::trust_anchors(Path::new(&d.trust_dir)).map_err(|e| format!("documents.trust_dir: {e:#}"))?
+        };
+        let env = |name: &str| std::env::var(name).unwrap_or_default();
+        let s3 = frmo_registry::files::S3Settings {
+            endpoint: d.s3_endpoint.clone(),
+            region: d.s3_region.clone(),
+            access_key_id: if d.s3_access_key_id.is_empty() {
+                env("AWS_ACCESS_KEY_ID")
+            } else {
+                d.s3_access_key_id.clone()
+            },
+            secret_access_key: if d.s3_secret_access_key.is_empty() {
+                env("AWS_SECRET_ACCESS_KEY")
+            } else {
+                d.s3_secret_access_key.clone()
+            },
+        };
+        let url = if self.files.is_empty() {
+            format!("{}/files", self.data_dir.trim_end_matches('/'))
+        } else {
+            self.files.clone()
+        };
+        let files = frmo_registry::files::Files::open(&url, &s3).map_err(|e| format!("files (FRMO_FILES): {e}"))?;
+        let settings = frmo_registry::documents::DocumentSettings {
+            max_bytes: d.max_mb * 1024 * 1024,
+            expiring_days: d.expiring_days,
+            reminder_days: d.reminder_days,
+            trust,
+            ..Default::default()
+        };
+        Ok((files, settings))
+    }
 }
 
 /// E-mail through an SMTP relay. Without `smtp_host` messages wait in the outbox (and the cabinet
@@ -160,6 +251,8 @@ impl Default for Config {
             oidc: OidcSettings::default(),
             moderation: ModerationSettings::default(),
             mail: MailSettings::default(),
+            files: String::new(),
+            documents: DocumentsSettings::default(),
         }
     }
 }
@@ -182,7 +275,9 @@ impl Config {
             "public_url",
             "session_idle_minutes",
             "session_absolute_hours",
+            "files",
         ]));
+        figment = figment.merge(Env::prefixed("FRMO_DOCUMENTS_").map(|k| format!("documents.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_ESIA_").map(|k| format!("esia.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_OIDC_").map(|k| format!("oidc.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_MAIL_").map(|k| format!("mail.{k}").into()));
@@ -229,6 +324,7 @@ impl Config {
         }
         self.moderation.build()?;
         self.mail.mailer()?;
+        self.documents()?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }

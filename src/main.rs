@@ -54,6 +54,12 @@ enum Command {
         #[command(subcommand)]
         command: EsignCommand,
     },
+    /// Documents of organizations: expiry reminders and the sweep of orphaned files (both also run
+    /// in `serve`, every `[documents] jobs_minutes`).
+    Documents {
+        #[command(subcommand)]
+        command: DocumentsCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -85,6 +91,17 @@ enum EsignCommand {
         /// A folder of trusted CA certificates (PEM or DER); without it the chain is not checked.
         #[arg(long)]
         trust: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DocumentsCommand {
+    /// Notify the people of organizations whose documents expire within `reminder_days`.
+    Remind,
+    /// Delete files that no document names (left by an interrupted upload), older than the grace.
+    Sweep {
+        #[arg(long, default_value_t = 60)]
+        grace_minutes: i64,
     },
 }
 
@@ -163,8 +180,13 @@ async fn open(config: &Config) -> anyhow::Result<Registry> {
     }
     let started = Instant::now();
     let moderation = config.moderation.build().map_err(anyhow::Error::msg)?;
-    let registry =
-        Registry::open(store).await.context("не удалось построить поисковый индекс")?.with_moderation(moderation);
+    let (files, documents) = config.documents().map_err(anyhow::Error::msg)?;
+    tracing::info!(files = %files.location, "document store");
+    let registry = Registry::open(store)
+        .await
+        .context("не удалось построить поисковый индекс")?
+        .with_moderation(moderation)
+        .with_documents(files, documents);
     tracing::info!(elapsed = ?started.elapsed(), "search index built");
     Ok(registry)
 }
@@ -269,6 +291,20 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::Documents { command } => {
+            let registry = open(&config).await?;
+            match command {
+                DocumentsCommand::Remind => {
+                    let reminded = registry.remind_expiring_documents().await?;
+                    println!("напоминаний об истекающих документах: {reminded}");
+                }
+                DocumentsCommand::Sweep { grace_minutes } => {
+                    let removed = registry.sweep_orphan_files(grace_minutes * 60).await?;
+                    println!("удалено файлов без документа: {removed}");
+                }
+            }
+            Ok(())
+        }
         Command::Audit { command: AuditCommand::Verify } => {
             let registry = open(&config).await?;
             match registry.verify_journal().await? {
@@ -306,8 +342,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     None
                 }
             };
+            let jobs = state.registry.spawn_document_jobs(Duration::from_secs(config.documents.jobs_minutes * 60));
             frmo_web::serve(listener, state, shutdown_signal()).await?;
             follower.abort();
+            jobs.abort();
             if let Some(worker) = mail_worker {
                 worker.abort();
             }

@@ -40,12 +40,12 @@ fn a_file_on_disk_is_told_the_same_way_reading_only_its_ends() {
     let limits = PackageLimits::default();
     let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/documents");
     let mut seen = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
+    for entry in std::fs::read_dir(&dir).expect("fixtures") {
+        let path = entry.expect("entry").path();
         if path.extension().is_some_and(|e| e == "py") {
             continue;
         }
-        let bytes = std::fs::read(&path).unwrap();
+        let bytes = std::fs::read(&path).expect("fixture");
         assert_eq!(sniff_file(&path, limits), sniff(&bytes, limits), "{}", path.display());
         seen += 1;
     }
@@ -55,7 +55,7 @@ fn a_file_on_disk_is_told_the_same_way_reading_only_its_ends() {
 }
 
 fn tempfile_with(bytes: &[u8]) -> tempfile::NamedTempFile {
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    std::io::Write::write_all(&mut file, bytes).unwrap();
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    std::io::Write::write_all(&mut file, bytes).expect("write");
     file
 }

@@ -227,12 +227,18 @@ impl Registry {
         crate::requests::moscow_date(self.now())
     }
 
+    /// Whether `actor` may add documents to the organization (checked before an upload is read;
+    /// a refusal is journaled).
+    pub async fn may_upload(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<()> {
+        let region = self.organization_region(oid).await?;
+        self.authorize(actor, Action::EditOrganization, Target::Organization { oid, region }, request_id).await
+    }
+
     /// Adds a document (or a new version of one) to an organization. Checks everything before
     /// anything is stored; a refused upload leaves no file and no row.
     pub async fn upload_document(&self, actor: &Actor, oid: &str, upload: Upload, request_id: &str) -> Result<i64> {
         let documents = self.documents_store()?;
-        let region = self.organization_region(oid).await?;
-        self.authorize(actor, Action::EditOrganization, Target::Organization { oid, region }, request_id).await?;
+        self.may_upload(actor, oid, request_id).await?;
         let Upload { form, file, signature } = upload;
         let mut errors = Vec::new();
         let mut field = |result: std::result::Result<(), ValidationError>| {

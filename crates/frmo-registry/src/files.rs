@@ -228,9 +228,9 @@ mod tests {
 
     #[test]
     fn a_staged_upload_stops_at_its_limit_and_is_hashed() {
-        let mut staged = Staged::new("x.pdf", 10).unwrap();
-        assert_eq!(staged.push(b"abc").unwrap(), Ok(()));
-        assert_eq!(staged.finish().unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(staged.push(b"12345678").unwrap(), Err(TooLarge { limit: 10 }));
+        let mut staged = Staged::new("x.pdf", 10).expect("staging");
+        assert_eq!(staged.push(b"abc").expect("write"), Ok(()));
+        assert_eq!(staged.finish().expect("hash"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(staged.push(b"12345678").expect("write"), Err(TooLarge { limit: 10 }));
     }
 }

@@ -4,7 +4,7 @@
 //! both built from that table.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, PageError, render};
 use crate::session::Viewer;
-use crate::{AppState, applications, requests};
+use crate::{AppState, applications, documents, requests};
 
 /// A route and the access it needs.
 pub struct RouteSpec {
@@ -65,6 +65,10 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/organizations/{oid}", Action::ReadOrganization, false, || get(organization)),
     route("POST", "/cabinet/organizations/{oid}/card", Action::EditOrganization, false, || post(edit_card)),
     route("GET", "/cabinet/organizations/{oid}/history", Action::ReadOrganization, false, || get(requests::history)),
+    route("GET", "/cabinet/organizations/{oid}/documents", Action::ReadOrganization, false, || get(documents::list)),
+    route("POST", "/cabinet/organizations/{oid}/documents", Action::EditOrganization, false, || {
+        post(documents::upload).layer(DefaultBodyLimit::disable())
+    }),
     route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
     route("GET", "/cabinet/notifications", Action::UseCabinet, false, || get(notifications)),
@@ -81,6 +85,12 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/audit/journal.csv", Action::ReadAudit, false, || get(journal_csv)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
     route("GET", "/api/v1/cabinet/organizations/{oid}", Action::ReadOrganization, true, || get(api_organization)),
+    route("GET", "/api/v1/cabinet/organizations/{oid}/documents", Action::ReadOrganization, true, || {
+        get(documents::api_list)
+    }),
+    route("POST", "/api/v1/cabinet/organizations/{oid}/documents", Action::EditOrganization, true, || {
+        post(documents::api_upload).layer(DefaultBodyLimit::disable())
+    }),
 ];
 
 pub fn router() -> Router<AppState> {

@@ -7,6 +7,7 @@ mod applications;
 mod auth;
 pub mod cabinet;
 pub mod demo;
+pub mod documents;
 mod error;
 pub mod oidc;
 mod ops;

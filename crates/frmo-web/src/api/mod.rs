@@ -13,6 +13,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/organizations", get(organizations::list))
         .route("/organizations/{oid}", get(organizations::get))
+        .route("/organizations/{oid}/documents", get(crate::documents::api_public))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }

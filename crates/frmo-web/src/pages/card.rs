@@ -28,6 +28,8 @@ pub struct CardPage {
     pub as_of: String,
     pub as_of_label: Option<String>,
     pub valid_from: String,
+    /// The current public documents (licences); shown on the current card only.
+    pub documents: Vec<frmo_registry::documents::DocumentView>,
 }
 
 pub async fn page(
@@ -45,7 +47,9 @@ pub async fn page(
         .transpose()
         .map_err(RegistryError::invalid)?;
     let card = state.registry.card(&Actor::Anonymous, &oid, as_of).await?;
+    let documents = if as_of.is_none() { state.registry.public_documents(&oid).await? } else { Vec::new() };
     let page = CardPage {
+        documents,
         as_of: as_of.map(|d| d.to_string()).unwrap_or_default(),
         as_of_label: as_of.map(format_date),
         valid_from: format_date(card.row.valid_from.date()),

@@ -14,6 +14,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(search::page))
         .route("/organizations/{oid}", get(card::page))
+        .route("/documents/{id}/file", get(crate::documents::file))
+        .route("/documents/{id}/signature", get(crate::documents::signature))
         .route("/static/site.css", get(stylesheet))
 }
 

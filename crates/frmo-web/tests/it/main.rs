@@ -4,6 +4,7 @@ use frmo_registry::identity::{NewSession, OrgRole, SignIn};
 use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, TestApp, backend_tests};
 
+mod documents;
 mod esia;
 mod matrix;
 mod members;

@@ -1,0 +1,304 @@
+//! Documents in the cabinet and the API: the list with statuses and signature verdicts, the upload
+//! form (multipart, streamed into a staging file part by part, never whole in memory), downloads
+//! that check access, and the public list of an organization's licences.
+
+use askama::Template;
+use axum::Json;
+use axum::body::Body;
+use axum::extract::{FromRequest as _, Multipart, Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use frmo_domain::document::DOCUMENT_KINDS;
+use frmo_domain::error::ValidationError;
+use frmo_registry::RegistryError;
+use frmo_registry::documents::{DocumentForm, DocumentView, Upload, megabytes};
+use frmo_registry::files::Staged;
+use futures_util::StreamExt as _;
+use serde_json::json;
+
+use crate::AppState;
+use crate::error::{ApiError, PageError, render};
+use crate::session::Viewer;
+
+/// The header API clients send the session's form token in (a cross-site form cannot set it).
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(Template)]
+#[template(path = "documents.html")]
+struct DocumentsPage {
+    user_name: String,
+    csrf: String,
+    oid: String,
+    name: String,
+    documents: Vec<DocumentView>,
+    may_upload: bool,
+    errors: Vec<String>,
+    saved: bool,
+    max_size: String,
+    kinds: Vec<(u32, &'static str)>,
+}
+
+async fn page(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    errors: Vec<String>,
+    saved: bool,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    let actor = session.actor();
+    let documents = state.registry.documents(&actor, oid, &viewer.request_id).await?;
+    let card = state.registry.card(&actor, oid, None).await?;
+    let region = card.organization.region_id.code();
+    let target = frmo_domain::access::Target::Organization { oid, region };
+    let may_upload =
+        frmo_domain::access::decide(&actor, frmo_domain::access::Action::EditOrganization, target).is_allowed();
+    let max = state.registry.documents_settings().map_or(0, |d| d.settings.max_bytes);
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let view = DocumentsPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        oid: oid.to_owned(),
+        name: card.organization.name_short,
+        documents,
+        may_upload,
+        errors,
+        saved,
+        max_size: megabytes(max),
+        kinds: DOCUMENT_KINDS.iter().map(|k| (k.code, k.name)).collect(),
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+/// `GET /cabinet/organizations/{oid}/documents`
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    raw: axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    let saved = raw.0.is_some_and(|q| q.contains("saved=1"));
+    page(&state, &viewer, &oid, Vec::new(), saved).await
+}
+
+/// `POST /cabinet/organizations/{oid}/documents` (multipart): the form's fields, then the files.
+pub async fn upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    request: Request,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_upload(&session.actor(), &oid, &viewer.request_id).await?;
+    let result = match receive(&state, &viewer, None, request).await {
+        Ok(upload) => state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await,
+        Err(error) => Err(error),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/documents?saved=1")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            page(&state, &viewer, &oid, errors.iter().map(ToString::to_string).collect(), false).await
+        }
+        Err(RegistryError::Conflict(message)) => page(&state, &viewer, &oid, vec![message], false).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /api/v1/cabinet/organizations/{oid}/documents`: every version, for those who may read.
+pub async fn api_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, ApiError> {
+    let documents = state.registry.documents(&viewer.actor(), &oid, &viewer.request_id).await?;
+    Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())
+}
+
+/// `POST /api/v1/cabinet/organizations/{oid}/documents` (multipart, form token in `X-CSRF-Token`).
+pub async fn api_upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    request: Request,
+) -> Result<Response, ApiError> {
+    let actor = viewer.actor();
+    state.registry.may_upload(&actor, &oid, &viewer.request_id).await?;
+    let token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let upload = receive(&state, &viewer, Some(&token), request).await?;
+    let id = state.registry.upload_document(&actor, &oid, upload, &viewer.request_id).await?;
+    let document = state.registry.documents(&actor, &oid, &viewer.request_id).await?.into_iter().find(|d| d.id == id);
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "document": document }))).into_response())
+}
+
+/// `GET /api/v1/organizations/{oid}/documents`: the current public documents (licences).
+pub async fn api_public(State(state): State<AppState>, Path(oid): Path<String>) -> Result<Response, ApiError> {
+    state.registry.card_json(&frmo_domain::access::Actor::Anonymous, &oid, None).await?;
+    let documents = state.registry.public_documents(&oid).await?;
+    Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())
+}
+
+/// `GET /documents/{id}/file`
+pub async fn file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    send(&state, &viewer, &id, false).await
+}
+
+/// `GET /documents/{id}/signature`
+pub async fn signature(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    send(&state, &viewer, &id, true).await
+}
+
+async fn send(state: &AppState, viewer: &Viewer, id: &str, signature: bool) -> Result<Response, PageError> {
+    let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Документ «{id}» не найден")))?;
+    let download = state.registry.document_file(&viewer.actor(), id, signature, &viewer.request_id).await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = HeaderValue::from_str(&download.media_type) {
+        headers.insert(header::CONTENT_TYPE, value);
+    }
+    if let Some(size) = download.size {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size.max(0) as u64));
+    }
+    if let Ok(value) = HeaderValue::from_str(&content_disposition(&download.name)) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    let body = download.body.map(|chunk| chunk.map_err(std::io::Error::other));
+    Ok((headers, Body::from_stream(body)).into_response())
+}
+
+/// `attachment` with an ASCII fallback name and the real one in RFC 5987 encoding.
+fn content_disposition(name: &str) -> String {
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b".-_~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+fn invalid(field: &'static str, label: &'static str, message: impl Into<String>) -> RegistryError {
+    RegistryError::invalid(ValidationError::new(field, label, message))
+}
+
+/// Longest text field of the form, bytes.
+const TEXT_LIMIT: usize = 1000;
+/// Most parts a form may have.
+const MAX_FIELDS: usize = 30;
+
+/// Reads the multipart form: text fields, then `file` and `signature` streamed into staging files.
+/// The form token comes as the `csrf` field before any file (cabinet form) or in a header (API).
+async fn receive(
+    state: &AppState,
+    viewer: &Viewer,
+    header_token: Option<&str>,
+    request: Request,
+) -> Result<Upload, RegistryError> {
+    let settings = state
+        .registry
+        .documents_settings()
+        .map(|d| d.settings.clone())
+        .ok_or_else(|| RegistryError::Conflict("Хранилище документов не настроено в этом развёртывании.".into()))?;
+    let mut multipart = Multipart::from_request(request, state)
+        .await
+        .map_err(|_| invalid("file", "Файл", "ожидается форма с файлом (multipart/form-data)"))?;
+    let mut csrf_ok = match header_token {
+        Some(token) => {
+            viewer.check_csrf(token)?;
+            true
+        }
+        None => false,
+    };
+    let broken = |_| invalid("file", "Файл", "передача формы прервалась; отправьте её снова");
+    let mut form = DocumentForm::default();
+    let (mut file, mut signature) = (None, None);
+    let mut fields = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
+        fields += 1;
+        if fields > MAX_FIELDS {
+            return Err(invalid("form", "Форма", format!("больше {MAX_FIELDS} полей")));
+        }
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" || name == "signature" {
+            if !csrf_ok {
+                return Err(crate::session::csrf_error());
+            }
+            let limit = if name == "file" { settings.max_bytes } else { settings.max_signature_bytes };
+            let mut staged = Staged::new(field.file_name().unwrap_or_default(), limit)
+                .map_err(|e| RegistryError::Store(e.into()))?;
+            while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                if staged.push(&chunk).map_err(|e| RegistryError::Store(e.into()))?.is_err() {
+                    let label = if name == "file" { "Файл" } else { "Файл подписи" };
+                    let field_name = if name == "file" { "file" } else { "signature" };
+                    return Err(invalid(field_name, label, format!("больше допустимых {}", megabytes(limit))));
+                }
+            }
+            if name == "file" {
+                file = Some(staged)
+            } else {
+                signature = Some(staged)
+            }
+            continue;
+        }
+        let mut text = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(broken)? {
+            text.extend_from_slice(&chunk);
+            if text.len() > TEXT_LIMIT {
+                return Err(invalid("form", "Форма", format!("поле «{name}» длиннее {TEXT_LIMIT} байт")));
+            }
+        }
+        let text =
+            String::from_utf8(text).map_err(|_| invalid("form", "Форма", format!("поле «{name}» не в UTF-8")))?;
+        match name.as_str() {
+            "csrf" => {
+                viewer.check_csrf(&text)?;
+                csrf_ok = true;
+            }
+            "kind" => form.kind = text,
+            "number" => form.number = text,
+            "issued_on" | "issuedOn" => form.issued_on = text,
+            "valid_until" | "validUntil" => form.valid_until = text,
+            "public" => form.public = matches!(text.as_str(), "on" | "true" | "1"),
+            "replaces" => {
+                form.replaces = match text.trim() {
+                    "" => None,
+                    id => Some(
+                        id.parse()
+                            .map_err(|_| invalid("replaces", "Заменяет документ", "ожидается номер документа"))?,
+                    ),
+                }
+            }
+            _ => {}
+        }
+    }
+    if !csrf_ok {
+        return Err(crate::session::csrf_error());
+    }
+    Ok(Upload { form, file, signature })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_names_are_sent_in_both_encodings() {
+        assert_eq!(
+            content_disposition("Лицензия 1.pdf"),
+            "attachment; filename=\"_________1.pdf\"; filename*=UTF-8''%D0%9B%D0%B8%D1%86%D0%B5%D0%BD%D0%B7%D0%B8%D1%8F%201.pdf"
+        );
+    }
+}
