@@ -247,6 +247,40 @@ test('ЕСИА: an unconfirmed account is told why it cannot edit', async (page)
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Выйти на всех устройствах' }).click()]);
 });
 
+test('documents: a renamed program is refused, a signed licence is kept with its verdict and shows on the public card', async (page) => {
+  await signInThroughEsia(page, 'Войти как Мария Иванова');
+  await page.goto(base + '/cabinet/profile');
+  const accept = page.getByRole('button', { name: 'Принимаю согласие' });
+  if (await accept.count()) await Promise.all([page.waitForNavigation(), accept.click()]);
+  await page.goto(base + `/cabinet/organizations/${REAVIZ.oid}`);
+  await Promise.all([page.waitForNavigation(), page.locator('#documents-link').click()]);
+  assert.equal(await page.getByRole('heading', { name: 'Документы' }).count(), 1);
+  const number = `Л041-E2E-${Date.now()}`;
+  const fill = async () => {
+    await page.getByLabel('Вид документа').selectOption('1');
+    await page.getByLabel('Номер').fill(number);
+    await page.getByLabel('Дата выдачи').fill('2024-03-01');
+  };
+  const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), '../../crates');
+  // A program renamed to .pdf: refused by its content, with the field named.
+  await fill();
+  await page.getByLabel('Файл', { exact: true }).setInputFiles({ name: 'licence.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(4096)]) });
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Загрузить' }).click()]);
+  assert.match(await page.textContent('#upload-errors'), /Файл: формат не поддерживается/);
+  assert.doesNotMatch(await page.textContent('main'), new RegExp(escape(number)));
+  // The licence with its detached ГОСТ signature.
+  await fill();
+  await page.getByLabel('Файл', { exact: true }).setInputFiles(path.join(fixtures, 'frmo-domain/tests/fixtures/documents/licence.pdf'));
+  await page.getByLabel('Файл подписи (необязательно)').setInputFiles(path.join(fixtures, 'frmo-esign/tests/fixtures/licence-pdf.sig'));
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Загрузить' }).click()]);
+  assert.match(await page.textContent('#upload-saved'), /Документ сохранён/);
+  const row = page.locator('#documents tr', { hasText: number });
+  assert.match(await row.textContent(), /действительна/);
+  assert.match(await row.textContent(), /Иванова Мария Петровна/);
+  await page.goto(base + `/organizations/${REAVIZ.oid}`);
+  assert.match(await page.textContent('#public-documents'), new RegExp(escape(number)));
+});
+
 for (const javaScriptEnabled of [true, false]) {
   const context = await browser.newContext({ javaScriptEnabled, locale: 'ru-RU' });
   context.setDefaultTimeout(15_000);

@@ -59,3 +59,24 @@ fn tempfile_with(bytes: &[u8]) -> tempfile::NamedTempFile {
     std::io::Write::write_all(&mut file, bytes).expect("write");
     file
 }
+
+proptest::proptest! {
+    /// No bytes make the sniffer panic: random ones, and a real DOCX with bytes overwritten
+    /// (the central directory's offsets and sizes among them). `fuzz/` runs the same under libFuzzer.
+    #[test]
+    fn no_input_makes_the_sniffer_panic(
+        random in proptest::collection::vec(proptest::num::u8::ANY, 0..512),
+        edits in proptest::collection::vec((0usize..450, proptest::num::u8::ANY), 1..8),
+    ) {
+        let limits = PackageLimits::default();
+        let _ = sniff(&random, limits);
+        let mut docx = fixture("order.docx");
+        for (at, byte) in edits {
+            let at = at % docx.len();
+            docx[at] = byte;
+        }
+        let _ = sniff(&docx, limits);
+        let file = tempfile_with(&docx);
+        let _ = sniff_file(file.path(), limits);
+    }
+}
