@@ -77,10 +77,18 @@ impl Default for DocumentsSettings {
 }
 
 impl Config {
-    /// The document store and settings; an error names the setting.
-    pub fn documents(
-        &self,
-    ) -> Result<(frmo_registry::files::Files, frmo_registry::documents::DocumentSettings), String> {
+    /// Where document files live: `files`, or `<data_dir>/files`.
+    fn files_location(&self) -> String {
+        if self.files.is_empty() {
+            format!("{}/files", self.data_dir.trim_end_matches('/'))
+        } else {
+            self.files.clone()
+        }
+    }
+
+    /// The document settings, checked; an error names the setting. Touches nothing but the trust
+    /// folder (read).
+    pub fn document_settings(&self) -> Result<frmo_registry::documents::DocumentSettings, String> {
         let d = &self.documents;
         if d.max_mb == 0 || d.max_mb > 1024 {
             return Err(format!("documents.max_mb: ожидается число мегабайт от 1 до 1024, получено {}", d.max_mb));
@@ -93,6 +101,20 @@ impl Config {
         } else {
             crate::trust_anchors(Path::new(&d.trust_dir)).map_err(|e| format!("documents.trust_dir: {e:#}"))?
         };
+        frmo_registry::files::Files::check_location(&self.files_location())
+            .map_err(|e| format!("files (FRMO_FILES): {e}"))?;
+        Ok(frmo_registry::documents::DocumentSettings {
+            max_bytes: d.max_mb * 1024 * 1024,
+            expiring_days: d.expiring_days,
+            reminder_days: d.reminder_days,
+            trust,
+            ..Default::default()
+        })
+    }
+
+    /// Opens the document store (a local folder is created when missing).
+    pub fn files(&self) -> Result<frmo_registry::files::Files, String> {
+        let d = &self.documents;
         let env = |name: &str| std::env::var(name).unwrap_or_default();
         let s3 = frmo_registry::files::S3Settings {
             endpoint: d.s3_endpoint.clone(),
@@ -108,20 +130,7 @@ impl Config {
                 d.s3_secret_access_key.clone()
             },
         };
-        let url = if self.files.is_empty() {
-            format!("{}/files", self.data_dir.trim_end_matches('/'))
-        } else {
-            self.files.clone()
-        };
-        let files = frmo_registry::files::Files::open(&url, &s3).map_err(|e| format!("files (FRMO_FILES): {e}"))?;
-        let settings = frmo_registry::documents::DocumentSettings {
-            max_bytes: d.max_mb * 1024 * 1024,
-            expiring_days: d.expiring_days,
-            reminder_days: d.reminder_days,
-            trust,
-            ..Default::default()
-        };
-        Ok((files, settings))
+        frmo_registry::files::Files::open(&self.files_location(), &s3).map_err(|e| format!("files (FRMO_FILES): {e}"))
     }
 }
 
@@ -324,7 +333,7 @@ impl Config {
         }
         self.moderation.build()?;
         self.mail.mailer()?;
-        self.documents()?;
+        self.document_settings()?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }

@@ -101,7 +101,7 @@ enum DocumentsCommand {
     /// Delete files that no document names (left by an interrupted upload), older than the grace.
     Sweep {
         #[arg(long, default_value_t = 60)]
-        grace_minutes: i64,
+        grace_minutes: u32,
     },
 }
 
@@ -180,7 +180,8 @@ async fn open(config: &Config) -> anyhow::Result<Registry> {
     }
     let started = Instant::now();
     let moderation = config.moderation.build().map_err(anyhow::Error::msg)?;
-    let (files, documents) = config.documents().map_err(anyhow::Error::msg)?;
+    let documents = config.document_settings().map_err(anyhow::Error::msg)?;
+    let files = config.files().map_err(anyhow::Error::msg)?;
     tracing::info!(files = %files.location, "document store");
     let registry = Registry::open(store)
         .await
@@ -299,7 +300,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     println!("напоминаний об истекающих документах: {reminded}");
                 }
                 DocumentsCommand::Sweep { grace_minutes } => {
-                    let removed = registry.sweep_orphan_files(grace_minutes * 60).await?;
+                    let removed = registry.sweep_orphan_files(i64::from(grace_minutes) * 60).await?;
                     println!("удалено файлов без документа: {removed}");
                 }
             }

@@ -52,6 +52,11 @@ fn a_bad_configuration_value_stops_start_up_naming_it() {
         ("[moderation]\ndirect_fields = [\"inn\"]\n", "moderation.direct_fields"),
         ("[moderation]\ncalendar_file = \"calendar.txt\"\n", "строка 1"),
         ("[mail]\nsmtp_host = \"127.0.0.1\"\nfrom = \"не адрес\"\n", "mail.from"),
+        ("files = \"ftp://files.example.ru/\"\n", "files (FRMO_FILES)"),
+        ("files = \"s3:///prefix\"\n", "files (FRMO_FILES)"),
+        ("[documents]\nmax_mb = 0\n", "documents.max_mb"),
+        ("[documents]\ntrust_dir = \"no-such-folder\"\n", "documents.trust_dir"),
+        ("[documents]\nmax_size = 5\n", "max_size"),
     ] {
         std::fs::write(dir.path().join("frmo.toml"), toml).expect("write config");
         let output = frmo().current_dir(dir.path()).arg("migrate").output().expect("run frmo");
@@ -116,6 +121,24 @@ async fn user_add_creates_a_local_account_once_and_refuses_bad_input(backend: Ba
 }
 
 backend_tests!(user_add_creates_a_local_account_once_and_refuses_bad_input);
+
+#[test]
+fn documents_jobs_run_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        let output = frmo().current_dir(dir.path()).env("FRMO_DATA_DIR", dir.path().join("data")).args(args).output();
+        let output = output.expect("run frmo");
+        assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(run(&["documents", "remind"]).contains("напоминаний об истекающих документах: 0"));
+    let orphan = dir.path().join("data/files/documents/1.2.643.5.1.13.13.12.2.78.6258/orphan");
+    std::fs::create_dir_all(orphan.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&orphan, b"%PDF-1.4").expect("write");
+    assert!(run(&["documents", "sweep"]).contains("удалено файлов без документа: 0"), "too young");
+    assert!(run(&["documents", "sweep", "--grace-minutes", "0"]).contains("удалено файлов без документа: 1"));
+    assert!(!orphan.exists());
+}
 
 #[test]
 fn esign_verify_prints_the_verdict_and_exits_by_it() {

@@ -42,13 +42,25 @@ pub struct FilesError {
 const PART: usize = 5 * 1024 * 1024;
 
 impl Files {
-    /// Opens `url`: a folder path (or `file://PATH`), or `s3://bucket[/prefix]` with `s3`.
+    /// Checks the shape of `url` without touching anything (configuration checks).
+    pub fn check_location(url: &str) -> Result<(), String> {
+        match url.strip_prefix("s3://") {
+            Some(rest) if rest.split('/').next().is_some_and(|bucket| !bucket.is_empty()) => Ok(()),
+            Some(_) => Err(format!("ожидается s3://КОРЗИНА[/ПРЕФИКС], получено «{url}»")),
+            None if url.contains("://") && !url.starts_with("file://") => {
+                Err(format!("ожидается путь к папке или s3://…, получено «{url}»"))
+            }
+            None if url.is_empty() => Err("путь к папке не указан".into()),
+            None => Ok(()),
+        }
+    }
+
+    /// Opens `url`: a folder path (or `file://PATH`, created if missing), or `s3://bucket[/prefix]`
+    /// with `s3`.
     pub fn open(url: &str, s3: &S3Settings) -> Result<Self, String> {
+        Self::check_location(url)?;
         if let Some(rest) = url.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if bucket.is_empty() {
-                return Err(format!("ожидается s3://КОРЗИНА[/ПРЕФИКС], получено «{url}»"));
-            }
             let mut builder = object_store::aws::AmazonS3Builder::new()
                 .with_bucket_name(bucket)
                 .with_region(if s3.region.is_empty() { "us-east-1" } else { &s3.region });
@@ -69,9 +81,6 @@ impl Files {
                 Arc::new(object_store::prefix::PrefixStore::new(store, prefix))
             };
             return Ok(Files { store, location: url.to_owned() });
-        }
-        if url.contains("://") && !url.starts_with("file://") {
-            return Err(format!("ожидается путь к папке или s3://…, получено «{url}»"));
         }
         let dir = url.strip_prefix("file://").unwrap_or(url);
         std::fs::create_dir_all(dir).map_err(|e| format!("папка {dir}: {e}"))?;
