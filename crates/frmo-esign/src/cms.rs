@@ -12,6 +12,7 @@ const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 const TAG_SET: u8 = 0x31;
 const TAG_CONTEXT_0: u8 = 0xa0;
 const TAG_CONTEXT_1: u8 = 0xa1;
+const TAG_OCTET_STRING_CONSTRUCTED: u8 = 0x24;
 
 fn format(message: &str) -> EsignError {
     EsignError::Format(message.to_owned())
@@ -46,11 +47,13 @@ pub struct SignerInfo {
     pub signature: Vec<u8>,
 }
 
-/// A parsed SignedData: its certificates (DER) and its signer.
+/// A parsed SignedData: its certificates (DER), its signer, and the document when the signature
+/// carries it (an attached signature).
 #[derive(Debug, Clone)]
 pub struct SignedData {
     pub certificates: Vec<Vec<u8>>,
     pub signer: SignerInfo,
+    pub content: Option<Vec<u8>>,
 }
 
 impl SignedData {
@@ -69,9 +72,30 @@ impl SignedData {
         signed.expect(TAG_SET, "нет списка алгоритмов хэширования")?;
         let mut encapsulated = signed.sequence("нет EncapsulatedContentInfo")?;
         encapsulated.oid("нет типа подписанного содержимого")?;
-        if encapsulated.peek_tag().is_some() {
-            return Err(format("подпись присоединённая: ожидается откреплённая подпись (документ отдельным файлом)"));
-        }
+        // An attached signature carries the document: [0] EXPLICIT OCTET STRING, which BER may
+        // split into a constructed OCTET STRING of pieces.
+        let content = match encapsulated.peek_tag() {
+            None => None,
+            Some(TAG_CONTEXT_0) => {
+                let mut wrapped = Reader::new(encapsulated.any()?.contents);
+                let octets = wrapped.any()?;
+                Some(match octets.tag {
+                    TAG_OCTET_STRING => octets.contents.to_vec(),
+                    TAG_OCTET_STRING_CONSTRUCTED => {
+                        let mut pieces = Reader::new(octets.contents);
+                        let mut content = Vec::new();
+                        while pieces.peek_tag().is_some() {
+                            content.extend_from_slice(
+                                pieces.expect(TAG_OCTET_STRING, "неверный фрагмент документа")?.contents,
+                            );
+                        }
+                        content
+                    }
+                    _ => return Err(format("подписанное содержимое должно быть OCTET STRING")),
+                })
+            }
+            Some(_) => return Err(format("неверное подписанное содержимое (eContent)")),
+        };
         let mut certificates = Vec::new();
         if signed.peek_tag() == Some(TAG_CONTEXT_0) {
             let mut list = Reader::new(signed.any()?.contents);
@@ -84,7 +108,7 @@ impl SignedData {
         }
         let mut signers = Reader::new(signed.expect(TAG_SET, "нет подписантов (SignerInfos)")?.contents);
         let signer = parse_signer(signers.sequence("нет подписанта")?)?;
-        Ok(SignedData { certificates, signer })
+        Ok(SignedData { certificates, signer, content })
     }
 
     /// The certificate the signer names (by issuer and serial), or the only one carried.

@@ -1,15 +1,35 @@
-//! Detached electronic signatures of documents (CMS SignedData, RFC 5652), as Russian qualified
+//! Electronic signatures of documents (CMS SignedData, RFC 5652), as Russian qualified
 //! signatures (КЭП) come: ГОСТ Р 34.10-2012 (256 and 512 bits) with Streebog, verified in pure Rust
 //! by `frmo-gost`; with or without signed attributes (the message digest and signing time are
 //! checked); the signer's certificate taken from the CMS, checked for its validity at signing time
 //! and now, and optionally chained to trust anchors; the signer named from the certificate's
 //! subject (ФИО, СНИЛС, ИНН, ОГРН, organization).
 //!
-//! RSA (PKCS#1 v1.5, PSS) and ECDSA P-256 signers with SHA-2 verify too. Not yet: P-384, key-usage
-//! checks, chains longer than one CA, and chains of RSA/ECDSA certificates (the verdict says
-//! «алгоритм не поддерживается» or «цепочка не доверена» rather than guessing).
+//! The signature file may be DER, BER with indefinite lengths (streaming signers), PEM or base64;
+//! an attached signature (the document inside) is accepted when the document inside is the one
+//! checked.
+//!
+//! RSA (PKCS#1 v1.5, PSS) and ECDSA P-256 and P-384 signers with SHA-256, SHA-384 or SHA-512
+//! verify too.
+//!
+//! A signer certificate with a keyUsage extension must allow digitalSignature or nonRepudiation,
+//! or the signature is invalid. With trust anchors, the chain is built signer → intermediate CAs
+//! carried in the CMS `certificates` → an anchor, by issuer and subject names, at most
+//! [`MAX_INTERMEDIATES`] intermediates deep: every certificate's signature is verified with its
+//! issuer's key (ГОСТ Р 34.10-2012 with Streebog, sha256/384/512WithRSAEncryption, RSASSA-PSS,
+//! ecdsa-with-SHA256/384/512), every CA must be valid at signing time and now, allow keyCertSign
+//! when it has keyUsage, and (intermediates) be a CA by basicConstraints within its
+//! pathLenConstraint. Names match byte for byte; an anchor is trusted as its name and key (its
+//! own signature is not checked). Loops are cut and the search is bounded.
+//!
+//! Not yet: revocation (CRL, OCSP), extendedKeyUsage and certificate policies (qualified
+//! certificates carry assorted ones), unknown critical extensions, name constraints, other curves
+//! and SHA-1 (the verdict says «алгоритм не поддерживается» or «цепочка не доверена» rather than
+//! guessing).
 
+mod ber;
 mod cert;
+mod chain;
 mod cms;
 mod foreign;
 
@@ -17,6 +37,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 pub use cert::{Certificate, Signer};
+pub use chain::MAX_INTERMEDIATES;
 
 /// Streebog-256 and Streebog-512 digest algorithms.
 const STREEBOG256: &str = "1.2.643.7.1.1.2.2";
@@ -48,7 +69,8 @@ pub enum Status {
     Invalid,
     /// цепочка не доверена
     Untrusted,
-    /// сертификат просрочен (or not yet valid) at signing time or now
+    /// сертификат просрочен (or not yet valid) at signing time or now: the signer's, or (with
+    /// trust anchors) a CA's on the chain
     Expired,
 }
 
@@ -123,8 +145,17 @@ fn algorithm_name(digest_oid: &str) -> String {
 /// Verifies a detached signature of `content`. `trust` holds trust anchors (CA certificates, DER);
 /// empty: the chain is not checked. `now` is the moment of the check.
 pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDateTime) -> Result<Verdict, EsignError> {
-    let der = signature_der(signature)?;
+    // Streaming signers write BER with indefinite lengths; definite lengths make it readable as
+    // DER (elements that were DER keep their bytes).
+    let der = ber::definite(&signature_der(signature)?)?;
     let signed = cms::SignedData::parse(&der)?;
+    if signed.content.as_deref().is_some_and(|inside| inside != content) {
+        let algorithm = algorithm_name(&signed.signer.digest_algorithm);
+        return Ok(Verdict::invalid(
+            "подпись присоединённая, и документ внутри неё не совпадает с проверяемым файлом",
+            &algorithm,
+        ));
+    }
     let signer_info = signed.signer.clone();
     let Some(cert_der) = signed.signer_certificate() else {
         let algorithm = algorithm_name(&signer_info.digest_algorithm);
@@ -145,7 +176,7 @@ pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDa
     };
     let Some(content_digest) = gost.or_else(|| foreign::sha(&signer_info.digest_algorithm, content)) else {
         return Ok(Verdict::invalid(
-            "алгоритм подписи не поддерживается: проверяются ГОСТ Р 34.10-2012 со Стрибогом, RSA и ECDSA P-256 с SHA-2",
+            "алгоритм подписи не поддерживается: проверяются ГОСТ Р 34.10-2012 со Стрибогом, RSA и ECDSA P-256 и P-384 с SHA-2",
             &algorithm,
         ));
     };
@@ -205,6 +236,11 @@ pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDa
         };
         return Ok(verdict);
     }
+    if !certificate.may_sign_documents() {
+        let usage = certificate.key_usage_names().unwrap_or_default();
+        verdict.reason = format!("сертификат не предназначен для электронной подписи (keyUsage: {usage})");
+        return Ok(verdict);
+    }
     let signing_time = signer_info.signed_attributes.as_ref().and_then(|a| a.signing_time);
     if let Some(at) = signing_time
         && !certificate.valid_at(at)
@@ -219,16 +255,11 @@ pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDa
         return Ok(verdict);
     }
     if !trust.is_empty() {
-        let trusted = trust.iter().any(|anchor| {
-            anchor.as_slice() == cert_der
-                || cert::Certificate::parse(anchor).is_ok_and(|ca| ca.subject_der == certificate.issuer_der)
-                    && frmo_gost::PublicKey::from_certificate_der(anchor)
-                        .is_ok_and(|k| k.verify_certificate(cert_der).is_ok())
-        });
-        if !trusted {
-            verdict.status = Status::Untrusted;
+        let moments: Vec<OffsetDateTime> = signing_time.into_iter().chain([now]).collect();
+        if let Err(failure) = chain::build(cert_der, &certificate, &signed.certificates, trust, &moments) {
+            verdict.status = failure.status;
             verdict.chain = "untrusted";
-            verdict.reason = "сертификат выдан удостоверяющим центром, которому реестр не доверяет".into();
+            verdict.reason = failure.reason;
             return Ok(verdict);
         }
         verdict.chain = "trusted";
