@@ -68,6 +68,9 @@ pub enum Action {
     ReadOrganization,
     /// Change an organization's record or structure.
     EditOrganization,
+    /// See the personal data of an organization's workers (СНИЛС, birth date, contacts, document)
+    /// unmasked; every such view is journaled.
+    ReadPersonalData,
     /// Add or remove an organization's members.
     ManageMembers,
     /// Read the journals: denials, sign-ins, changes.
@@ -89,6 +92,7 @@ impl Action {
             Action::UseCabinet => "use_cabinet",
             Action::ReadOrganization => "read_organization",
             Action::EditOrganization => "edit_organization",
+            Action::ReadPersonalData => "read_personal_data",
             Action::ManageMembers => "manage_members",
             Action::ReadAudit => "read_audit",
             Action::Moderate => "moderate",
@@ -245,7 +249,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
         Some(FederalRole::Admin) => return Allow,
         Some(FederalRole::Auditor) => {
             return match action {
-                Action::UseCabinet | Action::ReadOrganization | Action::ReadAudit => Allow,
+                Action::UseCabinet | Action::ReadOrganization | Action::ReadAudit | Action::ReadPersonalData => Allow,
                 _ => Deny(DenyCode::ReadOnlyRole),
             };
         }
@@ -278,7 +282,7 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
                 Deny(DenyCode::OutsideRegion)
             }
         }
-        Action::ReadOrganization | Action::EditOrganization | Action::ManageMembers => {
+        Action::ReadOrganization | Action::EditOrganization | Action::ManageMembers | Action::ReadPersonalData => {
             let Target::Organization { oid, .. } = target else {
                 return Deny(DenyCode::NotAMember);
             };
@@ -403,5 +407,27 @@ mod tests {
             assert!(!code.remedy().is_empty() && !code.reason_en().is_empty());
             assert!(code.as_str().chars().all(|c| c.is_ascii_uppercase() || c == '_'));
         }
+    }
+
+    #[test]
+    fn personal_data_of_workers_is_for_ready_members_operators_of_the_region_and_auditors() {
+        assert_eq!(decide(&user(member(false)), Action::ReadPersonalData, ORG), Decision::Allow);
+        let unconfirmed = Principal { confirmed: false, ..member(false) };
+        assert_eq!(
+            decide(&user(unconfirmed.clone()), Action::ReadOrganization, ORG),
+            Decision::Allow,
+            "the list itself is readable"
+        );
+        assert_eq!(
+            decide(&user(unconfirmed), Action::ReadPersonalData, ORG),
+            Decision::Deny(DenyCode::AccountNotConfirmed)
+        );
+        let stranger = Principal { memberships: Vec::new(), ..member(false) };
+        assert_eq!(decide(&user(stranger), Action::ReadPersonalData, ORG), Decision::Deny(DenyCode::NotAMember));
+        let auditor = Principal { federal_role: Some(FederalRole::Auditor), ..Principal::default() };
+        assert_eq!(decide(&user(auditor), Action::ReadPersonalData, ORG), Decision::Allow);
+        let elsewhere =
+            Principal { operator_regions: vec![77], confirmed: true, consent: true, ..Principal::default() };
+        assert_eq!(decide(&user(elsewhere), Action::ReadPersonalData, ORG), Decision::Deny(DenyCode::OutsideRegion));
     }
 }

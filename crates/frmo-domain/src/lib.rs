@@ -3,8 +3,10 @@
 
 pub mod access;
 pub mod calendar;
+pub mod date;
 pub mod document;
 pub mod error;
 pub mod ident;
 pub mod org;
 pub mod reference;
+pub mod worker;

@@ -85,6 +85,13 @@ const FILES: &[(&str, &str)] = &[
     ("levels", include_str!("../data/reference/levels.json")),
     ("department_types", include_str!("../data/reference/department_types.json")),
     ("bed_profiles", include_str!("../data/reference/bed_profiles.json")),
+    ("positions", include_str!("../data/reference/positions.json")),
+    ("specialties", include_str!("../data/reference/specialties.json")),
+    ("employment_types", include_str!("../data/reference/employment_types.json")),
+    ("dismissal_reasons", include_str!("../data/reference/dismissal_reasons.json")),
+    ("qualification_categories", include_str!("../data/reference/qualification_categories.json")),
+    ("credential_kinds", include_str!("../data/reference/credential_kinds.json")),
+    ("education_levels", include_str!("../data/reference/education_levels.json")),
     ("delete_reasons", include_str!("../data/reference/delete_reasons.json")),
 ];
 

@@ -139,9 +139,7 @@ pub fn megabytes(bytes: u64) -> String {
     }
 }
 
-fn iso(date: Date) -> String {
-    format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
-}
+use frmo_domain::date::iso;
 
 fn from_iso(text: &str) -> Option<Date> {
     parse_date("date", "Дата", text).ok()
@@ -223,7 +221,8 @@ impl Registry {
             .ok_or_else(|| RegistryError::Conflict("Хранилище документов не настроено в этом развёртывании.".into()))
     }
 
-    fn today(&self) -> Date {
+    /// Today's date in Moscow.
+    pub(crate) fn today(&self) -> Date {
         crate::requests::moscow_date(self.now())
     }
 

@@ -48,10 +48,7 @@ pub fn differences(before: &Organization, after: &Organization) -> Vec<Value> {
         .collect()
 }
 
-/// One CSV field (RFC 4180: quoted when it holds `;`, `"`, or a line break).
-fn csv_field(text: &str) -> String {
-    if text.contains([';', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
-}
+use crate::csv::field as csv_field;
 
 /// The CSV header of the journal export.
 pub const CSV_HEADER: &str = "id;at;user_id;actor;kind;target;detail;request_id;prev_hash;hash\r\n";

@@ -3,6 +3,7 @@
 
 pub mod applications;
 pub mod cabinet;
+pub mod csv;
 pub mod documents;
 mod error;
 pub mod files;
@@ -12,6 +13,7 @@ pub mod mail;
 pub mod requests;
 pub mod search;
 pub mod seed;
+pub mod workers;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -68,19 +68,7 @@ fn present(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// `dd.MM.yyyy`, as Russian documents and НСИ write dates.
-pub fn format_date(date: Date) -> String {
-    format!("{:02}.{:02}.{}", date.day(), u8::from(date.month()), date.year())
-}
-
-/// Accepts `yyyy-MM-dd` (HTML date inputs, ISO) and `dd.MM.yyyy`.
-pub fn parse_date(field: &'static str, label: &'static str, text: &str) -> Result<Date, ValidationError> {
-    let iso = time::macros::format_description!("[year]-[month]-[day]");
-    let russian = time::macros::format_description!("[day].[month].[year]");
-    Date::parse(text, iso)
-        .or_else(|_| Date::parse(text, russian))
-        .map_err(|_| ValidationError::new(field, label, "ожидается дата в виде ГГГГ-ММ-ДД или ДД.ММ.ГГГГ"))
-}
+pub use frmo_domain::date::{format as format_date, parse as parse_date};
 
 fn directory_code(
     value: Option<&str>,

@@ -11,6 +11,7 @@ pub mod requests;
 pub mod search;
 pub mod sql;
 pub mod sqlite;
+pub mod workers;
 
 use frmo_domain::org::{OrgStatus, Organization};
 use time::OffsetDateTime;

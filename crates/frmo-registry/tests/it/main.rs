@@ -12,6 +12,7 @@ mod identity;
 mod journal;
 mod mail;
 mod requests;
+mod workers;
 use time::OffsetDateTime;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";

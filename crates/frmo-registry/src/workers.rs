@@ -1,0 +1,1084 @@
+//! Medical workers (ФРМР) of an organization: the list with search and filters, a worker's page,
+//! adding, editing and dismissing, the staffing table beside the cards, and the bulk import and
+//! export of CSV. Personal data (СНИЛС, birth date, contacts, identity document) is masked for those
+//! who may not see it (`Action::ReadPersonalData`), and every unmasked view and every export is
+//! written to the audit journal.
+
+use std::collections::{HashMap, HashSet};
+
+use frmo_domain::access::{Action, Actor, Target, decide};
+use frmo_domain::date::{format as format_date, iso, parse as parse_date};
+use frmo_domain::error::ValidationError;
+use frmo_domain::ident::Snils;
+use frmo_domain::reference;
+use frmo_domain::worker::{
+    Credential, Employment, Person, Sex, birth_date, directory_code, format_rate, name_part, parse_rate,
+};
+use frmo_store::sql::Statement;
+use frmo_store::workers::{self as store, CardRecord, CredentialRecord, PersonRecord, PersonWrite, StaffingRecord};
+use serde::Serialize;
+use time::Date;
+
+use crate::{Registry, RegistryError, Result};
+
+/// What a worker form (the cabinet's, or a row of an import) says, as typed.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerForm {
+    pub snils: String,
+    pub last_name: String,
+    pub first_name: String,
+    pub patronymic: String,
+    pub sex: String,
+    pub birth_date: String,
+    /// ОКСМ code; empty: 643 (Россия).
+    pub citizenship: String,
+    pub phone: String,
+    pub email: String,
+    pub document: String,
+    pub department: String,
+    pub position: String,
+    pub position_type: String,
+    pub rate: String,
+    pub begin_date: String,
+    pub specialty: String,
+    pub credential_kind: String,
+    pub credential_number: String,
+    pub credential_issued_on: String,
+    pub credential_valid_until: String,
+}
+
+/// A checked form.
+#[derive(Debug, Clone)]
+pub struct WorkerInput {
+    pub person: Person,
+    pub card: Employment,
+    pub credential: Option<Credential>,
+}
+
+/// The columns of the import and export files: the key and the Russian header. The first ten
+/// are required.
+pub const COLUMNS: [(&str, &str); 20] = [
+    ("snils", "СНИЛС"),
+    ("last_name", "Фамилия"),
+    ("first_name", "Имя"),
+    ("sex", "Пол"),
+    ("birth_date", "Дата рождения"),
+    ("department", "Подразделение"),
+    ("position", "Должность (код)"),
+    ("position_type", "Тип занятости (код)"),
+    ("rate", "Ставка"),
+    ("begin_date", "Дата приёма"),
+    ("patronymic", "Отчество"),
+    ("citizenship", "Гражданство (код ОКСМ)"),
+    ("phone", "Телефон"),
+    ("email", "Электронная почта"),
+    ("document", "Документ, удостоверяющий личность"),
+    ("specialty", "Специальность (код)"),
+    ("credential_kind", "Вид допуска (код)"),
+    ("credential_number", "Номер сертификата или аккредитации"),
+    ("credential_issued_on", "Дата выдачи"),
+    ("credential_valid_until", "Действует до"),
+];
+const REQUIRED: usize = 10;
+
+impl WorkerForm {
+    fn set(&mut self, key: &str, value: String) {
+        let slot = match key {
+            "snils" => &mut self.snils,
+            "last_name" => &mut self.last_name,
+            "first_name" => &mut self.first_name,
+            "patronymic" => &mut self.patronymic,
+            "sex" => &mut self.sex,
+            "birth_date" => &mut self.birth_date,
+            "citizenship" => &mut self.citizenship,
+            "phone" => &mut self.phone,
+            "email" => &mut self.email,
+            "document" => &mut self.document,
+            "department" => &mut self.department,
+            "position" => &mut self.position,
+            "position_type" => &mut self.position_type,
+            "rate" => &mut self.rate,
+            "begin_date" => &mut self.begin_date,
+            "specialty" => &mut self.specialty,
+            "credential_kind" => &mut self.credential_kind,
+            "credential_number" => &mut self.credential_number,
+            "credential_issued_on" => &mut self.credential_issued_on,
+            _ => &mut self.credential_valid_until,
+        };
+        *slot = value;
+    }
+
+    /// The form checked on `today`, or every problem with it (each naming its field).
+    pub fn validate(&self, today: Date) -> std::result::Result<WorkerInput, Vec<ValidationError>> {
+        let mut errors = Vec::new();
+        let snils = keep(&mut errors, Snils::parse(&self.snils));
+        let last_name = keep(&mut errors, name_part(&self.last_name, "lastName", "Фамилия"));
+        let first_name = keep(&mut errors, name_part(&self.first_name, "firstName", "Имя"));
+        let patronymic = match self.patronymic.trim() {
+            "" => Some(None),
+            text => keep(&mut errors, name_part(text, "patronymic", "Отчество")).map(Some),
+        };
+        let sex = keep(&mut errors, Sex::parse(&self.sex));
+        let born = keep(
+            &mut errors,
+            parse_date("birthDate", "Дата рождения", &self.birth_date).and_then(|d| birth_date(d, today)),
+        );
+        let citizenship = match self.citizenship.trim() {
+            "" => Some(643),
+            text => keep(
+                &mut errors,
+                text.parse::<u32>().ok().filter(|c| (1..=999).contains(c)).ok_or_else(|| {
+                    ValidationError::new("citizenship", "Гражданство", "ожидается трёхзначный код ОКСМ (643 — Россия)")
+                }),
+            ),
+        };
+        let optional = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        let phone = optional(&self.phone);
+        if let Some(phone) = &phone {
+            let digits = phone.chars().filter(char::is_ascii_digit).count();
+            if !(10..=15).contains(&digits) || phone.chars().any(|c| !(c.is_ascii_digit() || " +()-".contains(c))) {
+                keep(
+                    &mut errors,
+                    Err::<(), _>(ValidationError::new(
+                        "phone",
+                        "Телефон",
+                        "от 10 до 15 цифр, допустимы + ( ) - и пробелы",
+                    )),
+                );
+            }
+        }
+        let email = optional(&self.email);
+        if email.as_ref().is_some_and(|e| !e.split_once('@').is_some_and(|(u, h)| !u.is_empty() && h.contains('.'))) {
+            keep(
+                &mut errors,
+                Err::<(), _>(ValidationError::new(
+                    "email",
+                    "Электронная почта",
+                    "ожидается адрес вида name@example.ru",
+                )),
+            );
+        }
+        let department = match self.department.trim() {
+            "" => keep(&mut errors, Err(ValidationError::new("department", "Подразделение", "не заполнено"))),
+            text if text.chars().count() > 200 => {
+                keep(&mut errors, Err(ValidationError::new("department", "Подразделение", "не длиннее 200 символов")))
+            }
+            text => Some(text.to_owned()),
+        };
+        let position = keep(&mut errors, directory_code(&self.position, "positions", "position", "Должность"));
+        let position_type =
+            keep(&mut errors, directory_code(&self.position_type, "employment_types", "positionType", "Тип занятости"));
+        let rate = keep(&mut errors, parse_rate(&self.rate));
+        let begin = match keep(&mut errors, parse_date("beginDate", "Дата приёма", &self.begin_date)) {
+            Some(date) if date > today + time::Duration::days(366) => {
+                keep(&mut errors, Err(ValidationError::new("beginDate", "Дата приёма", "больше чем на год вперёд")))
+            }
+            Some(date) if born.is_some_and(|b| date < b + time::Duration::days(14 * 365)) => {
+                keep(&mut errors, Err(ValidationError::new("beginDate", "Дата приёма", "раньше 14-летия работника")))
+            }
+            other => other,
+        };
+        let credential_fields = [
+            &self.specialty,
+            &self.credential_kind,
+            &self.credential_number,
+            &self.credential_issued_on,
+            &self.credential_valid_until,
+        ];
+        let credential = if credential_fields.iter().all(|f| f.trim().is_empty()) {
+            Some(None)
+        } else {
+            let specialty =
+                keep(&mut errors, directory_code(&self.specialty, "specialties", "specialty", "Специальность"));
+            let kind = keep(
+                &mut errors,
+                directory_code(&self.credential_kind, "credential_kinds", "credentialKind", "Вид допуска"),
+            );
+            let number = match self.credential_number.trim() {
+                "" => keep(
+                    &mut errors,
+                    Err(ValidationError::new("credentialNumber", "Номер сертификата или аккредитации", "не заполнен")),
+                ),
+                text => Some(text.to_owned()),
+            };
+            let issued = keep(&mut errors, parse_date("credentialIssuedOn", "Дата выдачи", &self.credential_issued_on));
+            let until = match keep(
+                &mut errors,
+                parse_date("credentialValidUntil", "Действует до", &self.credential_valid_until),
+            ) {
+                Some(until) if issued.is_some_and(|i| until <= i) => keep(
+                    &mut errors,
+                    Err(ValidationError::new("credentialValidUntil", "Действует до", "не позже даты выдачи")),
+                ),
+                other => other,
+            };
+            match (specialty, kind, number, issued, until) {
+                (Some(specialty), Some(kind), Some(number), Some(issued_on), Some(valid_until)) => {
+                    Some(Some(Credential { kind, specialty, number, issued_on, valid_until }))
+                }
+                _ => None,
+            }
+        };
+        match (
+            snils,
+            last_name,
+            first_name,
+            patronymic,
+            sex,
+            born,
+            citizenship,
+            department,
+            position,
+            position_type,
+            rate,
+            begin,
+            credential,
+        ) {
+            (
+                Some(snils),
+                Some(last_name),
+                Some(first_name),
+                Some(patronymic),
+                Some(sex),
+                Some(birth_date),
+                Some(citizenship),
+                Some(department),
+                Some(position),
+                Some(position_type),
+                Some(rate),
+                Some(begin_date),
+                Some(credential),
+            ) if errors.is_empty() => Ok(WorkerInput {
+                person: Person {
+                    snils,
+                    last_name,
+                    first_name,
+                    patronymic,
+                    sex,
+                    birth_date,
+                    citizenship,
+                    phone,
+                    email,
+                    document: optional(&self.document),
+                },
+                card: Employment {
+                    department,
+                    position,
+                    position_type,
+                    rate,
+                    begin_date,
+                    end_date: None,
+                    dismissal_reason: None,
+                },
+                credential,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The value of `result`, or `None` with its error kept.
+fn keep<T>(errors: &mut Vec<ValidationError>, result: std::result::Result<T, ValidationError>) -> Option<T> {
+    result.map_err(|e| errors.push(e)).ok()
+}
+
+/// Filters of the list.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerFilter {
+    /// A part of the name, or a СНИЛС.
+    pub q: String,
+    pub department: String,
+    pub position: Option<u32>,
+    pub specialty: Option<u32>,
+    pub position_type: Option<u32>,
+    /// Only those whose certificate or accreditation ends within this many days.
+    pub expiring_days: Option<i64>,
+    /// Dismissed ones too.
+    pub dismissed: bool,
+}
+
+/// A line of the list: one employment card.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerLine {
+    pub person_id: i64,
+    pub card_id: i64,
+    pub name: String,
+    /// Masked (`***-***-*** 95`) for those who may not see personal data.
+    pub snils: String,
+    /// `dd.MM.yyyy`, or «скрыто».
+    pub birth_date: String,
+    pub department: String,
+    pub position: u32,
+    pub position_name: String,
+    pub position_type: String,
+    pub rate: String,
+    pub begin_date: String,
+    pub end_date: Option<String>,
+    pub specialties: Vec<String>,
+    /// The nearest end of a certificate or accreditation.
+    pub credential_until: Option<String>,
+    pub expiring: bool,
+}
+
+/// A line of the staffing table: declared against what the cards say.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StaffingLine {
+    pub department: String,
+    pub position: u32,
+    pub position_name: String,
+    pub declared: String,
+    /// Rates of open cards of internal workers (основное, внутреннее совместительство, совмещение).
+    pub busy: String,
+    /// Rates of external part-timers.
+    pub external: String,
+    pub vacancy: String,
+    /// The cards hold more than declared, or a position has cards but no line.
+    pub mismatch: bool,
+}
+
+/// The list page's content.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkersPage {
+    pub lines: Vec<WorkerLine>,
+    /// Personal data shown unmasked.
+    pub personal: bool,
+    pub staffing: Vec<StaffingLine>,
+}
+
+/// A worker's page: the person and their cards here.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerView {
+    pub person_id: i64,
+    pub name: String,
+    pub snils: String,
+    pub sex: &'static str,
+    pub birth_date: String,
+    pub citizenship: String,
+    pub phone: String,
+    pub email: String,
+    pub document: String,
+    pub personal: bool,
+    pub cards: Vec<WorkerLine>,
+    pub credentials: Vec<CredentialView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CredentialView {
+    pub kind: String,
+    pub specialty: String,
+    pub number: String,
+    pub issued_on: String,
+    pub valid_until: String,
+    pub expiring: bool,
+}
+
+/// A problem in a row of an import file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowError {
+    /// The file's line (the header is line 1).
+    pub line: usize,
+    /// The data record (the first row under the header is record 1).
+    pub record: usize,
+    pub field: &'static str,
+    pub label: &'static str,
+    pub message: String,
+}
+
+/// What an import did — or, with errors, would not do.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub rows: usize,
+    pub created: usize,
+    pub updated: usize,
+    pub errors: Vec<RowError>,
+    /// False when errors stopped it: then nothing was changed.
+    pub applied: bool,
+}
+
+impl ImportReport {
+    /// The errors as a CSV file (строка; поле; ошибка), for download.
+    pub fn errors_csv(&self) -> String {
+        let mut out = String::from("\u{feff}");
+        out.push_str(&crate::csv::line(&["Строка файла", "Запись", "Поле", "Ошибка"]));
+        for e in &self.errors {
+            let record = if e.record > 0 { e.record.to_string() } else { String::new() };
+            out.push_str(&crate::csv::line(&[e.line.to_string(), record, e.label.to_owned(), e.message.clone()]));
+        }
+        out
+    }
+}
+
+fn name_in(directory: &str, code: i64) -> String {
+    u32::try_from(code)
+        .ok()
+        .and_then(|c| reference::get(directory).and_then(|d| d.name_of(c)).map(str::to_owned))
+        .unwrap_or_else(|| code.to_string())
+}
+
+fn from_iso(text: &str) -> Option<Date> {
+    parse_date("date", "Дата", text).ok()
+}
+
+fn display_date(text: &str) -> String {
+    from_iso(text).map_or_else(|| text.to_owned(), format_date)
+}
+
+const HIDDEN: &str = "скрыто";
+
+fn mask_snils(snils: &str) -> String {
+    format!("***-***-*** {}", snils.get(9..).unwrap_or("**"))
+}
+
+fn formatted_snils(snils: &str) -> String {
+    Snils::parse(snils).map_or_else(|_| snils.to_owned(), |s| s.formatted())
+}
+
+fn full_name(p: &PersonRecord) -> String {
+    [Some(p.last_name.as_str()), Some(p.first_name.as_str()), p.patronymic.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn search_name(p: &Person) -> String {
+    p.full_name().to_lowercase()
+}
+
+/// Internal workers hold busy rates; external part-timers (type 4) their own column.
+const EXTERNAL: i64 = 4;
+
+impl Registry {
+    /// The target of an organization (its region looked up), authorized for `action`.
+    async fn workers_target<'a>(
+        &self,
+        actor: &Actor,
+        oid: &'a str,
+        action: Action,
+        request_id: &str,
+    ) -> Result<Target<'a>> {
+        let region = self.organization_region(oid).await?;
+        let target = Target::Organization { oid, region };
+        self.authorize(actor, action, target, request_id).await?;
+        Ok(target)
+    }
+
+    /// Whether `actor` sees personal data here; when they do, the view is journaled.
+    async fn personal_view(
+        &self,
+        actor: &Actor,
+        target: Target<'_>,
+        what: serde_json::Value,
+        request_id: &str,
+    ) -> Result<bool> {
+        let Target::Organization { oid, .. } = target else { return Ok(false) };
+        if !decide(actor, Action::ReadPersonalData, target).is_allowed() {
+            return Ok(false);
+        }
+        self.journal(actor, "personal_data", oid, what, request_id).await?;
+        Ok(true)
+    }
+
+    fn line(
+        &self,
+        person: &PersonRecord,
+        card: &CardRecord,
+        credentials: &[&CredentialRecord],
+        personal: bool,
+        today: Date,
+    ) -> WorkerLine {
+        let soon = iso(today + time::Duration::days(self.workers_expiring_days()));
+        let until = credentials.iter().map(|c| c.valid_until.as_str()).min();
+        let mut specialties: Vec<String> = credentials.iter().map(|c| name_in("specialties", c.specialty)).collect();
+        specialties.dedup();
+        WorkerLine {
+            person_id: person.id,
+            card_id: card.id,
+            name: full_name(person),
+            snils: if personal { formatted_snils(&person.snils) } else { mask_snils(&person.snils) },
+            birth_date: if personal { display_date(&person.birth_date) } else { HIDDEN.into() },
+            department: card.department.clone(),
+            position: u32::try_from(card.position).unwrap_or_default(),
+            position_name: name_in("positions", card.position),
+            position_type: name_in("employment_types", card.position_type),
+            rate: format_rate(card.rate),
+            begin_date: display_date(&card.begin_date),
+            end_date: card.end_date.as_deref().map(display_date),
+            specialties,
+            credential_until: until.map(display_date),
+            expiring: until.is_some_and(|u| u <= soon.as_str()),
+        }
+    }
+
+    fn workers_expiring_days(&self) -> i64 {
+        self.documents.as_deref().map_or(30, |d| d.settings.expiring_days)
+    }
+
+    /// The organization's workers (open cards; dismissed too on request), filtered, with the
+    /// staffing table.
+    pub async fn workers(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        filter: &WorkerFilter,
+        request_id: &str,
+    ) -> Result<WorkersPage> {
+        let target = self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        let today = self.today();
+        let persons: HashMap<i64, PersonRecord> =
+            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
+        let credentials = self.store.credentials_of(oid).await?;
+        let mut by_person: HashMap<i64, Vec<&CredentialRecord>> = HashMap::new();
+        for c in &credentials {
+            by_person.entry(c.person_id).or_default().push(c);
+        }
+        let cards = self.store.cards_of(oid).await?;
+        let q = filter.q.trim().to_lowercase();
+        let q_digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        let soon = iso(today + time::Duration::days(filter.expiring_days.unwrap_or(0)));
+        let department = filter.department.trim().to_lowercase();
+        let selected: Vec<&CardRecord> = cards
+            .iter()
+            .filter(|c| filter.dismissed || c.end_date.as_deref().is_none_or(|end| end >= iso(today).as_str()))
+            .filter(|c| department.is_empty() || c.department.to_lowercase().contains(&department))
+            .filter(|c| filter.position.is_none_or(|p| i64::from(p) == c.position))
+            .filter(|c| filter.position_type.is_none_or(|t| i64::from(t) == c.position_type))
+            .filter(|c| {
+                let creds = by_person.get(&c.person_id).map(Vec::as_slice).unwrap_or_default();
+                filter.specialty.is_none_or(|s| creds.iter().any(|cr| cr.specialty == i64::from(s)))
+                    && (filter.expiring_days.is_none()
+                        || creds.iter().any(|cr| cr.valid_until.as_str() <= soon.as_str()))
+            })
+            .filter(|c| {
+                q.is_empty()
+                    || persons.get(&c.person_id).is_some_and(|p| {
+                        full_name(p).to_lowercase().contains(&q) || (q_digits.len() >= 3 && p.snils.contains(&q_digits))
+                    })
+            })
+            .collect();
+        let personal = !selected.is_empty()
+            && self
+                .personal_view(
+                    actor,
+                    target,
+                    serde_json::json!({"view": "workers", "count": selected.len()}),
+                    request_id,
+                )
+                .await?;
+        let mut lines: Vec<WorkerLine> = selected
+            .iter()
+            .filter_map(|c| {
+                let person = persons.get(&c.person_id)?;
+                let creds = by_person.get(&c.person_id).map(Vec::as_slice).unwrap_or_default();
+                Some(self.line(person, c, creds, personal, today))
+            })
+            .collect();
+        lines.sort_by(|a, b| a.name.cmp(&b.name).then(a.card_id.cmp(&b.card_id)));
+        let staffing = staffing_lines(self.store.staffing_of(oid).await?, &cards, today);
+        Ok(WorkersPage { lines, personal, staffing })
+    }
+
+    /// A worker's page: the person and their cards in this organization.
+    pub async fn worker(&self, actor: &Actor, oid: &str, person_id: i64, request_id: &str) -> Result<WorkerView> {
+        let target = self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
+        let person = self.store.person(person_id).await?.ok_or_else(missing)?;
+        let cards: Vec<CardRecord> =
+            self.store.cards_of_person(person_id).await?.into_iter().filter(|c| c.oid == oid).collect();
+        if cards.is_empty() {
+            return Err(missing());
+        }
+        let credentials = self.store.credentials_of_person(person_id).await?;
+        let personal = self
+            .personal_view(actor, target, serde_json::json!({"view": "worker", "personId": person_id}), request_id)
+            .await?;
+        Ok(self.worker_view(person, cards, credentials, personal))
+    }
+
+    fn worker_view(
+        &self,
+        person: PersonRecord,
+        cards: Vec<CardRecord>,
+        credentials: Vec<CredentialRecord>,
+        personal: bool,
+    ) -> WorkerView {
+        let today = self.today();
+        let soon = iso(today + time::Duration::days(self.workers_expiring_days()));
+        let refs: Vec<&CredentialRecord> = credentials.iter().collect();
+        let hide = |v: Option<&String>| if personal { v.cloned().unwrap_or_default() } else { HIDDEN.to_owned() };
+        WorkerView {
+            person_id: person.id,
+            name: full_name(&person),
+            snils: if personal { formatted_snils(&person.snils) } else { mask_snils(&person.snils) },
+            sex: Sex::from_code(person.sex).label(),
+            birth_date: if personal { display_date(&person.birth_date) } else { HIDDEN.into() },
+            citizenship: if person.citizenship == 643 {
+                "Россия".into()
+            } else {
+                format!("код ОКСМ {}", person.citizenship)
+            },
+            phone: hide(person.phone.as_ref()),
+            email: hide(person.email.as_ref()),
+            document: hide(person.document.as_ref()),
+            personal,
+            cards: cards.iter().map(|c| self.line(&person, c, &refs, personal, today)).collect(),
+            credentials: credentials
+                .iter()
+                .map(|c| CredentialView {
+                    kind: name_in("credential_kinds", c.kind),
+                    specialty: name_in("specialties", c.specialty),
+                    number: c.number.clone(),
+                    issued_on: display_date(&c.issued_on),
+                    valid_until: display_date(&c.valid_until),
+                    expiring: c.valid_until <= soon,
+                })
+                .collect(),
+        }
+    }
+
+    /// A person by СНИЛС with their cards in the organizations `actor` may read (API
+    /// `/workers/{snils}`); personal data only where they may see it.
+    pub async fn worker_by_snils(&self, actor: &Actor, snils: &str, request_id: &str) -> Result<WorkerView> {
+        let snils = Snils::parse(snils).map_err(RegistryError::invalid)?;
+        let missing = || RegistryError::NotFound(format!("Работник со СНИЛС {} не найден", snils.formatted()));
+        let person = self.store.person_by_snils(snils.as_str()).await?.ok_or_else(missing)?;
+        let mut visible = Vec::new();
+        let mut personal = false;
+        for card in self.store.cards_of_person(person.id).await? {
+            let region = self.organization_region(&card.oid).await?;
+            let target = Target::Organization { oid: &card.oid, region };
+            if decide(actor, Action::ReadOrganization, target).is_allowed() {
+                personal |= decide(actor, Action::ReadPersonalData, target).is_allowed();
+                visible.push(card);
+            }
+        }
+        if visible.is_empty() {
+            // Refused as not found: whether a СНИЛС is in the register is itself personal data.
+            self.authorize(actor, Action::ReadPersonalData, Target::None, request_id).await.ok();
+            return Err(missing());
+        }
+        if personal {
+            let oid = visible[0].oid.clone();
+            self.journal(
+                actor,
+                "personal_data",
+                &oid,
+                serde_json::json!({"view": "worker", "personId": person.id}),
+                request_id,
+            )
+            .await?;
+        }
+        let credentials = self.store.credentials_of_person(person.id).await?;
+        Ok(self.worker_view(person, visible, credentials, personal))
+    }
+
+    /// Adds a worker (or a new card of a person already in the register) to the organization.
+    pub async fn add_worker(&self, actor: &Actor, oid: &str, form: &WorkerForm, request_id: &str) -> Result<i64> {
+        let report = self.import_workers(actor, oid, vec![(0, form.clone())], request_id).await?;
+        if !report.applied {
+            return Err(RegistryError::Invalid(
+                report.errors.into_iter().map(|e| ValidationError::new(e.field, e.label, e.message)).collect(),
+            ));
+        }
+        let snils = Snils::parse(&form.snils).map_err(RegistryError::invalid)?;
+        let person = self.store.person_by_snils(snils.as_str()).await?;
+        person.map(|p| p.id).ok_or_else(|| RegistryError::NotFound("работник не сохранён".into()))
+    }
+
+    /// Closes an open card: the last working day and the reason (directory `dismissal_reasons`).
+    pub async fn dismiss_worker(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        card_id: i64,
+        end_date: &str,
+        reason: &str,
+        request_id: &str,
+    ) -> Result<()> {
+        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        let card = self
+            .store
+            .card_record(card_id)
+            .await?
+            .filter(|c| c.oid == oid)
+            .ok_or_else(|| RegistryError::NotFound(format!("Карточка {card_id} в организации {oid} не найдена")))?;
+        let mut errors = Vec::new();
+        let end = parse_date("endDate", "Дата увольнения", end_date).map_err(|e| errors.push(e)).ok();
+        if let Some(end) = end
+            && from_iso(&card.begin_date).is_some_and(|begin| end < begin)
+        {
+            errors.push(ValidationError::new("endDate", "Дата увольнения", "раньше даты приёма"));
+        }
+        let reason = directory_code(reason, "dismissal_reasons", "dismissalReason", "Причина увольнения")
+            .map_err(|e| errors.push(e))
+            .ok();
+        let (Some(end), Some(reason), true) = (end, reason, errors.is_empty()) else {
+            return Err(RegistryError::Invalid(errors));
+        };
+        let detail =
+            serde_json::json!({"dismiss": card_id, "personId": card.person_id, "endDate": iso(end), "reason": reason});
+        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let statement = store::dismiss_card(card_id, oid, &iso(end), i64::from(reason), self.now());
+        if self.store.transact_guarded(vec![statement], vec![entry]).await? {
+            Ok(())
+        } else {
+            Err(RegistryError::Conflict("Работник по этой карточке уже уволен; обновите страницу.".into()))
+        }
+    }
+
+    /// Declares the rate of a department × position in the staffing table (0 removes the line).
+    pub async fn set_staffing(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        department: &str,
+        position: &str,
+        rate: &str,
+        request_id: &str,
+    ) -> Result<()> {
+        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        let mut errors = Vec::new();
+        let department = department.trim();
+        if department.is_empty() {
+            errors.push(ValidationError::new("department", "Подразделение", "не заполнено"));
+        }
+        let position = directory_code(position, "positions", "position", "Должность").map_err(|e| errors.push(e)).ok();
+        let rate = match rate.trim() {
+            "0" => Some(0),
+            text => parse_staffing_rate(text).map_err(|e| errors.push(e)).ok(),
+        };
+        let (Some(position), Some(rate), true) = (position, rate, errors.is_empty()) else {
+            return Err(RegistryError::Invalid(errors));
+        };
+        let line =
+            StaffingRecord { department: department.to_owned(), position: i64::from(position), rate, note: None };
+        let detail = serde_json::json!({"staffing": department, "position": position, "rate": rate});
+        let entry = self.entry(actor, "staffing", oid, detail, request_id).await;
+        let statements = vec![store::organization_exists(oid), store::set_staffing(oid, &line, self.now())];
+        self.store.transact_guarded(statements, vec![entry]).await?;
+        Ok(())
+    }
+
+    /// Imports rows (`(file line, form)`) into the organization: every row is checked (СНИЛС
+    /// checksum, dates, directory codes, duplicates inside the file, a СНИЛС the register knows
+    /// with another birth date); with any error nothing is changed and the report lists them all.
+    /// A person is matched by СНИЛС; a card by department and position (an open one is updated).
+    pub async fn import_workers(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        rows: Vec<(usize, WorkerForm)>,
+        request_id: &str,
+    ) -> Result<ImportReport> {
+        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        let today = self.today();
+        let mut report = ImportReport { rows: rows.len(), ..ImportReport::default() };
+        let mut inputs = Vec::with_capacity(rows.len());
+        let mut seen: HashMap<(String, String, u32), usize> = HashMap::new();
+        let mut births: HashMap<String, (Date, usize)> = HashMap::new();
+        for (index, (line, form)) in rows.iter().enumerate() {
+            let record = index + 1;
+            let row_error = |e: ValidationError| RowError {
+                line: *line,
+                record,
+                field: e.field,
+                label: e.label,
+                message: e.message,
+            };
+            match form.validate(today) {
+                Err(errors) => report.errors.extend(errors.into_iter().map(row_error)),
+                Ok(input) => {
+                    let snils = input.person.snils.as_str().to_owned();
+                    let key = (snils.clone(), input.card.department.to_lowercase(), input.card.position);
+                    if let Some(first) = seen.insert(key, *line) {
+                        report.errors.push(row_error(ValidationError::new(
+                            "snils",
+                            "СНИЛС",
+                            format!("дублирует строку {first}: тот же работник в том же подразделении и должности"),
+                        )));
+                    }
+                    match births.get(&snils) {
+                        Some((born, first)) if *born != input.person.birth_date => {
+                            report.errors.push(row_error(ValidationError::new(
+                                "birthDate",
+                                "Дата рождения",
+                                format!("у этого СНИЛС в строке {first} другая дата рождения"),
+                            )));
+                        }
+                        _ => {
+                            births.insert(snils, (input.person.birth_date, *line));
+                        }
+                    }
+                    inputs.push((*line, record, input));
+                }
+            }
+        }
+        // Against the register: a known СНИЛС must be the same person.
+        let mut existing: HashMap<String, PersonRecord> = HashMap::new();
+        for (line, record, input) in &inputs {
+            let snils = input.person.snils.as_str();
+            if existing.contains_key(snils) {
+                continue;
+            }
+            if let Some(person) = self.store.person_by_snils(snils).await? {
+                if person.birth_date != iso(input.person.birth_date) {
+                    report.errors.push(RowError {
+                        line: *line,
+                        record: *record,
+                        field: "birthDate",
+                        label: "Дата рождения",
+                        message: "в регистре этот СНИЛС записан с другой датой рождения; проверьте СНИЛС и дату".into(),
+                    });
+                }
+                existing.insert(snils.to_owned(), person);
+            }
+        }
+        if !report.errors.is_empty() {
+            report.errors.sort_by_key(|e| e.line);
+            return Ok(report);
+        }
+        let cards = self.store.cards_of(oid).await?;
+        let open: HashMap<(i64, String, i64), &CardRecord> = cards
+            .iter()
+            .filter(|c| c.end_date.is_none())
+            .map(|c| ((c.person_id, c.department.to_lowercase(), c.position), c))
+            .collect();
+        let now = self.now();
+        let mut statements: Vec<Statement> = vec![store::organization_exists(oid)];
+        let mut written: HashSet<String> = HashSet::new();
+        for (_, _, input) in &inputs {
+            let p = &input.person;
+            let snils = p.snils.as_str();
+            let known = existing.get(snils);
+            if written.insert(snils.to_owned()) {
+                let details = known.map_or("{}", |k| k.details.as_str());
+                let birth = iso(p.birth_date);
+                let name = search_name(p);
+                statements.push(store::upsert_person(
+                    &PersonWrite {
+                        snils,
+                        last_name: &p.last_name,
+                        first_name: &p.first_name,
+                        patronymic: p.patronymic.as_deref(),
+                        sex: p.sex.code(),
+                        birth_date: &birth,
+                        citizenship: i64::from(p.citizenship),
+                        phone: p.phone.as_deref(),
+                        email: p.email.as_deref(),
+                        document: p.document.as_deref(),
+                        details,
+                        search_name: &name,
+                    },
+                    now,
+                ));
+            }
+            let c = &input.card;
+            let matching = known.and_then(|k| open.get(&(k.id, c.department.to_lowercase(), i64::from(c.position))));
+            let record = CardRecord {
+                id: matching.map_or(0, |m| m.id),
+                person_id: known.map_or(0, |k| k.id),
+                oid: oid.to_owned(),
+                department: c.department.clone(),
+                position: i64::from(c.position),
+                position_type: i64::from(c.position_type),
+                rate: i64::from(c.rate),
+                begin_date: iso(c.begin_date),
+                end_date: None,
+                dismissal_reason: None,
+            };
+            if matching.is_some() {
+                report.updated += 1;
+                statements.push(store::update_card(&record, now));
+            } else {
+                report.created += 1;
+                statements.push(store::insert_card(snils, &record, now));
+            }
+            if let Some(cr) = &input.credential {
+                let record = CredentialRecord {
+                    person_id: 0,
+                    kind: i64::from(cr.kind),
+                    specialty: i64::from(cr.specialty),
+                    number: cr.number.clone(),
+                    issued_on: iso(cr.issued_on),
+                    valid_until: iso(cr.valid_until),
+                };
+                statements.push(store::upsert_credential(snils, &record));
+            }
+        }
+        let detail = serde_json::json!({"import": report.rows, "created": report.created, "updated": report.updated});
+        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        if !self.store.transact_guarded(statements, vec![entry]).await? {
+            return Err(RegistryError::NotFound(format!("Организация {oid} в реестре не найдена")));
+        }
+        report.applied = true;
+        Ok(report)
+    }
+
+    /// The organization's workers as a CSV file in the import's columns (open cards; personal
+    /// data masked unless the actor may see it). The export is journaled.
+    pub async fn export_workers_csv(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<String> {
+        let target = self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
+        let today = iso(self.today());
+        let persons: HashMap<i64, PersonRecord> =
+            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
+        let credentials = self.store.credentials_of(oid).await?;
+        let cards = self.store.cards_of(oid).await?;
+        let mut out = String::from("\u{feff}");
+        out.push_str(&crate::csv::line(&COLUMNS.map(|(_, header)| header)));
+        let mut count = 0;
+        for card in cards.iter().filter(|c| c.end_date.as_deref().is_none_or(|e| e >= today.as_str())) {
+            let Some(p) = persons.get(&card.person_id) else { continue };
+            let credential =
+                credentials.iter().filter(|c| c.person_id == p.id).max_by(|a, b| a.valid_until.cmp(&b.valid_until));
+            let hide = |v: String| if personal { v } else { HIDDEN.to_owned() };
+            let values: Vec<String> = COLUMNS
+                .iter()
+                .map(|(key, _)| match *key {
+                    "snils" => {
+                        if personal {
+                            formatted_snils(&p.snils)
+                        } else {
+                            mask_snils(&p.snils)
+                        }
+                    }
+                    "last_name" => p.last_name.clone(),
+                    "first_name" => p.first_name.clone(),
+                    "patronymic" => p.patronymic.clone().unwrap_or_default(),
+                    "sex" => {
+                        if p.sex == 2 {
+                            "ж".into()
+                        } else {
+                            "м".into()
+                        }
+                    }
+                    "birth_date" => hide(display_date(&p.birth_date)),
+                    "citizenship" => p.citizenship.to_string(),
+                    "phone" => hide(p.phone.clone().unwrap_or_default()),
+                    "email" => hide(p.email.clone().unwrap_or_default()),
+                    "document" => hide(p.document.clone().unwrap_or_default()),
+                    "department" => card.department.clone(),
+                    "position" => card.position.to_string(),
+                    "position_type" => card.position_type.to_string(),
+                    "rate" => format_rate(card.rate),
+                    "begin_date" => display_date(&card.begin_date),
+                    "specialty" => credential.map(|c| c.specialty.to_string()).unwrap_or_default(),
+                    "credential_kind" => credential.map(|c| c.kind.to_string()).unwrap_or_default(),
+                    "credential_number" => credential.map(|c| c.number.clone()).unwrap_or_default(),
+                    "credential_issued_on" => credential.map(|c| display_date(&c.issued_on)).unwrap_or_default(),
+                    _ => credential.map(|c| display_date(&c.valid_until)).unwrap_or_default(),
+                })
+                .collect();
+            out.push_str(&crate::csv::line(&values));
+            count += 1;
+        }
+        let detail = serde_json::json!({"export": "workers.csv", "rows": count, "personal": personal});
+        self.journal(actor, if personal { "personal_data" } else { "export" }, oid, detail, request_id).await?;
+        Ok(out)
+    }
+}
+
+/// A declared staffing rate: like a card's, but up to 9999 per line.
+fn parse_staffing_rate(text: &str) -> std::result::Result<i64, ValidationError> {
+    let invalid = || ValidationError::new("rate", "Ставка", "ожидается число ставок, например 2,5");
+    let text = text.trim().replace(',', ".");
+    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
+    if whole.is_empty() || fraction.len() > 2 || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let whole: i64 = whole.parse().map_err(|_| invalid())?;
+    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
+    let rate = whole * 100 + fraction;
+    if (1..=999_900).contains(&rate) { Ok(rate) } else { Err(invalid()) }
+}
+
+/// The staffing table with the busy rates the open cards give, and the differences flagged.
+fn staffing_lines(declared: Vec<StaffingRecord>, cards: &[CardRecord], today: Date) -> Vec<StaffingLine> {
+    let today = iso(today);
+    let mut busy: HashMap<(String, i64), (i64, i64, String)> = HashMap::new();
+    for c in cards.iter().filter(|c| c.end_date.as_deref().is_none_or(|e| e >= today.as_str())) {
+        let entry = busy.entry((c.department.to_lowercase(), c.position)).or_insert((0, 0, c.department.clone()));
+        if c.position_type == EXTERNAL {
+            entry.1 += c.rate;
+        } else {
+            entry.0 += c.rate;
+        }
+    }
+    let mut lines = Vec::new();
+    for d in &declared {
+        let (internal, external, _) = busy.remove(&(d.department.to_lowercase(), d.position)).unwrap_or_default();
+        lines.push(StaffingLine {
+            department: d.department.clone(),
+            position: u32::try_from(d.position).unwrap_or_default(),
+            position_name: name_in("positions", d.position),
+            declared: format_rate(d.rate),
+            busy: format_rate(internal),
+            external: format_rate(external),
+            vacancy: format_rate((d.rate - internal - external).max(0)),
+            mismatch: internal + external > d.rate,
+        });
+    }
+    let mut rest: Vec<_> = busy.into_iter().collect();
+    rest.sort();
+    for ((_, position), (internal, external, department)) in rest {
+        lines.push(StaffingLine {
+            department,
+            position: u32::try_from(position).unwrap_or_default(),
+            position_name: name_in("positions", position),
+            declared: "0".into(),
+            busy: format_rate(internal),
+            external: format_rate(external),
+            vacancy: "0".into(),
+            mismatch: true,
+        });
+    }
+    lines
+}
+
+/// Rows of a CSV file in the import's columns (Russian headers or the keys), or the file's errors.
+pub fn rows_from_csv(text: &str) -> std::result::Result<Vec<(usize, WorkerForm)>, Vec<RowError>> {
+    let file_error =
+        |line, message: String| vec![RowError { line, record: 0, field: "file", label: "Файл", message }];
+    let records = crate::csv::parse(text).map_err(|e| file_error(e.line, e.message))?;
+    let mut records = records.into_iter();
+    let Some((_, header)) = records.next() else { return Err(file_error(1, "файл пуст".into())) };
+    let mut keys = Vec::with_capacity(header.len());
+    for name in &header {
+        let name = name.trim();
+        let key = COLUMNS
+            .iter()
+            .find(|(key, russian)| name.eq_ignore_ascii_case(key) || name.to_lowercase() == russian.to_lowercase())
+            .map(|(key, _)| *key);
+        keys.push(key);
+    }
+    let missing: Vec<&str> = COLUMNS[..REQUIRED]
+        .iter()
+        .filter(|(key, _)| !keys.contains(&Some(*key)))
+        .map(|(_, russian)| *russian)
+        .collect();
+    if !missing.is_empty() {
+        return Err(file_error(1, format!("нет обязательных столбцов: {}", missing.join(", "))));
+    }
+    let mut rows = Vec::new();
+    for (line, fields) in records {
+        let mut form = WorkerForm::default();
+        for (key, value) in keys.iter().zip(fields) {
+            if let Some(key) = key {
+                form.set(key, value);
+            }
+        }
+        rows.push((line, form));
+    }
+    Ok(rows)
+}
+
+/// The import template: the header, and a sample row to overwrite.
+pub fn template_csv() -> String {
+    let mut out = String::from("\u{feff}");
+    out.push_str(&crate::csv::line(&COLUMNS.map(|(_, header)| header)));
+    out
+}

@@ -1,0 +1,213 @@
+//! Medical workers on both backends: adding, the list with filters and masked personal data, the
+//! journal of unmasked views, dismissal, the staffing table, and the bulk import that changes
+//! nothing when one row of ten thousand is wrong.
+
+use frmo_domain::access::{Actor, DenyCode};
+use frmo_domain::ident::checksum::snils_check;
+use frmo_registry::workers::{WorkerFilter, WorkerForm, rows_from_csv};
+use frmo_registry::{Registry, RegistryError};
+use frmo_testkit::{Backend, backend_tests};
+
+use super::identity::{consenting, esia_sign_in};
+use super::{REAVIZ_OID, demo};
+
+/// A valid СНИЛС from a number (its check digits computed).
+fn snils(n: u32) -> String {
+    let body = 2_000_000 + n;
+    format!("{body:09}{:02}", snils_check(body))
+}
+
+fn form(n: u32, department: &str, position: u32, rate: &str) -> WorkerForm {
+    WorkerForm {
+        snils: snils(n),
+        last_name: "Петрова".into(),
+        first_name: "Анна".into(),
+        patronymic: "Сергеевна".into(),
+        sex: "ж".into(),
+        birth_date: "1985-04-12".into(),
+        phone: "+7 846 200-00-01".into(),
+        email: "petrova@example.ru".into(),
+        department: department.into(),
+        position: position.to_string(),
+        position_type: "1".into(),
+        rate: rate.into(),
+        begin_date: "2020-09-01".into(),
+        ..WorkerForm::default()
+    }
+}
+
+async fn member(registry: &Registry, oid: &str, confirmed: bool) -> Actor {
+    let session = registry.sign_in(esia_sign_in(oid, confirmed, false)).await.expect("sign in");
+    consenting(registry, &session).await
+}
+
+async fn personal_views(registry: &Registry) -> usize {
+    registry
+        .journal_of(REAVIZ_OID, 1000)
+        .await
+        .expect("journal")
+        .iter()
+        .filter(|r| r.entry.kind == "personal_data")
+        .count()
+}
+
+async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let chief = member(&registry, "1000299654", true).await;
+    let mut nurse = form(1, "Терапевтическое отделение", 42, "1");
+    nurse.specialty = "34".into();
+    nurse.credential_kind = "4".into();
+    nurse.credential_number = "7724 031234567".into();
+    nurse.credential_issued_on = "2021-06-01".into();
+    let soon = time::OffsetDateTime::now_utc().date() + time::Duration::days(20);
+    nurse.credential_valid_until = frmo_domain::date::iso(soon);
+    let nurse_id = registry.add_worker(&chief, REAVIZ_OID, &nurse, "t").await.expect("add");
+    let mut doctor = form(2, "Терапевтическое отделение", 4, "0,5");
+    doctor.last_name = "Смирнов".into();
+    doctor.sex = "м".into();
+    registry.add_worker(&chief, REAVIZ_OID, &doctor, "t").await.expect("add");
+
+    let before = personal_views(&registry).await;
+    let page = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    assert!(page.personal);
+    assert_eq!(page.lines.len(), 2);
+    let line = page.lines.iter().find(|l| l.person_id == nurse_id).expect("the nurse");
+    assert_eq!(
+        (line.snils.as_str(), line.birth_date.as_str()),
+        (frmo_domain::ident::Snils::parse(&snils(1)).expect("snils").formatted().as_str(), "12.04.1985")
+    );
+    assert_eq!((line.position_name.as_str(), line.rate.as_str(), line.expiring), ("медицинская сестра", "1", true));
+    assert_eq!(personal_views(&registry).await, before + 1, "the unmasked view is journaled");
+
+    // An unconfirmed member sees the list with personal data masked, and nothing is journaled.
+    let unconfirmed = member(&registry, "1000299655", false).await;
+    let masked = registry.workers(&unconfirmed, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    assert!(!masked.personal);
+    assert!(masked.lines.iter().all(|l| l.snils.starts_with("***-***-***") && l.birth_date == "скрыто"));
+    let view = registry.worker(&unconfirmed, REAVIZ_OID, nurse_id, "t").await.expect("page");
+    assert_eq!((view.phone.as_str(), view.email.as_str()), ("скрыто", "скрыто"));
+    assert_eq!(personal_views(&registry).await, before + 1);
+    assert!(matches!(
+        registry.workers(&Actor::Anonymous, REAVIZ_OID, &WorkerFilter::default(), "t").await,
+        Err(RegistryError::Forbidden(DenyCode::NotSignedIn))
+    ));
+    // By СНИЛС: not found for who may not read any organization of the person.
+    assert!(matches!(
+        registry.worker_by_snils(&Actor::Anonymous, &snils(1), "t").await,
+        Err(RegistryError::NotFound(_))
+    ));
+    let found = registry.worker_by_snils(&chief, &snils(1), "t").await.expect("found");
+    assert_eq!((found.phone.as_str(), found.cards.len()), ("+7 846 200-00-01", 1));
+
+    // Filters.
+    let by = |f: WorkerFilter| {
+        let registry = registry.clone();
+        let chief = chief.clone();
+        async move { registry.workers(&chief, REAVIZ_OID, &f, "t").await.expect("list").lines.len() }
+    };
+    assert_eq!(by(WorkerFilter { specialty: Some(34), ..Default::default() }).await, 1);
+    assert_eq!(by(WorkerFilter { expiring_days: Some(30), ..Default::default() }).await, 1);
+    assert_eq!(by(WorkerFilter { position: Some(4), ..Default::default() }).await, 1);
+    assert_eq!(by(WorkerFilter { q: "смирн".into(), ..Default::default() }).await, 1);
+    assert_eq!(by(WorkerFilter { q: snils(2), ..Default::default() }).await, 1);
+    assert_eq!(by(WorkerFilter { department: "хирург".into(), ..Default::default() }).await, 0);
+
+    // Staffing: 2 rates of nurses declared, 1 busy; the doctor's position has no line.
+    registry.set_staffing(&chief, REAVIZ_OID, "Терапевтическое отделение", "42", "2", "t").await.expect("staffing");
+    let page = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    let nurses = page.staffing.iter().find(|s| s.position == 42).expect("nurses");
+    assert_eq!(
+        (nurses.declared.as_str(), nurses.busy.as_str(), nurses.vacancy.as_str(), nurses.mismatch),
+        ("2", "1", "1", false)
+    );
+    let doctors = page.staffing.iter().find(|s| s.position == 4).expect("doctors");
+    assert!(doctors.mismatch, "cards without a declared line are flagged");
+    let bad = registry.set_staffing(&chief, REAVIZ_OID, "", "999", "x", "t").await;
+    assert!(matches!(bad, Err(RegistryError::Invalid(e)) if e.len() == 3));
+
+    // Dismissal.
+    let card = line.card_id;
+    let bad = registry.dismiss_worker(&chief, REAVIZ_OID, card, "2019-01-01", "3", "t").await;
+    assert!(matches!(bad, Err(RegistryError::Invalid(e)) if e[0].field == "endDate"));
+    registry.dismiss_worker(&chief, REAVIZ_OID, card, "2026-10-31", "3", "t").await.expect("dismiss");
+    let again = registry.dismiss_worker(&chief, REAVIZ_OID, card, "2026-10-31", "3", "t").await;
+    assert!(matches!(again, Err(RegistryError::Conflict(_))));
+    assert_eq!(by(WorkerFilter::default()).await, 1);
+    assert_eq!(by(WorkerFilter { dismissed: true, ..Default::default() }).await, 2);
+    let refused = registry.dismiss_worker(&unconfirmed, REAVIZ_OID, card, "2026-10-31", "3", "t").await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))));
+}
+
+fn csv(rows: usize, bad_record: Option<usize>) -> String {
+    let mut text = String::from(
+        "СНИЛС;Фамилия;Имя;Отчество;Пол;Дата рождения;Подразделение;Должность (код);Тип занятости (код);Ставка;Дата приёма;Специальность (код);Вид допуска (код);Номер сертификата или аккредитации;Дата выдачи;Действует до\r\n",
+    );
+    for i in 1..=rows {
+        let mut number = snils(i as u32);
+        if Some(i) == bad_record {
+            let last = if number.ends_with('9') { '0' } else { '9' };
+            number.pop();
+            number.push(last);
+        }
+        text.push_str(&format!(
+            "{number};Работник{};Иван;Иванович;м;01.02.1980;Отделение {};{};1;0,5;01.09.2020;2;4;A-{i};01.06.2022;01.06.2027\r\n",
+            "а".repeat(i % 5 + 1),
+            i % 12,
+            i % 60 + 1
+        ));
+    }
+    text
+}
+
+async fn an_import_with_one_bad_row_changes_nothing_and_names_it(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let chief = member(&registry, "1000299654", true).await;
+    let rows = rows_from_csv(&csv(10_000, Some(7))).expect("a readable file");
+    assert_eq!(rows.len(), 10_000);
+    let report = registry.import_workers(&chief, REAVIZ_OID, rows, "t").await.expect("import");
+    assert!(!report.applied);
+    assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
+    let error = &report.errors[0];
+    assert_eq!((error.record, error.line, error.field), (7, 8, "snils"));
+    assert!(error.message.contains("контрольное число"), "{}", error.message);
+    assert!(report.errors_csv().contains("8;7;СНИЛС;неверное контрольное число"), "{}", report.errors_csv());
+    let list = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    assert!(list.lines.is_empty(), "nothing was imported");
+
+    let report =
+        registry.import_workers(&chief, REAVIZ_OID, rows_from_csv(&csv(10_000, None)).expect("file"), "t").await;
+    let report = report.expect("import");
+    assert!(report.applied && report.errors.is_empty());
+    assert_eq!((report.created, report.updated), (10_000, 0));
+    // The same file again changes nothing new: every card is matched and updated in place.
+    let again =
+        registry.import_workers(&chief, REAVIZ_OID, rows_from_csv(&csv(10_000, None)).expect("file"), "t").await;
+    assert_eq!(again.expect("import").updated, 10_000);
+    let list = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    assert_eq!(list.lines.len(), 10_000);
+
+    // Duplicates inside a file, a СНИЛС known with another birth date, a missing column.
+    let mut text = csv(3, None);
+    text.push_str(&format!("{};Двойник;Иван;;м;01.02.1980;Отделение 1;2;1;0,5;01.09.2020;;;;;\r\n", snils(1)));
+    text.push_str(&format!("{};Другой;Пётр;;м;05.05.1990;Отделение 9;3;1;1;01.09.2020;;;;;\r\n", snils(2)));
+    let report = registry.import_workers(&chief, REAVIZ_OID, rows_from_csv(&text).expect("file"), "t").await;
+    let report = report.expect("import");
+    assert!(!report.applied);
+    let lines: Vec<(usize, &str)> = report.errors.iter().map(|e| (e.line, e.field)).collect();
+    assert!(lines.contains(&(5, "snils")), "a duplicate of line 2: {lines:?}");
+    assert!(lines.contains(&(6, "birthDate")), "another birth date than the register's: {lines:?}");
+    let missing = rows_from_csv("СНИЛС;Фамилия\r\n1;2\r\n").expect_err("columns");
+    assert!(missing[0].message.contains("Имя"), "{}", missing[0].message);
+
+    // The export reads back as the same rows.
+    let export = registry.export_workers_csv(&chief, REAVIZ_OID, "t").await.expect("export");
+    let back = rows_from_csv(&export).expect("the export is an import file");
+    assert_eq!(back.len(), 10_000);
+    let report = registry.import_workers(&chief, REAVIZ_OID, back, "t").await.expect("re-import");
+    assert_eq!((report.applied, report.created, report.updated), (true, 0, 10_000), "{:?}", report.errors.first());
+}
+
+backend_tests!(
+    workers_are_added_listed_with_masked_personal_data_and_dismissed,
+    an_import_with_one_bad_row_changes_nothing_and_names_it,
+);
