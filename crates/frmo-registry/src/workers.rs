@@ -467,6 +467,12 @@ impl Registry {
         Ok(target)
     }
 
+    /// Whether `actor` may add, import, dismiss and declare staffing here (checked before a form
+    /// or file is read; a refusal is journaled).
+    pub async fn may_edit_workers(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<()> {
+        self.workers_target(actor, oid, Action::EditOrganization, request_id).await.map(drop)
+    }
+
     /// Whether `actor` sees personal data here; when they do, the view is journaled.
     async fn personal_view(
         &self,

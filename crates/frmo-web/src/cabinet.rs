@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, PageError, render};
 use crate::session::Viewer;
-use crate::{AppState, applications, documents, requests};
+use crate::{AppState, applications, documents, requests, workers};
 
 /// A route and the access it needs.
 pub struct RouteSpec {
@@ -69,6 +69,23 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/organizations/{oid}/documents", Action::EditOrganization, false, || {
         post(documents::upload).layer(DefaultBodyLimit::disable())
     }),
+    route("GET", "/cabinet/organizations/{oid}/workers", Action::ReadOrganization, false, || get(workers::list)),
+    route("GET", "/cabinet/organizations/{oid}/workers/new", Action::EditOrganization, false, || get(workers::new)),
+    route("POST", "/cabinet/organizations/{oid}/workers", Action::EditOrganization, false, || post(workers::add)),
+    route("POST", "/cabinet/organizations/{oid}/workers/import", Action::EditOrganization, false, || {
+        post(workers::import).layer(DefaultBodyLimit::disable())
+    }),
+    route("GET", "/cabinet/organizations/{oid}/workers/export.csv", Action::ReadOrganization, false, || {
+        get(workers::export)
+    }),
+    route("GET", "/cabinet/organizations/{oid}/workers/template.csv", Action::ReadOrganization, false, || {
+        get(workers::template)
+    }),
+    route("GET", "/cabinet/organizations/{oid}/workers/{id}", Action::ReadOrganization, false, || get(workers::page)),
+    route("POST", "/cabinet/organizations/{oid}/workers/{id}/dismiss", Action::EditOrganization, false, || {
+        post(workers::dismiss)
+    }),
+    route("POST", "/cabinet/organizations/{oid}/staffing", Action::EditOrganization, false, || post(workers::staffing)),
     route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
     route("GET", "/cabinet/notifications", Action::UseCabinet, false, || get(notifications)),
@@ -85,6 +102,8 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/audit/journal.csv", Action::ReadAudit, false, || get(journal_csv)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
     route("GET", "/api/v1/cabinet/organizations/{oid}", Action::ReadOrganization, true, || get(api_organization)),
+    route("GET", "/api/v1/organizations/{oid}/workers", Action::ReadOrganization, true, || get(workers::api_list)),
+    route("GET", "/api/v1/workers/{snils}", Action::UseCabinet, true, || get(workers::api_worker)),
     route("GET", "/api/v1/cabinet/organizations/{oid}/documents", Action::ReadOrganization, true, || {
         get(documents::api_list)
     }),

@@ -5,19 +5,18 @@
 use askama::Template;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{FromRequest as _, Multipart, Path, Request, State};
+use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::document::DOCUMENT_KINDS;
-use frmo_domain::error::ValidationError;
 use frmo_registry::RegistryError;
 use frmo_registry::documents::{DocumentForm, DocumentView, Upload, megabytes};
-use frmo_registry::files::Staged;
 use futures_util::StreamExt as _;
 use serde_json::json;
 
 use crate::AppState;
 use crate::error::{ApiError, PageError, render};
+use crate::multipart::{FileField, invalid};
 use crate::session::Viewer;
 
 /// The header API clients send the session's form token in (a cross-site form cannot set it).
@@ -190,17 +189,7 @@ fn content_disposition(name: &str) -> String {
     format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
-fn invalid(field: &'static str, label: &'static str, message: impl Into<String>) -> RegistryError {
-    RegistryError::invalid(ValidationError::new(field, label, message))
-}
-
-/// Longest text field of the form, bytes.
-const TEXT_LIMIT: usize = 1000;
-/// Most parts a form may have.
-const MAX_FIELDS: usize = 30;
-
-/// Reads the multipart form: text fields, then `file` and `signature` streamed into staging files.
-/// The form token comes as the `csrf` field before any file (cabinet form) or in a header (API).
+/// Reads the upload form: its fields, then `file` and `signature` streamed into staging files.
 async fn receive(
     state: &AppState,
     viewer: &Viewer,
@@ -212,61 +201,14 @@ async fn receive(
         .documents_settings()
         .map(|d| d.settings.clone())
         .ok_or_else(|| RegistryError::Conflict("Хранилище документов не настроено в этом развёртывании.".into()))?;
-    let mut multipart = Multipart::from_request(request, state)
-        .await
-        .map_err(|_| invalid("file", "Файл", "ожидается форма с файлом (multipart/form-data)"))?;
-    let mut csrf_ok = match header_token {
-        Some(token) => {
-            viewer.check_csrf(token)?;
-            true
-        }
-        None => false,
-    };
-    let broken = |_| invalid("file", "Файл", "передача формы прервалась; отправьте её снова");
+    let files = [
+        FileField { name: "file", label: "Файл", limit: settings.max_bytes },
+        FileField { name: "signature", label: "Файл подписи", limit: settings.max_signature_bytes },
+    ];
+    let mut received = crate::multipart::read(state, viewer, header_token, request, &files).await?;
     let mut form = DocumentForm::default();
-    let (mut file, mut signature) = (None, None);
-    let mut fields = 0;
-    while let Some(mut field) = multipart.next_field().await.map_err(broken)? {
-        fields += 1;
-        if fields > MAX_FIELDS {
-            return Err(invalid("form", "Форма", format!("больше {MAX_FIELDS} полей")));
-        }
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "file" || name == "signature" {
-            if !csrf_ok {
-                return Err(crate::session::csrf_error());
-            }
-            let limit = if name == "file" { settings.max_bytes } else { settings.max_signature_bytes };
-            let mut staged = Staged::new(field.file_name().unwrap_or_default(), limit)
-                .map_err(|e| RegistryError::Store(e.into()))?;
-            while let Some(chunk) = field.chunk().await.map_err(broken)? {
-                if staged.push(&chunk).map_err(|e| RegistryError::Store(e.into()))?.is_err() {
-                    let label = if name == "file" { "Файл" } else { "Файл подписи" };
-                    let field_name = if name == "file" { "file" } else { "signature" };
-                    return Err(invalid(field_name, label, format!("больше допустимых {}", megabytes(limit))));
-                }
-            }
-            if name == "file" {
-                file = Some(staged)
-            } else {
-                signature = Some(staged)
-            }
-            continue;
-        }
-        let mut text = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(broken)? {
-            text.extend_from_slice(&chunk);
-            if text.len() > TEXT_LIMIT {
-                return Err(invalid("form", "Форма", format!("поле «{name}» длиннее {TEXT_LIMIT} байт")));
-            }
-        }
-        let text =
-            String::from_utf8(text).map_err(|_| invalid("form", "Форма", format!("поле «{name}» не в UTF-8")))?;
+    for (name, text) in std::mem::take(&mut received.fields) {
         match name.as_str() {
-            "csrf" => {
-                viewer.check_csrf(&text)?;
-                csrf_ok = true;
-            }
             "kind" => form.kind = text,
             "number" => form.number = text,
             "issued_on" | "issuedOn" => form.issued_on = text,
@@ -284,10 +226,7 @@ async fn receive(
             _ => {}
         }
     }
-    if !csrf_ok {
-        return Err(crate::session::csrf_error());
-    }
-    Ok(Upload { form, file, signature })
+    Ok(Upload { form, file: received.take_file("file"), signature: received.take_file("signature") })
 }
 
 #[cfg(test)]

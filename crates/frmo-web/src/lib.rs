@@ -9,12 +9,14 @@ pub mod cabinet;
 pub mod demo;
 pub mod documents;
 mod error;
+mod multipart;
 pub mod oidc;
 mod ops;
 mod pages;
 mod query;
 mod requests;
 pub mod session;
+mod workers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

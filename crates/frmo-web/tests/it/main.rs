@@ -10,6 +10,7 @@ mod matrix;
 mod members;
 mod oidc;
 mod requests;
+mod workers;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
 const REAVIZ_OGRN: &str = "1026301420716";

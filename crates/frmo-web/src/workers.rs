@@ -1,0 +1,544 @@
+//! Medical workers in the cabinet and the API: the list with search and filters and the staffing
+//! table, a worker's page with dismissal, the add form, the CSV import with its row report, the
+//! export and the template; `/api/v1/organizations/{oid}/workers` and `/api/v1/workers/{snils}`.
+
+use askama::Template;
+use axum::Form;
+use axum::Json;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use frmo_domain::access::{Action, Target, decide};
+use frmo_domain::reference;
+use frmo_registry::RegistryError;
+use frmo_registry::workers::{
+    ImportReport, WorkerFilter, WorkerForm, WorkerLine, WorkerView, WorkersPage, rows_from_csv,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+use crate::error::{ApiError, PageError, render};
+use crate::multipart::{FileField, invalid};
+use crate::pages::{Choice, choices};
+use crate::session::Viewer;
+
+/// Largest import file, bytes (10,000 rows take about 2 MB).
+const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FilterParams {
+    q: Option<String>,
+    department: Option<String>,
+    position: Option<String>,
+    specialty: Option<String>,
+    position_type: Option<String>,
+    expiring: Option<String>,
+    dismissed: Option<String>,
+    saved: Option<String>,
+}
+
+fn code(
+    value: &Option<String>,
+    directory: &str,
+    field: &'static str,
+    label: &'static str,
+) -> Result<Option<u32>, RegistryError> {
+    match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => {
+            frmo_domain::worker::directory_code(text, directory, field, label).map(Some).map_err(RegistryError::invalid)
+        }
+    }
+}
+
+impl FilterParams {
+    fn filter(&self) -> Result<WorkerFilter, RegistryError> {
+        let expiring_days = match self.expiring.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            None => None,
+            Some(days) => Some(
+                days.parse::<i64>()
+                    .ok()
+                    .filter(|d| (0..=3650).contains(d))
+                    .ok_or_else(|| invalid("expiring", "Истекает в течение", "ожидается число дней от 0 до 3650"))?,
+            ),
+        };
+        Ok(WorkerFilter {
+            q: self.q.clone().unwrap_or_default(),
+            department: self.department.clone().unwrap_or_default(),
+            position: code(&self.position, "positions", "position", "Должность")?,
+            specialty: code(&self.specialty, "specialties", "specialty", "Специальность")?,
+            position_type: code(&self.position_type, "employment_types", "position_type", "Тип занятости")?,
+            expiring_days,
+            dismissed: self.dismissed.as_deref().is_some_and(|v| !v.is_empty()),
+        })
+    }
+}
+
+fn directory_choices(directory: &str, current: Option<&str>) -> Vec<Choice> {
+    let entries = reference::get(directory).map(|d| d.entries.clone()).unwrap_or_default();
+    choices(entries.into_iter().map(|e| (e.id.to_string(), format!("{} — {}", e.id, e.name))), current)
+}
+
+#[derive(Template)]
+#[template(path = "workers.html")]
+struct WorkersView {
+    user_name: String,
+    csrf: String,
+    oid: String,
+    name: String,
+    page: WorkersPage,
+    may_edit: bool,
+    q: String,
+    department: String,
+    expiring: String,
+    dismissed: bool,
+    positions: Vec<Choice>,
+    specialties: Vec<Choice>,
+    types: Vec<Choice>,
+    saved: Option<String>,
+    report: Option<ImportReport>,
+    report_csv: String,
+    errors: Vec<String>,
+}
+
+async fn may(state: &AppState, viewer: &Viewer, oid: &str, action: Action) -> Result<bool, RegistryError> {
+    let region = state.registry.organization_region(oid).await?;
+    Ok(decide(&viewer.actor(), action, Target::Organization { oid, region }).is_allowed())
+}
+
+async fn list_page(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    params: FilterParams,
+    report: Option<ImportReport>,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    let filter = params.filter()?;
+    let page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
+    let card = state.registry.card(&session.actor(), oid, None).await?;
+    let report_csv = report.as_ref().map(|r| percent_encode(&r.errors_csv())).unwrap_or_default();
+    let status = if errors.is_empty() && report.as_ref().is_none_or(|r| r.applied) {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let view = WorkersView {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        oid: oid.to_owned(),
+        name: card.organization.name_short,
+        page,
+        may_edit: may(state, viewer, oid, Action::EditOrganization).await?,
+        q: filter.q.clone(),
+        department: filter.department.clone(),
+        expiring: filter.expiring_days.map(|d| d.to_string()).unwrap_or_default(),
+        dismissed: filter.dismissed,
+        positions: directory_choices("positions", params.position.as_deref()),
+        specialties: directory_choices("specialties", params.specialty.as_deref()),
+        types: directory_choices("employment_types", params.position_type.as_deref()),
+        saved: params.saved,
+        report,
+        report_csv,
+        errors,
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+/// `GET /cabinet/organizations/{oid}/workers`
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
+    let params: FilterParams = crate::query::parse(raw)?;
+    list_page(&state, &viewer, &oid, params, None, Vec::new()).await
+}
+
+/// `POST /cabinet/organizations/{oid}/workers/import` (multipart, `file`: CSV).
+pub async fn import(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    request: Request,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    let files = [FileField { name: "file", label: "Файл", limit: IMPORT_LIMIT }];
+    let received = match crate::multipart::read(&state, &viewer, None, request, &files).await {
+        Ok(received) => received,
+        Err(RegistryError::Invalid(errors)) => {
+            let errors = errors.iter().map(ToString::to_string).collect();
+            return list_page(&state, &viewer, &oid, FilterParams::default(), None, errors).await;
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let report = import_file(&state, &viewer, &oid, received).await?;
+    if report.applied {
+        let saved = format!(
+            "Загружено строк: {} (новых карточек {}, обновлено {})",
+            report.rows, report.created, report.updated
+        );
+        let query = serde_urlencoded::to_string([("saved", saved)]).unwrap_or_default();
+        return Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers?{query}")).into_response());
+    }
+    list_page(&state, &viewer, &oid, FilterParams::default(), Some(report), Vec::new()).await
+}
+
+async fn import_file(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    mut received: crate::multipart::Received,
+) -> Result<ImportReport, RegistryError> {
+    let Some(mut file) = received.take_file("file").filter(|f| f.size > 0) else {
+        return Err(invalid("file", "Файл", "не выбран или пуст"));
+    };
+    file.finish().map_err(|e| RegistryError::Store(e.into()))?;
+    let bytes = tokio::fs::read(file.path()).await.map_err(|e| RegistryError::Store(e.into()))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        invalid("file", "Файл", "ожидается CSV в кодировке UTF-8 (в Excel: «Сохранить как» → «CSV UTF-8»)")
+    })?;
+    match rows_from_csv(&text) {
+        Ok(rows) => state.registry.import_workers(&viewer.actor(), oid, rows, &viewer.request_id).await,
+        Err(errors) => Ok(ImportReport { errors, ..ImportReport::default() }),
+    }
+}
+
+/// `GET /cabinet/organizations/{oid}/workers/export.csv`
+pub async fn export(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    let csv = state.registry.export_workers_csv(&viewer.actor(), &oid, &viewer.request_id).await?;
+    Ok(csv_response(csv, "workers.csv"))
+}
+
+/// `GET /cabinet/organizations/{oid}/workers/template.csv`
+pub async fn template(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    let region = state.registry.organization_region(&oid).await?;
+    viewer.authorize(&state, Action::ReadOrganization, Target::Organization { oid: &oid, region }).await?;
+    Ok(csv_response(frmo_registry::workers::template_csv(), "workers-template.csv"))
+}
+
+fn csv_response(body: String, name: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    response
+}
+
+/// For a `data:` link: every byte but unreserved ones percent-encoded.
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "worker_new.html")]
+struct NewWorkerView {
+    user_name: String,
+    csrf: String,
+    oid: String,
+    name: String,
+    form: WorkerFormFields,
+    positions: Vec<Choice>,
+    specialties: Vec<Choice>,
+    types: Vec<Choice>,
+    kinds: Vec<Choice>,
+    errors: Vec<String>,
+}
+
+/// The add form's fields as typed (sent back with the errors).
+#[derive(Debug, Default, Deserialize)]
+pub struct WorkerFormFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    snils: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    patronymic: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    birth_date: String,
+    #[serde(default)]
+    phone: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    document: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    position_type: String,
+    #[serde(default)]
+    rate: String,
+    #[serde(default)]
+    begin_date: String,
+    #[serde(default)]
+    specialty: String,
+    #[serde(default)]
+    credential_kind: String,
+    #[serde(default)]
+    credential_number: String,
+    #[serde(default)]
+    credential_issued_on: String,
+    #[serde(default)]
+    credential_valid_until: String,
+}
+
+impl WorkerFormFields {
+    fn form(&self) -> WorkerForm {
+        WorkerForm {
+            snils: self.snils.clone(),
+            last_name: self.last_name.clone(),
+            first_name: self.first_name.clone(),
+            patronymic: self.patronymic.clone(),
+            sex: self.sex.clone(),
+            birth_date: self.birth_date.clone(),
+            citizenship: String::new(),
+            phone: self.phone.clone(),
+            email: self.email.clone(),
+            document: self.document.clone(),
+            department: self.department.clone(),
+            position: self.position.clone(),
+            position_type: self.position_type.clone(),
+            rate: self.rate.clone(),
+            begin_date: self.begin_date.clone(),
+            specialty: self.specialty.clone(),
+            credential_kind: self.credential_kind.clone(),
+            credential_number: self.credential_number.clone(),
+            credential_issued_on: self.credential_issued_on.clone(),
+            credential_valid_until: self.credential_valid_until.clone(),
+        }
+    }
+}
+
+async fn new_page(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    form: WorkerFormFields,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    state.registry.may_edit_workers(&session.actor(), oid, &viewer.request_id).await?;
+    let card = state.registry.card(&session.actor(), oid, None).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let view = NewWorkerView {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        oid: oid.to_owned(),
+        name: card.organization.name_short,
+        positions: directory_choices("positions", Some(&form.position)),
+        specialties: directory_choices("specialties", Some(&form.specialty)),
+        types: directory_choices(
+            "employment_types",
+            Some(if form.position_type.is_empty() { "1" } else { &form.position_type }),
+        ),
+        kinds: directory_choices("credential_kinds", Some(&form.credential_kind)),
+        form,
+        errors,
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+/// `GET /cabinet/organizations/{oid}/workers/new`
+pub async fn new(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    new_page(&state, &viewer, &oid, WorkerFormFields { rate: "1".into(), ..Default::default() }, Vec::new()).await
+}
+
+/// `POST /cabinet/organizations/{oid}/workers`
+pub async fn add(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    Form(fields): Form<WorkerFormFields>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    viewer.check_csrf(&fields.csrf)?;
+    match state.registry.add_worker(&session.actor(), &oid, &fields.form(), &viewer.request_id).await {
+        Ok(person) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            let errors = errors.iter().map(ToString::to_string).collect();
+            new_page(&state, &viewer, &oid, fields, errors).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "worker.html")]
+struct WorkerPageView {
+    user_name: String,
+    csrf: String,
+    oid: String,
+    worker: WorkerView,
+    may_edit: bool,
+    reasons: Vec<Choice>,
+    error: Option<String>,
+}
+
+async fn worker_page(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    id: &str,
+    error: Option<String>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    let region = state.registry.organization_region(oid).await?;
+    viewer.authorize(state, Action::ReadOrganization, Target::Organization { oid, region }).await?;
+    let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Работник «{id}» не найден")))?;
+    let worker = state.registry.worker(&session.actor(), oid, id, &viewer.request_id).await?;
+    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let view = WorkerPageView {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        oid: oid.to_owned(),
+        worker,
+        may_edit: may(state, viewer, oid, Action::EditOrganization).await?,
+        reasons: directory_choices("dismissal_reasons", None),
+        error,
+    };
+    Ok((status, render(&view)).into_response())
+}
+
+/// `GET /cabinet/organizations/{oid}/workers/{id}`
+pub async fn page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((oid, id)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    worker_page(&state, &viewer, &oid, &id, None).await
+}
+
+#[derive(Deserialize)]
+pub struct DismissForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    card: String,
+    #[serde(default)]
+    end_date: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /cabinet/organizations/{oid}/workers/{id}/dismiss`
+pub async fn dismiss(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((oid, id)): Path<(String, String)>,
+    Form(form): Form<DismissForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let card: i64 = form.card.trim().parse().unwrap_or(0);
+    let result = state
+        .registry
+        .dismiss_worker(&session.actor(), &oid, card, &form.end_date, &form.reason, &viewer.request_id)
+        .await;
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{id}")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            worker_page(&state, &viewer, &oid, &id, Some(message)).await
+        }
+        Err(RegistryError::Conflict(message)) => worker_page(&state, &viewer, &oid, &id, Some(message)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct StaffingForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    position: String,
+    #[serde(default)]
+    rate: String,
+}
+
+/// `POST /cabinet/organizations/{oid}/staffing`
+pub async fn staffing(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    Form(form): Form<StaffingForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    viewer.check_csrf(&form.csrf)?;
+    match state
+        .registry
+        .set_staffing(&session.actor(), &oid, &form.department, &form.position, &form.rate, &viewer.request_id)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers#staffing")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            let errors = errors.iter().map(ToString::to_string).collect();
+            list_page(&state, &viewer, &oid, FilterParams::default(), None, errors).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `GET /api/v1/organizations/{oid}/workers` (filters as the page's).
+pub async fn api_list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    raw: RawQuery,
+) -> Result<Response, ApiError> {
+    let params: FilterParams = crate::query::parse(raw)?;
+    let page = state.registry.workers(&viewer.actor(), &oid, &params.filter()?, &viewer.request_id).await?;
+    let workers: Vec<&WorkerLine> = page.lines.iter().collect();
+    Ok(Json(json!({ "oid": oid, "personalData": page.personal, "workers": workers, "staffing": page.staffing }))
+        .into_response())
+}
+
+/// `GET /api/v1/workers/{snils}`
+pub async fn api_worker(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(snils): Path<String>,
+) -> Result<Response, ApiError> {
+    viewer.require(&state).await?;
+    let worker = state.registry.worker_by_snils(&viewer.actor(), &snils, &viewer.request_id).await?;
+    Ok(Json(worker).into_response())
+}
