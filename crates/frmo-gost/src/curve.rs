@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 
 use num_bigint::BigUint;
 
+use crate::fastpoint::Fast;
+
 /// A named GOST R 34.10 parameter set (curve), identified in keys and
 /// certificates by its OID.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -195,6 +197,8 @@ pub(crate) struct Curve {
     pub(crate) cofactor: u32,
     /// Length in bytes of coordinates, scalars and each half of a signature (32 or 64).
     pub(crate) len: usize,
+    /// The same curve prepared for fixed-width arithmetic (verification).
+    pub(crate) fast: Fast,
 }
 
 /// Hex parameters, in the order of the engine's `R3410_ec_params`: a, b, p, q, x, y.
@@ -212,17 +216,10 @@ impl Curve {
     fn new(id: CurveId) -> Curve {
         let h = hex_params(id);
         let num = |s: &str| BigUint::parse_bytes(s.as_bytes(), 16).expect("curve constants are valid hex");
-        Curve {
-            id,
-            p: num(h.p),
-            a: num(h.a),
-            b: num(h.b),
-            q: num(h.q),
-            gx: num(h.x),
-            gy: num(h.y),
-            cofactor: h.cofactor,
-            len: id.bits() / 8,
-        }
+        let (p, a, q, gx, gy) = (num(h.p), num(h.a), num(h.q), num(h.x), num(h.y));
+        let len = id.bits() / 8;
+        let fast = Fast::new(len, &p, &a, &q, &gx, &gy).expect("curve constants fit the fixed-width arithmetic");
+        Curve { id, p, a, b: num(h.b), q, gx, gy, cofactor: h.cofactor, len, fast }
     }
 }
 

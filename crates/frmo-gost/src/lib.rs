@@ -49,10 +49,12 @@
 //!
 //! # Caveats
 //!
-//! The arithmetic uses `num-bigint` and is **not constant-time**; that suits
-//! verifying ЕСИА's signatures and signing on a server that is not exposed to
-//! local timing attackers, but it is not a hardened signing implementation.
-//! Private scalars are not zeroed on drop.
+//! Signing and key generation use `num-bigint`; verification uses fixed-width
+//! limb arithmetic (Montgomery or pseudo-Mersenne reduction, no allocation in
+//! the curve arithmetic). Neither is **constant-time**; for verification that
+//! does not matter (all its inputs are public), and for signing it suits a
+//! server that is not exposed to local timing attackers, but it is not a
+//! hardened signing implementation. Private scalars are not zeroed on drop.
 //!
 //! Sources: ГОСТ Р 34.10-2012 (RFC 7091, with the worked examples of its
 //! appendix A), RFC 4357 and RFC 7836 (parameter sets), RFC 9215 (X.509
@@ -62,6 +64,8 @@
 mod curve;
 pub mod der;
 mod error;
+mod fastpoint;
+mod field;
 mod key;
 mod point;
 mod sign;

@@ -1,4 +1,7 @@
-//! Elliptic curve point arithmetic over the prime field of a [`Curve`].
+//! Elliptic curve point arithmetic over the prime field of a [`Curve`] with
+//! `num-bigint`: used for signing, key generation and the on-curve check of
+//! public keys, and as the reference the fixed-width verification path of
+//! [`crate::fastpoint`] is tested against.
 //!
 //! Points are kept in Jacobian coordinates `(X, Y, Z)` ↔ `(X/Z², Y/Z³)` during
 //! scalar multiplication so that only one modular inversion is needed per
@@ -157,7 +160,9 @@ impl Curve {
         Affine { x: self.gx.clone(), y: self.gy.clone() }
     }
 
-    /// `u·G + v·Q` with Shamir's trick (one shared chain of doublings).
+    /// `u·G + v·Q` with Shamir's trick (one shared chain of doublings). The
+    /// reference for the fixed-width verification path of [`crate::fastpoint`].
+    #[cfg(test)]
     pub(crate) fn double_mul_base(&self, u: &BigUint, q: &Affine, v: &BigUint) -> Option<Affine> {
         let g = Jacobian::from_affine(&self.base_point());
         let qj = Jacobian::from_affine(q);

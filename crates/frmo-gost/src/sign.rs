@@ -41,8 +41,26 @@ pub(crate) fn sign_e(curve: &Curve, d: &BigUint, e: &BigUint, k: &BigUint) -> Op
     Some((r, s))
 }
 
-/// Checks `(r, s)` over `e` against public point `q_point`.
+/// Checks `(r, s)` over `e` against public point `q_point` (on the curve),
+/// with the fixed-width arithmetic of [`crate::fastpoint`].
 pub(crate) fn verify_e(
+    curve: &Curve,
+    q_point: &Affine,
+    e: &BigUint,
+    r: &BigUint,
+    s: &BigUint,
+) -> Result<(), GostError> {
+    let q = &curve.q;
+    if r.is_zero() || s.is_zero() || r >= q || s >= q {
+        return Err(GostError::MalformedSignature);
+    }
+    if curve.fast.verify(q_point, e, r, s) { Ok(()) } else { Err(GostError::SignatureMismatch) }
+}
+
+/// [`verify_e`] the plain way, with `num-bigint` throughout: the reference the
+/// fast path is tested against.
+#[cfg(test)]
+pub(crate) fn verify_e_reference(
     curve: &Curve,
     q_point: &Affine,
     e: &BigUint,
@@ -114,5 +132,51 @@ mod tests {
         assert_eq!(&sig[62..64], &[0x01, 0x02]);
         assert_eq!(decode_signature(32, &sig).expect("valid length"), (r, s));
         assert_eq!(decode_signature(32, &sig[1..]), Err(GostError::SignatureLength { expected: 64, actual: 63 }));
+    }
+
+    /// The fast verification accepts and rejects exactly what the `num-bigint`
+    /// one does, on valid and tampered signatures, for every parameter set.
+    #[test]
+    fn fast_verification_agrees_with_reference() {
+        use crate::curve::ParamSet;
+
+        for set in ParamSet::ALL {
+            let curve = set.curve();
+            let q = &curve.q;
+            for _ in 0..4 {
+                let d = random_scalar(curve).expect("RNG");
+                let point = curve.mul_base(&d).expect("0 < d < q");
+                let mut digest = vec![0u8; curve.len];
+                getrandom::fill(&mut digest).expect("RNG");
+                let e = digest_to_e(curve, &digest).expect("digest length");
+                let (r, s) = loop {
+                    let k = random_scalar(curve).expect("RNG");
+                    if let Some(rs) = sign_e(curve, &d, &e, &k) {
+                        break rs;
+                    }
+                };
+                let one = BigUint::from(1u32);
+                let other_e = if &e + 1u32 < *q { &e + 1u32 } else { one.clone() };
+                let other_point = curve.mul_base(&(&d % (q - 2u32) + 1u32)).expect("finite");
+                let cases: Vec<(&Affine, BigUint, BigUint, BigUint, bool)> = vec![
+                    (&point, e.clone(), r.clone(), s.clone(), true),
+                    (&point, other_e, r.clone(), s.clone(), false),
+                    (&point, e.clone(), (&r % (q - 1u32)) + 1u32, s.clone(), false),
+                    (&point, e.clone(), r.clone(), (&s % (q - 1u32)) + 1u32, false),
+                    (&point, e.clone(), s.clone(), r.clone(), r == s),
+                    (&point, e.clone(), r.clone() ^ &one, s.clone(), false),
+                    (&other_point, e.clone(), r.clone(), s.clone(), false),
+                    (&point, e.clone(), BigUint::zero(), s.clone(), false),
+                    (&point, e.clone(), r.clone(), q.clone(), false),
+                    (&point, e.clone(), q - 1u32, q - 1u32, false),
+                ];
+                for (pt, e, r, s, valid) in cases {
+                    let fast = verify_e(curve, pt, &e, &r, &s);
+                    let reference = verify_e_reference(curve, pt, &e, &r, &s);
+                    assert_eq!(fast, reference, "{set:?}: e = {e:x}, r = {r:x}, s = {s:x}");
+                    assert_eq!(fast.is_ok(), valid, "{set:?}: e = {e:x}, r = {r:x}, s = {s:x}");
+                }
+            }
+        }
     }
 }
