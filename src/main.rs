@@ -60,6 +60,11 @@ enum Command {
         #[command(subcommand)]
         command: DocumentsCommand,
     },
+    /// Medical workers (ФРМР) of an organization: bulk import and export.
+    Workers {
+        #[command(subcommand)]
+        command: WorkersCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -91,6 +96,28 @@ enum EsignCommand {
         /// A folder of trusted CA certificates (PEM or DER); without it the chain is not checked.
         #[arg(long)]
         trust: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum WorkersCommand {
+    /// Import a CSV file (the columns of the cabinet's template, Russian headers or keys): every row
+    /// is checked; with any error nothing changes, the report goes to stderr and the exit code is 1.
+    Import {
+        /// The organization's OID.
+        #[arg(long)]
+        org: String,
+        file: std::path::PathBuf,
+    },
+    /// Export the organization's current workers (the import's columns) to stdout or `--out`.
+    Export {
+        #[arg(long)]
+        org: String,
+        /// `csv` (XLSX and PDF are not built yet).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -291,6 +318,50 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     std::process::exit(2);
                 }
             }
+        }
+        Command::Workers { command: WorkersCommand::Import { org, file } } => {
+            let text = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
+            let text = String::from_utf8(text)
+                .map_err(|_| anyhow::anyhow!("{}: ожидается CSV в кодировке UTF-8", file.display()))?;
+            let registry = open(&config).await?;
+            let progress = indicatif::ProgressBar::new_spinner();
+            progress.set_message(format!("проверка и загрузка {}", file.display()));
+            progress.enable_steady_tick(Duration::from_millis(120));
+            let started = Instant::now();
+            let report = match frmo_registry::workers::rows_from_csv(&text) {
+                Ok(rows) => registry.import_workers(&Actor::System, &org, rows, "cli").await?,
+                Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
+            };
+            progress.finish_and_clear();
+            if report.applied {
+                println!(
+                    "загружено строк: {} (новых карточек {}, обновлено {}) за {:.1} с",
+                    report.rows,
+                    report.created,
+                    report.updated,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            } else {
+                eprintln!("файл не загружен, ничего не изменено; ошибок: {}", report.errors.len());
+                eprint!("{}", report.errors_csv().trim_start_matches('\u{feff}'));
+                std::process::exit(1);
+            }
+        }
+        Command::Workers { command: WorkersCommand::Export { org, format, out } } => {
+            if format != "csv" {
+                eprintln!("frmo workers export: формат «{format}» пока не поддерживается; доступен csv");
+                std::process::exit(2);
+            }
+            let registry = open(&config).await?;
+            let csv = registry.export_workers_csv(&Actor::System, &org, "cli").await?;
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, csv).with_context(|| format!("не удалось записать {}", path.display()))?
+                }
+                None => std::io::stdout().write_all(csv.as_bytes())?,
+            }
+            Ok(())
         }
         Command::Documents { command } => {
             let registry = open(&config).await?;

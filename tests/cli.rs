@@ -140,6 +140,42 @@ fn documents_jobs_run_from_the_command_line() {
     assert!(!orphan.exists());
 }
 
+/// `frmo workers import` refuses a file with a bad row (exit 1, the row named, nothing imported),
+/// imports the fixed one, and `frmo workers export` gives it back.
+#[test]
+fn workers_import_and_export_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        frmo()
+            .current_dir(dir.path())
+            .env("FRMO_DATA_DIR", dir.path().join("data"))
+            .args(args)
+            .output()
+            .expect("run frmo")
+    };
+    assert!(run(&["seed", "--orgs", "3"]).status.success());
+    let oid = "1.2.643.5.1.13.13.12.2.1.1"; // the first organization `seed` makes
+    let header =
+        "СНИЛС;Фамилия;Имя;Пол;Дата рождения;Подразделение;Должность (код);Тип занятости (код);Ставка;Дата приёма\n";
+    let bad = format!(
+        "{header}112-233-445 95;Петрова;Анна;ж;12.04.1985;Терапия;42;1;1;01.09.2020\n112-233-445 96;Орлов;Олег;м;03.03.1979;Хирургия;9;1;1;01.02.2021\n"
+    );
+    std::fs::write(dir.path().join("bad.csv"), bad).expect("write");
+    let refused = run(&["workers", "import", "--org", oid, "bad.csv"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("3;2;СНИЛС;неверное контрольное число"), "{stderr}");
+    let good = format!("{header}112-233-445 95;Петрова;Анна;ж;12.04.1985;Терапия;42;1;1;01.09.2020\n");
+    std::fs::write(dir.path().join("good.csv"), good).expect("write");
+    let imported = run(&["workers", "import", "--org", oid, "good.csv"]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("загружено строк: 1"));
+    let export = run(&["workers", "export", "--org", oid]);
+    let csv = String::from_utf8_lossy(&export.stdout);
+    assert!(csv.contains("112-233-445 95;Петрова;Анна;ж;12.04.1985;Терапия;42;1;1;01.09.2020"), "{csv}");
+    assert_eq!(run(&["workers", "export", "--org", oid, "--format", "xlsx"]).status.code(), Some(2));
+}
+
 #[test]
 fn esign_verify_prints_the_verdict_and_exits_by_it() {
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/crates/frmo-esign/tests/fixtures");

@@ -247,13 +247,18 @@ test('ЕСИА: an unconfirmed account is told why it cannot edit', async (page)
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Выйти на всех устройствах' }).click()]);
 });
 
-test('documents: a renamed program is refused, a signed licence is kept with its verdict and shows on the public card', async (page) => {
+/** The chief of Реавиз, signed in with consent, on a section of the organization's cabinet page. */
+async function openOrganizationSection(page, link) {
   await signInThroughEsia(page, 'Войти как Мария Иванова');
   await page.goto(base + '/cabinet/profile');
   const accept = page.getByRole('button', { name: 'Принимаю согласие' });
   if (await accept.count()) await Promise.all([page.waitForNavigation(), accept.click()]);
   await page.goto(base + `/cabinet/organizations/${REAVIZ.oid}`);
-  await Promise.all([page.waitForNavigation(), page.locator('#documents-link').click()]);
+  await Promise.all([page.waitForNavigation(), page.locator(link).click()]);
+}
+
+test('documents: a renamed program is refused, a signed licence is kept with its verdict and shows on the public card', async (page) => {
+  await openOrganizationSection(page, '#documents-link');
   assert.equal(await page.getByRole('heading', { name: 'Документы' }).count(), 1);
   const number = `Л041-E2E-${Date.now()}`;
   const fill = async () => {
@@ -279,6 +284,46 @@ test('documents: a renamed program is refused, a signed licence is kept with its
   assert.match(await row.textContent(), /Иванова Мария Петровна/);
   await page.goto(base + `/organizations/${REAVIZ.oid}`);
   assert.match(await page.textContent('#public-documents'), new RegExp(escape(number)));
+});
+
+/** A valid СНИЛС for a nine-digit number (its check digits computed as the Пенсионный фонд does). */
+function snils(body) {
+  const digits = String(body).padStart(9, '0');
+  let sum = 0;
+  for (let i = 0; i < 9; i++) sum += Number(digits[i]) * (9 - i);
+  let check = sum > 101 ? sum % 101 : sum;
+  if (check >= 100) check = 0;
+  return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6, 9)} ${String(check).padStart(2, '0')}`;
+}
+
+test('workers: an import with a bad row is reported and changes nothing; fixed, it loads; the worker is found and dismissed', async (page) => {
+  await openOrganizationSection(page, '#workers-link');
+  assert.equal(await page.getByRole('heading', { name: 'Медицинские работники' }).count(), 1);
+  const surname = `Тестова${Date.now() % 100000}`.replace(/[0-9]/g, (d) => 'абвгдеёжзи'[d]);
+  const header = 'СНИЛС;Фамилия;Имя;Пол;Дата рождения;Подразделение;Должность (код);Тип занятости (код);Ставка;Дата приёма\n';
+  const row = (number, name) => `${number};${name};Анна;ж;12.04.1985;Терапевтическое отделение;42;1;1;01.09.2020\n`;
+  const good = snils(400000000 + (Date.now() % 99999));
+  const bad = good.slice(0, -1) + (good.endsWith('9') ? '0' : '9');
+  const upload = async (text) => {
+    await page.getByLabel('Файл CSV').setInputFiles({ name: 'workers.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Загрузить работников' }).click()]);
+  };
+  await upload(header + row(snils(400100001), 'Первая') + row(bad, surname));
+  const report = await page.textContent('#import-report');
+  assert.match(report, /Ничего не изменено/);
+  assert.match(report, /3\s*2\s*СНИЛС\s*неверное контрольное число/);
+  assert.equal(await page.locator('#report-download').count(), 1, 'the report can be downloaded');
+  await upload(header + row(good, surname));
+  assert.match(await page.textContent('#import-saved'), /Загружено строк: 1/);
+  await page.getByLabel('ФИО или СНИЛС').fill(surname);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Показать' }).click()]);
+  assert.equal(await page.locator('#workers tr').count(), 2, 'the header and the one worker found');
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: new RegExp(surname) }).click()]);
+  assert.match(await page.textContent('#person'), new RegExp(escape(good)));
+  const form = page.locator('.dismiss-form').first();
+  await form.getByLabel('Дата увольнения').fill('2026-10-31');
+  await Promise.all([page.waitForNavigation(), form.getByRole('button', { name: 'Уволить' }).click()]);
+  assert.match(await page.textContent('#cards'), /31\.10\.2026/);
 });
 
 for (const javaScriptEnabled of [true, false]) {

@@ -6,7 +6,10 @@
 //! OpenSSL has no batch mode for GOST verification (`openssl speed` does not know the engine's
 //! algorithms), so it is timed as `openssl dgst -engine gost -md_gost12_256 -verify` processes, and
 //! the cost of a process that loads the engine and hashes the same message without verifying is
-//! subtracted: what remains is OpenSSL's verification itself. Both figures are printed.
+//! subtracted: what remains is OpenSSL's verification itself. The two kinds of process alternate
+//! and the median of the pairwise differences is taken, so a busy moment of the machine falls on
+//! both sides of a pair (a difference of two ~5 ms processes is still coarse: read it as an order
+//! of magnitude). Both figures are printed.
 
 #![allow(clippy::unwrap_used)] // a benchmark: a failure is a failed run
 
@@ -20,15 +23,19 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-/// Runs `args` `n` times; the wall time of all runs.
-fn processes(args: &[&str], n: usize, expect: &str) -> Duration {
+/// Runs `args` once; its wall time.
+fn process(args: &[&str], expect: &str) -> Duration {
     let started = Instant::now();
-    for _ in 0..n {
-        let output = Command::new("openssl").args(args).output().expect("openssl runs");
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(stdout.contains(expect), "openssl said {stdout} {}", String::from_utf8_lossy(&output.stderr));
-    }
-    started.elapsed()
+    let output = Command::new("openssl").args(args).output().expect("openssl runs");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains(expect), "openssl said {stdout} {}", String::from_utf8_lossy(&output.stderr));
+    elapsed
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
 }
 
 fn main() {
@@ -64,11 +71,18 @@ fn main() {
     let runs = 200;
     let verify = ["dgst", "-engine", "gost", "-md_gost12_256", "-verify", &pub_pem, "-signature", &sig, &msg];
     let hash = ["dgst", "-engine", "gost", "-md_gost12_256", &msg];
-    processes(&verify, 5, "Verified OK");
-    let with_verify = processes(&verify, runs, "Verified OK");
-    let without = processes(&hash, runs, "md_gost12_256");
-    let per_process = with_verify.as_secs_f64() / runs as f64;
-    let net = (with_verify.as_secs_f64() - without.as_secs_f64()).max(1e-9) / runs as f64;
+    for _ in 0..5 {
+        process(&verify, "Verified OK");
+    }
+    let (mut whole, mut differences) = (Vec::new(), Vec::new());
+    for _ in 0..runs {
+        let with_verify = process(&verify, "Verified OK").as_secs_f64();
+        let without = process(&hash, "md_gost12_256").as_secs_f64();
+        whole.push(with_verify);
+        differences.push(with_verify - without);
+    }
+    let per_process = median(whole);
+    let net = median(differences).max(1e-6);
     println!(
         "openssl     dgst -engine gost -verify, whole process:           {:>8.0} verifications/s ({:.2} ms a process)",
         1.0 / per_process,

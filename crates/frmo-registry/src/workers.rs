@@ -824,23 +824,23 @@ impl Registry {
             }
         }
         // Against the register: a known СНИЛС must be the same person.
-        let mut existing: HashMap<String, PersonRecord> = HashMap::new();
+        let numbers: Vec<&str> = inputs.iter().map(|(_, _, input)| input.person.snils.as_str()).collect();
+        let existing: HashMap<String, PersonRecord> =
+            self.store.persons_by_snils(&numbers).await?.into_iter().map(|p| (p.snils.clone(), p)).collect();
+        let mut reported = HashSet::new();
         for (line, record, input) in &inputs {
             let snils = input.person.snils.as_str();
-            if existing.contains_key(snils) {
-                continue;
-            }
-            if let Some(person) = self.store.person_by_snils(snils).await? {
-                if person.birth_date != iso(input.person.birth_date) {
-                    report.errors.push(RowError {
-                        line: *line,
-                        record: *record,
-                        field: "birthDate",
-                        label: "Дата рождения",
-                        message: "в регистре этот СНИЛС записан с другой датой рождения; проверьте СНИЛС и дату".into(),
-                    });
-                }
-                existing.insert(snils.to_owned(), person);
+            if let Some(person) = existing.get(snils)
+                && person.birth_date != iso(input.person.birth_date)
+                && reported.insert(snils)
+            {
+                report.errors.push(RowError {
+                    line: *line,
+                    record: *record,
+                    field: "birthDate",
+                    label: "Дата рождения",
+                    message: "в регистре этот СНИЛС записан с другой датой рождения; проверьте СНИЛС и дату".into(),
+                });
             }
         }
         if !report.errors.is_empty() {

@@ -227,9 +227,7 @@ impl PgStore {
         {
             return Ok(false);
         }
-        for statement in statements {
-            run(&tx, statement).await?;
-        }
+        run_many(&tx, statements.as_slice()).await?;
         append_audit(&tx, &audit).await?;
         tx.commit().await?;
         Ok(true)
@@ -239,10 +237,7 @@ impl PgStore {
     pub async fn transact(&self, statements: Vec<sql::Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
-        let mut results = Vec::with_capacity(statements.len());
-        for statement in &statements {
-            results.push(run(&tx, statement).await?);
-        }
+        let results = run_many(&tx, &statements).await?;
         tx.commit().await?;
         Ok(results)
     }
@@ -542,6 +537,37 @@ impl PgStore {
 async fn run(tx: &tokio_postgres::Transaction<'_>, (sql, values): &sql::Statement) -> Result<Vec<Vec<Value>>> {
     let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
     tx.query(*sql, &params).await?.iter().map(postgres_row).collect()
+}
+
+/// Statements in flight at once on the writer's connection.
+const PIPELINE: usize = 256;
+
+/// Runs `statements` in order inside `tx`, pipelined: each distinct statement is prepared once, and
+/// up to [`PIPELINE`] executions are sent before their answers are awaited (the server still runs
+/// them one after another, in order). A bulk import is thousands of statements: one round trip
+/// each would be most of its time.
+async fn run_many(tx: &tokio_postgres::Transaction<'_>, statements: &[sql::Statement]) -> Result<Vec<Vec<Vec<Value>>>> {
+    let mut prepared: std::collections::HashMap<&str, tokio_postgres::Statement> = std::collections::HashMap::new();
+    for (sql, _) in statements {
+        if !prepared.contains_key(sql) {
+            prepared.insert(sql, tx.prepare(sql).await?);
+        }
+    }
+    let mut results = Vec::with_capacity(statements.len());
+    for chunk in statements.chunks(PIPELINE) {
+        let answers = futures_util::future::try_join_all(chunk.iter().map(|(sql, values)| {
+            let statement = &prepared[sql];
+            async move {
+                let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
+                tx.query(statement, &params).await
+            }
+        }))
+        .await?;
+        for rows in answers {
+            results.push(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
+        }
+    }
+    Ok(results)
 }
 
 /// Appends journal entries inside `tx`. The table lock (which readers do not wait for) makes

@@ -262,6 +262,29 @@ impl Store {
         Ok(rows.into_iter().next().map(person))
     }
 
+    /// The persons with these СНИЛС (any order; unknown ones are absent). One query per thousand.
+    pub async fn persons_by_snils(&self, snils: &[&str]) -> Result<Vec<PersonRecord>> {
+        let mut found = Vec::new();
+        for chunk in snils.chunks(1000) {
+            let list = serde_json::to_string(chunk)?;
+            let rows = match self {
+                Store::Sqlite(_) => {
+                    self.query(person_select!(" WHERE snils IN (SELECT value FROM json_each($1))"), vec![list.into()])
+                        .await?
+                }
+                Store::Postgres(_) => {
+                    self.query(
+                        person_select!(" WHERE snils IN (SELECT jsonb_array_elements_text($1::text::jsonb))"),
+                        vec![list.into()],
+                    )
+                    .await?
+                }
+            };
+            found.extend(rows.into_iter().map(person));
+        }
+        Ok(found)
+    }
+
     pub async fn person(&self, id: i64) -> Result<Option<PersonRecord>> {
         let rows = self.query(person_select!(" WHERE id = $1"), vec![id.into()]).await?;
         Ok(rows.into_iter().next().map(person))
