@@ -376,6 +376,19 @@ pub struct CredentialView {
     pub expiring: bool,
 }
 
+/// The check report of an organization's workers.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerCheck {
+    pub days: i64,
+    /// Certificates or accreditations ending within `days` (or ended).
+    pub expiring: Vec<WorkerLine>,
+    /// Cards whose position is not (or no longer) in the directory.
+    pub without_position: Vec<WorkerLine>,
+    /// Likely duplicates, described.
+    pub duplicates: Vec<String>,
+}
+
 /// A problem in a row of an import file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RowError {
@@ -693,6 +706,193 @@ impl Registry {
         let snils = Snils::parse(&form.snils).map_err(RegistryError::invalid)?;
         let person = self.store.person_by_snils(snils.as_str()).await?;
         person.map(|p| p.id).ok_or_else(|| RegistryError::NotFound("работник не сохранён".into()))
+    }
+
+    /// Changes a worker: their personal details and one open card (department, position, type,
+    /// rate, begin date), and adds or refreshes a credential. The СНИЛС is the person's identity and
+    /// is not changed here. Journaled with the fields before and after.
+    pub async fn edit_worker(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        card_id: i64,
+        form: &WorkerForm,
+        request_id: &str,
+    ) -> Result<()> {
+        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        let missing = || RegistryError::NotFound(format!("Карточка {card_id} в организации {oid} не найдена"));
+        let card = self.store.card_record(card_id).await?.filter(|c| c.oid == oid).ok_or_else(missing)?;
+        if card.end_date.is_some() {
+            return Err(RegistryError::Conflict("Работник по этой карточке уволен; карточка не изменяется.".into()));
+        }
+        let person = self.store.person(card.person_id).await?.ok_or_else(missing)?;
+        let input = form.validate(self.today()).map_err(RegistryError::Invalid)?;
+        if input.person.snils.as_str() != person.snils {
+            return Err(RegistryError::invalid(ValidationError::new(
+                "snils",
+                "СНИЛС",
+                "СНИЛС работника не меняется; если он указан неверно, добавьте работника с верным СНИЛС, а ошибочную карточку закройте",
+            )));
+        }
+        let p = &input.person;
+        let birth = iso(p.birth_date);
+        let name = search_name(p);
+        let c = &input.card;
+        let updated = CardRecord {
+            id: card.id,
+            person_id: card.person_id,
+            oid: oid.to_owned(),
+            department: c.department.clone(),
+            position: i64::from(c.position),
+            position_type: i64::from(c.position_type),
+            rate: i64::from(c.rate),
+            begin_date: iso(c.begin_date),
+            end_date: None,
+            dismissal_reason: None,
+        };
+        let now = self.now();
+        let mut statements = vec![
+            store::update_card(&updated, now),
+            store::upsert_person(
+                &PersonWrite {
+                    snils: &person.snils,
+                    last_name: &p.last_name,
+                    first_name: &p.first_name,
+                    patronymic: p.patronymic.as_deref(),
+                    sex: p.sex.code(),
+                    birth_date: &birth,
+                    citizenship: i64::from(p.citizenship),
+                    phone: p.phone.as_deref(),
+                    email: p.email.as_deref(),
+                    document: p.document.as_deref(),
+                    details: &person.details,
+                    search_name: &name,
+                },
+                now,
+            ),
+        ];
+        if let Some(cr) = &input.credential {
+            let record = CredentialRecord {
+                person_id: person.id,
+                kind: i64::from(cr.kind),
+                specialty: i64::from(cr.specialty),
+                number: cr.number.clone(),
+                issued_on: iso(cr.issued_on),
+                valid_until: iso(cr.valid_until),
+            };
+            statements.push(store::upsert_credential(&person.snils, &record));
+        }
+        let mut fields = Vec::new();
+        let mut changed = |field: &str, before: String, after: String| {
+            if before != after {
+                fields.push(serde_json::json!({"field": field, "before": before, "after": after}));
+            }
+        };
+        changed("lastName", person.last_name.clone(), p.last_name.clone());
+        changed("firstName", person.first_name.clone(), p.first_name.clone());
+        changed("patronymic", person.patronymic.clone().unwrap_or_default(), p.patronymic.clone().unwrap_or_default());
+        changed("birthDate", person.birth_date.clone(), birth.clone());
+        changed("department", card.department.clone(), updated.department.clone());
+        changed("position", card.position.to_string(), updated.position.to_string());
+        changed("positionType", card.position_type.to_string(), updated.position_type.to_string());
+        changed("rate", format_rate(card.rate), format_rate(updated.rate));
+        changed("beginDate", card.begin_date.clone(), updated.begin_date.clone());
+        let detail = serde_json::json!({"edit": card_id, "personId": person.id, "fields": fields});
+        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        if self.store.transact_guarded(statements, vec![entry]).await? {
+            Ok(())
+        } else {
+            Err(RegistryError::Conflict("Работник по этой карточке уже уволен; обновите страницу.".into()))
+        }
+    }
+
+    /// The worker form filled from the register (person and one card), for editing: needs the
+    /// right to edit and to see personal data (the view is journaled).
+    pub async fn worker_form(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        person_id: i64,
+        card_id: i64,
+        request_id: &str,
+    ) -> Result<WorkerForm> {
+        let target = self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.authorize(actor, Action::ReadPersonalData, target, request_id).await?;
+        let missing = || RegistryError::NotFound(format!("Карточка {card_id} работника {person_id} не найдена"));
+        let card = self
+            .store
+            .card_record(card_id)
+            .await?
+            .filter(|c| c.oid == oid && c.person_id == person_id)
+            .ok_or_else(missing)?;
+        let p = self.store.person(person_id).await?.ok_or_else(missing)?;
+        self.journal(
+            actor,
+            "personal_data",
+            oid,
+            serde_json::json!({"view": "edit", "personId": person_id}),
+            request_id,
+        )
+        .await?;
+        Ok(WorkerForm {
+            snils: formatted_snils(&p.snils),
+            last_name: p.last_name,
+            first_name: p.first_name,
+            patronymic: p.patronymic.unwrap_or_default(),
+            sex: if p.sex == 2 { "ж".into() } else { "м".into() },
+            birth_date: p.birth_date,
+            citizenship: p.citizenship.to_string(),
+            phone: p.phone.unwrap_or_default(),
+            email: p.email.unwrap_or_default(),
+            document: p.document.unwrap_or_default(),
+            department: card.department,
+            position: card.position.to_string(),
+            position_type: card.position_type.to_string(),
+            rate: format_rate(card.rate),
+            begin_date: card.begin_date,
+            ..WorkerForm::default()
+        })
+    }
+
+    /// The check report of an organization's workers: certificates and accreditations ending
+    /// within `days`, cards whose position is not in the directory, and likely duplicates (the
+    /// same name and birth date under different СНИЛС, or two open cards of one person in the same
+    /// department and position).
+    pub async fn check_workers(&self, actor: &Actor, oid: &str, days: i64, request_id: &str) -> Result<WorkerCheck> {
+        self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        let page = self
+            .workers(actor, oid, &WorkerFilter { expiring_days: Some(days), ..WorkerFilter::default() }, request_id)
+            .await?;
+        let all = self.workers(actor, oid, &WorkerFilter::default(), request_id).await?;
+        let positions = reference::get("positions");
+        let without_position: Vec<WorkerLine> =
+            all.lines.iter().filter(|l| !positions.is_some_and(|d| d.contains(l.position))).cloned().collect();
+        let persons: HashMap<i64, PersonRecord> =
+            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
+        let mut by_identity: HashMap<(String, String), Vec<i64>> = HashMap::new();
+        for p in persons.values() {
+            by_identity.entry((full_name(p).to_lowercase(), p.birth_date.clone())).or_default().push(p.id);
+        }
+        let mut duplicates: Vec<String> = by_identity
+            .into_iter()
+            .filter(|(_, ids)| ids.len() > 1)
+            .map(|((_, born), ids)| {
+                let name = persons.get(&ids[0]).map(full_name).unwrap_or_default();
+                format!("{name}, {}: {} записи с разными СНИЛС", display_date(&born), ids.len())
+            })
+            .collect();
+        let mut cards: HashMap<(i64, String, u32), usize> = HashMap::new();
+        for line in &all.lines {
+            *cards.entry((line.person_id, line.department.to_lowercase(), line.position)).or_default() += 1;
+        }
+        for ((person, department, _), count) in cards {
+            if count > 1 {
+                let name = persons.get(&person).map(full_name).unwrap_or_default();
+                duplicates.push(format!("{name}: {count} открытые карточки в «{department}» на одной должности"));
+            }
+        }
+        duplicates.sort();
+        Ok(WorkerCheck { days, expiring: page.lines, without_position, duplicates })
     }
 
     /// Closes an open card: the last working day and the reason (directory `dismissal_reasons`).

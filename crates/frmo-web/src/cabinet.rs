@@ -81,7 +81,14 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/organizations/{oid}/workers/template.csv", Action::ReadOrganization, false, || {
         get(workers::template)
     }),
+    route("GET", "/cabinet/organizations/{oid}/workers/check", Action::ReadOrganization, false, || get(workers::check)),
     route("GET", "/cabinet/organizations/{oid}/workers/{id}", Action::ReadOrganization, false, || get(workers::page)),
+    route("GET", "/cabinet/organizations/{oid}/workers/{id}/edit", Action::EditOrganization, false, || {
+        get(workers::edit_form)
+    }),
+    route("POST", "/cabinet/organizations/{oid}/workers/{id}/edit", Action::EditOrganization, false, || {
+        post(workers::edit)
+    }),
     route("POST", "/cabinet/organizations/{oid}/workers/{id}/dismiss", Action::EditOrganization, false, || {
         post(workers::dismiss)
     }),

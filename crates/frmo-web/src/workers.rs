@@ -260,6 +260,10 @@ struct NewWorkerView {
     csrf: String,
     oid: String,
     name: String,
+    heading: &'static str,
+    action: String,
+    /// The card being edited (none: a new worker).
+    card: Option<i64>,
     form: WorkerFormFields,
     positions: Vec<Choice>,
     specialties: Vec<Choice>,
@@ -273,6 +277,9 @@ struct NewWorkerView {
 pub struct WorkerFormFields {
     #[serde(default)]
     csrf: String,
+    /// The card being edited.
+    #[serde(default)]
+    card: String,
     #[serde(default)]
     snils: String,
     #[serde(default)]
@@ -313,6 +320,34 @@ pub struct WorkerFormFields {
     credential_valid_until: String,
 }
 
+impl From<WorkerForm> for WorkerFormFields {
+    fn from(f: WorkerForm) -> Self {
+        WorkerFormFields {
+            csrf: String::new(),
+            card: String::new(),
+            snils: f.snils,
+            last_name: f.last_name,
+            first_name: f.first_name,
+            patronymic: f.patronymic,
+            sex: f.sex,
+            birth_date: f.birth_date,
+            phone: f.phone,
+            email: f.email,
+            document: f.document,
+            department: f.department,
+            position: f.position,
+            position_type: f.position_type,
+            rate: f.rate,
+            begin_date: f.begin_date,
+            specialty: f.specialty,
+            credential_kind: f.credential_kind,
+            credential_number: f.credential_number,
+            credential_issued_on: f.credential_issued_on,
+            credential_valid_until: f.credential_valid_until,
+        }
+    }
+}
+
 impl WorkerFormFields {
     fn form(&self) -> WorkerForm {
         WorkerForm {
@@ -347,6 +382,18 @@ async fn new_page(
     form: WorkerFormFields,
     errors: Vec<String>,
 ) -> Result<Response, PageError> {
+    form_page(state, viewer, oid, None, form, errors).await
+}
+
+/// The worker form: a new worker, or (`edit`: person and card) a change of one.
+async fn form_page(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: &str,
+    edit: Option<(i64, i64)>,
+    form: WorkerFormFields,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     state.registry.may_edit_workers(&session.actor(), oid, &viewer.request_id).await?;
     let card = state.registry.card(&session.actor(), oid, None).await?;
@@ -356,6 +403,16 @@ async fn new_page(
         csrf: viewer.csrf().to_owned(),
         oid: oid.to_owned(),
         name: card.organization.name_short,
+        heading: if edit.is_some() {
+            "Изменить сведения о работнике"
+        } else {
+            "Новый работник"
+        },
+        action: match edit {
+            Some((person, _)) => format!("/cabinet/organizations/{oid}/workers/{person}/edit"),
+            None => format!("/cabinet/organizations/{oid}/workers"),
+        },
+        card: edit.map(|(_, card)| card),
         positions: directory_choices("positions", Some(&form.position)),
         specialties: directory_choices("specialties", Some(&form.specialty)),
         types: directory_choices(
@@ -396,6 +453,85 @@ pub async fn add(
         }
         Err(other) => Err(other.into()),
     }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct EditParams {
+    card: Option<String>,
+}
+
+/// `GET /cabinet/organizations/{oid}/workers/{id}/edit?card=…`: the form filled from the register.
+pub async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((oid, id)): Path<(String, String)>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    let params: EditParams = crate::query::parse(raw)?;
+    let missing = || RegistryError::NotFound(format!("Работник «{id}» не найден"));
+    let person: i64 = id.parse().map_err(|_| missing())?;
+    let card: i64 = params.card.as_deref().unwrap_or_default().parse().map_err(|_| missing())?;
+    let form = state.registry.worker_form(&session.actor(), &oid, person, card, &viewer.request_id).await?;
+    form_page(&state, &viewer, &oid, Some((person, card)), WorkerFormFields::from(form), Vec::new()).await
+}
+
+/// `POST /cabinet/organizations/{oid}/workers/{id}/edit`
+pub async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((oid, id)): Path<(String, String)>,
+    Form(fields): Form<WorkerFormFields>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    viewer.check_csrf(&fields.csrf)?;
+    let person: i64 = id.parse().unwrap_or(0);
+    let card: i64 = fields.card.trim().parse().unwrap_or(0);
+    match state.registry.edit_worker(&session.actor(), &oid, card, &fields.form(), &viewer.request_id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            let errors = errors.iter().map(ToString::to_string).collect();
+            form_page(&state, &viewer, &oid, Some((person, card)), fields, errors).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "worker_check.html")]
+struct CheckView {
+    user_name: String,
+    csrf: String,
+    oid: String,
+    check: frmo_registry::workers::WorkerCheck,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct CheckParams {
+    days: Option<String>,
+}
+
+/// `GET /cabinet/organizations/{oid}/workers/check?days=N`
+pub async fn check(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    let params: CheckParams = crate::query::parse(raw)?;
+    let days = match params.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+        None => 30,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|d| (0..=3650).contains(d))
+            .ok_or_else(|| invalid("days", "Дней", "ожидается число дней от 0 до 3650"))?,
+    };
+    let check = state.registry.check_workers(&session.actor(), &oid, days, &viewer.request_id).await?;
+    Ok(render(&CheckView { user_name: session.user.display_name.clone(), csrf: viewer.csrf().to_owned(), oid, check }))
 }
 
 #[derive(Template)]

@@ -125,6 +125,35 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     let bad = registry.set_staffing(&chief, REAVIZ_OID, "", "999", "x", "t").await;
     assert!(matches!(bad, Err(RegistryError::Invalid(e)) if e.len() == 3));
 
+    // Editing: the card and the person change, the СНИЛС does not; the change is journaled.
+    let mut edited = nurse.clone();
+    edited.rate = "0,75".into();
+    edited.department = "Хирургическое отделение".into();
+    edited.last_name = "Петрова-Смирнова".into();
+    registry.edit_worker(&chief, REAVIZ_OID, line.card_id, &edited, "t").await.expect("edit");
+    let view = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("page");
+    assert_eq!((view.name.as_str(), view.cards[0].rate.as_str()), ("Петрова-Смирнова Анна Сергеевна", "0,75"));
+    assert_eq!(view.cards[0].department, "Хирургическое отделение");
+    let other = WorkerForm { snils: snils(9), ..edited.clone() };
+    let refused = registry.edit_worker(&chief, REAVIZ_OID, line.card_id, &other, "t").await;
+    assert!(matches!(refused, Err(RegistryError::Invalid(e)) if e[0].field == "snils"));
+    let journal = registry.journal_of(REAVIZ_OID, 100).await.expect("journal");
+    assert!(journal.iter().any(|r| r.entry.kind == "worker" && r.entry.detail.contains("\"rate\"")));
+    let form = registry.worker_form(&chief, REAVIZ_OID, nurse_id, line.card_id, "t").await.expect("form");
+    assert_eq!((form.rate.as_str(), form.department.as_str()), ("0,75", "Хирургическое отделение"));
+    assert!(registry.worker_form(&unconfirmed, REAVIZ_OID, nurse_id, line.card_id, "t").await.is_err());
+
+    // The check report: the expiring credential, and a likely duplicate (same name and birth date,
+    // another СНИЛС).
+    let twin =
+        WorkerForm { snils: snils(3), department: "Приёмное отделение".into(), ..doctor.clone() };
+    registry.add_worker(&chief, REAVIZ_OID, &twin, "t").await.expect("twin");
+    let check = registry.check_workers(&chief, REAVIZ_OID, 30, "t").await.expect("check");
+    assert_eq!(check.expiring.len(), 1);
+    assert!(check.without_position.is_empty());
+    assert_eq!(check.duplicates.len(), 1, "{:?}", check.duplicates);
+    assert!(check.duplicates[0].contains("Смирнов Анна Сергеевна"), "{:?}", check.duplicates);
+
     // Dismissal.
     let card = line.card_id;
     let bad = registry.dismiss_worker(&chief, REAVIZ_OID, card, "2019-01-01", "3", "t").await;
@@ -132,8 +161,10 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     registry.dismiss_worker(&chief, REAVIZ_OID, card, "2026-10-31", "3", "t").await.expect("dismiss");
     let again = registry.dismiss_worker(&chief, REAVIZ_OID, card, "2026-10-31", "3", "t").await;
     assert!(matches!(again, Err(RegistryError::Conflict(_))));
-    assert_eq!(by(WorkerFilter::default()).await, 1);
-    assert_eq!(by(WorkerFilter { dismissed: true, ..Default::default() }).await, 2);
+    assert_eq!(by(WorkerFilter::default()).await, 2);
+    assert_eq!(by(WorkerFilter { dismissed: true, ..Default::default() }).await, 3);
+    let closed = registry.edit_worker(&chief, REAVIZ_OID, card, &edited, "t").await;
+    assert!(matches!(closed, Err(RegistryError::Conflict(_))), "a dismissed card is not edited");
     let refused = registry.dismiss_worker(&unconfirmed, REAVIZ_OID, card, "2026-10-31", "3", "t").await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))));
 }

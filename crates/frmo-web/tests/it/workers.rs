@@ -145,6 +145,32 @@ async fn workers_through_the_cabinet_and_the_api(backend: Backend) {
     let export = chief.get(&format!("{list_path}/export.csv")).await;
     assert!(export.body.contains("Орлов") && export.body.contains("Петрова"), "{}", export.body);
 
+    // Editing from the worker's page: the form comes filled, the change is saved.
+    let page = chief.get(&worker_path).await;
+    let card = input_value(&page.body, "card").expect("a card");
+    let form = chief.get(&format!("{worker_path}/edit?card={card}")).await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert_eq!(input_value(&form.body, "last_name").as_deref(), Some("Петрова"));
+    let mut edit: Vec<(String, String)> =
+        ["snils", "last_name", "first_name", "birth_date", "phone", "department", "rate", "begin_date"]
+            .iter()
+            .map(|name| ((*name).to_owned(), input_value(&form.body, name).unwrap_or_default()))
+            .collect();
+    edit.extend([("csrf".into(), csrf.clone()), ("card".into(), card.clone()), ("sex".into(), "ж".into())]);
+    edit.extend([("position".into(), "42".into()), ("position_type".into(), "1".into())]);
+    for (name, value) in &mut edit {
+        if name == "rate" {
+            *value = "0,5".into();
+        }
+    }
+    let pairs: Vec<(&str, &str)> = edit.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let saved = chief.post(&format!("{worker_path}/edit"), &pairs).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(chief.get(&worker_path).await.body.contains("<td>0,5</td>"));
+    let check = chief.get(&format!("{list_path}/check?days=30")).await;
+    assert_eq!(check.status, 200);
+    assert!(check.body.contains("Возможные дубликаты"));
+
     // Dismissal from the worker's page.
     let page = chief.get(&worker_path).await;
     let card = input_value(&page.body, "card").expect("a dismiss form");
