@@ -12,7 +12,8 @@ use frmo_domain::error::ValidationError;
 use frmo_domain::ident::Snils;
 use frmo_domain::reference;
 use frmo_domain::worker::{
-    Credential, Employment, Person, Sex, birth_date, directory_code, format_rate, name_part, parse_rate,
+    Credential, Education, Employment, Person, Qualification, Sex, birth_date, directory_code, format_rate, name_part,
+    parse_rate,
 };
 use frmo_store::sql::Statement;
 use frmo_store::workers::{self as store, CardRecord, CredentialRecord, PersonRecord, PersonWrite, StaffingRecord};
@@ -363,6 +364,10 @@ pub struct WorkerView {
     pub personal: bool,
     pub cards: Vec<WorkerLine>,
     pub credentials: Vec<CredentialView>,
+    /// «Уровень, организация, диплом № …, дата, специальность».
+    pub education: Vec<String>,
+    /// «категория по специальности, с … по …».
+    pub qualifications: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -374,6 +379,31 @@ pub struct CredentialView {
     pub issued_on: String,
     pub valid_until: String,
     pub expiring: bool,
+}
+
+/// Education or a qualification category as typed on the worker's page.
+#[derive(Debug, Clone, Default)]
+pub struct DetailForm {
+    /// `education` or `qualification`.
+    pub kind: String,
+    /// Education level (directory `education_levels`) or category (`qualification_categories`).
+    pub code: String,
+    pub institution: String,
+    pub document_number: String,
+    pub specialty: String,
+    /// Issue date of the diploma, or the date the category was assigned.
+    pub date: String,
+    /// Until when a category is valid.
+    pub valid_until: String,
+}
+
+/// A person's education and qualification categories (the `details` JSON).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+pub struct Details {
+    #[serde(default)]
+    pub education: Vec<Education>,
+    #[serde(default)]
+    pub qualifications: Vec<Qualification>,
 }
 
 /// The check report of an organization's workers.
@@ -629,6 +659,34 @@ impl Registry {
         let soon = iso(today + time::Duration::days(self.workers_expiring_days()));
         let refs: Vec<&CredentialRecord> = credentials.iter().collect();
         let hide = |v: Option<&String>| if personal { v.cloned().unwrap_or_default() } else { HIDDEN.to_owned() };
+        let details: Details = serde_json::from_str(&person.details).unwrap_or_default();
+        let education = details
+            .education
+            .iter()
+            .map(|e| {
+                let level = name_in("education_levels", i64::from(e.level));
+                format!(
+                    "{level}: {}, диплом № {} от {}, {}",
+                    e.institution,
+                    e.document_number,
+                    format_date(e.issued_on),
+                    e.specialty
+                )
+            })
+            .collect();
+        let qualifications = details
+            .qualifications
+            .iter()
+            .map(|q| {
+                let category = name_in("qualification_categories", i64::from(q.category));
+                let specialty = name_in("specialties", i64::from(q.specialty));
+                format!(
+                    "{category} категория по специальности «{specialty}», с {} по {}",
+                    format_date(q.assigned_on),
+                    format_date(q.valid_until)
+                )
+            })
+            .collect();
         WorkerView {
             person_id: person.id,
             name: full_name(&person),
@@ -656,6 +714,8 @@ impl Registry {
                     expiring: c.valid_until <= soon,
                 })
                 .collect(),
+            education,
+            qualifications,
         }
     }
 
@@ -852,6 +912,74 @@ impl Registry {
             begin_date: card.begin_date,
             ..WorkerForm::default()
         })
+    }
+
+    /// Adds a diploma or a qualification category to a worker of the organization.
+    pub async fn add_worker_detail(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        person_id: i64,
+        form: &DetailForm,
+        request_id: &str,
+    ) -> Result<()> {
+        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
+        if !self.store.cards_of_person(person_id).await?.iter().any(|c| c.oid == oid) {
+            return Err(missing());
+        }
+        let person = self.store.person(person_id).await?.ok_or_else(missing)?;
+        let mut details: Details = serde_json::from_str(&person.details).unwrap_or_default();
+        let mut errors = Vec::new();
+        let date = keep(&mut errors, parse_date("date", "Дата", &form.date));
+        let text = |value: &str, field: &'static str, label: &'static str, errors: &mut Vec<ValidationError>| {
+            let value = value.trim();
+            if value.is_empty() || value.chars().count() > 300 {
+                errors.push(ValidationError::new(field, label, "заполните (не длиннее 300 символов)"));
+            }
+            value.to_owned()
+        };
+        match form.kind.as_str() {
+            "education" => {
+                let level =
+                    keep(&mut errors, directory_code(&form.code, "education_levels", "code", "Уровень образования"));
+                let institution = text(&form.institution, "institution", "Образовательная организация", &mut errors);
+                let document_number = text(&form.document_number, "documentNumber", "Номер диплома", &mut errors);
+                let specialty = text(&form.specialty, "specialty", "Специальность по диплому", &mut errors);
+                if let (Some(level), Some(issued_on), true) = (level, date, errors.is_empty()) {
+                    details.education.push(Education { level, institution, document_number, issued_on, specialty });
+                }
+            }
+            "qualification" => {
+                let category =
+                    keep(&mut errors, directory_code(&form.code, "qualification_categories", "code", "Категория"));
+                let specialty =
+                    keep(&mut errors, directory_code(&form.specialty, "specialties", "specialty", "Специальность"));
+                let until = keep(&mut errors, parse_date("validUntil", "Действует до", &form.valid_until));
+                if let (Some(category), Some(specialty), Some(assigned_on), Some(valid_until)) =
+                    (category, specialty, date, until)
+                {
+                    if valid_until <= assigned_on {
+                        errors.push(ValidationError::new("validUntil", "Действует до", "не позже даты присвоения"));
+                    } else if errors.is_empty() {
+                        details.qualifications.push(Qualification { category, specialty, assigned_on, valid_until });
+                    }
+                }
+            }
+            _ => errors.push(ValidationError::new("kind", "Сведения", "ожидается образование или категория")),
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let after = serde_json::to_string(&details).map_err(frmo_store::StoreError::from)?;
+        let detail = serde_json::json!({"detail": form.kind, "personId": person_id});
+        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let statement = store::set_details(person_id, &person.details, &after, self.now());
+        if self.store.transact_guarded(vec![statement], vec![entry]).await? {
+            Ok(())
+        } else {
+            Err(RegistryError::Conflict("Сведения о работнике изменились; обновите страницу.".into()))
+        }
     }
 
     /// The check report of an organization's workers: certificates and accreditations ending

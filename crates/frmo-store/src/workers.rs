@@ -251,6 +251,14 @@ pub fn set_staffing(oid: &str, line: &StaffingRecord, now: i64) -> Statement {
     )
 }
 
+/// Replaces a person's `details` (education, qualifications) if they are still `before`.
+pub fn set_details(person_id: i64, before: &str, after: &str, now: i64) -> Statement {
+    (
+        "UPDATE persons SET details = $3, updated_at = $4 WHERE id = $1 AND details = $2 RETURNING id",
+        vec![person_id.into(), before.into(), after.into(), now.into()],
+    )
+}
+
 /// The guard of a write to an organization's workers: the organization exists.
 pub fn organization_exists(oid: &str) -> Statement {
     ("SELECT oid FROM organizations WHERE oid = $1", vec![oid.into()])

@@ -89,6 +89,9 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/organizations/{oid}/workers/{id}/edit", Action::EditOrganization, false, || {
         post(workers::edit)
     }),
+    route("POST", "/cabinet/organizations/{oid}/workers/{id}/details", Action::EditOrganization, false, || {
+        post(workers::details)
+    }),
     route("POST", "/cabinet/organizations/{oid}/workers/{id}/dismiss", Action::EditOrganization, false, || {
         post(workers::dismiss)
     }),

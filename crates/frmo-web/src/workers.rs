@@ -543,6 +543,9 @@ struct WorkerPageView {
     worker: WorkerView,
     may_edit: bool,
     reasons: Vec<Choice>,
+    levels: Vec<Choice>,
+    categories: Vec<Choice>,
+    specialties: Vec<Choice>,
     error: Option<String>,
 }
 
@@ -566,6 +569,9 @@ async fn worker_page(
         worker,
         may_edit: may(state, viewer, oid, Action::EditOrganization).await?,
         reasons: directory_choices("dismissal_reasons", None),
+        levels: directory_choices("education_levels", None),
+        categories: directory_choices("qualification_categories", None),
+        specialties: directory_choices("specialties", None),
         error,
     };
     Ok((status, render(&view)).into_response())
@@ -614,6 +620,56 @@ pub async fn dismiss(
             worker_page(&state, &viewer, &oid, &id, Some(message)).await
         }
         Err(RegistryError::Conflict(message)) => worker_page(&state, &viewer, &oid, &id, Some(message)).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DetailFields {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    institution: String,
+    #[serde(default)]
+    document_number: String,
+    #[serde(default)]
+    specialty: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    valid_until: String,
+}
+
+/// `POST /cabinet/organizations/{oid}/workers/{id}/details`: a diploma or a qualification category.
+pub async fn details(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((oid, id)): Path<(String, String)>,
+    Form(f): Form<DetailFields>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    viewer.check_csrf(&f.csrf)?;
+    let person: i64 = id.parse().unwrap_or(0);
+    let form = frmo_registry::workers::DetailForm {
+        kind: f.kind,
+        code: f.code,
+        institution: f.institution,
+        document_number: f.document_number,
+        specialty: f.specialty,
+        date: f.date,
+        valid_until: f.valid_until,
+    };
+    match state.registry.add_worker_detail(&session.actor(), &oid, person, &form, &viewer.request_id).await {
+        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
+            worker_page(&state, &viewer, &oid, &id, Some(message)).await
+        }
         Err(other) => Err(other.into()),
     }
 }

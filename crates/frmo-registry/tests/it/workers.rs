@@ -143,6 +143,37 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     assert_eq!((form.rate.as_str(), form.department.as_str()), ("0,75", "Хирургическое отделение"));
     assert!(registry.worker_form(&unconfirmed, REAVIZ_OID, nurse_id, line.card_id, "t").await.is_err());
 
+    // Education and a qualification category on the worker's record.
+    let diploma = frmo_registry::workers::DetailForm {
+        kind: "education".into(),
+        code: "2".into(),
+        institution: "Самарский государственный медицинский университет".into(),
+        document_number: "106304 0012345".into(),
+        specialty: "Лечебное дело".into(),
+        date: "2008-06-30".into(),
+        ..Default::default()
+    };
+    registry.add_worker_detail(&chief, REAVIZ_OID, nurse_id, &diploma, "t").await.expect("education");
+    let category = frmo_registry::workers::DetailForm {
+        kind: "qualification".into(),
+        code: "3".into(),
+        specialty: "34".into(),
+        date: "2023-01-10".into(),
+        valid_until: "2022-01-10".into(),
+        ..Default::default()
+    };
+    let refused = registry.add_worker_detail(&chief, REAVIZ_OID, nurse_id, &category, "t").await;
+    assert!(matches!(refused, Err(RegistryError::Invalid(e)) if e[0].field == "validUntil"));
+    let category = frmo_registry::workers::DetailForm { valid_until: "2028-01-10".into(), ..category };
+    registry.add_worker_detail(&chief, REAVIZ_OID, nurse_id, &category, "t").await.expect("category");
+    let view = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("page");
+    assert!(view.education[0].contains("высшее — специалитет: Самарский"), "{:?}", view.education);
+    assert!(
+        view.qualifications[0].starts_with("высшая категория по специальности «Сестринское дело»"),
+        "{:?}",
+        view.qualifications
+    );
+
     // The check report: the expiring credential, and a likely duplicate (same name and birth date,
     // another СНИЛС).
     let twin =
