@@ -101,7 +101,8 @@ enum EsignCommand {
 
 #[derive(Subcommand)]
 enum WorkersCommand {
-    /// Import a CSV file (the columns of the cabinet's template, Russian headers or keys): every row
+    /// Import a CSV (UTF-8) or XLSX file (the columns of the cabinet's template, Russian headers or
+    /// keys): every row
     /// is checked; with any error nothing changes, the report goes to stderr and the exit code is 1.
     Import {
         /// The organization's OID.
@@ -113,7 +114,7 @@ enum WorkersCommand {
     Export {
         #[arg(long)]
         org: String,
-        /// `csv` (XLSX and PDF are not built yet).
+        /// `csv`, `xlsx` or `pdf`.
         #[arg(long, default_value = "csv")]
         format: String,
         #[arg(long)]
@@ -320,15 +321,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Workers { command: WorkersCommand::Import { org, file } } => {
-            let text = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
-            let text = String::from_utf8(text)
-                .map_err(|_| anyhow::anyhow!("{}: ожидается CSV в кодировке UTF-8", file.display()))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
             let registry = open(&config).await?;
             let progress = indicatif::ProgressBar::new_spinner();
             progress.set_message(format!("проверка и загрузка {}", file.display()));
             progress.enable_steady_tick(Duration::from_millis(120));
             let started = Instant::now();
-            let report = match frmo_registry::workers::rows_from_csv(&text) {
+            let report = match frmo_registry::workers::rows_from_file(&bytes) {
                 Ok(rows) => registry.import_workers(&Actor::System, &org, rows, "cli").await?,
                 Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
             };
@@ -349,17 +348,21 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
         }
         Command::Workers { command: WorkersCommand::Export { org, format, out } } => {
-            if format != "csv" {
-                eprintln!("frmo workers export: формат «{format}» пока не поддерживается; доступен csv");
+            if !["csv", "xlsx", "pdf"].contains(&format.as_str()) {
+                eprintln!("frmo workers export: --format: ожидается csv, xlsx или pdf, получено «{format}»");
                 std::process::exit(2);
             }
             let registry = open(&config).await?;
-            let csv = registry.export_workers_csv(&Actor::System, &org, "cli").await?;
+            let bytes = match format.as_str() {
+                "xlsx" => registry.export_workers_xlsx(&Actor::System, &org, "cli").await?,
+                "pdf" => registry.export_workers_pdf(&Actor::System, &org, "cli").await?,
+                _ => registry.export_workers_csv(&Actor::System, &org, "cli").await?.into_bytes(),
+            };
             match out {
                 Some(path) => {
-                    std::fs::write(&path, csv).with_context(|| format!("не удалось записать {}", path.display()))?
+                    std::fs::write(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?
                 }
-                None => std::io::stdout().write_all(csv.as_bytes())?,
+                None => std::io::stdout().write_all(&bytes)?,
             }
             Ok(())
         }

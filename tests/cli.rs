@@ -173,7 +173,17 @@ fn workers_import_and_export_from_the_command_line() {
     let export = run(&["workers", "export", "--org", oid]);
     let csv = String::from_utf8_lossy(&export.stdout);
     assert!(csv.contains("112-233-445 95;Петрова;Анна;ж;12.04.1985;Терапия;42;1;1;01.09.2020"), "{csv}");
-    assert_eq!(run(&["workers", "export", "--org", oid, "--format", "xlsx"]).status.code(), Some(2));
+    assert_eq!(run(&["workers", "export", "--org", oid, "--format", "docx"]).status.code(), Some(2));
+    // XLSX out and back in: the same worker, updated in place.
+    assert!(run(&["workers", "export", "--org", oid, "--format", "xlsx", "--out", "workers.xlsx"]).status.success());
+    let again = run(&["workers", "import", "--org", oid, "workers.xlsx"]);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).contains("обновлено 1"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(run(&["workers", "export", "--org", oid, "--format", "pdf", "--out", "workers.pdf"]).status.success());
+    assert!(std::fs::read(dir.path().join("workers.pdf")).expect("pdf").starts_with(b"%PDF-"));
 }
 
 #[test]

@@ -305,7 +305,7 @@ test('workers: an import with a bad row is reported and changes nothing; fixed, 
   const good = snils(400000000 + (Date.now() % 99999));
   const bad = good.slice(0, -1) + (good.endsWith('9') ? '0' : '9');
   const upload = async (text) => {
-    await page.getByLabel('Файл CSV').setInputFiles({ name: 'workers.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
+    await page.getByLabel('Файл CSV или XLSX').setInputFiles({ name: 'workers.csv', mimeType: 'text/csv', buffer: Buffer.from(text) });
     await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Загрузить работников' }).click()]);
   };
   await upload(header + row(snils(400100001), 'Первая') + row(bad, surname));

@@ -36,6 +36,14 @@ impl Sex {
         }
     }
 
+    /// «м» or «ж», as forms and files write it.
+    pub fn letter(self) -> &'static str {
+        match self {
+            Sex::Male => "м",
+            Sex::Female => "ж",
+        }
+    }
+
     pub fn code(self) -> i64 {
         match self {
             Sex::Male => 1,

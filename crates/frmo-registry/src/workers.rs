@@ -296,6 +296,8 @@ pub struct WorkerFilter {
     pub expiring_days: Option<i64>,
     /// Dismissed ones too.
     pub dismissed: bool,
+    /// Who worked here on this date: cards begun by then and not ended before it.
+    pub on: Option<Date>,
 }
 
 /// A line of the list: one employment card.
@@ -592,7 +594,13 @@ impl Registry {
         let department = filter.department.trim().to_lowercase();
         let selected: Vec<&CardRecord> = cards
             .iter()
-            .filter(|c| filter.dismissed || c.end_date.as_deref().is_none_or(|end| end >= iso(today).as_str()))
+            .filter(|c| match filter.on {
+                Some(day) => {
+                    let day = iso(day);
+                    c.begin_date <= day && c.end_date.as_deref().is_none_or(|end| end >= day.as_str())
+                }
+                None => filter.dismissed || c.end_date.as_deref().is_none_or(|end| end >= iso(today).as_str()),
+            })
             .filter(|c| department.is_empty() || c.department.to_lowercase().contains(&department))
             .filter(|c| filter.position.is_none_or(|p| i64::from(p) == c.position))
             .filter(|c| filter.position_type.is_none_or(|t| i64::from(t) == c.position_type))
@@ -899,7 +907,7 @@ impl Registry {
             last_name: p.last_name,
             first_name: p.first_name,
             patronymic: p.patronymic.unwrap_or_default(),
-            sex: if p.sex == 2 { "ж".into() } else { "м".into() },
+            sex: Sex::from_code(p.sex).letter().into(),
             birth_date: p.birth_date,
             citizenship: p.citizenship.to_string(),
             phone: p.phone.unwrap_or_default(),
@@ -1252,9 +1260,16 @@ impl Registry {
         Ok(report)
     }
 
-    /// The organization's workers as a CSV file in the import's columns (open cards; personal
-    /// data masked unless the actor may see it). The export is journaled.
-    pub async fn export_workers_csv(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<String> {
+    /// The organization's current workers in the import's columns (open cards; personal data
+    /// masked unless the actor may see it), and the organization's short name. Journaled as an
+    /// export of `format`.
+    async fn workers_table(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        format: &str,
+        request_id: &str,
+    ) -> Result<(String, Vec<Vec<String>>)> {
         let target = self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
         let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
         let today = iso(self.today());
@@ -1262,58 +1277,166 @@ impl Registry {
             self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
         let credentials = self.store.credentials_of(oid).await?;
         let cards = self.store.cards_of(oid).await?;
-        let mut out = String::from("\u{feff}");
-        out.push_str(&crate::csv::line(&COLUMNS.map(|(_, header)| header)));
-        let mut count = 0;
+        let mut rows = Vec::new();
         for card in cards.iter().filter(|c| c.end_date.as_deref().is_none_or(|e| e >= today.as_str())) {
             let Some(p) = persons.get(&card.person_id) else { continue };
             let credential =
                 credentials.iter().filter(|c| c.person_id == p.id).max_by(|a, b| a.valid_until.cmp(&b.valid_until));
             let hide = |v: String| if personal { v } else { HIDDEN.to_owned() };
-            let values: Vec<String> = COLUMNS
-                .iter()
-                .map(|(key, _)| match *key {
-                    "snils" => {
-                        if personal {
-                            formatted_snils(&p.snils)
-                        } else {
-                            mask_snils(&p.snils)
-                        }
-                    }
-                    "last_name" => p.last_name.clone(),
-                    "first_name" => p.first_name.clone(),
-                    "patronymic" => p.patronymic.clone().unwrap_or_default(),
-                    "sex" => {
-                        if p.sex == 2 {
-                            "ж".into()
-                        } else {
-                            "м".into()
-                        }
-                    }
-                    "birth_date" => hide(display_date(&p.birth_date)),
-                    "citizenship" => p.citizenship.to_string(),
-                    "phone" => hide(p.phone.clone().unwrap_or_default()),
-                    "email" => hide(p.email.clone().unwrap_or_default()),
-                    "document" => hide(p.document.clone().unwrap_or_default()),
-                    "department" => card.department.clone(),
-                    "position" => card.position.to_string(),
-                    "position_type" => card.position_type.to_string(),
-                    "rate" => format_rate(card.rate),
-                    "begin_date" => display_date(&card.begin_date),
-                    "specialty" => credential.map(|c| c.specialty.to_string()).unwrap_or_default(),
-                    "credential_kind" => credential.map(|c| c.kind.to_string()).unwrap_or_default(),
-                    "credential_number" => credential.map(|c| c.number.clone()).unwrap_or_default(),
-                    "credential_issued_on" => credential.map(|c| display_date(&c.issued_on)).unwrap_or_default(),
-                    _ => credential.map(|c| display_date(&c.valid_until)).unwrap_or_default(),
-                })
-                .collect();
-            out.push_str(&crate::csv::line(&values));
-            count += 1;
+            let credential_field = |f: fn(&CredentialRecord) -> String| credential.map(f).unwrap_or_default();
+            rows.push(
+                COLUMNS
+                    .iter()
+                    .map(|(key, _)| match *key {
+                        "snils" if personal => formatted_snils(&p.snils),
+                        "snils" => mask_snils(&p.snils),
+                        "last_name" => p.last_name.clone(),
+                        "first_name" => p.first_name.clone(),
+                        "patronymic" => p.patronymic.clone().unwrap_or_default(),
+                        "sex" => Sex::from_code(p.sex).letter().to_owned(),
+                        "birth_date" => hide(display_date(&p.birth_date)),
+                        "citizenship" => p.citizenship.to_string(),
+                        "phone" => hide(p.phone.clone().unwrap_or_default()),
+                        "email" => hide(p.email.clone().unwrap_or_default()),
+                        "document" => hide(p.document.clone().unwrap_or_default()),
+                        "department" => card.department.clone(),
+                        "position" => card.position.to_string(),
+                        "position_type" => card.position_type.to_string(),
+                        "rate" => format_rate(card.rate),
+                        "begin_date" => display_date(&card.begin_date),
+                        "specialty" => credential_field(|c| c.specialty.to_string()),
+                        "credential_kind" => credential_field(|c| c.kind.to_string()),
+                        "credential_number" => credential_field(|c| c.number.clone()),
+                        "credential_issued_on" => credential_field(|c| display_date(&c.issued_on)),
+                        _ => credential_field(|c| display_date(&c.valid_until)),
+                    })
+                    .collect(),
+            );
         }
-        let detail = serde_json::json!({"export": "workers.csv", "rows": count, "personal": personal});
+        let detail =
+            serde_json::json!({"export": format!("workers.{format}"), "rows": rows.len(), "personal": personal});
         self.journal(actor, if personal { "personal_data" } else { "export" }, oid, detail, request_id).await?;
+        let name = self.card(&Actor::System, oid, None).await?.organization.name_short;
+        Ok((name, rows))
+    }
+
+    /// The organization's workers as a CSV file in the import's columns.
+    pub async fn export_workers_csv(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<String> {
+        let (_, rows) = self.workers_table(actor, oid, "csv", request_id).await?;
+        let mut out = template_csv();
+        for row in rows {
+            out.push_str(&crate::csv::line(&row));
+        }
         Ok(out)
     }
+
+    /// The organization's workers as an XLSX workbook in the import's columns: dates as dates,
+    /// rates as numbers, codes as integers (it loads back through the import).
+    pub async fn export_workers_xlsx(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<u8>> {
+        use frmo_office::xlsx::{Cell, Column, Sheet};
+        let (_, rows) = self.workers_table(actor, oid, "xlsx", request_id).await?;
+        let cell = |key: &str, value: String| -> Cell {
+            if value.is_empty() {
+                return Cell::Empty;
+            }
+            match key {
+                "birth_date" | "begin_date" | "credential_issued_on" | "credential_valid_until" => {
+                    from_iso_or_russian(&value).map_or(Cell::Text(value), Cell::Date)
+                }
+                "position" | "position_type" | "specialty" | "credential_kind" | "citizenship" => {
+                    value.parse().map_or(Cell::Text(value), Cell::Integer)
+                }
+                "rate" => value.replace(',', ".").parse().map_or(Cell::Text(value), Cell::Number),
+                _ => Cell::Text(value),
+            }
+        };
+        let sheet = Sheet {
+            name: "Работники".into(),
+            columns: COLUMNS.iter().map(|(_, title)| Column { title: (*title).into(), width: 18.0 }).collect(),
+            rows: rows
+                .into_iter()
+                .map(|row| row.into_iter().zip(COLUMNS).map(|(value, (key, _))| cell(key, value)).collect())
+                .collect(),
+        };
+        frmo_office::xlsx::write(&[sheet]).map_err(office_error)
+    }
+
+    /// The organization's workers as a PDF list (A4 landscape, Cyrillic font embedded).
+    pub async fn export_workers_pdf(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<u8>> {
+        let (name, rows) = self.workers_table(actor, oid, "pdf", request_id).await?;
+        let at = |key: &str| COLUMNS.iter().position(|(k, _)| *k == key).unwrap_or_default();
+        let [snils, last, first, patronymic, born, department, position, kind, rate, begin, until] = [
+            "snils",
+            "last_name",
+            "first_name",
+            "patronymic",
+            "birth_date",
+            "department",
+            "position",
+            "position_type",
+            "rate",
+            "begin_date",
+            "credential_valid_until",
+        ]
+        .map(at);
+        let table = frmo_office::pdf::Table {
+            title: format!("Медицинские работники: {name}"),
+            subtitle: vec![
+                format!("OID {oid}"),
+                format!("Сформировано {} (МСК); работников: {}", self.moscow_now_label(), rows.len()),
+            ],
+            columns: vec![
+                ("ФИО".into(), 3.0),
+                ("СНИЛС".into(), 1.6),
+                ("Дата рождения".into(), 1.2),
+                ("Подразделение".into(), 2.2),
+                ("Должность".into(), 2.4),
+                ("Тип занятости".into(), 1.6),
+                ("Ставка".into(), 0.7),
+                ("Принят".into(), 1.1),
+                ("Допуск до".into(), 1.1),
+            ],
+            rows: rows
+                .iter()
+                .map(|r| {
+                    let full = [&r[last], &r[first], &r[patronymic]]
+                        .iter()
+                        .filter(|s| !s.is_empty())
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    vec![
+                        full,
+                        r[snils].clone(),
+                        r[born].clone(),
+                        r[department].clone(),
+                        r[position].parse().map(|code| name_in("positions", code)).unwrap_or_default(),
+                        r[kind].parse().map(|code| name_in("employment_types", code)).unwrap_or_default(),
+                        r[rate].clone(),
+                        r[begin].clone(),
+                        r[until].clone(),
+                    ]
+                })
+                .collect(),
+            landscape: true,
+        };
+        frmo_office::pdf::table(&table).map_err(office_error)
+    }
+
+    /// «23.11.2026 16:05»: now in Moscow.
+    fn moscow_now_label(&self) -> String {
+        let now = time::OffsetDateTime::from_unix_timestamp(self.now()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+        let moscow = now.to_offset(time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC));
+        format!("{} {:02}:{:02}", format_date(moscow.date()), moscow.hour(), moscow.minute())
+    }
+}
+
+fn office_error(error: frmo_office::OfficeError) -> RegistryError {
+    RegistryError::Store(frmo_store::StoreError::Unexpected(error.to_string()))
+}
+
+fn from_iso_or_russian(text: &str) -> Option<Date> {
+    parse_date("date", "Дата", text).ok()
 }
 
 /// A declared staffing rate: like a card's, but up to 9999 per line.
@@ -1375,9 +1498,45 @@ fn staffing_lines(declared: Vec<StaffingRecord>, cards: &[CardRecord], today: Da
 
 /// Rows of a CSV file in the import's columns (Russian headers or the keys), or the file's errors.
 pub fn rows_from_csv(text: &str) -> std::result::Result<Vec<(usize, WorkerForm)>, Vec<RowError>> {
-    let file_error =
-        |line, message: String| vec![RowError { line, record: 0, field: "file", label: "Файл", message }];
     let records = crate::csv::parse(text).map_err(|e| file_error(e.line, e.message))?;
+    rows_from_records(records)
+}
+
+/// Rows of the first sheet of an XLSX workbook in the import's columns (dates typed as dates are
+/// read as `dd.MM.yyyy`).
+pub fn rows_from_xlsx(bytes: &[u8]) -> std::result::Result<Vec<(usize, WorkerForm)>, Vec<RowError>> {
+    let rows = frmo_office::xlsx::read_rows(bytes).map_err(|e| file_error(1, e.to_string()))?;
+    let records = rows
+        .into_iter()
+        .enumerate()
+        .filter(|(_, fields)| fields.iter().any(|f| !f.trim().is_empty()))
+        .map(|(i, fields)| (i + 1, fields))
+        .collect();
+    rows_from_records(records)
+}
+
+/// Rows of an import file: XLSX when it is a ZIP package, CSV in UTF-8 otherwise.
+pub fn rows_from_file(bytes: &[u8]) -> std::result::Result<Vec<(usize, WorkerForm)>, Vec<RowError>> {
+    if bytes.starts_with(b"PK\x03\x04") {
+        return rows_from_xlsx(bytes);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| {
+        file_error(
+            1,
+            "ожидается CSV в кодировке UTF-8 или книга XLSX (в Excel: «Сохранить как» → «CSV UTF-8» или «Книга Excel»)"
+                .into(),
+        )
+    })?;
+    rows_from_csv(text)
+}
+
+fn file_error(line: usize, message: String) -> Vec<RowError> {
+    vec![RowError { line, record: 0, field: "file", label: "Файл", message }]
+}
+
+fn rows_from_records(
+    records: Vec<(usize, Vec<String>)>,
+) -> std::result::Result<Vec<(usize, WorkerForm)>, Vec<RowError>> {
     let mut records = records.into_iter();
     let Some((_, header)) = records.next() else { return Err(file_error(1, "файл пуст".into())) };
     let mut keys = Vec::with_capacity(header.len());

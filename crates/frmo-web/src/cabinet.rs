@@ -78,6 +78,12 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/organizations/{oid}/workers/export.csv", Action::ReadOrganization, false, || {
         get(workers::export)
     }),
+    route("GET", "/cabinet/organizations/{oid}/workers/export.xlsx", Action::ReadOrganization, false, || {
+        get(workers::export_xlsx)
+    }),
+    route("GET", "/cabinet/organizations/{oid}/workers/export.pdf", Action::ReadOrganization, false, || {
+        get(workers::export_pdf)
+    }),
     route("GET", "/cabinet/organizations/{oid}/workers/template.csv", Action::ReadOrganization, false, || {
         get(workers::template)
     }),

@@ -12,7 +12,7 @@ use frmo_domain::access::{Action, Target, decide};
 use frmo_domain::reference;
 use frmo_registry::RegistryError;
 use frmo_registry::workers::{
-    ImportReport, WorkerFilter, WorkerForm, WorkerLine, WorkerView, WorkersPage, rows_from_csv,
+    ImportReport, WorkerFilter, WorkerForm, WorkerLine, WorkerView, WorkersPage, rows_from_file,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -35,6 +35,7 @@ pub struct FilterParams {
     position_type: Option<String>,
     expiring: Option<String>,
     dismissed: Option<String>,
+    on: Option<String>,
     saved: Option<String>,
 }
 
@@ -71,6 +72,10 @@ impl FilterParams {
             position_type: code(&self.position_type, "employment_types", "position_type", "Тип занятости")?,
             expiring_days,
             dismissed: self.dismissed.as_deref().is_some_and(|v| !v.is_empty()),
+            on: match self.on.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => None,
+                Some(day) => Some(frmo_domain::date::parse("on", "На дату", day).map_err(RegistryError::invalid)?),
+            },
         })
     }
 }
@@ -93,6 +98,7 @@ struct WorkersView {
     department: String,
     expiring: String,
     dismissed: bool,
+    on: String,
     positions: Vec<Choice>,
     specialties: Vec<Choice>,
     types: Vec<Choice>,
@@ -136,6 +142,7 @@ async fn list_page(
         department: filter.department.clone(),
         expiring: filter.expiring_days.map(|d| d.to_string()).unwrap_or_default(),
         dismissed: filter.dismissed,
+        on: filter.on.map(frmo_domain::date::iso).unwrap_or_default(),
         positions: directory_choices("positions", params.position.as_deref()),
         specialties: directory_choices("specialties", params.specialty.as_deref()),
         types: directory_choices("employment_types", params.position_type.as_deref()),
@@ -199,10 +206,7 @@ async fn import_file(
     };
     file.finish().map_err(|e| RegistryError::Store(e.into()))?;
     let bytes = tokio::fs::read(file.path()).await.map_err(|e| RegistryError::Store(e.into()))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        invalid("file", "Файл", "ожидается CSV в кодировке UTF-8 (в Excel: «Сохранить как» → «CSV UTF-8»)")
-    })?;
-    match rows_from_csv(&text) {
+    match rows_from_file(&bytes) {
         Ok(rows) => state.registry.import_workers(&viewer.actor(), oid, rows, &viewer.request_id).await,
         Err(errors) => Ok(ImportReport { errors, ..ImportReport::default() }),
     }
@@ -218,6 +222,26 @@ pub async fn export(
     Ok(csv_response(csv, "workers.csv"))
 }
 
+/// `GET /cabinet/organizations/{oid}/workers/export.xlsx`
+pub async fn export_xlsx(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    let bytes = state.registry.export_workers_xlsx(&viewer.actor(), &oid, &viewer.request_id).await?;
+    Ok(file_response(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "workers.xlsx"))
+}
+
+/// `GET /cabinet/organizations/{oid}/workers/export.pdf`
+pub async fn export_pdf(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    let bytes = state.registry.export_workers_pdf(&viewer.actor(), &oid, &viewer.request_id).await?;
+    Ok(file_response(bytes, "application/pdf", "workers.pdf"))
+}
+
 /// `GET /cabinet/organizations/{oid}/workers/template.csv`
 pub async fn template(
     State(state): State<AppState>,
@@ -230,9 +254,13 @@ pub async fn template(
 }
 
 fn csv_response(body: String, name: &str) -> Response {
+    file_response(body.into_bytes(), "text/csv; charset=utf-8", name)
+}
+
+fn file_response(body: Vec<u8>, media_type: &'static str, name: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
     if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }

@@ -194,6 +194,11 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     assert!(matches!(again, Err(RegistryError::Conflict(_))));
     assert_eq!(by(WorkerFilter::default()).await, 2);
     assert_eq!(by(WorkerFilter { dismissed: true, ..Default::default() }).await, 3);
+    // Who worked here on a date: the dismissed nurse did on 2026-10-31, not the day after.
+    let on = |day| WorkerFilter { on: Some(day), ..Default::default() };
+    assert_eq!(by(on(time::macros::date!(2026 - 10 - 31))).await, 3);
+    assert_eq!(by(on(time::macros::date!(2026 - 11 - 01))).await, 2);
+    assert_eq!(by(on(time::macros::date!(2019 - 01 - 01))).await, 0, "before anyone was hired");
     let closed = registry.edit_worker(&chief, REAVIZ_OID, card, &edited, "t").await;
     assert!(matches!(closed, Err(RegistryError::Conflict(_))), "a dismissed card is not edited");
     let refused = registry.dismiss_worker(&unconfirmed, REAVIZ_OID, card, "2026-10-31", "3", "t").await;
@@ -267,6 +272,26 @@ async fn an_import_with_one_bad_row_changes_nothing_and_names_it(backend: Backen
     assert_eq!(back.len(), 10_000);
     let report = registry.import_workers(&chief, REAVIZ_OID, back, "t").await.expect("re-import");
     assert_eq!((report.applied, report.created, report.updated), (true, 0, 10_000), "{:?}", report.errors.first());
+
+    // The same through XLSX (typed dates, numbers and codes), and a PDF an independent reader reads.
+    let xlsx = registry.export_workers_xlsx(&chief, REAVIZ_OID, "t").await.expect("xlsx");
+    let back = frmo_registry::workers::rows_from_file(&xlsx).expect("the workbook is an import file");
+    assert_eq!(back.len(), 10_000);
+    assert_eq!(back[0].1.begin_date, "01.09.2020", "a date cell reads as a date");
+    let report = registry.import_workers(&chief, REAVIZ_OID, back, "t").await.expect("re-import");
+    assert_eq!((report.applied, report.created, report.updated), (true, 0, 10_000), "{:?}", report.errors.first());
+    let pdf = registry.export_workers_pdf(&chief, REAVIZ_OID, "t").await.expect("pdf");
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::write(dir.path().join("workers.pdf"), &pdf).expect("write");
+    let text = std::process::Command::new("pdftotext")
+        .arg(dir.path().join("workers.pdf"))
+        .arg("-")
+        .output()
+        .expect("pdftotext (Debian poppler-utils) reads the PDF");
+    let text = String::from_utf8_lossy(&text.stdout);
+    let head: String = text.chars().take(400).collect();
+    assert!(text.contains("Медицинские работники") && text.contains("Работникаа"), "{head}");
+    assert!(text.contains("Страница 1 из"), "page numbers");
 }
 
 backend_tests!(
