@@ -65,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         command: WorkersCommand,
     },
+    /// Publish the open register.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -117,6 +122,20 @@ enum WorkersCommand {
         /// `csv`, `xlsx` or `pdf`.
         #[arg(long, default_value = "csv")]
         format: String,
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// The register as НСИ directory 1.2.643.5.1.13.13.11.1461: JSON `{"records": […]}` or CSV (`;`),
+    /// real field names, dates dd.MM.yyyy, empty strings for missing values; streamed.
+    Nsi {
+        /// `json` or `csv`.
+        #[arg(long, default_value = "json")]
+        format: String,
+        /// The file to write (standard output when absent).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
@@ -364,6 +383,34 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
                 None => std::io::stdout().write_all(&bytes)?,
             }
+            Ok(())
+        }
+        Command::Export { command: ExportCommand::Nsi { format, out } } => {
+            let format = match frmo_registry::nsi::Format::parse(&format) {
+                Ok(format) => format,
+                Err(error) => {
+                    eprintln!("frmo export nsi: --format: {error}");
+                    std::process::exit(2);
+                }
+            };
+            let registry = open(&config).await?;
+            let total = u64::try_from(registry.count().await?).unwrap_or_default();
+            let started = Instant::now();
+            let written = match &out {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("не удалось создать {}", path.display()))?;
+                    let progress = indicatif::ProgressBar::new(total);
+                    let mut writer = std::io::BufWriter::new(file);
+                    let written = registry.export_nsi(format, &mut writer, |n| progress.set_position(n)).await?;
+                    progress.finish_and_clear();
+                    written
+                }
+                None => {
+                    registry.export_nsi(format, &mut std::io::BufWriter::new(std::io::stdout().lock()), |_| {}).await?
+                }
+            };
+            eprintln!("выгружено записей НСИ 1461: {written} за {:.1} с", started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Documents { command } => {

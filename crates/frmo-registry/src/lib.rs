@@ -10,6 +10,7 @@ pub mod files;
 pub mod identity;
 pub mod journal;
 pub mod mail;
+pub mod nsi;
 pub mod requests;
 pub mod search;
 pub mod seed;

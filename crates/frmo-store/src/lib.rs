@@ -297,6 +297,21 @@ impl Store {
         dispatch!(self, s => s.versions_after(after, limit).await)
     }
 
+    /// Current cards (one per organization) with a version id above `after`, in id order, at most
+    /// `limit`: the cursor of exports that stream the whole register.
+    pub async fn current_cards_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+        let rows = self
+            .query(
+                "SELECT id, CAST(card AS TEXT) FROM organization_versions WHERE valid_to IS NULL AND id > $1 ORDER BY id LIMIT $2",
+                vec![after.into(), limit.into()],
+            )
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| (r[0].int().unwrap_or_default(), sql::take_text(&mut r, 1).unwrap_or_default()))
+            .collect())
+    }
+
     pub async fn count_organizations(&self) -> Result<i64> {
         dispatch!(self, s => s.count_organizations().await)
     }

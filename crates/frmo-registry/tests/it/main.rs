@@ -11,6 +11,7 @@ mod documents;
 mod identity;
 mod journal;
 mod mail;
+mod nsi;
 mod requests;
 mod workers;
 use time::OffsetDateTime;
