@@ -406,9 +406,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     progress.finish_and_clear();
                     written
                 }
-                None => {
-                    registry.export_nsi(format, &mut std::io::BufWriter::new(std::io::stdout().lock()), |_| {}).await?
-                }
+                None => registry.export_nsi(format, &mut std::io::BufWriter::new(std::io::stdout()), |_| {}).await?,
             };
             eprintln!("выгружено записей НСИ 1461: {written} за {:.1} с", started.elapsed().as_secs_f64());
             Ok(())
