@@ -218,6 +218,12 @@ fn init_logging(config: &Config) {
 }
 
 async fn open(config: &Config) -> anyhow::Result<Registry> {
+    open_with(config, true).await
+}
+
+/// The registry; `index: false` skips the search index (batch commands that never search: a
+/// register of a million organizations would otherwise be indexed in memory first).
+async fn open_with(config: &Config, index: bool) -> anyhow::Result<Registry> {
     let store = Store::open(&config.database_url)
         .await
         .with_context(|| format!("не удалось открыть базу данных {}", config.redacted_database_url()))?;
@@ -230,12 +236,14 @@ async fn open(config: &Config) -> anyhow::Result<Registry> {
     let documents = config.document_settings().map_err(anyhow::Error::msg)?;
     let files = config.files().map_err(anyhow::Error::msg)?;
     tracing::info!(files = %files.location, "document store");
-    let registry = Registry::open(store)
-        .await
-        .context("не удалось построить поисковый индекс")?
-        .with_moderation(moderation)
-        .with_documents(files, documents);
-    tracing::info!(elapsed = ?started.elapsed(), "search index built");
+    let registry = if index {
+        let registry = Registry::open(store).await.context("не удалось построить поисковый индекс")?;
+        tracing::info!(elapsed = ?started.elapsed(), "search index built");
+        registry
+    } else {
+        Registry::open_unindexed(store)
+    };
+    let registry = registry.with_moderation(moderation).with_documents(files, documents);
     Ok(registry)
 }
 
@@ -341,7 +349,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Workers { command: WorkersCommand::Import { org, file } } => {
             let bytes = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
-            let registry = open(&config).await?;
+            let registry = open_with(&config, false).await?;
             let progress = indicatif::ProgressBar::new_spinner();
             progress.set_message(format!("проверка и загрузка {}", file.display()));
             progress.enable_steady_tick(Duration::from_millis(120));
@@ -371,7 +379,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 eprintln!("frmo workers export: --format: ожидается csv, xlsx или pdf, получено «{format}»");
                 std::process::exit(2);
             }
-            let registry = open(&config).await?;
+            let registry = open_with(&config, false).await?;
             let bytes = match format.as_str() {
                 "xlsx" => registry.export_workers_xlsx(&Actor::System, &org, "cli").await?,
                 "pdf" => registry.export_workers_pdf(&Actor::System, &org, "cli").await?,
@@ -393,7 +401,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     std::process::exit(2);
                 }
             };
-            let registry = open(&config).await?;
+            let registry = open_with(&config, false).await?;
             let total = u64::try_from(registry.count().await?).unwrap_or_default();
             let started = Instant::now();
             let written = match &out {
@@ -412,7 +420,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Documents { command } => {
-            let registry = open(&config).await?;
+            let registry = open_with(&config, false).await?;
             match command {
                 DocumentsCommand::Remind => {
                     let reminded = registry.remind_expiring_documents().await?;
@@ -426,7 +434,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Audit { command: AuditCommand::Verify } => {
-            let registry = open(&config).await?;
+            let registry = open_with(&config, false).await?;
             match registry.verify_journal().await? {
                 frmo_store::audit::Verdict::Intact { entries, head } => {
                     println!("журнал аудита цел: записей {entries}; последняя № {} {}", head.0, head.1);

@@ -62,7 +62,15 @@ pub fn end_of_day(date: Date) -> OffsetDateTime {
 impl Registry {
     /// Opens the registry over a migrated store and builds the search index from it.
     pub async fn open(store: Store) -> Result<Self> {
-        let registry = Registry {
+        let registry = Self::open_unindexed(store);
+        registry.refresh_index().await?;
+        Ok(registry)
+    }
+
+    /// Opens the registry without building the search index (batch commands that never search:
+    /// exports, imports of workers). The index fills on the first refresh, e.g. after a write.
+    pub fn open_unindexed(store: Store) -> Self {
+        Registry {
             store: Arc::new(store),
             index: Arc::new(SearchIndex::new()),
             clock_offset: Arc::default(),
@@ -70,9 +78,7 @@ impl Registry {
             moderation: Arc::default(),
             public_url: Arc::from("http://127.0.0.1:8080"),
             documents: None,
-        };
-        registry.refresh_index().await?;
-        Ok(registry)
+        }
     }
 
     /// The moderation policy, review deadline and production calendar (from configuration).
