@@ -120,7 +120,10 @@ async fn user_add_creates_a_local_account_once_and_refuses_bad_input(backend: Ba
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
-backend_tests!(user_add_creates_a_local_account_once_and_refuses_bad_input);
+backend_tests!(
+    user_add_creates_a_local_account_once_and_refuses_bad_input,
+    workers_import_and_export_from_the_command_line
+);
 
 #[test]
 fn documents_jobs_run_from_the_command_line() {
@@ -142,13 +145,14 @@ fn documents_jobs_run_from_the_command_line() {
 
 /// `frmo workers import` refuses a file with a bad row (exit 1, the row named, nothing imported),
 /// imports the fixed one, and `frmo workers export` gives it back.
-#[test]
-fn workers_import_and_export_from_the_command_line() {
+async fn workers_import_and_export_from_the_command_line(backend: Backend) {
+    let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let run = |args: &[&str]| {
         frmo()
             .current_dir(dir.path())
             .env("FRMO_DATA_DIR", dir.path().join("data"))
+            .env("FRMO_DATABASE_URL", &db.url)
             .args(args)
             .output()
             .expect("run frmo")

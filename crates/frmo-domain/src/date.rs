@@ -15,6 +15,11 @@ pub fn iso(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())
 }
 
+/// A date in either spelling, or `None` (values the registry wrote itself).
+pub fn read(text: &str) -> Option<Date> {
+    parse("date", "Дата", text).ok()
+}
+
 /// Accepts `yyyy-MM-dd` and `dd.MM.yyyy`; the error names `field`.
 pub fn parse(field: &'static str, label: &'static str, text: &str) -> Result<Date, ValidationError> {
     let iso = time::macros::format_description!("[year]-[month]-[day]");

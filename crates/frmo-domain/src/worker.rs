@@ -162,18 +162,26 @@ pub fn directory_code(
     }
 }
 
-/// A rate typed as `1`, `0,5`, `0.25`: hundredths, from 0.01 to 1.5.
-pub fn parse_rate(text: &str) -> Result<u32, ValidationError> {
-    let invalid = || ValidationError::new("rate", "Ставка", "ожидается число от 0,01 до 1,5 (например 0,5)");
+/// A number of rates typed as `2`, `0,5`, `.25`: in hundredths (at most two decimals).
+pub fn hundredths(text: &str) -> Option<u32> {
     let text = text.trim().replace(',', ".");
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty() && fraction.is_empty() || fraction.len() > 2 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
+    if whole.is_empty() && fraction.is_empty()
+        || fraction.len() > 2
+        || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
     }
-    let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| invalid())? };
-    let fraction: u32 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
-    let rate = whole.checked_mul(100).and_then(|w| w.checked_add(fraction)).ok_or_else(invalid)?;
-    if (1..=150).contains(&rate) { Ok(rate) } else { Err(invalid()) }
+    let whole: u32 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
+    let fraction: u32 = format!("{fraction:0<2}").parse().ok()?;
+    whole.checked_mul(100)?.checked_add(fraction)
+}
+
+/// A card's rate typed as `1`, `0,5`, `0.25`: hundredths, from 0.01 to 1.5.
+pub fn parse_rate(text: &str) -> Result<u32, ValidationError> {
+    hundredths(text)
+        .filter(|rate| (1..=150).contains(rate))
+        .ok_or_else(|| ValidationError::new("rate", "Ставка", "ожидается число от 0,01 до 1,5 (например 0,5)"))
 }
 
 /// `0,25`, `1`: a rate in hundredths as Russian forms write it.

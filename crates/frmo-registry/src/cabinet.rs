@@ -103,7 +103,7 @@ impl Registry {
     /// a local login, an e-mail address or a СНИЛС; `role` is `member` or `chief`. A chief grants
     /// members; chiefs are named by the region's operator (or come from ЕСИА).
     pub async fn grant_member(&self, actor: &Actor, oid: &str, who: &str, role: &str, request_id: &str) -> Result<i64> {
-        let target = self.manage_members(actor, oid, request_id).await?;
+        let target = self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
         let who = who.trim();
         let mut errors = Vec::new();
         if !ROLES.contains(&role) {
@@ -153,7 +153,7 @@ impl Registry {
 
     /// Takes away a membership granted in the registry.
     pub async fn revoke_member(&self, actor: &Actor, oid: &str, user_id: i64, request_id: &str) -> Result<()> {
-        self.manage_members(actor, oid, request_id).await?;
+        self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
         if let Actor::User(person) = actor
             && person.user_id == user_id
         {
@@ -170,13 +170,6 @@ impl Registry {
                 self.journal(actor, "membership", oid, detail, request_id).await
             }
         }
-    }
-
-    async fn manage_members<'a>(&self, actor: &Actor, oid: &'a str, request_id: &str) -> Result<Target<'a>> {
-        let region = self.organization_region(oid).await?;
-        let target = Target::Organization { oid, region };
-        self.authorize(actor, Action::ManageMembers, target, request_id).await?;
-        Ok(target)
     }
 
     /// Proposes new contacts (phone, e-mail, site) for an organization: [`Registry::edit_card`]

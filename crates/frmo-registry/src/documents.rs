@@ -7,7 +7,7 @@
 //! then the blobs go to the store, then the row; if the row fails, the blobs are deleted, and what a
 //! crash leaves between the two steps is swept as an orphan.
 
-use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::access::{Action, Actor};
 use frmo_domain::document::{DocumentKind, DocumentStatus, PackageLimits, sniff_file};
 use frmo_domain::error::ValidationError;
 use frmo_store::documents::DocumentRecord;
@@ -17,6 +17,7 @@ use time::Date;
 use crate::files::{Files, FilesError, Staged};
 use crate::search::{format_date, parse_date};
 use crate::{Registry, RegistryError, Result};
+use frmo_domain::date::{iso, read as read_date};
 
 /// What documents may be and when they count as expiring (configuration).
 #[derive(Clone)]
@@ -139,12 +140,6 @@ pub fn megabytes(bytes: u64) -> String {
     }
 }
 
-use frmo_domain::date::iso;
-
-fn from_iso(text: &str) -> Option<Date> {
-    parse_date("date", "Дата", text).ok()
-}
-
 fn signature_view(verdict: &str) -> Option<SignatureView> {
     let verdict: serde_json::Value = serde_json::from_str(verdict).ok()?;
     let text = |key: &str| verdict.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
@@ -178,7 +173,7 @@ fn signature_view(verdict: &str) -> Option<SignatureView> {
 impl Documents {
     fn view(&self, record: DocumentRecord, today: Date) -> DocumentView {
         let kind = u32::try_from(record.kind).ok().and_then(DocumentKind::by_code);
-        let valid_until = record.valid_until.as_deref().and_then(from_iso);
+        let valid_until = record.valid_until.as_deref().and_then(read_date);
         let status = DocumentStatus::of(valid_until, record.replaced_at.is_some(), today, self.settings.expiring_days);
         DocumentView {
             id: record.id,
@@ -187,7 +182,7 @@ impl Documents {
             kind: record.kind,
             kind_name: kind.map_or("Документ", |k| k.name),
             number: record.number,
-            issued_on: from_iso(&record.issued_on).map(format_date).unwrap_or(record.issued_on),
+            issued_on: read_date(&record.issued_on).map(format_date).unwrap_or(record.issued_on),
             valid_until: valid_until.map(format_date),
             status: status.label(),
             public: record.public,
@@ -226,18 +221,11 @@ impl Registry {
         crate::requests::moscow_date(self.now())
     }
 
-    /// Whether `actor` may add documents to the organization (checked before an upload is read;
-    /// a refusal is journaled).
-    pub async fn may_upload(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<()> {
-        let region = self.organization_region(oid).await?;
-        self.authorize(actor, Action::EditOrganization, Target::Organization { oid, region }, request_id).await
-    }
-
     /// Adds a document (or a new version of one) to an organization. Checks everything before
     /// anything is stored; a refused upload leaves no file and no row.
     pub async fn upload_document(&self, actor: &Actor, oid: &str, upload: Upload, request_id: &str) -> Result<i64> {
         let documents = self.documents_store()?;
-        self.may_upload(actor, oid, request_id).await?;
+        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         let Upload { form, file, signature } = upload;
         let mut errors = Vec::new();
         let mut field = |result: std::result::Result<(), ValidationError>| {
@@ -403,8 +391,7 @@ impl Registry {
     /// Every document version of an organization (newest first), for those who may read it.
     pub async fn documents(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<DocumentView>> {
         let documents = self.documents_store()?;
-        let region = self.organization_region(oid).await?;
-        self.authorize(actor, Action::ReadOrganization, Target::Organization { oid, region }, request_id).await?;
+        self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
         let today = self.today();
         Ok(self.store.documents_of(oid).await?.into_iter().map(|r| documents.view(r, today)).collect())
     }
@@ -430,9 +417,7 @@ impl Registry {
         let missing = || RegistryError::NotFound(format!("Документ {id} не найден"));
         let record = self.store.document(id).await?.ok_or_else(missing)?;
         if !(record.public && record.replaced_at.is_none()) {
-            let region = self.organization_region(&record.oid).await?;
-            let target = Target::Organization { oid: &record.oid, region };
-            self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
+            self.organization_target(actor, &record.oid, Action::ReadOrganization, request_id).await?;
         }
         let (key, name, media_type, size) = if signature {
             let key =
@@ -477,7 +462,7 @@ impl Registry {
         let mut reminded = 0;
         for record in self.store.documents_to_remind(&iso(until), 500).await? {
             let kind = u32::try_from(record.kind).ok().and_then(DocumentKind::by_code).map_or("Документ", |k| k.name);
-            let date = record.valid_until.as_deref().and_then(from_iso).map(format_date).unwrap_or_default();
+            let date = record.valid_until.as_deref().and_then(read_date).map(format_date).unwrap_or_default();
             let title = format!("Истекает срок документа: {kind} № {}", record.number);
             let body = format!(
                 "Документ «{kind}» № {} организации {} действует до {date}. Загрузите новую версию в кабинете.",

@@ -7,7 +7,7 @@
 use std::collections::{HashMap, HashSet};
 
 use frmo_domain::access::{Action, Actor, Target, decide};
-use frmo_domain::date::{format as format_date, iso, parse as parse_date};
+use frmo_domain::date::{format as format_date, iso, parse as parse_date, read as read_date};
 use frmo_domain::error::ValidationError;
 use frmo_domain::ident::Snils;
 use frmo_domain::reference;
@@ -464,12 +464,8 @@ fn name_in(directory: &str, code: i64) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
-fn from_iso(text: &str) -> Option<Date> {
-    parse_date("date", "Дата", text).ok()
-}
-
 fn display_date(text: &str) -> String {
-    from_iso(text).map_or_else(|| text.to_owned(), format_date)
+    read_date(text).map_or_else(|| text.to_owned(), format_date)
 }
 
 const HIDDEN: &str = "скрыто";
@@ -494,30 +490,62 @@ fn search_name(p: &Person) -> String {
     p.full_name().to_lowercase()
 }
 
+/// The statement that writes a person (by СНИЛС) with their `details` kept.
+fn person_statement(p: &Person, details: &str, now: i64) -> Statement {
+    let birth = iso(p.birth_date);
+    let name = search_name(p);
+    store::upsert_person(
+        &PersonWrite {
+            snils: p.snils.as_str(),
+            last_name: &p.last_name,
+            first_name: &p.first_name,
+            patronymic: p.patronymic.as_deref(),
+            sex: p.sex.code(),
+            birth_date: &birth,
+            citizenship: i64::from(p.citizenship),
+            phone: p.phone.as_deref(),
+            email: p.email.as_deref(),
+            document: p.document.as_deref(),
+            details,
+            search_name: &name,
+        },
+        now,
+    )
+}
+
+/// An open card of the organization as the store writes it.
+fn card_record(id: i64, person_id: i64, oid: &str, c: &Employment) -> CardRecord {
+    CardRecord {
+        id,
+        person_id,
+        oid: oid.to_owned(),
+        department: c.department.clone(),
+        position: i64::from(c.position),
+        position_type: i64::from(c.position_type),
+        rate: i64::from(c.rate),
+        begin_date: iso(c.begin_date),
+        end_date: None,
+        dismissal_reason: None,
+    }
+}
+
+/// The statement that adds or refreshes a credential of the person with this СНИЛС.
+fn credential_statement(snils: &str, cr: &Credential) -> Statement {
+    let record = CredentialRecord {
+        person_id: 0,
+        kind: i64::from(cr.kind),
+        specialty: i64::from(cr.specialty),
+        number: cr.number.clone(),
+        issued_on: iso(cr.issued_on),
+        valid_until: iso(cr.valid_until),
+    };
+    store::upsert_credential(snils, &record)
+}
+
 /// Internal workers hold busy rates; external part-timers (type 4) their own column.
 const EXTERNAL: i64 = 4;
 
 impl Registry {
-    /// The target of an organization (its region looked up), authorized for `action`.
-    async fn workers_target<'a>(
-        &self,
-        actor: &Actor,
-        oid: &'a str,
-        action: Action,
-        request_id: &str,
-    ) -> Result<Target<'a>> {
-        let region = self.organization_region(oid).await?;
-        let target = Target::Organization { oid, region };
-        self.authorize(actor, action, target, request_id).await?;
-        Ok(target)
-    }
-
-    /// Whether `actor` may add, import, dismiss and declare staffing here (checked before a form
-    /// or file is read; a refusal is journaled).
-    pub async fn may_edit_workers(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<()> {
-        self.workers_target(actor, oid, Action::EditOrganization, request_id).await.map(drop)
-    }
-
     /// Whether `actor` sees personal data here; when they do, the view is journaled.
     async fn personal_view(
         &self,
@@ -578,7 +606,7 @@ impl Registry {
         filter: &WorkerFilter,
         request_id: &str,
     ) -> Result<WorkersPage> {
-        let target = self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        let target = self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
         let today = self.today();
         let persons: HashMap<i64, PersonRecord> =
             self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
@@ -641,7 +669,7 @@ impl Registry {
 
     /// A worker's page: the person and their cards in this organization.
     pub async fn worker(&self, actor: &Actor, oid: &str, person_id: i64, request_id: &str) -> Result<WorkerView> {
-        let target = self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        let target = self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
         let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
         let person = self.store.person(person_id).await?.ok_or_else(missing)?;
         let cards: Vec<CardRecord> =
@@ -787,7 +815,7 @@ impl Registry {
         form: &WorkerForm,
         request_id: &str,
     ) -> Result<()> {
-        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         let missing = || RegistryError::NotFound(format!("Карточка {card_id} в организации {oid} не найдена"));
         let card = self.store.card_record(card_id).await?.filter(|c| c.oid == oid).ok_or_else(missing)?;
         if card.end_date.is_some() {
@@ -804,52 +832,10 @@ impl Registry {
         }
         let p = &input.person;
         let birth = iso(p.birth_date);
-        let name = search_name(p);
-        let c = &input.card;
-        let updated = CardRecord {
-            id: card.id,
-            person_id: card.person_id,
-            oid: oid.to_owned(),
-            department: c.department.clone(),
-            position: i64::from(c.position),
-            position_type: i64::from(c.position_type),
-            rate: i64::from(c.rate),
-            begin_date: iso(c.begin_date),
-            end_date: None,
-            dismissal_reason: None,
-        };
+        let updated = card_record(card.id, card.person_id, oid, &input.card);
         let now = self.now();
-        let mut statements = vec![
-            store::update_card(&updated, now),
-            store::upsert_person(
-                &PersonWrite {
-                    snils: &person.snils,
-                    last_name: &p.last_name,
-                    first_name: &p.first_name,
-                    patronymic: p.patronymic.as_deref(),
-                    sex: p.sex.code(),
-                    birth_date: &birth,
-                    citizenship: i64::from(p.citizenship),
-                    phone: p.phone.as_deref(),
-                    email: p.email.as_deref(),
-                    document: p.document.as_deref(),
-                    details: &person.details,
-                    search_name: &name,
-                },
-                now,
-            ),
-        ];
-        if let Some(cr) = &input.credential {
-            let record = CredentialRecord {
-                person_id: person.id,
-                kind: i64::from(cr.kind),
-                specialty: i64::from(cr.specialty),
-                number: cr.number.clone(),
-                issued_on: iso(cr.issued_on),
-                valid_until: iso(cr.valid_until),
-            };
-            statements.push(store::upsert_credential(&person.snils, &record));
-        }
+        let mut statements = vec![store::update_card(&updated, now), person_statement(p, &person.details, now)];
+        statements.extend(input.credential.as_ref().map(|cr| credential_statement(&person.snils, cr)));
         let mut fields = Vec::new();
         let mut changed = |field: &str, before: String, after: String| {
             if before != after {
@@ -884,7 +870,7 @@ impl Registry {
         card_id: i64,
         request_id: &str,
     ) -> Result<WorkerForm> {
-        let target = self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        let target = self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         self.authorize(actor, Action::ReadPersonalData, target, request_id).await?;
         let missing = || RegistryError::NotFound(format!("Карточка {card_id} работника {person_id} не найдена"));
         let card = self
@@ -931,7 +917,7 @@ impl Registry {
         form: &DetailForm,
         request_id: &str,
     ) -> Result<()> {
-        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
         if !self.store.cards_of_person(person_id).await?.iter().any(|c| c.oid == oid) {
             return Err(missing());
@@ -995,11 +981,14 @@ impl Registry {
     /// same name and birth date under different СНИЛС, or two open cards of one person in the same
     /// department and position).
     pub async fn check_workers(&self, actor: &Actor, oid: &str, days: i64, request_id: &str) -> Result<WorkerCheck> {
-        self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
-        let page = self
-            .workers(actor, oid, &WorkerFilter { expiring_days: Some(days), ..WorkerFilter::default() }, request_id)
-            .await?;
         let all = self.workers(actor, oid, &WorkerFilter::default(), request_id).await?;
+        let soon = self.today() + time::Duration::days(days);
+        let expiring: Vec<WorkerLine> = all
+            .lines
+            .iter()
+            .filter(|l| l.credential_until.as_deref().and_then(read_date).is_some_and(|until| until <= soon))
+            .cloned()
+            .collect();
         let positions = reference::get("positions");
         let without_position: Vec<WorkerLine> =
             all.lines.iter().filter(|l| !positions.is_some_and(|d| d.contains(l.position))).cloned().collect();
@@ -1028,7 +1017,7 @@ impl Registry {
             }
         }
         duplicates.sort();
-        Ok(WorkerCheck { days, expiring: page.lines, without_position, duplicates })
+        Ok(WorkerCheck { days, expiring, without_position, duplicates })
     }
 
     /// Closes an open card: the last working day and the reason (directory `dismissal_reasons`).
@@ -1041,7 +1030,7 @@ impl Registry {
         reason: &str,
         request_id: &str,
     ) -> Result<()> {
-        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         let card = self
             .store
             .card_record(card_id)
@@ -1051,7 +1040,7 @@ impl Registry {
         let mut errors = Vec::new();
         let end = parse_date("endDate", "Дата увольнения", end_date).map_err(|e| errors.push(e)).ok();
         if let Some(end) = end
-            && from_iso(&card.begin_date).is_some_and(|begin| end < begin)
+            && read_date(&card.begin_date).is_some_and(|begin| end < begin)
         {
             errors.push(ValidationError::new("endDate", "Дата увольнения", "раньше даты приёма"));
         }
@@ -1082,7 +1071,7 @@ impl Registry {
         rate: &str,
         request_id: &str,
     ) -> Result<()> {
-        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         let mut errors = Vec::new();
         let department = department.trim();
         if department.is_empty() {
@@ -1116,7 +1105,7 @@ impl Registry {
         rows: Vec<(usize, WorkerForm)>,
         request_id: &str,
     ) -> Result<ImportReport> {
-        self.workers_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         let today = self.today();
         let mut report = ImportReport { rows: rows.len(), ..ImportReport::default() };
         let mut inputs = Vec::with_capacity(rows.len());
@@ -1197,41 +1186,11 @@ impl Registry {
             let snils = p.snils.as_str();
             let known = existing.get(snils);
             if written.insert(snils.to_owned()) {
-                let details = known.map_or("{}", |k| k.details.as_str());
-                let birth = iso(p.birth_date);
-                let name = search_name(p);
-                statements.push(store::upsert_person(
-                    &PersonWrite {
-                        snils,
-                        last_name: &p.last_name,
-                        first_name: &p.first_name,
-                        patronymic: p.patronymic.as_deref(),
-                        sex: p.sex.code(),
-                        birth_date: &birth,
-                        citizenship: i64::from(p.citizenship),
-                        phone: p.phone.as_deref(),
-                        email: p.email.as_deref(),
-                        document: p.document.as_deref(),
-                        details,
-                        search_name: &name,
-                    },
-                    now,
-                ));
+                statements.push(person_statement(p, known.map_or("{}", |k| k.details.as_str()), now));
             }
             let c = &input.card;
             let matching = known.and_then(|k| open.get(&(k.id, c.department.to_lowercase(), i64::from(c.position))));
-            let record = CardRecord {
-                id: matching.map_or(0, |m| m.id),
-                person_id: known.map_or(0, |k| k.id),
-                oid: oid.to_owned(),
-                department: c.department.clone(),
-                position: i64::from(c.position),
-                position_type: i64::from(c.position_type),
-                rate: i64::from(c.rate),
-                begin_date: iso(c.begin_date),
-                end_date: None,
-                dismissal_reason: None,
-            };
+            let record = card_record(matching.map_or(0, |m| m.id), known.map_or(0, |k| k.id), oid, c);
             if matching.is_some() {
                 report.updated += 1;
                 statements.push(store::update_card(&record, now));
@@ -1239,17 +1198,7 @@ impl Registry {
                 report.created += 1;
                 statements.push(store::insert_card(snils, &record, now));
             }
-            if let Some(cr) = &input.credential {
-                let record = CredentialRecord {
-                    person_id: 0,
-                    kind: i64::from(cr.kind),
-                    specialty: i64::from(cr.specialty),
-                    number: cr.number.clone(),
-                    issued_on: iso(cr.issued_on),
-                    valid_until: iso(cr.valid_until),
-                };
-                statements.push(store::upsert_credential(snils, &record));
-            }
+            statements.extend(input.credential.as_ref().map(|cr| credential_statement(snils, cr)));
         }
         let detail = serde_json::json!({"import": report.rows, "created": report.created, "updated": report.updated});
         let entry = self.entry(actor, "worker", oid, detail, request_id).await;
@@ -1270,7 +1219,7 @@ impl Registry {
         format: &str,
         request_id: &str,
     ) -> Result<(String, Vec<Vec<String>>)> {
-        let target = self.workers_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        let target = self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
         let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
         let today = iso(self.today());
         let persons: HashMap<i64, PersonRecord> =
@@ -1341,7 +1290,7 @@ impl Registry {
             }
             match key {
                 "birth_date" | "begin_date" | "credential_issued_on" | "credential_valid_until" => {
-                    from_iso_or_russian(&value).map_or(Cell::Text(value), Cell::Date)
+                    read_date(&value).map_or(Cell::Text(value), Cell::Date)
                 }
                 "position" | "position_type" | "specialty" | "credential_kind" | "citizenship" => {
                     value.parse().map_or(Cell::Text(value), Cell::Integer)
@@ -1435,22 +1384,12 @@ fn office_error(error: frmo_office::OfficeError) -> RegistryError {
     RegistryError::Store(frmo_store::StoreError::Unexpected(error.to_string()))
 }
 
-fn from_iso_or_russian(text: &str) -> Option<Date> {
-    parse_date("date", "Дата", text).ok()
-}
-
 /// A declared staffing rate: like a card's, but up to 9999 per line.
 fn parse_staffing_rate(text: &str) -> std::result::Result<i64, ValidationError> {
-    let invalid = || ValidationError::new("rate", "Ставка", "ожидается число ставок, например 2,5");
-    let text = text.trim().replace(',', ".");
-    let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty() || fraction.len() > 2 || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
-    }
-    let whole: i64 = whole.parse().map_err(|_| invalid())?;
-    let fraction: i64 = format!("{fraction:0<2}").parse().map_err(|_| invalid())?;
-    let rate = whole * 100 + fraction;
-    if (1..=999_900).contains(&rate) { Ok(rate) } else { Err(invalid()) }
+    frmo_domain::worker::hundredths(text)
+        .filter(|rate| (1..=999_900).contains(rate))
+        .map(i64::from)
+        .ok_or_else(|| ValidationError::new("rate", "Ставка", "ожидается число ставок, например 2,5"))
 }
 
 /// The staffing table with the busy rates the open cards give, and the differences flagged.

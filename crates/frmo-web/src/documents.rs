@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use frmo_domain::access::Action;
 use frmo_domain::document::DOCUMENT_KINDS;
 use frmo_registry::RegistryError;
 use frmo_registry::documents::{DocumentForm, DocumentView, Upload, megabytes};
@@ -48,10 +49,7 @@ async fn page(
     let actor = session.actor();
     let documents = state.registry.documents(&actor, oid, &viewer.request_id).await?;
     let card = state.registry.card(&actor, oid, None).await?;
-    let region = card.organization.region_id.code();
-    let target = frmo_domain::access::Target::Organization { oid, region };
-    let may_upload =
-        frmo_domain::access::decide(&actor, frmo_domain::access::Action::EditOrganization, target).is_allowed();
+    let may_upload = state.registry.may(&actor, oid, Action::EditOrganization).await?;
     let max = state.registry.documents_settings().map_or(0, |d| d.settings.max_bytes);
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let view = DocumentsPage {
@@ -88,7 +86,7 @@ pub async fn upload(
     request: Request,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_upload(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     let result = match receive(&state, &viewer, None, request).await {
         Ok(upload) => state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await,
         Err(error) => Err(error),
@@ -121,7 +119,7 @@ pub async fn api_upload(
     request: Request,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor();
-    state.registry.may_upload(&actor, &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&actor, &oid, Action::EditOrganization, &viewer.request_id).await?;
     let token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let upload = receive(&state, &viewer, Some(&token), request).await?;
     let id = state.registry.upload_document(&actor, &oid, upload, &viewer.request_id).await?;

@@ -8,7 +8,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use frmo_domain::access::{Action, Target, decide};
+use frmo_domain::access::Action;
 use frmo_domain::reference;
 use frmo_registry::RegistryError;
 use frmo_registry::workers::{
@@ -108,11 +108,6 @@ struct WorkersView {
     errors: Vec<String>,
 }
 
-async fn may(state: &AppState, viewer: &Viewer, oid: &str, action: Action) -> Result<bool, RegistryError> {
-    let region = state.registry.organization_region(oid).await?;
-    Ok(decide(&viewer.actor(), action, Target::Organization { oid, region }).is_allowed())
-}
-
 async fn list_page(
     state: &AppState,
     viewer: &Viewer,
@@ -137,7 +132,7 @@ async fn list_page(
         oid: oid.to_owned(),
         name: card.organization.name_short,
         page,
-        may_edit: may(state, viewer, oid, Action::EditOrganization).await?,
+        may_edit: state.registry.may(&viewer.actor(), oid, Action::EditOrganization).await?,
         q: filter.q.clone(),
         department: filter.department.clone(),
         expiring: filter.expiring_days.map(|d| d.to_string()).unwrap_or_default(),
@@ -173,7 +168,7 @@ pub async fn import(
     request: Request,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     let files = [FileField { name: "file", label: "Файл", limit: IMPORT_LIMIT }];
     let received = match crate::multipart::read(&state, &viewer, None, request, &files).await {
         Ok(received) => received,
@@ -248,8 +243,7 @@ pub async fn template(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    let region = state.registry.organization_region(&oid).await?;
-    viewer.authorize(&state, Action::ReadOrganization, Target::Organization { oid: &oid, region }).await?;
+    state.registry.organization_target(&viewer.actor(), &oid, Action::ReadOrganization, &viewer.request_id).await?;
     Ok(csv_response(frmo_registry::workers::template_csv(), "workers-template.csv"))
 }
 
@@ -423,7 +417,7 @@ async fn form_page(
     errors: Vec<String>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    state.registry.may_edit_workers(&session.actor(), oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), oid, Action::EditOrganization, &viewer.request_id).await?;
     let card = state.registry.card(&session.actor(), oid, None).await?;
     let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
     let view = NewWorkerView {
@@ -471,7 +465,7 @@ pub async fn add(
     Form(fields): Form<WorkerFormFields>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&fields.csrf)?;
     match state.registry.add_worker(&session.actor(), &oid, &fields.form(), &viewer.request_id).await {
         Ok(person) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
@@ -496,7 +490,7 @@ pub async fn edit_form(
     raw: RawQuery,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     let params: EditParams = crate::query::parse(raw)?;
     let missing = || RegistryError::NotFound(format!("Работник «{id}» не найден"));
     let person: i64 = id.parse().map_err(|_| missing())?;
@@ -513,7 +507,7 @@ pub async fn edit(
     Form(fields): Form<WorkerFormFields>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&fields.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
     let card: i64 = fields.card.trim().parse().unwrap_or(0);
@@ -585,8 +579,7 @@ async fn worker_page(
     error: Option<String>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    let region = state.registry.organization_region(oid).await?;
-    viewer.authorize(state, Action::ReadOrganization, Target::Organization { oid, region }).await?;
+    state.registry.organization_target(&session.actor(), oid, Action::ReadOrganization, &viewer.request_id).await?;
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Работник «{id}» не найден")))?;
     let worker = state.registry.worker(&session.actor(), oid, id, &viewer.request_id).await?;
     let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -595,7 +588,7 @@ async fn worker_page(
         csrf: viewer.csrf().to_owned(),
         oid: oid.to_owned(),
         worker,
-        may_edit: may(state, viewer, oid, Action::EditOrganization).await?,
+        may_edit: state.registry.may(&viewer.actor(), oid, Action::EditOrganization).await?,
         reasons: directory_choices("dismissal_reasons", None),
         levels: directory_choices("education_levels", None),
         categories: directory_choices("qualification_categories", None),
@@ -634,7 +627,7 @@ pub async fn dismiss(
     Form(form): Form<DismissForm>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&form.csrf)?;
     let card: i64 = form.card.trim().parse().unwrap_or(0);
     let result = state
@@ -680,7 +673,7 @@ pub async fn details(
     Form(f): Form<DetailFields>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&f.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
     let form = frmo_registry::workers::DetailForm {
@@ -722,7 +715,7 @@ pub async fn staffing(
     Form(form): Form<StaffingForm>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    state.registry.may_edit_workers(&session.actor(), &oid, &viewer.request_id).await?;
+    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&form.csrf)?;
     match state
         .registry

@@ -293,6 +293,28 @@ impl Registry {
         Ok(card.organization.region_id.code())
     }
 
+    /// The target of an organization (its region looked up), authorized for `action`; a refusal is
+    /// journaled. Use cases call it before they read or write anything of the organization.
+    pub async fn organization_target<'a>(
+        &self,
+        actor: &Actor,
+        oid: &'a str,
+        action: Action,
+        request_id: &str,
+    ) -> Result<Target<'a>> {
+        let region = self.organization_region(oid).await?;
+        let target = Target::Organization { oid, region };
+        self.authorize(actor, action, target, request_id).await?;
+        Ok(target)
+    }
+
+    /// Whether `actor` may do `action` to the organization, without journaling: for pages that
+    /// show or hide a form (the use case itself still authorizes).
+    pub async fn may(&self, actor: &Actor, oid: &str, action: Action) -> Result<bool> {
+        let region = self.organization_region(oid).await?;
+        Ok(decide(actor, action, Target::Organization { oid, region }).is_allowed())
+    }
+
     pub async fn denials(&self, actor: &Actor, limit: i64, request_id: &str) -> Result<Vec<DenialRecord>> {
         self.authorize(actor, Action::ReadAudit, Target::None, request_id).await?;
         Ok(self.store.denials(limit).await?)
