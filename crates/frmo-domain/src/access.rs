@@ -75,6 +75,9 @@ pub enum Action {
     ManageMembers,
     /// Read the journals: denials, sign-ins, changes.
     ReadAudit,
+    /// Run the report catalogue over the part of the register one sees: one's organizations, one's
+    /// regions as an operator, everything as an administrator or auditor.
+    ReadReports,
     /// Decide on an organization's change requests and applications (the region's operator).
     Moderate,
     /// Apply for the inclusion of a new organization.
@@ -95,6 +98,7 @@ impl Action {
             Action::ReadPersonalData => "read_personal_data",
             Action::ManageMembers => "manage_members",
             Action::ReadAudit => "read_audit",
+            Action::ReadReports => "read_reports",
             Action::Moderate => "moderate",
             Action::Apply => "apply",
             Action::Administer => "administer",
@@ -249,7 +253,11 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
         Some(FederalRole::Admin) => return Allow,
         Some(FederalRole::Auditor) => {
             return match action {
-                Action::UseCabinet | Action::ReadOrganization | Action::ReadAudit | Action::ReadPersonalData => Allow,
+                Action::UseCabinet
+                | Action::ReadOrganization
+                | Action::ReadAudit
+                | Action::ReadPersonalData
+                | Action::ReadReports => Allow,
                 _ => Deny(DenyCode::ReadOnlyRole),
             };
         }
@@ -268,6 +276,13 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
         Action::ReadPublicRegister | Action::UseCabinet => Allow,
         Action::Apply => ready(),
         Action::ReadAudit | Action::Administer | Action::WriteRegister => Deny(DenyCode::RoleRequired),
+        Action::ReadReports => {
+            if !person.operator_regions.is_empty() || !person.memberships.is_empty() {
+                Allow
+            } else {
+                Deny(DenyCode::NotAMember)
+            }
+        }
         Action::Moderate => {
             // Without an organization: may this person moderate anywhere (their queue)?
             let allowed = match target {

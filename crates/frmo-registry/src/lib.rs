@@ -11,6 +11,7 @@ pub mod identity;
 pub mod journal;
 pub mod mail;
 pub mod nsi;
+pub mod reports;
 pub mod requests;
 pub mod search;
 pub mod seed;

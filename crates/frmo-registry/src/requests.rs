@@ -31,7 +31,7 @@ pub const DEFAULT_DIRECT: &[&str] = &["departments", "buildings"];
 const SYSTEM_FIELDS: &[&str] = &["modifyDate"];
 
 /// Deadlines and "today" are Moscow dates.
-const MOSCOW: UtcOffset = match UtcOffset::from_hms(3, 0, 0) {
+pub(crate) const MOSCOW: UtcOffset = match UtcOffset::from_hms(3, 0, 0) {
     Ok(offset) => offset,
     Err(_) => UtcOffset::UTC,
 };
@@ -647,6 +647,15 @@ impl Registry {
         };
         let from = since.midnight().assume_offset(MOSCOW).unix_timestamp();
         let records = self.store.requests_submitted_since(from, regions).await?;
+        let (by_region, by_operator) = self.review_figures(records).await?;
+        Ok(ReviewStatistics { since, by_region, by_operator })
+    }
+
+    /// Review figures of `records`: per region, and per deciding operator (named).
+    pub(crate) async fn review_figures(
+        &self,
+        records: Vec<RequestRecord>,
+    ) -> Result<(Vec<ReviewFigures>, Vec<ReviewFigures>)> {
         let mut by_region: std::collections::BTreeMap<u8, ReviewFigures> = Default::default();
         let mut by_operator: std::collections::BTreeMap<i64, ReviewFigures> = Default::default();
         for record in records {
@@ -681,6 +690,6 @@ impl Registry {
                 self.store.user_label(id).await?.map_or_else(|| format!("пользователь {id}"), |u| u.display_name);
             operators.push(figures);
         }
-        Ok(ReviewStatistics { since, by_region: by_region.into_values().collect(), by_operator: operators })
+        Ok((by_region.into_values().collect(), operators))
     }
 }

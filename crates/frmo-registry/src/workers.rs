@@ -1380,7 +1380,7 @@ impl Registry {
     }
 }
 
-fn office_error(error: frmo_office::OfficeError) -> RegistryError {
+pub(crate) fn office_error(error: frmo_office::OfficeError) -> RegistryError {
     RegistryError::Store(frmo_store::StoreError::Unexpected(error.to_string()))
 }
 

@@ -7,6 +7,7 @@ pub mod identity;
 mod migrations;
 pub mod outbox;
 pub mod postgres;
+pub mod reports;
 pub mod requests;
 pub mod search;
 pub mod sql;

@@ -12,6 +12,7 @@ mod identity;
 mod journal;
 mod mail;
 mod nsi;
+mod reports;
 mod requests;
 mod workers;
 use time::OffsetDateTime;

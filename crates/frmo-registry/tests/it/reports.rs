@@ -1,0 +1,211 @@
+//! The report catalogue on both backends: figures checked against the cards themselves, scope by
+//! actor, and the same numbers in CSV (both flavours), XLSX, PDF and the chart.
+
+use frmo_domain::access::{Actor, Membership, Principal};
+use frmo_registry::reports::output::{self, CsvFlavour};
+use frmo_registry::reports::{CATALOGUE, Datum, Report, ReportParams};
+use frmo_registry::{Registry, RegistryError};
+use frmo_testkit::{Backend, backend_tests};
+
+use super::{REAVIZ_OID, demo};
+
+fn params(period: &str, group: &str) -> ReportParams {
+    ReportParams { period: Some(period.into()), group: Some(group.into()), ..ReportParams::default() }
+}
+
+fn operator(region: u8) -> Actor {
+    Actor::User(Principal {
+        user_id: 7,
+        confirmed: true,
+        consent: true,
+        operator_regions: vec![region],
+        ..Default::default()
+    })
+}
+
+/// Every current card as (region, createDate, deleteDate) — counted here independently of the
+/// report's SQL.
+async fn cards(registry: &Registry) -> Vec<(u8, String, Option<String>)> {
+    let mut cards = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = registry.store().current_cards_after(after, 500).await.expect("cards");
+        let Some(last) = batch.last().map(|(id, _)| *id) else { break };
+        for (_, card) in batch {
+            let card: serde_json::Value = serde_json::from_str(&card).expect("json");
+            let text = |f: &str| card[f].as_str().map(str::to_owned);
+            let region = card["regionId"].as_u64().and_then(|r| u8::try_from(r).ok()).expect("region");
+            cards.push((region, text("createDate").expect("createDate"), text("deleteDate")));
+        }
+        after = last;
+    }
+    cards
+}
+
+fn int(datum: &Datum) -> i64 {
+    match datum {
+        Datum::Int(n) => *n,
+        other => panic!("not a count: {other:?}"),
+    }
+}
+
+async fn organization_counts_match_the_cards_and_follow_the_scope(backend: Backend) {
+    let (_db, registry) = demo(backend, 400).await;
+    let period = "2020";
+    let report =
+        registry.run_report(&Actor::System, "organizations", &params(period, "region"), "t").await.expect("run");
+    assert_eq!(report.columns.len(), 5);
+    let cards = cards(&registry).await;
+    let (from, to) = ("2020-01-01", "2020-12-31");
+    let alive_at_end = cards.iter().filter(|(_, c, d)| c.as_str() <= to && d.as_deref().is_none_or(|d| d > to)).count();
+    let opened = cards.iter().filter(|(_, c, _)| (from..=to).contains(&c.as_str())).count();
+    let totals = report.totals.as_ref().expect("totals");
+    assert_eq!(int(&totals[4]), i64::try_from(alive_at_end).expect("n"), "at the end of 2020");
+    assert_eq!(int(&totals[2]), i64::try_from(opened).expect("n"), "opened in 2020");
+    assert!(opened > 0, "the demo register has organizations created in 2020");
+    // Every row balances: start + opened − closed = end.
+    for row in &report.rows {
+        assert_eq!(int(&row[1]) + int(&row[2]) - int(&row[3]), int(&row[4]), "{row:?}");
+    }
+
+    // An operator of Samara sees one region; a member sees its organization; others are refused.
+    let samara = registry.run_report(&operator(63), "organizations", &params(period, "region"), "t").await.expect("op");
+    assert_eq!(samara.rows.len(), 1, "{:?}", samara.rows);
+    assert!(samara.rows[0][0].display().contains("Самарская"), "{:?}", samara.rows[0]);
+    let in_samara =
+        cards.iter().filter(|(r, c, d)| *r == 63 && c.as_str() <= to && d.as_deref().is_none_or(|d| d > to)).count();
+    assert_eq!(int(&samara.rows[0][4]), i64::try_from(in_samara).expect("n"));
+    assert!(samara.scope.contains("Самарская"), "{}", samara.scope);
+
+    let member = Actor::User(Principal {
+        user_id: 8,
+        confirmed: true,
+        consent: true,
+        memberships: vec![Membership { org_oid: REAVIZ_OID.into(), chief: false }],
+        ..Default::default()
+    });
+    let own = registry.run_report(&member, "organizations", &params("2026", "status"), "t").await.expect("member");
+    assert_eq!(own.totals.as_ref().map(|t| int(&t[4])), Some(1), "{:?}", own.rows);
+    assert!(own.scope.contains("Реавиз"), "{}", own.scope);
+
+    for actor in [Actor::Anonymous, Actor::User(Principal { user_id: 9, ..Default::default() })] {
+        let refused = registry.run_report(&actor, "organizations", &params(period, "region"), "t").await;
+        assert!(matches!(refused, Err(RegistryError::Forbidden(_))), "{actor:?}: {refused:?}");
+    }
+}
+
+async fn wrong_parameters_name_the_field(backend: Backend) {
+    let (_db, registry) = demo(backend, 5).await;
+    for (period, group, field) in [("2026-13", "region", "period"), ("2026", "планета", "group")] {
+        let error =
+            registry.run_report(&Actor::System, "organizations", &params(period, group), "t").await.expect_err(period);
+        match error {
+            RegistryError::Invalid(errors) => assert_eq!(errors[0].field, field, "{errors:?}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    let missing = registry.run_report(&Actor::System, "нет-такого", &params("2026", ""), "t").await;
+    assert!(matches!(missing, Err(RegistryError::NotFound(_))), "{missing:?}");
+}
+
+/// Whitespace-separated tokens that are numbers (`12`, `1,25`, `1.25`), in order, as numbers:
+/// formats may pad decimals differently, not change values.
+fn numbers(text: &str) -> Vec<f64> {
+    text.split_whitespace()
+        .filter(|t| {
+            let (whole, fraction) = t.split_once([',', '.']).unwrap_or((t, "0"));
+            !whole.is_empty()
+                && !fraction.is_empty()
+                && whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+        })
+        .filter_map(|t| t.replace(',', ".").parse().ok())
+        .collect()
+}
+
+/// The numbers of the report's rows and totals, as every format should print them.
+fn expected_numbers(report: &Report) -> Vec<f64> {
+    report
+        .rows
+        .iter()
+        .chain(report.totals.as_ref())
+        .flat_map(|row| row.iter().flat_map(|d| numbers(&d.display())))
+        .collect()
+}
+
+fn python(script: &str, file: &std::path::Path) -> String {
+    let output = std::process::Command::new("python3").arg("-c").arg(script).arg(file).output().expect("python3");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+async fn every_format_prints_the_same_numbers(backend: Backend) {
+    let (_db, registry) = demo(backend, 300).await;
+    for definition in CATALOGUE {
+        for group in definition.groups.iter().map(|g| g.0).chain(definition.groups.is_empty().then_some("")) {
+            let report = registry
+                .run_report(&Actor::System, definition.name, &params("2015-01-01..2026-12-31", group), "t")
+                .await
+                .unwrap_or_else(|e| panic!("{} {group}: {e}", definition.name));
+            check_formats(&report);
+        }
+    }
+    // The organizations report has rows in the demo register, so the comparison is not vacuous.
+    let report = registry.run_report(&Actor::System, "organizations", &params("2026", "type"), "t").await.expect("run");
+    assert!(expected_numbers(&report).len() > 10);
+    let svg = output::svg(&report).expect("a chart");
+    for row in &report.rows {
+        assert!(svg.contains(&format!(">{}</text>", row[4].display())), "the chart prints each value");
+    }
+    assert!(svg.contains("<title id=\"chart-title\">") && svg.contains("<desc id=\"chart-desc\">Диаграмма"));
+}
+
+fn check_formats(report: &Report) {
+    let name = report.title();
+    let expected = expected_numbers(report);
+    let dir = tempfile::tempdir().expect("temp");
+
+    let header_numbers = numbers(&report.columns.join(" ")).len();
+    let excel = output::csv(report, CsvFlavour::Excel);
+    assert!(excel.starts_with("\u{feff}".as_bytes()), "{name}: BOM");
+    let rfc = output::csv(report, CsvFlavour::Rfc4180);
+    for (file, bytes, reader) in [
+        ("excel.csv", excel, "csv.reader(open(sys.argv[1], encoding='utf-8-sig', newline=''), delimiter=';')"),
+        ("rfc.csv", rfc, "csv.reader(open(sys.argv[1], encoding='utf-8', newline=''))"),
+    ] {
+        let path = dir.path().join(file);
+        std::fs::write(&path, &bytes).expect("write");
+        let cells = python(&format!("import csv, sys\nfor row in {reader}:\n    print(' '.join(row))"), &path);
+        assert_eq!(numbers(&cells)[header_numbers..], expected[..], "{name}: {file}");
+    }
+
+    let xlsx = output::xlsx(report).expect("xlsx");
+    let path = dir.path().join("report.xlsx");
+    std::fs::write(&path, &xlsx).expect("write");
+    let cells = python(
+        "import openpyxl, sys\nws = openpyxl.load_workbook(sys.argv[1])['Отчёт']\nassert ws.freeze_panes == 'A2', ws.freeze_panes\nassert ws.auto_filter.ref\nfor row in ws.iter_rows(min_row=2, values_only=True):\n    print(' '.join('' if v is None else ('%g' % v if isinstance(v, float) else str(v)) for v in row))",
+        &path,
+    );
+    assert_eq!(numbers(&cells), expected, "{name}: XLSX");
+
+    let pdf = output::pdf(report).expect("pdf");
+    let path = dir.path().join("report.pdf");
+    std::fs::write(&path, &pdf).expect("write");
+    let text = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output().expect("pdftotext");
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(text.contains("Страница 1 из"), "{name}: page numbers");
+    assert!(text.contains(&report.period.label()), "{name}: the period is printed");
+    let header = report.columns[0].as_str();
+    let body: String = text
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with(header))
+        .filter(|l| !l.trim_start().starts_with(header) && !l.contains("Страница"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    assert_eq!(numbers(&body), expected, "{name}: PDF");
+}
+
+backend_tests!(
+    organization_counts_match_the_cards_and_follow_the_scope,
+    wrong_parameters_name_the_field,
+    every_format_prints_the_same_numbers,
+);
