@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, PageError, render};
 use crate::session::Viewer;
-use crate::{AppState, applications, documents, requests, workers};
+use crate::{AppState, applications, documents, reports, requests, workers};
 
 /// A route and the access it needs.
 pub struct RouteSpec {
@@ -114,6 +114,11 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/requests/{id}", Action::ReadOrganization, false, || get(requests::request_page)),
     author_route("POST", "/cabinet/requests/{id}/withdraw", Action::EditOrganization, || post(requests::withdraw)),
     route("POST", "/cabinet/requests/{id}/decision", Action::Moderate, false, || post(requests::decision)),
+    route("GET", "/cabinet/reports", Action::ReadReports, false, || get(reports::catalogue)),
+    route("GET", "/cabinet/reports/{name}", Action::ReadReports, false, || get(reports::page)),
+    route("GET", "/cabinet/reports/{name}/download", Action::ReadReports, false, || get(reports::download)),
+    route("GET", "/api/v1/reports", Action::ReadReports, true, || get(reports::api_catalogue)),
+    route("GET", "/api/v1/reports/{name}", Action::ReadReports, true, || get(reports::api_report)),
     route("GET", "/cabinet/audit/denials", Action::ReadAudit, false, || get(denials)),
     route("GET", "/cabinet/audit/journal.csv", Action::ReadAudit, false, || get(journal_csv)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),

@@ -14,6 +14,7 @@ pub mod oidc;
 mod ops;
 mod pages;
 mod query;
+mod reports;
 mod requests;
 pub mod session;
 mod workers;

@@ -306,13 +306,13 @@ impl Registry {
         params: &ReportParams,
         request_id: &str,
     ) -> Result<Report> {
+        let (scope, scope_label) = self.report_scope(actor, request_id).await?;
         let definition =
             Definition::find(name).ok_or_else(|| RegistryError::NotFound(format!("Нет отчёта «{name}».")))?;
         let group = definition.group(params.group.as_deref()).ok_or_else(|| {
             RegistryError::invalid(ValidationError::new("group", "Группировка", "у этого отчёта нет такой группировки"))
         })?;
         let period = params.period(self.today())?;
-        let (scope, scope_label) = self.report_scope(actor, request_id).await?;
         let (from, to) = (iso(period.from), iso(period.to));
         let text = Datum::Text;
         let (columns, rows, summed, series): (&[&str], Vec<Vec<Datum>>, bool, Vec<usize>) = match (name, group) {

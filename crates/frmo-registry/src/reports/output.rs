@@ -177,7 +177,7 @@ pub fn svg(report: &Report) -> Option<String> {
                 let label = escape(&shorten(&row[0].display(), 40));
                 let _ = write!(
                     svg,
-                    r#"<text x="{}" y="{:.1}" text-anchor="end" class="label">{label}</text>"#,
+                    r#"<text x="{}" y="{:.1}" text-anchor="end">{label}</text>"#,
                     label_width - 6.0,
                     top + band / 2.0
                 );
@@ -188,7 +188,7 @@ pub fn svg(report: &Report) -> Option<String> {
                     let y = top + bar * k as f64;
                     let _ = write!(
                         svg,
-                        r##"<rect x="{label_width}" y="{y:.1}" width="{length:.1}" height="{:.1}" fill="{}" stroke="#222" stroke-width="0.6"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" class="value">{}</text>"##,
+                        r##"<rect x="{label_width}" y="{y:.1}" width="{length:.1}" height="{:.1}" fill="{}" stroke="#222" stroke-width="0.6"><title>{}: {}</title></rect><text x="{:.1}" y="{:.1}" font-size="11">{}</text>"##,
                         bar - 2.0,
                         PATTERNS[k % PATTERNS.len()],
                         escape(&report.columns[s]),
@@ -217,7 +217,7 @@ pub fn svg(report: &Report) -> Option<String> {
             for (i, row) in rows.iter().enumerate() {
                 let _ = write!(
                     svg,
-                    r#"<text x="{:.1}" y="{:.1}" text-anchor="end" transform="rotate(-35 {:.1} {:.1})" class="label">{}</text>"#,
+                    r#"<text x="{:.1}" y="{:.1}" text-anchor="end" transform="rotate(-35 {:.1} {:.1})">{}</text>"#,
                     x(i),
                     bottom + 14.0,
                     x(i),
@@ -249,7 +249,7 @@ pub fn svg(report: &Report) -> Option<String> {
                     };
                     let _ = write!(
                         svg,
-                        r#"{marker}<text x="{px:.1}" y="{:.1}" text-anchor="middle" class="value">{}</text>"#,
+                        r#"{marker}<text x="{px:.1}" y="{:.1}" text-anchor="middle" font-size="11">{}</text>"#,
                         py - 7.0,
                         escape(value)
                     );
@@ -264,7 +264,7 @@ pub fn svg(report: &Report) -> Option<String> {
 fn header(svg: &mut String, width: f64, height: f64, title: &str, summary: &str) {
     let _ = write!(
         svg,
-        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" role="img" aria-labelledby="chart-title chart-desc" class="chart"><title id="chart-title">{title}</title><desc id="chart-desc">{summary}</desc><defs><pattern id="solid" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="4" height="4" fill="#4a5a70"/></pattern><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="2.5"/></pattern><pattern id="dots" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="#e8e8e8"/><circle cx="2.5" cy="2.5" r="1.3" fill="#222"/></pattern></defs><style>.label{{font:12px sans-serif;fill:#222}}.value{{font:11px sans-serif;fill:#222}}</style>"##
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0} {height:.0}" width="{width:.0}" height="{height:.0}" role="img" aria-labelledby="chart-title chart-desc" class="chart" font-family="DejaVu Sans, sans-serif" font-size="12"><title id="chart-title">{title}</title><desc id="chart-desc">{summary}</desc><defs><pattern id="solid" width="4" height="4" patternUnits="userSpaceOnUse"><rect width="4" height="4" fill="#4a5a70"/></pattern><pattern id="hatch" width="6" height="6" patternUnits="userSpaceOnUse" patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/><line x1="0" y1="0" x2="0" y2="6" stroke="#222" stroke-width="2.5"/></pattern><pattern id="dots" width="5" height="5" patternUnits="userSpaceOnUse"><rect width="5" height="5" fill="#e8e8e8"/><circle cx="2.5" cy="2.5" r="1.3" fill="#222"/></pattern></defs>"##
     );
 }
 
@@ -286,7 +286,7 @@ fn legend(svg: &mut String, report: &Report, bars: bool) {
                 DASHES[k % DASHES.len()]
             );
         }
-        let _ = write!(svg, r#"<text x="{:.1}" y="15" class="label">{name}</text>"#, x + 20.0);
+        let _ = write!(svg, r#"<text x="{:.1}" y="15">{name}</text>"#, x + 20.0);
         x += 30.0 + 7.0 * report.columns[s].chars().count() as f64;
     }
 }

@@ -9,6 +9,7 @@ mod esia;
 mod matrix;
 mod members;
 mod oidc;
+mod reports;
 mod requests;
 mod workers;
 

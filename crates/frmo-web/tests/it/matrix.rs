@@ -119,7 +119,11 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
             String::new()
         };
         for spec in ROUTES {
-            let path = spec.path.replace("{oid}", REAVIZ_OID).replace("{id}", &request.id.to_string());
+            let path = spec
+                .path
+                .replace("{oid}", REAVIZ_OID)
+                .replace("{id}", &request.id.to_string())
+                .replace("{name}", "organizations");
             let on_org = spec.path.contains("{oid}") || spec.path.contains("{id}");
             let route_target = if on_org { target } else { Target::None };
             let expected = match decide(&kind.actor, spec.action, route_target) {

@@ -1,0 +1,100 @@
+//! Reports through the cabinet's pages and the API: the region's operator sees the moderation of
+//! a request approved in the period, the organizations of the region only, downloads in every
+//! format, and a wrong period answered with the form and the reason.
+
+use frmo_domain::access::Actor;
+use frmo_testkit::{Backend, Browser, TestApp, backend_tests};
+
+use super::requests::operator_browser;
+use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+
+async fn an_operator_reads_reports_of_the_region(backend: Backend) {
+    let app = TestApp::demo(backend, 30).await;
+    // A request of the region, approved by its operator today.
+    let member = esia_person(&app, "5001", "Петрова Анна", None, true, Some((REAVIZ_OGRN, false))).await;
+    let session = app.registry.session(&member.token).await.expect("lookup").expect("session");
+    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 000-00-02".into()), ..Default::default() };
+    app.registry
+        .edit_contacts(&session.actor(), REAVIZ_OID, contacts, card.row.version_id, "отчёт", "t")
+        .await
+        .expect("request");
+    let mut operator = operator_browser(&app).await;
+    let request = app.registry.store().requests_of_org(REAVIZ_OID, 1).await.expect("requests").remove(0);
+    let page = operator.get(&format!("/cabinet/requests/{}", request.id)).await;
+    let csrf = frmo_testkit::input_value(&page.body, "csrf").expect("csrf");
+    let decided = operator
+        .post(
+            &format!("/cabinet/requests/{}/decision", request.id),
+            &[("csrf", &csrf), ("revision", &request.revision.to_string()), ("verdict", "approve")],
+        )
+        .await;
+    assert!(decided.status < 400, "{}", decided.body);
+
+    let catalogue = operator.get("/cabinet/reports").await;
+    assert_eq!(catalogue.status, 200);
+    assert!(catalogue.body.contains("/cabinet/reports/moderation") && catalogue.body.contains("Коечный фонд"));
+
+    let moderation = operator.get("/cabinet/reports/moderation?kind=year&group=region").await;
+    assert_eq!(moderation.status, 200, "{}", moderation.body);
+    let row = moderation.body.split("<th scope=\"row\">63 Самарская область</th>").nth(1).expect("the region's row");
+    assert!(
+        row.starts_with("<td class=\"num\">1</td><td class=\"num\">0</td>"),
+        "one decided, in time: {}",
+        &row[..200]
+    );
+    assert!(moderation.body.contains("<svg") && moderation.body.contains("role=\"img\""), "a chart");
+    assert!(moderation.body.contains("<figcaption>Диаграмма"), "its text alternative");
+
+    // The organizations of the region only, at the period's end.
+    let organizations = operator.get("/cabinet/reports/organizations?period=2030&group=region").await;
+    assert_eq!(organizations.status, 200);
+    assert!(organizations.body.contains("63 Самарская область"));
+    assert!(!organizations.body.contains("77 Москва"), "another region is not in the operator's report");
+    assert!(organizations.body.contains("Данные: регионы: 63 Самарская область"));
+
+    let (status, json) = {
+        let mut browser = Browser::new(&app);
+        browser.cookies = operator.cookies.clone();
+        let page = browser.get("/api/v1/reports/organizations?period=2030&group=region").await;
+        (page.status, serde_json::from_str::<serde_json::Value>(&page.body).expect("json"))
+    };
+    assert_eq!(status, 200);
+    assert_eq!(json["rows"].as_array().map(Vec::len), Some(1), "{json}");
+    assert_eq!(json["period"]["label"], "2030 год");
+    let at_end = json["rows"][0][4].as_i64().expect("a number");
+    assert!(
+        organizations.body.contains(&format!("<td class=\"num\">{at_end}</td></tr>")),
+        "the page and the API agree"
+    );
+
+    for (format, magic) in
+        [("xlsx", &b"PK"[..]), ("pdf", b"%PDF"), ("csv", "\u{feff}Группа".as_bytes()), ("csv-rfc", b"\xd0\x93")]
+    {
+        let response = app
+            .client
+            .get(format!(
+                "{}/cabinet/reports/organizations/download?format={format}&period=2030&group=region",
+                app.base
+            ))
+            .header("cookie", format!("frmo_session={}", operator.cookies["frmo_session"]))
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(response.status(), 200, "{format}");
+        let disposition = response.headers()["content-disposition"].to_str().expect("ascii").to_owned();
+        assert!(disposition.contains("organizations-2030."), "{disposition}");
+        let bytes = response.bytes().await.expect("body");
+        assert!(bytes.starts_with(magic), "{format}");
+    }
+
+    let wrong = operator.get("/cabinet/reports/organizations?kind=quarter&quarter=7&year=2026").await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.body.contains("Период") && wrong.body.contains("квартал «7»"), "{}", wrong.body);
+    assert!(wrong.body.contains("id=\"report-form\""), "the form is shown again");
+    let format = operator.get("/cabinet/reports/organizations/download?format=docx").await;
+    assert_eq!(format.status, 400);
+    assert!(format.body.contains("Формат"), "{}", format.body);
+}
+
+backend_tests!(an_operator_reads_reports_of_the_region);
