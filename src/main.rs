@@ -75,6 +75,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The report catalogue (the cabinet's «Отчёты»), run over the whole register.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// Generate organizations (deterministic: the same seed gives the same register).
     Seed {
         /// How many organizations to generate.
@@ -134,6 +139,30 @@ enum ExportCommand {
     Nsi {
         /// `json` or `csv`.
         #[arg(long, default_value = "json")]
+        format: String,
+        /// The file to write (standard output when absent).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// List the reports, their groupings and what they show.
+    List,
+    /// Run a report and print it (`table`) or write it as a file.
+    Run {
+        /// The report's name (`frmo report list`).
+        name: String,
+        /// `2026-11` (a month), `2026-Q4`, `2026`, or `2026-01-15..2026-02-20`; the current month
+        /// when absent.
+        #[arg(long)]
+        period: Option<String>,
+        /// The grouping (the report's first when absent).
+        #[arg(long)]
+        group: Option<String>,
+        /// `table`, `csv` (for Excel: BOM, `;`), `csv-rfc` (RFC 4180), `xlsx`, `pdf` or `json`.
+        #[arg(long, default_value = "table")]
         format: String,
         /// The file to write (standard output when absent).
         #[arg(long)]
@@ -417,6 +446,58 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 None => registry.export_nsi(format, &mut std::io::BufWriter::new(std::io::stdout()), |_| {}).await?,
             };
             eprintln!("выгружено записей НСИ 1461: {written} за {:.1} с", started.elapsed().as_secs_f64());
+            Ok(())
+        }
+        Command::Report { command: ReportCommand::List } => {
+            for definition in frmo_registry::reports::CATALOGUE {
+                let groups: Vec<_> =
+                    definition.groups.iter().map(|(value, label)| format!("{value} ({label})")).collect();
+                println!("{} — {}", definition.name, definition.title);
+                if !groups.is_empty() {
+                    println!("    --group: {}", groups.join(", "));
+                }
+                println!("    {}", definition.description);
+            }
+            Ok(())
+        }
+        Command::Report { command: ReportCommand::Run { name, period, group, format, out } } => {
+            use frmo_registry::reports::output::{self, CsvFlavour};
+            if !["table", "csv", "csv-rfc", "xlsx", "pdf", "json"].contains(&format.as_str()) {
+                eprintln!(
+                    "frmo report run: --format: ожидается table, csv, csv-rfc, xlsx, pdf или json, получено «{format}»"
+                );
+                std::process::exit(2);
+            }
+            let registry = open_with(&config, false).await?;
+            let params = frmo_registry::reports::ReportParams { period, group, ..Default::default() };
+            let progress = indicatif::ProgressBar::new_spinner().with_message(format!("отчёт «{name}»…"));
+            progress.enable_steady_tick(Duration::from_millis(120));
+            let started = Instant::now();
+            let report = match registry.run_report(&Actor::System, &name, &params, "cli").await {
+                Ok(report) => report,
+                Err(error @ (frmo_registry::RegistryError::Invalid(_) | frmo_registry::RegistryError::NotFound(_))) => {
+                    progress.finish_and_clear();
+                    eprintln!("frmo report run: {error}");
+                    std::process::exit(2);
+                }
+                Err(error) => return Err(error.into()),
+            };
+            let bytes = match format.as_str() {
+                "csv" => output::csv(&report, CsvFlavour::Excel),
+                "csv-rfc" => output::csv(&report, CsvFlavour::Rfc4180),
+                "xlsx" => output::xlsx(&report)?,
+                "pdf" => output::pdf(&report)?,
+                "json" => serde_json::to_vec_pretty(&output::json(&report))?,
+                _ => output::text(&report).into_bytes(),
+            };
+            progress.finish_and_clear();
+            match out {
+                Some(path) => {
+                    std::fs::write(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?
+                }
+                None => std::io::stdout().write_all(&bytes)?,
+            }
+            eprintln!("{}: строк {} за {:.2} с", report.title(), report.rows.len(), started.elapsed().as_secs_f64());
             Ok(())
         }
         Command::Documents { command } => {

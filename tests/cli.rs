@@ -21,6 +21,7 @@ fn every_command_has_help() {
         &["migrate", "--help"],
         &["seed", "--help"],
         &["audit", "verify", "--help"],
+        &["report", "run", "--help"],
     ] {
         let output = frmo().args(args).output().expect("run frmo");
         assert!(output.status.success(), "{args:?}");
@@ -188,6 +189,30 @@ async fn workers_import_and_export_from_the_command_line(backend: Backend) {
     );
     assert!(run(&["workers", "export", "--org", oid, "--format", "pdf", "--out", "workers.pdf"]).status.success());
     assert!(std::fs::read(dir.path().join("workers.pdf")).expect("pdf").starts_with(b"%PDF-"));
+
+    // The staff report counts the worker on their position (code 42): one rate busy, one person.
+    let report = run(&["report", "run", "staff", "--period", "2026", "--format", "json"]);
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&report.stdout).expect("json");
+    let rows = json["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1, "{json}");
+    assert_eq!(rows[0][2].as_f64(), Some(1.0), "busy rates: {json}");
+    assert_eq!(rows[0][3].as_i64(), Some(1), "people: {json}");
+    let before = run(&["report", "run", "staff", "--period", "2020-08", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_slice(&before.stdout).expect("json");
+    assert_eq!(json["rows"].as_array().map(Vec::len), Some(0), "not yet employed in August 2020: {json}");
+    let table = String::from_utf8_lossy(&run(&["report", "run", "staff", "--period", "2026"]).stdout).into_owned();
+    assert!(table.contains("Кадры по должностям") && table.contains("Период: 2026 год"), "{table}");
+    let wrong = run(&["report", "run", "organizations", "--period", "2026-13"]);
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("Период: месяц «13»"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    assert!(run(&["report", "run", "organizations", "--format", "xlsx", "--out", "r.xlsx"]).status.success());
+    assert!(std::fs::read(dir.path().join("r.xlsx")).expect("xlsx").starts_with(b"PK"));
+    assert!(String::from_utf8_lossy(&run(&["report", "list"]).stdout).contains("moderation — Модерация заявок"));
 }
 
 #[test]

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use frmo_domain::access::{Action, Target};
 use frmo_registry::RegistryError;
 use frmo_registry::reports::output::{self, CsvFlavour};
-use frmo_registry::reports::{CATALOGUE, Datum, Definition, Period, PeriodKind, Report, ReportParams};
+use frmo_registry::reports::{CATALOGUE, Definition, Period, PeriodKind, Report, ReportParams};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -203,15 +203,6 @@ pub(crate) async fn api_catalogue(State(state): State<AppState>, viewer: Viewer)
     Ok(Json(json!({ "reports": reports })).into_response())
 }
 
-fn datum_json(datum: &Datum) -> serde_json::Value {
-    match datum {
-        Datum::Text(t) => json!(t),
-        Datum::Int(n) => json!(n),
-        Datum::Rate(h) => json!(*h as f64 / 100.0),
-        Datum::Date(d) => json!(frmo_domain::date::iso(*d)),
-    }
-}
-
 /// `GET /api/v1/reports/{name}?period=…&group=…`: a report's values, typed.
 pub(crate) async fn api_report(
     State(state): State<AppState>,
@@ -220,23 +211,5 @@ pub(crate) async fn api_report(
     Query(params): Query<ReportParams>,
 ) -> Result<Response, ApiError> {
     let report = state.registry.run_report(&viewer.actor(), &name, &params, &viewer.request_id).await?;
-    let rows =
-        |rows: &[Vec<Datum>]| rows.iter().map(|r| r.iter().map(datum_json).collect::<Vec<_>>()).collect::<Vec<_>>();
-    Ok(Json(json!({
-        "name": report.definition.name,
-        "title": report.title(),
-        "group": report.group,
-        "period": {
-            "code": report.period.code(),
-            "label": report.period.label(),
-            "from": frmo_domain::date::iso(report.period.from),
-            "to": frmo_domain::date::iso(report.period.to),
-        },
-        "scope": report.scope,
-        "generatedAt": report.generated_at.unix_timestamp(),
-        "columns": report.columns,
-        "rows": rows(&report.rows),
-        "totals": report.totals.as_ref().map(|t| t.iter().map(datum_json).collect::<Vec<_>>()),
-    }))
-    .into_response())
+    Ok(Json(output::json(&report)).into_response())
 }

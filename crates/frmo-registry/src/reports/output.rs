@@ -290,3 +290,66 @@ fn legend(svg: &mut String, report: &Report, bars: bool) {
         x += 30.0 + 7.0 * report.columns[s].chars().count() as f64;
     }
 }
+
+fn datum_json(datum: &Datum) -> serde_json::Value {
+    match datum {
+        Datum::Text(t) => serde_json::json!(t),
+        Datum::Int(n) => serde_json::json!(n),
+        Datum::Rate(h) => serde_json::json!(*h as f64 / 100.0),
+        Datum::Date(d) => serde_json::json!(frmo_domain::date::iso(*d)),
+    }
+}
+
+/// The report as JSON for the API and the command line: numbers as numbers, dates ISO.
+pub fn json(report: &Report) -> serde_json::Value {
+    let row = |row: &Vec<Datum>| row.iter().map(datum_json).collect::<Vec<_>>();
+    serde_json::json!({
+        "name": report.definition.name,
+        "title": report.title(),
+        "group": report.group,
+        "period": {
+            "code": report.period.code(),
+            "label": report.period.label(),
+            "from": frmo_domain::date::iso(report.period.from),
+            "to": frmo_domain::date::iso(report.period.to),
+        },
+        "scope": report.scope,
+        "generatedAt": report.generated_at.unix_timestamp(),
+        "columns": report.columns,
+        "rows": report.rows.iter().map(row).collect::<Vec<_>>(),
+        "totals": report.totals.as_ref().map(row),
+    })
+}
+
+/// The report as a plain-text table for a terminal: title, subtitle, aligned columns (numbers to
+/// the right).
+pub fn text(report: &Report) -> String {
+    let widths: Vec<usize> = (0..report.columns.len())
+        .map(|i| {
+            lines(report)
+                .filter_map(|r| r.get(i))
+                .map(|d| d.display().chars().count())
+                .chain([report.columns[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = format!("{}\n{}\n\n", report.title(), report.subtitle().join("\n"));
+    let mut line = |cells: Vec<(String, bool)>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|((text, right), width)| {
+                let pad = " ".repeat(width.saturating_sub(text.chars().count()));
+                if *right { format!("{pad}{text}") } else { format!("{text}{pad}") }
+            })
+            .collect();
+        out.push_str(padded.join("  ").trim_end());
+        out.push('\n');
+    };
+    line(report.columns.iter().map(|c| (c.clone(), false)).collect());
+    for row in lines(report) {
+        line(row.iter().map(|d| (d.display(), d.is_number())).collect());
+    }
+    out
+}
