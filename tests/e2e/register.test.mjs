@@ -326,6 +326,47 @@ test('workers: an import with a bad row is reported and changes nothing; fixed, 
   assert.match(await page.textContent('#cards'), /31\.10\.2026/);
 });
 
+test('reports: the region\'s operator opens a report, changes the period, downloads XLSX and PDF', async (page) => {
+  await page.context().clearCookies();
+  await page.goto(base + '/login');
+  await page.getByText('Вход по учётной записи реестра').click();
+  await page.getByLabel('Логин').fill('op63');
+  await page.getByLabel('Пароль').fill(process.env.FRMO_E2E_OPERATOR_PASSWORD ?? 'operator-63-password');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Войти' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Отчёты' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Медицинские организации' }).click()]);
+  assert.equal(new URL(page.url()).pathname, '/cabinet/reports/organizations');
+  const table = page.locator('#report-table');
+  assert.match(await table.textContent(), /63 Самарская область/);
+  assert.doesNotMatch(await table.textContent(), /77 Москва/, 'only the operator\'s region');
+  assert.equal(await page.locator('#report-chart svg[role="img"]').count(), 1, 'a chart');
+  assert.match(await page.locator('#report-chart figcaption').textContent(), /Диаграмма/, 'with its text alternative');
+
+  // Another period: the year 2020.
+  await page.getByLabel('Вид периода').selectOption({ label: 'год' });
+  await page.getByLabel('Год').fill('2020');
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Показать' }).click()]);
+  assert.match(await page.locator('#report-table caption').textContent(), /2020 год/);
+  assert.match(await page.locator('#report-meta').textContent(), /Период: 2020 год/);
+  const atEnd = (await page.locator('#report-table tfoot td').last().textContent()).trim();
+
+  for (const [link, magic, name] of [['#download-xlsx', 'PK', 'organizations-2020.xlsx'], ['#download-pdf', '%PDF', 'organizations-2020.pdf']]) {
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator(link).click()]);
+    assert.equal(download.suggestedFilename(), name);
+    const file = await download.path();
+    const bytes = fs.readFileSync(file);
+    assert.equal(bytes.subarray(0, magic.length).toString('latin1'), magic, `${name} is what it says`);
+    if (name.endsWith('.pdf')) {
+      // The PDF's text stream is compressed; its size says it is more than an empty page.
+      assert.ok(bytes.length > 2000, `${name}: ${bytes.length} bytes`);
+    }
+  }
+  // The same total through the API (the page and the files are built from one report).
+  const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+  const api = await (await fetch(base + '/api/v1/reports/organizations?period=2020&group=region', { headers: { cookie } })).json();
+  assert.equal(String(api.totals[4]), atEnd);
+});
+
 for (const javaScriptEnabled of [true, false]) {
   const context = await browser.newContext({ javaScriptEnabled, locale: 'ru-RU' });
   context.setDefaultTimeout(15_000);

@@ -54,6 +54,10 @@ keep_failure() { # backend name → copies its logs and screenshots somewhere th
 run_backend() {
   local name=$1 url=$2 base="" line
   mkdir -p "$work/$name/data" "$work/$name/shots"
+  # The region's operator of the reports test signs in with a local account.
+  FRMO_DATA_DIR="$work/$name/data" FRMO_DATABASE_URL="$url" FRMO_PASSWORD="${FRMO_E2E_OPERATOR_PASSWORD:-operator-63-password}" \
+    "$frmo" user add op63 --name "Оператор Самарской области" --role operator --region 63 >"$work/$name/user-add" 2>&1 \
+    || { cat "$work/$name/user-add" >&2; return 1; }
   NO_COLOR=1 FRMO_DATA_DIR="$work/$name/data" FRMO_DATABASE_URL="$url" FRMO_DEMO_ORGS="${FRMO_E2E_DEMO_ORGS:-500}" \
     "$frmo" serve --demo --bind 127.0.0.1:0 >"$work/$name/stdout" 2>"$work/$name/stderr" &
   server=$!
