@@ -551,6 +551,10 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     None
                 }
             };
+            let interrupted = state.registry.fail_interrupted_jobs().await?;
+            if interrupted > 0 {
+                tracing::warn!(interrupted, "background exports interrupted by the last stop are marked failed");
+            }
             let jobs = state.registry.spawn_document_jobs(Duration::from_secs(config.documents.jobs_minutes * 60));
             frmo_web::serve(listener, state, shutdown_signal()).await?;
             follower.abort();

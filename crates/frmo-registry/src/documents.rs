@@ -122,7 +122,7 @@ pub struct Download {
     pub body: futures_util::stream::BoxStream<'static, std::result::Result<bytes::Bytes, FilesError>>,
 }
 
-fn files_error(error: FilesError) -> RegistryError {
+pub(crate) fn files_error(error: FilesError) -> RegistryError {
     RegistryError::Store(frmo_store::StoreError::Unexpected(error.to_string()))
 }
 
@@ -210,7 +210,7 @@ impl Registry {
         self.documents.as_deref()
     }
 
-    fn documents_store(&self) -> Result<&Documents> {
+    pub(crate) fn documents_store(&self) -> Result<&Documents> {
         self.documents
             .as_deref()
             .ok_or_else(|| RegistryError::Conflict("Хранилище документов не настроено в этом развёртывании.".into()))

@@ -8,6 +8,7 @@ pub mod documents;
 mod error;
 pub mod files;
 pub mod identity;
+pub mod jobs;
 pub mod journal;
 pub mod mail;
 pub mod nsi;

@@ -155,6 +155,11 @@ pub async fn signature(
 async fn send(state: &AppState, viewer: &Viewer, id: &str, signature: bool) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Документ «{id}» не найден")))?;
     let download = state.registry.document_file(&viewer.actor(), id, signature, &viewer.request_id).await?;
+    Ok(stream(download))
+}
+
+/// A stored file as an attachment, streamed from the object store.
+pub(crate) fn stream(download: frmo_registry::documents::Download) -> Response {
     let mut headers = HeaderMap::new();
     if let Ok(value) = HeaderValue::from_str(&download.media_type) {
         headers.insert(header::CONTENT_TYPE, value);
@@ -167,7 +172,7 @@ async fn send(state: &AppState, viewer: &Viewer, id: &str, signature: bool) -> R
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     let body = download.body.map(|chunk| chunk.map_err(std::io::Error::other));
-    Ok((headers, Body::from_stream(body)).into_response())
+    (headers, Body::from_stream(body)).into_response()
 }
 
 /// `attachment` with an ASCII fallback name and the real one in RFC 5987 encoding.

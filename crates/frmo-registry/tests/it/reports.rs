@@ -204,8 +204,21 @@ fn check_formats(report: &Report) {
     assert_eq!(numbers(&body), expected, "{name}: PDF");
 }
 
+async fn jobs_a_stopped_process_left_are_marked_failed(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let store = registry.store();
+    let id = store.insert_job(None, "register", "{}", "Реестр", 10, registry.now()).await.expect("job");
+    store.set_job_progress(id, 4).await.expect("progress");
+    assert_eq!(registry.fail_interrupted_jobs().await.expect("sweep"), 1);
+    let job = store.job(id).await.expect("lookup").expect("job");
+    assert_eq!((job.status.as_str(), job.progress), ("failed", 4));
+    assert!(job.error.as_deref().is_some_and(|e| e.contains("Запустите выгрузку снова")), "{job:?}");
+    assert_eq!(registry.fail_interrupted_jobs().await.expect("again"), 0, "only running jobs");
+}
+
 backend_tests!(
     organization_counts_match_the_cards_and_follow_the_scope,
     wrong_parameters_name_the_field,
     every_format_prints_the_same_numbers,
+    jobs_a_stopped_process_left_are_marked_failed,
 );

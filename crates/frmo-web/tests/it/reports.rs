@@ -97,4 +97,74 @@ async fn an_operator_reads_reports_of_the_region(backend: Backend) {
     assert!(format.body.contains("Формат"), "{}", format.body);
 }
 
-backend_tests!(an_operator_reads_reports_of_the_region);
+/// Polls a job's page until it is no longer running; the page.
+async fn finished(browser: &mut Browser, path: &str) -> String {
+    for _ in 0..300 {
+        let page = browser.get(path).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        if !page.body.contains("http-equiv=\"refresh\"") {
+            return page.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the job at {path} did not finish in 30 s");
+}
+
+async fn exports_run_in_the_background_for_their_owner(backend: Backend) {
+    let app = TestApp::demo(backend, 120).await;
+    let mut operator = operator_browser(&app).await;
+    let catalogue = operator.get("/cabinet/reports").await;
+    let csrf = frmo_testkit::input_value(&catalogue.body, "csrf").expect("csrf");
+    let started = operator.post("/cabinet/jobs", &[("csrf", &csrf), ("kind", "register"), ("format", "csv")]).await;
+    assert_eq!(started.status, 303, "{}", started.body);
+    let path = started.location.expect("the job's page");
+    let page = finished(&mut operator, &path).await;
+    assert!(page.contains("готово") && page.contains("id=\"job-download\""), "{page}");
+    let csv = operator.get(&format!("{path}/file")).await;
+    assert_eq!(csv.status, 200);
+    let count = app.registry.count().await.expect("count");
+    assert_eq!(csv.body.lines().count(), usize::try_from(count).expect("n") + 1, "a header and every organization");
+    assert!(csv.body.contains(REAVIZ_OID));
+
+    // A report as a file, in the list of the operator's exports.
+    let report = operator
+        .post(
+            "/cabinet/jobs",
+            &[
+                ("csrf", &csrf),
+                ("kind", "report"),
+                ("name", "organizations"),
+                ("period", "2026"),
+                ("group", "type"),
+                ("format", "pdf"),
+            ],
+        )
+        .await;
+    let report_path = report.location.expect("the job's page");
+    assert!(finished(&mut operator, &report_path).await.contains("organizations-2026.pdf"));
+    assert!(operator.get(&format!("{report_path}/file")).await.body.starts_with("%PDF"));
+    let list = operator.get("/cabinet/jobs").await;
+    assert!(
+        list.body.contains("Реестр (НСИ 1461), CSV") && list.body.contains("Медицинские организации по типам"),
+        "{}",
+        list.body
+    );
+
+    // Wrong parameters start nothing; someone else's job does not exist for them.
+    let wrong = operator.post("/cabinet/jobs", &[("csrf", &csrf), ("kind", "register"), ("format", "docx")]).await;
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.body.contains("Формат"), "{}", wrong.body);
+    let no_csrf = operator.post("/cabinet/jobs", &[("kind", "register"), ("format", "csv")]).await;
+    assert_eq!(no_csrf.status, 400);
+    assert!(no_csrf.body.contains("Форма"), "the form token is checked: {}", no_csrf.body);
+    let member = esia_person(&app, "5002", "Сидоров Пётр", None, true, Some((REAVIZ_OGRN, false))).await;
+    let mut other = Browser::new(&app);
+    other.cookies.insert("frmo_session".into(), member.token);
+    assert_eq!(other.get(&path).await.status, 404);
+    assert_eq!(other.get(&format!("{path}/file")).await.status, 404);
+    let operator_id = app.registry.store().job(1).await.expect("job").and_then(|j| j.user_id).expect("owned");
+    let jobs = app.registry.store().jobs_of(operator_id, 100).await.expect("jobs");
+    assert_eq!(jobs.len(), 2, "the refused requests started nothing: {jobs:?}");
+}
+
+backend_tests!(an_operator_reads_reports_of_the_region, exports_run_in_the_background_for_their_owner);

@@ -1,0 +1,242 @@
+//! Background jobs: exports too long to wait for on a page (the whole register as НСИ 1461, a
+//! report in a file). A job runs on the runtime of the process that accepted it, writes its output
+//! to a local temporary file, reports progress to the store once a second, and finally puts the
+//! file in the object store for its owner to download. Jobs left `running` by a process that
+//! stopped are marked failed when the registry starts again.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use frmo_domain::access::{Action, Actor, FederalRole, Target};
+use frmo_domain::error::ValidationError;
+use frmo_store::jobs::{JobFile, JobRecord};
+use serde::{Deserialize, Serialize};
+
+use crate::documents::Download;
+use crate::reports::ReportParams;
+use crate::{Registry, RegistryError, Result};
+
+/// What a job makes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum JobSpec {
+    /// The whole register as НСИ 1461.
+    Register { format: String },
+    /// A report of the catalogue in a file.
+    Report { name: String, period: String, group: String, format: String },
+}
+
+const REGISTER_FORMATS: &[&str] = &["csv", "json"];
+const REPORT_FORMATS: &[&str] = &["xlsx", "pdf", "csv", "csv-rfc"];
+
+fn media_type(format: &str) -> &'static str {
+    match format {
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "xlsx" => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "pdf" => "application/pdf",
+        _ => "text/csv; charset=utf-8",
+    }
+}
+
+fn format_error(format: &str, allowed: &[&str]) -> RegistryError {
+    RegistryError::invalid(ValidationError::new(
+        "format",
+        "Формат",
+        format!("«{format}» — ожидается {}", allowed.join(", ")),
+    ))
+}
+
+fn io(error: std::io::Error) -> RegistryError {
+    RegistryError::Store(frmo_store::StoreError::Io(error))
+}
+
+/// A job as its owner sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobView {
+    pub record: JobRecord,
+}
+
+impl JobView {
+    pub fn percent(&self) -> i64 {
+        if self.record.status == "done" {
+            100
+        } else if self.record.total > 0 {
+            (self.record.progress * 100 / self.record.total).clamp(0, 99)
+        } else {
+            0
+        }
+    }
+
+    pub fn status_label(&self) -> &'static str {
+        match self.record.status.as_str() {
+            "done" => "готово",
+            "failed" => "не удалось",
+            _ => "выполняется",
+        }
+    }
+}
+
+impl Registry {
+    /// Starts a job for `actor`; its id. The parameters are checked before anything starts.
+    pub async fn start_job(&self, actor: &Actor, spec: JobSpec, request_id: &str) -> Result<i64> {
+        self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
+        let files = self.documents_store()?.files.clone();
+        let (title, total) = match &spec {
+            JobSpec::Register { format } => {
+                if !REGISTER_FORMATS.contains(&format.as_str()) {
+                    return Err(format_error(format, REGISTER_FORMATS));
+                }
+                let total = self.count().await?;
+                (format!("Реестр (НСИ 1461), {}", format.to_uppercase()), total)
+            }
+            JobSpec::Report { name, period, group, format } => {
+                if !REPORT_FORMATS.contains(&format.as_str()) {
+                    return Err(format_error(format, REPORT_FORMATS));
+                }
+                // Run once now: a wrong name, period or grouping is refused before the job exists.
+                let report = self.run_report(actor, name, &report_params(period, group), request_id).await?;
+                (format!("{}, {}, {}", report.title(), report.period.label(), format.to_uppercase()), 1)
+            }
+        };
+        let user_id = match actor {
+            Actor::User(person) => Some(person.user_id),
+            _ => None,
+        };
+        let params = serde_json::to_string(&spec).map_err(frmo_store::StoreError::from)?;
+        let kind = match spec {
+            JobSpec::Register { .. } => "register",
+            JobSpec::Report { .. } => "report",
+        };
+        let id = self.store.insert_job(user_id, kind, &params, &title, total, self.now()).await?;
+        let registry = self.clone();
+        let actor = actor.clone();
+        tokio::spawn(async move {
+            if let Err(error) = registry.run_job(id, &actor, spec, files).await {
+                tracing::error!(job = id, %error, "background job failed");
+                let message = format!("Выгрузка не удалась: {error}");
+                if let Err(error) = registry.store.fail_job(id, &message, registry.now()).await {
+                    tracing::error!(job = id, %error, "could not record a failed job");
+                }
+            }
+        });
+        Ok(id)
+    }
+
+    async fn run_job(&self, id: i64, actor: &Actor, spec: JobSpec, files: crate::files::Files) -> Result<()> {
+        let progress = Arc::new(AtomicU64::new(0));
+        // Progress goes to the store once a second while the job runs.
+        let reporter = {
+            let (store, progress) = (self.store.clone(), progress.clone());
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                loop {
+                    tick.tick().await;
+                    let done = i64::try_from(progress.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+                    if let Err(error) = store.set_job_progress(id, done).await {
+                        tracing::warn!(job = id, %error, "could not record a job's progress");
+                    }
+                }
+            })
+        };
+        let result = self.write_job(actor, &spec, &progress).await;
+        reporter.abort();
+        let (file, name, format) = result?;
+        let size = std::fs::metadata(file.path()).map_err(io)?.len();
+        let key = format!("jobs/{id}/{}", crate::files::clean_name(&name));
+        files.put_file(&key, file.path()).await.map_err(crate::documents::files_error)?;
+        let done = i64::try_from(progress.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
+        let record = JobFile {
+            key,
+            name,
+            media_type: media_type(&format).to_owned(),
+            size: i64::try_from(size).unwrap_or(i64::MAX),
+        };
+        self.store.finish_job(id, done, &record, self.now()).await?;
+        Ok(())
+    }
+
+    /// Writes the job's output to a temporary file; the file, its download name and format.
+    async fn write_job(
+        &self,
+        actor: &Actor,
+        spec: &JobSpec,
+        progress: &AtomicU64,
+    ) -> Result<(tempfile::NamedTempFile, String, String)> {
+        let mut file = tempfile::NamedTempFile::new().map_err(io)?;
+        match spec {
+            JobSpec::Register { format } => {
+                let nsi_format = crate::nsi::Format::parse(format)
+                    .map_err(|message| RegistryError::invalid(ValidationError::new("format", "Формат", message)))?;
+                let mut out = std::io::BufWriter::new(file.as_file_mut());
+                self.export_nsi(nsi_format, &mut out, |n| progress.store(n, Ordering::Relaxed)).await?;
+                drop(out);
+                let today = frmo_domain::date::iso(self.today());
+                Ok((file, format!("nsi-1461-{today}.{format}"), format.clone()))
+            }
+            JobSpec::Report { name, period, group, format } => {
+                use crate::reports::output::{self, CsvFlavour};
+                let report = self.run_report(actor, name, &report_params(period, group), "job").await?;
+                let bytes = match format.as_str() {
+                    "xlsx" => output::xlsx(&report)?,
+                    "pdf" => output::pdf(&report)?,
+                    "csv-rfc" => output::csv(&report, CsvFlavour::Rfc4180),
+                    _ => output::csv(&report, CsvFlavour::Excel),
+                };
+                std::io::Write::write_all(file.as_file_mut(), &bytes).map_err(io)?;
+                progress.store(1, Ordering::Relaxed);
+                let extension = if format == "csv-rfc" { "csv" } else { format.as_str() };
+                Ok((file, report.file_name(extension), format.clone()))
+            }
+        }
+    }
+
+    /// A job its owner (or an administrator) may see; anyone else is told it does not exist.
+    pub async fn job(&self, actor: &Actor, id: i64, request_id: &str) -> Result<JobView> {
+        self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
+        let missing = || RegistryError::NotFound(format!("Задание {id} не найдено."));
+        let record = self.store.job(id).await?.ok_or_else(missing)?;
+        let allowed = match actor {
+            Actor::System => true,
+            Actor::User(person) => {
+                person.federal_role == Some(FederalRole::Admin) || record.user_id == Some(person.user_id)
+            }
+            Actor::Anonymous => false,
+        };
+        if !allowed {
+            return Err(missing());
+        }
+        Ok(JobView { record })
+    }
+
+    /// The person's jobs, newest first.
+    pub async fn my_jobs(&self, actor: &Actor, request_id: &str) -> Result<Vec<JobView>> {
+        self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
+        let Actor::User(person) = actor else { return Ok(Vec::new()) };
+        Ok(self.store.jobs_of(person.user_id, 20).await?.into_iter().map(|record| JobView { record }).collect())
+    }
+
+    /// The file of a finished job.
+    pub async fn job_file(&self, actor: &Actor, id: i64, request_id: &str) -> Result<Download> {
+        let job = self.job(actor, id, request_id).await?.record;
+        let (Some(key), Some(name), Some(media_type)) = (job.file_key, job.file_name, job.media_type) else {
+            return Err(RegistryError::Conflict(format!("Задание {id} ещё не готово.")));
+        };
+        let files = &self.documents_store()?.files;
+        let body = files.get(&key).await.map_err(crate::documents::files_error)?;
+        Ok(Download { name, media_type, size: job.size, body })
+    }
+
+    /// Marks jobs a stopped process left running as failed (at start-up); how many.
+    pub async fn fail_interrupted_jobs(&self) -> Result<usize> {
+        Ok(self
+            .store
+            .fail_running_jobs("Прервано: сервер перезапускался. Запустите выгрузку снова.", self.now())
+            .await?)
+    }
+}
+
+fn report_params(period: &str, group: &str) -> ReportParams {
+    ReportParams { period: Some(period.to_owned()), group: Some(group.to_owned()), ..ReportParams::default() }
+}
