@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod journal;
 pub mod mail;
 pub mod nsi;
+pub mod publication;
 pub mod reports;
 pub mod requests;
 pub mod search;

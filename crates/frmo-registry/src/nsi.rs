@@ -205,3 +205,20 @@ impl Registry {
         Ok(written)
     }
 }
+
+/// One 1461 record as a JSON object with the fields in the loaders' order (a JSON map would sort
+/// them).
+pub fn json_record(values: &[String]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(1024);
+    out.push(b'{');
+    for (i, (field, value)) in FIELDS.iter().zip(values).enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(serde_json::Value::from(*field).to_string().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(serde_json::Value::from(value.as_str()).to_string().as_bytes());
+    }
+    out.push(b'}');
+    out
+}

@@ -8,6 +8,7 @@ pub mod jobs;
 mod migrations;
 pub mod outbox;
 pub mod postgres;
+pub mod publication;
 pub mod reports;
 pub mod requests;
 pub mod search;

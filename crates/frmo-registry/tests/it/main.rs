@@ -12,6 +12,7 @@ mod identity;
 mod journal;
 mod mail;
 mod nsi;
+mod publication;
 mod reports;
 mod requests;
 mod workers;
