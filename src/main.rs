@@ -75,6 +75,9 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Publish a new version of the open register (НСИ 1461): its files and the list of changes
+    /// since the previous version (the same as «Опубликовать» on /open-data).
+    Publish,
     /// The report catalogue (the cabinet's «Отчёты»), run over the whole register.
     Report {
         #[command(subcommand)]
@@ -447,6 +450,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             };
             eprintln!("выгружено записей НСИ 1461: {written} за {:.1} с", started.elapsed().as_secs_f64());
             Ok(())
+        }
+        Command::Publish => {
+            let registry = open_with(&config, false).await?;
+            let total = u64::try_from(registry.count().await?).unwrap_or_default() * 2;
+            let progress = indicatif::ProgressBar::new(total);
+            let started = Instant::now();
+            let result = registry.publish_nsi(&Actor::System, "cli", |n| progress.set_position(n)).await;
+            progress.finish_and_clear();
+            match result {
+                Ok(publication) => {
+                    let v = &publication.version;
+                    println!(
+                        "опубликована версия {} НСИ 1461: записей {}, добавлено {}, изменено {}, закрыто {} ({:.1} с)",
+                        v.version,
+                        v.records,
+                        v.added,
+                        v.changed,
+                        v.closed,
+                        started.elapsed().as_secs_f64()
+                    );
+                    for file in &publication.files {
+                        println!("  {} {} байт sha256 {}", file.name, file.size, file.sha256);
+                    }
+                    Ok(())
+                }
+                Err(frmo_registry::RegistryError::Conflict(message)) => {
+                    eprintln!("frmo publish: {message}");
+                    std::process::exit(1);
+                }
+                Err(error) => Err(error.into()),
+            }
         }
         Command::Report { command: ReportCommand::List } => {
             for definition in frmo_registry::reports::CATALOGUE {

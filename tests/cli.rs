@@ -127,6 +127,28 @@ backend_tests!(
 );
 
 #[test]
+fn publish_makes_a_version_once_per_change() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| {
+        frmo()
+            .current_dir(dir.path())
+            .env("FRMO_DATA_DIR", dir.path().join("data"))
+            .args(args)
+            .output()
+            .expect("run frmo")
+    };
+    assert!(run(&["seed", "--orgs", "5"]).status.success());
+    let first = run(&["publish"]);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let stdout = String::from_utf8_lossy(&first.stdout);
+    assert!(stdout.contains("опубликована версия 1 НСИ 1461: записей 5, добавлено 5"), "{stdout}");
+    assert!(dir.path().join("data/files/nsi/1461/1/1461-1.csv").exists(), "the file is in the store");
+    let again = run(&["publish"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("не менялся после версии 1"));
+}
+
+#[test]
 fn documents_jobs_run_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = |args: &[&str]| {

@@ -25,6 +25,8 @@ pub enum JobSpec {
     Register { format: String },
     /// A report of the catalogue in a file.
     Report { name: String, period: String, group: String, format: String },
+    /// A new version of the open register (its summary is the job's file).
+    Publish,
 }
 
 const REGISTER_FORMATS: &[&str] = &["csv", "json"];
@@ -99,6 +101,10 @@ impl Registry {
                 let report = self.run_report(actor, name, &report_params(period, group), request_id).await?;
                 (format!("{}, {}, {}", report.title(), report.period.label(), format.to_uppercase()), 1)
             }
+            JobSpec::Publish => {
+                self.authorize(actor, Action::Administer, Target::None, request_id).await?;
+                ("Публикация новой версии НСИ 1461".to_owned(), self.count().await? * 2)
+            }
         };
         let user_id = match actor {
             Actor::User(person) => Some(person.user_id),
@@ -108,6 +114,7 @@ impl Registry {
         let kind = match spec {
             JobSpec::Register { .. } => "register",
             JobSpec::Report { .. } => "report",
+            JobSpec::Publish => "publish",
         };
         let id = self.store.insert_job(user_id, kind, &params, &title, total, self.now()).await?;
         let registry = self.clone();
@@ -174,6 +181,17 @@ impl Registry {
                 drop(out);
                 let today = frmo_domain::date::iso(self.today());
                 Ok((file, format!("nsi-1461-{today}.{format}"), format.clone()))
+            }
+            JobSpec::Publish => {
+                let publication = self.publish_nsi(actor, "job", |n| progress.store(n, Ordering::Relaxed)).await?;
+                let v = &publication.version;
+                let summary = serde_json::json!({
+                    "version": v.version, "records": v.records, "added": v.added, "changed": v.changed,
+                    "closed": v.closed, "files": publication.files,
+                });
+                let bytes = serde_json::to_vec_pretty(&summary).map_err(frmo_store::StoreError::from)?;
+                std::io::Write::write_all(file.as_file_mut(), &bytes).map_err(io)?;
+                Ok((file, format!("publication-{}.json", v.version), "json".to_owned()))
             }
             JobSpec::Report { name, period, group, format } => {
                 use crate::reports::output::{self, CsvFlavour};

@@ -117,6 +117,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/reports", Action::ReadReports, false, || get(reports::catalogue)),
     route("GET", "/cabinet/reports/{name}", Action::ReadReports, false, || get(reports::page)),
     route("GET", "/cabinet/reports/{name}/download", Action::ReadReports, false, || get(reports::download)),
+    route("POST", "/cabinet/open-data/publish", Action::Administer, false, || post(crate::pages::open_data::publish)),
     route("POST", "/cabinet/jobs", Action::ReadReports, false, || post(reports::start_job)),
     route("GET", "/cabinet/jobs", Action::ReadReports, false, || get(reports::jobs)),
     route("GET", "/cabinet/jobs/{job}", Action::ReadReports, false, || get(reports::job)),

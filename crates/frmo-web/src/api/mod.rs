@@ -14,6 +14,9 @@ pub fn router() -> Router<AppState> {
         .route("/organizations", get(organizations::list))
         .route("/organizations/{oid}", get(organizations::get))
         .route("/organizations/{oid}/documents", get(crate::documents::api_public))
+        .route("/nsi/1461/versions", get(crate::pages::open_data::api_versions))
+        .route("/nsi/1461/versions/{version}/changes", get(crate::pages::open_data::api_version_changes))
+        .route("/nsi/1461/changes", get(crate::pages::open_data::api_feed))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
 }

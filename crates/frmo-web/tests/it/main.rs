@@ -9,6 +9,7 @@ mod esia;
 mod matrix;
 mod members;
 mod oidc;
+mod open_data;
 mod reports;
 mod requests;
 mod workers;

@@ -123,7 +123,8 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
                 .path
                 .replace("{oid}", REAVIZ_OID)
                 .replace("{id}", &request.id.to_string())
-                .replace("{name}", "organizations");
+                .replace("{name}", "organizations")
+                .replace("{job}", "1");
             let on_org = spec.path.contains("{oid}") || spec.path.contains("{id}");
             let route_target = if on_org { target } else { Target::None };
             let expected = match decide(&kind.actor, spec.action, route_target) {
