@@ -348,12 +348,16 @@ impl Registry {
                 (&["Группа", "На начало периода", "Открыто", "Закрыто", "На конец периода"], rows, true, vec![4])
             }
             ("opened-closed", _) => {
-                let rows = self
-                    .store
-                    .organization_months(&scope, &from, &to)
-                    .await?
+                let counted = self.store.organization_months(&scope, &from, &to).await?;
+                // Every month of the period, the quiet ones as zeros: a line chart's axis is time.
+                let rows = period
+                    .months()
                     .into_iter()
-                    .map(|m| vec![text(period::month_label(&m.month)), Datum::Int(m.opened), Datum::Int(m.closed)])
+                    .map(|month| {
+                        let found = counted.iter().find(|m| m.month == month);
+                        let (opened, closed) = found.map_or((0, 0), |m| (m.opened, m.closed));
+                        vec![text(period::month_label(&month)), Datum::Int(opened), Datum::Int(closed)]
+                    })
                     .collect();
                 (&["Месяц", "Открыто", "Закрыто"], rows, true, vec![1, 2])
             }

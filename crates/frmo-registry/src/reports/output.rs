@@ -139,7 +139,7 @@ pub fn chart_summary(report: &Report) -> String {
             .iter()
             .filter_map(|r| Some((r[0].display(), r.get(series)?.value()?)))
             .max_by(|a, b| a.1.total_cmp(&b.1));
-        if let Some((label, _)) = best {
+        if let Some((label, _)) = best.filter(|(_, value)| *value > 0.0) {
             let value =
                 report.rows.iter().find(|r| r[0].display() == label).map(|r| r[series].display()).unwrap_or_default();
             let _ = write!(summary, " Наибольшее значение «{}» — {label}: {value}.", report.columns[series]);
@@ -201,7 +201,7 @@ pub fn svg(report: &Report) -> Option<String> {
             }
         }
         ChartKind::Lines => {
-            let (left, plot_width, plot_height) = (50.0, 600.0, 220.0);
+            let (left, plot_width, plot_height) = (90.0, 600.0, 220.0);
             let height = legend_height + plot_height + 60.0;
             header(&mut svg, left + plot_width + 40.0, height, &title, &summary);
             legend(&mut svg, report, false);

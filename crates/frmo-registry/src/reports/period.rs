@@ -126,6 +126,18 @@ impl Period {
         }
     }
 
+    /// The months the period touches, `YYYY-MM`, in order.
+    pub fn months(&self) -> Vec<String> {
+        let mut months = Vec::new();
+        let (mut year, mut month) = (self.from.year(), u8::from(self.from.month()));
+        let last = (self.to.year(), u8::from(self.to.month()));
+        while (year, month) <= last {
+            months.push(format!("{year}-{month:02}"));
+            (year, month) = if month == 12 { (year + 1, 1) } else { (year, month + 1) };
+        }
+        months
+    }
+
     /// The code [`Period::parse`] reads back.
     pub fn code(&self) -> String {
         match self.kind {
@@ -213,6 +225,8 @@ mod tests {
         let q = Period::parse("2026-Q2").expect("q2");
         assert_eq!((q.from, q.to), (date!(2026 - 04 - 01), date!(2026 - 06 - 30)));
         assert_eq!(q.label(), "II квартал 2026");
+        assert_eq!(q.months(), ["2026-04", "2026-05", "2026-06"]);
+        assert_eq!(Period::parse("2025-12-31..2026-01-01").expect("custom").months(), ["2025-12", "2026-01"]);
         assert_eq!(Period::parse("01.03.2026..31.03.2026").expect("custom").label(), "01.03.2026 — 31.03.2026");
     }
 
