@@ -66,7 +66,7 @@ macro_rules! organization_counts {
                 "COUNT(CASE WHEN c BETWEEN $3 AND $4 THEN 1 END), ",
                 "COUNT(CASE WHEN d BETWEEN $3 AND $4 THEN 1 END), ",
                 "COUNT(CASE WHEN c <= $4 AND (d IS NULL OR d > $4) THEN 1 END) ",
-                "FROM (SELECT ", $key, ", card ->> 'createDate' AS c, card ->> 'deleteDate' AS d ",
+                "FROM (SELECT ", $key, ", create_date AS c, delete_date AS d ",
                 "FROM organization_versions WHERE valid_to IS NULL AND ", scope_sqlite!("region", "oid"), ") ",
                 "GROUP BY ", $key, " ORDER BY ", $key
             ),
@@ -76,7 +76,7 @@ macro_rules! organization_counts {
                 "COUNT(CASE WHEN c BETWEEN $3 AND $4 THEN 1 END), ",
                 "COUNT(CASE WHEN d BETWEEN $3 AND $4 THEN 1 END), ",
                 "COUNT(CASE WHEN c <= $4 AND (d IS NULL OR d > $4) THEN 1 END) ",
-                "FROM (SELECT ", $key, ", card->>'createDate' AS c, card->>'deleteDate' AS d ",
+                "FROM (SELECT ", $key, ", create_date AS c, delete_date AS d ",
                 "FROM organization_versions WHERE valid_to IS NULL AND ", scope_postgres!("region", "oid"), ") AS o ",
                 "GROUP BY ", $key, " ORDER BY ", $key
             ),
@@ -133,22 +133,22 @@ pub struct StaffCounts {
 
 const MONTHS_OPENED: (&str, &str) = dialects!(
     sqlite: concat!(
-        "SELECT substr(c, 1, 7), COUNT(*) FROM (SELECT card ->> 'createDate' AS c FROM organization_versions ",
+        "SELECT substr(c, 1, 7), COUNT(*) FROM (SELECT create_date AS c FROM organization_versions ",
         "WHERE valid_to IS NULL AND ", scope_sqlite!("region", "oid"), ") WHERE c BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
     ),
     postgres: concat!(
-        "SELECT substr(c, 1, 7), COUNT(*) FROM (SELECT card->>'createDate' AS c FROM organization_versions ",
+        "SELECT substr(c, 1, 7), COUNT(*) FROM (SELECT create_date AS c FROM organization_versions ",
         "WHERE valid_to IS NULL AND ", scope_postgres!("region", "oid"), ") AS o WHERE c BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
     ),
 );
 
 const MONTHS_CLOSED: (&str, &str) = dialects!(
     sqlite: concat!(
-        "SELECT substr(d, 1, 7), COUNT(*) FROM (SELECT card ->> 'deleteDate' AS d FROM organization_versions ",
+        "SELECT substr(d, 1, 7), COUNT(*) FROM (SELECT delete_date AS d FROM organization_versions ",
         "WHERE valid_to IS NULL AND ", scope_sqlite!("region", "oid"), ") WHERE d BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
     ),
     postgres: concat!(
-        "SELECT substr(d, 1, 7), COUNT(*) FROM (SELECT card->>'deleteDate' AS d FROM organization_versions ",
+        "SELECT substr(d, 1, 7), COUNT(*) FROM (SELECT delete_date AS d FROM organization_versions ",
         "WHERE valid_to IS NULL AND ", scope_postgres!("region", "oid"), ") AS o WHERE d BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
     ),
 );

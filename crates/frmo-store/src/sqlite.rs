@@ -500,7 +500,7 @@ impl SqliteStore {
     pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT m.name, p.name, p.\"notnull\" OR p.pk > 0 FROM sqlite_master m, pragma_table_info(m.name) p
+                "SELECT m.name, p.name, p.\"notnull\" OR p.pk > 0 FROM sqlite_master m, pragma_table_xinfo(m.name) p
                  WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'",
             )?;
             let columns = stmt
