@@ -23,11 +23,10 @@ impl Scope {
     }
 }
 
-/// A scoped statement in both dialects: `$region` and `$oid` are the columns the scope filters,
-/// `$field` reads a text field of the card JSON. `{scope}` and `{json:…}` are expanded by macro.
+/// A statement in both dialects from one template macro, which takes the scope macro last.
 macro_rules! dialects {
-    (sqlite: $sqlite:expr, postgres: $postgres:expr $(,)?) => {
-        ($sqlite, $postgres)
+    ($template:ident $(, $arg:literal)*) => {
+        ($template!($($arg,)* scope_sqlite), $template!($($arg,)* scope_postgres))
     };
 }
 
@@ -57,29 +56,27 @@ macro_rules! scope_postgres {
 
 /// Organizations grouped by one column, counted at the period's edges: `$3` first day, `$4` last
 /// day (ISO dates; the card's `createDate`/`deleteDate` are ISO too, so text order is date order).
+/// The dates are generated columns read through a partial covering index (migration 0011).
 macro_rules! organization_counts {
-    ($key:literal) => {
-        dialects!(
-            sqlite: concat!(
-                "SELECT ", $key, ", ",
-                "COUNT(CASE WHEN c < $3 AND (d IS NULL OR d >= $3) THEN 1 END), ",
-                "COUNT(CASE WHEN c BETWEEN $3 AND $4 THEN 1 END), ",
-                "COUNT(CASE WHEN d BETWEEN $3 AND $4 THEN 1 END), ",
-                "COUNT(CASE WHEN c <= $4 AND (d IS NULL OR d > $4) THEN 1 END) ",
-                "FROM (SELECT ", $key, ", create_date AS c, delete_date AS d ",
-                "FROM organization_versions WHERE valid_to IS NULL AND ", scope_sqlite!("region", "oid"), ") ",
-                "GROUP BY ", $key, " ORDER BY ", $key
-            ),
-            postgres: concat!(
-                "SELECT ", $key, ", ",
-                "COUNT(CASE WHEN c < $3 AND (d IS NULL OR d >= $3) THEN 1 END), ",
-                "COUNT(CASE WHEN c BETWEEN $3 AND $4 THEN 1 END), ",
-                "COUNT(CASE WHEN d BETWEEN $3 AND $4 THEN 1 END), ",
-                "COUNT(CASE WHEN c <= $4 AND (d IS NULL OR d > $4) THEN 1 END) ",
-                "FROM (SELECT ", $key, ", create_date AS c, delete_date AS d ",
-                "FROM organization_versions WHERE valid_to IS NULL AND ", scope_postgres!("region", "oid"), ") AS o ",
-                "GROUP BY ", $key, " ORDER BY ", $key
-            ),
+    ($key:literal, $scope:ident) => {
+        concat!(
+            "SELECT ",
+            $key,
+            ", ",
+            "COUNT(CASE WHEN c < $3 AND (d IS NULL OR d >= $3) THEN 1 END), ",
+            "COUNT(CASE WHEN c BETWEEN $3 AND $4 THEN 1 END), ",
+            "COUNT(CASE WHEN d BETWEEN $3 AND $4 THEN 1 END), ",
+            "COUNT(CASE WHEN c <= $4 AND (d IS NULL OR d > $4) THEN 1 END) ",
+            "FROM (SELECT ",
+            $key,
+            ", create_date AS c, delete_date AS d FROM organization_versions ",
+            "WHERE valid_to IS NULL AND ",
+            $scope!("region", "oid"),
+            ") AS o ",
+            "GROUP BY ",
+            $key,
+            " ORDER BY ",
+            $key
         )
     };
 }
@@ -131,27 +128,19 @@ pub struct StaffCounts {
     pub people: i64,
 }
 
-const MONTHS_OPENED: (&str, &str) = dialects!(
-    sqlite: concat!(
-        "SELECT substr(c, 1, 7), COUNT(*) FROM (SELECT create_date AS c FROM organization_versions ",
-        "WHERE valid_to IS NULL AND ", scope_sqlite!("region", "oid"), ") WHERE c BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
-    ),
-    postgres: concat!(
-        "SELECT substr(c, 1, 7), COUNT(*) FROM (SELECT create_date AS c FROM organization_versions ",
-        "WHERE valid_to IS NULL AND ", scope_postgres!("region", "oid"), ") AS o WHERE c BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
-    ),
-);
-
-const MONTHS_CLOSED: (&str, &str) = dialects!(
-    sqlite: concat!(
-        "SELECT substr(d, 1, 7), COUNT(*) FROM (SELECT delete_date AS d FROM organization_versions ",
-        "WHERE valid_to IS NULL AND ", scope_sqlite!("region", "oid"), ") WHERE d BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
-    ),
-    postgres: concat!(
-        "SELECT substr(d, 1, 7), COUNT(*) FROM (SELECT delete_date AS d FROM organization_versions ",
-        "WHERE valid_to IS NULL AND ", scope_postgres!("region", "oid"), ") AS o WHERE d BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
-    ),
-);
+/// Organizations per month of a date column within `$3..=$4`.
+macro_rules! per_month {
+    ($column:literal, $scope:ident) => {
+        concat!(
+            "SELECT substr(m, 1, 7), COUNT(*) FROM (SELECT ",
+            $column,
+            " AS m FROM organization_versions ",
+            "WHERE valid_to IS NULL AND ",
+            $scope!("region", "oid"),
+            ") AS o WHERE m BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
+        )
+    };
+}
 
 macro_rules! expiring_documents {
     ($scope:ident) => {
@@ -202,7 +191,7 @@ macro_rules! specialists {
 
 /// Current cards in scope after a row id, for reports that read the card's structure (beds).
 macro_rules! cards_after {
-    ($scope:ident, $cast:literal) => {
+    ($cast:literal, $scope:ident) => {
         concat!(
             "SELECT id, region, ",
             $cast,
@@ -247,10 +236,10 @@ impl Store {
         to: &str,
     ) -> Result<Vec<OrganizationCounts>> {
         let sql = match key {
-            OrganizationKey::Region => organization_counts!("region"),
-            OrganizationKey::OrganizationType => organization_counts!("org_type"),
-            OrganizationKey::AgencyKind => organization_counts!("agency_kind"),
-            OrganizationKey::Status => organization_counts!("status"),
+            OrganizationKey::Region => dialects!(organization_counts, "region"),
+            OrganizationKey::OrganizationType => dialects!(organization_counts, "org_type"),
+            OrganizationKey::AgencyKind => dialects!(organization_counts, "agency_kind"),
+            OrganizationKey::Status => dialects!(organization_counts, "status"),
         };
         let rows = self.scoped(sql, scope, vec![from.into(), to.into()]).await?;
         Ok(rows
@@ -271,8 +260,8 @@ impl Store {
     /// Organizations opened and closed per month of `from..=to`, months without either left out.
     pub async fn organization_months(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<MonthCounts>> {
         let period = || vec![Value::from(from), Value::from(to)];
-        let opened = self.scoped(MONTHS_OPENED, scope, period()).await?;
-        let closed = self.scoped(MONTHS_CLOSED, scope, period()).await?;
+        let opened = self.scoped(dialects!(per_month, "create_date"), scope, period()).await?;
+        let closed = self.scoped(dialects!(per_month, "delete_date"), scope, period()).await?;
         let mut months = std::collections::BTreeMap::<String, MonthCounts>::new();
         for (rows, is_opened) in [(opened, true), (closed, false)] {
             for mut r in rows {
@@ -291,7 +280,7 @@ impl Store {
 
     /// Current (not replaced) documents in scope valid until a day of `from..=to`.
     pub async fn expiring_documents(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<ExpiringDocument>> {
-        let sql = (expiring_documents!(scope_sqlite), expiring_documents!(scope_postgres));
+        let sql = dialects!(expiring_documents);
         let rows = self.scoped(sql, scope, vec![from.into(), to.into()]).await?;
         Ok(rows
             .into_iter()
@@ -308,10 +297,8 @@ impl Store {
 
     /// Per position: declared rates (the staffing tables), rates busy and people employed on `day`.
     pub async fn staff_by_position(&self, scope: &Scope, day: &str) -> Result<Vec<StaffCounts>> {
-        let declared =
-            self.scoped((declared_rates!(scope_sqlite), declared_rates!(scope_postgres)), scope, vec![]).await?;
-        let busy =
-            self.scoped((busy_rates!(scope_sqlite), busy_rates!(scope_postgres)), scope, vec![day.into()]).await?;
+        let declared = self.scoped(dialects!(declared_rates), scope, vec![]).await?;
+        let busy = self.scoped(dialects!(busy_rates), scope, vec![day.into()]).await?;
         let mut positions = std::collections::BTreeMap::<i64, StaffCounts>::new();
         for r in declared {
             positions
@@ -330,14 +317,13 @@ impl Store {
 
     /// Per specialty: people employed on `day` whose credential in it is valid that day.
     pub async fn staff_by_specialty(&self, scope: &Scope, day: &str) -> Result<Vec<StaffCounts>> {
-        let rows =
-            self.scoped((specialists!(scope_sqlite), specialists!(scope_postgres)), scope, vec![day.into()]).await?;
+        let rows = self.scoped(dialects!(specialists), scope, vec![day.into()]).await?;
         Ok(rows.iter().map(|r| StaffCounts { code: int(r, 0), people: int(r, 1), ..StaffCounts::default() }).collect())
     }
 
     /// Current cards in scope with row ids after `after`: `(id, region, card JSON)`.
     pub async fn scoped_cards_after(&self, scope: &Scope, after: i64, limit: i64) -> Result<Vec<(i64, i64, String)>> {
-        let sql = (cards_after!(scope_sqlite, "card"), cards_after!(scope_postgres, "CAST(card AS TEXT)"));
+        let sql = (cards_after!("card", scope_sqlite), cards_after!("CAST(card AS TEXT)", scope_postgres));
         let rows = self.scoped(sql, scope, vec![after.into(), limit.into()]).await?;
         Ok(rows.into_iter().map(|mut r| (int(&r, 0), int(&r, 1), text(&mut r, 2).unwrap_or_default())).collect())
     }

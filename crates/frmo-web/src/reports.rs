@@ -10,7 +10,7 @@ use frmo_domain::access::{Action, Target};
 use frmo_registry::RegistryError;
 use frmo_registry::jobs::{JobSpec, JobView};
 use frmo_registry::reports::output::{self, CsvFlavour};
-use frmo_registry::reports::{CATALOGUE, Definition, Period, PeriodKind, Report, ReportParams};
+use frmo_registry::reports::{CATALOGUE, Definition, MONTHS, Period, PeriodKind, Report, ReportParams};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -65,21 +65,6 @@ struct ReportPage {
     chart_summary: String,
 }
 
-const MONTH_NAMES: [&str; 12] = [
-    "январь",
-    "февраль",
-    "март",
-    "апрель",
-    "май",
-    "июнь",
-    "июль",
-    "август",
-    "сентябрь",
-    "октябрь",
-    "ноябрь",
-    "декабрь",
-];
-
 fn choices<'a>(items: impl IntoIterator<Item = (String, &'a str)>, selected: &str) -> Vec<Choice> {
     items
         .into_iter()
@@ -127,7 +112,7 @@ pub(crate) async fn page(
             .map(|(k, l)| (k.as_str().to_owned(), l)),
             period.kind.as_str(),
         ),
-        months: choices((1..=12).map(|m| (m.to_string(), MONTH_NAMES[m - 1])), &month.to_string()),
+        months: choices((1..=12).map(|m| (m.to_string(), MONTHS[m - 1])), &month.to_string()),
         quarters: choices(
             [("1", "I"), ("2", "II"), ("3", "III"), ("4", "IV")].map(|(v, l)| (v.to_owned(), l)),
             &((month - 1) / 3 + 1).to_string(),

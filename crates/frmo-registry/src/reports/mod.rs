@@ -21,7 +21,7 @@ use frmo_store::reports::{OrganizationKey, Scope};
 use serde::Deserialize;
 use time::{Date, OffsetDateTime};
 
-pub use period::{Period, PeriodKind};
+pub use period::{MONTHS, Period, PeriodKind};
 
 use crate::{Registry, RegistryError, Result};
 

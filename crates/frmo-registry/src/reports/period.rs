@@ -31,7 +31,8 @@ pub struct Period {
     pub to: Date,
 }
 
-const MONTHS: [&str; 12] = [
+/// Month names, nominative (as a period is named).
+pub const MONTHS: [&str; 12] = [
     "январь",
     "февраль",
     "март",
