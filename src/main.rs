@@ -129,10 +129,10 @@ enum WorkersCommand {
 
 #[derive(Subcommand)]
 enum ExportCommand {
-    /// The register as НСИ directory 1.2.643.5.1.13.13.11.1461: JSON `{"records": […]}` or CSV (`;`),
-    /// real field names, dates dd.MM.yyyy, empty strings for missing values; streamed.
+    /// The register as НСИ directory 1.2.643.5.1.13.13.11.1461: JSON `{"records": […]}`, CSV (`;`),
+    /// XML or XLSX; real field names, dates dd.MM.yyyy, empty strings for missing values; streamed.
     Nsi {
-        /// `json` or `csv`.
+        /// `json`, `csv`, `xml` or `xlsx`.
         #[arg(long, default_value = "json")]
         format: String,
         /// The file to write (standard output when absent).

@@ -54,6 +54,43 @@ async fn the_register_is_published_as_nsi_1461(backend: Backend) {
         &csv_path,
     );
     assert_eq!(checked, format!("{count} 1"));
+
+    let mut xml = Vec::new();
+    registry.export_nsi(Format::Xml, &mut xml, |_| {}).await.expect("xml");
+    let xml_path = dir.path().join("1461.xml");
+    std::fs::write(&xml_path, &xml).expect("write");
+    let checked = python(
+        &format!(
+            "import sys, xml.etree.ElementTree as ET\n\
+             root = ET.parse(sys.argv[1]).getroot()\n\
+             assert root.tag == 'records' and root.get('directory') == '1.2.643.5.1.13.13.11.1461'\n\
+             assert all([c.tag for c in r] == '{fields}'.split(',') for r in root)\n\
+             r = [r for r in root if r.findtext('oid') == '{REAVIZ_OID}'][0]\n\
+             print(len(root), r.findtext('inn'), r.findtext('regionName'), r.findtext('id'), repr(r.findtext('oldOid')))"
+        ),
+        &xml_path,
+    );
+    assert_eq!(checked, format!("{count} 6317006620 Самарская область 278006258 ''"));
+
+    let mut xlsx = Vec::new();
+    registry.export_nsi(Format::Xlsx, &mut xlsx, |_| {}).await.expect("xlsx");
+    let xlsx_path = dir.path().join("1461.xlsx");
+    std::fs::write(&xlsx_path, &xlsx).expect("write");
+    let checked = python(
+        &format!(
+            "import sys, datetime, openpyxl\n\
+             ws = openpyxl.load_workbook(sys.argv[1]).active\n\
+             rows = list(ws.iter_rows(values_only=True))\n\
+             assert list(rows[0]) == '{fields}'.split(','), rows[0]\n\
+             assert ws.freeze_panes == 'A2' and ws.auto_filter.ref == 'A1:AV%d' % len(rows), (ws.freeze_panes, ws.auto_filter.ref)\n\
+             h = {{name: i for i, name in enumerate(rows[0])}}\n\
+             r = [r for r in rows[1:] if r[h['oid']] == '{REAVIZ_OID}'][0]\n\
+             assert isinstance(r[h['createDate']], datetime.datetime)\n\
+             print(len(rows) - 1, repr(r[h['inn']]), r[h['regionId']], r[h['id']], r[h['nameShort']])"
+        ),
+        &xlsx_path,
+    );
+    assert_eq!(checked, format!("{count} '6317006620' 63 278006258 Медицинский Университет «Реавиз»"));
 }
 
 backend_tests!(the_register_is_published_as_nsi_1461);
