@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Load the register from open data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -138,6 +143,16 @@ enum ExportCommand {
         /// The file to write (standard output when absent).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// НСИ 1461 records (JSON, CSV or XML, told by content) or ФРМО API organization JSON, merged by
+    /// OID; all or nothing: with any error nothing changes and the report names each record and field.
+    Nsi {
+        /// The file to import.
+        file: std::path::PathBuf,
     },
 }
 
@@ -392,6 +407,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 None => std::io::stdout().write_all(&bytes)?,
             }
             Ok(())
+        }
+        Command::Import { command: ImportCommand::Nsi { file } } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
+            let registry = open_with(&config, false).await?;
+            let progress = indicatif::ProgressBar::new_spinner();
+            progress.set_message(format!("чтение {}", file.display()));
+            progress.enable_steady_tick(Duration::from_millis(120));
+            let started = Instant::now();
+            let report = match frmo_registry::nsi::parse_file(&bytes) {
+                Ok(records) => {
+                    progress.set_message(format!("проверка и загрузка записей: {}", records.len()));
+                    registry.import_nsi(&Actor::System, records, "cli").await?
+                }
+                Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
+            };
+            progress.finish_and_clear();
+            if report.applied {
+                println!(
+                    "загружено записей НСИ 1461: {} (новых организаций {}, изменено {}, без изменений {}) за {:.1} с",
+                    report.rows,
+                    report.created,
+                    report.updated,
+                    report.rows - report.created - report.updated,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            } else {
+                eprintln!("файл не загружен, ничего не изменено; ошибок: {}", report.errors.len());
+                eprint!("{}", frmo_registry::nsi::report_text(&report.errors));
+                std::process::exit(1);
+            }
         }
         Command::Export { command: ExportCommand::Nsi { format, out } } => {
             let format = match frmo_registry::nsi::Format::parse(&format) {

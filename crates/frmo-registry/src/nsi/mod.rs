@@ -1,13 +1,15 @@
 //! The open register in the shape of НСИ directory 1.2.643.5.1.13.13.11.1461 («Реестр медицинских
 //! организаций РФ»): one flat record per organization with the real camelCase field names, dates
 //! `dd.MM.yyyy`, an empty string for a missing value. Published as JSON `{"records": […]}`,
-//! `;`-separated CSV, XML and XLSX (`export`).
+//! `;`-separated CSV, XML and XLSX (`export`), and read back from the same shapes and from a real
+//! ФРМО API organization JSON (`import`).
 //!
 //! A record's `id` is derived from the OID (`k·10⁸ + region·10⁶ + n` of
 //! `1.2.643.5.1.13.13.12.<k>.<region>.<n>`): the same organization has the same `id` in every
 //! publication and in every registry that holds it, whatever its versions.
 
 mod export;
+mod import;
 
 use std::borrow::Cow;
 
@@ -15,6 +17,8 @@ use frmo_domain::date::format as format_date;
 use frmo_domain::ident::RegionCode;
 use frmo_domain::reference;
 use serde::Deserialize;
+
+pub use import::{RawRecord, parse_file, report_text};
 
 /// The fields of a 1461 record, in the order real loaders read the CSV.
 pub const FIELDS: [&str; 48] = [
