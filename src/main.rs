@@ -411,14 +411,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         Command::Import { command: ImportCommand::Nsi { file } } => {
             let bytes = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
             let registry = open_with(&config, false).await?;
-            let progress = indicatif::ProgressBar::new_spinner();
-            progress.set_message(format!("чтение {}", file.display()));
-            progress.enable_steady_tick(Duration::from_millis(120));
             let started = Instant::now();
+            let progress = indicatif::ProgressBar::hidden();
             let report = match frmo_registry::nsi::parse_file(&bytes) {
                 Ok(records) => {
-                    progress.set_message(format!("проверка и загрузка записей: {}", records.len()));
-                    registry.import_nsi(&Actor::System, records, "cli").await?
+                    progress.set_length(records.len() as u64);
+                    progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    let advance = |done: usize| progress.set_position(done as u64);
+                    registry.import_nsi(&Actor::System, records, "cli", advance).await?
                 }
                 Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
             };

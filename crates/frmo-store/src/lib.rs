@@ -96,6 +96,13 @@ impl VersionRecord {
     }
 }
 
+/// A message to [`Store::write_import`].
+#[derive(Debug)]
+pub enum ImportBatch {
+    Write { new: Vec<VersionRecord>, changed: Vec<(VersionRecord, i64)>, audit: Vec<audit::AuditEntry> },
+    Commit,
+}
+
 /// The index definitions a bulk load dropped, read from the database's own catalogue (so they are
 /// exactly what the migrations created).
 #[derive(Debug)]
@@ -325,16 +332,13 @@ impl Store {
         dispatch!(self, s => s.current_cards_of(oids).await)
     }
 
-    /// An import's writes in one transaction: new organizations (first versions, the OID sequences
+    /// An import's writes, in one transaction fed batch by batch (so the next batch can be
+    /// prepared while this one is written): new organizations (first versions, the OID sequences
     /// moved past their numbers), new versions of existing ones (each closing the version it names,
-    /// a `Conflict` if that is no longer current) and the journal entries. All or nothing.
-    pub async fn write_import(
-        &self,
-        new: Vec<VersionRecord>,
-        changed: Vec<(VersionRecord, i64)>,
-        audit: Vec<audit::AuditEntry>,
-    ) -> Result<()> {
-        dispatch!(self, s => s.write_import(new, changed, audit).await)
+    /// a `Conflict` if that is no longer current) and the journal entries. The transaction commits
+    /// on [`ImportBatch::Commit`]; if the sender goes away without it, nothing is written.
+    pub async fn write_import(&self, batches: tokio::sync::mpsc::Receiver<ImportBatch>) -> Result<()> {
+        dispatch!(self, s => s.write_import(batches).await)
     }
 
     pub async fn count_organizations(&self) -> Result<i64> {

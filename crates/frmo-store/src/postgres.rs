@@ -479,20 +479,23 @@ impl PgStore {
         Ok(found)
     }
 
-    pub async fn write_import(
-        &self,
-        new: Vec<VersionRecord>,
-        changed: Vec<(VersionRecord, i64)>,
-        audit: Vec<crate::audit::AuditEntry>,
-    ) -> Result<()> {
+    pub async fn write_import(&self, mut batches: tokio::sync::mpsc::Receiver<crate::ImportBatch>) -> Result<()> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
-        insert_organizations(&tx, &new).await?;
-        for (record, expected) in &changed {
-            append_in(&tx, record, *expected).await?;
+        loop {
+            match batches.recv().await {
+                Some(crate::ImportBatch::Write { new, changed, audit }) => {
+                    insert_organizations(&tx, &new).await?;
+                    for (record, expected) in &changed {
+                        append_in(&tx, record, *expected).await?;
+                    }
+                    append_audit(&tx, &audit).await?;
+                }
+                Some(crate::ImportBatch::Commit) => break,
+                None => return Err(StoreError::Conflict("импорт прерван, ничего не записано".into())),
+            }
         }
-        append_audit(&tx, &audit).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -552,19 +552,21 @@ impl SqliteStore {
         .await
     }
 
-    pub async fn write_import(
-        &self,
-        new: Vec<VersionRecord>,
-        changed: Vec<(VersionRecord, i64)>,
-        audit: Vec<crate::audit::AuditEntry>,
-    ) -> Result<()> {
+    pub async fn write_import(&self, mut batches: tokio::sync::mpsc::Receiver<crate::ImportBatch>) -> Result<()> {
         self.write(move |tx| {
-            insert_organizations(tx, &new)?;
-            for (record, expected) in &changed {
-                append_in(tx, record, *expected)?;
+            loop {
+                match batches.blocking_recv() {
+                    Some(crate::ImportBatch::Write { new, changed, audit }) => {
+                        insert_organizations(tx, &new)?;
+                        for (record, expected) in &changed {
+                            append_in(tx, record, *expected)?;
+                        }
+                        append_audit(tx, &audit)?;
+                    }
+                    Some(crate::ImportBatch::Commit) => return Ok(()),
+                    None => return Err(StoreError::Conflict("импорт прерван, ничего не записано".into())),
+                }
             }
-            append_audit(tx, &audit)?;
-            Ok(())
         })
         .await
     }

@@ -395,8 +395,13 @@ fn nsi_date(field: &'static str, text: &str) -> std::result::Result<Date, Valida
 
 /// The id of a directory entry named `name` (case and spaces aside).
 fn id_by_name(directory: &str, name: &str) -> Option<u32> {
-    let wanted = name.trim().to_lowercase();
-    reference::get(directory)?.entries.iter().find(|e| e.name.to_lowercase() == wanted).map(|e| e.id)
+    let entries = &reference::get(directory)?.entries;
+    let name = name.trim();
+    if let Some(entry) = entries.iter().find(|e| e.name == name) {
+        return Some(entry.id);
+    }
+    let wanted = name.to_lowercase();
+    entries.iter().find(|e| e.name.to_lowercase() == wanted).map(|e| e.id)
 }
 
 /// A directory code, checked against the name beside it when that is given.
@@ -416,7 +421,7 @@ fn code_in(
         return None;
     };
     let name = record.get(name_field);
-    if !name.is_empty() && name.to_lowercase() != entry.name.to_lowercase() {
+    if !name.is_empty() && name != entry.name && name.to_lowercase() != entry.name.to_lowercase() {
         errors.push(at(name_field, format!("«{name}» не соответствует коду {code} («{}»)", entry.name)));
     }
     Some(entry.id)
@@ -534,7 +539,7 @@ fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError
     };
     if let Some(region) = region {
         let name = record.get("regionName");
-        if !name.is_empty() && name.to_lowercase() != region.name().to_lowercase() {
+        if !name.is_empty() && name != region.name() && name.to_lowercase() != region.name().to_lowercase() {
             errors.push(at("regionName", format!("«{name}» не соответствует коду {} («{}»)", region, region.name())));
         }
     }
@@ -773,96 +778,260 @@ enum Step {
     Change { before: Box<Organization>, after: Organization, version: i64 },
 }
 
+/// A register this empty and a file this big are loaded with the versions' indexes rebuilt once at
+/// the end (as `frmo seed` does): one sort instead of growing them row by row.
+const BULK_FROM: usize = 50_000;
+
+/// Maps `items` with `f` on every core, off the async threads, keeping their order.
+async fn map_parallel<T, U, F>(items: Vec<T>, f: F) -> Result<Vec<U>>
+where
+    T: Send + 'static,
+    U: Send + 'static,
+    F: Fn(T) -> U + Send + Sync + 'static,
+{
+    let mapped = tokio::task::spawn_blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let size = items.len().div_ceil(threads).max(1);
+        let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+        let mut items = items.into_iter();
+        loop {
+            let chunk: Vec<T> = items.by_ref().take(size).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        std::thread::scope(|scope| {
+            let f = &f;
+            let workers: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<U>>()))
+                .collect();
+            let mut out = Vec::new();
+            for worker in workers {
+                match worker.join() {
+                    Ok(part) => out.extend(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        })
+    })
+    .await
+    .map_err(frmo_store::StoreError::from)?;
+    Ok(mapped)
+}
+
+/// A record's errors as report lines.
+fn row_errors(line: usize, record: usize, errors: Vec<ValidationError>) -> impl Iterator<Item = RowError> {
+    errors.into_iter().map(move |e| RowError { line, record, field: e.field, label: e.label, message: e.message })
+}
+
+/// Who writes the journal entries of an import, and when.
+#[derive(Clone)]
+struct Journal {
+    now: OffsetDateTime,
+    user_id: Option<i64>,
+    actor: String,
+    request_id: String,
+}
+
+impl Journal {
+    fn entry(&self, oid: &OrgOid, detail: Value) -> frmo_store::audit::AuditEntry {
+        frmo_store::audit::AuditEntry {
+            at: self.now.unix_timestamp(),
+            user_id: self.user_id,
+            actor: self.actor.clone(),
+            kind: "change".to_owned(),
+            target: oid.as_str().to_owned(),
+            detail: detail.to_string(),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// The version and journal entry of a step, and the version it closes.
+    fn build(
+        &self,
+        step: Step,
+    ) -> std::result::Result<
+        (frmo_store::audit::AuditEntry, frmo_store::VersionRecord, Option<i64>),
+        frmo_store::StoreError,
+    > {
+        match step {
+            Step::Create(org) => {
+                let from = org.create_date.with_time(Time::MIDNIGHT).assume_utc();
+                let detail = serde_json::json!({"reason": REASON, "created": org.oid.as_str()});
+                Ok((self.entry(&org.oid, detail), frmo_store::VersionRecord::new(&org, from)?, None))
+            }
+            Step::Change { before, after, version } => {
+                let detail = serde_json::json!({
+                    "reason": REASON,
+                    "editedVersion": version,
+                    "validFrom": self.now.unix_timestamp(),
+                    "fields": crate::journal::differences(&before, &after),
+                });
+                Ok((self.entry(&after.oid, detail), frmo_store::VersionRecord::new(&after, self.now)?, Some(version)))
+            }
+        }
+    }
+}
+
+/// The reason journal entries of an import give.
+const REASON: &str = "импорт НСИ 1461";
+
+/// Records checked, merged and handed to the writer per round.
+const CHUNK: usize = 10_000;
+
+/// What merging a record gave: a step (or nothing to do), the card's errors, or a store failure.
+type Merged = std::result::Result<Option<Step>, std::result::Result<Vec<RowError>, frmo_store::StoreError>>;
+
+fn merge_record(
+    (number, line, existing, fields): (usize, usize, Option<(i64, String)>, Fields),
+    today: Date,
+) -> Merged {
+    let existing = match existing {
+        Some((version, card)) => match serde_json::from_str::<Organization>(&card) {
+            Ok(org) => Some((version, org)),
+            Err(error) => return Err(Err(frmo_store::StoreError::from(error))),
+        },
+        None => None,
+    };
+    let after = merge(fields, existing.as_ref().map(|(_, org)| org), today);
+    if let Err(errors) = after.validate() {
+        return Err(Ok(row_errors(line, number, errors.into_iter().map(card_field).collect()).collect()));
+    }
+    Ok(match existing {
+        None => Some(Step::Create(after)),
+        Some((_, before)) if before == after => None,
+        Some((version, before)) => Some(Step::Change { before: Box::new(before), after, version }),
+    })
+}
+
 impl Registry {
-    /// Imports НСИ 1461 records (from [`parse_file`]): every record is validated first, then the
-    /// changes are written in one transaction with a journal entry per organization, or, with any
-    /// error, nothing is written and the report names each record and field. Records equal to the
-    /// register change nothing: re-importing a file writes no versions and no journal entries.
-    pub async fn import_nsi(&self, actor: &Actor, records: Vec<RawRecord>, request_id: &str) -> Result<ImportReport> {
+    /// Imports НСИ 1461 records (from [`parse_file`]), merged by OID, all or nothing. Records go
+    /// through in rounds of [`CHUNK`]: checked, merged with the current cards, and handed to one
+    /// write transaction while the next round is prepared. At the first error nothing more is
+    /// written, the rest is still checked for the report (each error names its record and field),
+    /// and the transaction is rolled back. Records equal to the register change nothing:
+    /// re-importing a file writes no versions and no journal entries. `progress` hears how many
+    /// records are done.
+    pub async fn import_nsi(
+        &self,
+        actor: &Actor,
+        records: Vec<RawRecord>,
+        request_id: &str,
+        mut progress: impl FnMut(usize) + Send,
+    ) -> Result<ImportReport> {
         self.authorize(actor, Action::WriteRegister, Target::None, request_id).await?;
-        let mut report = ImportReport { rows: records.len(), ..ImportReport::default() };
-        let mut checked = Vec::with_capacity(records.len());
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(records.len());
-        for (index, record) in records.iter().enumerate() {
-            let number = index + 1;
-            let row_error = |e: ValidationError| RowError {
-                line: record.line,
-                record: number,
-                field: e.field,
-                label: e.label,
-                message: e.message,
-            };
-            match fields(record) {
-                Err(errors) => report.errors.extend(errors.into_iter().map(row_error)),
-                Ok(fields) => {
-                    if let Some(first) = seen.insert(fields.oid.as_str().to_owned(), number) {
-                        report.errors.push(row_error(at("oid", format!("повторяет OID записи {first}"))));
-                    }
-                    checked.push((number, record.line, fields));
-                }
-            }
-        }
-        if !report.errors.is_empty() {
-            return Ok(report);
-        }
-        let oids: Vec<String> = checked.iter().map(|(_, _, f)| f.oid.as_str().to_owned()).collect();
-        let mut current: HashMap<String, (i64, String)> =
-            self.store.current_cards_of(oids).await?.into_iter().map(|(oid, id, card)| (oid, (id, card))).collect();
-        let mut steps = Vec::with_capacity(checked.len());
+        let started = std::time::Instant::now();
+        let total = records.len();
+        let mut report = ImportReport { rows: total, ..ImportReport::default() };
         let today = self.today();
-        for (number, line, fields) in checked {
-            let existing = match current.remove(fields.oid.as_str()) {
-                Some((version, card)) => {
-                    Some((version, serde_json::from_str::<Organization>(&card).map_err(frmo_store::StoreError::from)?))
-                }
-                None => None,
-            };
-            let after = merge(fields, existing.as_ref().map(|(_, org)| org), today);
-            if let Err(errors) = after.validate() {
-                report.errors.extend(errors.into_iter().map(card_field).map(|e| RowError {
-                    line,
-                    record: number,
-                    field: e.field,
-                    label: e.label,
-                    message: e.message,
-                }));
-                continue;
+        let (user_id, label) = self.actor_label(actor).await;
+        let journal = Journal {
+            now: OffsetDateTime::from_unix_timestamp(self.now()).unwrap_or_else(|_| OffsetDateTime::now_utc()),
+            user_id,
+            actor: label,
+            request_id: if request_id.is_empty() { "-".to_owned() } else { request_id.to_owned() },
+        };
+        // A big file into an empty register: indexes rebuilt once at the end (the store decides
+        // whether the register is empty).
+        let bulk = if total >= BULK_FROM { self.store.begin_bulk_load().await? } else { None };
+        let (sender, receiver) = tokio::sync::mpsc::channel(1);
+        let store = self.store.clone();
+        let writer = tokio::spawn(async move { store.write_import(receiver).await });
+
+        let mut produced: Result<()> = Ok(());
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(total);
+        let mut numbered = records.into_iter().enumerate();
+        let mut done = 0;
+        loop {
+            let chunk: Vec<(usize, RawRecord)> = numbered.by_ref().take(CHUNK).map(|(i, r)| (i + 1, r)).collect();
+            if chunk.is_empty() {
+                break;
             }
-            match existing {
-                None => steps.push(Step::Create(after)),
-                Some((_, before)) if before == after => {}
-                Some((version, before)) => steps.push(Step::Change { before: Box::new(before), after, version }),
+            done += chunk.len();
+            let round = async {
+                let validated = map_parallel(chunk, |(number, record)| (number, record.line, fields(&record))).await?;
+                let mut checked = Vec::with_capacity(validated.len());
+                for (number, line, result) in validated {
+                    match result {
+                        Err(errors) => report.errors.extend(row_errors(line, number, errors)),
+                        Ok(fields) => {
+                            if let Some(first) = seen.insert(fields.oid.as_str().to_owned(), number) {
+                                let error = at("oid", format!("повторяет OID записи {first}"));
+                                report.errors.extend(row_errors(line, number, vec![error]));
+                            }
+                            checked.push((number, line, fields));
+                        }
+                    }
+                }
+                let oids: Vec<String> = checked.iter().map(|(_, _, f)| f.oid.as_str().to_owned()).collect();
+                let mut current: HashMap<String, (i64, String)> = self
+                    .store
+                    .current_cards_of(oids)
+                    .await?
+                    .into_iter()
+                    .map(|(oid, id, card)| (oid, (id, card)))
+                    .collect();
+                let paired: Vec<_> =
+                    checked.into_iter().map(|(n, l, f)| (n, l, current.remove(f.oid.as_str()), f)).collect();
+                let merged = map_parallel(paired, move |record| merge_record(record, today)).await?;
+                let mut steps = Vec::with_capacity(merged.len());
+                for result in merged {
+                    match result {
+                        Ok(step) => steps.extend(step),
+                        Err(Ok(errors)) => report.errors.extend(errors),
+                        Err(Err(error)) => return Err(crate::RegistryError::from(error)),
+                    }
+                }
+                if !report.errors.is_empty() || steps.is_empty() {
+                    return Ok(true);
+                }
+                let journal = journal.clone();
+                let built = map_parallel(steps, move |step| journal.build(step)).await?;
+                let (mut new, mut changed, mut audit) = (Vec::new(), Vec::new(), Vec::with_capacity(built.len()));
+                for result in built {
+                    let (entry, record, version) = result?;
+                    audit.push(entry);
+                    match version {
+                        None => new.push(record),
+                        Some(version) => changed.push((record, version)),
+                    }
+                }
+                report.created += new.len();
+                report.updated += changed.len();
+                // A closed channel means the writer failed: its error comes from `writer`.
+                Ok(sender.send(frmo_store::ImportBatch::Write { new, changed, audit }).await.is_ok())
+            };
+            match round.await {
+                Ok(true) => progress(done),
+                Ok(false) => break,
+                Err(error) => {
+                    produced = Err(error);
+                    break;
+                }
             }
         }
-        if !report.errors.is_empty() {
+        let commit = produced.is_ok() && report.errors.is_empty();
+        if commit {
+            // An error here means the writer is gone; `writer` says why.
+            let _ = sender.send(frmo_store::ImportBatch::Commit).await;
+        }
+        drop(sender);
+        let written = writer.await.map_err(frmo_store::StoreError::from)?;
+        if let Some(bulk) = bulk {
+            self.store.finish_bulk_load(bulk).await?;
+        }
+        produced?;
+        tracing::debug!(elapsed = ?started.elapsed(), records = total, "import of НСИ 1461 done");
+        if !commit {
+            report.created = 0;
+            report.updated = 0;
             return Ok(report);
         }
-        let now = OffsetDateTime::from_unix_timestamp(self.now()).unwrap_or_else(|_| OffsetDateTime::now_utc());
-        let (mut new, mut changed, mut audit) = (Vec::new(), Vec::new(), Vec::with_capacity(steps.len()));
-        for step in steps {
-            match step {
-                Step::Create(org) => {
-                    let from = org.create_date.with_time(Time::MIDNIGHT).assume_utc();
-                    let detail = serde_json::json!({"reason": "импорт НСИ 1461", "created": org.oid.as_str()});
-                    audit.push(self.entry(actor, "change", org.oid.as_str(), detail, request_id).await);
-                    new.push(frmo_store::VersionRecord::new(&org, from)?);
-                }
-                Step::Change { before, after, version } => {
-                    let detail = serde_json::json!({
-                        "reason": "импорт НСИ 1461",
-                        "editedVersion": version,
-                        "validFrom": now.unix_timestamp(),
-                        "fields": crate::journal::differences(&before, &after),
-                    });
-                    audit.push(self.entry(actor, "change", after.oid.as_str(), detail, request_id).await);
-                    changed.push((frmo_store::VersionRecord::new(&after, now)?, version));
-                }
-            }
-        }
-        report.created = new.len();
-        report.updated = changed.len();
-        if !audit.is_empty() {
-            self.store.write_import(new, changed, audit).await?;
+        written?;
+        if self.indexed && report.created + report.updated > 0 {
             self.refresh_index().await?;
         }
         report.applied = true;

@@ -96,7 +96,6 @@ async fn the_register_is_published_as_nsi_1461(backend: Backend) {
     assert_eq!(checked, format!("{count} '6317006620' 63 278006258 Медицинский Университет «Реавиз»"));
 }
 
-
 async fn export(registry: &Registry, format: Format) -> Vec<u8> {
     let mut out = Vec::new();
     registry.export_nsi(format, &mut out, |_| {}).await.expect("export");
@@ -105,7 +104,7 @@ async fn export(registry: &Registry, format: Format) -> Vec<u8> {
 
 async fn import(registry: &Registry, file: &[u8]) -> ImportReport {
     let records = parse_file(file).unwrap_or_else(|errors| panic!("{}", report_text(&errors)));
-    registry.import_nsi(&Actor::System, records, "test").await.expect("import")
+    registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import")
 }
 
 /// Versions and journal entries: what a change would add to.
@@ -180,7 +179,7 @@ async fn a_bad_record_is_named_and_nothing_is_imported(backend: Backend) {
             + &((seventh_inn.as_bytes()[seventh_inn.len() - 1] - b'0' + 9) % 10).to_string();
         let broken = text.replacen(&original_inn, &seventh_inn, 1);
         let records = parse_file(broken.as_bytes()).expect("parses");
-        let report = registry.import_nsi(&Actor::System, records, "test").await.expect("import");
+        let report = registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import");
         assert_eq!(
             report.errors.iter().map(|e| (e.record, e.field)).collect::<Vec<_>>(),
             vec![(7, "inn")],
@@ -188,6 +187,24 @@ async fn a_bad_record_is_named_and_nothing_is_imported(backend: Backend) {
         );
     }
     assert_eq!(footprint(&registry).await, before);
+
+    // An error past the first round of 10,000 records (written, then rolled back) still leaves
+    // nothing behind.
+    let template: Vec<String> = lines[1].trim_end().split(';').map(str::to_owned).collect();
+    let mut big = lines[0].clone();
+    for n in 1..=12_000 {
+        let mut record = template.clone();
+        record[1] = format!("1.2.643.5.1.13.13.12.2.50.{n}");
+        if n == 11_500 {
+            record[inn] = seventh[inn].clone();
+        }
+        big.push_str(&record.join(";"));
+        big.push_str("\r\n");
+    }
+    let report = import(&registry, big.as_bytes()).await;
+    assert!(!report.applied && report.created == 0);
+    assert_eq!(report.errors.iter().map(|e| (e.record, e.field)).collect::<Vec<_>>(), vec![(11_500, "inn")]);
+    assert_eq!(footprint(&registry).await, before, "the first round was rolled back");
 
     // Files that are not 1461 at all are refused as files.
     for bad in [&b"<records><record><oid>1"[..], b"{\"records\": [", b"\xff\xfe", b"a;b\n1;2\n"] {
