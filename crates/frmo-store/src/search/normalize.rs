@@ -11,6 +11,29 @@ static RUSSIAN: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::
 const STOP_WORDS: &[&str] =
     &["и", "в", "во", "на", "по", "с", "со", "для", "им", "имени", "из", "к", "о", "об", "от", "при", "у"];
 
+/// Words stemmed per thread: the words of organization names repeat (учреждение, здравоохранения,
+/// больница…), and stemming is most of the cost of writing a card's search terms in bulk.
+const STEM_CACHE: usize = 100_000;
+
+thread_local! {
+    static STEMS: std::cell::RefCell<std::collections::HashMap<String, String>> = Default::default();
+}
+
+fn stem(word: String) -> String {
+    STEMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(term) = cache.get(&word) {
+            return term.clone();
+        }
+        let term = RUSSIAN.stem(&word).into_owned();
+        if cache.len() >= STEM_CACHE {
+            cache.clear();
+        }
+        cache.insert(word, term.clone());
+        term
+    })
+}
+
 /// Lowercases, folds ё→е, splits on anything that is not a letter or digit, drops stop words and
 /// stems Russian words. The result is deduplicated and keeps first-seen order.
 pub fn terms(text: &str) -> Vec<String> {
@@ -24,11 +47,7 @@ pub fn terms(text: &str) -> Vec<String> {
         if STOP_WORDS.contains(&folded.as_str()) {
             continue;
         }
-        let term = if folded.chars().any(|c| ('а'..='я').contains(&c)) {
-            RUSSIAN.stem(&folded).into_owned()
-        } else {
-            folded
-        };
+        let term = if folded.chars().any(|c| ('а'..='я').contains(&c)) { stem(folded) } else { folded };
         if !term.is_empty() && !out.contains(&term) {
             out.push(term);
         }
