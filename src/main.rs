@@ -70,6 +70,11 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Load the register from open data.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -137,15 +142,25 @@ enum WorkersCommand {
 
 #[derive(Subcommand)]
 enum ExportCommand {
-    /// The register as НСИ directory 1.2.643.5.1.13.13.11.1461: JSON `{"records": […]}` or CSV (`;`),
-    /// real field names, dates dd.MM.yyyy, empty strings for missing values; streamed.
+    /// The register as НСИ directory 1.2.643.5.1.13.13.11.1461: JSON `{"records": […]}`, CSV (`;`),
+    /// XML or XLSX; real field names, dates dd.MM.yyyy, empty strings for missing values; streamed.
     Nsi {
-        /// `json` or `csv`.
+        /// `json`, `csv`, `xml` or `xlsx`.
         #[arg(long, default_value = "json")]
         format: String,
         /// The file to write (standard output when absent).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// НСИ 1461 records (JSON, CSV or XML, told by content) or ФРМО API organization JSON, merged by
+    /// OID; all or nothing: with any error nothing changes and the report names each record and field.
+    Nsi {
+        /// The file to import.
+        file: std::path::PathBuf,
     },
 }
 
@@ -425,6 +440,37 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Import { command: ImportCommand::Nsi { file } } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
+            let registry = open_with(&config, false).await?;
+            let started = Instant::now();
+            let progress = indicatif::ProgressBar::hidden();
+            let report = match frmo_registry::nsi::parse_file(&bytes) {
+                Ok(records) => {
+                    progress.set_length(records.len() as u64);
+                    progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    let advance = |done: usize| progress.set_position(done as u64);
+                    registry.import_nsi(&Actor::System, records, "cli", advance).await?
+                }
+                Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
+            };
+            progress.finish_and_clear();
+            if report.applied {
+                println!(
+                    "загружено записей НСИ 1461: {} (новых организаций {}, изменено {}, без изменений {}) за {:.1} с",
+                    report.rows,
+                    report.created,
+                    report.updated,
+                    report.rows - report.created - report.updated,
+                    started.elapsed().as_secs_f64()
+                );
+                Ok(())
+            } else {
+                eprintln!("файл не загружен, ничего не изменено; ошибок: {}", report.errors.len());
+                eprint!("{}", frmo_registry::nsi::report_text(&report.errors));
+                std::process::exit(1);
+            }
+        }
         Command::Export { command: ExportCommand::Nsi { format, out } } => {
             let format = match frmo_registry::nsi::Format::parse(&format) {
                 Ok(format) => format,
@@ -453,7 +499,8 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
         }
         Command::Publish => {
             let registry = open_with(&config, false).await?;
-            let total = u64::try_from(registry.count().await?).unwrap_or_default() * 2;
+            let total = u64::try_from(registry.count().await?).unwrap_or_default()
+                * frmo_registry::publication::FILES_PER_VERSION;
             let progress = indicatif::ProgressBar::new(total);
             let started = Instant::now();
             let result = registry.publish_nsi(&Actor::System, "cli", |n| progress.set_position(n)).await;

@@ -123,7 +123,8 @@ async fn user_add_creates_a_local_account_once_and_refuses_bad_input(backend: Ba
 
 backend_tests!(
     user_add_creates_a_local_account_once_and_refuses_bad_input,
-    workers_import_and_export_from_the_command_line
+    workers_import_and_export_from_the_command_line,
+    nsi_export_and_import_from_the_command_line
 );
 
 #[test]
@@ -301,4 +302,47 @@ fn get(address: &str, path: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).expect("read");
     response
+}
+
+/// `frmo export nsi` in every format, `frmo import nsi` of the CSV into an empty register (the same
+/// file back out), a re-import that changes nothing, and a bad file refused naming the record.
+async fn nsi_export_and_import_from_the_command_line(backend: Backend) {
+    let (from, to) = (TestDb::new(backend).await, TestDb::new(backend).await);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |db: &TestDb, args: &[&str]| {
+        frmo()
+            .current_dir(dir.path())
+            .env("FRMO_DATA_DIR", dir.path().join("data"))
+            .env("FRMO_DATABASE_URL", &db.url)
+            .args(args)
+            .output()
+            .expect("run frmo")
+    };
+    assert!(run(&from, &["seed", "--orgs", "12"]).status.success());
+    for format in ["json", "csv", "xml", "xlsx"] {
+        let out = format!("register.{format}");
+        let export = run(&from, &["export", "nsi", "--format", format, "--out", &out]);
+        assert!(export.status.success(), "{}", String::from_utf8_lossy(&export.stderr));
+        assert!(String::from_utf8_lossy(&export.stderr).contains("выгружено записей НСИ 1461: 12"));
+    }
+    assert_eq!(run(&from, &["export", "nsi", "--format", "docx"]).status.code(), Some(2));
+    let imported = run(&to, &["import", "nsi", "register.csv"]);
+    assert!(imported.status.success(), "{}", String::from_utf8_lossy(&imported.stderr));
+    assert!(String::from_utf8_lossy(&imported.stdout).contains("новых организаций 12, изменено 0"));
+    assert!(run(&to, &["export", "nsi", "--format", "csv", "--out", "again.csv"]).status.success());
+    let (first, again) = (std::fs::read(dir.path().join("register.csv")), std::fs::read(dir.path().join("again.csv")));
+    assert_eq!(first.expect("first"), again.expect("again"));
+    let repeated = run(&to, &["import", "nsi", "register.xml"]);
+    assert!(String::from_utf8_lossy(&repeated.stdout).contains("изменено 0, без изменений 12"));
+    let csv = std::fs::read_to_string(dir.path().join("register.csv")).expect("csv");
+    let mut lines: Vec<String> = csv.lines().map(str::to_owned).collect();
+    let mut second: Vec<&str> = lines[2].split(';').collect();
+    second[8] = "1234567890"; // inn, with a wrong check digit
+    lines[2] = second.join(";");
+    std::fs::write(dir.path().join("bad.csv"), lines.join("\r\n")).expect("write");
+    let refused = run(&to, &["import", "nsi", "bad.csv"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("файл не загружен, ничего не изменено"), "{stderr}");
+    assert!(stderr.contains("строка 3, запись 2: ИНН (inn) — "), "{stderr}");
 }

@@ -29,7 +29,7 @@ pub enum JobSpec {
     Publish,
 }
 
-const REGISTER_FORMATS: &[&str] = &["csv", "json"];
+const REGISTER_FORMATS: &[&str] = &["csv", "json", "xml", "xlsx"];
 const REPORT_FORMATS: &[&str] = &["xlsx", "pdf", "csv", "csv-rfc"];
 
 fn media_type(format: &str) -> &'static str {
@@ -103,7 +103,8 @@ impl Registry {
             }
             JobSpec::Publish => {
                 self.authorize(actor, Action::Administer, Target::None, request_id).await?;
-                ("Публикация новой версии НСИ 1461".to_owned(), self.count().await? * 2)
+                let files = crate::publication::FILES_PER_VERSION as i64;
+                ("Публикация новой версии НСИ 1461".to_owned(), self.count().await? * files)
             }
         };
         let user_id = match actor {

@@ -42,6 +42,9 @@ const INDEX_BATCH: usize = 20_000;
 pub struct Registry {
     store: Arc<Store>,
     index: Arc<SearchIndex>,
+    /// False for batch commands opened with [`Registry::open_unindexed`]: bulk writes then leave
+    /// the index alone instead of building it from the whole register.
+    indexed: bool,
     clock_offset: Arc<std::sync::atomic::AtomicI64>,
     session_policy: identity::SessionPolicy,
     moderation: Arc<requests::Moderation>,
@@ -65,7 +68,8 @@ pub fn end_of_day(date: Date) -> OffsetDateTime {
 impl Registry {
     /// Opens the registry over a migrated store and builds the search index from it.
     pub async fn open(store: Store) -> Result<Self> {
-        let registry = Self::open_unindexed(store);
+        let mut registry = Self::open_unindexed(store);
+        registry.indexed = true;
         registry.refresh_index().await?;
         Ok(registry)
     }
@@ -76,6 +80,7 @@ impl Registry {
         Registry {
             store: Arc::new(store),
             index: Arc::new(SearchIndex::new()),
+            indexed: false,
             clock_offset: Arc::default(),
             session_policy: identity::SessionPolicy::default(),
             moderation: Arc::default(),

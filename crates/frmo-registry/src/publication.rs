@@ -1,5 +1,5 @@
-//! Publication of the open register as НСИ 1461: numbered versions, each with its files (JSON and
-//! CSV) in the object store, the list of organizations whose 1461 record changed since the
+//! Publication of the open register as НСИ 1461: numbered versions, each with its files (JSON, CSV
+//! and XML) in the object store, the list of organizations whose 1461 record changed since the
 //! previous version (added, changed, closed — an edit that leaves the 1461 fields as they were is
 //! not a change), and an incremental feed of the records changed since a version.
 //!
@@ -12,7 +12,6 @@ use std::io::Read as _;
 
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
-use frmo_domain::org::Organization;
 use frmo_store::publication::NsiVersion;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -57,11 +56,16 @@ pub fn change_label(change: &str) -> &'static str {
 }
 
 /// The formats every version is published in.
-const FORMATS: [(Format, &str); 2] = [(Format::Json, "json"), (Format::Csv, "csv")];
+const FORMATS: [(Format, &str); 3] = [(Format::Json, "json"), (Format::Csv, "csv"), (Format::Xml, "xml")];
 
-fn record_of(id: i64, card: &str) -> Result<(Vec<String>, bool)> {
-    let org: Organization = serde_json::from_str(card).map_err(frmo_store::StoreError::from)?;
-    Ok((nsi::record(id, &org), org.delete_date.is_some()))
+/// How many files a version has: a publication's progress goes to this many times the register.
+pub const FILES_PER_VERSION: u64 = FORMATS.len() as u64;
+
+/// A card's 1461 record and whether it is closed (a `deleteDate`).
+fn record_of(card: &str) -> Result<(Vec<String>, bool)> {
+    let record = nsi::record_of_card(card)?;
+    let closed = nsi::position("deleteDate").and_then(|i| record.get(i)).is_some_and(|d| !d.is_empty());
+    Ok((record, closed))
 }
 
 fn io(error: std::io::Error) -> RegistryError {
@@ -107,19 +111,19 @@ impl Registry {
         let mut changes: Vec<(String, &'static str)> = Vec::new();
         if let Some(previous) = &previous {
             for (oid, first) in self.store.organizations_changed_between(previous.watermark, watermark).await? {
-                let Some((id, card)) = self.store.card_at(&oid, watermark).await? else { continue };
-                let (now, closed_now) = record_of(id, &card)?;
+                let Some((_, card)) = self.store.card_at(&oid, watermark).await? else { continue };
+                let (now, closed_now) = record_of(&card)?;
                 let before = match first > previous.watermark {
                     true => None,
                     false => self.store.card_at(&oid, previous.watermark).await?,
                 };
                 let change = match before {
                     None => "added",
-                    Some((old_id, old_card)) => {
-                        let (then, closed_then) = record_of(old_id, &old_card)?;
+                    Some((_, old_card)) => {
+                        let (then, closed_then) = record_of(&old_card)?;
                         if closed_now && !closed_then {
                             "closed"
-                        } else if then[1..] != now[1..] {
+                        } else if then != now {
                             "changed"
                         } else {
                             continue;
@@ -203,7 +207,11 @@ impl Registry {
             .find(|f| f.name == name)
             .ok_or_else(|| RegistryError::NotFound(format!("В версии {number} нет файла «{name}».")))?;
         let body = self.documents_store()?.files.get(&file.key).await.map_err(files_error)?;
-        let media_type = if file.format == "json" { "application/json" } else { "text/csv; charset=utf-8" };
+        let media_type = match file.format.as_str() {
+            "json" => "application/json",
+            "xml" => "application/xml",
+            _ => "text/csv; charset=utf-8",
+        };
         Ok(Download { name: file.name, media_type: media_type.into(), size: i64::try_from(file.size).ok(), body })
     }
 
@@ -244,8 +252,8 @@ impl Registry {
         }
         let mut changes = Vec::with_capacity(by_oid.len());
         for (oid, change) in by_oid {
-            let Some((id, card)) = self.store.card_at(&oid, upto.watermark).await? else { continue };
-            changes.push(Change { record: record_of(id, &card)?.0, oid, change });
+            let Some((_, card)) = self.store.card_at(&oid, upto.watermark).await? else { continue };
+            changes.push(Change { record: record_of(&card)?.0, oid, change });
         }
         Ok(changes)
     }

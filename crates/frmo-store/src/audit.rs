@@ -62,7 +62,13 @@ pub fn entry_hash(id: i64, entry: &AuditEntry, prev_hash: &str) -> String {
         hasher.update(field.as_bytes());
         hasher.update(b"\n");
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for b in hasher.finalize() {
+        hex.push(char::from(HEX[usize::from(b >> 4)]));
+        hex.push(char::from(HEX[usize::from(b & 0x0f)]));
+    }
+    hex
 }
 
 pub(crate) const HEAD: &str = "SELECT id, hash FROM audit_journal ORDER BY id DESC LIMIT 1";

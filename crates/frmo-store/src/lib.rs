@@ -99,6 +99,13 @@ impl VersionRecord {
     }
 }
 
+/// A message to [`Store::write_import`].
+#[derive(Debug)]
+pub enum ImportBatch {
+    Write { new: Vec<VersionRecord>, changed: Vec<(VersionRecord, i64)>, audit: Vec<audit::AuditEntry> },
+    Commit,
+}
+
 /// The index definitions a bulk load dropped, read from the database's own catalogue (so they are
 /// exactly what the migrations created).
 #[derive(Debug)]
@@ -301,18 +308,40 @@ impl Store {
     }
 
     /// Current cards (one per organization) with a version id above `after`, in id order, at most
-    /// `limit`: the cursor of exports that stream the whole register.
+    /// `limit`: the cursor of exports that stream the whole register. On SQLite this reads through a
+    /// connection of its own without the shared memory map, so a scan of the whole file does not
+    /// map gigabytes into the process (peak memory stays that of one batch).
     pub async fn current_cards_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
-        let rows = self
-            .query(
-                "SELECT id, CAST(card AS TEXT) FROM organization_versions WHERE valid_to IS NULL AND id > $1 ORDER BY id LIMIT $2",
-                vec![after.into(), limit.into()],
-            )
-            .await?;
-        Ok(rows
-            .into_iter()
-            .map(|mut r| (r[0].int().unwrap_or_default(), sql::take_text(&mut r, 1).unwrap_or_default()))
-            .collect())
+        match self {
+            Store::Sqlite(s) => s.current_cards_after(after, limit).await,
+            Store::Postgres(_) => {
+                let rows = self
+                    .query(
+                        "SELECT id, CAST(card AS TEXT) FROM organization_versions WHERE valid_to IS NULL AND id > $1 ORDER BY id LIMIT $2",
+                        vec![after.into(), limit.into()],
+                    )
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|mut r| (r[0].int().unwrap_or_default(), sql::take_text(&mut r, 1).unwrap_or_default()))
+                    .collect())
+            }
+        }
+    }
+
+    /// The current versions of these organizations: `(oid, version id, card JSON)`, in no order;
+    /// OIDs not in the register are absent.
+    pub async fn current_cards_of(&self, oids: Vec<String>) -> Result<Vec<(String, i64, String)>> {
+        dispatch!(self, s => s.current_cards_of(oids).await)
+    }
+
+    /// An import's writes, in one transaction fed batch by batch (so the next batch can be
+    /// prepared while this one is written): new organizations (first versions, the OID sequences
+    /// moved past their numbers), new versions of existing ones (each closing the version it names,
+    /// a `Conflict` if that is no longer current) and the journal entries. The transaction commits
+    /// on [`ImportBatch::Commit`]; if the sender goes away without it, nothing is written.
+    pub async fn write_import(&self, batches: tokio::sync::mpsc::Receiver<ImportBatch>) -> Result<()> {
+        dispatch!(self, s => s.write_import(batches).await)
     }
 
     pub async fn count_organizations(&self) -> Result<i64> {

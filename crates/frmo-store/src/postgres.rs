@@ -292,37 +292,7 @@ impl PgStore {
             return Err(StoreError::Conflict(transition.conflict));
         }
 
-        let sink = tx.copy_in("COPY organizations (oid, kind, region, number, created_at) FROM STDIN BINARY").await?;
-        let writer =
-            BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT2, Type::INT2, Type::INT4, Type::TIMESTAMPTZ]);
-        tokio::pin!(writer);
-        for r in &records {
-            let (kind, region, number) = (i16::from(r.key.0), i16::from(r.key.1), r.key.2 as i32);
-            writer.as_mut().write(&[&r.oid, &kind, &region, &number, &r.valid_from]).await?;
-        }
-        writer.finish().await?;
-
-        let sink = tx.copy_in(&format!("COPY organization_versions ({VERSION_COLUMNS}) FROM STDIN BINARY")).await?;
-        let writer = BinaryCopyInWriter::new(sink, &VERSION_TYPES);
-        tokio::pin!(writer);
-        for r in &records {
-            writer.as_mut().write(&PgVersion::new(r)?.values()).await?;
-        }
-        writer.finish().await?;
-
-        let mut highest = std::collections::BTreeMap::new();
-        for r in &records {
-            let top = highest.entry((i16::from(r.key.0), i16::from(r.key.1))).or_insert(0i32);
-            *top = (*top).max(r.key.2 as i32);
-        }
-        for ((kind, region), number) in highest {
-            tx.execute(
-                "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, $3)
-                 ON CONFLICT (kind, region) DO UPDATE SET last_number = greatest(oid_sequences.last_number, excluded.last_number)",
-                &[&kind, &region, &number],
-            )
-            .await?;
-        }
+        insert_organizations(&tx, &records).await?;
         for statement in &transition.after {
             run(&tx, statement).await?;
         }
@@ -394,31 +364,7 @@ impl PgStore {
         {
             return Err(StoreError::Conflict(transition.conflict));
         }
-        let closed = tx
-            .execute(
-                "UPDATE organization_versions SET valid_to = $1 WHERE id = $2 AND oid = $3 AND valid_to IS NULL",
-                &[&r.valid_from, &expected_current, &r.oid],
-            )
-            .await?;
-        if closed != 1 {
-            return Err(StoreError::Conflict(format!(
-                "версия {expected_current} организации {} уже не действующая",
-                r.oid
-            )));
-        }
-        let version = PgVersion::new(&r)?;
-        let mut values = version.values().to_vec();
-        values.push(&expected_current);
-        let id: i64 = tx
-            .query_one(
-                &format!(
-                    "INSERT INTO organization_versions ({VERSION_COLUMNS}, previous_id)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"
-                ),
-                &values,
-            )
-            .await?
-            .get(0);
+        let id = append_in(&tx, &r, expected_current).await?;
         for statement in &transition.after {
             run(&tx, statement).await?;
         }
@@ -515,6 +461,45 @@ impl PgStore {
             .collect())
     }
 
+    pub async fn current_cards_of(&self, oids: Vec<String>) -> Result<Vec<(String, i64, String)>> {
+        let (client, _) = self.reader().await?;
+        let mut found = Vec::with_capacity(oids.len());
+        for chunk in oids.chunks(5_000) {
+            let rows = client
+                .query(
+                    "SELECT oid, id, CAST(card AS TEXT) FROM organization_versions
+                     WHERE valid_to IS NULL AND oid = ANY($1)",
+                    &[&chunk],
+                )
+                .await?;
+            for row in rows {
+                found.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
+            }
+        }
+        Ok(found)
+    }
+
+    pub async fn write_import(&self, mut batches: tokio::sync::mpsc::Receiver<crate::ImportBatch>) -> Result<()> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
+        loop {
+            match batches.recv().await {
+                Some(crate::ImportBatch::Write { new, changed, audit }) => {
+                    insert_organizations(&tx, &new).await?;
+                    for (record, expected) in &changed {
+                        append_in(&tx, record, *expected).await?;
+                    }
+                    append_audit(&tx, &audit).await?;
+                }
+                Some(crate::ImportBatch::Commit) => break,
+                None => return Err(StoreError::Conflict("импорт прерван, ничего не записано".into())),
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn count_organizations(&self) -> Result<i64> {
         let (client, _) = self.reader().await?;
         Ok(client.query_one("SELECT count(*) FROM organizations", &[]).await?.get(0))
@@ -531,6 +516,72 @@ impl PgStore {
             .await?;
         Ok(rows.iter().map(|r| ColumnInfo { table: r.get(0), column: r.get(1), not_null: r.get(2) }).collect())
     }
+}
+
+/// Writes new organizations (their first versions, by COPY) and moves the OID sequences past their
+/// numbers.
+async fn insert_organizations(tx: &tokio_postgres::Transaction<'_>, records: &[VersionRecord]) -> Result<()> {
+    let sink = tx.copy_in("COPY organizations (oid, kind, region, number, created_at) FROM STDIN BINARY").await?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT2, Type::INT2, Type::INT4, Type::TIMESTAMPTZ]);
+    tokio::pin!(writer);
+    for r in records {
+        let (kind, region, number) = (i16::from(r.key.0), i16::from(r.key.1), r.key.2 as i32);
+        writer.as_mut().write(&[&r.oid, &kind, &region, &number, &r.valid_from]).await?;
+    }
+    writer.finish().await?;
+
+    let sink = tx.copy_in(&format!("COPY organization_versions ({VERSION_COLUMNS}) FROM STDIN BINARY")).await?;
+    let writer = BinaryCopyInWriter::new(sink, &VERSION_TYPES);
+    tokio::pin!(writer);
+    for r in records {
+        writer.as_mut().write(&PgVersion::new(r)?.values()).await?;
+    }
+    writer.finish().await?;
+
+    let mut highest = std::collections::BTreeMap::new();
+    for r in records {
+        let top = highest.entry((i16::from(r.key.0), i16::from(r.key.1))).or_insert(0i32);
+        *top = (*top).max(r.key.2 as i32);
+    }
+    for ((kind, region), number) in highest {
+        tx.execute(
+            "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, region) DO UPDATE SET last_number = greatest(oid_sequences.last_number, excluded.last_number)",
+            &[&kind, &region, &number],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Closes `expected_current` (it must be the organization's current version) and writes `r` after it.
+async fn append_in(tx: &tokio_postgres::Transaction<'_>, r: &VersionRecord, expected_current: i64) -> Result<i64> {
+    let closed = tx
+        .execute(
+            "UPDATE organization_versions SET valid_to = $1 WHERE id = $2 AND oid = $3 AND valid_to IS NULL",
+            &[&r.valid_from, &expected_current, &r.oid],
+        )
+        .await?;
+    if closed != 1 {
+        return Err(StoreError::Conflict(format!(
+            "версия {expected_current} организации {} уже не действующая",
+            r.oid
+        )));
+    }
+    let version = PgVersion::new(r)?;
+    let mut values = version.values().to_vec();
+    values.push(&expected_current);
+    let id: i64 = tx
+        .query_one(
+            &format!(
+                "INSERT INTO organization_versions ({VERSION_COLUMNS}, previous_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"
+            ),
+            &values,
+        )
+        .await?
+        .get(0);
+    Ok(id)
 }
 
 /// Runs one portable statement inside `tx`; its rows.

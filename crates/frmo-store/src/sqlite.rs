@@ -40,6 +40,8 @@ struct Inner {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// The connection of whole-register scans (exports): no memory map, a small page cache.
+    scan: Mutex<Option<Connection>>,
     permits: Arc<tokio::sync::Semaphore>,
 }
 
@@ -111,6 +113,46 @@ fn insert_version(tx: &rusqlite::Transaction<'_>, r: &VersionRecord, previous: O
     Ok(tx.last_insert_rowid())
 }
 
+/// Writes new organizations (their first versions) and moves the OID sequences past their numbers.
+fn insert_organizations(tx: &rusqlite::Transaction<'_>, records: &[VersionRecord]) -> Result<()> {
+    let mut org = tx.prepare_cached(
+        "INSERT INTO organizations (oid, kind, region, number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    let mut sequence = tx.prepare_cached(
+        "INSERT INTO oid_sequences (kind, region, last_number) VALUES (?1, ?2, ?3)
+         ON CONFLICT (kind, region) DO UPDATE SET last_number = max(last_number, excluded.last_number)",
+    )?;
+    let mut highest = std::collections::BTreeMap::new();
+    for r in records {
+        let from = stamp(r.valid_from);
+        org.execute(params![r.oid, r.key.0, r.key.1, r.key.2, from])?;
+        insert_version(tx, r, None)?;
+        let top = highest.entry((r.key.0, r.key.1)).or_insert(0u32);
+        *top = (*top).max(r.key.2);
+    }
+    for ((kind, region), number) in highest {
+        sequence.execute(params![kind, region, number])?;
+    }
+    Ok(())
+}
+
+/// Closes `expected_current` (it must be the organization's current version) and writes `r` after it.
+fn append_in(tx: &rusqlite::Transaction<'_>, r: &VersionRecord, expected_current: i64) -> Result<i64> {
+    let from = stamp(r.valid_from);
+    let closed = tx
+        .prepare_cached(
+            "UPDATE organization_versions SET valid_to = ?1 WHERE id = ?2 AND oid = ?3 AND valid_to IS NULL",
+        )?
+        .execute(params![from, expected_current, r.oid])?;
+    if closed != 1 {
+        return Err(StoreError::Conflict(format!(
+            "версия {expected_current} организации {} уже не действующая",
+            r.oid
+        )));
+    }
+    insert_version(tx, r, Some(expected_current))
+}
+
 impl SqliteStore {
     pub async fn open(path: PathBuf) -> Result<Self> {
         tokio::task::spawn_blocking(move || {
@@ -125,6 +167,7 @@ impl SqliteStore {
                     path,
                     writer: Mutex::new(writer),
                     readers: Mutex::new(Vec::new()),
+                    scan: Mutex::new(None),
                     permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
                 }),
             })
@@ -267,24 +310,7 @@ impl SqliteStore {
             {
                 return Err(StoreError::Conflict(transition.conflict));
             }
-            let mut org = tx.prepare_cached(
-                "INSERT INTO organizations (oid, kind, region, number, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            )?;
-            let mut sequence = tx.prepare_cached(
-                "INSERT INTO oid_sequences (kind, region, last_number) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (kind, region) DO UPDATE SET last_number = max(last_number, excluded.last_number)",
-            )?;
-            let mut highest = std::collections::BTreeMap::new();
-            for r in &records {
-                let from = stamp(r.valid_from);
-                org.execute(params![r.oid, r.key.0, r.key.1, r.key.2, from])?;
-                insert_version(tx, r, None)?;
-                let top = highest.entry((r.key.0, r.key.1)).or_insert(0u32);
-                *top = (*top).max(r.key.2);
-            }
-            for ((kind, region), number) in highest {
-                sequence.execute(params![kind, region, number])?;
-            }
+            insert_organizations(tx, &records)?;
             for (sql, values) in &transition.after {
                 run(tx, sql, values)?;
             }
@@ -344,18 +370,7 @@ impl SqliteStore {
             {
                 return Err(StoreError::Conflict(transition.conflict));
             }
-            let from = stamp(r.valid_from);
-            let closed = tx.execute(
-                "UPDATE organization_versions SET valid_to = ?1 WHERE id = ?2 AND oid = ?3 AND valid_to IS NULL",
-                params![from, expected_current, r.oid],
-            )?;
-            if closed != 1 {
-                return Err(StoreError::Conflict(format!(
-                    "версия {expected_current} организации {} уже не действующая",
-                    r.oid
-                )));
-            }
-            let id = insert_version(tx, &r, Some(expected_current))?;
+            let id = append_in(tx, &r, expected_current)?;
             for (sql, values) in &transition.after {
                 run(tx, sql, values)?;
             }
@@ -489,6 +504,69 @@ impl SqliteStore {
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    pub async fn current_cards_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
+        let inner = self.inner.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut slot = inner.scan.lock().unwrap_or_else(|e| e.into_inner());
+            let conn = match slot.take() {
+                Some(conn) => conn,
+                None => {
+                    let conn = connect(&inner.path)?;
+                    conn.execute_batch("PRAGMA mmap_size = 0; PRAGMA cache_size = -8192;")?;
+                    conn
+                }
+            };
+            let rows = (|| -> Result<Vec<(i64, String)>> {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT id, card FROM organization_versions WHERE valid_to IS NULL AND id > ?1 ORDER BY id LIMIT ?2",
+                )?;
+                let rows = stmt.query_map(params![after, limit], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })();
+            *slot = Some(conn);
+            rows
+        })
+        .await?
+    }
+
+    pub async fn current_cards_of(&self, oids: Vec<String>) -> Result<Vec<(String, i64, String)>> {
+        self.read(move |c| {
+            let mut found = Vec::with_capacity(oids.len());
+            let mut stmt = c.prepare_cached(
+                "SELECT oid, id, card FROM organization_versions
+                 WHERE valid_to IS NULL AND oid IN (SELECT value FROM json_each(?1))",
+            )?;
+            for chunk in oids.chunks(5_000) {
+                let json = serde_json::to_string(chunk)?;
+                let rows = stmt.query_map([json], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                for row in rows {
+                    found.push(row?);
+                }
+            }
+            Ok(found)
+        })
+        .await
+    }
+
+    pub async fn write_import(&self, mut batches: tokio::sync::mpsc::Receiver<crate::ImportBatch>) -> Result<()> {
+        self.write(move |tx| {
+            loop {
+                match batches.blocking_recv() {
+                    Some(crate::ImportBatch::Write { new, changed, audit }) => {
+                        insert_organizations(tx, &new)?;
+                        for (record, expected) in &changed {
+                            append_in(tx, record, *expected)?;
+                        }
+                        append_audit(tx, &audit)?;
+                    }
+                    Some(crate::ImportBatch::Commit) => return Ok(()),
+                    None => return Err(StoreError::Conflict("импорт прерван, ничего не записано".into())),
+                }
+            }
         })
         .await
     }

@@ -47,7 +47,9 @@ async fn versions_list_what_changed_and_the_feed_gives_it(backend: Backend) {
     let first = registry.publish_nsi(&Actor::System, "t", |n| seen = n).await.expect("publish");
     assert_eq!(first.version.version, 1);
     assert_eq!((first.version.records, first.version.added), (count, count));
-    assert_eq!(seen, 2 * u64::try_from(count).expect("n"), "progress over both formats");
+    assert_eq!(seen, 3 * u64::try_from(count).expect("n"), "progress over the three formats");
+    let xml = download(&registry, 1, "1461-1.xml").await;
+    assert_eq!(String::from_utf8_lossy(&xml).matches("<record>").count(), usize::try_from(count).expect("n"));
     let csv = download(&registry, 1, "1461-1.csv").await;
     assert_eq!(String::from_utf8_lossy(&csv).lines().count(), usize::try_from(count).expect("n") + 1);
     let file = first.files.iter().find(|f| f.format == "csv").expect("csv");

@@ -11,25 +11,56 @@ static RUSSIAN: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::
 const STOP_WORDS: &[&str] =
     &["и", "в", "во", "на", "по", "с", "со", "для", "им", "имени", "из", "к", "о", "об", "от", "при", "у"];
 
+/// Terms of words as written, per thread: the words of organization names repeat (учреждение,
+/// здравоохранения, больница…), and lowercasing and stemming them is most of the cost of writing a
+/// card's search terms in bulk.
+const TERM_CACHE: usize = 100_000;
+
+thread_local! {
+    static TERMS: std::cell::RefCell<std::collections::HashMap<String, Option<String>>> = Default::default();
+}
+
+/// The term of one word (`None` for a stop word).
+fn term(word: &str) -> Option<String> {
+    TERMS.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(term) = cache.get(word) {
+            return term.clone();
+        }
+        let folded: String =
+            word.chars().flat_map(char::to_lowercase).map(|c| if c == 'ё' { 'е' } else { c }).collect();
+        let term = if STOP_WORDS.contains(&folded.as_str()) {
+            None
+        } else if folded.chars().any(|c| ('а'..='я').contains(&c)) {
+            Some(RUSSIAN.stem(&folded).into_owned())
+        } else {
+            Some(folded)
+        };
+        if cache.len() >= TERM_CACHE {
+            cache.clear();
+        }
+        cache.insert(word.to_owned(), term.clone());
+        term
+    })
+}
+
+/// Letters and digits; Cyrillic letters answered without the general Unicode table.
+fn word_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, 'А'..='я' | 'Ё' | 'ё') || (!c.is_ascii() && c.is_alphanumeric())
+}
+
 /// Lowercases, folds ё→е, splits on anything that is not a letter or digit, drops stop words and
 /// stems Russian words. The result is deduplicated and keeps first-seen order.
 pub fn terms(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for word in text.split(|c: char| !c.is_alphanumeric()) {
+    for word in text.split(|c: char| !word_char(c)) {
         if word.is_empty() {
             continue;
         }
-        let folded: String =
-            word.chars().flat_map(char::to_lowercase).map(|c| if c == 'ё' { 'е' } else { c }).collect();
-        if STOP_WORDS.contains(&folded.as_str()) {
-            continue;
-        }
-        let term = if folded.chars().any(|c| ('а'..='я').contains(&c)) {
-            RUSSIAN.stem(&folded).into_owned()
-        } else {
-            folded
-        };
-        if !term.is_empty() && !out.contains(&term) {
+        if let Some(term) = term(word)
+            && !term.is_empty()
+            && !out.contains(&term)
+        {
             out.push(term);
         }
     }

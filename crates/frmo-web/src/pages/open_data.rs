@@ -147,7 +147,7 @@ fn changes_json(publication: &Publication, changes: &[Change], since: Option<i64
             json!({ "oid": change.oid, "change": change.change }).to_string().trim_end_matches('}').as_bytes(),
         );
         body.extend_from_slice(b",\"record\":");
-        body.extend_from_slice(&json_record(&change.record));
+        body.extend_from_slice(&json_record(&change.record)?);
         body.push(b'}');
     }
     body.extend_from_slice(b"]}");

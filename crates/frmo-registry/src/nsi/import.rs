@@ -1,0 +1,1081 @@
+//! Reading the publication back: a 1461 file (JSON `{"records": […]}`, `;`/`,` CSV or the XML of
+//! `export`, told apart by content) or real ФРМО API organization JSON (one object or an array),
+//! each record validated into a card, merged by OID into the register, all or nothing.
+//!
+//! What a record carries replaces the card's 1461 fields; what it does not (departments,
+//! buildings, licences, contacts, head, bank requisites, the address line of an unchanged address)
+//! stays. Fields the register does not keep (`moDeptId`, `profileAgencyKind*`, `cadastralNumber`,
+//! `fiasVersion`, `aoid*`, `struct`, `*OspOid`) are read and not stored; `id` is not read (ours is
+//! derived from the OID), and `addrRegion*`, `territoryCode`, `isFederalCity` follow `regionId`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::error::ValidationError;
+use frmo_domain::ident::{Inn, Kpp, Ogrn, Ogrnip, OrgOid, PostIndex, RegionCode};
+use frmo_domain::org::{Address, Contacts, OrgStatus, Organization};
+use frmo_domain::reference;
+use serde::Deserialize;
+use serde_json::Value;
+use time::{Date, OffsetDateTime, Time};
+
+use super::{FIELDS, position};
+use crate::workers::{ImportReport, RowError};
+use crate::{Registry, Result};
+
+/// Russian names of the [`FIELDS`], for the report.
+const LABELS: [&str; 48] = [
+    "Идентификатор записи",
+    "OID",
+    "Прежний OID",
+    "Полное наименование",
+    "Краткое наименование",
+    "OID головной организации",
+    "Код вида субъекта",
+    "Вид субъекта",
+    "ИНН",
+    "КПП",
+    "ОГРН",
+    "Код субъекта РФ",
+    "Субъект РФ",
+    "Тип организации",
+    "Код ведомственной принадлежности",
+    "Ведомственная принадлежность",
+    "Учредитель",
+    "Дата исключения",
+    "Причина исключения",
+    "Дата создания",
+    "Дата изменения",
+    "Уровень",
+    "Код вида медицинской организации",
+    "Вид медицинской организации",
+    "Код профиля",
+    "Профиль",
+    "Почтовый индекс",
+    "Кадастровый номер",
+    "Широта",
+    "Долгота",
+    "Версия ФИАС",
+    "Код населённого пункта ФИАС",
+    "Код улицы ФИАС",
+    "Код дома ФИАС",
+    "Код субъекта РФ адреса",
+    "Субъект РФ адреса",
+    "Код территории",
+    "Город федерального значения",
+    "Населённый пункт",
+    "Тип населённого пункта",
+    "Улица",
+    "Тип улицы",
+    "Дом",
+    "Корпус",
+    "Строение",
+    "OID головного ОСП",
+    "OID ОСП",
+    "OID дочерних ОСП",
+];
+
+/// One record of an import file: where it starts, and its values in [`FIELDS`] order (empty when
+/// absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawRecord {
+    pub line: usize,
+    pub values: Vec<String>,
+    /// From a ФРМО API card, which has no `createDate`/`modifyDate`: a new organization is created
+    /// today, a known one keeps its dates.
+    pub from_api: bool,
+}
+
+impl RawRecord {
+    fn new(line: usize) -> Self {
+        RawRecord { line, values: vec![String::new(); FIELDS.len()], from_api: false }
+    }
+
+    fn get(&self, field: &str) -> &str {
+        position(field).and_then(|i| self.values.get(i)).map_or("", |v| v.trim())
+    }
+
+    fn set(&mut self, field: &str, value: impl Into<String>) {
+        if let Some(slot) = position(field).and_then(|i| self.values.get_mut(i)) {
+            *slot = value.into();
+        }
+    }
+}
+
+fn file_error(line: usize, message: impl Into<String>) -> Vec<RowError> {
+    vec![RowError { line, record: 0, field: "file", label: "Файл", message: message.into() }]
+}
+
+/// The error of a record's field, named by its 1461 field and Russian label.
+fn at(field: &'static str, message: impl Into<String>) -> ValidationError {
+    let label = position(field).and_then(|i| LABELS.get(i)).copied().unwrap_or(field);
+    ValidationError::new(field, label, message)
+}
+
+/// The records of an import file, told by content: JSON (1461 `{"records": […]}`, or ФРМО API
+/// organizations), XML (starts with `<`) or CSV (anything else in UTF-8).
+pub fn parse_file(bytes: &[u8]) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
+        file_error(line, "файл не в кодировке UTF-8")
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let records = match text.trim_start().as_bytes().first() {
+        None => return Err(file_error(1, "файл пуст")),
+        Some(b'{' | b'[') => parse_json(text)?,
+        Some(b'<') => parse_xml(text)?,
+        Some(_) => parse_csv(text)?,
+    };
+    if records.is_empty() {
+        return Err(file_error(1, "в файле нет ни одной записи"));
+    }
+    Ok(records)
+}
+
+/// The 1-based line of byte `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
+}
+
+fn json_error(error: &serde_json::Error) -> Vec<RowError> {
+    file_error(error.line().max(1), format!("файл не читается как JSON: {error}"))
+}
+
+/// A value of a flat record as text: strings as they are, numbers and booleans spelled out.
+struct Scalar(String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        Ok(Scalar(match Value::deserialize(deserializer)? {
+            Value::String(s) => s,
+            Value::Null => String::new(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            other => other.to_string(),
+        }))
+    }
+}
+
+/// A flat 1461 record in JSON: the known fields by name, the rest skipped.
+struct FlatRecord(Vec<String>);
+
+impl<'de> Deserialize<'de> for FlatRecord {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = FlatRecord;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object with the fields of a 1461 record")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<FlatRecord, A::Error> {
+                let mut values = vec![String::new(); FIELDS.len()];
+                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                    match position(&key) {
+                        Some(i) => values[i] = map.next_value::<Scalar>()?.0,
+                        None => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(FlatRecord(values))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+#[derive(Deserialize)]
+struct Publication<'a> {
+    #[serde(borrow)]
+    records: Option<Vec<&'a serde_json::value::RawValue>>,
+}
+
+fn parse_json(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+    if text.trim_start().starts_with('{') {
+        let publication: Publication<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+        if let Some(records) = publication.records {
+            let mut out = Vec::with_capacity(records.len());
+            for raw in records {
+                let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+                let line = line_at(text, offset);
+                let flat: FlatRecord = serde_json::from_str(raw.get()).map_err(|e| {
+                    file_error(line, format!("запись {} не читается как запись НСИ 1461: {e}", out.len() + 1))
+                })?;
+                out.push(RawRecord { line, values: flat.0, from_api: false });
+            }
+            return Ok(out);
+        }
+        let organization: Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+        return Ok(vec![from_frmo_api(&organization, 1)]);
+    }
+    let organizations: Vec<Value> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    Ok(organizations.iter().map(|o| from_frmo_api(o, 1)).collect())
+}
+
+/// A ФРМО API organization (`GET org/{oid}`, nested objects) as a flat 1461 record.
+fn from_frmo_api(org: &Value, line: usize) -> RawRecord {
+    let mut record = RawRecord::new(line);
+    record.from_api = true;
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => String::new(),
+    };
+    let date = |v: &Value| {
+        let t = text(v);
+        let head = t.get(..10).unwrap_or(&t);
+        frmo_domain::date::read(head).map_or(t.clone(), frmo_domain::date::format)
+    };
+    for (field, key) in [
+        ("oid", "oid"),
+        ("oldOid", "oldOid"),
+        ("nameFull", "nameFull"),
+        ("nameShort", "nameShort"),
+        ("inn", "inn"),
+        ("kpp", "kpp"),
+        ("ogrn", "ogrn"),
+        ("founder", "founder"),
+    ] {
+        record.set(field, text(&org[key]));
+    }
+    record.set("parentId", text(if org["headOid"].is_null() { &org["parentId"] } else { &org["headOid"] }));
+    for field in ["createDate", "modifyDate", "deleteDate"] {
+        record.set(field, date(&org[field]));
+    }
+    let organization_type = &org["orgType"];
+    let type_name = match organization_type["code"].as_u64().and_then(|c| u32::try_from(c).ok()) {
+        Some(code) => reference::get("organization_types")
+            .and_then(|d| d.name_of(code))
+            .map_or_else(|| text(&organization_type["name"]), str::to_owned),
+        None => text(&organization_type["name"]),
+    };
+    record.set("organizationType", type_name);
+    let subject = match &org["medicalSubjectId"] {
+        Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    record.set("medicalSubjectId", text(&subject["id"]));
+    record.set("medicalSubjectName", text(&subject["medicalSubject"]));
+    record.set("moAgencyKindId", text(&org["moAgencyKindId"]["id"]));
+    record.set("moAgencyKind", text(&org["moAgencyKindId"]["agencyKind"]));
+    record.set("moLevel", text(&org["moLevelId"]["moLevel"]));
+    record.set("moDeptId", text(&org["moDeptId"]["id"]));
+    record.set("moDeptName", text(&org["moDeptId"]["nameFull"]));
+    // A reason means something only with the date (the API's cards carry a stale reason otherwise).
+    if !record.get("deleteDate").is_empty() {
+        record.set("deleteReason", text(&org["deleteReason"]["deleteReason"]));
+    }
+    let region = &org["regionId"];
+    record.set("regionId", text(if region.is_object() { &region["id"] } else { region }));
+    record.set("regionName", text(&region["region"]));
+    let place = &org["moAddress"];
+    let address = if place["address"].is_object() { &place["address"] } else { &org["legalAddress"] };
+    for (field, key) in [
+        ("areaName", "areaName"),
+        ("prefixArea", "prefixArea"),
+        ("streetName", "streetName"),
+        ("prefixStreet", "prefixStreet"),
+        ("house", "house"),
+        ("building", "building"),
+        ("struct", "struct"),
+        ("aoidArea", "aoidArea"),
+        ("aoidStreet", "aoidStreet"),
+        ("houseid", "houseguid"),
+    ] {
+        record.set(field, text(&address[key]));
+    }
+    let post_index = if place["postIndex"].is_null() { &address["postIndex"] } else { &place["postIndex"] };
+    record.set("postIndex", text(post_index));
+    record.set("cadastralNumber", text(&place["cadastralNumber"]));
+    record.set("latitude", text(&place["latitude"]));
+    record.set("longtitude", text(&place["longitude"]));
+    record
+}
+
+fn parse_csv(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+    let rows = crate::csv::parse(text).map_err(|e| file_error(e.line, e.message))?;
+    let mut rows = rows.into_iter();
+    let Some((_, header)) = rows.next() else { return Err(file_error(1, "файл пуст")) };
+    let columns: Vec<Option<usize>> = header.iter().map(|name| position(name.trim())).collect();
+    let missing: Vec<&str> =
+        ["oid", "nameFull", "inn"].into_iter().filter(|f| !columns.contains(&position(f))).collect();
+    if !missing.is_empty() {
+        return Err(file_error(
+            1,
+            format!("в заголовке нет столбцов {}: ожидаются имена полей НСИ 1461", missing.join(", ")),
+        ));
+    }
+    let mut records = Vec::with_capacity(rows.len());
+    for (line, fields) in rows {
+        let mut record = RawRecord::new(line);
+        for (column, value) in columns.iter().zip(fields) {
+            if let Some(i) = column {
+                record.values[*i] = value;
+            }
+        }
+        records.push(record);
+    }
+    Ok(records)
+}
+
+fn parse_xml(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut records = Vec::new();
+    let mut depth = 0usize;
+    let mut current: Option<RawRecord> = None;
+    let mut field: Option<usize> = None;
+    let mut value = String::new();
+    let (mut line, mut counted) = (1usize, 0usize);
+    loop {
+        let offset = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX).min(text.len());
+        line += text.as_bytes()[counted..offset].iter().filter(|b| **b == b'\n').count();
+        counted = offset;
+        let broken = |e: &dyn std::fmt::Display| file_error(line, format!("файл не читается как XML: {e}"));
+        let event = reader.read_event().map_err(|e| broken(&e))?;
+        match event {
+            Event::Start(element) => {
+                depth += 1;
+                match depth {
+                    2 => current = Some(RawRecord::new(line)),
+                    3 => {
+                        field = position(&String::from_utf8_lossy(element.local_name().as_ref()));
+                        value.clear();
+                    }
+                    _ => {}
+                }
+            }
+            Event::Empty(_) if depth == 1 => records.push(RawRecord::new(line)),
+            Event::End(_) => {
+                match depth {
+                    2 => records.extend(current.take()),
+                    3 => {
+                        if let (Some(i), Some(record)) = (field.take(), current.as_mut()) {
+                            record.values[i] = std::mem::take(&mut value);
+                        }
+                    }
+                    _ => {}
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Text(t) if depth == 3 => value.push_str(&t.xml10_content().map_err(|e| broken(&e))?),
+            Event::CData(t) if depth == 3 => value.push_str(&t.decode().map_err(|e| broken(&e))?),
+            Event::GeneralRef(r) if depth == 3 => {
+                if let Some(c) = r.resolve_char_ref().map_err(|e| broken(&e))? {
+                    value.push(c);
+                } else {
+                    let name = r.decode().map_err(|e| broken(&e))?;
+                    let resolved = quick_xml::escape::resolve_predefined_entity(&name)
+                        .ok_or_else(|| file_error(line, format!("неизвестная ссылка &{name};")))?;
+                    value.push_str(resolved);
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if depth != 0 {
+        return Err(file_error(line, "XML оборван: не все элементы закрыты"));
+    }
+    Ok(records)
+}
+
+/// `dd.MM.yyyy`, as НСИ writes dates.
+fn nsi_date(field: &'static str, text: &str) -> std::result::Result<Date, ValidationError> {
+    let format = time::macros::format_description!("[day].[month].[year]");
+    match text.as_bytes() {
+        [_, _, b'.', _, _, b'.', _, _, _, _] => {
+            Date::parse(text, format).map_err(|_| at(field, format!("нет такой даты: «{text}»")))
+        }
+        _ => Err(at(field, format!("ожидается дата в виде ДД.ММ.ГГГГ, получено «{text}»"))),
+    }
+}
+
+/// The id of a directory entry named `name` (case and spaces aside).
+fn id_by_name(directory: &str, name: &str) -> Option<u32> {
+    let entries = &reference::get(directory)?.entries;
+    let name = name.trim();
+    if let Some(entry) = entries.iter().find(|e| e.name == name) {
+        return Some(entry.id);
+    }
+    let wanted = name.to_lowercase();
+    entries.iter().find(|e| e.name.to_lowercase() == wanted).map(|e| e.id)
+}
+
+/// A directory code, checked against the name beside it when that is given.
+fn code_in(
+    record: &RawRecord,
+    errors: &mut Vec<ValidationError>,
+    (code_field, name_field): (&'static str, &'static str),
+    directory: &str,
+) -> Option<u32> {
+    let code = record.get(code_field);
+    if code.is_empty() {
+        errors.push(at(code_field, "не заполнено"));
+        return None;
+    }
+    let Some(entry) = code.parse::<u32>().ok().and_then(|c| reference::get(directory)?.entry(c)) else {
+        errors.push(at(code_field, format!("нет значения «{code}» в справочнике")));
+        return None;
+    };
+    let name = record.get(name_field);
+    if !name.is_empty() && name != entry.name && name.to_lowercase() != entry.name.to_lowercase() {
+        errors.push(at(name_field, format!("«{name}» не соответствует коду {code} («{}»)", entry.name)));
+    }
+    Some(entry.id)
+}
+
+/// An optional directory value given by its name.
+fn named_in(
+    record: &RawRecord,
+    errors: &mut Vec<ValidationError>,
+    field: &'static str,
+    directory: &str,
+) -> Option<u32> {
+    let name = record.get(field);
+    if name.is_empty() {
+        return None;
+    }
+    let found = id_by_name(directory, name);
+    if found.is_none() {
+        errors.push(at(field, format!("нет значения «{name}» в справочнике")));
+    }
+    found
+}
+
+fn optional(text: &str) -> Option<String> {
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn coordinate(record: &RawRecord, errors: &mut Vec<ValidationError>, field: &'static str, limit: f64) -> Option<f64> {
+    let text = record.get(field);
+    if text.is_empty() {
+        return None;
+    }
+    match text.replace(',', ".").parse::<f64>() {
+        Ok(v) if v.is_finite() && v.abs() <= limit => Some(v),
+        _ => {
+            errors.push(at(field, format!("ожидается число от −{limit} до {limit}, получено «{text}»")));
+            None
+        }
+    }
+}
+
+/// The value of a field's parse, or its error (renamed to the 1461 field) in `errors`.
+fn check<T>(
+    field: &'static str,
+    result: std::result::Result<T, ValidationError>,
+    errors: &mut Vec<ValidationError>,
+) -> Option<T> {
+    result.map_err(|e| errors.push(at(field, e.message))).ok()
+}
+
+/// The 1461 fields of a record, checked one by one.
+struct Fields {
+    oid: OrgOid,
+    old_oid: Option<String>,
+    parent_oid: Option<OrgOid>,
+    name_full: String,
+    name_short: String,
+    organization_type_id: u32,
+    medical_subject_id: u32,
+    mo_agency_kind_id: u32,
+    mo_level_id: Option<u32>,
+    mo_dept_name: Option<String>,
+    founder: Option<String>,
+    inn: Inn,
+    ogrn: Option<Ogrn>,
+    ogrnip: Option<Ogrnip>,
+    kpp: Option<Kpp>,
+    region: RegionCode,
+    delete_date: Option<Date>,
+    delete_reason_id: Option<u32>,
+    create_date: Option<Date>,
+    modify_date: Option<Date>,
+    address: Address,
+}
+
+fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError>> {
+    let mut errors = Vec::new();
+    let oid = check("oid", OrgOid::parse(record.get("oid")), &mut errors);
+    let parent_oid = match record.get("parentId") {
+        "" => None,
+        text => check("parentId", OrgOid::parse(text), &mut errors),
+    };
+    let required = |field: &'static str, errors: &mut Vec<ValidationError>| {
+        let text = record.get(field);
+        if text.is_empty() {
+            errors.push(at(field, "не заполнено"));
+        }
+        text.to_owned()
+    };
+    let name_full = required("nameFull", &mut errors);
+    let name_short = required("nameShort", &mut errors);
+    let inn = match record.get("inn") {
+        "" => {
+            errors.push(at("inn", "не заполнено"));
+            None
+        }
+        text => check("inn", Inn::parse(text), &mut errors),
+    };
+    let kpp = match record.get("kpp") {
+        "" => None,
+        text => check("kpp", Kpp::parse(text), &mut errors),
+    };
+    let (mut ogrn, mut ogrnip) = (None, None);
+    match record.get("ogrn") {
+        "" => {}
+        text if text.len() == 15 => ogrnip = check("ogrn", Ogrnip::parse(text), &mut errors),
+        text => ogrn = check("ogrn", Ogrn::parse(text), &mut errors),
+    }
+    let region = match record.get("regionId") {
+        "" => {
+            errors.push(at("regionId", "не заполнено"));
+            None
+        }
+        text => check("regionId", RegionCode::parse(text), &mut errors),
+    };
+    if let Some(region) = region {
+        let name = record.get("regionName");
+        if !name.is_empty() && name != region.name() && name.to_lowercase() != region.name().to_lowercase() {
+            errors.push(at("regionName", format!("«{name}» не соответствует коду {} («{}»)", region, region.name())));
+        }
+    }
+    for field in ["addrRegionId", "territoryCode"] {
+        let text = record.get(field);
+        if !text.is_empty() {
+            check(field, RegionCode::parse(text), &mut errors);
+        }
+    }
+    if !["", "true", "false"].contains(&record.get("isFederalCity")) {
+        errors.push(at("isFederalCity", "ожидается true или false"));
+    }
+    let medical_subject_id =
+        code_in(record, &mut errors, ("medicalSubjectId", "medicalSubjectName"), "medical_subject_kinds");
+    let mo_agency_kind_id = code_in(record, &mut errors, ("moAgencyKindId", "moAgencyKind"), "agency_kinds");
+    let organization_type_id = match record.get("organizationType") {
+        "" => {
+            errors.push(at("organizationType", "не заполнено"));
+            None
+        }
+        _ => named_in(record, &mut errors, "organizationType", "organization_types"),
+    };
+    let mo_level_id = named_in(record, &mut errors, "moLevel", "levels");
+    let delete_reason_id = named_in(record, &mut errors, "deleteReason", "delete_reasons");
+    let date = |field: &'static str, errors: &mut Vec<ValidationError>| match record.get(field) {
+        "" => None,
+        text => nsi_date(field, text).map_err(|e| errors.push(e)).ok(),
+    };
+    let delete_date = date("deleteDate", &mut errors);
+    let create_date = date("createDate", &mut errors);
+    let modify_date = date("modifyDate", &mut errors);
+    for (field, value) in [("createDate", create_date), ("modifyDate", modify_date)] {
+        if value.is_none() && record.get(field).is_empty() && !record.from_api {
+            errors.push(at(field, "не заполнено"));
+        }
+    }
+    if delete_date.is_none() && record.get("deleteDate").is_empty() && delete_reason_id.is_some() {
+        errors.push(at("deleteReason", "указана без даты исключения"));
+    }
+    let post_index = match record.get("postIndex") {
+        "" => None,
+        text => check("postIndex", PostIndex::parse(text), &mut errors),
+    };
+    let latitude = coordinate(record, &mut errors, "latitude", 90.0);
+    let longitude = coordinate(record, &mut errors, "longtitude", 180.0);
+    let (
+        Some(oid),
+        Some(inn),
+        Some(region),
+        Some(organization_type_id),
+        Some(medical_subject_id),
+        Some(mo_agency_kind_id),
+        true,
+    ) = (oid, inn, region, organization_type_id, medical_subject_id, mo_agency_kind_id, errors.is_empty())
+    else {
+        return Err(errors);
+    };
+    let address = Address {
+        post_index,
+        text: String::new(),
+        area_name: optional(record.get("areaName")),
+        prefix_area: optional(record.get("prefixArea")),
+        street_name: optional(record.get("streetName")),
+        prefix_street: optional(record.get("prefixStreet")),
+        house: optional(record.get("house")),
+        building: optional(record.get("building")),
+        houseguid: optional(record.get("houseid")),
+        latitude,
+        longitude,
+    };
+    Ok(Fields {
+        oid,
+        old_oid: optional(record.get("oldOid")),
+        parent_oid,
+        name_full,
+        name_short,
+        organization_type_id,
+        medical_subject_id,
+        mo_agency_kind_id,
+        mo_level_id,
+        mo_dept_name: optional(record.get("moDeptName")),
+        founder: optional(record.get("founder")),
+        inn,
+        ogrn,
+        ogrnip,
+        kpp,
+        region,
+        delete_date,
+        delete_reason_id,
+        create_date,
+        modify_date,
+        address,
+    })
+}
+
+/// The address line of an address's parts: «443001, Самарская область, г. Самара, ул. Чапаевская, д. 227».
+fn address_line(address: &Address, region: RegionCode) -> String {
+    let prefixed = |prefix: &Option<String>, name: &Option<String>| match (prefix, name) {
+        (_, None) => None,
+        (Some(p), Some(n)) if !p.is_empty() => Some(format!("{}{} {n}", p, if p.ends_with('.') { "" } else { "." })),
+        (_, Some(n)) => Some(n.clone()),
+    };
+    [
+        address.post_index.as_ref().map(|p| p.as_str().to_owned()),
+        Some(region.name().to_owned()),
+        prefixed(&address.prefix_area, &address.area_name),
+        prefixed(&address.prefix_street, &address.street_name),
+        address.house.as_ref().map(|h| format!("д. {h}")),
+        address.building.as_ref().map(|b| format!("корп. {b}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ")
+}
+
+/// Sets the 1461 parts of `target`; the address line is rebuilt only when they changed.
+fn merge_address(target: &mut Address, parts: Address, region: RegionCode) {
+    let before = target.clone();
+    target.post_index = parts.post_index;
+    target.area_name = parts.area_name;
+    target.prefix_area = parts.prefix_area;
+    target.street_name = parts.street_name;
+    target.prefix_street = parts.prefix_street;
+    target.house = parts.house;
+    target.building = parts.building;
+    target.houseguid = parts.houseguid;
+    target.latitude = parts.latitude;
+    target.longitude = parts.longitude;
+    if *target != before || target.text.is_empty() {
+        target.text = address_line(target, region);
+    }
+}
+
+/// The card a record makes: `existing` with its 1461 fields replaced, or a new card (created
+/// `today` when the record has no dates).
+fn merge(fields: Fields, existing: Option<&Organization>, today: Date) -> Organization {
+    let mut org = match existing {
+        Some(org) => org.clone(),
+        None => Organization {
+            oid: fields.oid.clone(),
+            old_oid: None,
+            parent_oid: None,
+            name_full: String::new(),
+            name_short: String::new(),
+            organization_type_id: fields.organization_type_id,
+            medical_subject_id: fields.medical_subject_id,
+            mo_agency_kind_id: fields.mo_agency_kind_id,
+            mo_level_id: None,
+            mo_dept_name: None,
+            founder: None,
+            inn: fields.inn.clone(),
+            ogrn: None,
+            ogrnip: None,
+            kpp: None,
+            region_id: fields.region,
+            legal_address: Address::default(),
+            actual_address: None,
+            contacts: Contacts::default(),
+            head_full_name: None,
+            bank: None,
+            status: OrgStatus::Active,
+            delete_date: None,
+            delete_reason_id: None,
+            create_date: today,
+            modify_date: today,
+            departments: Vec::new(),
+            buildings: Vec::new(),
+            licences: Vec::new(),
+        },
+    };
+    org.old_oid = fields.old_oid;
+    org.parent_oid = fields.parent_oid;
+    org.name_full = fields.name_full;
+    org.name_short = fields.name_short;
+    org.organization_type_id = fields.organization_type_id;
+    org.medical_subject_id = fields.medical_subject_id;
+    org.mo_agency_kind_id = fields.mo_agency_kind_id;
+    org.mo_level_id = fields.mo_level_id;
+    org.mo_dept_name = fields.mo_dept_name;
+    org.founder = fields.founder;
+    org.inn = fields.inn;
+    org.ogrn = fields.ogrn;
+    org.ogrnip = fields.ogrnip;
+    org.kpp = fields.kpp;
+    org.region_id = fields.region;
+    org.create_date = fields.create_date.unwrap_or(org.create_date);
+    org.modify_date = fields.modify_date.unwrap_or(org.modify_date);
+    org.delete_date = fields.delete_date;
+    org.delete_reason_id = fields.delete_reason_id;
+    org.status = match (fields.delete_date, org.status) {
+        (Some(_), OrgStatus::Suspended) => OrgStatus::Suspended,
+        (Some(_), _) => OrgStatus::Liquidated,
+        (None, OrgStatus::Liquidated) => OrgStatus::Active,
+        (None, status) => status,
+    };
+    let region = org.region_id;
+    match org.actual_address.as_mut() {
+        Some(actual) => merge_address(actual, fields.address, region),
+        None => merge_address(&mut org.legal_address, fields.address, region),
+    }
+    org
+}
+
+/// The 1461 field a card rule's error belongs to.
+fn card_field(error: ValidationError) -> ValidationError {
+    let field = match error.field {
+        "organizationTypeId" => "organizationType",
+        "ogrnip" => "ogrn",
+        "moLevelId" => "moLevel",
+        "deleteReasonId" => "deleteReason",
+        "nameFull" | "nameShort" | "inn" | "ogrn" | "kpp" | "medicalSubjectId" | "moAgencyKindId" | "deleteDate" => {
+            error.field
+        }
+        _ => return error,
+    };
+    at(field, error.message)
+}
+
+/// The report's text: one line per error, «строка N, запись M: ИНН — …».
+pub fn report_text(errors: &[RowError]) -> String {
+    let mut out = String::new();
+    for e in errors {
+        let _ = if e.record > 0 {
+            writeln!(out, "строка {}, запись {}: {} ({}) — {}", e.line, e.record, e.label, e.field, e.message)
+        } else {
+            writeln!(out, "строка {}: {} — {}", e.line, e.label, e.message)
+        };
+    }
+    out
+}
+
+/// What a validated record does to the register.
+enum Step {
+    Create(Organization),
+    Change { before: Box<Organization>, after: Organization, version: i64 },
+}
+
+/// A register this empty and a file this big are loaded with the versions' indexes rebuilt once at
+/// the end (as `frmo seed` does): one sort instead of growing them row by row.
+const BULK_FROM: usize = 50_000;
+
+/// Maps `items` with `f` on every core, off the async threads, keeping their order.
+async fn map_parallel<T, U, F>(items: Vec<T>, f: F) -> Result<Vec<U>>
+where
+    T: Send + 'static,
+    U: Send + 'static,
+    F: Fn(T) -> U + Send + Sync + 'static,
+{
+    let mapped = tokio::task::spawn_blocking(move || {
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+        let size = items.len().div_ceil(threads).max(1);
+        let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+        let mut items = items.into_iter();
+        loop {
+            let chunk: Vec<T> = items.by_ref().take(size).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            chunks.push(chunk);
+        }
+        std::thread::scope(|scope| {
+            let f = &f;
+            let workers: Vec<_> = chunks
+                .into_iter()
+                .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<U>>()))
+                .collect();
+            let mut out = Vec::new();
+            for worker in workers {
+                match worker.join() {
+                    Ok(part) => out.extend(part),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        })
+    })
+    .await
+    .map_err(frmo_store::StoreError::from)?;
+    Ok(mapped)
+}
+
+/// A record's errors as report lines.
+fn row_errors(line: usize, record: usize, errors: Vec<ValidationError>) -> impl Iterator<Item = RowError> {
+    errors.into_iter().map(move |e| RowError { line, record, field: e.field, label: e.label, message: e.message })
+}
+
+/// Who writes the journal entries of an import, and when.
+#[derive(Clone)]
+struct Journal {
+    now: OffsetDateTime,
+    user_id: Option<i64>,
+    actor: String,
+    request_id: String,
+}
+
+impl Journal {
+    fn entry(&self, oid: &OrgOid, detail: Value) -> frmo_store::audit::AuditEntry {
+        frmo_store::audit::AuditEntry {
+            at: self.now.unix_timestamp(),
+            user_id: self.user_id,
+            actor: self.actor.clone(),
+            kind: "change".to_owned(),
+            target: oid.as_str().to_owned(),
+            detail: detail.to_string(),
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    /// The version and journal entry of a step, and the version it closes.
+    fn build(
+        &self,
+        step: Step,
+    ) -> std::result::Result<
+        (frmo_store::audit::AuditEntry, frmo_store::VersionRecord, Option<i64>),
+        frmo_store::StoreError,
+    > {
+        match step {
+            Step::Create(org) => {
+                let from = org.create_date.with_time(Time::MIDNIGHT).assume_utc();
+                let detail = serde_json::json!({"reason": REASON, "created": org.oid.as_str()});
+                Ok((self.entry(&org.oid, detail), frmo_store::VersionRecord::new(&org, from)?, None))
+            }
+            Step::Change { before, after, version } => {
+                let detail = serde_json::json!({
+                    "reason": REASON,
+                    "editedVersion": version,
+                    "validFrom": self.now.unix_timestamp(),
+                    "fields": crate::journal::differences(&before, &after),
+                });
+                Ok((self.entry(&after.oid, detail), frmo_store::VersionRecord::new(&after, self.now)?, Some(version)))
+            }
+        }
+    }
+}
+
+/// The reason journal entries of an import give.
+const REASON: &str = "импорт НСИ 1461";
+
+/// Records checked, merged and handed to the writer per round.
+const CHUNK: usize = 10_000;
+
+/// What merging a record gave: a step (or nothing to do), the card's errors, or a store failure.
+type Merged = std::result::Result<Option<Step>, std::result::Result<Vec<RowError>, frmo_store::StoreError>>;
+
+fn merge_record(
+    (number, line, existing, fields): (usize, usize, Option<(i64, String)>, Fields),
+    today: Date,
+) -> Merged {
+    let existing = match existing {
+        Some((version, card)) => match serde_json::from_str::<Organization>(&card) {
+            Ok(org) => Some((version, org)),
+            Err(error) => return Err(Err(frmo_store::StoreError::from(error))),
+        },
+        None => None,
+    };
+    let after = merge(fields, existing.as_ref().map(|(_, org)| org), today);
+    if let Err(errors) = after.validate() {
+        return Err(Ok(row_errors(line, number, errors.into_iter().map(card_field).collect()).collect()));
+    }
+    Ok(match existing {
+        None => Some(Step::Create(after)),
+        Some((_, before)) if before == after => None,
+        Some((version, before)) => Some(Step::Change { before: Box::new(before), after, version }),
+    })
+}
+
+impl Registry {
+    /// Imports НСИ 1461 records (from [`parse_file`]), merged by OID, all or nothing. Records go
+    /// through in rounds of [`CHUNK`]: checked, merged with the current cards, and handed to one
+    /// write transaction while the next round is prepared. At the first error nothing more is
+    /// written, the rest is still checked for the report (each error names its record and field),
+    /// and the transaction is rolled back. Records equal to the register change nothing:
+    /// re-importing a file writes no versions and no journal entries. `progress` hears how many
+    /// records are done.
+    pub async fn import_nsi(
+        &self,
+        actor: &Actor,
+        records: Vec<RawRecord>,
+        request_id: &str,
+        mut progress: impl FnMut(usize) + Send,
+    ) -> Result<ImportReport> {
+        self.authorize(actor, Action::WriteRegister, Target::None, request_id).await?;
+        let started = std::time::Instant::now();
+        let total = records.len();
+        let mut report = ImportReport { rows: total, ..ImportReport::default() };
+        let today = self.today();
+        let (user_id, label) = self.actor_label(actor).await;
+        let journal = Journal {
+            now: OffsetDateTime::from_unix_timestamp(self.now()).unwrap_or_else(|_| OffsetDateTime::now_utc()),
+            user_id,
+            actor: label,
+            request_id: if request_id.is_empty() { "-".to_owned() } else { request_id.to_owned() },
+        };
+        // A big file into an empty register: indexes rebuilt once at the end (the store decides
+        // whether the register is empty).
+        let bulk = if total >= BULK_FROM { self.store.begin_bulk_load().await? } else { None };
+        let (sender, receiver) = tokio::sync::mpsc::channel(1);
+        let store = self.store.clone();
+        let writer = tokio::spawn(async move { store.write_import(receiver).await });
+
+        let mut produced: Result<()> = Ok(());
+        let mut seen: HashMap<String, usize> = HashMap::with_capacity(total);
+        let mut numbered = records.into_iter().enumerate();
+        let mut done = 0;
+        loop {
+            let chunk: Vec<(usize, RawRecord)> = numbered.by_ref().take(CHUNK).map(|(i, r)| (i + 1, r)).collect();
+            if chunk.is_empty() {
+                break;
+            }
+            done += chunk.len();
+            let round = async {
+                let validated = map_parallel(chunk, |(number, record)| (number, record.line, fields(&record))).await?;
+                let mut checked = Vec::with_capacity(validated.len());
+                for (number, line, result) in validated {
+                    match result {
+                        Err(errors) => report.errors.extend(row_errors(line, number, errors)),
+                        Ok(fields) => {
+                            if let Some(first) = seen.insert(fields.oid.as_str().to_owned(), number) {
+                                let error = at("oid", format!("повторяет OID записи {first}"));
+                                report.errors.extend(row_errors(line, number, vec![error]));
+                            }
+                            checked.push((number, line, fields));
+                        }
+                    }
+                }
+                let oids: Vec<String> = checked.iter().map(|(_, _, f)| f.oid.as_str().to_owned()).collect();
+                let mut current: HashMap<String, (i64, String)> = self
+                    .store
+                    .current_cards_of(oids)
+                    .await?
+                    .into_iter()
+                    .map(|(oid, id, card)| (oid, (id, card)))
+                    .collect();
+                let paired: Vec<_> =
+                    checked.into_iter().map(|(n, l, f)| (n, l, current.remove(f.oid.as_str()), f)).collect();
+                let merged = map_parallel(paired, move |record| merge_record(record, today)).await?;
+                let mut steps = Vec::with_capacity(merged.len());
+                for result in merged {
+                    match result {
+                        Ok(step) => steps.extend(step),
+                        Err(Ok(errors)) => report.errors.extend(errors),
+                        Err(Err(error)) => return Err(crate::RegistryError::from(error)),
+                    }
+                }
+                if !report.errors.is_empty() || steps.is_empty() {
+                    return Ok(true);
+                }
+                let journal = journal.clone();
+                let built = map_parallel(steps, move |step| journal.build(step)).await?;
+                let (mut new, mut changed, mut audit) = (Vec::new(), Vec::new(), Vec::with_capacity(built.len()));
+                for result in built {
+                    let (entry, record, version) = result?;
+                    audit.push(entry);
+                    match version {
+                        None => new.push(record),
+                        Some(version) => changed.push((record, version)),
+                    }
+                }
+                report.created += new.len();
+                report.updated += changed.len();
+                // A closed channel means the writer failed: its error comes from `writer`.
+                Ok(sender.send(frmo_store::ImportBatch::Write { new, changed, audit }).await.is_ok())
+            };
+            match round.await {
+                Ok(true) => progress(done),
+                Ok(false) => break,
+                Err(error) => {
+                    produced = Err(error);
+                    break;
+                }
+            }
+        }
+        let commit = produced.is_ok() && report.errors.is_empty();
+        if commit {
+            // An error here means the writer is gone; `writer` says why.
+            let _ = sender.send(frmo_store::ImportBatch::Commit).await;
+        }
+        drop(sender);
+        let written = writer.await.map_err(frmo_store::StoreError::from)?;
+        if let Some(bulk) = bulk {
+            self.store.finish_bulk_load(bulk).await?;
+        }
+        produced?;
+        tracing::debug!(elapsed = ?started.elapsed(), records = total, "import of НСИ 1461 done");
+        if !commit {
+            report.created = 0;
+            report.updated = 0;
+            return Ok(report);
+        }
+        written?;
+        if self.indexed && report.created + report.updated > 0 {
+            self.refresh_index().await?;
+        }
+        report.applied = true;
+        Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_follow_the_fields() {
+        assert_eq!(LABELS.len(), FIELDS.len());
+        assert_eq!(at("inn", "x").label, "ИНН");
+        assert_eq!(at("longtitude", "x").label, "Долгота");
+    }
+
+    #[test]
+    fn dates_are_dd_mm_yyyy_only() {
+        assert!(nsi_date("createDate", "01.03.2024").is_ok());
+        assert_eq!(nsi_date("createDate", "2024-03-01").map_err(|e| e.field), Err("createDate"));
+        assert!(nsi_date("createDate", "31.02.2024").is_err());
+    }
+
+    #[test]
+    fn files_are_told_by_content() {
+        let csv = "oid;nameFull;inn\n1.2.643.5.1.13.13.12.2.78.6258;Реавиз;6317006620\n";
+        let records = parse_file(csv.as_bytes()).expect("csv");
+        assert_eq!((records[0].get("inn"), records[0].line), ("6317006620", 2));
+        let xml =
+            "<records>\n<record><oid>1</oid><nameFull>A &amp; B</nameFull></record>\n<record><inn/></record></records>";
+        let records = parse_file(xml.as_bytes()).expect("xml");
+        assert_eq!((records.len(), records[0].get("nameFull"), records[1].line), (2, "A & B", 3));
+        let json = "{\"records\": [\n{\"oid\": \"1\", \"regionId\": 63, \"x\": [1]},\n{\"inn\": \"2\"}]}";
+        let records = parse_file(json.as_bytes()).expect("json");
+        assert_eq!((records[0].get("regionId"), records[1].line), ("63", 3));
+        let api = r#"{"oid":"1.2.643.5.1.13.13.12.2.78.6258","orgType":{"code":1,"name":"x"},
+            "regionId":{"id":63,"region":"Самарская область"},"medicalSubjectId":[{"id":2,"medicalSubject":"Медицинская организация"}]}"#;
+        let records = parse_file(api.as_bytes()).expect("api");
+        assert_eq!(records[0].get("organizationType"), "Государственное юридическое лицо");
+        assert_eq!((records[0].get("regionId"), records[0].get("medicalSubjectId")), ("63", "2"));
+        assert_eq!(parse_file(b"").map_err(|e| e[0].field), Err("file"));
+        assert_eq!(parse_file(b"<records><record>").map_err(|e| e[0].field), Err("file"));
+        assert_eq!(parse_file(b"a;b\n1;2\n").map_err(|e| e[0].field), Err("file"));
+    }
+}
