@@ -193,7 +193,7 @@ macro_rules! specialists {
 macro_rules! cards_after {
     ($cast:literal, $scope:ident) => {
         concat!(
-            "SELECT id, region, ",
+            "SELECT id, ",
             $cast,
             " FROM organization_versions WHERE valid_to IS NULL AND id > $3 AND ",
             $scope!("region", "oid"),
@@ -321,10 +321,10 @@ impl Store {
         Ok(rows.iter().map(|r| StaffCounts { code: int(r, 0), people: int(r, 1), ..StaffCounts::default() }).collect())
     }
 
-    /// Current cards in scope with row ids after `after`: `(id, region, card JSON)`.
-    pub async fn scoped_cards_after(&self, scope: &Scope, after: i64, limit: i64) -> Result<Vec<(i64, i64, String)>> {
+    /// Current cards in scope with row ids after `after`: `(id, card JSON)`.
+    pub async fn scoped_cards_after(&self, scope: &Scope, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
         let sql = (cards_after!("card", scope_sqlite), cards_after!("CAST(card AS TEXT)", scope_postgres));
         let rows = self.scoped(sql, scope, vec![after.into(), limit.into()]).await?;
-        Ok(rows.into_iter().map(|mut r| (int(&r, 0), int(&r, 1), text(&mut r, 2).unwrap_or_default())).collect())
+        Ok(rows.into_iter().map(|mut r| (int(&r, 0), text(&mut r, 1).unwrap_or_default())).collect())
     }
 }

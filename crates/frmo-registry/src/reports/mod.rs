@@ -249,6 +249,7 @@ fn totals(rows: &[Vec<Datum>], width: usize) -> Vec<Datum> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct BedsCard {
+    region_id: i64,
     #[serde(default)]
     departments: Vec<BedsDepartment>,
 }
@@ -459,10 +460,17 @@ impl Registry {
         let mut beds = BTreeMap::<i64, i64>::new();
         let mut after = 0;
         loop {
-            let batch = self.store.scoped_cards_after(scope, after, 2_000).await?;
-            let Some(&(last, _, _)) = batch.last() else { break };
-            for (_, region, card) in &batch {
+            // The whole register goes through the export's scan (its own connection, no mmap);
+            // a region's or an organization's part through the scoped query.
+            let batch: Vec<(i64, String)> = if *scope == Scope::default() {
+                self.store.current_cards_after(after, 2_000).await?
+            } else {
+                self.store.scoped_cards_after(scope, after, 2_000).await?
+            };
+            let Some(&(last, _)) = batch.last() else { break };
+            for (_, card) in &batch {
                 let card: BedsCard = serde_json::from_str(card).map_err(frmo_store::StoreError::from)?;
+                let region = &card.region_id;
                 for department in card.departments.iter().filter(|d| alive(&d.liquidation_date)) {
                     for subdivision in department.hospital_subdivisions.iter().filter(|s| alive(&s.liquidation_date)) {
                         for bed in &subdivision.beds {
