@@ -2,6 +2,7 @@
 //! deadlines and conversation, and the help centre.
 
 pub mod classifier;
+pub mod help;
 pub mod requests;
 
 use time::OffsetDateTime;
