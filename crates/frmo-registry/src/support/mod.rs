@@ -3,6 +3,7 @@
 
 pub mod classifier;
 pub mod help;
+pub mod report;
 pub mod requests;
 
 use time::OffsetDateTime;

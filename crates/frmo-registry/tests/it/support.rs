@@ -6,6 +6,7 @@ use frmo_domain::access::{Actor, DenyCode, FederalRole};
 use frmo_registry::documents::DocumentSettings;
 use frmo_registry::files::Staged;
 use frmo_registry::identity::local::NewLocalUser;
+use frmo_registry::reports::{Datum, ReportParams};
 use frmo_registry::support::requests::{StepForm, SupportForm, add_business_hours};
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::s3::{Storage, TestFiles};
@@ -164,6 +165,19 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     assert_eq!((view.record.topic.as_str(), view.record.topic_basis.as_str()), ("failure", "operator"));
     assert_eq!(view.record.status, "new");
     assert_eq!(registry.support_classifier().await.expect("model").examples(), before + 1);
+
+    // The statistics of the report catalogue: by topic for the administrator, only region 63 for
+    // its operator.
+    let params = ReportParams { group: Some("topic".into()), ..ReportParams::default() };
+    let report = registry.run_report(&admin, "support", &params, "r").await.expect("report");
+    let row = |label: &str| report.rows.iter().find(|r| r[0] == Datum::Text(label.into())).cloned();
+    let data_row = row("Исправление данных").expect("data row");
+    assert_eq!(&data_row[1..5], &[Datum::Int(1), Datum::Int(1), Datum::Int(1), Datum::Int(0)]);
+    assert_eq!((&data_row[7], &data_row[8]), (&Datum::Int(1), &Datum::Rate(500)));
+    assert_eq!(row("Техническая ошибка").expect("re-classified row")[1], Datum::Int(1));
+    let regional = registry.run_report(&samara, "support", &params, "r").await.expect("operator's report");
+    assert_eq!(regional.rows.len(), 1, "{:?}", regional.rows);
+    assert_eq!(regional.rows[0][0], Datum::Text("Исправление данных".into()));
 
     let journal = registry.store().audit_of_kind("support", 50).await.expect("journal");
     assert_eq!(journal.len(), 8, "{journal:?}");
