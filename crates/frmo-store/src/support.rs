@@ -354,3 +354,64 @@ fn attachment(mut r: Vec<Value>) -> SupportAttachment {
         sha256: text(&mut r, 6).unwrap_or_default(),
     }
 }
+
+/// A version of a help article written by an administrator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HelpArticleRecord {
+    pub slug: String,
+    pub version: i64,
+    pub source: String,
+    pub author_id: Option<i64>,
+    pub created_at: i64,
+}
+
+impl Store {
+    /// The newest stored version of every article, by slug.
+    pub async fn help_articles(&self) -> Result<Vec<HelpArticleRecord>> {
+        let rows = self
+            .query(
+                "SELECT slug, version, source, author_id, created_at FROM help_articles ORDER BY slug, version",
+                vec![],
+            )
+            .await?;
+        let mut latest: Vec<HelpArticleRecord> = Vec::new();
+        for mut r in rows {
+            let record = HelpArticleRecord {
+                slug: text(&mut r, 0).unwrap_or_default(),
+                version: r[1].int().unwrap_or_default(),
+                source: text(&mut r, 2).unwrap_or_default(),
+                author_id: r[3].int(),
+                created_at: r[4].int().unwrap_or_default(),
+            };
+            match latest.last_mut() {
+                Some(last) if last.slug == record.slug => *last = record,
+                _ => latest.push(record),
+            }
+        }
+        Ok(latest)
+    }
+
+    /// Stores a new version of an article with its journal entry; `Conflict` when that version
+    /// exists already (someone saved first; two saves at the very same moment meet the unique key).
+    pub async fn add_help_article(&self, record: &HelpArticleRecord, audit: Vec<AuditEntry>) -> Result<()> {
+        let free: Statement = (
+            "SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM help_articles WHERE slug = $1 AND version = $2)",
+            vec![record.slug.as_str().into(), record.version.into()],
+        );
+        let insert: Statement = (
+            "INSERT INTO help_articles (slug, version, source, author_id, created_at) VALUES ($1, $2, $3, $4, $5)",
+            vec![
+                record.slug.as_str().into(),
+                record.version.into(),
+                record.source.as_str().into(),
+                record.author_id.into(),
+                record.created_at.into(),
+            ],
+        );
+        if self.transact_guarded(vec![free, insert], audit).await? {
+            Ok(())
+        } else {
+            Err(crate::StoreError::Conflict("Статью уже изменили; откройте её снова и повторите правку.".into()))
+        }
+    }
+}

@@ -123,6 +123,8 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/support/{ticket}", Action::AskSupport, false, || get(support::page)),
     route("POST", "/cabinet/support/{ticket}/step", Action::AskSupport, false, || post(support::step)),
     route("GET", "/cabinet/support/{ticket}/files/{file}", Action::AskSupport, false, || get(support::attachment)),
+    route("GET", "/cabinet/help/{slug}/edit", Action::Administer, false, || get(support::edit_article)),
+    route("POST", "/cabinet/help/{slug}", Action::Administer, false, || post(support::save_article)),
     route("GET", "/cabinet/reports", Action::ReadReports, false, || get(reports::catalogue)),
     route("GET", "/cabinet/reports/{name}", Action::ReadReports, false, || get(reports::page)),
     route("GET", "/cabinet/reports/{name}/download", Action::ReadReports, false, || get(reports::download)),

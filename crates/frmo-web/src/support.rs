@@ -89,7 +89,9 @@ async fn form_page(
         }
         None => (None, Vec::new(), "/support/new"),
     };
-    let suggestions = help::search(&form.text, 3).iter().map(|a| (a.slug.clone(), a.title.clone())).collect();
+    let articles = state.registry.help_articles().await?;
+    let suggestions =
+        help::search_in(&articles, &form.text, 3).iter().map(|a| (a.slug.clone(), a.title.clone())).collect();
     Ok(FormPage {
         user_name,
         csrf,
@@ -473,51 +475,172 @@ struct HelpPage {
     q: String,
     results: Vec<(String, String, String)>,
     searched: bool,
+    may_edit: bool,
+}
+
+fn may_edit(viewer: &Viewer) -> bool {
+    frmo_domain::access::decide(&viewer.actor(), Action::Administer, Target::None)
+        == frmo_domain::access::Decision::Allow
 }
 
 /// `GET /support`: the help centre with its search.
-async fn help_centre(Query(query): Query<HelpQuery>) -> Response {
+async fn help_centre(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<HelpQuery>,
+) -> Result<Response, PageError> {
     let q: String = query.q.chars().take(200).collect();
+    let articles = state.registry.help_articles().await?;
     let found: Vec<&help::Article> =
-        if q.trim().is_empty() { help::articles().iter().collect() } else { help::search(&q, 20) };
+        if q.trim().is_empty() { articles.iter().collect() } else { help::search_in(&articles, &q, 20) };
     let page = HelpPage {
         searched: !q.trim().is_empty(),
         results: found.iter().map(|a| (a.slug.clone(), a.title.clone(), a.summary())).collect(),
         q,
+        may_edit: may_edit(&viewer),
     };
-    render(&page)
+    Ok(render(&page))
 }
 
 #[derive(Template)]
 #[template(path = "help_article.html")]
 struct ArticlePage {
+    slug: String,
     title: String,
     version: u32,
     updated: String,
     html: String,
     topic: String,
+    may_edit: bool,
 }
 
 /// `GET /support/articles/{slug}`
-async fn article(Path(slug): Path<String>) -> Result<Response, PageError> {
-    let article = help::article(&slug).ok_or_else(|| RegistryError::NotFound(format!("Статья «{slug}» не найдена")))?;
+async fn article(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    let article = state.registry.help_article(&slug).await?;
     Ok(render(&ArticlePage {
-        title: article.title.clone(),
-        version: article.version,
-        updated: article.updated.clone(),
         html: article.html(),
-        topic: article.topic.clone(),
+        slug: article.slug,
+        title: article.title,
+        version: article.version,
+        updated: article.updated,
+        topic: article.topic,
+        may_edit: may_edit(&viewer),
     }))
 }
 
 /// `GET /support/suggest?q=…`: articles for a request being typed (JSON).
-async fn suggest(Query(query): Query<HelpQuery>) -> Response {
+async fn suggest(State(state): State<AppState>, Query(query): Query<HelpQuery>) -> Result<Response, PageError> {
     let q: String = query.q.chars().take(2000).collect();
-    let items: Vec<_> = help::search(&q, 3)
+    let articles = state.registry.help_articles().await?;
+    let items: Vec<_> = help::search_in(&articles, &q, 3)
         .iter()
         .map(|a| json!({"slug": a.slug, "title": a.title, "href": format!("/support/articles/{}", a.slug)}))
         .collect();
-    Json(json!({ "articles": items })).into_response()
+    Ok(Json(json!({ "articles": items })).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "help_edit.html")]
+struct EditPage {
+    user_name: String,
+    csrf: String,
+    form: help::ArticleForm,
+    new: bool,
+    topics: Vec<(&'static str, &'static str)>,
+    errors: Vec<String>,
+}
+
+async fn edit_page(
+    state: &AppState,
+    viewer: &Viewer,
+    form: help::ArticleForm,
+    new: bool,
+    errors: Vec<String>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(state).await?;
+    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let page = EditPage {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        form,
+        new,
+        topics: topics(),
+        errors,
+    };
+    Ok((status, render(&page)).into_response())
+}
+
+/// `GET /cabinet/help/{slug}/edit` (`new` for a new article): administrators edit the help centre.
+pub(crate) async fn edit_article(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
+    viewer.require(&state).await?;
+    viewer.authorize(&state, Action::Administer, Target::None).await?;
+    if slug == "new" {
+        return edit_page(&state, &viewer, help::ArticleForm::default(), true, Vec::new()).await;
+    }
+    let article = state.registry.help_article(&slug).await?;
+    let form = help::ArticleForm {
+        slug: article.slug,
+        title: article.title,
+        topic: article.topic,
+        keywords: article.keywords.join(", "),
+        body: article.body,
+        version: i64::from(article.version),
+    };
+    edit_page(&state, &viewer, form, false, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ArticleInput {
+    csrf: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    topic: String,
+    #[serde(default)]
+    keywords: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    version: String,
+}
+
+/// `POST /cabinet/help/{slug}` (`new` for a new article): saves a new version.
+pub(crate) async fn save_article(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(slug): Path<String>,
+    Form(input): Form<ArticleInput>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.authorize(&state, Action::Administer, Target::None).await?;
+    viewer.check_csrf(&input.csrf)?;
+    let new = slug == "new";
+    let form = help::ArticleForm {
+        slug: if new { input.slug } else { slug },
+        title: input.title,
+        topic: input.topic,
+        keywords: input.keywords,
+        body: input.body,
+        version: input.version.trim().parse().unwrap_or_default(),
+    };
+    match state.registry.save_help_article(&session.actor(), form.clone(), &viewer.request_id).await {
+        Ok(slug) => Ok(Redirect::to(&format!("/support/articles/{slug}")).into_response()),
+        Err(RegistryError::Invalid(errors)) => {
+            edit_page(&state, &viewer, form, new, errors.iter().map(ToString::to_string).collect()).await
+        }
+        Err(RegistryError::Conflict(message)) => edit_page(&state, &viewer, form, new, vec![message]).await,
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// The form's script: suggests articles while the request is typed (the form works without it).

@@ -6,7 +6,12 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::error::ValidationError;
 use frmo_store::search::normalize::terms;
+use frmo_store::support::HelpArticleRecord;
+
+use crate::{Registry, RegistryError, Result};
 
 const SOURCES: &[&str] = &[
     include_str!("../../data/help/esia-access.md"),
@@ -111,18 +116,23 @@ pub fn article(slug: &str) -> Option<&'static Article> {
     ARTICLES.iter().find(|a| a.slug == slug)
 }
 
+/// Shipped articles matching a query, best first (see [`search_in`]).
+pub fn search(query: &str, limit: usize) -> Vec<&'static Article> {
+    search_in(&ARTICLES, query, limit)
+}
+
 /// Articles matching a query, best first: each query term found in an article adds its weight
 /// there, scaled by how rare the term is among articles. The last word also matches as a prefix
 /// (it may be half-typed). At most `limit`.
-pub fn search(query: &str, limit: usize) -> Vec<&'static Article> {
+pub fn search_in<'a>(articles: &'a [Article], query: &str, limit: usize) -> Vec<&'a Article> {
     let words = terms(query);
     if words.is_empty() {
         return Vec::new();
     }
     let last_typed = query.trim_end().len() == query.len() && !query.ends_with(char::is_whitespace);
-    let total = ARTICLES.len().max(1) as f64;
+    let total = articles.len().max(1) as f64;
     let mut scored: Vec<(f64, usize)> = Vec::new();
-    for (i, article) in ARTICLES.iter().enumerate() {
+    for (i, article) in articles.iter().enumerate() {
         let mut score = 0.0;
         for (n, word) in words.iter().enumerate() {
             let prefix = last_typed && n + 1 == words.len() && word.chars().count() >= 3;
@@ -134,7 +144,7 @@ pub fn search(query: &str, limit: usize) -> Vec<&'static Article> {
                 })
             };
             if let Some(weight) = matches(article) {
-                let with = ARTICLES.iter().filter(|a| matches(a).is_some()).count().max(1) as f64;
+                let with = articles.iter().filter(|a| matches(a).is_some()).count().max(1) as f64;
                 score += f64::from(weight) * (1.0 + (total / with).ln());
             }
         }
@@ -143,7 +153,118 @@ pub fn search(query: &str, limit: usize) -> Vec<&'static Article> {
         }
     }
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-    scored.into_iter().take(limit).map(|(_, i)| &ARTICLES[i]).collect()
+    scored.into_iter().take(limit).map(|(_, i)| &articles[i]).collect()
+}
+
+/// An article as an administrator edits it.
+#[derive(Debug, Clone, Default)]
+pub struct ArticleForm {
+    pub slug: String,
+    pub title: String,
+    pub topic: String,
+    pub keywords: String,
+    pub body: String,
+    /// The version the editor started from (0 for a new article).
+    pub version: i64,
+}
+
+/// The stored text of an article: the front matter and the Markdown, as the shipped files.
+pub fn source(form: &ArticleForm, version: i64, updated: &str) -> String {
+    let line = |text: &str| text.replace(['\r', '\n'], " ").trim().to_owned();
+    format!(
+        "---\nslug: {}\ntitle: {}\nversion: {version}\nupdated: {updated}\ntopic: {}\nkeywords: {}\n---\n{}\n",
+        line(&form.slug),
+        line(&form.title),
+        line(&form.topic),
+        line(&form.keywords),
+        form.body.replace("\r\n", "\n").trim()
+    )
+}
+
+fn valid_slug(slug: &str) -> bool {
+    (3..=60).contains(&slug.len()) && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+impl Registry {
+    /// The help centre: the shipped articles, each replaced by a newer version an administrator
+    /// saved, and the articles written in the registry, in that order.
+    pub async fn help_articles(&self) -> Result<Vec<Article>> {
+        let mut list: Vec<Article> = ARTICLES.clone();
+        for record in self.store.help_articles().await? {
+            let Ok(article) = parse_article(&record.source) else {
+                tracing::warn!(slug = %record.slug, "a stored help article does not parse");
+                continue;
+            };
+            match list.iter_mut().find(|a| a.slug == article.slug) {
+                Some(shipped) if i64::from(shipped.version) < record.version => *shipped = article,
+                Some(_) => {}
+                None => list.push(article),
+            }
+        }
+        Ok(list)
+    }
+
+    pub async fn help_article(&self, slug: &str) -> Result<Article> {
+        self.help_articles()
+            .await?
+            .into_iter()
+            .find(|a| a.slug == slug)
+            .ok_or_else(|| RegistryError::NotFound(format!("Статья «{slug}» не найдена")))
+    }
+
+    /// Saves a new version of an article (or a new article, `form.version` 0): administrators
+    /// only, checked field by field, journaled; `Conflict` when someone saved a newer version.
+    pub async fn save_help_article(&self, actor: &Actor, form: ArticleForm, request_id: &str) -> Result<String> {
+        self.authorize(actor, Action::Administer, Target::None, request_id).await?;
+        let mut errors = Vec::new();
+        let slug = form.slug.trim().to_owned();
+        if !valid_slug(&slug) {
+            errors.push(ValidationError::new(
+                "slug",
+                "Адрес статьи",
+                "от 3 до 60 строчных латинских букв, цифр и дефисов",
+            ));
+        }
+        match form.title.trim().chars().count() {
+            0 => errors.push(ValidationError::new("title", "Заголовок", "не заполнен")),
+            201.. => errors.push(ValidationError::new("title", "Заголовок", "не длиннее 200 символов")),
+            _ => {}
+        }
+        match form.body.trim().chars().count() {
+            0 => errors.push(ValidationError::new("body", "Текст статьи", "не заполнен")),
+            50_001.. => errors.push(ValidationError::new("body", "Текст статьи", "не длиннее 50 000 символов")),
+            _ => {}
+        }
+        if !form.topic.trim().is_empty() && super::classifier::Topic::parse(form.topic.trim()).is_none() {
+            errors.push(ValidationError::new("topic", "Тема", "выберите тему из списка"));
+        }
+        if form.keywords.chars().count() > 500 {
+            errors.push(ValidationError::new("keywords", "Ключевые слова", "не длиннее 500 символов"));
+        }
+        if !errors.is_empty() {
+            return Err(RegistryError::Invalid(errors));
+        }
+        let current =
+            self.help_articles().await?.into_iter().find(|a| a.slug == slug).map_or(0, |a| i64::from(a.version));
+        if current != form.version {
+            return Err(RegistryError::Conflict(if form.version == 0 {
+                format!("Статья с адресом «{slug}» уже есть; выберите другой адрес.")
+            } else {
+                "Статью уже изменили; откройте её снова и повторите правку.".into()
+            }));
+        }
+        let version = current + 1;
+        let updated = frmo_domain::date::iso(self.today());
+        let text = source(&ArticleForm { slug: slug.clone(), ..form }, version, &updated);
+        parse_article(&text).map_err(|e| RegistryError::invalid(ValidationError::new("body", "Текст статьи", e)))?;
+        let detail = serde_json::json!({"slug": slug, "version": version});
+        let audit = vec![self.entry(actor, "help_article", &format!("help:{slug}"), detail, request_id).await];
+        let (user_id, _) = self.actor_label(actor).await;
+        let record =
+            HelpArticleRecord { slug: slug.clone(), version, source: text, author_id: user_id, created_at: self.now() };
+        self.store.add_help_article(&record, audit).await?;
+        Ok(slug)
+    }
 }
 
 fn escape(text: &str) -> String {

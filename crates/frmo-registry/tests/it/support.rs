@@ -7,6 +7,7 @@ use frmo_registry::documents::DocumentSettings;
 use frmo_registry::files::Staged;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::reports::{Datum, ReportParams};
+use frmo_registry::support::help::{ArticleForm, search_in};
 use frmo_registry::support::requests::{StepForm, SupportForm, add_business_hours};
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::s3::{Storage, TestFiles};
@@ -229,4 +230,64 @@ async fn bad_public_requests_store_nothing(backend: Backend) {
     assert!(mail[0].subject.contains("принято"), "{}", mail[0].subject);
 }
 
-backend_tests!(a_request_is_classified_routed_answered_and_rated, bad_public_requests_store_nothing);
+async fn administrators_edit_help_articles_in_versions(backend: Backend) {
+    let (_db, _files, registry) = registry(backend, DocumentSettings::default()).await;
+    let admin = staff(&registry, "admin", Some(FederalRole::Admin), &[]).await;
+    let session = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
+    let member = consenting(&registry, &session).await;
+    let shipped = registry.help_article("esia-errors").await.expect("shipped article");
+    let edit = |version: i64, body: &str| ArticleForm {
+        slug: "esia-errors".into(),
+        title: shipped.title.clone(),
+        topic: "access".into(),
+        keywords: shipped.keywords.join(", "),
+        body: body.into(),
+        version,
+    };
+    let v = i64::from(shipped.version);
+    registry
+        .save_help_article(&admin, edit(v, "## ESIA-007053\n\nОбновите плагин Госуслуг."), "r")
+        .await
+        .expect("saved");
+    let edited = registry.help_article("esia-errors").await.expect("edited");
+    assert_eq!(i64::from(edited.version), v + 1);
+    assert!(edited.html().contains("плагин"));
+    let articles = registry.help_articles().await.expect("articles");
+    assert_eq!(articles.len(), frmo_registry::support::help::articles().len(), "replaced, not added");
+    assert_eq!(search_in(&articles, "плагин госуслуг", 1)[0].slug, "esia-errors");
+
+    let stale = registry.save_help_article(&admin, edit(v, "старая правка"), "r").await;
+    assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
+    let refused = registry.save_help_article(&member, edit(v + 1, "правка участника"), "r").await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::RoleRequired))), "{refused:?}");
+    let empty = ArticleForm { title: " ".into(), ..edit(v + 1, "") };
+    match registry.save_help_article(&admin, empty, "r").await {
+        Err(RegistryError::Invalid(errors)) => {
+            let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
+            assert_eq!(fields, ["title", "body"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(registry.store().help_articles().await.expect("stored").len(), 1, "refusals store nothing");
+
+    let new = ArticleForm {
+        slug: "fias-address".into(),
+        title: "Адрес по ФИАС".into(),
+        topic: "data".into(),
+        keywords: "ФИАС, ГАР, адрес".into(),
+        body: "Адрес выбирается из ГАР.".into(),
+        version: 0,
+    };
+    registry.save_help_article(&admin, new.clone(), "r").await.expect("new article");
+    assert_eq!(registry.help_article("fias-address").await.expect("new").version, 1);
+    assert!(matches!(registry.save_help_article(&admin, new, "r").await, Err(RegistryError::Conflict(_))));
+    let bad_slug = ArticleForm { slug: "Плохой адрес".into(), ..ArticleForm::default() };
+    assert!(matches!(registry.save_help_article(&admin, bad_slug, "r").await, Err(RegistryError::Invalid(_))));
+    assert_eq!(registry.store().audit_of_kind("help_article", 10).await.expect("journal").len(), 2);
+}
+
+backend_tests!(
+    a_request_is_classified_routed_answered_and_rated,
+    bad_public_requests_store_nothing,
+    administrators_edit_help_articles_in_versions
+);

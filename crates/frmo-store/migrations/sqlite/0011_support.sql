@@ -62,3 +62,16 @@ CREATE TABLE support_training (
     body        TEXT NOT NULL,
     at          INTEGER NOT NULL
 );
+
+-- Help-centre articles edited by administrators: every edit a new version of the whole article
+-- (front matter + Markdown, the shipped files' format); the newest version of a slug is shown, and
+-- it replaces a shipped article of the same slug when its version is higher.
+CREATE TABLE help_articles (
+    id          INTEGER PRIMARY KEY,
+    slug        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    author_id   INTEGER,
+    created_at  INTEGER NOT NULL,
+    UNIQUE (slug, version)
+);

@@ -195,6 +195,35 @@ async fn support_requests_over_http(backend: Backend) {
     assert_eq!(status, 200);
     assert_eq!(json["articles"][0]["slug"], "confirmed-account", "{json}");
     assert_eq!(app.get_text("/support/articles/nope").await.0, 404);
+
+    // An administrator edits an article: a new version, shown at once; an empty title is refused.
+    let form = staff.get("/cabinet/help/esia-errors/edit").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    let version = input_value(&form.body, "version").expect("version");
+    let title = input_value(&form.body, "title").expect("title");
+    let refused = staff
+        .post("/cabinet/help/esia-errors", &[("csrf", &csrf), ("version", &version), ("title", ""), ("body", "текст")])
+        .await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("Заголовок: не заполнен"), "{}", refused.body);
+    let saved = staff
+        .post(
+            "/cabinet/help/esia-errors",
+            &[
+                ("csrf", &csrf),
+                ("version", &version),
+                ("title", &title),
+                ("topic", "access"),
+                ("keywords", "ESIA-007053"),
+                ("body", "## ESIA-007053\n\nПереустановите плагин."),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    let (_, body) = app.get_text("/support/articles/esia-errors").await;
+    assert!(body.contains("Переустановите плагин") && body.contains("Редакция 2"), "{body}");
+    assert_eq!(browser.get("/cabinet/help/esia-errors/edit").await.status, 403, "members do not edit");
 }
 
 backend_tests!(support_requests_over_http);
