@@ -651,9 +651,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 tracing::warn!(interrupted, "background exports interrupted by the last stop are marked failed");
             }
             let jobs = state.registry.spawn_document_jobs(Duration::from_secs(config.documents.jobs_minutes * 60));
+            let support_jobs = state.registry.spawn_support_jobs(Duration::from_secs(3600));
             frmo_web::serve(listener, state, shutdown_signal()).await?;
             follower.abort();
             jobs.abort();
+            support_jobs.abort();
             if let Some(worker) = mail_worker {
                 worker.abort();
             }

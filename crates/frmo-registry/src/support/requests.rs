@@ -671,6 +671,47 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// Closes requests resolved more than [`REOPEN_DAYS`] ago (their authors can no longer reopen
+    /// them); returns how many. Runs in `serve` every hour.
+    pub async fn close_resolved_support_requests(&self, request_id: &str) -> Result<usize> {
+        let cutoff = self.now() - REOPEN_DAYS * 86_400;
+        let mut closed = 0;
+        for record in self.store.open_support_requests(10_000).await? {
+            if record.status != "resolved" || record.resolved_at.is_none_or(|at| at >= cutoff) {
+                continue;
+            }
+            let step = StepForm {
+                action: "close".into(),
+                text: format!("Закрыто автоматически: прошло {REOPEN_DAYS} дней после решения."),
+                revision: record.revision,
+                ..StepForm::default()
+            };
+            match self.support_step(&Actor::System, record.id, step, request_id).await {
+                Ok(_) => closed += 1,
+                // Someone moved it meanwhile (reopened or rated): nothing to do.
+                Err(RegistryError::Conflict(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(closed)
+    }
+
+    /// The hourly support job of `serve`: closing requests resolved long ago.
+    pub fn spawn_support_jobs(&self, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let registry = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(error) = registry.close_resolved_support_requests("support-job").await {
+                    tracing::warn!(%error, "closing resolved support requests failed");
+                }
+            }
+        })
+    }
+}
+
 /// The static spelling of a status.
 fn status_of(status: &str) -> &'static str {
     match status {

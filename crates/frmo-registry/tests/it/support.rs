@@ -8,7 +8,7 @@ use frmo_registry::files::Staged;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::reports::{Datum, ReportParams};
 use frmo_registry::support::help::{ArticleForm, search_in};
-use frmo_registry::support::requests::{StepForm, SupportForm, add_business_hours};
+use frmo_registry::support::requests::{REOPEN_DAYS, StepForm, SupportForm, add_business_hours};
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::s3::{Storage, TestFiles};
 use frmo_testkit::{Backend, TestDb, backend_tests};
@@ -230,6 +230,30 @@ async fn bad_public_requests_store_nothing(backend: Backend) {
     assert!(mail[0].subject.contains("принято"), "{}", mail[0].subject);
 }
 
+async fn resolved_requests_close_after_the_reopening_days(backend: Backend) {
+    let (_db, _files, registry) = registry(backend, DocumentSettings::default()).await;
+    let admin = staff(&registry, "admin", Some(FederalRole::Admin), &[]).await;
+    let session = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
+    let member = consenting(&registry, &session).await;
+    let form = SupportForm { text: "Как выгрузить отчёт в Excel?".into(), ..SupportForm::default() };
+    let id = registry.submit_support_request(&member, form, vec![], "r").await.expect("filed");
+    let revision = registry.support_request(&admin, id, "r").await.expect("view").record.revision;
+    registry
+        .support_step(&admin, id, step("resolve", "Кнопка «XLSX» под таблицей", revision), "r")
+        .await
+        .expect("resolve");
+    assert_eq!(registry.close_resolved_support_requests("job").await.expect("job"), 0, "too early");
+    registry.advance_clock(REOPEN_DAYS * 86_400 + 60);
+    let view = registry.support_request(&member, id, "r").await.expect("view");
+    assert!(!view.reopenable);
+    let reopen = registry.support_step(&member, id, step("reopen", "не помогло", view.record.revision), "r").await;
+    assert!(matches!(reopen, Err(RegistryError::Conflict(_))), "{reopen:?}");
+    assert_eq!(registry.close_resolved_support_requests("job").await.expect("job"), 1);
+    let view = registry.support_request(&member, id, "r").await.expect("view");
+    assert_eq!(view.record.status, "closed");
+    assert!(view.messages.last().is_some_and(|m| m.body.contains("автоматически")));
+}
+
 async fn administrators_edit_help_articles_in_versions(backend: Backend) {
     let (_db, _files, registry) = registry(backend, DocumentSettings::default()).await;
     let admin = staff(&registry, "admin", Some(FederalRole::Admin), &[]).await;
@@ -289,5 +313,6 @@ async fn administrators_edit_help_articles_in_versions(backend: Backend) {
 backend_tests!(
     a_request_is_classified_routed_answered_and_rated,
     bad_public_requests_store_nothing,
-    administrators_edit_help_articles_in_versions
+    administrators_edit_help_articles_in_versions,
+    resolved_requests_close_after_the_reopening_days
 );
