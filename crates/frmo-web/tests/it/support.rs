@@ -57,7 +57,8 @@ async fn stored(app: &TestApp) -> usize {
 }
 
 async fn support_requests_over_http(backend: Backend) {
-    let app = TestApp::with_storage(backend, 0, Storage::Local, DocumentSettings::default()).await;
+    let settings = DocumentSettings { max_bytes: 1000, ..DocumentSettings::default() };
+    let app = TestApp::with_storage(backend, 0, Storage::Local, settings).await;
 
     // The public form gives a visitor a form token (double-submit cookie).
     let mut visitor = Browser::new(&app);
@@ -87,6 +88,14 @@ async fn support_requests_over_http(backend: Backend) {
     let (status, _, body) = post(&app, "/support/new", &cookie, fake).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("Вложения"), "{body}");
+    let big = vec![0u8; 5000];
+    let oversize = multipart(
+        &[("csrf", &token), ("text", "Скриншот"), ("email", "ivanov@mail.ru")],
+        &[("files", "огромный.png", &big)],
+    );
+    let (status, _, body) = post(&app, "/support/new", &cookie, oversize).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body.contains("Вложения: больше допустимых"), "{body}");
     assert_eq!(stored(&app).await, 0, "refused requests store nothing");
 
     let good = multipart(
