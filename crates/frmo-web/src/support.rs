@@ -288,6 +288,8 @@ struct ListPage {
     csrf: String,
     title: &'static str,
     queue: bool,
+    /// The queue's filters: the queue chosen, overdue only.
+    filter: (String, bool),
     rows: Vec<Row>,
     may_handle: bool,
 }
@@ -303,21 +305,44 @@ pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -
         csrf: viewer.csrf().to_owned(),
         title: "Мои обращения",
         queue: false,
+        filter: (String::new(), false),
         rows: views.iter().map(row).collect(),
         may_handle,
     };
     Ok(render(&page))
 }
 
-/// `GET /cabinet/support/queue`: the requests the viewer handles, the nearest deadline first.
-pub(crate) async fn queue(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+#[derive(Deserialize, Default)]
+pub(crate) struct QueueFilter {
+    /// `desk`, `region`, `admin` or empty for all.
+    #[serde(default)]
+    queue: String,
+    #[serde(default)]
+    overdue: String,
+}
+
+/// `GET /cabinet/support/queue`: the requests the viewer handles, the nearest deadline first;
+/// `?queue=` one queue, `?overdue=1` only those past their deadline.
+pub(crate) async fn queue(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(filter): Query<QueueFilter>,
+) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let views = state.registry.support_queue(&session.actor(), &viewer.request_id).await?;
+    let views: Vec<SupportView> = state
+        .registry
+        .support_queue(&session.actor(), &viewer.request_id)
+        .await?
+        .into_iter()
+        .filter(|v| filter.queue.is_empty() || v.record.queue == filter.queue)
+        .filter(|v| filter.overdue.is_empty() || v.overdue)
+        .collect();
     let page = ListPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         title: "Очередь обращений",
         queue: true,
+        filter: (filter.queue.clone(), !filter.overdue.is_empty()),
         rows: views.iter().map(row).collect(),
         may_handle: true,
     };

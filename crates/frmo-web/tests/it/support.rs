@@ -151,6 +151,16 @@ async fn support_requests_over_http(backend: Backend) {
         "{}",
         queue.body
     );
+    let desk = staff.get("/cabinet/support/queue?queue=desk").await;
+    assert!(
+        desk.body.contains("Доступ и вход") && desk.body.contains("Вопрос по работе с интерфейсом"),
+        "{}",
+        desk.body
+    );
+    let regional = staff.get("/cabinet/support/queue?queue=region").await;
+    assert!(regional.body.contains("В очереди нет открытых обращений"), "{}", regional.body);
+    let overdue = staff.get("/cabinet/support/queue?overdue=1").await;
+    assert!(overdue.body.contains("В очереди нет открытых обращений"), "nothing is overdue yet: {}", overdue.body);
     let handled = staff.get(&location).await;
     assert!(handled.body.contains("ivanova@example.ru"), "{}", handled.body);
     let csrf = input_value(&handled.body, "csrf").expect("csrf");
