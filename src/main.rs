@@ -88,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         command: ReportCommand,
     },
+    /// Support requests: the topic classifier.
+    Support {
+        #[command(subcommand)]
+        command: SupportCommand,
+    },
     /// Generate organizations (deterministic: the same seed gives the same register).
     Seed {
         /// How many organizations to generate.
@@ -185,6 +190,24 @@ enum ReportCommand {
         /// The file to write (standard output when absent).
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum SupportCommand {
+    /// The classifier's accuracy on the held-out part of the labelled set (every 5th request of
+    /// data/support/requests.tsv, never trained on): per topic and overall; `--mistakes` lists
+    /// the texts it got wrong.
+    Eval {
+        #[arg(long)]
+        mistakes: bool,
+    },
+    /// Print the topic of one text (as a request without a chosen topic would get it) and why.
+    Classify {
+        text: String,
+        /// Train also on the requests operators re-classified (reads the database).
+        #[arg(long)]
+        with_reclassified: bool,
     },
 }
 
@@ -497,6 +520,44 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             eprintln!("выгружено записей НСИ 1461: {written} за {:.1} с", started.elapsed().as_secs_f64());
             Ok(())
         }
+        Command::Support { command: SupportCommand::Eval { mistakes } } => {
+            use frmo_registry::support::classifier;
+            let evaluation = classifier::evaluate_shipped();
+            println!("{:<34} {:>7} {:>7} {:>9}", "тема", "верно", "всего", "точность");
+            for (topic, right, total) in &evaluation.per_topic {
+                let share = if *total == 0 { 0.0 } else { *right as f64 / *total as f64 };
+                println!("{:<34} {right:>7} {total:>7} {:>8.1}%", topic.label(), share * 100.0);
+            }
+            println!(
+                "{:<34} {:>7} {:>7} {:>8.1}%",
+                "итого (отложенная выборка)",
+                evaluation.right,
+                evaluation.total,
+                evaluation.accuracy() * 100.0
+            );
+            if mistakes {
+                for (line, expected, guessed, text) in &evaluation.mistakes {
+                    println!("строка {line}: {} → {}: {text}", expected.as_str(), guessed.as_str());
+                }
+            }
+            Ok(())
+        }
+        Command::Support { command: SupportCommand::Classify { text, with_reclassified } } => {
+            use frmo_registry::support::classifier::{Basis, Classifier};
+            let classifier = if with_reclassified {
+                open_with(&config, false).await?.support_classifier().await?
+            } else {
+                Classifier::shipped_with::<&str>([])
+            };
+            let guess = classifier.classify(&text, None);
+            let basis = match guess.basis {
+                Basis::Rule(rule) => format!("правило: {rule}"),
+                Basis::Model => format!("модель, вероятность {:.2}", guess.confidence),
+                Basis::Explicit => "выбрана пользователем".to_owned(),
+            };
+            println!("{}\t{}\t{basis}", guess.topic.as_str(), guess.topic.label());
+            Ok(())
+        }
         Command::Publish => {
             let registry = open_with(&config, false).await?;
             let total = u64::try_from(registry.count().await?).unwrap_or_default()
@@ -637,9 +698,11 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 tracing::warn!(interrupted, "background exports interrupted by the last stop are marked failed");
             }
             let jobs = state.registry.spawn_document_jobs(Duration::from_secs(config.documents.jobs_minutes * 60));
+            let support_jobs = state.registry.spawn_support_jobs(Duration::from_secs(3600));
             frmo_web::serve(listener, state, shutdown_signal()).await?;
             follower.abort();
             jobs.abort();
+            support_jobs.abort();
             if let Some(worker) = mail_worker {
                 worker.abort();
             }

@@ -22,6 +22,8 @@ fn every_command_has_help() {
         &["seed", "--help"],
         &["audit", "verify", "--help"],
         &["report", "run", "--help"],
+        &["support", "eval", "--help"],
+        &["support", "classify", "--help"],
     ] {
         let output = frmo().args(args).output().expect("run frmo");
         assert!(output.status.success(), "{args:?}");
@@ -147,6 +149,36 @@ fn publish_makes_a_version_once_per_change() {
     let again = run(&["publish"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("не менялся после версии 1"));
+}
+
+/// `frmo support eval` prints per-topic and overall held-out accuracy (at the target); `classify`
+/// prints one text's topic and why, and learns from re-classified requests when asked.
+#[test]
+fn support_eval_and_classify() {
+    let output = frmo().args(["support", "eval"]).output().expect("run frmo");
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let total = text.lines().find(|l| l.starts_with("итого")).expect("the overall line");
+    let percent: f64 =
+        total.split_whitespace().last().and_then(|p| p.trim_end_matches('%').parse().ok()).expect("a percentage");
+    assert!(percent >= 85.0, "{text}");
+    assert_eq!(text.lines().count(), 7, "a header, five topics and the total: {text}");
+    let classify = |text: &str| {
+        let output = frmo().args(["support", "classify", text]).output().expect("run frmo");
+        assert!(output.status.success());
+        String::from_utf8_lossy(&output.stdout).into_owned()
+    };
+    assert!(classify("ESIA-007053 при входе").starts_with("access\t"));
+    assert!(classify("Предлагаю добавить тёмную тему").starts_with("proposal\t"));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = frmo()
+        .current_dir(dir.path())
+        .env("FRMO_DATA_DIR", dir.path().join("data"))
+        .args(["support", "classify", "--with-reclassified", "в карточке неверный ИНН"])
+        .output()
+        .expect("run frmo");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("data\t"));
 }
 
 #[test]

@@ -326,6 +326,32 @@ test('workers: an import with a bad row is reported and changes nothing; fixed, 
   assert.match(await page.textContent('#cards'), /31\.10\.2026/);
 });
 
+test('support: «Сообщить о проблеме» on an error page, the help centre finds the article, a member files a request with a screenshot and sees its topic', async (page) => {
+  await page.context().clearCookies();
+  const denied = await page.goto(base + '/cabinet/support/queue');
+  assert.equal(denied.status(), 401);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Сообщить о проблеме' }).click()]);
+  assert.match(await page.textContent('main'), /Ошибка NOT_SIGNED_IN, запрос \S+, страница \/cabinet\/support\/queue/);
+  await page.goto(base + '/support?q=' + encodeURIComponent('ошибка ESIA-007053'));
+  await Promise.all([page.waitForNavigation(), page.locator('#articles a').first().click()]);
+  assert.match(await page.textContent('#article h1'), /ESIA-007053/);
+  assert.match(await page.textContent('#article'), /Редакция \d+ от/);
+
+  await signInThroughEsia(page, 'Войти как Мария Иванова');
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Поддержка' }).click()]);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Новое обращение' }).click()]);
+  await page.getByLabel('Что случилось').fill('При входе через Госуслуги ошибка ESIA-007053, не пускает в кабинет');
+  const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), '../../crates');
+  await page.getByLabel(/Снимки экрана/).setInputFiles(path.join(fixtures, 'frmo-domain/tests/fixtures/documents/scan.png'));
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Отправить обращение' }).click()]);
+  assert.match(await page.textContent('h1'), /Обращение ОБ-\d{4}-\d{6}/);
+  assert.match(await page.textContent('#support-topic'), /Доступ и вход/);
+  assert.match(await page.textContent('#support-status'), /новое/);
+  assert.match(await page.textContent('main'), /scan\.png/);
+  await Promise.all([page.waitForNavigation(), page.getByRole('link', { name: 'Поддержка' }).click()]);
+  assert.match(await page.textContent('#support-requests'), /Доступ и вход/);
+});
+
 test('reports: the region\'s operator opens a report, changes the period, downloads XLSX and PDF', async (page) => {
   await page.context().clearCookies();
   await page.goto(base + '/login');

@@ -86,6 +86,12 @@ pub enum Action {
     Administer,
     /// Create organizations or change records without a person behind it (seeding, imports).
     WriteRegister,
+    /// Ask support and follow one's own support requests (any signed-in person: those who cannot
+    /// do anything else need it most).
+    AskSupport,
+    /// Answer support requests: the region's operators in their regional queue, administrators in
+    /// every queue.
+    HandleSupport,
 }
 
 impl Action {
@@ -103,6 +109,8 @@ impl Action {
             Action::Apply => "apply",
             Action::Administer => "administer",
             Action::WriteRegister => "write_register",
+            Action::AskSupport => "ask_support",
+            Action::HandleSupport => "handle_support",
         }
     }
 }
@@ -257,7 +265,8 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
                 | Action::ReadOrganization
                 | Action::ReadAudit
                 | Action::ReadPersonalData
-                | Action::ReadReports => Allow,
+                | Action::ReadReports
+                | Action::AskSupport => Allow,
                 _ => Deny(DenyCode::ReadOnlyRole),
             };
         }
@@ -273,8 +282,21 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
         }
     };
     match action {
-        Action::ReadPublicRegister | Action::UseCabinet => Allow,
+        Action::ReadPublicRegister | Action::UseCabinet | Action::AskSupport => Allow,
         Action::Apply => ready(),
+        Action::HandleSupport => {
+            let allowed = match target {
+                Target::None => !person.operator_regions.is_empty(),
+                Target::Organization { .. } => acts_for_registry(actor, target),
+            };
+            if allowed {
+                Allow
+            } else if person.operator_regions.is_empty() {
+                Deny(DenyCode::RoleRequired)
+            } else {
+                Deny(DenyCode::OutsideRegion)
+            }
+        }
         Action::ReadAudit | Action::Administer | Action::WriteRegister => Deny(DenyCode::RoleRequired),
         Action::ReadReports => {
             if !person.operator_regions.is_empty() || !person.memberships.is_empty() {
@@ -404,6 +426,23 @@ mod tests {
             decide(&user(member(true)), Action::ReadAudit, Target::None),
             Decision::Deny(DenyCode::RoleRequired)
         );
+    }
+
+    #[test]
+    fn everyone_signed_in_asks_support_and_operators_answer_their_regions() {
+        let unconfirmed = Principal { confirmed: false, ..member(false) };
+        assert_eq!(decide(&user(unconfirmed), Action::AskSupport, Target::None), Decision::Allow);
+        assert_eq!(decide(&Actor::Anonymous, Action::AskSupport, Target::None), Decision::Deny(DenyCode::NotSignedIn));
+        assert_eq!(
+            decide(&user(member(true)), Action::HandleSupport, Target::None),
+            Decision::Deny(DenyCode::RoleRequired)
+        );
+        let operator = Principal { operator_regions: vec![63], ..Principal::default() };
+        assert_eq!(decide(&user(operator.clone()), Action::HandleSupport, ORG), Decision::Allow);
+        let elsewhere = Principal { operator_regions: vec![77], ..operator };
+        assert_eq!(decide(&user(elsewhere), Action::HandleSupport, ORG), Decision::Deny(DenyCode::OutsideRegion));
+        let auditor = Principal { federal_role: Some(FederalRole::Auditor), ..Principal::default() };
+        assert_eq!(decide(&user(auditor), Action::HandleSupport, ORG), Decision::Deny(DenyCode::ReadOnlyRole));
     }
 
     #[test]

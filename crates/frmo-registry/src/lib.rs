@@ -17,6 +17,7 @@ pub mod reports;
 pub mod requests;
 pub mod search;
 pub mod seed;
+pub mod support;
 pub mod workers;
 
 use std::sync::Arc;

@@ -14,6 +14,7 @@ pub mod requests;
 pub mod search;
 pub mod sql;
 pub mod sqlite;
+pub mod support;
 pub mod workers;
 
 use frmo_domain::org::{OrgStatus, Organization};

@@ -44,7 +44,7 @@ struct LoginPage<'a> {
 }
 
 /// The visitor's form token (double-submit), and the cookie to set when it is new.
-fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
+pub(crate) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
     match cookie(headers, FORM_COOKIE).filter(|t| t.len() >= 32) {
         Some(token) => (token.to_owned(), None),
         None => {

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, PageError, render};
 use crate::session::Viewer;
-use crate::{AppState, applications, documents, reports, requests, workers};
+use crate::{AppState, applications, documents, reports, requests, support, workers};
 
 /// A route and the access it needs.
 pub struct RouteSpec {
@@ -114,6 +114,17 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/requests/{id}", Action::ReadOrganization, false, || get(requests::request_page)),
     author_route("POST", "/cabinet/requests/{id}/withdraw", Action::EditOrganization, || post(requests::withdraw)),
     route("POST", "/cabinet/requests/{id}/decision", Action::Moderate, false, || post(requests::decision)),
+    route("GET", "/cabinet/support", Action::AskSupport, false, || get(support::my_requests)),
+    route("GET", "/cabinet/support/new", Action::AskSupport, false, || get(support::cabinet_form)),
+    route("POST", "/cabinet/support", Action::AskSupport, false, || {
+        post(support::cabinet_submit).layer(DefaultBodyLimit::disable())
+    }),
+    route("GET", "/cabinet/support/queue", Action::HandleSupport, false, || get(support::queue)),
+    route("GET", "/cabinet/support/{ticket}", Action::AskSupport, false, || get(support::page)),
+    route("POST", "/cabinet/support/{ticket}/step", Action::AskSupport, false, || post(support::step)),
+    route("GET", "/cabinet/support/{ticket}/files/{file}", Action::AskSupport, false, || get(support::attachment)),
+    route("GET", "/cabinet/help/{slug}/edit", Action::Administer, false, || get(support::edit_article)),
+    route("POST", "/cabinet/help/{slug}", Action::Administer, false, || post(support::save_article)),
     route("GET", "/cabinet/reports", Action::ReadReports, false, || get(reports::catalogue)),
     route("GET", "/cabinet/reports/{name}", Action::ReadReports, false, || get(reports::page)),
     route("GET", "/cabinet/reports/{name}/download", Action::ReadReports, false, || get(reports::download)),

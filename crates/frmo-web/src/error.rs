@@ -117,6 +117,38 @@ struct ErrorPage<'a> {
     code: &'a str,
     message: &'a str,
     details: Vec<String>,
+    /// «Сообщить о проблеме»: the support form with this error's code, request id and page.
+    report_href: String,
+}
+
+tokio::task_local! {
+    /// The request id and path of the request being answered, for the error page's report link.
+    static CURRENT: (String, String);
+}
+
+/// Runs the rest of the stack with the request's id and path at hand (for error pages).
+pub async fn with_request_context(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+    let path = request.uri().path().chars().take(300).collect::<String>();
+    CURRENT.scope((id, path), next.run(request)).await
+}
+
+fn query_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The support form's address for an error with `code` on the current request.
+fn report_href(code: &str) -> String {
+    let (id, path) = CURRENT.try_with(Clone::clone).unwrap_or_else(|_| ("-".to_owned(), String::new()));
+    format!("/support/new?code={}&request={}&page={}", query_encode(code), query_encode(&id), query_encode(&path))
 }
 
 impl IntoResponse for PageError {
@@ -135,6 +167,7 @@ impl IntoResponse for PageError {
             code: p.code,
             message: &p.message,
             details: p.errors.iter().map(ToString::to_string).collect(),
+            report_href: report_href(p.code),
         };
         (p.status, render(&page)).into_response()
     }

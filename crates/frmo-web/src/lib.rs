@@ -17,6 +17,7 @@ mod query;
 mod reports;
 mod requests;
 pub mod session;
+mod support;
 mod workers;
 
 use std::sync::Arc;
@@ -130,9 +131,11 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::router())
         .merge(auth::router())
         .merge(cabinet::router())
+        .merge(support::public_router())
         .nest("/api/v1", api::router())
         .merge(ops::router())
         .with_state(state)
+        .layer(axum::middleware::from_fn(error::with_request_context))
         .layer(axum::middleware::map_response(security_headers(policy)))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))

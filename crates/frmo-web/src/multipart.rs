@@ -13,6 +13,8 @@ use crate::session::Viewer;
 
 /// Longest text field of a form, bytes.
 const TEXT_LIMIT: usize = 1000;
+/// Longest free text (a support request's `text`: 5,000 characters of Cyrillic), bytes.
+const LONG_TEXT_LIMIT: usize = 20_000;
 /// Most parts a form may have.
 const MAX_FIELDS: usize = 30;
 
@@ -54,7 +56,7 @@ pub async fn read(
         .map_err(|_| invalid("file", "Файл", "ожидается форма с файлом (multipart/form-data)"))?;
     let mut csrf_ok = match header_token {
         Some(token) => {
-            viewer.check_csrf(token)?;
+            viewer.check_form(token)?;
             true
         }
         None => false,
@@ -85,14 +87,15 @@ pub async fn read(
         let mut text = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(broken)? {
             text.extend_from_slice(&chunk);
-            if text.len() > TEXT_LIMIT {
-                return Err(invalid("form", "Форма", format!("поле «{name}» длиннее {TEXT_LIMIT} байт")));
+            let limit = if name == "text" { LONG_TEXT_LIMIT } else { TEXT_LIMIT };
+            if text.len() > limit {
+                return Err(invalid("form", "Форма", format!("поле «{name}» длиннее {limit} байт")));
             }
         }
         let text =
             String::from_utf8(text).map_err(|_| invalid("form", "Форма", format!("поле «{name}» не в UTF-8")))?;
         if name == "csrf" {
-            viewer.check_csrf(&text)?;
+            viewer.check_form(&text)?;
             csrf_ok = true;
         } else {
             received.fields.push((name, text));

@@ -47,6 +47,8 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
 pub struct Viewer {
     pub session: Option<Session>,
     pub request_id: String,
+    /// The visitor's double-submit form token (the `FORM_COOKIE`), for forms of the public site.
+    pub form_cookie: Option<String>,
 }
 
 impl Viewer {
@@ -77,6 +79,17 @@ impl Viewer {
             _ => Err(csrf_error()),
         }
     }
+
+    /// A form's token: the session's for people signed in, else the visitor's double-submit
+    /// cookie (public forms such as the support request; cabinet routes still refuse anonymous
+    /// visitors by their action).
+    pub fn check_form(&self, given: &str) -> Result<(), RegistryError> {
+        match (&self.session, &self.form_cookie) {
+            (Some(_), _) => self.check_csrf(given),
+            (None, Some(token)) if token.len() >= 32 && constant_time_eq(token.as_bytes(), given.as_bytes()) => Ok(()),
+            _ => Err(csrf_error()),
+        }
+    }
 }
 
 pub fn csrf_error() -> RegistryError {
@@ -100,6 +113,7 @@ impl FromRequestParts<AppState> for Viewer {
             Some(token) if !token.is_empty() => state.registry.session(token).await?,
             _ => None,
         };
-        Ok(Viewer { session, request_id })
+        let form_cookie = cookie(&parts.headers, FORM_COOKIE).map(str::to_owned);
+        Ok(Viewer { session, request_id, form_cookie })
     }
 }

@@ -92,6 +92,13 @@ pub const CATALOGUE: &[Definition] = &[
         groups: &[("region", "по регионам"), ("status", "по статусам")],
         chart: ChartKind::Bars,
     },
+    Definition {
+        name: "support",
+        title: "Обращения в поддержку",
+        description: "Обращения, поданные в периоде: сколько, решено, первый ответ в срок и с опозданием, среднее время до первого ответа и до решения в рабочих часах, оценки — по темам, регионам или статусам.",
+        groups: &[("topic", "по темам"), ("region", "по регионам"), ("status", "по статусам")],
+        chart: ChartKind::Bars,
+    },
 ];
 
 impl Definition {
@@ -214,6 +221,30 @@ fn directory_name(directory: &str, code: i64) -> String {
         .ok()
         .and_then(|id| reference::get(directory).and_then(|d| d.name_of(id)))
         .map_or_else(|| format!("код {code}"), str::to_owned)
+}
+
+/// The columns of the support report, by its grouping.
+const SUPPORT_TAIL: [&str; 8] = [
+    "Обращений",
+    "Решено и закрыто",
+    "Ответ в срок",
+    "Ответ с опозданием или просрочено",
+    "Среднее время до первого ответа, раб. ч",
+    "Среднее время до решения, раб. ч",
+    "Оценок",
+    "Средняя оценка",
+];
+const fn support_columns(first: &'static str) -> [&'static str; 9] {
+    let t = SUPPORT_TAIL;
+    [first, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7]]
+}
+const SUPPORT_BY_TOPIC: [&str; 9] = support_columns("Тема");
+const SUPPORT_BY_REGION: [&str; 9] = support_columns("Регион");
+const SUPPORT_BY_STATUS: [&str; 9] = support_columns("Статус");
+
+/// A region as reports name it: `63 Самарская область`.
+pub(crate) fn region_label(code: i64) -> String {
+    region_name(code)
 }
 
 fn region_name(code: i64) -> String {
@@ -437,6 +468,15 @@ impl Registry {
                         vec![1, 2, 4],
                     )
                 }
+            }
+            ("support", group) => {
+                let rows = self.support_rows(&scope, &period, group).await?;
+                let columns: &'static [&'static str] = match group {
+                    "region" => &SUPPORT_BY_REGION,
+                    "status" => &SUPPORT_BY_STATUS,
+                    _ => &SUPPORT_BY_TOPIC,
+                };
+                (columns, rows, false, vec![1, 2, 4])
             }
             _ => return Err(RegistryError::NotFound(format!("Нет отчёта «{name}»."))),
         };

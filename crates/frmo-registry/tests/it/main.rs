@@ -15,6 +15,7 @@ mod nsi;
 mod publication;
 mod reports;
 mod requests;
+mod support;
 mod workers;
 use time::OffsetDateTime;
 

@@ -12,6 +12,7 @@ mod oidc;
 mod open_data;
 mod reports;
 mod requests;
+mod support;
 mod workers;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";

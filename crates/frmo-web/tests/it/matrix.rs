@@ -124,7 +124,10 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
                 .replace("{oid}", REAVIZ_OID)
                 .replace("{id}", &request.id.to_string())
                 .replace("{name}", "organizations")
-                .replace("{job}", "1");
+                .replace("{job}", "1")
+                .replace("{ticket}", "1")
+                .replace("{file}", "1")
+                .replace("{slug}", "esia-errors");
             let on_org = spec.path.contains("{oid}") || spec.path.contains("{id}");
             let route_target = if on_org { target } else { Target::None };
             let expected = match decide(&kind.actor, spec.action, route_target) {
