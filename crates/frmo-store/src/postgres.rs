@@ -630,10 +630,10 @@ async fn append_audit(tx: &tokio_postgres::Transaction<'_>, entries: &[crate::au
     tx.batch_execute("LOCK TABLE audit_journal IN SHARE ROW EXCLUSIVE MODE").await?;
     let rows = tx.query(crate::audit::HEAD, &[]).await?;
     let head = crate::audit::head(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
-    let mut last = head.0;
-    for values in crate::audit::chained(head, entries) {
-        last = values[0].int().unwrap_or(last);
-        run(tx, &(crate::audit::INSERT, values)).await?;
-    }
+    let statements: Vec<sql::Statement> =
+        crate::audit::chained(head.clone(), entries).into_iter().map(|values| (crate::audit::INSERT, values)).collect();
+    let last = statements.last().and_then(|(_, values)| values[0].int()).unwrap_or(head.0);
+    // Pipelined: an import journals thousands of entries, one round trip each would be most of it.
+    run_many(tx, &statements).await?;
     Ok(last)
 }
