@@ -4,36 +4,12 @@
 
 use frmo_registry::documents::DocumentSettings;
 use frmo_testkit::s3::Storage;
-use frmo_testkit::{Backend, TestApp, storage_tests};
+use frmo_testkit::{Backend, TestApp, multipart, storage_tests};
 
 use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
 fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(format!("{}/../{path}", env!("CARGO_MANIFEST_DIR"))).expect(path)
-}
-
-/// A `multipart/form-data` body: text fields, then files (name, file name, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "frmo-test-boundary-7d2f";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
-        );
-    }
-    for (name, file_name, bytes) in files {
-        body.extend(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 /// A member of Реавиз: the session cookie and the form token.

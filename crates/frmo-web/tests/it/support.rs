@@ -4,37 +4,13 @@
 
 use frmo_registry::documents::DocumentSettings;
 use frmo_testkit::s3::Storage;
-use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
+use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value, multipart};
 
 use super::{REAVIZ_OGRN, esia_person};
 
 fn png() -> Vec<u8> {
     std::fs::read(format!("{}/../frmo-domain/tests/fixtures/documents/scan.png", env!("CARGO_MANIFEST_DIR")))
         .expect("png fixture")
-}
-
-/// A `multipart/form-data` body: text fields, then files (name, file name, bytes).
-fn multipart(fields: &[(&str, &str)], files: &[(&str, &str, &[u8])]) -> (String, Vec<u8>) {
-    let boundary = "frmo-support-boundary-51c3";
-    let mut body = Vec::new();
-    for (name, value) in fields {
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").bytes(),
-        );
-    }
-    for (name, file_name, bytes) in files {
-        body.extend(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\n\
-                 Content-Type: application/octet-stream\r\n\r\n"
-            )
-            .bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend(b"\r\n");
-    }
-    body.extend(format!("--{boundary}--\r\n").bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 async fn post(app: &TestApp, path: &str, cookie: &str, body: (String, Vec<u8>)) -> (u16, Option<String>, String) {

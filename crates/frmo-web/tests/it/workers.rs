@@ -27,16 +27,7 @@ async fn personal_views(app: &TestApp) -> usize {
 
 /// A `multipart/form-data` body with the form token and one file.
 fn multipart(csrf: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "frmo-workers-7d2f";
-    let mut body =
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n").into_bytes();
-    body.extend(
-        format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n")
-            .bytes(),
-    );
-    body.extend_from_slice(bytes);
-    body.extend(format!("\r\n--{boundary}--\r\n").bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
+    frmo_testkit::multipart(&[("csrf", csrf)], &[("file", name, bytes)])
 }
 
 async fn workers_through_the_cabinet_and_the_api(backend: Backend) {
