@@ -15,6 +15,10 @@ use frmo_store::Store;
 use crate::config::Config;
 
 /// Федеральный реестр медицинских организаций (ФРМО): server and tools.
+/// mimalloc: the bulk paths (imports, exports, seeding) allocate many small strings per record.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "frmo", version, about)]
 struct Cli {
