@@ -126,16 +126,20 @@ async fn user_add_creates_a_local_account_once_and_refuses_bad_input(backend: Ba
 backend_tests!(
     user_add_creates_a_local_account_once_and_refuses_bad_input,
     workers_import_and_export_from_the_command_line,
-    nsi_export_and_import_from_the_command_line
+    nsi_export_and_import_from_the_command_line,
+    publish_makes_a_version_once_per_change,
 );
 
-#[test]
-fn publish_makes_a_version_once_per_change() {
+/// `frmo publish` makes version 1 of the whole register, its files in the store, and refuses a
+/// second version when nothing changed.
+async fn publish_makes_a_version_once_per_change(backend: Backend) {
+    let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let run = |args: &[&str]| {
         frmo()
             .current_dir(dir.path())
             .env("FRMO_DATA_DIR", dir.path().join("data"))
+            .env("FRMO_DATABASE_URL", &db.url)
             .args(args)
             .output()
             .expect("run frmo")

@@ -97,9 +97,9 @@ impl Registry {
                 if !REPORT_FORMATS.contains(&format.as_str()) {
                     return Err(format_error(format, REPORT_FORMATS));
                 }
-                // Run once now: a wrong name, period or grouping is refused before the job exists.
-                let report = self.run_report(actor, name, &report_params(period, group), request_id).await?;
-                (format!("{}, {}, {}", report.title(), report.period.label(), format.to_uppercase()), 1)
+                // A wrong name, period or grouping is refused before the job exists.
+                let (definition, group, period) = self.report_request(name, &report_params(period, group))?;
+                (format!("{}, {}, {}", definition.title_of(group), period.label(), format.to_uppercase()), 1)
             }
             JobSpec::Publish => {
                 self.authorize(actor, Action::Administer, Target::None, request_id).await?;

@@ -133,22 +133,11 @@ pub async fn with_request_context(request: axum::extract::Request, next: axum::m
     CURRENT.scope((id, path), next.run(request)).await
 }
 
-fn query_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~/".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// The support form's address for an error with `code` on the current request.
 fn report_href(code: &str) -> String {
     let (id, path) = CURRENT.try_with(Clone::clone).unwrap_or_else(|_| ("-".to_owned(), String::new()));
-    format!("/support/new?code={}&request={}&page={}", query_encode(code), query_encode(&id), query_encode(&path))
+    let encode = |text: &str| crate::query::percent_encode(text, b"-_.~/");
+    format!("/support/new?code={}&request={}&page={}", encode(code), encode(&id), encode(&path))
 }
 
 impl IntoResponse for PageError {

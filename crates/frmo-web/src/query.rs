@@ -46,6 +46,21 @@ fn decodes_to_utf8(raw: &str) -> bool {
     std::str::from_utf8(&decoded).is_ok()
 }
 
+/// Percent-encoding (RFC 3986): every byte but ASCII letters, digits and the bytes of `keep`.
+pub fn percent_encode(text: &str, keep: &[u8]) -> String {
+    text.bytes()
+        .map(
+            |b| {
+                if b.is_ascii_alphanumeric() || keep.contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            },
+        )
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::decodes_to_utf8;

@@ -298,8 +298,7 @@ struct ListPage {
 pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     let views = state.registry.my_support_requests(&session.actor(), &viewer.request_id).await?;
-    let may_handle = frmo_domain::access::decide(&session.actor(), Action::HandleSupport, Target::None)
-        == frmo_domain::access::Decision::Allow;
+    let may_handle = state.registry.may_at_all(&session.actor(), Action::HandleSupport);
     let page = ListPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -503,11 +502,6 @@ struct HelpPage {
     may_edit: bool,
 }
 
-fn may_edit(viewer: &Viewer) -> bool {
-    frmo_domain::access::decide(&viewer.actor(), Action::Administer, Target::None)
-        == frmo_domain::access::Decision::Allow
-}
-
 /// `GET /support`: the help centre with its search.
 async fn help_centre(
     State(state): State<AppState>,
@@ -522,7 +516,7 @@ async fn help_centre(
         searched: !q.trim().is_empty(),
         results: found.iter().map(|a| (a.slug.clone(), a.title.clone(), a.summary())).collect(),
         q,
-        may_edit: may_edit(&viewer),
+        may_edit: state.registry.may_at_all(&viewer.actor(), Action::Administer),
     };
     Ok(render(&page))
 }
@@ -553,7 +547,7 @@ async fn article(
         version: article.version,
         updated: article.updated,
         topic: article.topic,
-        may_edit: may_edit(&viewer),
+        may_edit: state.registry.may_at_all(&viewer.actor(), Action::Administer),
     }))
 }
 

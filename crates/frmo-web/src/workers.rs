@@ -120,7 +120,8 @@ async fn list_page(
     let filter = params.filter()?;
     let page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
     let card = state.registry.card(&session.actor(), oid, None).await?;
-    let report_csv = report.as_ref().map(|r| percent_encode(&r.errors_csv())).unwrap_or_default();
+    let report_csv =
+        report.as_ref().map(|r| crate::query::percent_encode(&r.errors_csv(), b"-_.~")).unwrap_or_default();
     let status = if errors.is_empty() && report.as_ref().is_none_or(|r| r.applied) {
         StatusCode::OK
     } else {
@@ -260,19 +261,6 @@ fn file_response(body: Vec<u8>, media_type: &'static str, name: &str) -> Respons
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     response
-}
-
-/// For a `data:` link: every byte but unreserved ones percent-encoded.
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 #[derive(Template)]

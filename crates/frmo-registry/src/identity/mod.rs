@@ -315,6 +315,12 @@ impl Registry {
         Ok(decide(actor, action, Target::Organization { oid, region }).is_allowed())
     }
 
+    /// Whether `actor` may do `action` where no organization is involved (publish, handle support,
+    /// edit help articles), without journaling: for pages that show or hide a form.
+    pub fn may_at_all(&self, actor: &Actor, action: Action) -> bool {
+        decide(actor, action, Target::None).is_allowed()
+    }
+
     pub async fn denials(&self, actor: &Actor, limit: i64, request_id: &str) -> Result<Vec<DenialRecord>> {
         self.authorize(actor, Action::ReadAudit, Target::None, request_id).await?;
         Ok(self.store.denials(limit).await?)

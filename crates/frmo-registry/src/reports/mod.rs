@@ -102,6 +102,12 @@ pub const CATALOGUE: &[Definition] = &[
 ];
 
 impl Definition {
+    /// «Медицинские организации по регионам»: the title with the grouping's label.
+    pub fn title_of(&self, group: &str) -> String {
+        let label = self.groups.iter().find(|g| g.0 == group).map(|g| format!(" {}", g.1));
+        format!("{}{}", self.title, label.unwrap_or_default())
+    }
+
     pub fn find(name: &str) -> Option<&'static Definition> {
         CATALOGUE.iter().find(|d| d.name == name)
     }
@@ -170,8 +176,7 @@ pub struct Report {
 
 impl Report {
     pub fn title(&self) -> String {
-        let group = self.definition.groups.iter().find(|g| g.0 == self.group).map(|g| format!(" {}", g.1));
-        format!("{}{}", self.definition.title, group.unwrap_or_default())
+        self.definition.title_of(self.group)
     }
 
     /// The lines under the title: period, scope, generation time (Moscow).
@@ -331,6 +336,20 @@ impl Registry {
     }
 
     /// Runs report `name` for `actor`.
+    /// The report, grouping and period `params` ask for, checked (nothing is read).
+    pub fn report_request(
+        &self,
+        name: &str,
+        params: &ReportParams,
+    ) -> Result<(&'static Definition, &'static str, Period)> {
+        let definition =
+            Definition::find(name).ok_or_else(|| RegistryError::NotFound(format!("Нет отчёта «{name}».")))?;
+        let group = definition.group(params.group.as_deref()).ok_or_else(|| {
+            RegistryError::invalid(ValidationError::new("group", "Группировка", "у этого отчёта нет такой группировки"))
+        })?;
+        Ok((definition, group, params.period(self.today())?))
+    }
+
     pub async fn run_report(
         &self,
         actor: &Actor,
@@ -339,12 +358,7 @@ impl Registry {
         request_id: &str,
     ) -> Result<Report> {
         let (scope, scope_label) = self.report_scope(actor, request_id).await?;
-        let definition =
-            Definition::find(name).ok_or_else(|| RegistryError::NotFound(format!("Нет отчёта «{name}».")))?;
-        let group = definition.group(params.group.as_deref()).ok_or_else(|| {
-            RegistryError::invalid(ValidationError::new("group", "Группировка", "у этого отчёта нет такой группировки"))
-        })?;
-        let period = params.period(self.today())?;
+        let (definition, group, period) = self.report_request(name, params)?;
         let (from, to) = (iso(period.from), iso(period.to));
         let text = Datum::Text;
         let (columns, rows, summed, series): (&[&str], Vec<Vec<Datum>>, bool, Vec<usize>) = match (name, group) {

@@ -26,18 +26,16 @@ fn lines(report: &Report) -> impl Iterator<Item = &Vec<Datum>> {
 
 pub fn csv(report: &Report, flavour: CsvFlavour) -> Vec<u8> {
     let mut out = String::new();
-    let (separator, quote_if): (&str, &[char]) = match flavour {
+    let separator = match flavour {
         CsvFlavour::Excel => {
             out.push('\u{feff}');
-            (";", &[';', '"', '\n', '\r'])
+            ";"
         }
-        CsvFlavour::Rfc4180 => (",", &[',', '"', '\n', '\r']),
+        CsvFlavour::Rfc4180 => ",",
     };
-    let field = |text: &str| {
-        if text.contains(quote_if) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_owned() }
-    };
+    // The registry's CSV quoting (it quotes either separator, which both readers accept).
     let mut line = |fields: Vec<String>| {
-        out.push_str(&fields.iter().map(|f| field(f)).collect::<Vec<_>>().join(separator));
+        out.push_str(&fields.iter().map(|f| crate::csv::field(f)).collect::<Vec<_>>().join(separator));
         out.push_str("\r\n");
     };
     line(report.columns.clone());

@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use frmo_domain::access::{Action, Target, decide};
+use frmo_domain::access::{Action, Target};
 use frmo_registry::RegistryError;
 use frmo_registry::jobs::JobSpec;
 use frmo_registry::nsi::{FIELDS, json_record};
@@ -77,7 +77,7 @@ fn published_label(at: i64) -> String {
 /// `GET /open-data`
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let publications = state.registry.nsi_publications().await?;
-    let admin = decide(&viewer.actor(), Action::Administer, Target::None).is_allowed() && viewer.session.is_some();
+    let admin = state.registry.may_at_all(&viewer.actor(), Action::Administer) && viewer.session.is_some();
     let versions = publications.iter().map(version_row).collect();
     Ok(render(&OpenDataPage { versions, publish_csrf: if admin { viewer.csrf().to_owned() } else { String::new() } }))
 }
