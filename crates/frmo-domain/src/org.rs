@@ -10,6 +10,11 @@ use crate::reference;
 
 time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
 
+/// A date as a card's JSON writes it (`2024-03-01`): the form the store's date columns keep.
+pub fn iso_date_text(date: Date) -> String {
+    date.format(time::macros::format_description!("[year]-[month]-[day]")).unwrap_or_default()
+}
+
 /// Lifecycle state of an organization's record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -95,28 +95,43 @@ pub(crate) fn head(rows: Vec<Vec<Value>>) -> (i64, String) {
     }
 }
 
-/// The statements' values for entries appended after `head`, chained.
-pub(crate) fn chained(head: (i64, String), entries: &[AuditEntry]) -> Vec<Vec<Value>> {
+/// An entry as it is appended: its number and its place in the chain.
+pub(crate) struct Link<'a> {
+    pub id: i64,
+    pub entry: &'a AuditEntry,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl Link<'_> {
+    /// The values of [`INSERT`], in its order.
+    pub fn values(&self) -> Vec<Value> {
+        let entry = self.entry;
+        vec![
+            self.id.into(),
+            entry.at.into(),
+            entry.user_id.into(),
+            entry.actor.as_str().into(),
+            entry.kind.as_str().into(),
+            entry.target.as_str().into(),
+            entry.detail.as_str().into(),
+            entry.request_id.as_str().into(),
+            self.prev_hash.as_str().into(),
+            self.hash.as_str().into(),
+        ]
+    }
+}
+
+/// `entries` appended after `head`, chained.
+pub(crate) fn chained(head: (i64, String), entries: &[AuditEntry]) -> Vec<Link<'_>> {
     let (mut id, mut prev) = head;
     entries
         .iter()
         .map(|entry| {
             id += 1;
             let hash = entry_hash(id, entry, &prev);
-            let values = vec![
-                id.into(),
-                entry.at.into(),
-                entry.user_id.into(),
-                entry.actor.as_str().into(),
-                entry.kind.as_str().into(),
-                entry.target.as_str().into(),
-                entry.detail.as_str().into(),
-                entry.request_id.as_str().into(),
-                prev.as_str().into(),
-                hash.as_str().into(),
-            ];
-            prev = hash;
-            values
+            let prev_hash = std::mem::replace(&mut prev, hash.clone());
+            Link { id, entry, prev_hash, hash }
         })
         .collect()
 }

@@ -17,7 +17,7 @@ pub mod sqlite;
 pub mod support;
 pub mod workers;
 
-use frmo_domain::org::{OrgStatus, Organization};
+use frmo_domain::org::{OrgStatus, Organization, iso_date_text};
 use time::OffsetDateTime;
 
 pub use migrations::{Migration, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
@@ -66,6 +66,9 @@ pub struct VersionRecord {
     pub address: String,
     pub search_terms: String,
     pub card: String,
+    /// The card's `createDate` and `deleteDate` (ISO), which the reports count by.
+    pub create_date: String,
+    pub delete_date: Option<String>,
 }
 
 impl VersionRecord {
@@ -96,6 +99,8 @@ impl VersionRecord {
             address: org.legal_address.text.clone(),
             search_terms: terms.join(" "),
             card: serde_json::to_string(org)?,
+            create_date: iso_date_text(org.create_date),
+            delete_date: org.delete_date.map(iso_date_text),
         })
     }
 }

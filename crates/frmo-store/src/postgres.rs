@@ -62,9 +62,9 @@ const LIST_COLUMNS: &str =
     "id, oid, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address";
 
 /// The columns a version is written with, in the order of `PgVersion::values` and `VERSION_TYPES`.
-const VERSION_COLUMNS: &str = "oid, valid_from, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address, search_terms, card";
+const VERSION_COLUMNS: &str = "oid, valid_from, name_short, name_full, inn, ogrn, kpp, region, org_type, agency_kind, status, address, search_terms, card, create_date, delete_date";
 
-const VERSION_TYPES: [Type; 14] = [
+const VERSION_TYPES: [Type; 16] = [
     Type::TEXT,
     Type::TIMESTAMPTZ,
     Type::TEXT,
@@ -79,6 +79,8 @@ const VERSION_TYPES: [Type; 14] = [
     Type::TEXT,
     Type::TEXT,
     Type::JSON,
+    Type::TEXT,
+    Type::TEXT,
 ];
 
 /// A version's values in the types of its PostgreSQL columns.
@@ -103,7 +105,7 @@ impl<'a> PgVersion<'a> {
         })
     }
 
-    fn values(&self) -> [&(dyn ToSql + Sync); 14] {
+    fn values(&self) -> [&(dyn ToSql + Sync); 16] {
         let r = self.record;
         [
             &r.oid,
@@ -120,6 +122,8 @@ impl<'a> PgVersion<'a> {
             &r.address,
             &r.search_terms,
             &self.card,
+            &r.create_date,
+            &r.delete_date,
         ]
     }
 }
@@ -575,7 +579,7 @@ async fn append_in(tx: &tokio_postgres::Transaction<'_>, r: &VersionRecord, expe
         .query_one(
             &format!(
                 "INSERT INTO organization_versions ({VERSION_COLUMNS}, previous_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) RETURNING id"
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"
             ),
             &values,
         )
@@ -631,7 +635,7 @@ async fn append_audit(tx: &tokio_postgres::Transaction<'_>, entries: &[crate::au
     let rows = tx.query(crate::audit::HEAD, &[]).await?;
     let head = crate::audit::head(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
     let statements: Vec<sql::Statement> =
-        crate::audit::chained(head.clone(), entries).into_iter().map(|values| (crate::audit::INSERT, values)).collect();
+        crate::audit::chained(head.clone(), entries).iter().map(|link| (crate::audit::INSERT, link.values())).collect();
     let last = statements.last().and_then(|(_, values)| values[0].int()).unwrap_or(head.0);
     // Pipelined: an import journals thousands of entries, one round trip each would be most of it.
     run_many(tx, &statements).await?;

@@ -50,6 +50,13 @@ pub struct SqliteStore {
     inner: Arc<Inner>,
 }
 
+/// WAL pages (16 KiB) after which a commit copies the WAL into the database file.
+const WAL_AUTOCHECKPOINT: u32 = 8192;
+
+/// Rows per index that `ANALYZE` samples after a bulk load: enough for the planner's choices,
+/// milliseconds instead of a pass over every index.
+const ANALYSIS_LIMIT: u32 = 1000;
+
 fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     // Cards are a few kilobytes: 16 KiB pages keep them out of overflow chains. Takes effect only
@@ -61,9 +68,9 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
          PRAGMA foreign_keys = ON;
          PRAGMA busy_timeout = 5000;
          PRAGMA cache_size = -16384;
-         PRAGMA mmap_size = 1073741824;
-         PRAGMA wal_autocheckpoint = 8192;",
+         PRAGMA mmap_size = 1073741824;",
     )?;
+    conn.execute_batch(&format!("PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}"))?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -72,9 +79,22 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
 fn append_audit(tx: &Connection, entries: &[crate::audit::AuditEntry]) -> Result<i64> {
     let head = crate::audit::head(run(tx, crate::audit::HEAD, &[])?);
     let mut last = head.0;
-    for values in crate::audit::chained(head, entries) {
-        last = values[0].int().unwrap_or(last);
-        run(tx, crate::audit::INSERT, &values)?;
+    let mut insert = tx.prepare_cached(&sqlite_sql(crate::audit::INSERT))?;
+    for link in crate::audit::chained(head, entries) {
+        let entry = link.entry;
+        insert.execute(params![
+            link.id,
+            entry.at,
+            entry.user_id,
+            entry.actor,
+            entry.kind,
+            entry.target,
+            entry.detail,
+            entry.request_id,
+            link.prev_hash,
+            link.hash
+        ])?;
+        last = link.id;
     }
     Ok(last)
 }
@@ -87,16 +107,17 @@ fn run(conn: &Connection, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>
 }
 
 /// Writes one version row; `previous` is the version it supersedes.
-fn insert_version(tx: &rusqlite::Transaction<'_>, r: &VersionRecord, previous: Option<i64>) -> Result<i64> {
+/// `from` is `r.valid_from` as stored.
+fn insert_version(tx: &rusqlite::Transaction<'_>, r: &VersionRecord, previous: Option<i64>, from: &str) -> Result<i64> {
     tx.prepare_cached(
         "INSERT INTO organization_versions (oid, previous_id, valid_from, name_short, name_full, inn, ogrn, kpp,
-             region, org_type, agency_kind, status, address, search_terms, card)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+             region, org_type, agency_kind, status, address, search_terms, card, create_date, delete_date)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
     )?
     .execute(params![
         r.oid,
         previous,
-        stamp(r.valid_from),
+        from,
         r.name_short,
         r.name_full,
         r.inn,
@@ -108,7 +129,9 @@ fn insert_version(tx: &rusqlite::Transaction<'_>, r: &VersionRecord, previous: O
         r.status.as_str(),
         r.address,
         r.search_terms,
-        r.card
+        r.card,
+        r.create_date,
+        r.delete_date
     ])?;
     Ok(tx.last_insert_rowid())
 }
@@ -126,7 +149,7 @@ fn insert_organizations(tx: &rusqlite::Transaction<'_>, records: &[VersionRecord
     for r in records {
         let from = stamp(r.valid_from);
         org.execute(params![r.oid, r.key.0, r.key.1, r.key.2, from])?;
-        insert_version(tx, r, None)?;
+        insert_version(tx, r, None, &from)?;
         let top = highest.entry((r.key.0, r.key.1)).or_insert(0u32);
         *top = (*top).max(r.key.2);
     }
@@ -150,7 +173,7 @@ fn append_in(tx: &rusqlite::Transaction<'_>, r: &VersionRecord, expected_current
             r.oid
         )));
     }
-    insert_version(tx, r, Some(expected_current))
+    insert_version(tx, r, Some(expected_current), &from)
 }
 
 impl SqliteStore {
@@ -320,6 +343,9 @@ impl SqliteStore {
         .await
     }
 
+    /// Prepares an empty register for a big load: drops the versions' indexes (rebuilt once by
+    /// [`Self::finish_bulk_load`]) and stops the writer's automatic checkpoints, so the load's commit
+    /// leaves its pages in the WAL for a checkpoint that runs beside the index build.
     pub async fn begin_bulk_load(&self) -> Result<Option<BulkLoad>> {
         self.write(|tx| {
             let empty: bool =
@@ -337,20 +363,36 @@ impl SqliteStore {
             for (name, _) in &indexes {
                 tx.execute_batch(&format!("DROP INDEX \"{name}\""))?;
             }
+            tx.execute_batch("PRAGMA wal_autocheckpoint = 0")?;
             Ok(Some(BulkLoad { indexes }))
         })
         .await
     }
 
+    /// Rebuilds the indexes a bulk load dropped (and the planner's statistics, from a sample) while
+    /// a second connection copies the load's pages from the WAL into the database file: the two
+    /// overlap instead of the checkpoint's writes and syncs stalling the load's commit.
     pub async fn finish_bulk_load(&self, load: BulkLoad) -> Result<()> {
-        self.write(move |tx| {
-            for (_, sql) in &load.indexes {
-                tx.execute_batch(sql)?;
-            }
-            tx.execute_batch("ANALYZE")?;
+        let path = self.inner.path.clone();
+        let checkpoint = tokio::task::spawn_blocking(move || -> Result<()> {
+            connect(&path)?.execute_batch("PRAGMA wal_checkpoint(PASSIVE)")?;
             Ok(())
-        })
-        .await
+        });
+        let built = self
+            .write(move |tx| {
+                // First, so that a failed build does not leave the writer without checkpoints.
+                tx.execute_batch(&format!("PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT}"))?;
+                for (_, sql) in &load.indexes {
+                    tx.execute_batch(sql)?;
+                }
+                tx.execute_batch(&format!(
+                    "PRAGMA analysis_limit = {ANALYSIS_LIMIT}; ANALYZE; PRAGMA analysis_limit = 0;"
+                ))?;
+                Ok(())
+            })
+            .await;
+        checkpoint.await??;
+        built
     }
 
     pub async fn append_audit(&self, entries: Vec<crate::audit::AuditEntry>) -> Result<i64> {
@@ -562,6 +604,9 @@ impl SqliteStore {
                             append_in(tx, record, *expected)?;
                         }
                         append_audit(tx, &audit)?;
+                        // Freeing a round's strings is not the writer's work: it is the one thread
+                        // the import waits on.
+                        std::thread::spawn(move || drop((new, changed, audit)));
                     }
                     Some(crate::ImportBatch::Commit) => return Ok(()),
                     None => return Err(StoreError::Conflict("импорт прерван, ничего не записано".into())),

@@ -77,29 +77,44 @@ const LABELS: [&str; 48] = [
 ];
 
 /// One record of an import file: where it starts, and its values in [`FIELDS`] order (empty when
-/// absent).
+/// absent), kept one after another in one string (a big file is a hundred thousand of these).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRecord {
     pub line: usize,
-    pub values: Vec<String>,
     /// From a ФРМО API card, which has no `createDate`/`modifyDate`: a new organization is created
     /// today, a known one keeps its dates.
     pub from_api: bool,
+    text: String,
+    /// Where each field's value lies in `text`.
+    spans: [(u32, u32); FIELDS.len()],
 }
 
 impl RawRecord {
     fn new(line: usize) -> Self {
-        RawRecord { line, values: vec![String::new(); FIELDS.len()], from_api: false }
+        RawRecord { line, from_api: false, text: String::new(), spans: [(0, 0); FIELDS.len()] }
     }
 
-    fn get(&self, field: &str) -> &str {
-        position(field).and_then(|i| self.values.get(i)).map_or("", |v| v.trim())
+    /// A field's value, trimmed.
+    pub fn get(&self, field: &str) -> &str {
+        position(field).map_or("", |i| self.at(i))
     }
 
-    fn set(&mut self, field: &str, value: impl Into<String>) {
-        if let Some(slot) = position(field).and_then(|i| self.values.get_mut(i)) {
-            *slot = value.into();
+    fn at(&self, i: usize) -> &str {
+        let (start, end) = self.spans[i];
+        self.text.get(start as usize..end as usize).map_or("", str::trim)
+    }
+
+    fn set(&mut self, field: &str, value: impl AsRef<str>) {
+        if let Some(i) = position(field) {
+            self.set_at(i, value.as_ref());
         }
+    }
+
+    fn set_at(&mut self, i: usize, value: &str) {
+        let start = self.text.len();
+        self.text.push_str(value);
+        // A record is a line of a file: no value comes near 4 GiB.
+        self.spans[i] = (u32::try_from(start).unwrap_or(u32::MAX), u32::try_from(self.text.len()).unwrap_or(u32::MAX));
     }
 }
 
@@ -202,7 +217,11 @@ fn parse_json(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> 
                 let flat: FlatRecord = serde_json::from_str(raw.get()).map_err(|e| {
                     file_error(line, format!("запись {} не читается как запись НСИ 1461: {e}", out.len() + 1))
                 })?;
-                out.push(RawRecord { line, values: flat.0, from_api: false });
+                let mut record = RawRecord::new(line);
+                for (i, value) in flat.0.iter().enumerate() {
+                    record.set_at(i, value);
+                }
+                out.push(record);
             }
             return Ok(out);
         }
@@ -295,10 +314,25 @@ fn from_frmo_api(org: &Value, line: usize) -> RawRecord {
 }
 
 fn parse_csv(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
-    let rows = crate::csv::parse(text).map_err(|e| file_error(e.line, e.message))?;
-    let mut rows = rows.into_iter();
-    let Some((_, header)) = rows.next() else { return Err(file_error(1, "файл пуст")) };
-    let columns: Vec<Option<usize>> = header.iter().map(|name| position(name.trim())).collect();
+    // The first record is the header: which field each column holds.
+    let mut columns: Option<Vec<Option<usize>>> = None;
+    let mut records = Vec::new();
+    crate::csv::for_each(text, |line, fields| {
+        if let Some(columns) = &columns {
+            let mut record = RawRecord::new(line);
+            record.text.reserve(fields.iter().map(|f| f.len()).sum());
+            for (column, value) in columns.iter().zip(fields) {
+                if let Some(i) = column {
+                    record.set_at(*i, value);
+                }
+            }
+            records.push(record);
+        } else {
+            columns = Some(fields.iter().map(|name| position(name.trim())).collect());
+        }
+    })
+    .map_err(|e| file_error(e.line, e.message))?;
+    let Some(columns) = columns else { return Err(file_error(1, "файл пуст")) };
     let missing: Vec<&str> =
         ["oid", "nameFull", "inn"].into_iter().filter(|f| !columns.contains(&position(f))).collect();
     if !missing.is_empty() {
@@ -306,16 +340,6 @@ fn parse_csv(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
             1,
             format!("в заголовке нет столбцов {}: ожидаются имена полей НСИ 1461", missing.join(", ")),
         ));
-    }
-    let mut records = Vec::with_capacity(rows.len());
-    for (line, fields) in rows {
-        let mut record = RawRecord::new(line);
-        for (column, value) in columns.iter().zip(fields) {
-            if let Some(i) = column {
-                record.values[*i] = value;
-            }
-        }
-        records.push(record);
     }
     Ok(records)
 }
@@ -353,7 +377,7 @@ fn parse_xml(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
                     2 => records.extend(current.take()),
                     3 => {
                         if let (Some(i), Some(record)) = (field.take(), current.as_mut()) {
-                            record.values[i] = std::mem::take(&mut value);
+                            record.set_at(i, &value);
                         }
                     }
                     _ => {}

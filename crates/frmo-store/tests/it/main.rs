@@ -138,6 +138,67 @@ async fn a_bulk_load_rebuilds_the_indexes_it_dropped(backend: Backend) {
     assert!(store.append_version(record, first.version_id, Vec::new()).await.is_err());
 }
 
+/// Migration 0013 turns the generated report dates into written columns: a register created before
+/// it gets them filled from its cards, and new versions write them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_dates_written_before_0013_are_filled_from_the_cards() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("frmo.db");
+    {
+        let conn = rusqlite::Connection::open(&path).expect("open");
+        conn.execute_batch("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .expect("migrations table");
+        for migration in frmo_store::SQLITE_MIGRATIONS.iter().take_while(|m| m.version < "0013") {
+            conn.execute_batch(migration.sql).expect(migration.version);
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?1, '2026-01-01T00:00:00.000000Z')",
+                [migration.version],
+            )
+            .expect("record migration");
+        }
+        conn.execute_batch(
+            r#"INSERT INTO organizations VALUES ('1.2.643.5.1.13.13.12.2.63.1', 2, 63, 1, '2026-01-01T00:00:00.000000Z');
+               INSERT INTO organization_versions (oid, valid_from, name_short, name_full, inn, region, org_type,
+                   agency_kind, status, address, search_terms, card)
+               VALUES ('1.2.643.5.1.13.13.12.2.63.1', '2026-01-01T00:00:00.000000Z', 'a', 'b', '6317006620', 63, 1,
+                   12, 'liquidated', '', '', '{"createDate":"1994-01-30","deleteDate":"2025-12-31"}');"#,
+        )
+        .expect("a version written before 0013");
+    }
+    let store = Store::open(&format!("sqlite://{}", path.display())).await.expect("open");
+    assert_eq!(store.migrate().await.expect("migrate"), vec!["0013_report_dates_written"]);
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let dates: (String, String) = conn
+        .query_row("SELECT create_date, delete_date FROM organization_versions", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("dates");
+    assert_eq!(dates, ("1994-01-30".to_owned(), "2025-12-31".to_owned()));
+    let plan: String = conn
+        .query_row(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM organization_versions WHERE valid_to IS NULL AND region = 63
+             AND create_date <= '2026-01-01'",
+            [],
+            |r| r.get(3),
+        )
+        .expect("plan");
+    assert!(plan.contains("organization_versions_report"), "{plan}");
+    drop(conn);
+
+    let org = Generator::new(7).organization(region("63"), 2);
+    store.insert_new(records(std::slice::from_ref(&org)).expect("valid")).await.expect("insert");
+    let conn = rusqlite::Connection::open(&path).expect("open");
+    let written: (String, Option<String>) = conn
+        .query_row(
+            "SELECT create_date, delete_date FROM organization_versions WHERE oid = ?1",
+            [org.oid.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("new version's dates");
+    assert_eq!(
+        written,
+        (frmo_domain::org::iso_date_text(org.create_date), org.delete_date.map(frmo_domain::org::iso_date_text))
+    );
+}
+
 backend_tests!(
     a_bulk_load_rebuilds_the_indexes_it_dropped,
     migrations_are_idempotent,
