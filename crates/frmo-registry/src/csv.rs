@@ -37,20 +37,77 @@ pub fn parse(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
 /// quote had to be unescaped; blank lines are skipped. For big files: nothing is copied that the
 /// caller does not keep.
 pub fn for_each<'a>(text: &'a str, mut each: impl FnMut(usize, &[Cow<'a, str>])) -> Result<(), CsvError> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let header = text.lines().next().unwrap_or("");
-    let separator = if header.matches(';').count() >= header.matches(',').count() { b';' } else { b',' };
-    let mut reader = Reader { text, at: 0, line: 1, separator };
+    let mut records = Records::new(text);
     let mut fields = Vec::new();
-    while reader.at < text.len() {
-        let start = reader.line;
-        fields.clear();
-        reader.record(start, &mut fields)?;
-        if !(fields.len() == 1 && fields[0].trim().is_empty()) {
-            each(start, &fields);
-        }
+    while let Some(line) = records.next_into(&mut fields)? {
+        each(line, &fields);
     }
     Ok(())
+}
+
+/// The records of a file, read one at a time; what is left can be split into pieces for threads.
+pub struct Records<'a> {
+    reader: Reader<'a>,
+}
+
+impl<'a> Records<'a> {
+    /// A whole file: a byte-order mark is skipped, the separator told from the first line.
+    pub fn new(text: &'a str) -> Self {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let header = text.lines().next().unwrap_or("");
+        let separator = if header.matches(';').count() >= header.matches(',').count() { b';' } else { b',' };
+        Records { reader: Reader { text, at: 0, line: 1, separator } }
+    }
+
+    /// Reads the next record that is not a blank line into `fields` (cleared first); its line, or
+    /// `None` at the end.
+    pub fn next_into(&mut self, fields: &mut Vec<Cow<'a, str>>) -> Result<Option<usize>, CsvError> {
+        let reader = &mut self.reader;
+        while reader.at < reader.text.len() {
+            let start = reader.line;
+            fields.clear();
+            reader.record(start, fields)?;
+            if !(fields.len() == 1 && fields[0].trim().is_empty()) {
+                return Ok(Some(start));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The records not read yet as up to `parts` readers of consecutive pieces, cut where a record
+    /// ends and numbering lines on from where they start. The cuts follow the quotes (a line break
+    /// inside quotes is not a cut), which is exact for a well-formed file; a malformed one may be
+    /// cut in the wrong place, so a piece's error is to be confirmed by reading the file whole.
+    pub fn split(self, parts: usize) -> Vec<Records<'a>> {
+        let Reader { text, at, line, separator } = self.reader;
+        let bytes = text.as_bytes();
+        let step = (text.len() - at) / parts.max(1) + 1;
+        let mut pieces = Vec::with_capacity(parts);
+        let (mut start, mut start_line) = (at, line);
+        let (mut position, mut line, mut quoted) = (at, line, false);
+        while let Some(found) = memchr::memchr3(b'"', b'\n', b'\r', &bytes[position..]) {
+            let byte_at = position + found;
+            position = byte_at + 1;
+            match bytes[byte_at] {
+                b'"' => {
+                    quoted = !quoted;
+                    continue;
+                }
+                b'\n' => line += 1,
+                // CR ends a line only outside quotes, and CRLF is counted at its LF.
+                _ if quoted || bytes.get(position) == Some(&b'\n') => continue,
+                _ => line += 1,
+            }
+            if !quoted && position - start >= step && pieces.len() + 1 < parts {
+                pieces.push(Records {
+                    reader: Reader { text: &text[start..position], at: 0, line: start_line, separator },
+                });
+                (start, start_line) = (position, line);
+            }
+        }
+        pieces.push(Records { reader: Reader { text: &text[start..], at: 0, line: start_line, separator } });
+        pieces
+    }
 }
 
 /// How a field ended.
@@ -196,7 +253,21 @@ mod tests {
             }
             // A record of one blank field is a blank line, which the reader skips.
             expected.retain(|(_, fields)| !(fields.len() == 1 && fields[0].trim().is_empty()));
-            proptest::prop_assert_eq!(parse(&text).expect("parses"), expected);
+            proptest::prop_assert_eq!(parse(&text).expect("parses"), expected.clone());
+            // Split for threads, the pieces read the same records on the same lines.
+            for parts in 1..5 {
+                let mut records = Records::new(&text);
+                let mut fields = Vec::new();
+                let mut read = Vec::new();
+                records.next_into(&mut fields).expect("header");
+                read.push((1, fields.iter().map(|f| f.to_string()).collect::<Vec<_>>()));
+                for mut piece in records.split(parts) {
+                    while let Some(line) = piece.next_into(&mut fields).expect("piece parses") {
+                        read.push((line, fields.iter().map(|f| f.to_string()).collect()));
+                    }
+                }
+                proptest::prop_assert_eq!(&read, &expected);
+            }
         }
     }
 }

@@ -8,6 +8,7 @@
 //! `fiasVersion`, `aoid*`, `struct`, `*OspOid`) are read and not stored; `id` is not read (ours is
 //! derived from the OID), and `addrRegion*`, `territoryCode`, `isFederalCity` follow `regionId`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
@@ -148,32 +149,64 @@ pub fn parse_file(bytes: &[u8]) -> std::result::Result<Vec<RawRecord>, Vec<RowEr
     Ok(records)
 }
 
-/// The 1-based line of byte `offset` in `text`.
-fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|b| **b == b'\n').count() + 1
-}
-
 fn json_error(error: &serde_json::Error) -> Vec<RowError> {
     file_error(error.line().max(1), format!("файл не читается как JSON: {error}"))
 }
 
 /// A value of a flat record as text: strings as they are, numbers and booleans spelled out.
-struct Scalar(String);
+struct Scalar<'de>(Cow<'de, str>);
 
-impl<'de> Deserialize<'de> for Scalar {
+impl<'de> Deserialize<'de> for Scalar<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
-        Ok(Scalar(match Value::deserialize(deserializer)? {
-            Value::String(s) => s,
-            Value::Null => String::new(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => n.to_string(),
-            other => other.to_string(),
-        }))
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Scalar<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Owned(v)))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Borrowed("")))
+            }
+            fn visit_none<E>(self) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Borrowed("")))
+            }
+            fn visit_bool<E>(self, v: bool) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Owned(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Owned(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Owned(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> std::result::Result<Scalar<'de>, E> {
+                Ok(Scalar(Cow::Owned(serde_json::Number::from_f64(v).map_or_else(String::new, |n| n.to_string()))))
+            }
+            // An array or object where a value belongs: kept as its JSON text (the check refuses it).
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> std::result::Result<Scalar<'de>, A::Error> {
+                let value = Value::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(Scalar(Cow::Owned(value.to_string())))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> std::result::Result<Scalar<'de>, A::Error> {
+                let value = Value::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(Scalar(Cow::Owned(value.to_string())))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 
 /// A flat 1461 record in JSON: the known fields by name, the rest skipped.
-struct FlatRecord(Vec<String>);
+struct FlatRecord(RawRecord);
 
 impl<'de> Deserialize<'de> for FlatRecord {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
@@ -184,16 +217,16 @@ impl<'de> Deserialize<'de> for FlatRecord {
                 f.write_str("an object with the fields of a 1461 record")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<FlatRecord, A::Error> {
-                let mut values = vec![String::new(); FIELDS.len()];
-                while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+                let mut record = RawRecord::new(0);
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
                     match position(&key) {
-                        Some(i) => values[i] = map.next_value::<Scalar>()?.0,
+                        Some(i) => record.set_at(i, &map.next_value::<Scalar<'de>>()?.0),
                         None => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                         }
                     }
                 }
-                Ok(FlatRecord(values))
+                Ok(FlatRecord(record))
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -210,19 +243,24 @@ fn parse_json(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> 
     if text.trim_start().starts_with('{') {
         let publication: Publication<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
         if let Some(records) = publication.records {
-            let mut out = Vec::with_capacity(records.len());
-            for raw in records {
-                let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
-                let line = line_at(text, offset);
-                let flat: FlatRecord = serde_json::from_str(raw.get()).map_err(|e| {
-                    file_error(line, format!("запись {} не читается как запись НСИ 1461: {e}", out.len() + 1))
-                })?;
-                let mut record = RawRecord::new(line);
-                for (i, value) in flat.0.iter().enumerate() {
-                    record.set_at(i, value);
-                }
-                out.push(record);
+            // Lines counted on from the previous record (records come in file order), then the
+            // records read on every core.
+            let (mut counted, mut line) = (0, 1);
+            let mut lines = Vec::with_capacity(records.len());
+            for raw in &records {
+                let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize).min(text.len());
+                line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..offset.max(counted)]).count();
+                counted = counted.max(offset);
+                lines.push(line);
             }
+            let numbered: Vec<(usize, (&serde_json::value::RawValue, usize))> =
+                records.into_iter().zip(lines).enumerate().collect();
+            let read = |(number, (raw, line)): (usize, (&serde_json::value::RawValue, usize))| {
+                serde_json::from_str::<FlatRecord>(raw.get()).map(|flat| RawRecord { line, ..flat.0 }).map_err(|e| {
+                    file_error(line, format!("запись {} не читается как запись НСИ 1461: {e}", number + 1))
+                })
+            };
+            let out = on_every_core(numbered, read).into_iter().collect::<std::result::Result<Vec<_>, _>>()?;
             return Ok(out);
         }
         let organization: Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
@@ -314,25 +352,14 @@ fn from_frmo_api(org: &Value, line: usize) -> RawRecord {
 }
 
 fn parse_csv(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
-    // The first record is the header: which field each column holds.
-    let mut columns: Option<Vec<Option<usize>>> = None;
-    let mut records = Vec::new();
-    crate::csv::for_each(text, |line, fields| {
-        if let Some(columns) = &columns {
-            let mut record = RawRecord::new(line);
-            record.text.reserve(fields.iter().map(|f| f.len()).sum());
-            for (column, value) in columns.iter().zip(fields) {
-                if let Some(i) = column {
-                    record.set_at(*i, value);
-                }
-            }
-            records.push(record);
-        } else {
-            columns = Some(fields.iter().map(|name| position(name.trim())).collect());
-        }
-    })
-    .map_err(|e| file_error(e.line, e.message))?;
-    let Some(columns) = columns else { return Err(file_error(1, "файл пуст")) };
+    let csv_error = |e: crate::csv::CsvError| file_error(e.line, e.message);
+    let mut records = crate::csv::Records::new(text);
+    let mut header = Vec::new();
+    if records.next_into(&mut header).map_err(csv_error)?.is_none() {
+        return Err(file_error(1, "файл пуст"));
+    }
+    // Which field each column holds.
+    let columns: Vec<Option<usize>> = header.iter().map(|name| position(name.trim())).collect();
     let missing: Vec<&str> =
         ["oid", "nameFull", "inn"].into_iter().filter(|f| !columns.contains(&position(f))).collect();
     if !missing.is_empty() {
@@ -341,7 +368,37 @@ fn parse_csv(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
             format!("в заголовке нет столбцов {}: ожидаются имена полей НСИ 1461", missing.join(", ")),
         ));
     }
-    Ok(records)
+    let read = |mut piece: crate::csv::Records<'_>| {
+        let (mut out, mut fields) = (Vec::new(), Vec::new());
+        while let Some(line) = piece.next_into(&mut fields)? {
+            let mut record = RawRecord::new(line);
+            record.text.reserve(fields.iter().map(|f| f.len()).sum());
+            for (column, value) in columns.iter().zip(&fields) {
+                if let Some(i) = column {
+                    record.set_at(*i, value);
+                }
+            }
+            out.push(record);
+        }
+        Ok::<_, crate::csv::CsvError>(out)
+    };
+    // Read on every core, in pieces cut where records end.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let parts = on_every_core(records.split(threads), read);
+    let mut out = Vec::with_capacity(parts.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
+    for part in parts {
+        match part {
+            Ok(part) => out.extend(part),
+            // A malformed file may have been cut inside quotes: the error is the one a whole read finds.
+            Err(_) => {
+                let mut whole = crate::csv::Records::new(text);
+                let mut fields = Vec::new();
+                while whole.next_into(&mut fields).map_err(csv_error)?.is_some() {}
+                return Err(file_error(1, "файл не читается как CSV"));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn parse_xml(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
@@ -806,43 +863,43 @@ enum Step {
 /// the end (as `frmo seed` does): one sort instead of growing them row by row.
 const BULK_FROM: usize = 50_000;
 
-/// Maps `items` with `f` on every core, off the async threads, keeping their order.
+/// Maps `items` with `f` on every core (scoped threads), keeping their order.
+fn on_every_core<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
+    let size = items.len().div_ceil(threads).max(1);
+    let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
+    let mut items = items.into_iter();
+    loop {
+        let chunk: Vec<T> = items.by_ref().take(size).collect();
+        if chunk.is_empty() {
+            break;
+        }
+        chunks.push(chunk);
+    }
+    std::thread::scope(|scope| {
+        let f = &f;
+        let workers: Vec<_> =
+            chunks.into_iter().map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<U>>())).collect();
+        let mut out = Vec::new();
+        for worker in workers {
+            match worker.join() {
+                Ok(part) => out.extend(part),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        out
+    })
+}
+
+/// [`on_every_core`] off the async threads.
 async fn map_parallel<T, U, F>(items: Vec<T>, f: F) -> Result<Vec<U>>
 where
     T: Send + 'static,
     U: Send + 'static,
     F: Fn(T) -> U + Send + Sync + 'static,
 {
-    let mapped = tokio::task::spawn_blocking(move || {
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-        let size = items.len().div_ceil(threads).max(1);
-        let mut chunks: Vec<Vec<T>> = Vec::with_capacity(threads);
-        let mut items = items.into_iter();
-        loop {
-            let chunk: Vec<T> = items.by_ref().take(size).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            chunks.push(chunk);
-        }
-        std::thread::scope(|scope| {
-            let f = &f;
-            let workers: Vec<_> = chunks
-                .into_iter()
-                .map(|chunk| scope.spawn(move || chunk.into_iter().map(f).collect::<Vec<U>>()))
-                .collect();
-            let mut out = Vec::new();
-            for worker in workers {
-                match worker.join() {
-                    Ok(part) => out.extend(part),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }
-            out
-        })
-    })
-    .await
-    .map_err(frmo_store::StoreError::from)?;
+    let mapped =
+        tokio::task::spawn_blocking(move || on_every_core(items, f)).await.map_err(frmo_store::StoreError::from)?;
     Ok(mapped)
 }
 
