@@ -471,16 +471,13 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
             let bytes = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
             let registry = open_with(&config, false).await?;
             let started = Instant::now();
-            let progress = indicatif::ProgressBar::hidden();
-            let report = match frmo_registry::nsi::parse_file(&bytes) {
-                Ok(records) => {
-                    progress.set_length(records.len() as u64);
-                    progress.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                    let advance = |done: usize| progress.set_position(done as u64);
-                    registry.import_nsi(&Actor::System, records, "cli", advance).await?
-                }
-                Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
-            };
+            // The file is read while it is imported: how many records it holds is known at the end.
+            let progress = indicatif::ProgressBar::new_spinner().with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {pos} записей, {per_sec}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+            let advance = |done: usize| progress.set_position(done as u64);
+            let report = registry.import_nsi_file(&Actor::System, bytes, "cli", advance).await?;
             progress.finish_and_clear();
             if report.applied {
                 println!(

@@ -45,7 +45,7 @@ pub fn for_each<'a>(text: &'a str, mut each: impl FnMut(usize, &[Cow<'a, str>]))
     Ok(())
 }
 
-/// The records of a file, read one at a time; what is left can be split into pieces for threads.
+/// The records of a file, read one at a time.
 pub struct Records<'a> {
     reader: Reader<'a>,
 }
@@ -72,41 +72,6 @@ impl<'a> Records<'a> {
             }
         }
         Ok(None)
-    }
-
-    /// The records not read yet as up to `parts` readers of consecutive pieces, cut where a record
-    /// ends and numbering lines on from where they start. The cuts follow the quotes (a line break
-    /// inside quotes is not a cut), which is exact for a well-formed file; a malformed one may be
-    /// cut in the wrong place, so a piece's error is to be confirmed by reading the file whole.
-    pub fn split(self, parts: usize) -> Vec<Records<'a>> {
-        let Reader { text, at, line, separator } = self.reader;
-        let bytes = text.as_bytes();
-        let step = (text.len() - at) / parts.max(1) + 1;
-        let mut pieces = Vec::with_capacity(parts);
-        let (mut start, mut start_line) = (at, line);
-        let (mut position, mut line, mut quoted) = (at, line, false);
-        while let Some(found) = memchr::memchr3(b'"', b'\n', b'\r', &bytes[position..]) {
-            let byte_at = position + found;
-            position = byte_at + 1;
-            match bytes[byte_at] {
-                b'"' => {
-                    quoted = !quoted;
-                    continue;
-                }
-                b'\n' => line += 1,
-                // CR ends a line only outside quotes, and CRLF is counted at its LF.
-                _ if quoted || bytes.get(position) == Some(&b'\n') => continue,
-                _ => line += 1,
-            }
-            if !quoted && position - start >= step && pieces.len() + 1 < parts {
-                pieces.push(Records {
-                    reader: Reader { text: &text[start..position], at: 0, line: start_line, separator },
-                });
-                (start, start_line) = (position, line);
-            }
-        }
-        pieces.push(Records { reader: Reader { text: &text[start..], at: 0, line: start_line, separator } });
-        pieces
     }
 }
 
@@ -253,21 +218,7 @@ mod tests {
             }
             // A record of one blank field is a blank line, which the reader skips.
             expected.retain(|(_, fields)| !(fields.len() == 1 && fields[0].trim().is_empty()));
-            proptest::prop_assert_eq!(parse(&text).expect("parses"), expected.clone());
-            // Split for threads, the pieces read the same records on the same lines.
-            for parts in 1..5 {
-                let mut records = Records::new(&text);
-                let mut fields = Vec::new();
-                let mut read = Vec::new();
-                records.next_into(&mut fields).expect("header");
-                read.push((1, fields.iter().map(|f| f.to_string()).collect::<Vec<_>>()));
-                for mut piece in records.split(parts) {
-                    while let Some(line) = piece.next_into(&mut fields).expect("piece parses") {
-                        read.push((line, fields.iter().map(|f| f.to_string()).collect()));
-                    }
-                }
-                proptest::prop_assert_eq!(&read, &expected);
-            }
+            proptest::prop_assert_eq!(parse(&text).expect("parses"), expected);
         }
     }
 }

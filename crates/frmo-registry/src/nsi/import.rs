@@ -132,21 +132,59 @@ fn at(field: &'static str, message: impl Into<String>) -> ValidationError {
 /// The records of an import file, told by content: JSON (1461 `{"records": […]}`, or ФРМО API
 /// organizations), XML (starts with `<`) or CSV (anything else in UTF-8).
 pub fn parse_file(bytes: &[u8]) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+    let mut records = Vec::new();
+    read_file(bytes, &mut |round| {
+        records.extend(round);
+        true
+    })?;
+    Ok(records)
+}
+
+/// Reads an import file (as [`parse_file`]) and hands its records to `emit` in rounds of
+/// [`CHUNK`] as they are read, so that checking and writing start before the file is read whole;
+/// `emit` answers `false` to stop the reading. A file error comes after the rounds read before it.
+pub fn read_file(bytes: &[u8], emit: &mut dyn FnMut(Vec<RawRecord>) -> bool) -> std::result::Result<(), Vec<RowError>> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|b| **b == b'\n').count() + 1;
         file_error(line, "файл не в кодировке UTF-8")
     })?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let records = match text.trim_start().as_bytes().first() {
+    let mut out = Emitter { emit, round: Vec::new(), emitted: 0, open: true };
+    match text.trim_start().as_bytes().first() {
         None => return Err(file_error(1, "файл пуст")),
-        Some(b'{' | b'[') => parse_json(text)?,
-        Some(b'<') => parse_xml(text)?,
-        Some(_) => parse_csv(text)?,
-    };
-    if records.is_empty() {
+        Some(b'{' | b'[') => parse_json(text, &mut out)?,
+        Some(b'<') => parse_xml(text, &mut out)?,
+        Some(_) => parse_csv(text, &mut out)?,
+    }
+    out.flush();
+    if out.emitted == 0 {
         return Err(file_error(1, "в файле нет ни одной записи"));
     }
-    Ok(records)
+    Ok(())
+}
+
+/// Gathers records into rounds for [`read_file`]'s `emit`.
+struct Emitter<'a> {
+    emit: &'a mut dyn FnMut(Vec<RawRecord>) -> bool,
+    round: Vec<RawRecord>,
+    emitted: usize,
+    open: bool,
+}
+
+impl Emitter<'_> {
+    /// Adds a record; `false` once the reading is to stop.
+    fn push(&mut self, record: RawRecord) -> bool {
+        self.round.push(record);
+        if self.round.len() >= CHUNK { self.flush() } else { self.open }
+    }
+
+    fn flush(&mut self) -> bool {
+        if self.open && !self.round.is_empty() {
+            self.emitted += self.round.len();
+            self.open = (self.emit)(std::mem::take(&mut self.round));
+        }
+        self.open
+    }
 }
 
 fn json_error(error: &serde_json::Error) -> Vec<RowError> {
@@ -218,8 +256,15 @@ impl<'de> Deserialize<'de> for FlatRecord {
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<FlatRecord, A::Error> {
                 let mut record = RawRecord::new(0);
+                // Publications list the fields in their order: the one after the last is tried first.
+                let mut next = 0;
                 while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-                    match position(&key) {
+                    let found = match FIELDS.get(next) {
+                        Some(field) if *field == key => Some(next),
+                        _ => position(&key),
+                    };
+                    next = found.map_or(next, |i| i + 1);
+                    match found {
                         Some(i) => record.set_at(i, &map.next_value::<Scalar<'de>>()?.0),
                         None => {
                             map.next_value::<serde::de::IgnoredAny>()?;
@@ -239,35 +284,46 @@ struct Publication<'a> {
     records: Option<Vec<&'a serde_json::value::RawValue>>,
 }
 
-fn parse_json(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+fn parse_json(text: &str, out: &mut Emitter<'_>) -> std::result::Result<(), Vec<RowError>> {
     if text.trim_start().starts_with('{') {
         let publication: Publication<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
         if let Some(records) = publication.records {
-            // Lines counted on from the previous record (records come in file order), then the
-            // records read on every core.
-            let (mut counted, mut line) = (0, 1);
-            let mut lines = Vec::with_capacity(records.len());
-            for raw in &records {
-                let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize).min(text.len());
-                line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..offset.max(counted)]).count();
-                counted = counted.max(offset);
-                lines.push(line);
+            // Lines counted on from the previous record (records come in file order); each round
+            // of records read on every core.
+            let (mut counted, mut line, mut number) = (0, 1, 0);
+            for round in records.chunks(CHUNK) {
+                let mut numbered = Vec::with_capacity(round.len());
+                for raw in round {
+                    let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize).min(text.len());
+                    line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..offset.max(counted)]).count();
+                    counted = counted.max(offset);
+                    number += 1;
+                    numbered.push((number, line, *raw));
+                }
+                let read = |(number, line, raw): (usize, usize, &serde_json::value::RawValue)| {
+                    serde_json::from_str::<FlatRecord>(raw.get())
+                        .map(|flat| RawRecord { line, ..flat.0 })
+                        .map_err(|e| file_error(line, format!("запись {number} не читается как запись НСИ 1461: {e}")))
+                };
+                for record in on_every_core(numbered, read) {
+                    if !out.push(record?) {
+                        return Ok(());
+                    }
+                }
             }
-            let numbered: Vec<(usize, (&serde_json::value::RawValue, usize))> =
-                records.into_iter().zip(lines).enumerate().collect();
-            let read = |(number, (raw, line)): (usize, (&serde_json::value::RawValue, usize))| {
-                serde_json::from_str::<FlatRecord>(raw.get()).map(|flat| RawRecord { line, ..flat.0 }).map_err(|e| {
-                    file_error(line, format!("запись {} не читается как запись НСИ 1461: {e}", number + 1))
-                })
-            };
-            let out = on_every_core(numbered, read).into_iter().collect::<std::result::Result<Vec<_>, _>>()?;
-            return Ok(out);
+            return Ok(());
         }
         let organization: Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-        return Ok(vec![from_frmo_api(&organization, 1)]);
+        out.push(from_frmo_api(&organization, 1));
+        return Ok(());
     }
     let organizations: Vec<Value> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-    Ok(organizations.iter().map(|o| from_frmo_api(o, 1)).collect())
+    for organization in &organizations {
+        if !out.push(from_frmo_api(organization, 1)) {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// A ФРМО API organization (`GET org/{oid}`, nested objects) as a flat 1461 record.
@@ -351,15 +407,15 @@ fn from_frmo_api(org: &Value, line: usize) -> RawRecord {
     record
 }
 
-fn parse_csv(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+fn parse_csv(text: &str, out: &mut Emitter<'_>) -> std::result::Result<(), Vec<RowError>> {
     let csv_error = |e: crate::csv::CsvError| file_error(e.line, e.message);
     let mut records = crate::csv::Records::new(text);
-    let mut header = Vec::new();
-    if records.next_into(&mut header).map_err(csv_error)?.is_none() {
+    let mut fields = Vec::new();
+    if records.next_into(&mut fields).map_err(csv_error)?.is_none() {
         return Err(file_error(1, "файл пуст"));
     }
     // Which field each column holds.
-    let columns: Vec<Option<usize>> = header.iter().map(|name| position(name.trim())).collect();
+    let columns: Vec<Option<usize>> = fields.iter().map(|name| position(name.trim())).collect();
     let missing: Vec<&str> =
         ["oid", "nameFull", "inn"].into_iter().filter(|f| !columns.contains(&position(f))).collect();
     if !missing.is_empty() {
@@ -368,43 +424,24 @@ fn parse_csv(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
             format!("в заголовке нет столбцов {}: ожидаются имена полей НСИ 1461", missing.join(", ")),
         ));
     }
-    let read = |mut piece: crate::csv::Records<'_>| {
-        let (mut out, mut fields) = (Vec::new(), Vec::new());
-        while let Some(line) = piece.next_into(&mut fields)? {
-            let mut record = RawRecord::new(line);
-            record.text.reserve(fields.iter().map(|f| f.len()).sum());
-            for (column, value) in columns.iter().zip(&fields) {
-                if let Some(i) = column {
-                    record.set_at(*i, value);
-                }
+    while let Some(line) = records.next_into(&mut fields).map_err(csv_error)? {
+        let mut record = RawRecord::new(line);
+        record.text.reserve(fields.iter().map(|f| f.len()).sum());
+        for (column, value) in columns.iter().zip(&fields) {
+            if let Some(i) = column {
+                record.set_at(*i, value);
             }
-            out.push(record);
         }
-        Ok::<_, crate::csv::CsvError>(out)
-    };
-    // Read on every core, in pieces cut where records end.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
-    let parts = on_every_core(records.split(threads), read);
-    let mut out = Vec::with_capacity(parts.iter().map(|p| p.as_ref().map_or(0, Vec::len)).sum());
-    for part in parts {
-        match part {
-            Ok(part) => out.extend(part),
-            // A malformed file may have been cut inside quotes: the error is the one a whole read finds.
-            Err(_) => {
-                let mut whole = crate::csv::Records::new(text);
-                let mut fields = Vec::new();
-                while whole.next_into(&mut fields).map_err(csv_error)?.is_some() {}
-                return Err(file_error(1, "файл не читается как CSV"));
-            }
+        if !out.push(record) {
+            break;
         }
     }
-    Ok(out)
+    Ok(())
 }
 
-fn parse_xml(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
+fn parse_xml(text: &str, out: &mut Emitter<'_>) -> std::result::Result<(), Vec<RowError>> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(text);
-    let mut records = Vec::new();
     let mut depth = 0usize;
     let mut current: Option<RawRecord> = None;
     let mut field: Option<usize> = None;
@@ -428,10 +465,21 @@ fn parse_xml(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
                     _ => {}
                 }
             }
-            Event::Empty(_) if depth == 1 => records.push(RawRecord::new(line)),
+            Event::Empty(_) if depth == 1 => {
+                let reading = out.push(RawRecord::new(line));
+                if !reading {
+                    return Ok(());
+                }
+            }
             Event::End(_) => {
                 match depth {
-                    2 => records.extend(current.take()),
+                    2 => {
+                        if let Some(record) = current.take()
+                            && !out.push(record)
+                        {
+                            return Ok(());
+                        }
+                    }
                     3 => {
                         if let (Some(i), Some(record)) = (field.take(), current.as_mut()) {
                             record.set_at(i, &value);
@@ -460,7 +508,7 @@ fn parse_xml(text: &str) -> std::result::Result<Vec<RawRecord>, Vec<RowError>> {
     if depth != 0 {
         return Err(file_error(line, "XML оборван: не все элементы закрыты"));
     }
-    Ok(records)
+    Ok(())
 }
 
 /// `dd.MM.yyyy`, as НСИ writes dates.
@@ -859,10 +907,6 @@ enum Step {
     Change { before: Box<Organization>, after: Organization, version: i64 },
 }
 
-/// A register this empty and a file this big are loaded with the versions' indexes rebuilt once at
-/// the end (as `frmo seed` does): one sort instead of growing them row by row.
-const BULK_FROM: usize = 50_000;
-
 /// Maps `items` with `f` on every core (scoped threads), keeping their order.
 fn on_every_core<T: Send, U: Send>(items: Vec<T>, f: impl Fn(T) -> U + Sync) -> Vec<U> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
@@ -988,25 +1032,71 @@ fn merge_record(
     })
 }
 
+/// A round of records from a file being read, or the file's error.
+type Round = std::result::Result<Vec<RawRecord>, Vec<RowError>>;
+
 impl Registry {
-    /// Imports НСИ 1461 records (from [`parse_file`]), merged by OID, all or nothing. Records go
-    /// through in rounds of [`CHUNK`]: checked, merged with the current cards, and handed to one
-    /// write transaction while the next round is prepared. At the first error nothing more is
-    /// written, the rest is still checked for the report (each error names its record and field),
-    /// and the transaction is rolled back. Records equal to the register change nothing:
-    /// re-importing a file writes no versions and no journal entries. `progress` hears how many
-    /// records are done.
+    /// Imports an НСИ 1461 file (anything [`read_file`] reads), merged by OID, all or nothing. The
+    /// file is read on a blocking thread while the rounds it yields are checked and written, so a
+    /// big file is read, checked and written at once rather than one after another.
+    pub async fn import_nsi_file(
+        &self,
+        actor: &Actor,
+        bytes: Vec<u8>,
+        request_id: &str,
+        progress: impl FnMut(usize) + Send,
+    ) -> Result<ImportReport> {
+        self.authorize(actor, Action::WriteRegister, Target::None, request_id).await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Round>(2);
+        let reader = tokio::task::spawn_blocking(move || {
+            // A closed channel means the import stopped reading: nothing more to send.
+            let read = read_file(&bytes, &mut |round| sender.blocking_send(Ok(round)).is_ok());
+            if let Err(errors) = read {
+                let _ = sender.blocking_send(Err(errors));
+            }
+        });
+        let report = self.import_rounds(actor, receiver, request_id, progress).await;
+        reader.await.map_err(frmo_store::StoreError::from)?;
+        report
+    }
+
+    /// Imports НСИ 1461 records already read (from [`parse_file`]); see [`Self::import_nsi_file`].
     pub async fn import_nsi(
         &self,
         actor: &Actor,
         records: Vec<RawRecord>,
         request_id: &str,
-        mut progress: impl FnMut(usize) + Send,
+        progress: impl FnMut(usize) + Send,
     ) -> Result<ImportReport> {
         self.authorize(actor, Action::WriteRegister, Target::None, request_id).await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel::<Round>(records.len().div_ceil(CHUNK).max(1));
+        let mut records = records.into_iter();
+        loop {
+            let round: Vec<RawRecord> = records.by_ref().take(CHUNK).collect();
+            if round.is_empty() || sender.try_send(Ok(round)).is_err() {
+                break;
+            }
+        }
+        drop(sender);
+        self.import_rounds(actor, receiver, request_id, progress).await
+    }
+
+    /// The import proper. Rounds are checked, merged with the current cards, and handed to one
+    /// write transaction while the next round is read and prepared. At the first error (a record's
+    /// or the file's) nothing more is written, the rest is still checked for the report (each
+    /// error names its record and field), and the transaction is rolled back. Records equal to the
+    /// register change nothing: re-importing a file writes no versions and no journal entries.
+    /// `progress` hears how many records are done. Into an empty register the versions' indexes
+    /// are rebuilt once at the end (the store decides whether it is empty).
+    async fn import_rounds(
+        &self,
+        actor: &Actor,
+        mut rounds: tokio::sync::mpsc::Receiver<Round>,
+        request_id: &str,
+        mut progress: impl FnMut(usize) + Send,
+    ) -> Result<ImportReport> {
         let started = std::time::Instant::now();
-        let total = records.len();
-        let mut report = ImportReport { rows: total, ..ImportReport::default() };
+        let mut report = ImportReport::default();
         let today = self.today();
         let (user_id, label) = self.actor_label(actor).await;
         let journal = Journal {
@@ -1015,23 +1105,30 @@ impl Registry {
             actor: label,
             request_id: if request_id.is_empty() { "-".to_owned() } else { request_id.to_owned() },
         };
-        // A big file into an empty register: indexes rebuilt once at the end (the store decides
-        // whether the register is empty).
-        let bulk = if total >= BULK_FROM { self.store.begin_bulk_load().await? } else { None };
+        let bulk = self.store.begin_bulk_load().await?;
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
         let store = self.store.clone();
         let writer = tokio::spawn(async move { store.write_import(receiver).await });
 
         let mut produced: Result<()> = Ok(());
-        let mut seen: HashMap<String, usize> = HashMap::with_capacity(total);
-        let mut numbered = records.into_iter().enumerate();
-        let mut done = 0;
-        loop {
-            let chunk: Vec<(usize, RawRecord)> = numbered.by_ref().take(CHUNK).map(|(i, r)| (i + 1, r)).collect();
-            if chunk.is_empty() {
-                break;
-            }
-            done += chunk.len();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut number = 0;
+        while let Some(round) = rounds.recv().await {
+            let chunk = match round {
+                Ok(chunk) => chunk,
+                Err(errors) => {
+                    report.errors.extend(errors);
+                    break;
+                }
+            };
+            let chunk: Vec<(usize, RawRecord)> = chunk
+                .into_iter()
+                .map(|record| {
+                    number += 1;
+                    (number, record)
+                })
+                .collect();
+            report.rows += chunk.len();
             let round = async {
                 let validated = map_parallel(chunk, |(number, record)| (number, record.line, fields(&record))).await?;
                 let mut checked = Vec::with_capacity(validated.len());
@@ -1086,7 +1183,7 @@ impl Registry {
                 Ok(sender.send(frmo_store::ImportBatch::Write { new, changed, audit }).await.is_ok())
             };
             match round.await {
-                Ok(true) => progress(done),
+                Ok(true) => progress(number),
                 Ok(false) => break,
                 Err(error) => {
                     produced = Err(error);
@@ -1105,7 +1202,7 @@ impl Registry {
             self.store.finish_bulk_load(bulk).await?;
         }
         produced?;
-        tracing::debug!(elapsed = ?started.elapsed(), records = total, "import of НСИ 1461 done");
+        tracing::debug!(elapsed = ?started.elapsed(), records = report.rows, "import of НСИ 1461 done");
         if !commit {
             report.created = 0;
             report.updated = 0;
