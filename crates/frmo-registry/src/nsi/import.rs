@@ -278,44 +278,122 @@ impl<'de> Deserialize<'de> for FlatRecord {
     }
 }
 
-#[derive(Deserialize)]
-struct Publication<'a> {
-    #[serde(borrow)]
-    records: Option<Vec<&'a serde_json::value::RawValue>>,
+/// A JSON object read as it streams: its `records` array (a 1461 publication) handed on in rounds
+/// while the rest of the file is still being read, or, without one, the object itself (a ФРМО API
+/// organization).
+struct Publication<'o, 'e> {
+    text: &'o str,
+    out: &'o mut Emitter<'e>,
+    /// A record that could not be read: the reading stops with a parse error, this is the report.
+    failed: &'o mut Option<Vec<RowError>>,
+}
+
+impl<'de> serde::de::Visitor<'de> for Publication<'_, '_> {
+    /// Whether the object had `records`, and its other members.
+    type Value = (bool, serde_json::Map<String, Value>);
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        let (mut streamed, mut rest) = (false, serde_json::Map::new());
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "records" && !streamed {
+                map.next_value_seed(Records { text: self.text, out: &mut *self.out, failed: &mut *self.failed })?;
+                streamed = true;
+            } else {
+                rest.insert(key, map.next_value()?);
+            }
+        }
+        Ok((streamed, rest))
+    }
+}
+
+/// The `records` array: every [`CHUNK`] records are parsed on every core and handed on.
+struct Records<'o, 'e> {
+    text: &'o str,
+    out: &'o mut Emitter<'e>,
+    failed: &'o mut Option<Vec<RowError>>,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Records<'_, '_> {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> std::result::Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Records<'_, '_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+
+    /// Stops early (with an error the caller sets aside) when a record fails or the reading is
+    /// to stop.
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<(), A::Error> {
+        use serde::de::Error as _;
+        let text = self.text;
+        // Lines counted on from the previous record (records come in file order).
+        let (mut counted, mut line, mut number) = (0, 1, 0);
+        let mut round: Vec<(usize, usize, &'de serde_json::value::RawValue)> = Vec::with_capacity(CHUNK);
+        loop {
+            let raw = seq.next_element::<&'de serde_json::value::RawValue>()?;
+            if let Some(raw) = raw {
+                let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize).min(text.len());
+                line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..offset.max(counted)]).count();
+                counted = counted.max(offset);
+                number += 1;
+                round.push((number, line, raw));
+                if round.len() < CHUNK {
+                    continue;
+                }
+            }
+            let read = |(number, line, raw): (usize, usize, &serde_json::value::RawValue)| {
+                serde_json::from_str::<FlatRecord>(raw.get())
+                    .map(|flat| RawRecord { line, ..flat.0 })
+                    .map_err(|e| file_error(line, format!("запись {number} не читается как запись НСИ 1461: {e}")))
+            };
+            for record in on_every_core(std::mem::take(&mut round), read) {
+                match record {
+                    Ok(record) => {
+                        if !self.out.push(record) {
+                            return Err(A::Error::custom("чтение остановлено"));
+                        }
+                    }
+                    Err(errors) => {
+                        *self.failed = Some(errors);
+                        return Err(A::Error::custom("запись не читается"));
+                    }
+                }
+            }
+            if raw.is_none() {
+                return Ok(());
+            }
+        }
+    }
 }
 
 fn parse_json(text: &str, out: &mut Emitter<'_>) -> std::result::Result<(), Vec<RowError>> {
     if text.trim_start().starts_with('{') {
-        let publication: Publication<'_> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-        if let Some(records) = publication.records {
-            // Lines counted on from the previous record (records come in file order); each round
-            // of records read on every core.
-            let (mut counted, mut line, mut number) = (0, 1, 0);
-            for round in records.chunks(CHUNK) {
-                let mut numbered = Vec::with_capacity(round.len());
-                for raw in round {
-                    let offset = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize).min(text.len());
-                    line += memchr::memchr_iter(b'\n', &text.as_bytes()[counted..offset.max(counted)]).count();
-                    counted = counted.max(offset);
-                    number += 1;
-                    numbered.push((number, line, *raw));
-                }
-                let read = |(number, line, raw): (usize, usize, &serde_json::value::RawValue)| {
-                    serde_json::from_str::<FlatRecord>(raw.get())
-                        .map(|flat| RawRecord { line, ..flat.0 })
-                        .map_err(|e| file_error(line, format!("запись {number} не читается как запись НСИ 1461: {e}")))
-                };
-                for record in on_every_core(numbered, read) {
-                    if !out.push(record?) {
-                        return Ok(());
-                    }
-                }
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let mut failed = None;
+        let publication = Publication { text, out: &mut *out, failed: &mut failed };
+        let read = serde::Deserializer::deserialize_map(&mut deserializer, publication)
+            .and_then(|read| deserializer.end().map(|()| read));
+        return match (read, failed) {
+            (_, Some(errors)) => Err(errors),
+            (Err(_), None) if !out.open => Ok(()),
+            (Err(error), None) => Err(json_error(&error)),
+            (Ok((true, _)), None) => Ok(()),
+            (Ok((false, organization)), None) => {
+                out.push(from_frmo_api(&Value::Object(organization), 1));
+                Ok(())
             }
-            return Ok(());
-        }
-        let organization: Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-        out.push(from_frmo_api(&organization, 1));
-        return Ok(());
+        };
     }
     let organizations: Vec<Value> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
     for organization in &organizations {
@@ -1255,5 +1333,31 @@ mod tests {
         assert_eq!(parse_file(b"").map_err(|e| e[0].field), Err("file"));
         assert_eq!(parse_file(b"<records><record>").map_err(|e| e[0].field), Err("file"));
         assert_eq!(parse_file(b"a;b\n1;2\n").map_err(|e| e[0].field), Err("file"));
+    }
+
+    #[test]
+    fn a_streamed_json_file_names_its_bad_record_or_its_break() {
+        let bad_record = "{\"records\": [\n{\"oid\": \"1\"},\n{\"oid\": {\"x\": [}}]}";
+        let errors = parse_file(bad_record.as_bytes()).expect_err("a broken record");
+        assert_eq!(errors[0].field, "file");
+        assert!(errors[0].message.contains("файл не читается как JSON"), "{}", errors[0].message);
+        assert_eq!(errors[0].line, 3);
+        let wrong_shape = "{\"records\": [\n{\"oid\": \"1\"},\n[1, 2]]}";
+        let errors = parse_file(wrong_shape.as_bytes()).expect_err("a record that is not an object");
+        assert!(errors[0].message.starts_with("запись 2 не читается"), "{}", errors[0].message);
+        assert_eq!(errors[0].line, 3);
+        let cut = "{\"records\": [\n{\"oid\": \"1\"},\n{\"oid\": \"2\"}";
+        assert!(parse_file(cut.as_bytes()).is_err_and(|e| e[0].message.contains("JSON")));
+        let trailing = "{\"records\": [{\"oid\": \"1\"}]} x";
+        assert!(parse_file(trailing.as_bytes()).is_err_and(|e| e[0].message.contains("JSON")));
+        // Reading stops when the import stops listening: one round handed on, no more.
+        let many: Vec<String> = (0..CHUNK + 5).map(|n| format!("{{\"oid\": \"{n}\"}}")).collect();
+        let text = format!("{{\"records\": [{}]}}", many.join(","));
+        let mut rounds = Vec::new();
+        let read = read_file(text.as_bytes(), &mut |round| {
+            rounds.push(round.len());
+            false
+        });
+        assert_eq!((read.is_ok(), rounds), (true, vec![CHUNK]));
     }
 }
