@@ -13,6 +13,16 @@ fn frmo() -> Command {
     command
 }
 
+/// `frmo` run in `dir` with its data under `dir/data`, on `db` (none: the embedded SQLite).
+fn frmo_in(dir: &std::path::Path, db: Option<&TestDb>) -> Command {
+    let mut command = frmo();
+    command.current_dir(dir).env("FRMO_DATA_DIR", dir.join("data"));
+    if let Some(db) = db {
+        command.env("FRMO_DATABASE_URL", &db.url);
+    }
+    command
+}
+
 #[test]
 fn every_command_has_help() {
     for args in [
@@ -135,15 +145,7 @@ backend_tests!(
 async fn publish_makes_a_version_once_per_change(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = |args: &[&str]| {
-        frmo()
-            .current_dir(dir.path())
-            .env("FRMO_DATA_DIR", dir.path().join("data"))
-            .env("FRMO_DATABASE_URL", &db.url)
-            .args(args)
-            .output()
-            .expect("run frmo")
-    };
+    let run = |args: &[&str]| frmo_in(dir.path(), Some(&db)).args(args).output().expect("run frmo");
     assert!(run(&["seed", "--orgs", "5"]).status.success());
     let first = run(&["publish"]);
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
@@ -175,9 +177,7 @@ fn support_eval_and_classify() {
     assert!(classify("ESIA-007053 при входе").starts_with("access\t"));
     assert!(classify("Предлагаю добавить тёмную тему").starts_with("proposal\t"));
     let dir = tempfile::tempdir().expect("temp dir");
-    let output = frmo()
-        .current_dir(dir.path())
-        .env("FRMO_DATA_DIR", dir.path().join("data"))
+    let output = frmo_in(dir.path(), None)
         .args(["support", "classify", "--with-reclassified", "в карточке неверный ИНН"])
         .output()
         .expect("run frmo");
@@ -189,7 +189,7 @@ fn support_eval_and_classify() {
 fn documents_jobs_run_from_the_command_line() {
     let dir = tempfile::tempdir().expect("temp dir");
     let run = |args: &[&str]| {
-        let output = frmo().current_dir(dir.path()).env("FRMO_DATA_DIR", dir.path().join("data")).args(args).output();
+        let output = frmo_in(dir.path(), None).args(args).output();
         let output = output.expect("run frmo");
         assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8_lossy(&output.stdout).into_owned()
@@ -208,15 +208,7 @@ fn documents_jobs_run_from_the_command_line() {
 async fn workers_import_and_export_from_the_command_line(backend: Backend) {
     let db = TestDb::new(backend).await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = |args: &[&str]| {
-        frmo()
-            .current_dir(dir.path())
-            .env("FRMO_DATA_DIR", dir.path().join("data"))
-            .env("FRMO_DATABASE_URL", &db.url)
-            .args(args)
-            .output()
-            .expect("run frmo")
-    };
+    let run = |args: &[&str]| frmo_in(dir.path(), Some(&db)).args(args).output().expect("run frmo");
     assert!(run(&["seed", "--orgs", "3"]).status.success());
     let oid = "1.2.643.5.1.13.13.12.2.1.1"; // the first organization `seed` makes
     let header =
@@ -345,15 +337,7 @@ fn get(address: &str, path: &str) -> String {
 async fn nsi_export_and_import_from_the_command_line(backend: Backend) {
     let (from, to) = (TestDb::new(backend).await, TestDb::new(backend).await);
     let dir = tempfile::tempdir().expect("temp dir");
-    let run = |db: &TestDb, args: &[&str]| {
-        frmo()
-            .current_dir(dir.path())
-            .env("FRMO_DATA_DIR", dir.path().join("data"))
-            .env("FRMO_DATABASE_URL", &db.url)
-            .args(args)
-            .output()
-            .expect("run frmo")
-    };
+    let run = |db: &TestDb, args: &[&str]| frmo_in(dir.path(), Some(db)).args(args).output().expect("run frmo");
     assert!(run(&from, &["seed", "--orgs", "12"]).status.success());
     for format in ["json", "csv", "xml", "xlsx"] {
         let out = format!("register.{format}");

@@ -28,24 +28,15 @@ pub struct CsvError {
 
 /// The records of `text` with the line each starts on (1-based); blank lines are skipped.
 pub fn parse(text: &str) -> Result<Vec<(usize, Vec<String>)>, CsvError> {
-    let mut records = Vec::new();
-    for_each(text, |line, fields| records.push((line, fields.iter().map(|f| f.to_string()).collect())))?;
+    let (mut reader, mut fields, mut records) = (Records::new(text), Vec::new(), Vec::new());
+    while let Some(line) = reader.next_into(&mut fields)? {
+        records.push((line, fields.iter().map(|f| f.to_string()).collect()));
+    }
     Ok(records)
 }
 
-/// Calls `each` with every record's line (1-based) and fields, borrowed from `text` where no
-/// quote had to be unescaped; blank lines are skipped. For big files: nothing is copied that the
-/// caller does not keep.
-pub fn for_each<'a>(text: &'a str, mut each: impl FnMut(usize, &[Cow<'a, str>])) -> Result<(), CsvError> {
-    let mut records = Records::new(text);
-    let mut fields = Vec::new();
-    while let Some(line) = records.next_into(&mut fields)? {
-        each(line, &fields);
-    }
-    Ok(())
-}
-
-/// The records of a file, read one at a time.
+/// The records of a file, read one at a time, fields borrowed from the text where no quote had
+/// to be unescaped: for big files, nothing is copied that the caller does not keep.
 pub struct Records<'a> {
     reader: Reader<'a>,
 }

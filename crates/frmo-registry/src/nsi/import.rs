@@ -96,7 +96,7 @@ impl RawRecord {
     }
 
     /// A field's value, trimmed.
-    pub fn get(&self, field: &str) -> &str {
+    fn get(&self, field: &str) -> &str {
         position(field).map_or("", |i| self.at(i))
     }
 
