@@ -490,13 +490,15 @@ fn search_name(p: &Person) -> String {
     p.full_name().to_lowercase()
 }
 
-/// The statement that writes a person (by СНИЛС) with their `details` kept.
-fn person_statement(p: &Person, details: &str, now: i64) -> Statement {
+/// The statement that writes the organization's record of a person (by СНИЛС) with their
+/// `details` kept.
+fn person_statement(p: &Person, oid: &str, details: &str, now: i64) -> Statement {
     let birth = iso(p.birth_date);
     let name = search_name(p);
     store::upsert_person(
         &PersonWrite {
             snils: p.snils.as_str(),
+            oid,
             last_name: &p.last_name,
             first_name: &p.first_name,
             patronymic: p.patronymic.as_deref(),
@@ -529,8 +531,9 @@ fn card_record(id: i64, person_id: i64, oid: &str, c: &Employment) -> CardRecord
     }
 }
 
-/// The statement that adds or refreshes a credential of the person with this СНИЛС.
-fn credential_statement(snils: &str, cr: &Credential) -> Statement {
+/// The statement that adds or refreshes a credential in the organization's record of the person
+/// with this СНИЛС.
+fn credential_statement(snils: &str, oid: &str, cr: &Credential) -> Statement {
     let record = CredentialRecord {
         person_id: 0,
         kind: i64::from(cr.kind),
@@ -539,7 +542,7 @@ fn credential_statement(snils: &str, cr: &Credential) -> Statement {
         issued_on: iso(cr.issued_on),
         valid_until: iso(cr.valid_until),
     };
-    store::upsert_credential(snils, &record)
+    store::upsert_credential(snils, oid, &record)
 }
 
 /// Internal workers hold busy rates; external part-timers (type 4) their own column.
@@ -616,8 +619,18 @@ impl Registry {
             by_person.entry(c.person_id).or_default().push(c);
         }
         let cards = self.store.cards_of(oid).await?;
+        // Whoever sees the СНИЛС masked may not search by it, nor by any part of it: matching digits
+        // would confirm them one at a time.
+        let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
         let q = filter.q.trim().to_lowercase();
         let q_digits: String = q.chars().filter(char::is_ascii_digit).collect();
+        if !q_digits.is_empty() && !personal {
+            return Err(RegistryError::invalid(ValidationError::new(
+                "q",
+                "Поиск",
+                "поиск по СНИЛС доступен только тем, кому открыты персональные данные работников; ищите по фамилии",
+            )));
+        }
         let soon = iso(today + time::Duration::days(filter.expiring_days.unwrap_or(0)));
         let department = filter.department.trim().to_lowercase();
         let selected: Vec<&CardRecord> = cards
@@ -645,7 +658,8 @@ impl Registry {
                     })
             })
             .collect();
-        let personal = !selected.is_empty()
+        let personal = personal
+            && !selected.is_empty()
             && self
                 .personal_view(
                     actor,
@@ -755,40 +769,43 @@ impl Registry {
         }
     }
 
-    /// A person by СНИЛС with their cards in the organizations `actor` may read (API
-    /// `/workers/{snils}`); personal data only where they may see it.
+    /// A person by СНИЛС (API `/workers/{snils}`): the records and cards of the organizations where
+    /// `actor` may see personal data. Looking a person up by СНИЛС is a search by it, so whoever may
+    /// see it only masked is answered exactly as if the СНИЛС were unknown, and so is anyone the
+    /// person never worked for.
     pub async fn worker_by_snils(&self, actor: &Actor, snils: &str, request_id: &str) -> Result<WorkerView> {
         let snils = Snils::parse(snils).map_err(RegistryError::invalid)?;
         let missing = || RegistryError::NotFound(format!("Работник со СНИЛС {} не найден", snils.formatted()));
-        let person = self.store.person_by_snils(snils.as_str()).await?.ok_or_else(missing)?;
-        let mut visible = Vec::new();
-        let mut personal = false;
-        for card in self.store.cards_of_person(person.id).await? {
-            let region = self.organization_region(&card.oid).await?;
-            let target = Target::Organization { oid: &card.oid, region };
-            if decide(actor, Action::ReadOrganization, target).is_allowed() {
-                personal |= decide(actor, Action::ReadPersonalData, target).is_allowed();
-                visible.push(card);
+        let mut records = Vec::new();
+        for person in self.store.persons_with_snils(snils.as_str()).await? {
+            let region = self.organization_region(&person.oid).await?;
+            if decide(actor, Action::ReadPersonalData, Target::Organization { oid: &person.oid, region }).is_allowed() {
+                records.push(person);
             }
         }
-        if visible.is_empty() {
-            // Refused as not found: whether a СНИЛС is in the register is itself personal data.
+        let Some(first) = records.first() else {
+            // Journaled as a refusal whether or not the СНИЛС is known: the answer is the same.
             self.authorize(actor, Action::ReadPersonalData, Target::None, request_id).await.ok();
             return Err(missing());
+        };
+        let ids: Vec<i64> = records.iter().map(|p| p.id).collect();
+        self.journal(
+            actor,
+            "personal_data",
+            &first.oid,
+            serde_json::json!({"view": "worker", "personIds": ids}),
+            request_id,
+        )
+        .await?;
+        let mut cards = Vec::new();
+        let mut credentials = Vec::new();
+        for id in &ids {
+            cards.extend(self.store.cards_of_person(*id).await?);
+            credentials.extend(self.store.credentials_of_person(*id).await?);
         }
-        if personal {
-            let oid = visible[0].oid.clone();
-            self.journal(
-                actor,
-                "personal_data",
-                &oid,
-                serde_json::json!({"view": "worker", "personId": person.id}),
-                request_id,
-            )
-            .await?;
-        }
-        let credentials = self.store.credentials_of_person(person.id).await?;
-        Ok(self.worker_view(person, visible, credentials, personal))
+        // One person, however many employers: the record shown is the latest one's.
+        let person = records.pop().ok_or_else(missing)?;
+        Ok(self.worker_view(person, cards, credentials, true))
     }
 
     /// Adds a worker (or a new card of a person already in the register) to the organization.
@@ -800,7 +817,7 @@ impl Registry {
             ));
         }
         let snils = Snils::parse(&form.snils).map_err(RegistryError::invalid)?;
-        let person = self.store.person_by_snils(snils.as_str()).await?;
+        let person = self.store.persons_by_snils(oid, &[snils.as_str()]).await?.pop();
         person.map(|p| p.id).ok_or_else(|| RegistryError::NotFound("работник не сохранён".into()))
     }
 
@@ -834,8 +851,8 @@ impl Registry {
         let birth = iso(p.birth_date);
         let updated = card_record(card.id, card.person_id, oid, &input.card);
         let now = self.now();
-        let mut statements = vec![store::update_card(&updated, now), person_statement(p, &person.details, now)];
-        statements.extend(input.credential.as_ref().map(|cr| credential_statement(&person.snils, cr)));
+        let mut statements = vec![store::update_card(&updated, now), person_statement(p, oid, &person.details, now)];
+        statements.extend(input.credential.as_ref().map(|cr| credential_statement(&person.snils, oid, cr)));
         let mut fields = Vec::new();
         let mut changed = |field: &str, before: String, after: String| {
             if before != after {
@@ -919,10 +936,7 @@ impl Registry {
     ) -> Result<()> {
         self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
         let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
-        if !self.store.cards_of_person(person_id).await?.iter().any(|c| c.oid == oid) {
-            return Err(missing());
-        }
-        let person = self.store.person(person_id).await?.ok_or_else(missing)?;
+        let person = self.store.person(person_id).await?.filter(|p| p.oid == oid).ok_or_else(missing)?;
         let mut details: Details = serde_json::from_str(&person.details).unwrap_or_default();
         let mut errors = Vec::new();
         let date = keep(&mut errors, parse_date("date", "Дата", &form.date));
@@ -978,8 +992,8 @@ impl Registry {
 
     /// The check report of an organization's workers: certificates and accreditations ending
     /// within `days`, cards whose position is not in the directory, and likely duplicates (the
-    /// same name and birth date under different СНИЛС, or two open cards of one person in the same
-    /// department and position).
+    /// same name and birth date under different СНИЛС — for those who may see birth dates — or two
+    /// open cards of one person in the same department and position).
     pub async fn check_workers(&self, actor: &Actor, oid: &str, days: i64, request_id: &str) -> Result<WorkerCheck> {
         let all = self.workers(actor, oid, &WorkerFilter::default(), request_id).await?;
         let soon = self.today() + time::Duration::days(days);
@@ -995,7 +1009,8 @@ impl Registry {
         let persons: HashMap<i64, PersonRecord> =
             self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
         let mut by_identity: HashMap<(String, String), Vec<i64>> = HashMap::new();
-        for p in persons.values() {
+        // Matching birth dates is reading them: only for those who see them.
+        for p in persons.values().filter(|_| all.personal) {
             by_identity.entry((full_name(p).to_lowercase(), p.birth_date.clone())).or_default().push(p.id);
         }
         let mut duplicates: Vec<String> = by_identity
@@ -1148,10 +1163,11 @@ impl Registry {
                 }
             }
         }
-        // Against the register: a known СНИЛС must be the same person.
+        // Against the organization's own records (never another's: docs/workers.md): a СНИЛС it
+        // already keeps must be the same person.
         let numbers: Vec<&str> = inputs.iter().map(|(_, _, input)| input.person.snils.as_str()).collect();
         let existing: HashMap<String, PersonRecord> =
-            self.store.persons_by_snils(&numbers).await?.into_iter().map(|p| (p.snils.clone(), p)).collect();
+            self.store.persons_by_snils(oid, &numbers).await?.into_iter().map(|p| (p.snils.clone(), p)).collect();
         let mut reported = HashSet::new();
         for (line, record, input) in &inputs {
             let snils = input.person.snils.as_str();
@@ -1164,7 +1180,9 @@ impl Registry {
                     record: *record,
                     field: "birthDate",
                     label: "Дата рождения",
-                    message: "в регистре этот СНИЛС записан с другой датой рождения; проверьте СНИЛС и дату".into(),
+                    message:
+                        "в карточках организации этот СНИЛС записан с другой датой рождения; проверьте СНИЛС и дату"
+                            .into(),
                 });
             }
         }
@@ -1186,7 +1204,7 @@ impl Registry {
             let snils = p.snils.as_str();
             let known = existing.get(snils);
             if written.insert(snils.to_owned()) {
-                statements.push(person_statement(p, known.map_or("{}", |k| k.details.as_str()), now));
+                statements.push(person_statement(p, oid, known.map_or("{}", |k| k.details.as_str()), now));
             }
             let c = &input.card;
             let matching = known.and_then(|k| open.get(&(k.id, c.department.to_lowercase(), i64::from(c.position))));
@@ -1198,7 +1216,7 @@ impl Registry {
                 report.created += 1;
                 statements.push(store::insert_card(snils, &record, now));
             }
-            statements.extend(input.credential.as_ref().map(|cr| credential_statement(snils, cr)));
+            statements.extend(input.credential.as_ref().map(|cr| credential_statement(snils, oid, cr)));
         }
         let detail = serde_json::json!({"import": report.rows, "created": report.created, "updated": report.updated});
         let entry = self.entry(actor, "worker", oid, detail, request_id).await;

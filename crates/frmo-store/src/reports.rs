@@ -164,23 +164,24 @@ macro_rules! declared_rates {
     };
 }
 
-/// Open employment cards on the day `$3`, per position: rates and distinct people.
+/// Open employment cards on the day `$3`, per position: rates and distinct people (by СНИЛС: a
+/// person employed by several organizations counts once).
 macro_rules! busy_rates {
     ($scope:ident) => {
         concat!(
-            "SELECT c.position, CAST(SUM(c.rate) AS BIGINT), COUNT(DISTINCT c.person_id) FROM employment_cards c ",
-            "JOIN organizations o ON o.oid = c.oid WHERE c.begin_date <= $3 AND (c.end_date IS NULL OR c.end_date > $3) AND ",
+            "SELECT c.position, CAST(SUM(c.rate) AS BIGINT), COUNT(DISTINCT p.snils) FROM employment_cards c ",
+            "JOIN persons p ON p.id = c.person_id JOIN organizations o ON o.oid = c.oid WHERE c.begin_date <= $3 AND (c.end_date IS NULL OR c.end_date > $3) AND ",
             $scope!("o.region", "c.oid"),
             " GROUP BY c.position"
         )
     };
 }
 
-/// People employed on the day `$3` whose credential of a specialty is valid that day.
+/// People (by СНИЛС) employed on the day `$3` whose credential of a specialty is valid that day.
 macro_rules! specialists {
     ($scope:ident) => {
         concat!(
-            "SELECT w.specialty, COUNT(DISTINCT w.person_id) FROM worker_credentials w ",
+            "SELECT w.specialty, COUNT(DISTINCT p.snils) FROM worker_credentials w JOIN persons p ON p.id = w.person_id ",
             "JOIN employment_cards c ON c.person_id = w.person_id JOIN organizations o ON o.oid = c.oid ",
             "WHERE w.issued_on <= $3 AND w.valid_until >= $3 AND c.begin_date <= $3 AND (c.end_date IS NULL OR c.end_date > $3) AND ",
             $scope!("o.region", "c.oid"),

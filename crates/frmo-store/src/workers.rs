@@ -1,15 +1,18 @@
-//! Medical workers (migration 0008): persons by СНИЛС, employment cards, credentials, the staffing
-//! table. Writes are statements run together in one transaction with their journal entries
+//! Medical workers (migrations 0008, 0014): each employer's record of a person (by СНИЛС and
+//! organization), employment cards, credentials, the staffing table. Writes are statements run together in one transaction with their journal entries
 //! (`Store::transact_guarded`), so an import of ten thousand rows is all or nothing.
 
 use crate::sql::{Statement, Value, take_text as text};
 use crate::{Result, Store};
 
-/// A person as stored (the personal data included: the registry decides who sees it).
+/// A person as one employer keeps them (the personal data included: the registry decides who sees
+/// it). The same СНИЛС has one record per organization that employs or employed them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PersonRecord {
     pub id: i64,
     pub snils: String,
+    /// The organization whose record this is.
+    pub oid: String,
     pub last_name: String,
     pub first_name: String,
     pub patronymic: Option<String>,
@@ -60,9 +63,10 @@ pub struct StaffingRecord {
     pub note: Option<String>,
 }
 
-/// A person's row, for writing.
+/// A person's row in one organization, for writing.
 pub struct PersonWrite<'a> {
     pub snils: &'a str,
+    pub oid: &'a str,
     pub last_name: &'a str,
     pub first_name: &'a str,
     pub patronymic: Option<&'a str>,
@@ -79,7 +83,7 @@ pub struct PersonWrite<'a> {
 macro_rules! person_select {
     ($rest:literal) => {
         concat!(
-            "SELECT id, snils, last_name, first_name, patronymic, sex, birth_date, citizenship, phone, email, document, details FROM persons",
+            "SELECT id, snils, oid, last_name, first_name, patronymic, sex, birth_date, citizenship, phone, email, document, details FROM persons",
             $rest
         )
     };
@@ -99,16 +103,17 @@ fn person(mut r: Vec<Value>) -> PersonRecord {
     PersonRecord {
         id: r[0].int().unwrap_or_default(),
         snils: text(&mut r, 1).unwrap_or_default(),
-        last_name: text(&mut r, 2).unwrap_or_default(),
-        first_name: text(&mut r, 3).unwrap_or_default(),
-        patronymic: text(&mut r, 4),
-        sex: r[5].int().unwrap_or_default(),
-        birth_date: text(&mut r, 6).unwrap_or_default(),
-        citizenship: r[7].int().unwrap_or_default(),
-        phone: text(&mut r, 8),
-        email: text(&mut r, 9),
-        document: text(&mut r, 10),
-        details: text(&mut r, 11).unwrap_or_else(|| "{}".into()),
+        oid: text(&mut r, 2).unwrap_or_default(),
+        last_name: text(&mut r, 3).unwrap_or_default(),
+        first_name: text(&mut r, 4).unwrap_or_default(),
+        patronymic: text(&mut r, 5),
+        sex: r[6].int().unwrap_or_default(),
+        birth_date: text(&mut r, 7).unwrap_or_default(),
+        citizenship: r[8].int().unwrap_or_default(),
+        phone: text(&mut r, 9),
+        email: text(&mut r, 10),
+        document: text(&mut r, 11),
+        details: text(&mut r, 12).unwrap_or_else(|| "{}".into()),
     }
 }
 
@@ -138,13 +143,13 @@ fn credential(mut r: Vec<Value>) -> CredentialRecord {
     }
 }
 
-/// Creates the person or updates them (by СНИЛС).
+/// Creates the organization's record of the person or updates it (by СНИЛС and organization).
 pub fn upsert_person(p: &PersonWrite<'_>, now: i64) -> Statement {
     (
         "INSERT INTO persons (snils, last_name, first_name, patronymic, sex, birth_date, citizenship, phone, email,
-             document, details, search_name, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-         ON CONFLICT (snils) DO UPDATE SET last_name = excluded.last_name, first_name = excluded.first_name,
+             document, details, search_name, updated_at, oid)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+         ON CONFLICT (snils, oid) DO UPDATE SET last_name = excluded.last_name, first_name = excluded.first_name,
              patronymic = excluded.patronymic, sex = excluded.sex, birth_date = excluded.birth_date,
              citizenship = excluded.citizenship, phone = excluded.phone, email = excluded.email,
              document = excluded.document, details = excluded.details, search_name = excluded.search_name,
@@ -163,16 +168,18 @@ pub fn upsert_person(p: &PersonWrite<'_>, now: i64) -> Statement {
             p.details.into(),
             p.search_name.into(),
             now.into(),
+            p.oid.into(),
         ],
     )
 }
 
-/// Adds an employment card of the person with this СНИЛС (written earlier in the same transaction).
+/// Adds an employment card of the person with this СНИЛС in the card's organization (the record
+/// written earlier in the same transaction).
 pub fn insert_card(snils: &str, c: &CardRecord, now: i64) -> Statement {
     (
         "INSERT INTO employment_cards (person_id, oid, department, position, position_type, rate, begin_date,
              end_date, dismissal_reason, updated_at)
-         VALUES ((SELECT id FROM persons WHERE snils = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+         VALUES ((SELECT id FROM persons WHERE snils = $1 AND oid = $2), $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         vec![
             snils.into(),
             c.oid.as_str().into(),
@@ -216,11 +223,11 @@ pub fn dismiss_card(id: i64, oid: &str, end_date: &str, reason: i64, now: i64) -
     )
 }
 
-/// Adds or refreshes a credential of the person with this СНИЛС.
-pub fn upsert_credential(snils: &str, c: &CredentialRecord) -> Statement {
+/// Adds or refreshes a credential in the organization's record of the person with this СНИЛС.
+pub fn upsert_credential(snils: &str, oid: &str, c: &CredentialRecord) -> Statement {
     (
         "INSERT INTO worker_credentials (person_id, kind, specialty, number, issued_on, valid_until)
-         VALUES ((SELECT id FROM persons WHERE snils = $1), $2, $3, $4, $5, $6)
+         VALUES ((SELECT id FROM persons WHERE snils = $1 AND oid = $7), $2, $3, $4, $5, $6)
          ON CONFLICT (person_id, kind, number) DO UPDATE SET specialty = excluded.specialty,
              issued_on = excluded.issued_on, valid_until = excluded.valid_until",
         vec![
@@ -230,6 +237,7 @@ pub fn upsert_credential(snils: &str, c: &CredentialRecord) -> Statement {
             c.number.as_str().into(),
             c.issued_on.as_str().into(),
             c.valid_until.as_str().into(),
+            oid.into(),
         ],
     )
 }
@@ -265,25 +273,32 @@ pub fn organization_exists(oid: &str) -> Statement {
 }
 
 impl Store {
-    pub async fn person_by_snils(&self, snils: &str) -> Result<Option<PersonRecord>> {
-        let rows = self.query(person_select!(" WHERE snils = $1"), vec![snils.into()]).await?;
-        Ok(rows.into_iter().next().map(person))
+    /// Every employer's record of the person with this СНИЛС, oldest first.
+    pub async fn persons_with_snils(&self, snils: &str) -> Result<Vec<PersonRecord>> {
+        let rows = self.query(person_select!(" WHERE snils = $1 ORDER BY id"), vec![snils.into()]).await?;
+        Ok(rows.into_iter().map(person).collect())
     }
 
-    /// The persons with these СНИЛС (any order; unknown ones are absent). One query per thousand.
-    pub async fn persons_by_snils(&self, snils: &[&str]) -> Result<Vec<PersonRecord>> {
+    /// The organization's records of the persons with these СНИЛС (any order; unknown ones are
+    /// absent). One query per thousand.
+    pub async fn persons_by_snils(&self, oid: &str, snils: &[&str]) -> Result<Vec<PersonRecord>> {
         let mut found = Vec::new();
         for chunk in snils.chunks(1000) {
             let list = serde_json::to_string(chunk)?;
             let rows = match self {
                 Store::Sqlite(_) => {
-                    self.query(person_select!(" WHERE snils IN (SELECT value FROM json_each($1))"), vec![list.into()])
-                        .await?
+                    self.query(
+                        person_select!(" WHERE oid = $2 AND snils IN (SELECT value FROM json_each($1))"),
+                        vec![list.into(), oid.into()],
+                    )
+                    .await?
                 }
                 Store::Postgres(_) => {
                     self.query(
-                        person_select!(" WHERE snils IN (SELECT jsonb_array_elements_text($1::text::jsonb))"),
-                        vec![list.into()],
+                        person_select!(
+                            " WHERE oid = $2 AND snils IN (SELECT jsonb_array_elements_text($1::text::jsonb))"
+                        ),
+                        vec![list.into(), oid.into()],
                     )
                     .await?
                 }
@@ -298,16 +313,9 @@ impl Store {
         Ok(rows.into_iter().next().map(person))
     }
 
-    /// The people with a card in the organization (open or closed), by name.
+    /// The organization's records of its people (with open or closed cards), by name.
     pub async fn persons_of(&self, oid: &str) -> Result<Vec<PersonRecord>> {
-        let rows = self
-            .query(
-                person_select!(
-                    " WHERE id IN (SELECT person_id FROM employment_cards WHERE oid = $1) ORDER BY search_name, id"
-                ),
-                vec![oid.into()],
-            )
-            .await?;
+        let rows = self.query(person_select!(" WHERE oid = $1 ORDER BY search_name, id"), vec![oid.into()]).await?;
         Ok(rows.into_iter().map(person).collect())
     }
 
@@ -333,7 +341,7 @@ impl Store {
         let rows = self
             .query(
                 "SELECT person_id, kind, specialty, number, issued_on, valid_until FROM worker_credentials
-                 WHERE person_id IN (SELECT person_id FROM employment_cards WHERE oid = $1) ORDER BY person_id, valid_until",
+                 WHERE person_id IN (SELECT id FROM persons WHERE oid = $1) ORDER BY person_id, valid_until",
                 vec![oid.into()],
             )
             .await?;

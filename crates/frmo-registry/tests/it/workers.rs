@@ -294,7 +294,125 @@ async fn an_import_with_one_bad_row_changes_nothing_and_names_it(backend: Backen
     assert!(text.contains("Страница 1 из"), "page numbers");
 }
 
+/// The chief of another (generated) organization: a person from ЕСИА whose role matches its ОГРН.
+async fn chief_elsewhere(registry: &Registry) -> (Actor, String) {
+    let page = super::search(registry, super::q("больница")).await.expect("search");
+    let other = page.items.iter().find(|i| i.oid != REAVIZ_OID && i.ogrn.is_some()).expect("another hospital");
+    let mut sign_in = esia_sign_in("2000300700", true, true);
+    sign_in.user.snils = Some("112-233-445 96".into());
+    sign_in.organizations = Some(vec![frmo_registry::identity::OrgRole {
+        ogrn: other.ogrn.clone().expect("ОГРН"),
+        inn: Some(other.inn.clone()),
+        name: "Больница".into(),
+        chief: true,
+    }]);
+    let session = registry.sign_in(sign_in).await.expect("sign in");
+    (consenting(registry, &session).await, other.oid.clone())
+}
+
+/// A viewer who sees a СНИЛС masked cannot recover it: no search by any of its digits, no lookup
+/// by the whole number, no duplicate check by birth date — and the answers are the same whether
+/// the СНИЛС is in the register or not.
+async fn masked_personal_data_is_no_oracle(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let chief = member(&registry, "1000299654", true).await;
+    registry.add_worker(&chief, REAVIZ_OID, &form(1, "Терапевтическое отделение", 42, "1"), "t").await.expect("add");
+    let twin = WorkerForm { snils: snils(2), ..form(1, "Приёмное отделение", 42, "1") };
+    registry.add_worker(&chief, REAVIZ_OID, &twin, "t").await.expect("add");
+    let unconfirmed = member(&registry, "1000299655", false).await;
+    let full = snils(1);
+    // The two visible digits, then one more at a time: refused before any record is compared.
+    for probe in [&full[9..], &full[8..], &full[6..], full.as_str(), "Петрова 12"] {
+        let filter = WorkerFilter { q: probe.into(), ..WorkerFilter::default() };
+        let refused = registry.workers(&unconfirmed, REAVIZ_OID, &filter, "t").await;
+        assert!(matches!(&refused, Err(RegistryError::Invalid(e)) if e[0].field == "q"), "{probe}: {refused:?}");
+    }
+    let by_name = WorkerFilter { q: "петрова".into(), ..WorkerFilter::default() };
+    assert_eq!(registry.workers(&unconfirmed, REAVIZ_OID, &by_name, "t").await.expect("by name").lines.len(), 2);
+    // By the whole СНИЛС: the same «not found» as for a number nobody has.
+    let not_found = |r: Result<(), RegistryError>, number: &str| match r {
+        Err(RegistryError::NotFound(m)) => {
+            m.replace(&frmo_domain::ident::Snils::parse(number).expect("snils").formatted(), "S")
+        }
+        other => panic!("{number}: {other:?}"),
+    };
+    let known = registry.worker_by_snils(&unconfirmed, &full, "t").await.map(drop);
+    let unknown = registry.worker_by_snils(&unconfirmed, &snils(77), "t").await.map(drop);
+    assert_eq!(not_found(known, &full), not_found(unknown, &snils(77)));
+    // The duplicate check does not compare birth dates for who may not read them.
+    let check = registry.check_workers(&unconfirmed, REAVIZ_OID, 30, "t").await.expect("check");
+    assert!(check.duplicates.is_empty(), "{:?}", check.duplicates);
+    let check = registry.check_workers(&chief, REAVIZ_OID, 30, "t").await.expect("check");
+    assert_eq!(check.duplicates.len(), 1, "{:?}", check.duplicates);
+}
+
+/// One organization never changes what another sees of a person they share by СНИЛС, and adding a
+/// person tells nothing of other organizations' records (docs/workers.md).
+async fn another_organization_cannot_overwrite_or_probe_a_person(backend: Backend) {
+    let (_db, registry) = demo(backend, 60).await;
+    let chief = member(&registry, "1000299654", true).await;
+    let nurse = form(1, "Терапевтическое отделение", 42, "1");
+    let nurse_id = registry.add_worker(&chief, REAVIZ_OID, &nurse, "t").await.expect("add");
+    let before = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("view");
+
+    let cleaner = WorkerForm { snils: snils(3), ..form(3, "Хозяйственная служба", 42, "1") };
+    registry.add_worker(&chief, REAVIZ_OID, &cleaner, "t").await.expect("add");
+
+    let (other, other_oid) = chief_elsewhere(&registry).await;
+    // A wrong birth date is not refused (a refusal would confirm the СНИЛС is in the register):
+    // the other organization keeps its own record.
+    let wrong = WorkerForm { birth_date: "1990-01-01".into(), last_name: "Иванова".into(), ..cleaner.clone() };
+    registry.add_worker(&other, &other_oid, &wrong, "t").await.expect("added elsewhere");
+    // The right birth date with other name and contacts: stored in their record, not in ours.
+    let overwrite = WorkerForm {
+        last_name: "Подменная".into(),
+        phone: "+7 999 000-00-00".into(),
+        email: "attacker@example.ru".into(),
+        document: "паспорт 0000 000000".into(),
+        department: "Хирургия".into(),
+        ..nurse.clone()
+    };
+    let theirs = registry.add_worker(&other, &other_oid, &overwrite, "t").await.expect("added elsewhere");
+    let mut detail = frmo_registry::workers::DetailForm {
+        kind: "education".into(),
+        code: "2".into(),
+        institution: "Подложный институт".into(),
+        document_number: "1".into(),
+        specialty: "Лечебное дело".into(),
+        date: "2008-06-30".into(),
+        ..Default::default()
+    };
+    registry.add_worker_detail(&other, &other_oid, theirs, &detail, "t").await.expect("their record");
+    let after = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("view");
+    assert_eq!(
+        (&after.name, &after.phone, &after.email, &after.document, &after.birth_date, &after.education),
+        (&before.name, &before.phone, &before.email, &before.document, &before.birth_date, &before.education),
+        "our view of the person is unchanged"
+    );
+    let seen = registry.worker(&other, &other_oid, theirs, "t").await.expect("their view");
+    assert_eq!((seen.name.as_str(), seen.phone.as_str()), ("Подменная Анна Сергеевна", "+7 999 000-00-00"));
+    // They cannot reach our record by its id, nor add to it.
+    assert!(matches!(registry.worker(&other, &other_oid, nurse_id, "t").await, Err(RegistryError::NotFound(_))));
+    detail.institution = "Ещё один".into();
+    let refused = registry.add_worker_detail(&other, &other_oid, nurse_id, &detail, "t").await;
+    assert!(matches!(refused, Err(RegistryError::NotFound(_))));
+    assert!(registry.worker(&other, REAVIZ_OID, nurse_id, "t").await.is_err());
+    // By СНИЛС each sees only their own organization's cards.
+    let ours = registry.worker_by_snils(&chief, &snils(1), "t").await.expect("ours");
+    assert!(ours.cards.iter().all(|c| c.department == "Терапевтическое отделение"), "{:?}", ours.cards);
+    let mine = registry.worker_by_snils(&other, &snils(1), "t").await.expect("theirs");
+    assert_eq!(mine.cards.len(), 1);
+    assert_eq!(mine.name, "Подменная Анна Сергеевна");
+    // The federal view (CLI, administrators) joins both employers' records by СНИЛС.
+    let all = registry.worker_by_snils(&Actor::System, &snils(1), "t").await.expect("all");
+    assert_eq!(all.cards.len(), 2);
+    let all = registry.worker_by_snils(&Actor::System, &snils(3), "t").await.expect("all");
+    assert_eq!(all.cards.len(), 2);
+}
+
 backend_tests!(
     workers_are_added_listed_with_masked_personal_data_and_dismissed,
     an_import_with_one_bad_row_changes_nothing_and_names_it,
+    masked_personal_data_is_no_oracle,
+    another_organization_cannot_overwrite_or_probe_a_person,
 );

@@ -166,7 +166,7 @@ async fn report_dates_written_before_0013_are_filled_from_the_cards() {
         .expect("a version written before 0013");
     }
     let store = Store::open(&format!("sqlite://{}", path.display())).await.expect("open");
-    assert_eq!(store.migrate().await.expect("migrate"), vec!["0013_report_dates_written"]);
+    assert_eq!(store.migrate().await.expect("migrate")[0], "0013_report_dates_written");
     let conn = rusqlite::Connection::open(&path).expect("open");
     let dates: (String, String) = conn
         .query_row("SELECT create_date, delete_date FROM organization_versions", [], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -207,4 +207,101 @@ backend_tests!(
     oid_numbers_are_never_reused,
     a_failed_batch_leaves_nothing,
     the_index_feed_follows_versions,
+    persons_are_split_per_employer_by_0014,
 );
+
+/// A register before 0014: one person (one СНИЛС) with cards in two organizations and a credential.
+const WORKERS_BEFORE_0014: &str = "
+    INSERT INTO organizations (oid, kind, region, number, created_at) VALUES
+        ('1.2.643.5.1.13.13.12.2.63.1', 2, 63, 1, '2026-01-01T00:00:00Z'),
+        ('1.2.643.5.1.13.13.12.2.63.2', 2, 63, 2, '2026-01-01T00:00:00Z');
+    INSERT INTO persons (id, snils, last_name, first_name, sex, birth_date, citizenship, phone, details, search_name,
+        updated_at) VALUES
+        (7, '11223344595', 'Петрова', 'Анна', 2, '1985-04-12', 643, '+7 846 200-00-01', '{}', 'петрова анна', 1);
+    INSERT INTO employment_cards (id, person_id, oid, department, position, position_type, rate, begin_date,
+        updated_at) VALUES
+        (1, 7, '1.2.643.5.1.13.13.12.2.63.1', 'Терапия', 42, 1, 100, '2020-09-01', 1),
+        (2, 7, '1.2.643.5.1.13.13.12.2.63.2', 'Хирургия', 42, 2, 50, '2021-09-01', 1),
+        (3, 7, '1.2.643.5.1.13.13.12.2.63.2', 'Приёмное', 42, 2, 25, '2022-09-01', 1);
+    INSERT INTO worker_credentials (person_id, kind, specialty, number, issued_on, valid_until) VALUES
+        (7, 4, 34, 'A-1', '2021-06-01', '2026-06-01');";
+
+/// Migration 0014 gives each employer its own record of a person: a person employed by two
+/// organizations is split in two (the first keeps the id, both keep the credential), the cards
+/// follow their organization's record, and a new employer's record never touches the other's.
+async fn persons_are_split_per_employer_by_0014(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let earlier = |migrations: &'static [frmo_store::Migration]| {
+        migrations.iter().take_while(|m| m.version < "0014").map(|m| m.sql).collect::<Vec<_>>().join(";\n")
+    };
+    match backend {
+        Backend::Sqlite => {
+            let path = db.url.trim_start_matches("sqlite://");
+            let conn = rusqlite::Connection::open(path).expect("open");
+            conn.execute_batch(&earlier(frmo_store::SQLITE_MIGRATIONS)).expect("0001–0013");
+            conn.execute_batch(WORKERS_BEFORE_0014).expect("workers");
+            conn.execute_batch("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                .expect("migrations table");
+            let done: Vec<&str> =
+                frmo_store::SQLITE_MIGRATIONS.iter().map(|m| m.version).filter(|v| *v < "0014").collect();
+            conn.execute(
+                "INSERT INTO schema_migrations SELECT value, '2026-01-01' FROM json_each(?1)",
+                [serde_json::to_string(&done).expect("json")],
+            )
+            .expect("record migrations");
+        }
+        Backend::Postgres => {
+            let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.expect("connect");
+            tokio::spawn(connection);
+            client.batch_execute(&earlier(frmo_store::POSTGRES_MIGRATIONS)).await.expect("0001–0013");
+            client.batch_execute(WORKERS_BEFORE_0014).await.expect("workers");
+            client
+                .batch_execute("CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+                .await
+                .expect("migrations table");
+            for m in frmo_store::POSTGRES_MIGRATIONS.iter().filter(|m| m.version < "0014") {
+                client
+                    .execute("INSERT INTO schema_migrations VALUES ($1, '2026-01-01')", &[&m.version])
+                    .await
+                    .expect("record migration");
+            }
+        }
+    }
+    let store = Store::open(&db.url).await.expect("open");
+    assert_eq!(store.migrate().await.expect("migrate"), vec!["0014_person_per_employer"]);
+    let (first, second) = ("1.2.643.5.1.13.13.12.2.63.1", "1.2.643.5.1.13.13.12.2.63.2");
+    let ours = store.persons_of(first).await.expect("persons");
+    let theirs = store.persons_of(second).await.expect("persons");
+    assert_eq!((ours.len(), theirs.len()), (1, 1));
+    assert_eq!(ours[0].id, 7, "the first employer keeps the row");
+    assert_ne!(theirs[0].id, 7);
+    assert_eq!((theirs[0].snils.as_str(), theirs[0].phone.as_deref()), ("11223344595", Some("+7 846 200-00-01")));
+    let cards = store.cards_of(second).await.expect("cards");
+    assert_eq!(cards.len(), 2);
+    assert!(cards.iter().all(|c| c.person_id == theirs[0].id));
+    assert!(store.cards_of(first).await.expect("cards").iter().all(|c| c.person_id == 7));
+    assert_eq!(store.credentials_of(first).await.expect("credentials").len(), 1);
+    let copied = store.credentials_of(second).await.expect("credentials");
+    assert_eq!((copied.len(), copied[0].person_id, copied[0].number.as_str()), (1, theirs[0].id, "A-1"));
+    assert_eq!(store.persons_with_snils("11223344595").await.expect("by snils").len(), 2);
+
+    // A write by the second employer changes only its record.
+    let write = frmo_store::workers::PersonWrite {
+        snils: "11223344595",
+        oid: second,
+        last_name: "Подменная",
+        first_name: "Анна",
+        patronymic: None,
+        sex: 2,
+        birth_date: "1985-04-12",
+        citizenship: 643,
+        phone: Some("+7 999 000-00-00"),
+        email: None,
+        document: None,
+        details: "{}",
+        search_name: "подменная анна",
+    };
+    store.transact(vec![frmo_store::workers::upsert_person(&write, 2)]).await.expect("write");
+    assert_eq!(store.persons_of(first).await.expect("persons")[0].last_name, "Петрова");
+    assert_eq!(store.persons_of(second).await.expect("persons")[0].last_name, "Подменная");
+}

@@ -76,6 +76,21 @@ async fn workers_through_the_cabinet_and_the_api(backend: Backend) {
     let masked = unconfirmed.get(&worker_path).await;
     assert_eq!(masked.status, 200);
     assert!(!masked.body.contains(&formatted) && masked.body.contains("скрыто"), "{}", masked.body);
+    // …and cannot search by the СНИЛС's digits, on the page or in the API, nor look it up whole:
+    // the answer to a known СНИЛС is the answer to an unknown one.
+    let tail = &snils(1)[8..];
+    let refused = unconfirmed.get(&format!("{list_path}?q={tail}")).await;
+    assert_eq!(refused.status, 400);
+    assert!(refused.body.contains("поиск по СНИЛС доступен только"), "{}", refused.body);
+    assert!(!refused.body.contains(&formatted));
+    let api = unconfirmed.get(&format!("/api/v1/organizations/{REAVIZ_OID}/workers?q={tail}")).await;
+    let body: serde_json::Value = serde_json::from_str(&api.body).expect("JSON");
+    assert_eq!((api.status, body["field"].as_str()), (400, Some("q")), "{}", api.body);
+    let known = unconfirmed.get(&format!("/api/v1/workers/{}", snils(1))).await;
+    let unknown = unconfirmed.get(&format!("/api/v1/workers/{}", snils(71))).await;
+    assert_eq!((known.status, unknown.status), (404, 404));
+    let code = |body: &str| serde_json::from_str::<serde_json::Value>(body).expect("JSON")["code"].clone();
+    assert_eq!(code(&known.body), code(&unknown.body));
 
     // Another organization's member: refused on the page and in the API, by СНИЛС too.
     let orgs = frmo_web::demo::stand_orgs(&app.registry).await.expect("orgs");
