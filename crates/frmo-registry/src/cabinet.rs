@@ -26,6 +26,48 @@ pub struct OrganizationPage {
     pub members: Vec<Member>,
     /// Whether this person may grant and revoke memberships here.
     pub may_manage_members: bool,
+    /// Invitations waiting for their person to sign in (for those who manage members).
+    pub invitations: Vec<Invitation>,
+}
+
+/// An invitation to the cabinet, as the page lists it.
+#[derive(Debug, Clone)]
+pub struct Invitation {
+    pub id: i64,
+    /// The name as it was given: «логин petrov», «почта a@b.ru», «СНИЛС 112-233-445 95».
+    pub who: String,
+    pub role: &'static str,
+}
+
+/// The stored form of the name a person is invited by: a СНИЛС (by its digits), an e-mail address
+/// (lower case) or a local login.
+fn invitation_key(who: &str) -> std::result::Result<String, ValidationError> {
+    let who = who.trim();
+    if who.is_empty() || who.chars().count() > 254 || who.chars().any(char::is_control) {
+        return Err(ValidationError::new("who", "Пользователь", "укажите логин, электронную почту или СНИЛС"));
+    }
+    if let Ok(snils) = frmo_domain::ident::Snils::parse(who) {
+        return Ok(format!("snils:{}", snils.as_str()));
+    }
+    if who.chars().any(|c| c.is_ascii_digit()) && who.chars().all(|c| c.is_ascii_digit() || " -".contains(c)) {
+        return Err(ValidationError::new(
+            "who",
+            "Пользователь",
+            "СНИЛС: неверный номер (11 цифр с контрольным числом)",
+        ));
+    }
+    Ok(if who.contains('@') { format!("email:{}", who.to_lowercase()) } else { format!("login:{who}") })
+}
+
+/// How an invitation's stored name reads on the page.
+fn invitation_label(key: &str) -> String {
+    match key.split_once(':') {
+        Some(("snils", digits)) => frmo_domain::ident::Snils::parse(digits)
+            .map_or_else(|_| format!("СНИЛС {digits}"), |s| format!("СНИЛС {}", s.formatted())),
+        Some(("email", address)) => format!("почта {address}"),
+        Some((_, login)) => format!("логин {login}"),
+        None => key.to_owned(),
+    }
 }
 
 /// A person with access to an organization's cabinet.
@@ -96,15 +138,26 @@ impl Registry {
             })
             .collect();
         let may_manage_members = decide(actor, Action::ManageMembers, target).is_allowed();
-        Ok(OrganizationPage { card, edit_denied, members, may_manage_members })
+        let invitations = if may_manage_members {
+            let stored = self.store.invitations_of(oid).await?;
+            stored
+                .into_iter()
+                .map(|i| Invitation { id: i.id, who: invitation_label(&i.who), role: role_label(&i.role) })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(OrganizationPage { card, edit_denied, members, may_manage_members, invitations })
     }
 
-    /// Gives a person who has signed in at least once access to an organization's cabinet. `who` is
-    /// a local login, an e-mail address or a СНИЛС; `role` is `member` or `chief`. A chief grants
-    /// members; chiefs are named by the region's operator (or come from ЕСИА).
-    pub async fn grant_member(&self, actor: &Actor, oid: &str, who: &str, role: &str, request_id: &str) -> Result<i64> {
+    /// Invites a person to an organization's cabinet. `who` is a local login, an e-mail address or
+    /// a СНИЛС; `role` is `member` or `chief`. A chief invites members; chiefs are named by the
+    /// region's operator (or come from ЕСИА). The membership is made when a person bearing that
+    /// name signs in ([`Registry::start_session`]). Nobody's account is looked up here: the answer is
+    /// the same whether the name belongs to somebody or not, so the form confirms nothing about
+    /// other people (issue #17).
+    pub async fn grant_member(&self, actor: &Actor, oid: &str, who: &str, role: &str, request_id: &str) -> Result<()> {
         let target = self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
-        let who = who.trim();
         let mut errors = Vec::new();
         if !ROLES.contains(&role) {
             errors.push(ValidationError::new("role", "Роль", "выберите «сотрудник» или «руководитель»"));
@@ -115,40 +168,24 @@ impl Registry {
                 "руководителя назначает оператор региона (или роль приходит из ЕСИА)",
             ));
         }
-        let user_id = if who.is_empty() {
-            errors.push(ValidationError::new("who", "Пользователь", "укажите логин, электронную почту или СНИЛС"));
-            None
-        } else {
-            match self.store.users_named(who).await?.as_slice() {
-                [id] => Some(*id),
-                [] => {
-                    errors.push(ValidationError::new(
-                        "who",
-                        "Пользователь",
-                        "не найден: человек должен хотя бы раз войти в реестр, затем его можно добавить",
-                    ));
-                    None
-                }
-                _ => {
-                    errors.push(ValidationError::new(
-                        "who",
-                        "Пользователь",
-                        "под этим именем несколько учётных записей; укажите логин или СНИЛС",
-                    ));
-                    None
-                }
-            }
+        let key = invitation_key(who).map_err(|e| errors.push(e)).ok();
+        let Some(key) = key.filter(|_| errors.is_empty()) else { return Err(RegistryError::Invalid(errors)) };
+        let by = match actor {
+            Actor::User(person) => Some(person.user_id),
+            _ => None,
         };
-        let Some(user_id) = user_id.filter(|_| errors.is_empty()) else { return Err(RegistryError::Invalid(errors)) };
-        if self.store.membership(user_id, oid).await?.is_some_and(|m| m.source != GRANTED) {
-            return Err(RegistryError::Conflict(
-                "Роль этого человека в организации подтверждена ЕСИА; она меняется в ЕСИА.".into(),
-            ));
-        }
-        self.store.grant_membership(user_id, oid, role, GRANTED, self.now()).await?;
-        let detail = serde_json::json!({"grant": role, "userId": user_id});
-        self.journal(actor, "membership", oid, detail, request_id).await?;
-        Ok(user_id)
+        self.store.invite_member(oid, &key, role, by, self.now()).await?;
+        let detail = serde_json::json!({"invite": role, "who": key});
+        self.journal(actor, "membership", oid, detail, request_id).await
+    }
+
+    /// Withdraws an invitation that has not been used yet.
+    pub async fn withdraw_invitation(&self, actor: &Actor, oid: &str, id: i64, request_id: &str) -> Result<()> {
+        self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
+        let withdrawn = self.store.withdraw_invitation(id, oid).await?;
+        let invitation = withdrawn.ok_or_else(|| RegistryError::NotFound(format!("Приглашения {id} нет.")))?;
+        let detail = serde_json::json!({"withdraw": invitation.role, "who": invitation.who});
+        self.journal(actor, "membership", oid, detail, request_id).await
     }
 
     /// Takes away a membership granted in the registry.

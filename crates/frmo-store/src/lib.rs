@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod documents;
 pub mod identity;
+pub mod invitations;
 pub mod jobs;
 mod migrations;
 pub mod outbox;

@@ -104,6 +104,9 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/organizations/{oid}/staffing", Action::EditOrganization, false, || post(workers::staffing)),
     route("POST", "/cabinet/organizations/{oid}/members", Action::ManageMembers, false, || post(grant_member)),
     route("POST", "/cabinet/organizations/{oid}/members/revoke", Action::ManageMembers, false, || post(revoke_member)),
+    route("POST", "/cabinet/organizations/{oid}/invitations/cancel", Action::ManageMembers, false, || {
+        post(withdraw_invitation)
+    }),
     route("GET", "/cabinet/notifications", Action::UseCabinet, false, || get(notifications)),
     route("POST", "/cabinet/notifications/read", Action::UseCabinet, false, || post(read_notifications)),
     route("GET", "/cabinet/applications/new", Action::Apply, false, || get(applications::form)),
@@ -339,10 +342,13 @@ struct OrganizationView {
     edit_denied: Option<(&'static str, &'static str, &'static str)>,
     members: Vec<frmo_registry::cabinet::Member>,
     may_manage_members: bool,
+    invitations: Vec<frmo_registry::cabinet::Invitation>,
     error: Option<String>,
     saved: bool,
     members_error: Option<String>,
     members_saved: bool,
+    /// What was typed in the invitation form, kept when it is refused.
+    members_who: String,
     /// A change request just made: id, number, deadline.
     submitted: Option<(i64, String, String)>,
 }
@@ -354,6 +360,7 @@ struct Outcome {
     saved: bool,
     members_error: Option<String>,
     members_saved: bool,
+    members_who: String,
     submitted: Option<(i64, String, String)>,
 }
 
@@ -378,11 +385,13 @@ async fn organization_view(
         edit_denied: page.edit_denied.map(|code| (code.reason(), code.remedy(), code.as_str())),
         members: page.members,
         may_manage_members: page.may_manage_members,
+        invitations: page.invitations,
         org,
         error: outcome.error,
         saved: outcome.saved,
         members_error: outcome.members_error,
         members_saved: outcome.members_saved,
+        members_who: outcome.members_who,
         submitted: outcome.submitted,
     };
     let status =
@@ -458,11 +467,14 @@ async fn after_members_change(
     viewer: &Viewer,
     oid: &str,
     result: Result<(), RegistryError>,
+    typed: &str,
 ) -> Result<Response, PageError> {
+    let refused =
+        |message| Outcome { members_error: Some(message), members_who: typed.to_owned(), ..Outcome::default() };
     let outcome = match result {
         Ok(()) => Outcome { members_saved: true, ..Outcome::default() },
-        Err(RegistryError::Invalid(errors)) => Outcome { members_error: Some(joined(&errors)), ..Outcome::default() },
-        Err(RegistryError::Conflict(message)) => Outcome { members_error: Some(message), ..Outcome::default() },
+        Err(RegistryError::Invalid(errors)) => refused(joined(&errors)),
+        Err(RegistryError::Conflict(message)) => refused(message),
         Err(other) => return Err(other.into()),
     };
     organization_view(state, viewer, oid, outcome).await
@@ -487,7 +499,7 @@ async fn grant_member(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let result = state.registry.grant_member(&session.actor(), &oid, &form.who, &form.role, &viewer.request_id).await;
-    after_members_change(&state, &viewer, &oid, result.map(drop)).await
+    after_members_change(&state, &viewer, &oid, result, &form.who).await
 }
 
 #[derive(Deserialize)]
@@ -509,7 +521,29 @@ async fn revoke_member(
     viewer.check_csrf(&form.csrf)?;
     let user_id = form.user.trim().parse().unwrap_or(0);
     let result = state.registry.revoke_member(&session.actor(), &oid, user_id, &viewer.request_id).await;
-    after_members_change(&state, &viewer, &oid, result).await
+    after_members_change(&state, &viewer, &oid, result, "").await
+}
+
+#[derive(Deserialize)]
+struct WithdrawForm {
+    #[serde(default)]
+    csrf: String,
+    /// Not a number → 0, which names no invitation (the registry answers «not found»).
+    #[serde(default)]
+    invitation: String,
+}
+
+async fn withdraw_invitation(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+    Form(form): Form<WithdrawForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let id = form.invitation.trim().parse().unwrap_or(0);
+    let result = state.registry.withdraw_invitation(&session.actor(), &oid, id, &viewer.request_id).await;
+    after_members_change(&state, &viewer, &oid, result, "").await
 }
 
 #[derive(Template)]

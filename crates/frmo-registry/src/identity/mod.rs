@@ -207,6 +207,10 @@ impl Registry {
         };
         self.store.create_session(&token_hash(&token), &record).await?;
         self.store.record_login_success(user_id, now).await?;
+        for (oid, role) in self.store.claim_invitations(user_id, crate::cabinet::GRANTED, now).await? {
+            let detail = serde_json::json!({"claim": role, "userId": user_id});
+            self.journal(&acting_user(user_id), "membership", &oid, detail, "-").await?;
+        }
         self.journal(
             &acting_user(user_id),
             "sign_in",

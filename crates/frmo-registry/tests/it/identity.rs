@@ -219,29 +219,46 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
         confirmed: true,
     };
     let sign_in = SignIn { user: oidc_user, organizations: None, method: "oidc".into(), provider_data: "{}".into() };
+    let again = SignIn { user: sign_in.user.clone(), ..sign_in.clone() };
     let newcomer = registry.sign_in(sign_in).await.expect("newcomer");
     let before = registry.store().members_of(REAVIZ_OID).await.expect("members");
 
     // Bad input names its field and changes nothing.
-    let unknown = registry.grant_member(&chief, REAVIZ_OID, "nobody@example.org", "member", "r").await;
-    assert!(matches!(&unknown, Err(RegistryError::Invalid(e)) if e[0].field == "who"), "{unknown:?}");
     let bad_role = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "owner", "r").await;
     assert!(matches!(&bad_role, Err(RegistryError::Invalid(e)) if e[0].field == "role"), "{bad_role:?}");
+    let bad_snils = registry.grant_member(&chief, REAVIZ_OID, "112-233-445 00", "member", "r").await;
+    assert!(matches!(&bad_snils, Err(RegistryError::Invalid(e)) if e[0].field == "who"), "{bad_snils:?}");
     // A chief names members, not chiefs.
     let chief_by_chief = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "chief", "r").await;
     assert!(matches!(&chief_by_chief, Err(RegistryError::Invalid(e)) if e[0].field == "role"));
-    assert_eq!(registry.store().members_of(REAVIZ_OID).await.expect("members"), before);
+    assert!(registry.store().invitations_of(REAVIZ_OID).await.expect("invitations").is_empty());
 
-    // The e-mail matches whatever its case.
-    let granted =
-        registry.grant_member(&chief, REAVIZ_OID, " PETROV@example.org ", "member", "r").await.expect("grant");
-    assert_eq!(granted, newcomer.user_id);
+    // Inviting looks nobody up: a name nobody bears is answered like one somebody bears, and
+    // neither changes who has access until that person signs in.
+    registry.grant_member(&chief, REAVIZ_OID, "nobody@example.org", "member", "r").await.expect("invite");
+    registry.grant_member(&chief, REAVIZ_OID, " PETROV@example.org ", "member", "r").await.expect("invite");
+    assert_eq!(registry.store().members_of(REAVIZ_OID).await.expect("members"), before);
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
-    assert_eq!(session.principal().memberships.len(), 1, "the membership counts at once, in the live session");
+    assert!(session.principal().memberships.is_empty());
     let page = registry.organization_page(&chief, REAVIZ_OID, "r").await.expect("page");
     assert!(page.may_manage_members);
+    let listed: Vec<&str> = page.invitations.iter().map(|i| i.who.as_str()).collect();
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert!(listed.contains(&"почта petrov@example.org"), "the e-mail matches whatever its case: {listed:?}");
+    // The person signs in: the invitation becomes a membership, and is used up.
+    let newcomer = registry.sign_in(again.clone()).await.expect("sign in again");
+    let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
+    assert_eq!(session.principal().memberships.len(), 1);
+    let granted = newcomer.user_id;
+    let page = registry.organization_page(&chief, REAVIZ_OID, "r").await.expect("page");
     assert!(page.members.iter().any(|m| m.user_id == granted && m.revocable));
     assert!(page.members.iter().any(|m| m.name == "Иванова Мария Петровна" && !m.revocable), "ЕСИА roles stay");
+    assert_eq!(page.invitations.len(), 1, "only the unused invitation is left");
+    registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id, "r").await.expect("withdraw");
+    let gone = registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id, "r").await;
+    assert!(matches!(gone, Err(RegistryError::NotFound(_))), "{gone:?}");
+    let journal = registry.journal_of(REAVIZ_OID, 50).await.expect("journal");
+    assert!(journal.iter().any(|r| r.entry.kind == "membership" && r.entry.detail.contains("\"claim\"")));
 
     // A member may not manage members; the refusal is journaled.
     let member = consenting(&registry, &newcomer).await;
@@ -257,6 +274,14 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let operator_session = registry.start_session(operator, "local", "{}").await.expect("session");
     let operator = consenting(&registry, &operator_session).await;
     registry.grant_member(&operator, REAVIZ_OID, "petrov@example.org", "chief", "r").await.expect("chief by operator");
+    // …and invites the ЕСИА chief as a member: the role ЕСИА vouches for is kept at their sign-in.
+    registry.grant_member(&operator, REAVIZ_OID, "ivanova@example.ru", "member", "r").await.expect("invite");
+    registry.sign_in(esia_sign_in("10", true, true)).await.expect("chief again");
+    let newcomer = registry.sign_in(again).await.expect("sign in again");
+    let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
+    assert!(session.principal().memberships[0].chief, "named chief by the operator");
+    let members = registry.store().members_of(REAVIZ_OID).await.expect("members");
+    assert!(members.iter().any(|m| m.role == "chief" && m.source == "esia"), "{members:?}");
     let esia_chief = registry.store().user_by_subject("esia", "10").await.expect("lookup").expect("user");
     let esia_role = registry.revoke_member(&operator, REAVIZ_OID, esia_chief.id, "r").await;
     assert!(matches!(esia_role, Err(RegistryError::Conflict(_))), "{esia_role:?}");

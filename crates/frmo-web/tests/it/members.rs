@@ -23,7 +23,6 @@ async fn a_chief_grants_and_revokes_access(backend: Backend) {
         Some((REAVIZ_OGRN, true)),
     )
     .await;
-    let colleague = esia_person(&app, "2002", "Сидоров Сергей", Some("sidorov@example.ru"), true, None).await;
     let page_path = format!("/cabinet/organizations/{REAVIZ_OID}");
     let mut browser = browser_of(&app, &chief).await;
     let page = browser.get(&page_path).await;
@@ -31,16 +30,26 @@ async fn a_chief_grants_and_revokes_access(backend: Backend) {
     let csrf = input_value(&page.body, "csrf").expect("csrf");
     let grant = format!("{page_path}/members");
 
-    let unknown = browser.post(&grant, &[("csrf", &csrf), ("who", "nobody@example.ru"), ("role", "member")]).await;
-    assert_eq!(unknown.status, 400);
-    assert!(unknown.body.contains("Пользователь: не найден"), "{}", unknown.body);
     let forged = browser.post(&grant, &[("csrf", "forged"), ("who", "sidorov@example.ru"), ("role", "member")]).await;
     assert_eq!(forged.status, 400, "a form without this session's token is refused");
-    assert_eq!(app.registry.store().members_of(REAVIZ_OID).await.expect("members").len(), 1, "nothing changed");
+    let bad = browser.post(&grant, &[("csrf", &csrf), ("who", "123-456"), ("role", "member")]).await;
+    assert_eq!(bad.status, 400);
+    assert!(bad.body.contains("Пользователь: СНИЛС: неверный номер"), "{}", bad.body);
+    assert!(bad.body.contains("value=\"123-456\""), "what was typed is kept");
 
-    let granted = browser.post(&grant, &[("csrf", &csrf), ("who", "sidorov@example.ru"), ("role", "member")]).await;
-    assert_eq!(granted.status, 200, "{}", granted.body);
-    assert!(granted.body.contains("Сидоров Сергей"));
+    // An invitation looks nobody up: a name nobody bears and a colleague's are answered alike, and
+    // the page shows the name as typed, never whose it is.
+    let unknown = browser.post(&grant, &[("csrf", &csrf), ("who", "nobody@example.ru"), ("role", "member")]).await;
+    let known = browser.post(&grant, &[("csrf", &csrf), ("who", "sidorov@example.ru"), ("role", "member")]).await;
+    assert_eq!((unknown.status, known.status), (200, 200), "{}", known.body);
+    assert!(known.body.contains("почта sidorov@example.ru") && known.body.contains("почта nobody@example.ru"));
+    assert!(!known.body.contains("Сидоров Сергей"), "{}", known.body);
+    assert_eq!(app.registry.store().members_of(REAVIZ_OID).await.expect("members").len(), 1, "nothing changed yet");
+
+    // The colleague signs in: the invitation becomes access, and their name appears.
+    let colleague = esia_person(&app, "2002", "Сидоров Сергей", Some("sidorov@example.ru"), true, None).await;
+    let granted = browser.get(&page_path).await;
+    assert!(granted.body.contains("Сидоров Сергей") && !granted.body.contains("почта sidorov@example.ru"));
 
     // The colleague now sees the organization, but not the forms that manage its people.
     let mut colleague_browser = browser_of(&app, &colleague).await;
