@@ -113,12 +113,17 @@ struct LocalLogin {
     csrf: String,
 }
 
-async fn local_login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LocalLogin>) -> Response {
+async fn local_login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(form): Form<LocalLogin>,
+) -> Response {
     if let Err(error) = check_form_token(&headers, &form.csrf) {
         return login_form(&state, &headers, &form.login, Some(error.to_string()), StatusCode::BAD_REQUEST);
     }
     let code = Some(form.code.trim()).filter(|c| !c.is_empty());
-    match state.registry.local_sign_in(&form.login, &form.password, code).await {
+    match state.registry.local_sign_in(&form.login, &form.password, code, &viewer.client).await {
         Ok(session) => signed_in(&state, &session),
         Err(RegistryError::Invalid(errors)) => {
             let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
