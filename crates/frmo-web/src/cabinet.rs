@@ -302,8 +302,7 @@ async fn totp_begin(
         )
         .into());
     }
-    let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
-    let enrolment = state.registry.begin_totp(session.user.id, code, &viewer.client).await?;
+    let enrolment = state.registry.begin_totp(session.user.id, form.code(), &viewer.client).await?;
     profile_page(&state, &viewer, Some(enrolment)).await
 }
 
@@ -313,6 +312,13 @@ struct CodeForm {
     csrf: String,
     #[serde(default)]
     code: String,
+}
+
+impl CodeForm {
+    /// The one-time code, when one was typed.
+    fn code(&self) -> Option<&str> {
+        Some(self.code.as_str()).filter(|c| !c.trim().is_empty())
+    }
 }
 
 async fn totp_confirm(
@@ -334,8 +340,7 @@ async fn totp_disable(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    let code = Some(form.code.as_str()).filter(|c| !c.trim().is_empty());
-    state.registry.disable_totp(session.user.id, code, &viewer.client).await?;
+    state.registry.disable_totp(session.user.id, form.code(), &viewer.client).await?;
     Ok(Redirect::to("/cabinet/profile").into_response())
 }
 

@@ -148,8 +148,9 @@ async fn security_headers(
     if settings.hsts {
         headers.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static(HSTS));
     }
-    // Shared assets (a style sheet) say `public` themselves; everything else for a viewer is
-    // stored nowhere.
+    // Shared assets (a style sheet) say `public` themselves; everything else for a viewer, and
+    // any answer that sets a cookie (a form token), is stored nowhere.
+    let personal = personal || headers.contains_key(header::SET_COOKIE);
     let cache = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if personal && !cache.contains("no-store") && !cache.starts_with("public") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -169,13 +169,15 @@ fn next_code(registry: &frmo_registry::Registry, secret: &[u8]) -> String {
     totp::code(secret, registry.now())
 }
 
+/// A local account `op` (an operator of region 63) with `password`; its id.
+async fn operator_account(registry: &frmo_registry::Registry, password: &str) -> i64 {
+    registry.add_local_user(&Actor::System, &account("op", "Оператор", None, password, None, &[63])).await.expect("add")
+}
+
 async fn totp_becomes_required_once_confirmed(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let password = "очень-длинный-пароль";
-    let id = registry
-        .add_local_user(&Actor::System, &account("op", "Оператор", None, password, None, &[63]))
-        .await
-        .expect("add");
+    let id = operator_account(&registry, password).await;
     let enrolment = registry.begin_totp(id, None, OWNER).await.expect("begin");
     assert!(enrolment.qr_svg.contains("<svg") && enrolment.otpauth_url.contains(&enrolment.secret_base32));
     // Not yet confirmed: the password alone still works.
@@ -204,10 +206,7 @@ async fn totp_becomes_required_once_confirmed(backend: Backend) {
 async fn changing_the_second_factor_needs_a_current_code(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let password = "очень-длинный-пароль";
-    let id = registry
-        .add_local_user(&Actor::System, &account("op", "Оператор", None, password, None, &[63]))
-        .await
-        .expect("add");
+    let id = operator_account(&registry, password).await;
     let first = registry.begin_totp(id, None, OWNER).await.expect("begin");
     let secret = totp::from_base32(&first.secret_base32).expect("base32");
     registry.confirm_totp(id, &totp::code(&secret, registry.now())).await.expect("confirm");

@@ -46,6 +46,7 @@ async fn session_dependent_answers_are_never_stored(backend: Backend) {
         (api_workers.as_str(), None),
         ("/api/v1/workers/11223344595", None),
         ("/login", None),
+        ("/support/new", None),
     ] {
         let response = get(&app, path, session).await;
         assert_eq!(
