@@ -102,6 +102,25 @@ async fn confirmations_come_from_codes_never_from_the_address(backend: Backend) 
     assert!(body.contains("id=\"upload-saved\">Документ сохранён."), "{body}");
 }
 
+/// A refusal from ЕСИА comes back in the address, which anyone can write: the page shows only a
+/// well-formed ЕСИА code with the registry's explanation, never the address's text.
+async fn identity_provider_refusals_show_no_text_from_the_address(backend: Backend) {
+    let app = TestApp::with_esia(backend, 0).await;
+    let planted = "Ваша учётная запись заблокирована, позвоните +7 900 000-00-00";
+    for (description, shows) in [
+        (format!("ESIA-007004: {planted}"), "Вы отказались предоставить доступ"),
+        (planted.to_owned(), "ЕСИА отказала во входе"),
+        (format!("ESIA-CALL-US {planted}"), "ЕСИА отказала во входе"),
+    ] {
+        let query = serde_urlencoded::to_string([("error", "invalid_request"), ("error_description", &description)])
+            .expect("encode");
+        let response = get(&app, &format!("/login/esia/callback?{query}&state=x"), None).await;
+        assert_eq!(response.status(), 400);
+        let body = response.text().await.expect("page");
+        assert!(body.contains(shows) && !body.contains("позвоните") && !body.contains("CALL-US"), "{body}");
+    }
+}
+
 /// Signs in at `/login/local`; the page (a redirect when it worked).
 async fn sign_in(browser: &mut Browser, login: &str, password: &str, code: &str) -> frmo_testkit::Page {
     let form = browser.get("/login").await;
@@ -159,5 +178,6 @@ backend_tests!(
     session_dependent_answers_are_never_stored,
     hsts_is_sent_when_served_over_https,
     confirmations_come_from_codes_never_from_the_address,
+    identity_provider_refusals_show_no_text_from_the_address,
     the_second_factor_over_http,
 );
