@@ -49,8 +49,8 @@ pub struct Viewer {
     pub request_id: String,
     /// The visitor's double-submit form token (the `FORM_COOKIE`), for forms of the public site.
     pub form_cookie: Option<String>,
-    /// The client's address as the connection shows it (`-` when unknown): failed sign-ins are
-    /// counted per login and address.
+    /// The client's address (`-` when the server does not say it): failed sign-ins are counted per
+    /// login and address.
     pub client: String,
 }
 
