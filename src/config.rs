@@ -24,6 +24,9 @@ pub struct Config {
     /// The address users reach the registry at (links in e-mails, return addresses from ЕСИА and
     /// OpenID Connect); empty means `http://<bind>`. Cookies are `Secure` when it is `https://`.
     pub public_url: String,
+    /// `Strict-Transport-Security` (a year) on every response when `public_url` is `https://`;
+    /// `false` switches it off (a first HTTPS trial that may still go back to HTTP).
+    pub hsts: bool,
     /// Minutes an unused session lives.
     pub session_idle_minutes: i64,
     /// Hours a session lives at most.
@@ -254,6 +257,7 @@ impl Default for Config {
             log_json: false,
             demo_orgs: 2000,
             public_url: String::new(),
+            hsts: true,
             session_idle_minutes: 30,
             session_absolute_hours: 12,
             esia: EsiaSettings::default(),
@@ -282,6 +286,7 @@ impl Config {
             "log_json",
             "demo_orgs",
             "public_url",
+            "hsts",
             "session_idle_minutes",
             "session_absolute_hours",
             "files",

@@ -757,6 +757,7 @@ async fn app_state(
         .build()?;
     let mut state = frmo_web::AppState::new(registry.clone(), &public_url);
     let mut auth = frmo_web::AuthSettings::new(&public_url);
+    auth.hsts &= config.hsts;
     if !config.esia.portal_url.is_empty() {
         auth.esia = Some(esia_client(&config.esia, &public_url, http.clone())?);
     } else if demo {

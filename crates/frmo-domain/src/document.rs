@@ -1,7 +1,9 @@
 //! Documents of an organization: what a file is, told by its content and never by its name
-//! (PDF, DOCX, JPEG, PNG), with DOCX — a ZIP package — read from its central directory only, so a
-//! "zip bomb" is refused before anything is unpacked; and a document's status by its valid-until
-//! date (актуален, истекает, просрочен; заменён when a newer version exists).
+//! (PDF, DOCX, JPEG, PNG), with DOCX — a ZIP package — checked in two steps: its central directory
+//! first (what it declares: entries, sizes, the two parts a DOCX must have), then every entry
+//! inflated into nothing with a hard cap on the bytes really produced, because the declared sizes
+//! may lie (a 1 MB file that declares 4 KB and inflates to 1 GiB); and a document's status by its
+//! valid-until date (актуален, истекает, просрочен; заменён when a newer version exists).
 
 use crate::error::ValidationError;
 
@@ -65,7 +67,8 @@ pub fn sniff(bytes: &[u8], limits: PackageLimits) -> Result<Format, ValidationEr
         return Ok(Format::Jpeg);
     }
     if bytes.starts_with(b"PK\x03\x04") {
-        return docx(bytes, limits).map(|()| Format::Docx);
+        let entries = docx(bytes, limits)?;
+        return inflate_within_limits(&mut std::io::Cursor::new(bytes), &entries, limits).map(|()| Format::Docx);
     }
     Err(refuse("формат не поддерживается: принимаются PDF, DOCX, JPEG и PNG (проверяется содержимое, а не имя файла)"))
 }
@@ -104,7 +107,67 @@ pub fn sniff_file(path: &std::path::Path, limits: PackageLimits) -> Result<Forma
     file.seek(SeekFrom::Start(directory_at)).map_err(unreadable)?;
     file.read_exact(&mut directory).map_err(unreadable)?;
     let end = end_of_directory(&directory)?;
-    central_directory(&directory, 0, u16_at(&directory, end + 10).ok_or_else(broken)?, limits).map(|()| Format::Docx)
+    let entries = central_directory(&directory, 0, u16_at(&directory, end + 10).ok_or_else(broken)?, limits)?;
+    inflate_within_limits(&mut file, &entries, limits).map(|()| Format::Docx)
+}
+
+/// One entry of a ZIP package as its central directory describes it.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Where its local header starts, from the archive's start.
+    local_header: u64,
+    /// The compression method (0 stored, 8 deflate).
+    method: u64,
+    /// Its bytes in the archive.
+    packed: u64,
+}
+
+fn bomb() -> ValidationError {
+    refuse("архив распаковывается в недопустимо большой объём (защита от «ZIP-бомб»)")
+}
+
+/// Inflates every entry into nothing, counting the bytes really produced (never the sizes the
+/// archive declares): more than `limits.max_unpacked` in all, or more than `limits.max_ratio` times
+/// an entry's packed size, refuses the file the moment the cap is passed — at most the cap is ever
+/// inflated, in 64 KiB pieces.
+fn inflate_within_limits<R: std::io::Read + std::io::Seek>(
+    archive: &mut R,
+    entries: &[Entry],
+    limits: PackageLimits,
+) -> Result<(), ValidationError> {
+    use std::io::{Read as _, SeekFrom};
+    let mut budget = limits.max_unpacked;
+    let mut buffer = vec![0u8; 64 * 1024];
+    for entry in entries {
+        archive.seek(SeekFrom::Start(entry.local_header)).map_err(|_| broken())?;
+        let mut header = [0u8; 30];
+        archive.read_exact(&mut header).map_err(|_| broken())?;
+        if !header.starts_with(b"PK\x03\x04") {
+            return Err(broken());
+        }
+        let skip = u16_at(&header, 26).ok_or_else(broken)? + u16_at(&header, 28).ok_or_else(broken)?;
+        archive.seek(SeekFrom::Current(skip as i64)).map_err(|_| broken())?;
+        let packed = (&mut *archive).take(entry.packed);
+        let mut data: Box<dyn std::io::Read + '_> = match entry.method {
+            0 => Box::new(packed),
+            8 => Box::new(flate2::read::DeflateDecoder::new(packed)),
+            _ => return Err(refuse("архив сжат неподдерживаемым методом; сохраните документ в Word заново")),
+        };
+        let entry_cap = entry.packed.max(1).saturating_mul(limits.max_ratio).min(budget);
+        let mut produced = 0u64;
+        loop {
+            let n = data.read(&mut buffer).map_err(|_| broken())?;
+            if n == 0 {
+                break;
+            }
+            produced += n as u64;
+            if produced > entry_cap {
+                return Err(bomb());
+            }
+        }
+        budget -= produced;
+    }
+    Ok(())
 }
 
 fn broken() -> ValidationError {
@@ -121,20 +184,27 @@ fn end_of_directory(bytes: &[u8]) -> Result<usize, ValidationError> {
 }
 
 /// A DOCX is a ZIP whose central directory lists `[Content_Types].xml` and `word/document.xml`,
-/// and whose entries unpack to no more than the limits allow.
-fn docx(bytes: &[u8], limits: PackageLimits) -> Result<(), ValidationError> {
+/// and whose entries declare no more than the limits allow; its entries, to be inflated.
+fn docx(bytes: &[u8], limits: PackageLimits) -> Result<Vec<Entry>, ValidationError> {
     let end = end_of_directory(bytes)?;
     let entries = u16_at(bytes, end + 10).ok_or_else(broken)?;
     let at = usize::try_from(u32_at(bytes, end + 16).ok_or_else(broken)?).map_err(|_| broken())?;
     central_directory(bytes, at, entries, limits)
 }
 
-/// Reads `entries` central-directory records of `bytes` from `at`.
-fn central_directory(bytes: &[u8], mut at: usize, entries: u64, limits: PackageLimits) -> Result<(), ValidationError> {
+/// Reads `entries` central-directory records of `bytes` from `at`: the entries, when what they
+/// declare is within the limits.
+fn central_directory(
+    bytes: &[u8],
+    mut at: usize,
+    entries: u64,
+    limits: PackageLimits,
+) -> Result<Vec<Entry>, ValidationError> {
     if entries as usize > limits.max_entries {
         return Err(refuse(format!("в архиве слишком много файлов ({entries})")));
     }
     let (mut content_types, mut document, mut unpacked) = (false, false, 0u64);
+    let mut list = Vec::with_capacity(entries as usize);
     for _ in 0..entries {
         if !bytes.get(at..).is_some_and(|b| b.starts_with(b"PK\x01\x02")) {
             return Err(broken());
@@ -144,20 +214,23 @@ fn central_directory(bytes: &[u8], mut at: usize, entries: u64, limits: PackageL
         let name_len = u16_at(bytes, at + 28).ok_or_else(broken)? as usize;
         let extra_len = u16_at(bytes, at + 30).ok_or_else(broken)? as usize;
         let comment_len = u16_at(bytes, at + 32).ok_or_else(broken)? as usize;
+        let method = u16_at(bytes, at + 10).ok_or_else(broken)?;
+        let local_header = u32_at(bytes, at + 42).ok_or_else(broken)?;
         let name = bytes.get(at + 46..at + 46 + name_len).ok_or_else(broken)?;
         if packed == 0xffff_ffff || size == 0xffff_ffff {
             return Err(refuse("архив ZIP64 не принимается для документов"));
         }
         unpacked = unpacked.saturating_add(size);
         if unpacked > limits.max_unpacked || size > packed.max(1).saturating_mul(limits.max_ratio) {
-            return Err(refuse("архив распаковывается в недопустимо большой объём (защита от «ZIP-бомб»)"));
+            return Err(bomb());
         }
+        list.push(Entry { local_header, method, packed });
         content_types |= name == b"[Content_Types].xml";
         document |= name == b"word/document.xml";
         at += 46 + name_len + extra_len + comment_len;
     }
     if content_types && document {
-        Ok(())
+        Ok(list)
     } else {
         Err(refuse("архив ZIP не является документом Word (DOCX)"))
     }

@@ -1,14 +1,61 @@
 //! CSV as Russian offices exchange it: UTF-8 (a byte-order mark is accepted and written for Excel),
 //! `;` or `,` between fields (told from the header line), quotes per RFC 4180, CRLF or LF.
+//!
+//! Every CSV the registry writes is safe to open in a spreadsheet (OWASP «CSV injection»): a text
+//! cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` in front, so it is
+//! shown as text and never run as a formula. A number (`-12.5`, `+7`, `1,5e3`) is not a formula and
+//! stays as it is. The reader takes the `'` off again, so the registry's own files read back exactly.
 
 use std::borrow::Cow;
 
-/// One field, quoted when it holds the separator, a quote or a line break.
+/// What a spreadsheet takes as the start of a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Whether `text` is a plain decimal number (sign, digits, one `.` or `,`, an exponent).
+fn is_number(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = mantissa.split_once(['.', ',']).unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    !(whole.is_empty() && fraction.is_empty())
+        && digits(whole)
+        && digits(fraction)
+        && exponent.is_none_or(|e| !e.is_empty() && digits(e))
+}
+
+/// Whether a cell would be taken as a formula once one `'` in front of it is gone: it starts (after
+/// any `'`) with a formula character, is not a number, and is longer than that one character (a
+/// lone `-`, the journal's «nothing», holds no formula).
+fn needs_guard(text: &str) -> bool {
+    let bare = text.trim_start_matches('\'');
+    bare.starts_with(FORMULA_START) && bare.len() > 1 && !is_number(bare)
+}
+
+/// A cell made safe for spreadsheets: `'` in front of text that would start a formula (and of text
+/// that already starts with `'` before such a character, so that [`restore`] is its exact inverse).
+pub fn neutralise(text: &str) -> Cow<'_, str> {
+    if needs_guard(text) { Cow::Owned(format!("'{text}")) } else { Cow::Borrowed(text) }
+}
+
+/// A cell as it was before [`neutralise`].
+pub fn restore(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if needs_guard(rest) => rest,
+        _ => text,
+    }
+}
+
+/// One field, neutralised for spreadsheets, quoted when it holds the separator, a quote or a line
+/// break.
 pub fn field(text: &str) -> String {
+    let text = neutralise(text);
     if text.contains([';', ',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text.into_owned()
     }
 }
 
@@ -59,6 +106,14 @@ impl<'a> Records<'a> {
             fields.clear();
             reader.record(start, fields)?;
             if !(fields.len() == 1 && fields[0].trim().is_empty()) {
+                for field in fields.iter_mut() {
+                    if field.starts_with('\'') {
+                        *field = match std::mem::take(field) {
+                            Cow::Borrowed(text) => Cow::Borrowed(restore(text)),
+                            Cow::Owned(text) => Cow::Owned(restore(&text).to_owned()),
+                        };
+                    }
+                }
                 return Ok(Some(start));
             }
         }
@@ -187,13 +242,31 @@ mod tests {
         assert_eq!(parse("a;b\n1;\"x\"y").map_err(|e| e.line), Err(2));
     }
 
+    #[test]
+    fn formula_cells_are_neutralised_and_numbers_stay_numbers() {
+        for formula in ["=HYPERLINK(\"http://x\";\"y\")", "+7 (846) 333-54-51", "-1+1", "@SUM(A1)", "\tx", "\rx", "--"]
+        {
+            assert_eq!(neutralise(formula), format!("'{formula}"), "{formula:?}");
+            assert_eq!(restore(&neutralise(formula)), formula);
+        }
+        for plain in ["-12.5", "+7", "-53,2", "1e-3", "-0.5E+2", "Иванов", "", "'quoted", "a=b", "-", "'-"] {
+            assert_eq!(neutralise(plain), plain, "{plain:?}");
+            assert_eq!(restore(plain), plain);
+        }
+        // A cell that already starts with `'` before a formula character keeps its own `'`.
+        assert_eq!(neutralise("'=1"), "''=1");
+        assert_eq!(restore("''=1"), "'=1");
+        assert_eq!(line(&["=1+2", "-12.5", "x;=y"]), "'=1+2;-12.5;\"x;=y\"\r\n");
+        assert_eq!(parse(&line(&["=1+2", "-12.5", "'@x"])).expect("parses")[0].1, vec!["=1+2", "-12.5", "'@x"]);
+    }
+
     proptest::proptest! {
         /// Whatever the fields hold (separators, quotes, line breaks, Cyrillic), writing them with
         /// `line` and reading them back gives the same records on the same lines.
         #[test]
         fn written_records_read_back(
             records in proptest::collection::vec(
-                proptest::collection::vec("[a-zа-я ;,\"\r\n]{0,6}", 3..4),
+                proptest::collection::vec("[a-zа-я0-9 ;,.\"\r\n'=+@\t-]{0,6}", 3..4),
                 1..6,
             )
         ) {

@@ -8,7 +8,7 @@
 //! crash leaves between the two steps is swept as an orphan.
 
 use frmo_domain::access::{Action, Actor};
-use frmo_domain::document::{DocumentKind, DocumentStatus, PackageLimits, sniff_file};
+use frmo_domain::document::{DocumentKind, DocumentStatus, Format, PackageLimits, sniff_file};
 use frmo_domain::error::ValidationError;
 use frmo_store::documents::DocumentRecord;
 use serde::Serialize;
@@ -199,6 +199,18 @@ impl Documents {
     }
 }
 
+/// What a received file is ([`sniff_file`]), found on a blocking thread: a package is inflated (up
+/// to its limits) to be checked, which must not hold up the server's other requests.
+pub(crate) async fn sniff_staged(
+    staged: &Staged,
+    limits: PackageLimits,
+) -> Result<std::result::Result<Format, ValidationError>> {
+    let path = staged.path().to_owned();
+    tokio::task::spawn_blocking(move || sniff_file(&path, limits))
+        .await
+        .map_err(|e| RegistryError::Store(frmo_store::StoreError::from(e)))
+}
+
 impl Registry {
     /// Keeps documents in `files` with these settings.
     pub fn with_documents(mut self, files: Files, settings: DocumentSettings) -> Self {
@@ -291,7 +303,7 @@ impl Registry {
             }
             Some(staged) => {
                 let sha = staged.finish().map_err(|e| RegistryError::Store(e.into()))?;
-                match sniff_file(staged.path(), limits) {
+                match sniff_staged(staged, limits).await? {
                     Ok(format) => Some((sha, format)),
                     Err(error) => {
                         field(Err(error));

@@ -19,8 +19,10 @@ pub struct UserRecord {
     pub password_hash: Option<String>,
     pub totp_secret: Option<String>,
     pub totp_enabled: bool,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
+    /// The last TOTP time-step accepted: a code of that step or an earlier one is not taken again.
+    pub totp_last_step: Option<i64>,
+    /// A new authenticator's secret, waiting for its first code (the current one stays in force).
+    pub totp_pending_secret: Option<String>,
     pub last_login_at: Option<i64>,
     pub operator_regions: Vec<u8>,
     pub memberships: Vec<MembershipRecord>,
@@ -104,8 +106,8 @@ fn user_from(mut row: Vec<Value>) -> UserRecord {
         password_hash: text(&mut row, 8),
         totp_secret: text(&mut row, 9),
         totp_enabled: row[10].flag(),
-        failed_logins: row[11].int().unwrap_or_default(),
-        locked_until: row[12].int(),
+        totp_last_step: row[11].int(),
+        totp_pending_secret: text(&mut row, 12),
         last_login_at: row[13].int(),
         operator_regions: Vec::new(),
         memberships: Vec::new(),
@@ -116,7 +118,7 @@ macro_rules! user_query {
     ($filter:literal) => {
         concat!(
             "SELECT id, provider, subject, display_name, snils, email, confirmed, federal_role, password_hash,
-                totp_secret, totp_enabled, failed_logins, locked_until, last_login_at FROM users WHERE ",
+                totp_secret, totp_enabled, totp_last_step, totp_pending_secret, last_login_at FROM users WHERE ",
             $filter
         )
     };
@@ -305,49 +307,119 @@ impl Store {
             .map(drop)
     }
 
+    /// Sets a new password; every reset link of the account still open is voided with it.
     pub async fn set_password_hash(&self, user_id: i64, hash: &str) -> Result<()> {
-        self.execute(
-            "UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL WHERE id = $1",
-            vec![user_id.into(), hash.into()],
-        )
+        self.transact(vec![
+            ("UPDATE users SET password_hash = $2 WHERE id = $1", vec![user_id.into(), hash.into()]),
+            ("DELETE FROM password_resets WHERE user_id = $1", vec![user_id.into()]),
+        ])
         .await
         .map(drop)
     }
 
-    /// Stores a TOTP secret; `enabled` once the person proved they can produce codes with it.
-    pub async fn set_totp(&self, user_id: i64, secret: Option<&str>, enabled: bool) -> Result<()> {
-        self.execute(
-            "UPDATE users SET totp_secret = $2, totp_enabled = $3 WHERE id = $1",
-            vec![user_id.into(), secret.into(), enabled.into()],
-        )
-        .await
-        .map(drop)
+    /// Keeps a new authenticator's secret beside the current one until its first code confirms it.
+    pub async fn set_totp_pending(&self, user_id: i64, secret: &str) -> Result<()> {
+        self.execute("UPDATE users SET totp_pending_secret = $2 WHERE id = $1", vec![user_id.into(), secret.into()])
+            .await
+            .map(drop)
     }
 
-    /// Counts a failed sign-in; `lock_until(failures)` says until when the account is then locked.
-    /// Returns the new count of consecutive failures.
-    pub async fn record_login_failure(&self, user_id: i64, lock_until: impl Fn(i64) -> Option<i64>) -> Result<i64> {
+    /// Puts the pending secret `secret` in force, its code of `step` counted as used; `false` when
+    /// another enrolment replaced it meanwhile.
+    pub async fn activate_totp(&self, user_id: i64, secret: &str, step: i64) -> Result<bool> {
         let rows = self
             .execute(
-                "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-                vec![user_id.into()],
+                "UPDATE users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL, totp_enabled = $3,
+                     totp_last_step = $4
+                 WHERE id = $1 AND totp_pending_secret = $2 RETURNING id",
+                vec![user_id.into(), secret.into(), true.into(), step.into()],
             )
             .await?;
-        let failures = rows.first().and_then(|r| r[0].int()).unwrap_or(1);
+        Ok(!rows.is_empty())
+    }
+
+    /// Switches the second factor off, forgetting its secrets.
+    pub async fn disable_totp(&self, user_id: i64) -> Result<()> {
+        self.execute(
+            "UPDATE users SET totp_secret = NULL, totp_pending_secret = NULL, totp_enabled = $2, totp_last_step = NULL
+             WHERE id = $1",
+            vec![user_id.into(), false.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Takes the TOTP time-step `step` as used, once: `false` when it (or a later one) was used
+    /// already — a replayed code. One statement, so two requests with one code cannot both pass.
+    pub async fn use_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        let rows = self
+            .execute(
+                "UPDATE users SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)
+                 RETURNING id",
+                vec![user_id.into(), step.into()],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Until when sign-in with `login` from `client` is held back, if it is at `now`.
+    pub async fn login_locked_until(&self, login: &str, client: &str, now: i64) -> Result<Option<i64>> {
+        let rows = self
+            .query(
+                "SELECT locked_until FROM login_failures WHERE login = $1 AND client = $2 AND locked_until > $3",
+                vec![login.into(), client.into(), now.into()],
+            )
+            .await?;
+        Ok(rows.first().and_then(|r| r[0].int()))
+    }
+
+    /// Counts a failed sign-in with `login` (known or not) from `client`; `lock_until(failures)` says
+    /// until when that pair is then held back. Returns the count of failures in a row. Counters idle
+    /// for a day and no longer holding anything back are forgotten.
+    pub async fn record_login_failure(
+        &self,
+        login: &str,
+        client: &str,
+        now: i64,
+        lock_until: impl Fn(i64) -> Option<i64>,
+    ) -> Result<i64> {
+        let rows = self
+            .transact(vec![
+                (
+                    "DELETE FROM login_failures WHERE last_at < $1 AND (locked_until IS NULL OR locked_until < $2)",
+                    vec![(now - 86_400).into(), now.into()],
+                ),
+                (
+                    "INSERT INTO login_failures (login, client, failures, last_at) VALUES ($1, $2, 1, $3)
+                     ON CONFLICT (login, client) DO UPDATE SET failures = login_failures.failures + 1,
+                         last_at = excluded.last_at
+                     RETURNING failures",
+                    vec![login.into(), client.into(), now.into()],
+                ),
+            ])
+            .await?;
+        let failures = rows.get(1).and_then(|rows| rows.first()).and_then(|r| r[0].int()).unwrap_or(1);
         if let Some(until) = lock_until(failures) {
-            self.execute("UPDATE users SET locked_until = $2 WHERE id = $1", vec![user_id.into(), until.into()])
-                .await?;
+            self.execute(
+                "UPDATE login_failures SET locked_until = $3 WHERE login = $1 AND client = $2",
+                vec![login.into(), client.into(), until.into()],
+            )
+            .await?;
         }
         Ok(failures)
     }
 
+    /// A successful sign-in with `login` from `client` clears that pair's failures.
+    pub async fn clear_login_failures(&self, login: &str, client: &str) -> Result<()> {
+        self.execute("DELETE FROM login_failures WHERE login = $1 AND client = $2", vec![login.into(), client.into()])
+            .await
+            .map(drop)
+    }
+
     pub async fn record_login_success(&self, user_id: i64, now: i64) -> Result<()> {
-        self.execute(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $2 WHERE id = $1",
-            vec![user_id.into(), now.into()],
-        )
-        .await
-        .map(drop)
+        self.execute("UPDATE users SET last_login_at = $2 WHERE id = $1", vec![user_id.into(), now.into()])
+            .await
+            .map(drop)
     }
 
     pub async fn create_session(&self, id_hash: &str, session: &SessionRecord) -> Result<()> {
@@ -482,11 +554,15 @@ impl Store {
             .collect())
     }
 
+    /// Issues a reset link; every older link of the account is voided (only the newest works).
     pub async fn create_password_reset(&self, token_hash: &str, user_id: i64, now: i64, expires_at: i64) -> Result<()> {
-        self.execute(
-            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-            vec![token_hash.into(), user_id.into(), now.into(), expires_at.into()],
-        )
+        self.transact(vec![
+            ("DELETE FROM password_resets WHERE user_id = $1", vec![user_id.into()]),
+            (
+                "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                vec![token_hash.into(), user_id.into(), now.into(), expires_at.into()],
+            ),
+        ])
         .await
         .map(drop)
     }

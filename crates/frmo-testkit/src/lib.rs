@@ -5,6 +5,7 @@
 //! PostgreSQL tests need `FRMO_TEST_POSTGRES_URL` (an admin connection; `scripts/test` starts a
 //! throw-away cluster and sets it). Without it they fail and say so — they never skip silently.
 
+pub mod docx;
 pub mod oidc;
 pub mod process;
 pub mod s3;

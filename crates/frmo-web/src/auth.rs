@@ -113,12 +113,17 @@ struct LocalLogin {
     csrf: String,
 }
 
-async fn local_login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LocalLogin>) -> Response {
+async fn local_login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    Form(form): Form<LocalLogin>,
+) -> Response {
     if let Err(error) = check_form_token(&headers, &form.csrf) {
         return login_form(&state, &headers, &form.login, Some(error.to_string()), StatusCode::BAD_REQUEST);
     }
     let code = Some(form.code.trim()).filter(|c| !c.is_empty());
-    match state.registry.local_sign_in(&form.login, &form.password, code).await {
+    match state.registry.local_sign_in(&form.login, &form.password, code, &viewer.client).await {
         Ok(session) => signed_in(&state, &session),
         Err(RegistryError::Invalid(errors)) => {
             let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
@@ -199,6 +204,11 @@ async fn esia_start(State(state): State<AppState>) -> Response {
     }
 }
 
+/// `ESIA-` and six digits, as ЕСИА numbers its errors.
+fn is_esia_code(code: &str) -> bool {
+    code.strip_prefix("ESIA-").is_some_and(|n| n.len() == 6 && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 #[derive(Deserialize)]
 struct Callback {
     code: Option<String>,
@@ -218,12 +228,14 @@ async fn esia_callback(
     let started = take_flow(&state, &headers, "esia", &flow_state).await;
     if let Some(error) = callback.error {
         let error = frmo_esia::EsiaError::from_oauth(&error, callback.error_description.as_deref().unwrap_or(""));
-        let code = match &error {
-            frmo_esia::EsiaError::Esia { code, .. } => Some(code.clone()),
-            _ => None,
-        };
         tracing::warn!(%error, "ЕСИА refused the sign-in");
-        return login_failed(StatusCode::BAD_REQUEST, vec![error.to_string()], code.as_deref(), &viewer.request_id);
+        // The address is anyone's to write: only a well-formed ЕСИА code is shown, with the
+        // registry's own explanation of it; any other text of the address is not.
+        let (message, code) = match &error {
+            frmo_esia::EsiaError::Esia { code, .. } if is_esia_code(code) => (error.to_string(), Some(code.as_str())),
+            _ => ("ЕСИА отказала во входе. Попробуйте войти ещё раз.".to_owned(), None),
+        };
+        return login_failed(StatusCode::BAD_REQUEST, vec![message], code, &viewer.request_id);
     }
     if started.is_none() {
         return login_failed(

@@ -62,6 +62,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route("POST", "/cabinet/consent", Action::UseCabinet, false, || post(consent)),
     route("POST", "/cabinet/totp", Action::UseCabinet, false, || post(totp_begin)),
     route("POST", "/cabinet/totp/confirm", Action::UseCabinet, false, || post(totp_confirm)),
+    route("POST", "/cabinet/totp/disable", Action::UseCabinet, false, || post(totp_disable)),
     route("GET", "/cabinet/organizations/{oid}", Action::ReadOrganization, false, || get(organization)),
     route("POST", "/cabinet/organizations/{oid}/card", Action::EditOrganization, false, || post(edit_card)),
     route("GET", "/cabinet/organizations/{oid}/history", Action::ReadOrganization, false, || get(requests::history)),
@@ -293,7 +294,7 @@ async fn consent(
 async fn totp_begin(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<crate::auth::CsrfOnly>,
+    Form(form): Form<CodeForm>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
@@ -304,7 +305,7 @@ async fn totp_begin(
         )
         .into());
     }
-    let enrolment = state.registry.begin_totp(session.user.id, &session.user.subject).await?;
+    let enrolment = state.registry.begin_totp(session.user.id, form.code(), &viewer.client).await?;
     profile_page(&state, &viewer, Some(enrolment)).await
 }
 
@@ -316,6 +317,13 @@ struct CodeForm {
     code: String,
 }
 
+impl CodeForm {
+    /// The one-time code, when one was typed.
+    fn code(&self) -> Option<&str> {
+        Some(self.code.as_str()).filter(|c| !c.trim().is_empty())
+    }
+}
+
 async fn totp_confirm(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -324,6 +332,18 @@ async fn totp_confirm(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     state.registry.confirm_totp(session.user.id, &form.code).await?;
+    Ok(Redirect::to("/cabinet/profile").into_response())
+}
+
+/// Switches the second factor off; a current code is needed.
+async fn totp_disable(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    state.registry.disable_totp(session.user.id, form.code(), &viewer.client).await?;
     Ok(Redirect::to("/cabinet/profile").into_response())
 }
 

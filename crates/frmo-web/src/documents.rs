@@ -33,7 +33,7 @@ struct DocumentsPage {
     documents: Vec<DocumentView>,
     may_upload: bool,
     errors: Vec<String>,
-    saved: bool,
+    saved: Option<&'static str>,
     max_size: String,
     kinds: Vec<(u32, &'static str)>,
 }
@@ -43,7 +43,7 @@ async fn page(
     viewer: &Viewer,
     oid: &str,
     errors: Vec<String>,
-    saved: bool,
+    saved: Option<&'static str>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let actor = session.actor();
@@ -74,7 +74,12 @@ pub async fn list(
     Path(oid): Path<String>,
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
-    let saved = raw.0.is_some_and(|q| q.contains("saved=1"));
+    #[derive(serde::Deserialize, Default)]
+    struct Saved {
+        saved: Option<String>,
+    }
+    let query: Saved = crate::query::parse(raw)?;
+    let saved = crate::notice::text(query.saved.as_deref());
     page(&state, &viewer, &oid, Vec::new(), saved).await
 }
 
@@ -92,11 +97,14 @@ pub async fn upload(
         Err(error) => Err(error),
     };
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/documents?saved=1")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            page(&state, &viewer, &oid, errors.iter().map(ToString::to_string).collect(), false).await
+        Ok(_) => {
+            let to = format!("/cabinet/organizations/{oid}/documents?saved={}", crate::notice::DOCUMENT);
+            Ok(Redirect::to(&to).into_response())
         }
-        Err(RegistryError::Conflict(message)) => page(&state, &viewer, &oid, vec![message], false).await,
+        Err(RegistryError::Invalid(errors)) => {
+            page(&state, &viewer, &oid, errors.iter().map(ToString::to_string).collect(), None).await
+        }
+        Err(RegistryError::Conflict(message)) => page(&state, &viewer, &oid, vec![message], None).await,
         Err(other) => Err(other.into()),
     }
 }

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod documents;
 mod error;
 mod multipart;
+mod notice;
 pub mod oidc;
 mod ops;
 mod pages;
@@ -55,6 +56,8 @@ pub struct AuthSettings {
     pub public_url: String,
     /// Cookies are `Secure` when the registry is served over HTTPS.
     pub secure_cookies: bool,
+    /// `Strict-Transport-Security` is sent: served over HTTPS and not switched off (`hsts = false`).
+    pub hsts: bool,
     pub esia: Option<frmo_esia::EsiaClient>,
     pub oidc: Option<oidc::OidcLogin>,
 }
@@ -64,6 +67,7 @@ impl AuthSettings {
         AuthSettings {
             public_url: public_url.trim_end_matches('/').to_owned(),
             secure_cookies: public_url.starts_with("https://"),
+            hsts: public_url.starts_with("https://"),
             esia: None,
             oidc: None,
         }
@@ -73,12 +77,22 @@ impl AuthSettings {
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Sent with every response (and the content security policy, which names ЕСИА's portal: a form
-/// that signs out redirects there).
-const SECURITY_HEADERS: [(HeaderName, &str); 3] = [
+/// that signs out redirects there). The registry uses no device or sensor: every browser feature
+/// that could reach one is denied.
+const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
     (header::X_FRAME_OPTIONS, "DENY"),
     (header::REFERRER_POLICY, "same-origin"),
+    (
+        HeaderName::from_static("permissions-policy"),
+        "accelerometer=(), ambient-light-sensor=(), autoplay=(), battery=(), camera=(), display-capture=(), \
+         geolocation=(), gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), \
+         publickey-credentials-get=(), serial=(), usb=(), xr-spatial-tracking=()",
+    ),
 ];
+
+/// HTTPS only, for a year, once a browser has seen the registry over HTTPS.
+const HSTS: &str = "max-age=31536000";
 
 fn content_security_policy(auth: &AuthSettings) -> HeaderValue {
     let portal = auth.esia.as_ref().map(|esia| esia.config().portal_url.as_str()).unwrap_or_default();
@@ -88,15 +102,60 @@ fn content_security_policy(auth: &AuthSettings) -> HeaderValue {
         .unwrap_or(HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'; form-action 'self'"))
 }
 
-fn security_headers(policy: HeaderValue) -> impl Fn(Response) -> std::future::Ready<Response> + Clone {
-    move |mut response: Response| {
-        let headers = response.headers_mut();
-        for (name, value) in SECURITY_HEADERS {
-            headers.entry(name).or_insert(HeaderValue::from_static(value));
+/// What the security headers of a deployment are.
+#[derive(Clone)]
+struct HeaderSettings {
+    policy: HeaderValue,
+    hsts: bool,
+}
+
+/// Whether the answer to `request` depends on who asks (a session, or a route of the cabinet — its
+/// pages and its API, worker data among them — or signing in): such answers carry personal data or
+/// a form token and are never stored by a browser or a proxy.
+fn depends_on_session(request: &axum::extract::Request) -> bool {
+    let path = request.uri().path();
+    let under = |prefix: &str| path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'));
+    session::cookie(request.headers(), session::SESSION_COOKIE).is_some_and(|token| !token.is_empty())
+        || request.headers().contains_key(header::AUTHORIZATION)
+        || ["/cabinet", "/login", "/logout"].into_iter().any(under)
+        || cabinet::ROUTES.iter().any(|route| route_matches(route.path, path))
+}
+
+/// Whether `path` is an address of the route pattern `pattern` (`{name}` matches one segment).
+fn route_matches(pattern: &str, path: &str) -> bool {
+    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
+    loop {
+        match (pattern.next(), path.next()) {
+            (None, None) => return true,
+            (Some(p), Some(s)) if p == s || (p.starts_with('{') && !s.is_empty()) => {}
+            _ => return false,
         }
-        headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(policy.clone());
-        std::future::ready(response)
     }
+}
+
+async fn security_headers(
+    axum::extract::State(settings): axum::extract::State<HeaderSettings>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let personal = depends_on_session(&request);
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+    headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(settings.policy);
+    if settings.hsts {
+        headers.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static(HSTS));
+    }
+    // Shared assets (a style sheet) say `public` themselves; everything else for a viewer, and
+    // any answer that sets a cookie (a form token), is stored nowhere.
+    let personal = personal || headers.contains_key(header::SET_COOKIE);
+    let cache = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if personal && !cache.contains("no-store") && !cache.starts_with("public") {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// Request ids: a random per-process prefix and a counter — unique across processes, and cheaper
@@ -122,7 +181,7 @@ impl MakeRequestId for RequestIds {
 }
 
 pub fn router(state: AppState) -> Router {
-    let policy = content_security_policy(&state.auth);
+    let headers = HeaderSettings { policy: content_security_policy(&state.auth), hsts: state.auth.hsts };
     let mut router = Router::new();
     for (path, service) in &state.mounts {
         router = router.nest_service(path, service.clone());
@@ -136,7 +195,7 @@ pub fn router(state: AppState) -> Router {
         .merge(ops::router())
         .with_state(state)
         .layer(axum::middleware::from_fn(error::with_request_context))
-        .layer(axum::middleware::map_response(security_headers(policy)))
+        .layer(axum::middleware::from_fn_with_state(headers, security_headers))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))

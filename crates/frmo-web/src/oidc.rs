@@ -37,6 +37,26 @@ pub(crate) async fn start(State(state): State<AppState>) -> Response {
     begin_flow(&state, "oidc", &pending.state, &data, &url).await
 }
 
+/// The error codes of OAuth 2.0 (RFC 6749 §4.1.2.1) and OpenID Connect Core (§3.1.2.6).
+const OAUTH_ERRORS: &[&str] = &[
+    "invalid_request",
+    "unauthorized_client",
+    "access_denied",
+    "unsupported_response_type",
+    "invalid_scope",
+    "server_error",
+    "temporarily_unavailable",
+    "interaction_required",
+    "login_required",
+    "account_selection_required",
+    "consent_required",
+    "invalid_request_uri",
+    "invalid_request_object",
+    "request_not_supported",
+    "request_uri_not_supported",
+    "registration_not_supported",
+];
+
 #[derive(Deserialize)]
 pub(crate) struct Callback {
     code: Option<String>,
@@ -58,9 +78,16 @@ pub(crate) async fn callback(
         .and_then(|data| serde_json::from_str::<frmo_oidc::PendingLogin>(&data).ok());
     if let Some(error) = callback.error {
         let detail = callback.error_description.unwrap_or_default();
+        tracing::warn!(%error, %detail, "the OpenID provider refused the sign-in");
+        // The address is anyone's to write: the page names only the standard error codes, never
+        // the address's text.
+        let known = OAUTH_ERRORS.contains(&error.as_str());
         return login_failed(
             StatusCode::BAD_REQUEST,
-            vec![format!("Поставщик входа отказал: {error} {detail}")],
+            vec![format!(
+                "Поставщик входа отказал во входе{}. Попробуйте войти ещё раз.",
+                if known { format!(" ({error})") } else { String::new() }
+            )],
             Some("OIDC_ERROR"),
             &viewer.request_id,
         );

@@ -49,6 +49,9 @@ pub struct Viewer {
     pub request_id: String,
     /// The visitor's double-submit form token (the `FORM_COOKIE`), for forms of the public site.
     pub form_cookie: Option<String>,
+    /// The client's address (`-` when the server does not say it): failed sign-ins are counted per
+    /// login and address.
+    pub client: String,
 }
 
 impl Viewer {
@@ -114,6 +117,10 @@ impl FromRequestParts<AppState> for Viewer {
             _ => None,
         };
         let form_cookie = cookie(&parts.headers, FORM_COOKIE).map(str::to_owned);
-        Ok(Viewer { session, request_id, form_cookie })
+        let client = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or_else(|| "-".to_owned(), |info| info.0.ip().to_string());
+        Ok(Viewer { session, request_id, form_cookie, client })
     }
 }

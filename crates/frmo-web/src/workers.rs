@@ -102,7 +102,7 @@ struct WorkersView {
     positions: Vec<Choice>,
     specialties: Vec<Choice>,
     types: Vec<Choice>,
-    saved: Option<String>,
+    saved: Option<&'static str>,
     report: Option<ImportReport>,
     report_csv: String,
     errors: Vec<String>,
@@ -142,7 +142,7 @@ async fn list_page(
         positions: directory_choices("positions", params.position.as_deref()),
         specialties: directory_choices("specialties", params.specialty.as_deref()),
         types: directory_choices("employment_types", params.position_type.as_deref()),
-        saved: params.saved,
+        saved: crate::notice::text(params.saved.as_deref()),
         report,
         report_csv,
         errors,
@@ -181,12 +181,8 @@ pub async fn import(
     };
     let report = import_file(&state, &viewer, &oid, received).await?;
     if report.applied {
-        let saved = format!(
-            "Загружено строк: {} (новых карточек {}, обновлено {})",
-            report.rows, report.created, report.updated
-        );
-        let query = serde_urlencoded::to_string([("saved", saved)]).unwrap_or_default();
-        return Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers?{query}")).into_response());
+        let to = format!("/cabinet/organizations/{oid}/workers?saved={}", crate::notice::IMPORTED);
+        return Ok(Redirect::to(&to).into_response());
     }
     list_page(&state, &viewer, &oid, FilterParams::default(), Some(report), Vec::new()).await
 }

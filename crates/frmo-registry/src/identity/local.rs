@@ -1,6 +1,11 @@
 //! Local accounts, for deployments without ЕСИА and for the first administrator: argon2id
 //! passwords, an optional TOTP second factor, lock-out with back-off, and password reset by an
 //! expiring one-time link sent by e-mail (only the link's hash is stored).
+//!
+//! Sign-in reveals nothing it need not: an unknown login, a wrong password and a right password
+//! with a wrong or replayed code get one answer, after the same password work. Failures are counted
+//! per login *and client address*, so the back-off slows whoever guesses without letting anyone
+//! lock the owner out from elsewhere; an unknown login is counted exactly like a known one.
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -10,14 +15,14 @@ use frmo_domain::error::ValidationError;
 use super::{NewSession, acting_user, fill_random, random_token, token_hash, totp};
 use crate::{Registry, RegistryError, Result};
 
-/// Failures in a row before the account locks.
+/// Failures in a row (per login and client address) before sign-in is held back.
 pub const LOCK_AFTER: i64 = 5;
 /// A reset link lives this long.
 pub const RESET_TTL_SECONDS: i64 = 30 * 60;
 pub const MIN_PASSWORD_CHARS: usize = 10;
 const PROVIDER: &str = "local";
 
-/// Until when an account is locked after `failures` failures in a row at `now`: one minute after
+/// Until when sign-in is held back after `failures` failures in a row at `now`: one minute after
 /// the fifth, doubling with each further failure, at most a day.
 pub fn lock_until(failures: i64, now: i64) -> Option<i64> {
     (failures >= LOCK_AFTER).then(|| now + (60i64 << (failures - LOCK_AFTER).min(10)).min(86_400))
@@ -48,9 +53,21 @@ fn check_password_rules(password: &str) -> Result<()> {
     Ok(())
 }
 
+/// The one answer to an unknown login, a wrong password, and a wrong or replayed code.
 fn wrong_credentials() -> RegistryError {
-    RegistryError::invalid(ValidationError::new("password", "Пароль", "неверный логин или пароль"))
+    RegistryError::invalid(ValidationError::new("password", "Пароль", "неверный логин, пароль или одноразовый код"))
 }
+
+fn wrong_code() -> RegistryError {
+    RegistryError::invalid(ValidationError::new(
+        "code",
+        "Код",
+        "неверный или уже использованный код; введите новый код из приложения",
+    ))
+}
+
+/// A stand-in hash verified for an unknown login: the same argon2 work as for a real account.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g";
 
 /// A local account to create.
 #[derive(Debug, Clone, Copy)]
@@ -97,78 +114,156 @@ impl Registry {
         Ok(id)
     }
 
-    /// Signs in with a login, password and (when enrolled) a one-time code.
-    pub async fn local_sign_in(&self, login: &str, password: &str, code: Option<&str>) -> Result<NewSession> {
+    /// Signs in with a login, password and (when enrolled) a one-time code, from `client` (the
+    /// client's address: failures are counted per login and address).
+    pub async fn local_sign_in(
+        &self,
+        login: &str,
+        password: &str,
+        code: Option<&str>,
+        client: &str,
+    ) -> Result<NewSession> {
         let now = self.now();
-        let Some(user) = self.store.user_by_subject(PROVIDER, login.trim()).await? else {
-            // The same work and the same answer as for a wrong password: logins cannot be probed.
-            let _ = password_matches(
-                password,
-                "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g",
-            );
-            let detail = serde_json::json!({"login": login.trim(), "reason": "unknown_login"});
-            self.journal(&Actor::Anonymous, "sign_in_failed", "-", detail, "-").await?;
-            return Err(wrong_credentials());
+        let login = login.trim();
+        self.check_not_held_back(login, client, now).await?;
+        let user = self.store.user_by_subject(PROVIDER, login).await?;
+        // The same password work whether or not the login exists: logins cannot be told by time.
+        let stored = user.as_ref().and_then(|u| u.password_hash.as_deref()).unwrap_or(DUMMY_HASH);
+        let password_ok = password_matches(password, stored);
+        let Some(user) = user else {
+            return Err(self.sign_in_failed(login, client, None, "unknown_login", now).await?);
         };
-        if let Some(until) = user.locked_until.filter(|&until| until > now) {
-            let minutes = (until - now + 59) / 60;
-            return Err(RegistryError::invalid(ValidationError::new(
-                "login",
-                "Логин",
-                format!("вход временно заблокирован после неудачных попыток; повторите через {minutes} мин."),
-            )));
+        if !password_ok {
+            return Err(self.sign_in_failed(login, client, Some(user.id), "password", now).await?);
         }
-        let password_ok = user.password_hash.as_deref().is_some_and(|stored| password_matches(password, stored));
-        let code_ok = !user.totp_enabled
-            || user
-                .totp_secret
-                .as_deref()
-                .and_then(totp::from_base32)
-                .zip(code)
-                .is_some_and(|(secret, code)| totp::verify(&secret, code, now));
-        if !password_ok || !code_ok {
-            let failures = self.store.record_login_failure(user.id, |failures| lock_until(failures, now)).await?;
-            let reason = if password_ok { "code" } else { "password" };
-            let detail = serde_json::json!({"login": user.subject, "reason": reason, "failures": failures});
-            self.journal(&acting_user(user.id), "sign_in_failed", &format!("user:{}", user.id), detail, "-").await?;
-            if password_ok {
-                return Err(RegistryError::invalid(ValidationError::new(
-                    "code",
-                    "Код подтверждения",
-                    "неверный или устаревший код из приложения",
-                )));
-            }
-            return Err(wrong_credentials());
+        // A code is taken only with the right password, and only once.
+        let code_ok = !user.totp_enabled || self.take_code(&user, user.totp_secret.as_deref(), code, now).await?;
+        if !code_ok {
+            return Err(self.sign_in_failed(login, client, Some(user.id), "code", now).await?);
         }
+        self.store.clear_login_failures(login, client).await?;
         let method = if user.totp_enabled { "local-totp" } else { "local" };
         self.start_session(user.id, method, "{}").await
     }
 
-    /// Starts TOTP enrolment: a new secret, not yet required until confirmed with a code.
-    pub async fn begin_totp(&self, user_id: i64, account: &str) -> Result<TotpEnrolment> {
+    /// Refuses while sign-in with `login` from `client` is held back after failures.
+    async fn check_not_held_back(&self, login: &str, client: &str, now: i64) -> Result<()> {
+        match self.store.login_locked_until(login, client, now).await? {
+            Some(until) => Err(RegistryError::invalid(ValidationError::new(
+                "login",
+                "Логин",
+                format!(
+                    "вход временно приостановлен после неудачных попыток; повторите через {} мин.",
+                    (until - now + 59) / 60
+                ),
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts and journals a failed sign-in; the answer to give (the same whatever failed).
+    async fn sign_in_failed(
+        &self,
+        login: &str,
+        client: &str,
+        user_id: Option<i64>,
+        reason: &str,
+        now: i64,
+    ) -> Result<RegistryError> {
+        let failures =
+            self.store.record_login_failure(login, client, now, |failures| lock_until(failures, now)).await?;
+        let detail = serde_json::json!({"login": login, "reason": reason, "failures": failures, "client": client});
+        let (actor, target) = match user_id {
+            Some(id) => (acting_user(id), format!("user:{id}")),
+            None => (Actor::Anonymous, "-".to_owned()),
+        };
+        self.journal(&actor, "sign_in_failed", &target, detail, "-").await?;
+        Ok(wrong_credentials())
+    }
+
+    /// Whether `code` is a current code of `secret` not used before; if so it is used up.
+    async fn take_code(
+        &self,
+        user: &frmo_store::identity::UserRecord,
+        secret: Option<&str>,
+        code: Option<&str>,
+        now: i64,
+    ) -> Result<bool> {
+        let step = secret.and_then(totp::from_base32).zip(code).and_then(|(s, c)| totp::verify_step(&s, c, now));
+        match step {
+            Some(step) => Ok(self.store.use_totp_step(user.id, step).await?),
+            None => Ok(false),
+        }
+    }
+
+    /// A current code of the second factor in force, for changing it (re-enrolling, switching off):
+    /// a wrong code counts as a failed sign-in of the account from `client`.
+    async fn require_current_code(
+        &self,
+        user: &frmo_store::identity::UserRecord,
+        code: Option<&str>,
+        client: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        self.check_not_held_back(&user.subject, client, now).await?;
+        if self.take_code(user, user.totp_secret.as_deref(), code, now).await? {
+            return Ok(());
+        }
+        self.store.record_login_failure(&user.subject, client, now, |failures| lock_until(failures, now)).await?;
+        let detail = serde_json::json!({"login": user.subject, "reason": "code", "client": client});
+        self.journal(&acting_user(user.id), "totp_change_refused", &format!("user:{}", user.id), detail, "-").await?;
+        Err(wrong_code())
+    }
+
+    async fn local_user(&self, user_id: i64) -> Result<frmo_store::identity::UserRecord> {
+        self.store.user(user_id).await?.ok_or_else(|| RegistryError::NotFound("Пользователь не найден".into()))
+    }
+
+    /// Starts TOTP enrolment: a new secret, kept beside the one in force until confirmed with a
+    /// code. When a second factor is already on, replacing it needs a current code from it.
+    pub async fn begin_totp(&self, user_id: i64, current_code: Option<&str>, client: &str) -> Result<TotpEnrolment> {
+        let user = self.local_user(user_id).await?;
+        if user.totp_enabled {
+            self.require_current_code(&user, current_code, client).await?;
+        }
         let mut secret = [0u8; 20];
         fill_random(&mut secret);
         let secret_base32 = totp::base32(&secret);
-        self.store.set_totp(user_id, Some(&secret_base32), false).await?;
-        let otpauth_url = totp::otpauth_url("ФРМО", account, &secret_base32);
+        self.store.set_totp_pending(user_id, &secret_base32).await?;
+        let otpauth_url = totp::otpauth_url("ФРМО", &user.subject, &secret_base32);
         let qr_svg = totp::qr_svg(&otpauth_url);
         Ok(TotpEnrolment { secret_base32, otpauth_url, qr_svg })
     }
 
-    /// Finishes TOTP enrolment: the code proves the app has the secret.
+    /// Finishes TOTP enrolment: the code proves the app has the new secret, which then replaces the
+    /// old one (the code is used up: it does not sign in again).
     pub async fn confirm_totp(&self, user_id: i64, code: &str) -> Result<()> {
-        let user =
-            self.store.user(user_id).await?.ok_or_else(|| RegistryError::NotFound("Пользователь не найден".into()))?;
-        let secret = user.totp_secret.as_deref().and_then(totp::from_base32);
-        if !secret.is_some_and(|s| totp::verify(&s, code, self.now())) {
+        let user = self.local_user(user_id).await?;
+        let pending = user.totp_pending_secret.as_deref();
+        let step = pending.and_then(totp::from_base32).and_then(|s| totp::verify_step(&s, code, self.now()));
+        let (Some(secret), Some(step)) = (pending, step) else {
             return Err(RegistryError::invalid(ValidationError::new(
                 "code",
                 "Код",
                 "неверный код; проверьте время на телефоне",
             )));
+        };
+        if !self.store.activate_totp(user_id, secret, step).await? {
+            return Err(RegistryError::Conflict("Подключение приложения начато заново; введите код из нового".into()));
         }
-        self.store.set_totp(user_id, user.totp_secret.as_deref(), true).await?;
-        self.journal(&acting_user(user_id), "totp_enabled", &format!("user:{user_id}"), serde_json::json!({}), "-")
+        let detail = serde_json::json!({"replaced": user.totp_enabled});
+        self.journal(&acting_user(user_id), "totp_enabled", &format!("user:{user_id}"), detail, "-").await
+    }
+
+    /// Switches the second factor off; needs a current code from it.
+    pub async fn disable_totp(&self, user_id: i64, code: Option<&str>, client: &str) -> Result<()> {
+        let user = self.local_user(user_id).await?;
+        if !user.totp_enabled {
+            return Ok(());
+        }
+        self.require_current_code(&user, code, client).await?;
+        self.store.disable_totp(user_id).await?;
+        self.journal(&acting_user(user_id), "totp_disabled", &format!("user:{user_id}"), serde_json::json!({}), "-")
             .await
     }
 

@@ -20,11 +20,21 @@ pub fn code(secret: &[u8], unix_seconds: i64) -> String {
 
 /// Whether `given` is the code of now or of the step before or after (clock drift).
 pub fn verify(secret: &[u8], given: &str, unix_seconds: i64) -> bool {
+    verify_step(secret, given, unix_seconds).is_some()
+}
+
+/// The time-step whose code `given` is (now, or one step before or after for clock drift): the
+/// caller records it so that the code is accepted once. Every candidate is compared, in constant
+/// time, whichever matches.
+pub fn verify_step(secret: &[u8], given: &str, unix_seconds: i64) -> Option<i64> {
     let given = given.trim().replace(' ', "");
-    given.len() == DIGITS as usize
-        && [-STEP, 0, STEP]
-            .iter()
-            .any(|drift| constant_time_eq(code(secret, unix_seconds + drift).as_bytes(), given.as_bytes()))
+    if given.len() != DIGITS as usize {
+        return None;
+    }
+    [-STEP, 0, STEP].iter().fold(None, |found, drift| {
+        let matches = constant_time_eq(code(secret, unix_seconds + drift).as_bytes(), given.as_bytes());
+        if matches { Some((unix_seconds + drift).div_euclid(STEP)) } else { found }
+    })
 }
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
@@ -131,6 +141,10 @@ mod tests {
         assert!(verify(secret, &code(secret, now - 30), now));
         assert!(!verify(secret, &code(secret, now - 90), now));
         assert!(!verify(secret, "12345", now));
+        let step = now.div_euclid(30);
+        assert_eq!(verify_step(secret, &code(secret, now - 30), now), Some(step - 1));
+        assert_eq!(verify_step(secret, &code(secret, now), now), Some(step));
+        assert_eq!(verify_step(secret, &code(secret, now + 30), now), Some(step + 1));
     }
 
     #[test]

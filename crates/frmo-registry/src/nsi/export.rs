@@ -31,7 +31,11 @@ fn office(error: frmo_office::OfficeError) -> RegistryError {
 }
 
 /// One `;`-separated CSV field (RFC 4180 quotes when needed), written without an intermediate string.
+/// Text that a spreadsheet would run as a formula is neutralised as in every CSV of the registry
+/// ([`crate::csv::neutralise`]): numbers (coordinates, codes) stay numbers; the registry's НСИ import
+/// takes the guard off again.
 fn csv_field(out: &mut Vec<u8>, text: &str) {
+    let text = crate::csv::neutralise(text);
     if text.contains([';', ',', '"', '\n', '\r']) {
         out.push(b'"');
         for part in text.split('"').enumerate() {
@@ -256,6 +260,12 @@ mod tests {
         let mut csv = Vec::new();
         csv_field(&mut csv, "ООО «Ромашка; и \"Ко\"»");
         assert_eq!(String::from_utf8_lossy(&csv), "\"ООО «Ромашка; и \"\"Ко\"\"»\"");
+        // Text that would start a formula is neutralised; a negative coordinate stays a number.
+        for (value, written) in [("=HYPERLINK(1)", "'=HYPERLINK(1)"), ("-12.5", "-12.5"), ("-53,25", "\"-53,25\"")] {
+            let mut csv = Vec::new();
+            csv_field(&mut csv, value);
+            assert_eq!(String::from_utf8_lossy(&csv), written);
+        }
         let mut xml = Vec::new();
         xml_text(&mut xml, "A & B <C>\u{1}\r\n");
         assert_eq!(String::from_utf8_lossy(&xml), "A &amp; B &lt;C&gt;&#13;\n");

@@ -271,7 +271,27 @@ fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// Inline Markdown of one escaped line: `code`, **bold**, [text](link) (site paths and https only).
+/// Whether a link may be followed from an article: `http(s)://` with a host, or a relative
+/// address (a path of this site, `#…`, `?…`) — never another scheme (`javascript:`, `data:`,
+/// `vbscript:`…), a protocol-relative `//host` (nor `/\host`, which browsers read the same), or an
+/// address with spaces, control characters or backslashes that browsers would quietly repair.
+fn safe_href(href: &str) -> bool {
+    if href.is_empty() || href.chars().any(|c| c.is_whitespace() || c.is_control() || c == '\\') {
+        return false;
+    }
+    let lower = href.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://")) {
+        return rest.split(['/', '?', '#']).next().is_some_and(|host| !host.is_empty());
+    }
+    if href.starts_with("//") {
+        return false;
+    }
+    // Relative: no scheme, that is no `:` before the first `/`, `?` or `#`.
+    let head = href.split(['/', '?', '#']).next().unwrap_or_default();
+    !head.contains(':')
+}
+
+/// Inline Markdown of one escaped line: `code`, **bold**, [text](link) (links by [`safe_href`]).
 fn inline(text: &str) -> String {
     let mut out = String::new();
     let mut rest = text;
@@ -286,7 +306,7 @@ fn inline(text: &str) -> String {
             rest = bold.1;
         } else if let Some((label, after)) = tail.strip_prefix('[').and_then(|t| t.split_once("](")) {
             match after.split_once(')') {
-                Some((href, after)) if href.starts_with('/') || href.starts_with("https://") => {
+                Some((href, after)) if safe_href(href) => {
                     out.push_str(&format!("<a href=\"{}\">{}</a>", escape(href), escape(label)));
                     rest = after;
                 }
@@ -393,5 +413,30 @@ mod tests {
         assert!(html.contains("<ol><li>первый</li><li>второй</li></ol>"));
         assert!(html.contains("<th>A</th>") && html.contains("<td>2</td>"));
         assert!(!html.contains("href=\"javascript"));
+    }
+
+    #[test]
+    fn links_go_only_to_http_and_relative_addresses() {
+        for good in ["/support", "https://minzdrav.gov.ru/x?y=1#z", "http://example.ru", "faq/limits", "#top", "?q=1"] {
+            assert!(safe_href(good), "{good}");
+            assert!(markdown(&format!("[a]({good})")).contains("<a href="), "{good}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html;base64,PHNjcmlwdD4=",
+            "vbscript:msgbox",
+            "mailto:x@example.ru",
+            "//evil.example/x",
+            "/\\evil.example",
+            "java\tscript:alert(1)",
+            " javascript:alert(1)",
+            "https://",
+            "https:/evil",
+            "",
+        ] {
+            assert!(!safe_href(bad), "{bad:?}");
+            assert!(!markdown(&format!("[a]({bad})")).contains("<a "), "{bad:?}");
+        }
     }
 }

@@ -6,7 +6,6 @@
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, Principal, Target, decide};
 use frmo_domain::calendar::ProductionCalendar;
-use frmo_domain::document::sniff_file;
 use frmo_domain::error::ValidationError;
 use frmo_store::outbox::{mail_statement, notification_statement};
 use frmo_store::sql::Statement;
@@ -282,7 +281,7 @@ impl Registry {
                             continue;
                         }
                         let sha = staged.finish().map_err(|e| RegistryError::Store(e.into()))?;
-                        match sniff_file(staged.path(), documents.settings.package_limits) {
+                        match crate::documents::sniff_staged(&staged, documents.settings.package_limits).await? {
                             Ok(format) => files.push((staged, sha, format)),
                             Err(error) => errors.push(ValidationError::new(
                                 "files",

@@ -6,6 +6,7 @@ use frmo_domain::access::{Actor, DenyCode};
 use frmo_registry::documents::{DocumentForm, DocumentSettings, Upload};
 use frmo_registry::files::Staged;
 use frmo_registry::{Registry, RegistryError};
+use frmo_testkit::docx::lying_docx;
 use frmo_testkit::s3::{Storage, TestFiles};
 use frmo_testkit::{Backend, TestDb, storage_tests};
 use futures_util::StreamExt as _;
@@ -158,6 +159,8 @@ async fn bad_uploads_are_refused_by_field_and_leave_nothing(backend: Backend, st
             "не является документом Word",
         ),
         (upload(form(1, "1", ""), "bomb.docx", &document("bomb.docx"), None), "file", "ZIP-бомб"),
+        // Declares 4 KB, inflates to 16 MiB: refused by the bytes really inflated.
+        (upload(form(1, "1", ""), "liar.docx", &lying_docx(16 << 20, 4096), None), "file", "ZIP-бомб"),
         (upload(form(1, "1", ""), "big.pdf", &vec![b'%'; 300_001], None), "file", "больше допустимых 293 КБ"),
         (Upload { form: form(1, "1", ""), file: None, signature: None }, "file", "не выбран"),
         (upload(form(42, "1", ""), "a.pdf", &pdf, None), "kind", "справочник"),
@@ -239,3 +242,25 @@ storage_tests!(
     a_changed_document_keeps_its_signature_marked_invalid,
     orphans_are_swept_and_expiry_is_reminded_once,
 );
+
+/// The sniffer counts the bytes a package really inflates to, not what it declares: over the ratio
+/// per entry, or over the cap in all, it stops inflating and refuses naming the file.
+#[test]
+fn packages_are_checked_by_the_bytes_they_really_inflate_to() {
+    use frmo_domain::document::{Format, PackageLimits, sniff, sniff_file};
+    assert_eq!(sniff(&document("order.docx"), PackageLimits::default()), Ok(Format::Docx), "a real DOCX passes");
+    assert_eq!(sniff(&lying_docx(0, 0), PackageLimits::default()), Ok(Format::Docx), "so does the builder's");
+    let liar = lying_docx(64 << 20, 4096);
+    assert!(liar.len() < 200_000, "{}", liar.len());
+    let dir = tempfile::tempdir().expect("temp");
+    let path = dir.path().join("liar.docx");
+    std::fs::write(&path, &liar).expect("write");
+    // By the ratio of one entry (64 MiB out of some 64 KiB), and by the cap in all.
+    let by_total = PackageLimits { max_ratio: u64::MAX, max_unpacked: 8 << 20, ..PackageLimits::default() };
+    for limits in [PackageLimits::default(), by_total] {
+        for error in [sniff(&liar, limits).expect_err("bytes"), sniff_file(&path, limits).expect_err("file")] {
+            assert_eq!((error.field, error.label), ("file", "Файл"));
+            assert!(error.message.contains("ZIP-бомб"), "{error}");
+        }
+    }
+}

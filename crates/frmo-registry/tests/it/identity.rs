@@ -122,20 +122,29 @@ async fn local_accounts_lock_out_with_back_off(backend: Backend) {
         )
         .await
         .expect("add");
-    assert!(registry.local_sign_in("admin", password, None).await.is_ok());
+    assert!(registry.local_sign_in("admin", password, None, ATTACKER).await.is_ok());
     for _ in 0..local::LOCK_AFTER {
-        let error = registry.local_sign_in("admin", "неверный пароль", None).await.expect_err("refused");
-        assert!(error.to_string().contains("неверный логин или пароль"), "{error}");
+        let error = registry.local_sign_in("admin", "неверный пароль", None, ATTACKER).await.expect_err("refused");
+        assert_eq!(error.to_string(), WRONG, "{error}");
     }
-    let locked = registry.local_sign_in("admin", password, None).await.expect_err("locked");
-    assert!(locked.to_string().contains("заблокирован"), "{locked}");
+    let locked = registry.local_sign_in("admin", password, None, ATTACKER).await.expect_err("held back");
+    assert!(locked.to_string().contains("приостановлен"), "{locked}");
+    // Failures from one address do not lock the owner out from another.
+    registry.local_sign_in("admin", password, None, OWNER).await.expect("the owner's address is not held back");
     registry.advance_clock(61);
-    let session = registry.local_sign_in("admin", password, None).await.expect("unlocked after a minute");
+    let session = registry.local_sign_in("admin", password, None, ATTACKER).await.expect("unlocked after a minute");
     let session = registry.session(&session.token).await.expect("lookup").expect("session");
     assert_eq!(session.principal().federal_role, Some(FederalRole::Admin));
-    // An unknown login gets the same answer as a wrong password.
-    let unknown = registry.local_sign_in("nobody", password, None).await.expect_err("refused");
-    assert!(unknown.to_string().contains("неверный логин или пароль"));
+    // The success reset the counter: one more failure does not hold the address back again.
+    registry.local_sign_in("admin", "неверный пароль", None, ATTACKER).await.expect_err("refused");
+    registry.local_sign_in("admin", password, None, ATTACKER).await.expect("not held back after one failure");
+    // An unknown login gets the same answers as a known one: the same refusal, then the same hold.
+    for _ in 0..local::LOCK_AFTER {
+        let unknown = registry.local_sign_in("nobody", password, None, ATTACKER).await.expect_err("refused");
+        assert_eq!(unknown.to_string(), WRONG);
+    }
+    let unknown_locked = registry.local_sign_in("nobody", password, None, ATTACKER).await.expect_err("held back");
+    assert_eq!(unknown_locked.to_string(), locked.to_string().replace("2 мин", "1 мин"));
     // Short passwords are refused, naming the field.
     match registry.add_local_user(&Actor::System, &account("x", "X", None, "короткий", None, &[])).await {
         Err(RegistryError::Invalid(errors)) => assert_eq!(errors[0].field, "password"),
@@ -150,25 +159,85 @@ async fn local_accounts_lock_out_with_back_off(backend: Backend) {
     ));
 }
 
+const OWNER: &str = "192.0.2.1";
+const ATTACKER: &str = "198.51.100.7";
+const WRONG: &str = "неверные данные: Пароль: неверный логин, пароль или одноразовый код";
+
+/// A code of `secret` from a later time-step than any used so far (the registry's clock moves on).
+fn next_code(registry: &frmo_registry::Registry, secret: &[u8]) -> String {
+    registry.advance_clock(30);
+    totp::code(secret, registry.now())
+}
+
+/// A local account `op` (an operator of region 63) with `password`; its id.
+async fn operator_account(registry: &frmo_registry::Registry, password: &str) -> i64 {
+    registry.add_local_user(&Actor::System, &account("op", "Оператор", None, password, None, &[63])).await.expect("add")
+}
+
 async fn totp_becomes_required_once_confirmed(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let password = "очень-длинный-пароль";
-    let id = registry
-        .add_local_user(&Actor::System, &account("op", "Оператор", None, password, None, &[63]))
-        .await
-        .expect("add");
-    let enrolment = registry.begin_totp(id, "op").await.expect("begin");
+    let id = operator_account(&registry, password).await;
+    let enrolment = registry.begin_totp(id, None, OWNER).await.expect("begin");
     assert!(enrolment.qr_svg.contains("<svg") && enrolment.otpauth_url.contains(&enrolment.secret_base32));
     // Not yet confirmed: the password alone still works.
-    registry.local_sign_in("op", password, None).await.expect("password only");
+    registry.local_sign_in("op", password, None, OWNER).await.expect("password only");
     let secret = totp::from_base32(&enrolment.secret_base32).expect("base32");
     assert!(registry.confirm_totp(id, "000000").await.is_err() || totp::code(&secret, registry.now()) == "000000");
-    registry.confirm_totp(id, &totp::code(&secret, registry.now())).await.expect("confirm");
-    let without = registry.local_sign_in("op", password, None).await.expect_err("code required");
-    assert!(without.to_string().contains("код"), "{without}");
-    let with = registry.local_sign_in("op", password, Some(&totp::code(&secret, registry.now()))).await.expect("in");
+    let confirmation = totp::code(&secret, registry.now());
+    registry.confirm_totp(id, &confirmation).await.expect("confirm");
+    // The confirming code is used up: it does not sign in.
+    let reused = registry.local_sign_in("op", password, Some(&confirmation), OWNER).await.expect_err("used code");
+    assert_eq!(reused.to_string(), WRONG);
+    let without = registry.local_sign_in("op", password, None, OWNER).await.expect_err("code required");
+    // A right password with a missing or wrong code gets the answer of a wrong password.
+    assert_eq!(without.to_string(), WRONG);
+    let wrong_password = registry.local_sign_in("op", "неверный пароль", None, OWNER).await.expect_err("refused");
+    assert_eq!(wrong_password.to_string(), without.to_string());
+    let code = next_code(&registry, &secret);
+    let with = registry.local_sign_in("op", password, Some(&code), OWNER).await.expect("in");
     let session = registry.session(&with.token).await.expect("lookup").expect("session");
     assert_eq!(session.record.method, "local-totp");
+    // A code is accepted once: replayed within its window it is refused, like a wrong one.
+    let replay = registry.local_sign_in("op", password, Some(&code), OWNER).await.expect_err("replayed");
+    assert_eq!(replay.to_string(), WRONG);
+}
+
+async fn changing_the_second_factor_needs_a_current_code(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let password = "очень-длинный-пароль";
+    let id = operator_account(&registry, password).await;
+    let first = registry.begin_totp(id, None, OWNER).await.expect("begin");
+    let secret = totp::from_base32(&first.secret_base32).expect("base32");
+    registry.confirm_totp(id, &totp::code(&secret, registry.now())).await.expect("confirm");
+    let before = registry.store().user(id).await.expect("lookup").expect("user");
+
+    // Without a current code (a stolen session, say) nothing changes; each try counts as a failure.
+    for code in [None, Some("12345")] {
+        let refused = registry.begin_totp(id, code, OWNER).await.expect_err("re-enrol refused");
+        assert!(matches!(&refused, RegistryError::Invalid(e) if e[0].field == "code"), "{refused:?}");
+        let refused = registry.disable_totp(id, code, OWNER).await.expect_err("switch-off refused");
+        assert!(matches!(&refused, RegistryError::Invalid(e) if e[0].field == "code"), "{refused:?}");
+    }
+    let after = registry.store().user(id).await.expect("lookup").expect("user");
+    assert_eq!((after.totp_enabled, &after.totp_secret), (true, &before.totp_secret));
+
+    // Re-enrolling with a current code: the old app stays in force until the new one is confirmed.
+    let code = next_code(&registry, &secret);
+    let second = registry.begin_totp(id, Some(&code), OWNER).await.expect("re-enrol");
+    let new_secret = totp::from_base32(&second.secret_base32).expect("base32");
+    let still = registry.local_sign_in("op", password, Some(&next_code(&registry, &secret)), OWNER).await;
+    still.expect("the old app works until the new one is confirmed");
+    registry.confirm_totp(id, &next_code(&registry, &new_secret)).await.expect("confirm the new app");
+    let old = registry.local_sign_in("op", password, Some(&next_code(&registry, &secret)), OWNER).await;
+    assert_eq!(old.expect_err("the old app no longer works").to_string(), WRONG);
+
+    // Switching off with a current code; then the password alone signs in.
+    let code = next_code(&registry, &new_secret);
+    registry.disable_totp(id, Some(&code), OWNER).await.expect("switch off");
+    let session = registry.local_sign_in("op", password, None, OWNER).await.expect("password only");
+    let session = registry.session(&session.token).await.expect("lookup").expect("session");
+    assert_eq!(session.record.method, "local");
 }
 
 async fn reset_links_work_once_and_expire(backend: Backend) {
@@ -178,7 +247,7 @@ async fn reset_links_work_once_and_expire(backend: Backend) {
         .add_local_user(&Actor::System, &account("petrov", "Петров", Some("petrov@example.ru"), old, None, &[]))
         .await
         .expect("add");
-    let before = registry.local_sign_in("petrov", old, None).await.expect("sign in");
+    let before = registry.local_sign_in("petrov", old, None, OWNER).await.expect("sign in");
     registry.request_password_reset("petrov@example.ru", "https://frmo.example").await.expect("request");
     // Unknown addresses get the same answer and no mail.
     registry.request_password_reset("nobody@example.ru", "https://frmo.example").await.expect("request");
@@ -188,8 +257,8 @@ async fn reset_links_work_once_and_expire(backend: Backend) {
     registry.reset_password(token, "новый-пароль-456").await.expect("reset");
     assert!(registry.reset_password(token, "ещё-пароль-789").await.is_err(), "a link works once");
     assert!(registry.session(&before.token).await.expect("lookup").is_none(), "old sessions ended");
-    registry.local_sign_in("petrov", "новый-пароль-456", None).await.expect("new password");
-    assert!(registry.local_sign_in("petrov", old, None).await.is_err());
+    registry.local_sign_in("petrov", "новый-пароль-456", None, OWNER).await.expect("new password");
+    assert!(registry.local_sign_in("petrov", old, None, OWNER).await.is_err());
 
     registry.request_password_reset("petrov", "https://frmo.example").await.expect("request");
     let mail = registry.store().mail_to("petrov@example.ru").await.expect("mail");
@@ -292,6 +361,39 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     assert!(matches!(again, Err(RegistryError::NotFound(_))), "{again:?}");
 }
 
+/// The reset link in the newest mail to `to`.
+async fn newest_link(registry: &frmo_registry::Registry, to: &str) -> String {
+    let mail = registry.store().mail_to(to).await.expect("mail");
+    let body = &mail[0].body;
+    body.split("/login/reset/").nth(1).and_then(|t| t.split_whitespace().next()).expect("link").to_owned()
+}
+
+async fn a_new_reset_link_or_password_voids_older_links(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let to = "sidorov@example.ru";
+    let id = registry
+        .add_local_user(&Actor::System, &account("sidorov", "Сидоров", Some(to), "старый-пароль-123", None, &[]))
+        .await
+        .expect("add");
+    registry.request_password_reset("sidorov", "https://frmo.example").await.expect("request");
+    let first = newest_link(&registry, to).await;
+    registry.request_password_reset(to, "https://frmo.example").await.expect("request again");
+    let second = newest_link(&registry, to).await;
+    assert_ne!(first, second);
+    let voided = registry.reset_password(&first, "новый-пароль-456").await.expect_err("an older link is void");
+    assert!(matches!(&voided, RegistryError::Invalid(e) if e[0].field == "token"), "{voided:?}");
+    registry.local_sign_in("sidorov", "старый-пароль-123", None, OWNER).await.expect("the password is unchanged");
+    registry.reset_password(&second, "новый-пароль-456").await.expect("the newest link works");
+
+    // Any change of the password voids the links still open.
+    registry.request_password_reset(to, "https://frmo.example").await.expect("request");
+    let third = newest_link(&registry, to).await;
+    let hash = local::hash_password("другой-пароль-789").expect("hash");
+    registry.store().set_password_hash(id, &hash).await.expect("change the password");
+    assert!(registry.reset_password(&third, "новый-пароль-000").await.is_err(), "voided by the change");
+    registry.local_sign_in("sidorov", "другой-пароль-789", None, OWNER).await.expect("the changed password holds");
+}
+
 backend_tests!(
     chiefs_grant_members_and_operators_name_chiefs,
     sign_in_matches_organizations_and_sessions_are_new_each_time,
@@ -300,5 +402,7 @@ backend_tests!(
     unconfirmed_accounts_read_but_do_not_edit,
     local_accounts_lock_out_with_back_off,
     totp_becomes_required_once_confirmed,
+    changing_the_second_factor_needs_a_current_code,
     reset_links_work_once_and_expire,
+    a_new_reset_link_or_password_voids_older_links,
 );

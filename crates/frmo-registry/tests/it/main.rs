@@ -7,6 +7,7 @@ use frmo_registry::{Registry, RegistryError, SearchPage, SearchParams};
 use frmo_testkit::{Backend, TestDb, backend_tests};
 
 mod applications;
+mod csv_injection;
 mod documents;
 mod identity;
 mod journal;

@@ -10,7 +10,7 @@ use frmo_testkit::{Backend, TestDb, backend_tests};
 use super::{REAVIZ_OID, demo};
 
 /// Runs a Python script over `file`; its standard output.
-fn python(script: &str, file: &std::path::Path) -> String {
+pub(super) fn python(script: &str, file: &std::path::Path) -> String {
     let output = std::process::Command::new("python3").arg("-c").arg(script).arg(file).output().expect("python3");
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).trim().to_owned()

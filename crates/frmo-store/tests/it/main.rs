@@ -166,7 +166,8 @@ async fn report_dates_written_before_0013_are_filled_from_the_cards() {
         .expect("a version written before 0013");
     }
     let store = Store::open(&format!("sqlite://{}", path.display())).await.expect("open");
-    assert_eq!(store.migrate().await.expect("migrate")[0], "0013_report_dates_written");
+    let applied = store.migrate().await.expect("migrate");
+    assert_eq!(applied.first().copied(), Some("0013_report_dates_written"), "{applied:?}");
     let conn = rusqlite::Connection::open(&path).expect("open");
     let dates: (String, String) = conn
         .query_row("SELECT create_date, delete_date FROM organization_versions", [], |r| Ok((r.get(0)?, r.get(1)?)))

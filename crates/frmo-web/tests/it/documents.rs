@@ -58,7 +58,7 @@ async fn the_cabinet_form_and_the_api_keep_documents_and_serve_them(backend: Bac
     let path = format!("/cabinet/organizations/{REAVIZ_OID}/documents");
     let response = post(&app, &path, &cookie, None, form).await;
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
-    let page = get(&app, &format!("{path}?saved=1"), Some(&cookie)).await.text().await.expect("page");
+    let page = get(&app, &format!("{path}?saved=document"), Some(&cookie)).await.text().await.expect("page");
     assert!(page.contains("Документ сохранён"), "{page}");
     assert!(page.contains("действительна") && page.contains("Иванова Мария Петровна"), "{page}");
 

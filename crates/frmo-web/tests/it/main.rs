@@ -12,6 +12,7 @@ mod oidc;
 mod open_data;
 mod reports;
 mod requests;
+mod security;
 mod support;
 mod workers;
 

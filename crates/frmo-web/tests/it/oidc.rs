@@ -99,7 +99,8 @@ async fn a_callback_from_another_browser_or_a_refusal_signs_nobody_in(backend: B
         ))
         .await;
     assert_eq!(denied.status, 400);
-    assert!(denied.body.contains("Поставщик входа отказал"), "{}", denied.body);
+    assert!(denied.body.contains("Поставщик входа отказал во входе (access_denied)"), "{}", denied.body);
+    assert!(!denied.body.contains("cancelled"), "the address's own text is not shown");
     assert!(!refused.cookies.contains_key("frmo_session"));
 
     // The victim's own browser still signs in; an untrusted provider's people are not confirmed.

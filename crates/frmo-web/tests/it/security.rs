@@ -1,0 +1,183 @@
+//! Hardening seen from the outside: what answers may be stored and which browser features are off,
+//! HSTS behind HTTPS, confirmations that no link can word, and the second factor over HTTP.
+
+use frmo_domain::access::Actor;
+use frmo_registry::identity::local::NewLocalUser;
+use frmo_registry::identity::totp;
+use frmo_testkit::{Backend, Browser, TestApp, TestDb, backend_tests, input_value};
+
+use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+
+fn header(response: &reqwest::Response, name: &str) -> String {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
+}
+
+async fn get(app: &TestApp, path: &str, session: Option<&str>) -> reqwest::Response {
+    let mut request = app.client.get(format!("{}{path}", app.base));
+    if let Some(token) = session {
+        request = request.header("cookie", format!("frmo_session={token}"));
+    }
+    request.send().await.expect("GET")
+}
+
+async fn session_dependent_answers_are_never_stored(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let chief = esia_person(&app, "7001", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, true))).await;
+    // Public answers to anonymous visitors: no `no-store`, but the permissions policy everywhere.
+    for path in ["/", "/healthz", "/api/v1/organizations?inn=6317006620"] {
+        let response = get(&app, path, None).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(!header(&response, "cache-control").contains("no-store"), "{path}");
+        let policy = header(&response, "permissions-policy");
+        assert!(["camera=()", "microphone=()", "geolocation=()"].iter().all(|f| policy.contains(f)), "{policy}");
+        assert!(header(&response, "strict-transport-security").is_empty(), "plain HTTP: no HSTS");
+    }
+    // Anything for a signed-in viewer, the cabinet, its API and worker data — refused or not.
+    let workers = format!("/cabinet/organizations/{REAVIZ_OID}/workers");
+    let api_workers = format!("/api/v1/organizations/{REAVIZ_OID}/workers");
+    for (path, session) in [
+        ("/", Some(chief.token.as_str())),
+        ("/cabinet", Some(chief.token.as_str())),
+        ("/cabinet/profile", Some(chief.token.as_str())),
+        (workers.as_str(), Some(chief.token.as_str())),
+        (api_workers.as_str(), Some(chief.token.as_str())),
+        ("/api/v1/me", Some(chief.token.as_str())),
+        ("/cabinet", None),
+        (api_workers.as_str(), None),
+        ("/api/v1/workers/11223344595", None),
+        ("/login", None),
+        ("/support/new", None),
+    ] {
+        let response = get(&app, path, session).await;
+        assert_eq!(
+            header(&response, "cache-control"),
+            "no-store",
+            "{path} ({}): {}",
+            session.is_some(),
+            response.status()
+        );
+        assert!(header(&response, "permissions-policy").contains("camera=()"), "{path}");
+    }
+}
+
+/// Serves `state` on an ephemeral port; its address.
+async fn serve(state: frmo_web::AppState) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(frmo_web::serve(listener, state, std::future::pending()));
+    base
+}
+
+async fn hsts_is_sent_when_served_over_https(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let registry = frmo_registry::Registry::open(db.store().await).await.expect("open");
+    let behind_tls = serve(frmo_web::AppState::new(registry.clone(), "https://frmo.example")).await;
+    let mut switched_off = frmo_web::AppState::new(registry.clone(), "https://frmo.example");
+    let mut auth = frmo_web::AuthSettings::new("https://frmo.example");
+    auth.hsts = false;
+    switched_off.auth = std::sync::Arc::new(auth);
+    let switched_off = serve(switched_off).await;
+    let client = reqwest::Client::new();
+    let response = client.get(format!("{behind_tls}/healthz")).send().await.expect("GET");
+    assert_eq!(header(&response, "strict-transport-security"), "max-age=31536000");
+    let response = client.get(format!("{switched_off}/healthz")).send().await.expect("GET");
+    assert!(header(&response, "strict-transport-security").is_empty());
+}
+
+async fn confirmations_come_from_codes_never_from_the_address(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let chief = esia_person(&app, "7002", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, true))).await;
+    let planted = "Ваш пароль устарел, позвоните по номеру +7 900 000-00-00";
+    let encoded = serde_urlencoded::to_string([("saved", planted)]).expect("encode");
+    for page in ["workers", "documents"] {
+        let path = format!("/cabinet/organizations/{REAVIZ_OID}/{page}");
+        let body = get(&app, &format!("{path}?{encoded}"), Some(&chief.token)).await.text().await.expect("page");
+        assert!(!body.contains("позвоните") && !body.contains("class=\"ok\""), "{page}: {body}");
+    }
+    let path = format!("/cabinet/organizations/{REAVIZ_OID}/workers?saved=import");
+    let body = get(&app, &path, Some(&chief.token)).await.text().await.expect("page");
+    assert!(body.contains("id=\"import-saved\">Файл загружен"), "{body}");
+    let path = format!("/cabinet/organizations/{REAVIZ_OID}/documents?saved=document");
+    let body = get(&app, &path, Some(&chief.token)).await.text().await.expect("page");
+    assert!(body.contains("id=\"upload-saved\">Документ сохранён."), "{body}");
+}
+
+/// A refusal from ЕСИА comes back in the address, which anyone can write: the page shows only a
+/// well-formed ЕСИА code with the registry's explanation, never the address's text.
+async fn identity_provider_refusals_show_no_text_from_the_address(backend: Backend) {
+    let app = TestApp::with_esia(backend, 0).await;
+    let planted = "Ваша учётная запись заблокирована, позвоните +7 900 000-00-00";
+    for (description, shows) in [
+        (format!("ESIA-007004: {planted}"), "Вы отказались предоставить доступ"),
+        (planted.to_owned(), "ЕСИА отказала во входе"),
+        (format!("ESIA-CALL-US {planted}"), "ЕСИА отказала во входе"),
+    ] {
+        let query = serde_urlencoded::to_string([("error", "invalid_request"), ("error_description", &description)])
+            .expect("encode");
+        let response = get(&app, &format!("/login/esia/callback?{query}&state=x"), None).await;
+        assert_eq!(response.status(), 400);
+        let body = response.text().await.expect("page");
+        assert!(body.contains(shows) && !body.contains("позвоните") && !body.contains("CALL-US"), "{body}");
+    }
+}
+
+/// Signs in at `/login/local`; the page (a redirect when it worked).
+async fn sign_in(browser: &mut Browser, login: &str, password: &str, code: &str) -> frmo_testkit::Page {
+    let form = browser.get("/login").await;
+    let csrf = input_value(&form.body, "csrf").expect("csrf");
+    browser.post("/login/local", &[("login", login), ("password", password), ("code", code), ("csrf", &csrf)]).await
+}
+
+async fn the_second_factor_over_http(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let password = "очень-длинный-пароль";
+    let account =
+        NewLocalUser { login: "op", name: "Оператор", email: None, password, role: None, regions: &[63] };
+    let id = app.registry.add_local_user(&Actor::System, &account).await.expect("add");
+    let mut browser = Browser::new(&app);
+    assert_eq!(sign_in(&mut browser, "op", password, "").await.status, 303);
+    let profile = browser.get("/cabinet/profile").await;
+    let csrf = input_value(&profile.body, "csrf").expect("csrf");
+    let enrol = browser.post("/cabinet/totp", &[("csrf", &csrf)]).await;
+    assert_eq!(enrol.status, 200, "{}", enrol.body);
+    let secret = app.registry.store().user(id).await.expect("lookup").expect("user").totp_pending_secret;
+    let secret = totp::from_base32(&secret.expect("a pending secret")).expect("base32");
+    let code = totp::code(&secret, app.registry.now());
+    assert_eq!(browser.post("/cabinet/totp/confirm", &[("csrf", &csrf), ("code", &code)]).await.status, 303);
+
+    // With the session alone the factor is neither switched off nor replaced.
+    for path in ["/cabinet/totp/disable", "/cabinet/totp"] {
+        let refused = browser.post(path, &[("csrf", &csrf), ("code", "")]).await;
+        assert_eq!(refused.status, 400, "{path}: {}", refused.body);
+        assert!(refused.body.contains("неверный или уже использованный код"), "{path}");
+    }
+    let user = app.registry.store().user(id).await.expect("lookup").expect("user");
+    assert!(user.totp_enabled && user.totp_pending_secret.is_none());
+
+    // A wrong password, and the right one with a wrong or a used code, get one answer.
+    let mut stranger = Browser::new(&app);
+    let answers = [
+        sign_in(&mut stranger, "op", "неверный-пароль-1", "").await,
+        sign_in(&mut stranger, "op", password, "").await,
+        sign_in(&mut stranger, "op", password, &code).await,
+        sign_in(&mut stranger, "nobody", password, "").await,
+    ];
+    for page in &answers {
+        assert_eq!(page.status, 400);
+        assert!(page.body.contains("неверный логин, пароль или одноразовый код"), "{}", page.body);
+    }
+    // Five failures from this address (two refused changes, three sign-ins) hold it back a minute.
+    let held = sign_in(&mut stranger, "op", password, &totp::code(&secret, app.registry.now() + 30)).await;
+    assert!(held.status == 400 && held.body.contains("приостановлен"), "{}", held.body);
+    app.registry.advance_clock(90);
+    let code = totp::code(&secret, app.registry.now());
+    assert_eq!(sign_in(&mut stranger, "op", password, &code).await.status, 303, "a fresh code signs in");
+}
+
+backend_tests!(
+    session_dependent_answers_are_never_stored,
+    hsts_is_sent_when_served_over_https,
+    confirmations_come_from_codes_never_from_the_address,
+    identity_provider_refusals_show_no_text_from_the_address,
+    the_second_factor_over_http,
+);
