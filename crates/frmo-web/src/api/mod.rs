@@ -201,4 +201,41 @@ mod tests {
         assert_eq!(parameter("/organizations/{oid}/workers", "specialty"), directory("specialties"));
         assert_eq!(parameter("/organizations/{oid}/workers", "position_type"), directory("employment_types"));
     }
+
+    /// What axum's own extractors and layers answer under `/api/` (bodies of the wrong type, too
+    /// large or malformed) reaches the caller as the JSON error; elsewhere it is left alone.
+    #[tokio::test]
+    async fn the_http_layer_answers_the_api_in_json() {
+        use axum::body::Body;
+        use axum::extract::DefaultBodyLimit;
+        use axum::http::StatusCode;
+        use tower::ServiceExt as _;
+
+        let echo = || axum::routing::post(|axum::Json(v): axum::Json<serde_json::Value>| async move { axum::Json(v) });
+        let app = Router::new()
+            .route("/api/echo", echo())
+            .route("/echo", echo())
+            .layer(DefaultBodyLimit::max(16))
+            .layer(axum::middleware::from_fn(json_errors));
+        let send = |path: &str, content_type: &str, body: &'static str| {
+            let request = Request::post(path).header("content-type", content_type).body(Body::from(body));
+            app.clone().oneshot(request.expect("request"))
+        };
+        for (path, content_type, body, status, code) in [
+            ("/api/echo", "application/json", "{\"a\": 12345678901234567890}", 413, "payload_too_large"),
+            ("/api/echo", "text/plain", "{}", 415, "unsupported_media_type"),
+            ("/api/echo", "application/json", "{", 400, "bad_request"),
+        ] {
+            let response = send(path, content_type, body).await.expect("response");
+            assert_eq!(response.status(), StatusCode::from_u16(status).expect("status"), "{body}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json");
+            let bytes = axum::body::to_bytes(response.into_body(), 1 << 16).await.expect("body");
+            let error: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+            assert_eq!(error["code"], code);
+            assert!(error["message"].as_str().is_some_and(|m| m.to_lowercase().contains("запрос")), "{error}");
+        }
+        let page = send("/echo", "text/plain", "{}").await.expect("response");
+        assert_eq!(page.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_ne!(page.headers().get(header::CONTENT_TYPE).map(|v| v.as_bytes()), Some(&b"application/json"[..]));
+    }
 }
