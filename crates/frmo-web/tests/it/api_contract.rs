@@ -1,12 +1,15 @@
 //! The API keeps its contract: schemathesis (PyPI, pinned in tests/schemathesis/requirements.txt,
 //! installed by `.ci/run`) generates requests from the served `openapi.json` — valid and invalid
-//! values, missing parameters, wrong methods — and checks every answer with all of its checks:
-//! no server error, only documented statuses, content types, headers and bodies, valid data
-//! accepted, invalid data refused. Run once as the public (anonymous) visitor and once signed in as
-//! an administrator (who may read every route); the signed-in run sends only GET requests (the one
-//! state-changing call, the document upload, is fuzzed anonymously: its refusal must be the JSON
-//! error too). Plus the error shape of what the fuzzer cannot reach: repeated parameters, bad path
-//! encoding, wrong methods, unknown paths, bodies.
+//! values, missing parameters and cookies, wrong methods, sequences that follow the responses — and
+//! checks every answer with all of its checks (`--checks all`): no server error, only documented
+//! statuses, content types, headers and bodies, valid data accepted, invalid data refused, a missing
+//! session refused. Values a pattern cannot describe (check digits of ИНН, ОГРН, СНИЛС; report
+//! periods) come from the formats in tests/schemathesis/hooks.py. Run once as the public
+//! (anonymous) visitor, every operation, and once signed in as an administrator (who may read every
+//! route), GET operations only: the one state-changing call, the document upload, needs the
+//! session's form token and a real document, and is fuzzed anonymously (its refusal must be the
+//! JSON error too). Plus the error shape of what the fuzzer cannot reach: repeated parameters, bad
+//! path encoding, wrong methods, unknown paths, bodies.
 
 use std::process::Command;
 
