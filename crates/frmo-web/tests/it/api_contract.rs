@@ -62,7 +62,8 @@ async fn fuzz(app: &TestApp, who: &str, session: Option<&str>, extra: &[&str]) {
     };
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    eprintln!("schemathesis ({who}) took {:.1} s", started.elapsed().as_secs_f64());
+    let cases = stdout.lines().skip_while(|l| !l.starts_with("Test cases:")).nth(1).unwrap_or("").trim();
+    eprintln!("schemathesis ({who}): {cases} in {:.1} s", started.elapsed().as_secs_f64());
     assert!(output.status.success(), "schemathesis found failures in the {who} API:\n{stdout}\n{stderr}");
     assert!(stdout.contains(" passed"), "schemathesis ran no test ({who}):\n{stdout}\n{stderr}");
 }
