@@ -186,13 +186,13 @@ pub async fn api_feed(
         None => {
             return Err(invalid(
                 "since",
-                "Версия",
+                "С версии",
                 "обязательный параметр: номер версии, после которой нужны изменения",
             )
             .into());
         }
         Some(since) => since.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
-            invalid("since", "Версия", format!("«{since}» — ожидается номер версии, целое число от 1"))
+            invalid("since", "С версии", format!("«{since}» — ожидается номер версии, целое число от 1"))
         })?,
     };
     let (latest, changes) = state.registry.nsi_feed(since).await?;
