@@ -228,14 +228,18 @@ impl Registry {
     pub async fn nsi_feed(&self, since: i64) -> Result<(Publication, Vec<Change>)> {
         let latest = self.store.nsi_versions().await?.into_iter().next().map(Self::publication);
         let latest = latest.ok_or_else(|| RegistryError::NotFound("Справочник ещё не публиковался.".into()))?;
-        if since < 1 || since > latest.version.version {
+        if since < 1 {
             return Err(RegistryError::invalid(ValidationError::new(
                 "since",
                 "С версии",
-                format!(
-                    "ожидается номер опубликованной версии от 1 до {}; для начала загрузите полный файл",
-                    latest.version.version
-                ),
+                "ожидается номер опубликованной версии, от 1; для начала загрузите полный файл",
+            )));
+        }
+        // A version not published yet is a resource that does not exist (as `/versions/{n}`).
+        if since > latest.version.version {
+            return Err(RegistryError::NotFound(format!(
+                "Версии {since} справочника ещё нет: последняя опубликованная — {}.",
+                latest.version.version
             )));
         }
         let changes = self.nsi_changes(since, &latest.version).await?;

@@ -679,7 +679,7 @@ async fn api_me(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
 async fn api_organization(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(oid): Path<String>,
+    crate::api::ApiPath(oid): crate::api::ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor();
     if viewer.session.is_none() {

@@ -16,6 +16,7 @@ use futures_util::StreamExt as _;
 use serde_json::json;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::multipart::{FileField, invalid};
 use crate::session::Viewer;
@@ -113,7 +114,7 @@ pub async fn upload(
 pub async fn api_list(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let documents = state.registry.documents(&viewer.actor(), &oid, &viewer.request_id).await?;
     Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())
@@ -123,7 +124,7 @@ pub async fn api_list(
 pub async fn api_upload(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor();
@@ -136,7 +137,7 @@ pub async fn api_upload(
 }
 
 /// `GET /api/v1/organizations/{oid}/documents`: the current public documents (licences).
-pub async fn api_public(State(state): State<AppState>, Path(oid): Path<String>) -> Result<Response, ApiError> {
+pub async fn api_public(State(state): State<AppState>, ApiPath(oid): ApiPath<String>) -> Result<Response, ApiError> {
     state.registry.card_json(&frmo_domain::access::Actor::Anonymous, &oid, None).await?;
     let documents = state.registry.public_documents(&oid).await?;
     Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())

@@ -13,6 +13,8 @@ use frmo_domain::error::ValidationError;
 use frmo_registry::RegistryError;
 use serde::Serialize;
 
+const INTERNAL: &str = "Внутренняя ошибка реестра. Повторите попытку позже.";
+
 /// The parts of an error every format renders.
 struct Problem {
     status: StatusCode,
@@ -53,7 +55,7 @@ impl From<RegistryError> for Problem {
                 Problem {
                     status: StatusCode::INTERNAL_SERVER_ERROR,
                     code: "internal",
-                    message: "Внутренняя ошибка реестра. Повторите попытку позже.".to_owned(),
+                    message: INTERNAL.to_owned(),
                     errors: Vec::new(),
                 }
             }
@@ -63,6 +65,37 @@ impl From<RegistryError> for Problem {
 
 /// An error of the JSON API.
 pub struct ApiError(Problem);
+
+impl ApiError {
+    /// An answer of the HTTP layer itself (no such route, a method the route does not take, a body
+    /// too large or of the wrong type, a timeout…) as the API's JSON error; `allow` is the route's
+    /// `Allow` header for a 405.
+    pub fn of_status(status: StatusCode, allow: Option<&str>) -> ApiError {
+        let (code, message) = match status {
+            StatusCode::BAD_REQUEST => ("bad_request", "Запрос не разобран.".to_owned()),
+            StatusCode::UNAUTHORIZED => ("not_signed_in", "Нужно войти в реестр.".to_owned()),
+            StatusCode::FORBIDDEN => ("forbidden", "Доступ запрещён.".to_owned()),
+            StatusCode::NOT_FOUND => ("not_found", "Нет такого ресурса API; описание: /api/v1/openapi.json".to_owned()),
+            StatusCode::METHOD_NOT_ALLOWED => (
+                "method_not_allowed",
+                format!("Этот метод по этому адресу не поддерживается; допустимые методы: {}.", allow.unwrap_or("нет")),
+            ),
+            StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "Тело запроса слишком велико.".to_owned()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                ("unsupported_media_type", "Тип содержимого запроса не поддерживается.".to_owned())
+            }
+            StatusCode::TOO_MANY_REQUESTS => {
+                ("too_many_requests", "Слишком много запросов; повторите попытку позже.".to_owned())
+            }
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT | StatusCode::GATEWAY_TIMEOUT => {
+                ("unavailable", "Реестр не успел ответить; повторите попытку позже.".to_owned())
+            }
+            status if status.is_server_error() => ("internal", INTERNAL.to_owned()),
+            _ => ("http_error", format!("Запрос не выполнен (HTTP {}).", status.as_u16())),
+        };
+        ApiError(Problem { status, code, message, errors: Vec::new() })
+    }
+}
 
 impl<E: Into<RegistryError>> From<E> for ApiError {
     fn from(error: E) -> Self {

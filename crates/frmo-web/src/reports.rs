@@ -15,7 +15,9 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::query::ApiQuery;
 use crate::session::Viewer;
 
 #[derive(Template)]
@@ -189,13 +191,21 @@ pub(crate) async fn api_catalogue(State(state): State<AppState>, viewer: Viewer)
     Ok(Json(json!({ "reports": reports })).into_response())
 }
 
+/// The API's report parameters: the period as a code (the page's period form is not part of it).
+#[derive(Default, Deserialize)]
+pub(crate) struct ApiReportParams {
+    period: Option<String>,
+    group: Option<String>,
+}
+
 /// `GET /api/v1/reports/{name}?period=…&group=…`: a report's values, typed.
 pub(crate) async fn api_report(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(name): Path<String>,
-    Query(params): Query<ReportParams>,
+    ApiPath(name): ApiPath<String>,
+    ApiQuery(ApiReportParams { period, group }): ApiQuery<ApiReportParams>,
 ) -> Result<Response, ApiError> {
+    let params = ReportParams { period, group, ..ReportParams::default() };
     let report = state.registry.run_report(&viewer.actor(), &name, &params, &viewer.request_id).await?;
     Ok(Json(output::json(&report)).into_response())
 }

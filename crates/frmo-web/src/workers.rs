@@ -18,9 +18,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::multipart::{FileField, invalid};
 use crate::pages::{Choice, choices};
+use crate::query::ApiQuery;
 use crate::session::Viewer;
 
 /// Largest import file, bytes (10,000 rows take about 2 MB).
@@ -64,6 +66,9 @@ impl FilterParams {
                     .ok_or_else(|| invalid("expiring", "Истекает в течение", "ожидается число дней от 0 до 3650"))?,
             ),
         };
+        if self.q.as_deref().is_some_and(|q| q.trim().chars().count() > 200) {
+            return Err(invalid("q", "Поиск", "не длиннее 200 символов"));
+        }
         Ok(WorkerFilter {
             q: self.q.clone().unwrap_or_default(),
             department: self.department.clone().unwrap_or_default(),
@@ -719,10 +724,9 @@ pub async fn staffing(
 pub async fn api_list(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(oid): Path<String>,
-    raw: RawQuery,
+    ApiPath(oid): ApiPath<String>,
+    ApiQuery(params): ApiQuery<FilterParams>,
 ) -> Result<Response, ApiError> {
-    let params: FilterParams = crate::query::parse(raw)?;
     let page = state.registry.workers(&viewer.actor(), &oid, &params.filter()?, &viewer.request_id).await?;
     let workers: Vec<&WorkerLine> = page.lines.iter().collect();
     Ok(Json(json!({ "oid": oid, "personalData": page.personal, "workers": workers, "staffing": page.staffing }))
@@ -733,7 +737,7 @@ pub async fn api_list(
 pub async fn api_worker(
     State(state): State<AppState>,
     viewer: Viewer,
-    Path(snils): Path<String>,
+    ApiPath(snils): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     viewer.require(&state).await?;
     let worker = state.registry.worker_by_snils(&viewer.actor(), &snils, &viewer.request_id).await?;

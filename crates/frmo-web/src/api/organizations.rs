@@ -1,7 +1,7 @@
 //! `GET /api/v1/organizations` (search) and `GET /api/v1/organizations/{oid}` (the card).
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use frmo_domain::access::Actor;
@@ -11,8 +11,9 @@ use frmo_registry::search::parse_date;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::error::ApiError;
-use crate::query;
+use crate::query::ApiQuery;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -39,8 +40,10 @@ struct ListBody<'a> {
     next_cursor: Option<&'a str>,
 }
 
-pub async fn list(State(state): State<AppState>, raw: RawQuery) -> Result<Response, ApiError> {
-    let params: SearchParams = query::parse(raw)?;
+pub async fn list(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Response, ApiError> {
     let query = params.parse()?;
     let page = state.registry.search(&Actor::Anonymous, &query).await?;
     let items = page
@@ -72,11 +75,10 @@ pub struct CardParams {
 
 pub async fn get(
     State(state): State<AppState>,
-    Path(oid): Path<String>,
-    raw: RawQuery,
+    ApiPath(oid): ApiPath<String>,
+    ApiQuery(params): ApiQuery<CardParams>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let params: CardParams = query::parse(raw)?;
     let as_of = params
         .as_of
         .as_deref()

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::{Action, Target};
 use frmo_registry::RegistryError;
@@ -14,7 +14,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
+use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::multipart::invalid;
+use crate::query::ApiQuery;
 use crate::session::Viewer;
 
 /// A published version as the page shows it.
@@ -163,20 +166,35 @@ pub async fn api_versions(State(state): State<AppState>) -> Result<Response, Api
 /// `GET /api/v1/nsi/1461/versions/{version}/changes`
 pub async fn api_version_changes(
     State(state): State<AppState>,
-    Path(version): Path<String>,
+    ApiPath(version): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let (publication, changes) = state.registry.nsi_version_changes(version_number(&version)?).await?;
     changes_json(&publication, &changes, Some(publication.version.version - 1))
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct FeedQuery {
     since: Option<String>,
 }
 
 /// `GET /api/v1/nsi/1461/changes?since=N`: the incremental feed.
-pub async fn api_feed(State(state): State<AppState>, Query(query): Query<FeedQuery>) -> Result<Response, ApiError> {
-    let since = query.since.as_deref().unwrap_or("").trim().parse().unwrap_or(0);
+pub async fn api_feed(
+    State(state): State<AppState>,
+    ApiQuery(query): ApiQuery<FeedQuery>,
+) -> Result<Response, ApiError> {
+    let since = match query.since.as_deref().map(str::trim) {
+        None => {
+            return Err(invalid(
+                "since",
+                "С версии",
+                "обязательный параметр: номер версии, после которой нужны изменения",
+            )
+            .into());
+        }
+        Some(since) => since.parse().ok().filter(|n| *n >= 1).ok_or_else(|| {
+            invalid("since", "С версии", format!("«{since}» — ожидается номер версии, целое число от 1"))
+        })?,
+    };
     let (latest, changes) = state.registry.nsi_feed(since).await?;
     changes_json(&latest, &changes, Some(since))
 }

@@ -4,6 +4,7 @@ use frmo_registry::identity::{NewSession, OrgRole, SignIn};
 use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, TestApp, backend_tests};
 
+mod api_contract;
 mod documents;
 mod esia;
 mod matrix;
@@ -85,8 +86,8 @@ async fn api_bad_parameters_answer_400_naming_the_field(backend: Backend) {
         ("/api/v1/organizations?as_of=2024-13-45", "as_of"),
         ("/api/v1/organizations?region=999", "region"),
         ("/api/v1/organizations?type=9999", "type"),
-        ("/api/v1/organizations?q=a&q=b", "query"),
-        ("/api/v1/organizations?q=%FF", "query"),
+        ("/api/v1/organizations?q=a&q=b", "q"),
+        ("/api/v1/organizations?q=%FF", "q"),
         ("/api/v1/organizations/not-an-oid", "oid"),
         ("/api/v1/organizations/1.2.643.5.1.13.13.12.2.78.6258?as_of=вчера", "as_of"),
     ] {

@@ -91,8 +91,10 @@ async fn the_register_is_published_and_read_over_http(backend: Backend) {
     assert_eq!(feed["changes"][0]["record"]["nameShort"], "Реавиз (версия 2)");
     assert_eq!(feed["changes"][0]["record"]["oid"], REAVIZ_OID);
     let (status, wrong) = app.get_json("/api/v1/nsi/1461/changes?since=7").await;
-    assert_eq!(status, 400);
-    assert!(wrong.to_string().contains("since"), "{wrong}");
+    assert_eq!(status, 404, "a version not published yet: {wrong}");
+    assert!(wrong["message"].as_str().is_some_and(|m| m.contains("последняя опубликованная — 2")), "{wrong}");
+    let (status, wrong) = app.get_json("/api/v1/nsi/1461/changes?since=0").await;
+    assert_eq!((status, wrong["field"].as_str()), (400, Some("since")), "{wrong}");
     assert_eq!(visitor.get("/open-data/1461/9/files/1461-9.csv").await.status, 404);
 }
 
