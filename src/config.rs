@@ -36,6 +36,9 @@ pub struct Config {
     /// empty means `<data_dir>/files`.
     pub files: String,
     pub documents: DocumentsSettings,
+    /// Rate limits per client address and account, connection caps and timeouts, what the
+    /// anonymous may attach; see `frmo_web::limits::LimitSettings` and docs/architecture.md.
+    pub limits: frmo_web::limits::LimitSettings,
 }
 
 /// Documents of organizations: limits, expiry, signature trust, and the S3 endpoint of `files`.
@@ -262,6 +265,7 @@ impl Default for Config {
             mail: MailSettings::default(),
             files: String::new(),
             documents: DocumentsSettings::default(),
+            limits: frmo_web::limits::LimitSettings::default(),
         }
     }
 }
@@ -290,6 +294,7 @@ impl Config {
         figment = figment.merge(Env::prefixed("FRMO_ESIA_").map(|k| format!("esia.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_OIDC_").map(|k| format!("oidc.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_MAIL_").map(|k| format!("mail.{k}").into()));
+        figment = figment.merge(Env::prefixed("FRMO_LIMITS_").map(|k| format!("limits.{k}").into()));
         let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
         if config.database_url.is_empty() {
             config.database_url = format!("sqlite://{}/frmo.db", config.data_dir.trim_end_matches('/'));
@@ -334,6 +339,7 @@ impl Config {
         self.moderation.build()?;
         self.mail.mailer()?;
         self.document_settings()?;
+        frmo_web::limits::Limits::new(self.limits.clone())?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }

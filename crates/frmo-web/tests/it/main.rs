@@ -6,6 +6,7 @@ use frmo_testkit::{Backend, TestApp, backend_tests};
 
 mod documents;
 mod esia;
+mod limits;
 mod matrix;
 mod members;
 mod oidc;
