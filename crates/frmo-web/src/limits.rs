@@ -303,9 +303,22 @@ pub fn classify(method: &Method, path: &str, multipart: bool) -> Option<Class> {
 #[derive(Clone)]
 pub struct ResolvedSession(pub Option<Session>);
 
+/// The client's address as the limits count it (the peer, or behind a trusted proxy the forwarded
+/// client), put in the request's extensions for whoever else counts per address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddress(pub IpAddr);
+
 /// The middleware: counts the request in its class, or answers `429`.
 pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let limits = &state.limits;
+    let address = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| {
+        let forwarded: Vec<&str> =
+            request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
+        limits.client_address(info.0.ip(), &forwarded)
+    });
+    if let Some(address) = address {
+        request.extensions_mut().insert(ClientAddress(address));
+    }
     if !limits.settings.enabled {
         return next.run(request).await;
     }
@@ -316,11 +329,6 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
     let path = request.uri().path().to_owned();
     let Some(class) = classify(request.method(), &path, multipart) else { return next.run(request).await };
-    let address = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| {
-        let forwarded: Vec<&str> =
-            request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect();
-        limits.client_address(info.0.ip(), &forwarded)
-    });
     let token = cookie(request.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned);
     let account = match token {
         Some(token) => match state.registry.session(&token).await {
