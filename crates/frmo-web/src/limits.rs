@@ -173,7 +173,7 @@ fn canonical(ip: IpAddr) -> IpAddr {
 }
 
 /// The address a limit counts: IPv6 by its /64 (one subscriber's network), IPv4 as it is.
-fn counted(ip: IpAddr) -> IpAddr {
+pub(crate) fn counted(ip: IpAddr) -> IpAddr {
     match canonical(ip) {
         IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & (u128::MAX << 64)).into()),
         v4 => v4,

@@ -59,7 +59,7 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let per_address = (!limits.is_trusted_proxy(peer.ip())).then_some(limits.settings.connections_per_address);
-        let Some(slot) = open.admit(peer.ip(), per_address, max_total) else {
+        let Some(slot) = open.admit(crate::limits::counted(peer.ip()), per_address, max_total) else {
             tracing::debug!(%peer, "connection refused: over the cap of open connections");
             drop(stream);
             continue;
@@ -94,7 +94,7 @@ fn default_max_connections() -> usize {
     }
 }
 
-/// Open connections per address and in all.
+/// Open connections per address (an IPv6 client by its /64) and in all.
 #[derive(Default)]
 struct Open {
     per_address: Mutex<HashMap<IpAddr, usize>>,
