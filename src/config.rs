@@ -378,6 +378,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn limits_are_read_from_the_file_and_checked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("frmo.toml");
+        let text = "[limits]\ntrusted_proxies = [\"10.0.0.0/8\"]\nsearch = { per_minute = 10, burst = 5 }\n\
+                    connections_per_address = 8\n";
+        std::fs::write(&file, text).expect("write");
+        let config = Config::load(Some(&file)).expect("config");
+        assert_eq!(config.limits.search, frmo_web::limits::ClassLimit { per_minute: 10, burst: 5 });
+        assert_eq!(config.limits.connections_per_address, 8);
+        assert_eq!(config.limits.api, frmo_web::limits::LimitSettings::default().api, "the rest keeps its defaults");
+        std::fs::write(&file, "[limits]\ntrusted_proxies = [\"proxy.local\"]\n").expect("write");
+        let error = Config::load(Some(&file)).expect_err("a bad proxy");
+        assert!(error.contains("limits.trusted_proxies") && error.contains("proxy.local"), "{error}");
+    }
+
+    #[test]
     fn redacts_passwords() {
         let config = Config { database_url: "postgres://frmo:secret@db:5432/frmo".into(), ..Config::default() };
         assert_eq!(config.redacted_database_url(), "postgres://frmo:***@db:5432/frmo");
