@@ -39,6 +39,9 @@ pub struct Config {
     /// empty means `<data_dir>/files`.
     pub files: String,
     pub documents: DocumentsSettings,
+    /// Rate limits per client address and account, connection caps and timeouts, what the
+    /// anonymous may attach; see `frmo_web::limits::LimitSettings` and docs/architecture.md.
+    pub limits: frmo_web::limits::LimitSettings,
 }
 
 /// Documents of organizations: limits, expiry, signature trust, and the S3 endpoint of `files`.
@@ -266,6 +269,7 @@ impl Default for Config {
             mail: MailSettings::default(),
             files: String::new(),
             documents: DocumentsSettings::default(),
+            limits: frmo_web::limits::LimitSettings::default(),
         }
     }
 }
@@ -295,6 +299,7 @@ impl Config {
         figment = figment.merge(Env::prefixed("FRMO_ESIA_").map(|k| format!("esia.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_OIDC_").map(|k| format!("oidc.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_MAIL_").map(|k| format!("mail.{k}").into()));
+        figment = figment.merge(Env::prefixed("FRMO_LIMITS_").map(|k| format!("limits.{k}").into()));
         let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
         if config.database_url.is_empty() {
             config.database_url = format!("sqlite://{}/frmo.db", config.data_dir.trim_end_matches('/'));
@@ -339,6 +344,7 @@ impl Config {
         self.moderation.build()?;
         self.mail.mailer()?;
         self.document_settings()?;
+        frmo_web::limits::Limits::new(self.limits.clone())?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }
@@ -375,6 +381,22 @@ fn describe(error: &figment::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_are_read_from_the_file_and_checked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("frmo.toml");
+        let text = "[limits]\ntrusted_proxies = [\"10.0.0.0/8\"]\nsearch = { per_minute = 10, burst = 5 }\n\
+                    connections_per_address = 8\n";
+        std::fs::write(&file, text).expect("write");
+        let config = Config::load(Some(&file)).expect("config");
+        assert_eq!(config.limits.search, frmo_web::limits::ClassLimit { per_minute: 10, burst: 5 });
+        assert_eq!(config.limits.connections_per_address, 8);
+        assert_eq!(config.limits.api, frmo_web::limits::LimitSettings::default().api, "the rest keeps its defaults");
+        std::fs::write(&file, "[limits]\ntrusted_proxies = [\"proxy.local\"]\n").expect("write");
+        let error = Config::load(Some(&file)).expect_err("a bad proxy");
+        assert!(error.contains("limits.trusted_proxies") && error.contains("proxy.local"), "{error}");
+    }
 
     #[test]
     fn redacts_passwords() {

@@ -747,15 +747,19 @@ async fn app_state(
     } else {
         config.public_url.clone()
     };
-    let registry = registry.with_public_url(&public_url).with_session_policy(frmo_registry::identity::SessionPolicy {
-        idle_seconds: config.session_idle_minutes * 60,
-        absolute_seconds: config.session_absolute_hours * 3600,
-    });
+    let registry = registry.with_public_url(&public_url).with_limits(config.limits.registry()).with_session_policy(
+        frmo_registry::identity::SessionPolicy {
+            idle_seconds: config.session_idle_minutes * 60,
+            absolute_seconds: config.session_absolute_hours * 3600,
+        },
+    );
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(20))
         .build()?;
     let mut state = frmo_web::AppState::new(registry.clone(), &public_url);
+    state.limits =
+        std::sync::Arc::new(frmo_web::limits::Limits::new(config.limits.clone()).map_err(anyhow::Error::msg)?);
     let mut auth = frmo_web::AuthSettings::new(&public_url);
     auth.hsts &= config.hsts;
     if !config.esia.portal_url.is_empty() {

@@ -10,6 +10,7 @@ pub mod files;
 pub mod identity;
 pub mod jobs;
 pub mod journal;
+pub mod limits;
 pub mod mail;
 pub mod nsi;
 pub mod publication;
@@ -53,6 +54,8 @@ pub struct Registry {
     public_url: Arc<str>,
     /// Document files and their settings; `None` where documents are not kept (some tests).
     documents: Option<Arc<documents::Documents>>,
+    /// Reset e-mails per account, attachments of the anonymous (from configuration).
+    limits: Arc<limits::Limits>,
 }
 
 /// A card as stored: its JSON and the version it is.
@@ -87,7 +90,18 @@ impl Registry {
             moderation: Arc::default(),
             public_url: Arc::from("http://127.0.0.1:8080"),
             documents: None,
+            limits: Arc::default(),
         }
+    }
+
+    /// What the registry limits itself: reset e-mails per account, anonymous attachments.
+    pub fn with_limits(mut self, settings: limits::RegistryLimits) -> Self {
+        self.limits = Arc::new(limits::Limits::new(settings));
+        self
+    }
+
+    pub fn limits(&self) -> limits::RegistryLimits {
+        self.limits.settings
     }
 
     /// The moderation policy, review deadline and production calendar (from configuration).

@@ -160,6 +160,17 @@ impl TestApp {
         listener.serve(db, registry, state)
     }
 
+    /// The demo register under the `[limits]` of `settings` (rate limits, connection caps), as
+    /// `frmo serve` runs with that section.
+    pub async fn with_limits(backend: Backend, generated: u64, settings: frmo_web::limits::LimitSettings) -> Self {
+        let (db, registry) = open_registry(backend, Some(generated)).await;
+        let registry = registry.with_limits(settings.registry());
+        let listener = Listener::bind().await;
+        let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
+        state.limits = std::sync::Arc::new(frmo_web::limits::Limits::new(settings).expect("limits"));
+        listener.serve(db, registry, state)
+    }
+
     /// The demo register with the ЕСИА stand mounted at `/esia-stand` and «Войти через Госуслуги»
     /// pointed at it, as `frmo serve --demo` runs.
     pub async fn with_esia(backend: Backend, generated: u64) -> Self {

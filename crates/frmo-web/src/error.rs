@@ -181,6 +181,7 @@ impl IntoResponse for PageError {
             StatusCode::BAD_REQUEST => "Неверный запрос",
             StatusCode::FORBIDDEN => "Доступ запрещён",
             StatusCode::UNAUTHORIZED => "Нужно войти",
+            StatusCode::TOO_MANY_REQUESTS => "Слишком много запросов",
             _ => "Ошибка",
         };
         let page = ErrorPage {
@@ -193,6 +194,22 @@ impl IntoResponse for PageError {
         };
         (p.status, render(&page)).into_response()
     }
+}
+
+/// Over a rate limit: `429` with `Retry-After`, as JSON for the API and as a page otherwise.
+pub fn too_many_requests(api: bool, retry_after_seconds: u64) -> Response {
+    let problem = Problem {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        code: "rate_limited",
+        message: format!(
+            "Слишком много запросов с вашего адреса или от вашей учётной записи. \
+             Повторите попытку через {retry_after_seconds} с."
+        ),
+        errors: Vec::new(),
+    };
+    let mut response = if api { ApiError(problem).into_response() } else { PageError(problem).into_response() };
+    response.headers_mut().insert(axum::http::header::RETRY_AFTER, retry_after_seconds.into());
+    response
 }
 
 /// Renders a template; a template that fails to render is a bug, logged and shown as a 500.

@@ -9,6 +9,7 @@ pub mod cabinet;
 pub mod demo;
 pub mod documents;
 mod error;
+pub mod limits;
 mod multipart;
 mod notice;
 pub mod oidc;
@@ -17,6 +18,7 @@ mod pages;
 mod query;
 mod reports;
 mod requests;
+mod server;
 pub mod session;
 mod support;
 mod workers;
@@ -41,12 +43,14 @@ pub struct AppState {
     pub auth: Arc<AuthSettings>,
     /// Services mounted beside the registry (the ЕСИА stand of the demo).
     pub mounts: Vec<(&'static str, Router)>,
+    /// Rate limits and connection caps, with their counters.
+    pub limits: Arc<limits::Limits>,
 }
 
 impl AppState {
     /// The registry alone: public pages, API and local accounts.
     pub fn new(registry: Registry, public_url: &str) -> Self {
-        AppState { registry, auth: Arc::new(AuthSettings::new(public_url)), mounts: Vec::new() }
+        AppState { registry, auth: Arc::new(AuthSettings::new(public_url)), mounts: Vec::new(), limits: Arc::default() }
     }
 }
 
@@ -193,7 +197,8 @@ pub fn router(state: AppState) -> Router {
         .merge(support::public_router())
         .nest("/api/v1", api::router())
         .merge(ops::router())
-        .with_state(state)
+        .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state, limits::limit))
         .layer(axum::middleware::from_fn(error::with_request_context))
         .layer(axum::middleware::from_fn_with_state(headers, security_headers))
         .layer(CatchPanicLayer::custom(error::panic_response))
@@ -207,11 +212,4 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(REQUEST_ID, RequestIds::new()))
 }
 
-/// Serves until `shutdown` completes, then lets requests in flight finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
-}
+pub use server::serve;

@@ -112,8 +112,10 @@ impl FromRequestParts<AppState> for Viewer {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let request_id = parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
-        let session = match cookie(&parts.headers, SESSION_COOKIE) {
-            Some(token) if !token.is_empty() => state.registry.session(token).await?,
+        let resolved = parts.extensions.get::<crate::limits::ResolvedSession>().map(|r| r.0.clone());
+        let session = match (resolved, cookie(&parts.headers, SESSION_COOKIE)) {
+            (Some(session), _) => session,
+            (None, Some(token)) if !token.is_empty() => state.registry.session(token).await?,
             _ => None,
         };
         let form_cookie = cookie(&parts.headers, FORM_COOKIE).map(str::to_owned);

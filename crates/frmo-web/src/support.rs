@@ -71,6 +71,18 @@ fn max_size(state: &AppState) -> (u64, String) {
     (bytes, frmo_registry::documents::megabytes(bytes))
 }
 
+/// How many files the viewer may attach, and how large each (the anonymous: fewer, smaller).
+fn attachment_limits(state: &AppState, viewer: &Viewer) -> (usize, u64) {
+    let (bytes, _) = max_size(state);
+    match viewer.session {
+        Some(_) => (MAX_ATTACHMENTS, bytes),
+        None => {
+            let limits = state.registry.limits();
+            (limits.anonymous_support_files, bytes.min(limits.anonymous_support_file_bytes))
+        }
+    }
+}
+
 async fn form_page(
     state: &AppState,
     viewer: &Viewer,
@@ -89,6 +101,7 @@ async fn form_page(
         }
         None => (None, Vec::new(), "/support/new"),
     };
+    let (max_files, max_bytes) = attachment_limits(state, viewer);
     let articles = state.registry.help_articles().await?;
     let suggestions =
         help::search_in(&articles, &form.text, 3).iter().map(|a| (a.slug.clone(), a.title.clone())).collect();
@@ -100,8 +113,8 @@ async fn form_page(
         form,
         orgs,
         errors,
-        max_files: MAX_ATTACHMENTS,
-        max_size: max_size(state).1,
+        max_files,
+        max_size: frmo_registry::documents::megabytes(max_bytes),
         suggestions,
     })
 }
@@ -175,7 +188,7 @@ async fn submit(
     viewer: &Viewer,
     request: Request,
 ) -> Result<Result<i64, (SupportForm, Vec<String>)>, PageError> {
-    let (limit, _) = max_size(state);
+    let (_, limit) = attachment_limits(state, viewer);
     let files = [FileField { name: "files", label: "Вложения", limit }];
     let received = match crate::multipart::read(state, viewer, None, request, &files).await {
         Ok(received) => received,

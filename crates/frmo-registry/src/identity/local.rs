@@ -276,8 +276,13 @@ impl Registry {
             None => self.store.user_by_email(PROVIDER, key).await?,
         };
         let Some((user, email)) = user.and_then(|u| u.email.clone().map(|e| (u, e))) else { return Ok(()) };
-        let token = random_token();
         let now = self.now();
+        // Over the account's hourly share nothing is sent, and the answer stays the same.
+        if !self.limits.allow_reset_mail(user.id, now) {
+            tracing::warn!(user = user.id, "password reset e-mail refused: over the hourly limit");
+            return Ok(());
+        }
+        let token = random_token();
         self.store.create_password_reset(&token_hash(&token), user.id, now, now + RESET_TTL_SECONDS).await?;
         let body = format!(
             "Здравствуйте, {}!\n\nКто-то (возможно, вы) запросил смену пароля в реестре медицинских организаций.\n\

@@ -262,17 +262,27 @@ impl Registry {
         };
         let mut files = Vec::new();
         let attachments: Vec<Staged> = attachments.into_iter().filter(|f| f.size > 0).collect();
-        if attachments.len() > MAX_ATTACHMENTS {
-            errors.push(ValidationError::new("files", "Вложения", format!("не больше {MAX_ATTACHMENTS} файлов")));
+        // The public form is not a file drop: the anonymous attach fewer and smaller files.
+        let (max_files, anonymous_bytes) = match signed_in {
+            Some(_) => (MAX_ATTACHMENTS, u64::MAX),
+            None => (self.limits.settings.anonymous_support_files, self.limits.settings.anonymous_support_file_bytes),
+        };
+        if attachments.len() > max_files {
+            let message = match max_files {
+                0 => "к обращению без входа в кабинет файлы не прикладываются; войдите, чтобы приложить их".to_owned(),
+                n => format!("не больше {n} файлов"),
+            };
+            errors.push(ValidationError::new("files", "Вложения", message));
         } else if !attachments.is_empty() {
             match self.documents_store() {
                 Err(_) => {
                     errors.push(ValidationError::new("files", "Вложения", "файлы в этом развёртывании не принимаются"))
                 }
                 Ok(documents) => {
+                    let max_bytes = documents.settings.max_bytes.min(anonymous_bytes);
                     for mut staged in attachments {
-                        if staged.size > documents.settings.max_bytes {
-                            let limit = megabytes(documents.settings.max_bytes);
+                        if staged.size > max_bytes {
+                            let limit = megabytes(max_bytes);
                             errors.push(ValidationError::new(
                                 "files",
                                 "Вложения",
@@ -369,12 +379,13 @@ impl Registry {
             notices.push(notification_statement(person.user_id, &title, &body, &format!("/cabinet/support/{id}"), now));
         }
         if let Some(email) = &email {
-            notices.push(mail_statement(
-                email,
-                &title,
-                &format!("{body}\n\nТекст обращения:\n{text}\n\n— Служба поддержки ФРМО"),
-                now,
-            ));
+            // Only fixed text and the number: the address is whatever the sender typed, and the
+            // registry must not relay a stranger's words to it.
+            let text = format!(
+                "{body}\n\nЕсли вы не обращались в службу поддержки реестра медицинских организаций, \
+                 ничего не делайте.\n\n— Служба поддержки ФРМО"
+            );
+            notices.push(mail_statement(email, &title, &text, now));
         }
         if queue == "region"
             && let Some(region) = region

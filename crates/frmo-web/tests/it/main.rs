@@ -7,6 +7,7 @@ use frmo_testkit::{Backend, TestApp, backend_tests};
 mod api_contract;
 mod documents;
 mod esia;
+mod limits;
 mod matrix;
 mod members;
 mod oidc;
