@@ -119,10 +119,11 @@ impl FromRequestParts<AppState> for Viewer {
             _ => None,
         };
         let form_cookie = cookie(&parts.headers, FORM_COOKIE).map(str::to_owned);
-        let client = parts
-            .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map_or_else(|| "-".to_owned(), |info| info.0.ip().to_string());
+        // As the limits see it: the peer, or behind a trusted proxy the client it forwards for.
+        let client = parts.extensions.get::<crate::limits::ClientAddress>().map(|c| c.0).or_else(|| {
+            parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip())
+        });
+        let client = client.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
         Ok(Viewer { session, request_id, form_cookie, client })
     }
 }
