@@ -314,7 +314,7 @@ test('workers: an import with a bad row is reported and changes nothing; fixed, 
   assert.match(report, /3\s*2\s*СНИЛС\s*неверное контрольное число/);
   assert.equal(await page.locator('#report-download').count(), 1, 'the report can be downloaded');
   await upload(header + row(good, surname));
-  assert.match(await page.textContent('#import-saved'), /Загружено строк: 1/);
+  assert.match(await page.textContent('#import-saved'), /Файл загружен: все строки проверены и сохранены/);
   await page.getByLabel('ФИО или СНИЛС').fill(surname);
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Показать' }).click()]);
   assert.equal(await page.locator('#workers tr').count(), 2, 'the header and the one worker found');

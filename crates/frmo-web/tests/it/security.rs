@@ -174,7 +174,47 @@ async fn the_second_factor_over_http(backend: Backend) {
     assert_eq!(sign_in(&mut stranger, "op", password, &code).await.status, 303, "a fresh code signs in");
 }
 
+/// Text a person typed is shown as text: in the public search (reflected), in a worker's department
+/// (stored, shown to the organization) and in an invitation's name (stored, shown to the chief).
+async fn user_text_is_escaped_where_it_is_shown(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let payload = "<img src=x onerror=alert(1)>";
+    let encoded = "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E";
+    // Shown as text (askama writes `<` as `&#60;`), never as a tag.
+    let escaped = |page: &str| {
+        !page.contains(payload) && (page.contains("&#60;img src=x onerror") || page.contains("&lt;img src=x onerror"))
+    };
+    let search = get(&app, &format!("/?q={encoded}"), None).await.text().await.expect("page");
+    assert!(escaped(&search), "{search}");
+
+    let chief = esia_person(&app, "7101", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, true))).await;
+    let actor = app.registry.session(&chief.token).await.expect("lookup").expect("session").actor();
+    let worker = frmo_registry::workers::WorkerForm {
+        snils: "112-233-445 95".into(),
+        last_name: "Петрова".into(),
+        first_name: "Анна".into(),
+        sex: "ж".into(),
+        birth_date: "1985-04-12".into(),
+        department: payload.into(),
+        position: "42".into(),
+        position_type: "1".into(),
+        rate: "1".into(),
+        begin_date: "2020-09-01".into(),
+        ..Default::default()
+    };
+    app.registry.add_worker(&actor, REAVIZ_OID, &worker, "t").await.expect("a worker");
+    let list = get(&app, &format!("/cabinet/organizations/{REAVIZ_OID}/workers"), Some(&chief.token)).await;
+    let list = list.text().await.expect("page");
+    assert!(escaped(&list), "{list}");
+
+    app.registry.grant_member(&actor, REAVIZ_OID, payload, "member", "t").await.expect("an invitation");
+    let page = get(&app, &format!("/cabinet/organizations/{REAVIZ_OID}"), Some(&chief.token)).await;
+    let page = page.text().await.expect("page");
+    assert!(escaped(&page), "{page}");
+}
+
 backend_tests!(
+    user_text_is_escaped_where_it_is_shown,
     session_dependent_answers_are_never_stored,
     hsts_is_sent_when_served_over_https,
     confirmations_come_from_codes_never_from_the_address,
