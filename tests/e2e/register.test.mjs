@@ -166,6 +166,10 @@ test('a wrong ИНН is explained next to the form', async (page) => {
   const response = await page.goto(base + '/?inn=6317006621');
   assert.equal(response.status(), 400);
   assert.match(await page.getByRole('alert').innerText(), /ИНН: неверное контрольное число/);
+  // The one search box recognises identifiers too and says which check failed.
+  const typed = await page.goto(base + '/?q=6317006621');
+  assert.equal(typed.status(), 400);
+  assert.match(await page.getByRole('alert').innerText(), /«6317006621» — это ИНН: неверное контрольное число/);
 });
 
 test('the card can be shown as of a past date', async (page) => {
@@ -280,7 +284,8 @@ test('documents: a renamed program is refused, a signed licence is kept with its
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Загрузить' }).click()]);
   assert.match(await page.textContent('#upload-saved'), /Документ сохранён/);
   const row = page.locator('#documents tr', { hasText: number });
-  assert.match(await row.textContent(), /действительна/);
+  // The demo trusts no root certificate: the signature is right, its signer is not confirmed.
+  assert.match(await row.textContent(), /верна, подписант не подтверждён/);
   assert.match(await row.textContent(), /Иванова Мария Петровна/);
   await page.goto(base + `/organizations/${REAVIZ.oid}`);
   assert.match(await page.textContent('#public-documents'), new RegExp(escape(number)));

@@ -266,6 +266,16 @@ pub fn verify(content: &[u8], signature: &[u8], trust: &[Vec<u8>], now: OffsetDa
     }
     verdict.valid = true;
     verdict.status = Status::Valid;
-    verdict.reason = "подпись действительна: документ не изменён, ключ соответствует сертификату".into();
+    verdict.reason = if verdict.chain == "trusted" {
+        "подпись действительна: документ не изменён, ключ соответствует сертификату, цепочку удостоверяет доверенный \
+         корневой сертификат"
+            .into()
+    } else {
+        // The mathematics holds, but nobody vouches for whose key it is: a self-signed certificate
+        // passes this far. Never a bare «действительна» (issue #20).
+        "подпись верна: документ не изменён, ключ соответствует сертификату; подписант не подтверждён — \
+         доверенные корневые сертификаты не заданы, цепочку сертификата никто не удостоверил"
+            .into()
+    };
     Ok(verdict)
 }

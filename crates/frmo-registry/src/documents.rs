@@ -78,7 +78,8 @@ pub struct Upload {
 /// The verdict on a document's signature, as shown beside it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SignatureView {
-    /// действительна / недействительна / цепочка не доверена / сертификат просрочен
+    /// действительна (a trust anchor vouches for the signer) / верна, подписант не подтверждён (no anchor
+    /// does) / недействительна / цепочка не доверена / сертификат просрочен
     pub label: &'static str,
     pub valid: bool,
     pub reason: String,
@@ -143,8 +144,10 @@ pub fn megabytes(bytes: u64) -> String {
 fn signature_view(verdict: &str) -> Option<SignatureView> {
     let verdict: serde_json::Value = serde_json::from_str(verdict).ok()?;
     let text = |key: &str| verdict.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let trusted = verdict.get("chain").and_then(|v| v.as_str()) == Some("trusted");
     let label = match verdict.get("status").and_then(|v| v.as_str()) {
-        Some("valid") => "действительна",
+        Some("valid") if trusted => "действительна",
+        Some("valid") => "верна, подписант не подтверждён",
         Some("untrusted") => "цепочка не доверена",
         Some("expired") => "сертификат просрочен",
         _ => "недействительна",
@@ -162,7 +165,8 @@ fn signature_view(verdict: &str) -> Option<SignatureView> {
     });
     Some(SignatureView {
         label,
-        valid: verdict.get("valid").and_then(|v| v.as_bool()).unwrap_or(false),
+        // Shown as valid only when a trust anchor vouches for the signer.
+        valid: trusted && verdict.get("valid").and_then(|v| v.as_bool()).unwrap_or(false),
         reason: text("reason"),
         algorithm: text("algorithm"),
         signer,

@@ -4,7 +4,7 @@
 
 use frmo_domain::access::{Action, Actor};
 use frmo_domain::error::ValidationError;
-use frmo_domain::ident::{Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode};
+use frmo_domain::ident::{DepartmentOid, Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode, SubdivisionOid};
 use frmo_domain::org::OrgStatus;
 use frmo_domain::reference;
 use frmo_store::search::index::{Cursor, IndexQuery};
@@ -125,6 +125,11 @@ impl SearchParams {
         {
             check(Err(ValidationError::new("q", "Поиск", "не длиннее 200 символов")));
         }
+        if let Some(text) = &query.text {
+            for token in text.split_whitespace() {
+                check(identifier_in_text(token.trim_matches(|c: char| !c.is_alphanumeric() && c != '.')));
+            }
+        }
         check(present(&self.inn).map(Inn::parse).transpose().map(|v| query.inn = v));
         check(
             present(&self.ogrn)
@@ -176,6 +181,26 @@ impl SearchParams {
         );
         if errors.is_empty() { Ok(query) } else { Err(errors) }
     }
+}
+
+/// A word of the search box that has the shape of an identifier (10 or 12 digits: ИНН; 13: ОГРН;
+/// 15: ОГРНИП; 9: КПП; `1.2.643.…`: OID) must be a valid one: a wrong check digit is told, as the
+/// API's own parameters do, instead of a silent «Найдено: 0».
+fn identifier_in_text(token: &str) -> Result<(), ValidationError> {
+    let digits = !token.is_empty() && token.chars().all(|c| c.is_ascii_digit());
+    let checked = match token.len() {
+        10 | 12 if digits => Inn::parse(token).map(drop),
+        13 if digits => Ogrn::parse(token).map(drop),
+        15 if digits => Ogrnip::parse(token).map(drop),
+        9 if digits => Kpp::parse(token).map(drop),
+        // A department's or subdivision's OID is a word to search for, not a wrong organization OID.
+        _ if token.starts_with("1.2.643.") => OrgOid::parse(token).map(drop).or_else(|e| {
+            let part = DepartmentOid::parse(token).is_ok() || SubdivisionOid::parse(token).is_ok();
+            if part { Ok(()) } else { Err(e) }
+        }),
+        _ => Ok(()),
+    };
+    checked.map_err(|e| ValidationError::new("q", "Поиск", format!("«{token}» — это {}: {}", e.label, e.message)))
 }
 
 /// What a word of the text query is: an identifier to look up exactly, or a word of a name.

@@ -321,7 +321,10 @@ pub struct WorkerLine {
     pub specialties: Vec<String>,
     /// The nearest end of a certificate or accreditation.
     pub credential_until: Option<String>,
+    /// It ends within the expiry warning period (or has ended).
     pub expiring: bool,
+    /// It has ended: «истёк», not «истекает».
+    pub expired: bool,
 }
 
 /// A line of the staffing table: declared against what the cards say.
@@ -381,6 +384,7 @@ pub struct CredentialView {
     pub issued_on: String,
     pub valid_until: String,
     pub expiring: bool,
+    pub expired: bool,
 }
 
 /// Education or a qualification category as typed on the worker's page.
@@ -593,6 +597,7 @@ impl Registry {
             specialties,
             credential_until: until.map(display_date),
             expiring: until.is_some_and(|u| u <= soon.as_str()),
+            expired: until.is_some_and(|u| u < iso(today).as_str()),
         }
     }
 
@@ -707,6 +712,7 @@ impl Registry {
     ) -> WorkerView {
         let today = self.today();
         let soon = iso(today + time::Duration::days(self.workers_expiring_days()));
+        let today_iso = iso(today);
         let refs: Vec<&CredentialRecord> = credentials.iter().collect();
         let hide = |v: Option<&String>| if personal { v.cloned().unwrap_or_default() } else { HIDDEN.to_owned() };
         let details: Details = serde_json::from_str(&person.details).unwrap_or_default();
@@ -762,6 +768,7 @@ impl Registry {
                     issued_on: display_date(&c.issued_on),
                     valid_until: display_date(&c.valid_until),
                     expiring: c.valid_until <= soon,
+                    expired: c.valid_until < today_iso,
                 })
                 .collect(),
             education,

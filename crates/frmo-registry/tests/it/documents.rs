@@ -71,8 +71,15 @@ async fn stored_files(files: &TestFiles) -> Vec<String> {
     files.files().list("documents").await.expect("list").into_iter().map(|(key, _)| key).collect()
 }
 
+/// The test CA that issued the signer's certificate of `licence-pdf.sig`, as a trust anchor.
+fn test_ca() -> Vec<u8> {
+    let pem = String::from_utf8(fixture("frmo-esign/tests/fixtures/ca.crt")).expect("PEM");
+    frmo_gost::pem_to_der(&pem, "CERTIFICATE").expect("certificate")
+}
+
 async fn documents_are_kept_in_versions_and_read_by_those_who_may(backend: Backend, storage: Storage) {
-    let (_db, files, registry) = registry(backend, storage, DocumentSettings::default()).await;
+    let settings = DocumentSettings { trust: vec![test_ca()], ..DocumentSettings::default() };
+    let (_db, files, registry) = registry(backend, storage, settings).await;
     let member = member(&registry).await;
     let pdf = document("licence.pdf");
     let signature = fixture("frmo-esign/tests/fixtures/licence-pdf.sig");
@@ -236,7 +243,23 @@ async fn orphans_are_swept_and_expiry_is_reminded_once(backend: Backend, storage
     assert_eq!(download(&registry, &member, lease).await.expect("still there"), pdf);
 }
 
+/// A signature whose certificate no trust anchor vouches for is never shown as a bare
+/// «действительна»: the mathematics holds, the signer is not confirmed.
+async fn without_a_trust_anchor_the_signer_is_unconfirmed(backend: Backend, storage: Storage) {
+    let (_db, _files, registry) = registry(backend, storage, DocumentSettings::default()).await;
+    let member = member(&registry).await;
+    let signature = fixture("frmo-esign/tests/fixtures/licence-pdf.sig");
+    let licence =
+        upload(form(1, "Л041-00110-63/00123457", ""), "Лицензия.pdf", &document("licence.pdf"), Some(&signature));
+    let id = registry.upload_document(&member, REAVIZ_OID, licence, "t").await.expect("upload");
+    let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
+    let verdict = list.iter().find(|d| d.id == id).and_then(|d| d.signature.clone()).expect("a verdict");
+    assert_eq!((verdict.label, verdict.valid), ("верна, подписант не подтверждён", false), "{verdict:?}");
+    assert!(verdict.reason.contains("подписант не подтверждён"), "{}", verdict.reason);
+}
+
 storage_tests!(
+    without_a_trust_anchor_the_signer_is_unconfirmed,
     documents_are_kept_in_versions_and_read_by_those_who_may,
     bad_uploads_are_refused_by_field_and_leave_nothing,
     a_changed_document_keeps_its_signature_marked_invalid,

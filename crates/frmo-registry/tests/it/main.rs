@@ -75,6 +75,22 @@ async fn wrong_check_digits_are_refused_naming_the_field(backend: Backend) {
         Err(RegistryError::Invalid(errors)) => assert_eq!(errors[0].field, "ogrn"),
         other => panic!("expected a field error, got {other:?}"),
     }
+    // Typed into the one search box, an identifier is recognised and its check told.
+    for (typed, kind) in [
+        ("больница 6317006621", "ИНН"),
+        ("1026301420717", "ОГРН"),
+        ("304500116000158", "ОГРНИП"),
+        ("1.2.643.5.1.13.13.12.2.78.x", "OID"),
+    ] {
+        match search(&registry, q(typed)).await {
+            Err(RegistryError::Invalid(errors)) => {
+                assert_eq!(errors[0].field, "q", "{typed}");
+                assert!(errors[0].message.contains(&format!("— это {kind}")), "{typed}: {}", errors[0].message);
+            }
+            other => panic!("{typed}: expected a field error, got {other:?}"),
+        }
+    }
+    assert!(search(&registry, q("6317006620")).await.is_ok_and(|page| page.total >= 1));
 }
 
 async fn exact_identifier_hits_rank_before_name_matches(backend: Backend) {

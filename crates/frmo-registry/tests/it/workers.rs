@@ -310,6 +310,32 @@ async fn chief_elsewhere(registry: &Registry) -> (Actor, String) {
     (consenting(registry, &session).await, other.oid.clone())
 }
 
+/// An accreditation that ended is «истёк», one ending soon «истекает»: the flags tell them apart.
+async fn an_ended_accreditation_is_expired_not_expiring(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let chief = member(&registry, "1000299654", true).await;
+    let mut ended = form(5, "Терапевтическое отделение", 42, "1");
+    ended.specialty = "34".into();
+    ended.credential_kind = "4".into();
+    ended.credential_number = "7724 000000001".into();
+    ended.credential_issued_on = "2019-06-01".into();
+    ended.credential_valid_until = "2024-05-31".into();
+    let id = registry.add_worker(&chief, REAVIZ_OID, &ended, "t").await.expect("add");
+    let view = registry.worker(&chief, REAVIZ_OID, id, "t").await.expect("view");
+    assert_eq!((view.credentials[0].expiring, view.credentials[0].expired), (true, true));
+    assert!(view.cards[0].expired);
+    let soon = time::OffsetDateTime::now_utc().date() + time::Duration::days(10);
+    let mut current = form(6, "Терапевтическое отделение", 42, "1");
+    current.specialty = "34".into();
+    current.credential_kind = "4".into();
+    current.credential_number = "7724 000000002".into();
+    current.credential_issued_on = "2021-06-01".into();
+    current.credential_valid_until = frmo_domain::date::iso(soon);
+    let id = registry.add_worker(&chief, REAVIZ_OID, &current, "t").await.expect("add");
+    let view = registry.worker(&chief, REAVIZ_OID, id, "t").await.expect("view");
+    assert_eq!((view.credentials[0].expiring, view.credentials[0].expired), (true, false));
+}
+
 /// A viewer who sees a СНИЛС masked cannot recover it: no search by any of its digits, no lookup
 /// by the whole number, no duplicate check by birth date — and the answers are the same whether
 /// the СНИЛС is in the register or not.
@@ -414,5 +440,6 @@ backend_tests!(
     workers_are_added_listed_with_masked_personal_data_and_dismissed,
     an_import_with_one_bad_row_changes_nothing_and_names_it,
     masked_personal_data_is_no_oracle,
+    an_ended_accreditation_is_expired_not_expiring,
     another_organization_cannot_overwrite_or_probe_a_person,
 );

@@ -60,7 +60,8 @@ async fn the_cabinet_form_and_the_api_keep_documents_and_serve_them(backend: Bac
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
     let page = get(&app, &format!("{path}?saved=document"), Some(&cookie)).await.text().await.expect("page");
     assert!(page.contains("Документ сохранён"), "{page}");
-    assert!(page.contains("действительна") && page.contains("Иванова Мария Петровна"), "{page}");
+    // No trust anchor is configured here: the signature is right, its signer unconfirmed.
+    assert!(page.contains("верна, подписант не подтверждён") && page.contains("Иванова Мария Петровна"), "{page}");
 
     // The API: a private order, with the form token in a header.
     let docx = fixture("frmo-domain/tests/fixtures/documents/order.docx");
@@ -84,7 +85,7 @@ async fn the_cabinet_form_and_the_api_keep_documents_and_serve_them(backend: Bac
         get(&app, &format!("/api/v1/organizations/{REAVIZ_OID}/documents"), None).await.json().await.expect("JSON");
     let documents = public["documents"].as_array().expect("list");
     assert_eq!(documents.len(), 1, "{public}");
-    assert_eq!(documents[0]["signature"]["label"], "действительна");
+    assert_eq!(documents[0]["signature"]["label"], "верна, подписант не подтверждён");
     let card = get(&app, &format!("/organizations/{REAVIZ_OID}"), None).await.text().await.expect("card");
     assert!(card.contains("Л041-01") && !card.contains("17-п"), "the card lists public documents only");
     let url = documents[0]["url"].as_str().expect("url");
