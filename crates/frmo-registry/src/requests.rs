@@ -149,9 +149,23 @@ pub struct RequestView {
 /// An operator's decision.
 #[derive(Debug, Clone)]
 pub enum Verdict {
-    Approve,
-    Reject { reason: String },
-    Return { comment: String },
+    /// The comment may be empty; when given it is kept and shown like the others.
+    Approve {
+        comment: String,
+    },
+    Reject {
+        reason: String,
+    },
+    Return {
+        comment: String,
+    },
+}
+
+impl Verdict {
+    /// Approval without a comment.
+    pub fn approve() -> Self {
+        Verdict::Approve { comment: String::new() }
+    }
 }
 
 /// `ИЗ-2026-000123` for a change request, `ЗВ-2026-000123` for an application for inclusion.
@@ -320,7 +334,17 @@ impl Registry {
         let label = self.actor_label(actor).await.1;
         let number = request_number(&record.kind, id, record.created_at);
         let (to, comment) = match &verdict {
-            Verdict::Approve => ("approved", None),
+            Verdict::Approve { comment } => {
+                let comment = comment.trim();
+                if comment.chars().count() > 2000 {
+                    return Err(RegistryError::invalid(ValidationError::new(
+                        "comment",
+                        "Комментарий",
+                        "не длиннее 2000 символов",
+                    )));
+                }
+                ("approved", Some(comment.to_owned()).filter(|c| !c.is_empty()))
+            }
             Verdict::Reject { reason } => {
                 ("rejected", Some(required("comment", "Причина отказа", reason, "укажите причину отказа")?))
             }
@@ -340,12 +364,12 @@ impl Registry {
         };
         let decision = json!({"request": number, "decision": to, "comment": comment});
         let decision_entry = self.entry(actor, "decision", &record.org_oid, decision, request_id).await;
-        if record.kind == crate::applications::INCLUSION && matches!(verdict, Verdict::Approve) {
+        if record.kind == crate::applications::INCLUSION && matches!(verdict, Verdict::Approve { .. }) {
             self.approve_inclusion(actor, &record, &change, decision_entry, request_id).await?;
             return self.request_view(actor, id, request_id).await;
         }
         let notices = self.decision_notices(&record, &number, to, comment.as_deref()).await?;
-        if let Verdict::Approve = verdict {
+        if let Verdict::Approve { .. } = verdict {
             let proposed: Organization =
                 serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
             let current = self.card(&Actor::System, &record.org_oid, None).await?;
@@ -518,7 +542,11 @@ impl Registry {
     ) -> Result<Vec<frmo_store::sql::Statement>> {
         let title = format!("Заявка {number} {}", status_label(to));
         let body = match (to, comment) {
-            ("approved", _) => format!("Изменения в карточке организации {} внесены в реестр.", record.org_oid),
+            ("approved", None) => format!("Изменения в карточке организации {} внесены в реестр.", record.org_oid),
+            ("approved", Some(comment)) => format!(
+                "Изменения в карточке организации {} внесены в реестр. Комментарий оператора: {comment}",
+                record.org_oid
+            ),
             ("returned", Some(comment)) => {
                 format!("Оператор вернул заявку на доработку: {comment}. Исправьте её и отправьте снова.")
             }

@@ -421,7 +421,7 @@ pub(crate) async fn decision(
     viewer.check_csrf(&form.csrf)?;
     let id = request_id(&id)?;
     let verdict = match form.verdict.as_str() {
-        "approve" => Verdict::Approve,
+        "approve" => Verdict::Approve { comment: form.comment },
         "reject" => Verdict::Reject { reason: form.comment },
         "return" => Verdict::Return { comment: form.comment },
         _ => {

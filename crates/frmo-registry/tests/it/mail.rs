@@ -49,7 +49,7 @@ async fn a_decision_reaches_its_author_in_the_cabinet_and_by_mail(backend: Backe
         panic!("moderated");
     };
     assert_eq!(registry.store().unread_notifications(operator_id).await.expect("count"), 1, "the operator is told");
-    registry.decide_request(&operator, request.id, request.revision, Verdict::Approve, "r").await.expect("approve");
+    registry.decide_request(&operator, request.id, request.revision, Verdict::approve(), "r").await.expect("approve");
     let notes = registry.store().notifications(author_id, 10).await.expect("notifications");
     assert_eq!(notes[0].title, format!("Заявка {} одобрена", request.number));
     assert_eq!(notes[0].link, format!("/cabinet/requests/{}", request.id));

@@ -66,20 +66,22 @@ async fn a_moderated_change_waits_for_the_operator_of_its_region(backend: Backen
     assert_eq!(registry.my_requests(&member).await.expect("mine")[0].id, view.id);
 
     // The organization's people and other regions' operators do not decide.
-    let refused = registry.decide_request(&member, view.id, view.revision, Verdict::Approve, "r1").await;
+    let refused = registry.decide_request(&member, view.id, view.revision, Verdict::approve(), "r1").await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OperatorRequired))), "{refused:?}");
     let moscow = operator(&registry, "op77", &[77]).await;
     assert!(registry.moderation_queue(&moscow, "r").await.expect("queue").is_empty());
-    let refused = registry.decide_request(&moscow, view.id, view.revision, Verdict::Approve, "r2").await;
+    let refused = registry.decide_request(&moscow, view.id, view.revision, Verdict::approve(), "r2").await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OutsideRegion))), "{refused:?}");
 
     let samara = operator(&registry, "op63", &[63]).await;
     let queue = registry.moderation_queue(&samara, "r").await.expect("queue");
     assert_eq!(queue.iter().map(|r| r.id).collect::<Vec<_>>(), [view.id]);
     assert!(!queue[0].overdue);
-    let decided =
-        registry.decide_request(&samara, view.id, view.revision, Verdict::Approve, "r3").await.expect("approve");
+    // The approval's comment is kept and shown to the author.
+    let approve = Verdict::Approve { comment: "  Проверено по выписке ЕГРЮЛ.  ".into() };
+    let decided = registry.decide_request(&samara, view.id, view.revision, approve, "r3").await.expect("approve");
     assert_eq!(decided.status, "approved");
+    assert_eq!(decided.comment.as_deref(), Some("Проверено по выписке ЕГРЮЛ."));
     assert_eq!(current_phone(&registry).await.as_deref(), Some("+7 846 111-22-33"));
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     assert_eq!(decided.applied_version, Some(card.row.version_id));
@@ -146,7 +148,7 @@ async fn of_two_decisions_at_once_exactly_one_lands(backend: Backend) {
     let before = current_phone(&registry).await;
     let view = submitted(&registry, &member, "+7 846 999-00-00").await;
     let (approve, reject) = tokio::join!(
-        registry.decide_request(&first, view.id, view.revision, Verdict::Approve, "a"),
+        registry.decide_request(&first, view.id, view.revision, Verdict::approve(), "a"),
         registry.decide_request(
             &second,
             view.id,
@@ -207,7 +209,7 @@ async fn returned_requests_are_corrected_and_resubmitted_or_withdrawn(backend: B
         resubmitted.changes
     );
     // A decision on the revision before the resubmission does not land.
-    let stale = registry.decide_request(&samara, view.id, returned.revision, Verdict::Approve, "r").await;
+    let stale = registry.decide_request(&samara, view.id, returned.revision, Verdict::approve(), "r").await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
 
     let withdrawn = registry.withdraw_request(&member, view.id, resubmitted.revision, "r").await.expect("withdraw");
@@ -227,8 +229,8 @@ async fn an_approval_after_the_card_changed_is_refused(backend: Backend) {
     let samara = operator(&registry, "op63", &[63]).await;
     let first = submitted(&registry, &member, "+7 846 111-22-33").await;
     let second = submitted(&registry, &member, "+7 846 444-55-66").await;
-    registry.decide_request(&samara, first.id, first.revision, Verdict::Approve, "r").await.expect("first");
-    let conflict = registry.decide_request(&samara, second.id, second.revision, Verdict::Approve, "r").await;
+    registry.decide_request(&samara, first.id, first.revision, Verdict::approve(), "r").await.expect("first");
+    let conflict = registry.decide_request(&samara, second.id, second.revision, Verdict::approve(), "r").await;
     let Err(RegistryError::Conflict(message)) = conflict else { panic!("{conflict:?}") };
     assert!(message.contains("изменилась после подачи"), "{message}");
     assert_eq!(current_phone(&registry).await.as_deref(), Some("+7 846 111-22-33"));
@@ -278,7 +280,7 @@ async fn overdue_requests_are_flagged_and_review_times_counted(backend: Backend)
     let member = consenting(&registry, &member).await;
     let samara = operator(&registry, "op63", &[63]).await;
     let first = submitted(&registry, &member, "+7 846 111-22-33").await;
-    registry.decide_request(&samara, first.id, first.revision, Verdict::Approve, "r").await.expect("approve");
+    registry.decide_request(&samara, first.id, first.revision, Verdict::approve(), "r").await.expect("approve");
     let second = submitted(&registry, &member, "+7 846 444-55-66").await;
     assert!(!registry.moderation_queue(&samara, "r").await.expect("queue")[0].overdue);
     // Three weeks later the second is past its five business days.

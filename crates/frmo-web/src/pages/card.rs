@@ -30,6 +30,8 @@ pub struct CardPage {
     pub valid_from: String,
     /// The current public documents (licences); shown on the current card only.
     pub documents: Vec<frmo_registry::documents::DocumentView>,
+    /// Asked for a date before the organization was in the register: said so, above its current card.
+    pub before_existence: Option<String>,
 }
 
 pub async fn page(
@@ -46,7 +48,20 @@ pub async fn page(
         .map(|v| parse_date("as_of", "Дата", v))
         .transpose()
         .map_err(RegistryError::invalid)?;
-    let card = state.registry.card(&Actor::Anonymous, &oid, as_of).await?;
+    let (card, as_of, before_existence) = match state.registry.card(&Actor::Anonymous, &oid, as_of).await {
+        Ok(card) => (card, as_of, None),
+        // A date before the organization's first version: its current card, with the date said.
+        Err(RegistryError::NotFound(_)) if let Some(day) = as_of => {
+            let card = state.registry.card(&Actor::Anonymous, &oid, None).await?;
+            let since = format_date(card.row.valid_from.date());
+            let note = format!(
+                "На {} организации в реестре ещё не было: её запись действует с {since}. Ниже — текущая карточка.",
+                format_date(day)
+            );
+            (card, None, Some(note))
+        }
+        Err(other) => return Err(other.into()),
+    };
     let documents = if as_of.is_none() { state.registry.public_documents(&oid).await? } else { Vec::new() };
     let page = CardPage {
         documents,
@@ -54,6 +69,7 @@ pub async fn page(
         as_of_label: as_of.map(format_date),
         valid_from: format_date(card.row.valid_from.date()),
         org: card.organization,
+        before_existence,
     };
     Ok(render(&page))
 }

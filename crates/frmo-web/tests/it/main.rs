@@ -177,9 +177,13 @@ async fn card_page_shows_requisites_structure_and_dates(backend: Backend) {
     ] {
         assert!(html.contains(text), "missing {text}");
     }
+    // A date before the organization was in the register: said so, above its current card.
     let (status, html) = app.get_text(&format!("/organizations/{REAVIZ_OID}?as_of=1999-01-01")).await;
-    assert_eq!(status, 404);
-    assert!(html.contains("на 01.01.1999"));
+    assert_eq!(status, 200);
+    assert!(html.contains("На 01.01.1999 организации в реестре ещё не было: её запись действует с"), "{html}");
+    assert!(html.contains("Ниже — текущая карточка") && html.contains("Реквизиты"));
+    let (status, _) = app.get_text("/organizations/1.2.643.5.1.13.13.12.2.78.999999?as_of=1999-01-01").await;
+    assert_eq!(status, 404, "an OID not in the register is still not found");
     let (status, _) = app.get_text("/organizations/garbage").await;
     assert_eq!(status, 400);
 }
