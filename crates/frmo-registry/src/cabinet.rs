@@ -256,7 +256,7 @@ pub struct CardEdit {
 
 impl CardEdit {
     /// The card with these edits, or every problem with them.
-    fn apply(self, mut card: frmo_domain::org::Organization) -> Result<frmo_domain::org::Organization> {
+    pub(crate) fn apply(self, mut card: frmo_domain::org::Organization) -> Result<frmo_domain::org::Organization> {
         let mut errors = Vec::new();
         let clean = |v: String| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
         if let Some(name) = self.name_full {

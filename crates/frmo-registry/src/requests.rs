@@ -460,6 +460,27 @@ impl Registry {
         self.author_moves(actor, &record, revision, step, request_id).await
     }
 
+    /// The author corrects a change request the operator returned and sends it again: the same
+    /// request (number and history kept), its proposal edited from what was proposed, not from a
+    /// blank form.
+    pub async fn resubmit_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        revision: i64,
+        edit: crate::cabinet::CardEdit,
+        reason: &str,
+        request_id: &str,
+    ) -> Result<RequestView> {
+        let record = self.authored(actor, id, request_id).await?;
+        if record.status != "returned" || record.kind == crate::applications::INCLUSION || record.revision != revision {
+            return Err(moved(&record));
+        }
+        let proposed: Organization = serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
+        let corrected = edit.apply(proposed)?;
+        self.submit_request(actor, id, revision, Some((corrected, reason)), request_id).await
+    }
+
     async fn authored(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestRecord> {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };

@@ -117,6 +117,7 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/moderation/statistics", Action::Moderate, false, || get(requests::statistics)),
     route("GET", "/cabinet/requests/{id}", Action::ReadOrganization, false, || get(requests::request_page)),
     author_route("POST", "/cabinet/requests/{id}/withdraw", Action::EditOrganization, || post(requests::withdraw)),
+    author_route("POST", "/cabinet/requests/{id}/resubmit", Action::EditOrganization, || post(requests::resubmit)),
     route("POST", "/cabinet/requests/{id}/decision", Action::Moderate, false, || post(requests::decision)),
     route("GET", "/cabinet/support", Action::AskSupport, false, || get(support::my_requests)),
     route("GET", "/cabinet/support/new", Action::AskSupport, false, || get(support::cabinet_form)),

@@ -278,8 +278,23 @@ struct RequestPage {
     due: String,
     may_withdraw: bool,
     may_decide: bool,
+    /// A returned change request, to its author: the form that corrects and resends it, filled
+    /// with what was proposed (label, field, value).
+    resubmit: Vec<(&'static str, &'static str, String)>,
     error: Option<String>,
 }
+
+/// The fields the cabinet's change form edits: label, form field, where the proposal keeps it.
+const EDITABLE: [(&str, &str, &[&str]); 8] = [
+    ("Полное наименование", "name_full", &["nameFull"]),
+    ("Сокращённое наименование", "name_short", &["nameShort"]),
+    ("Руководитель (ФИО)", "head_full_name", &["headFullName"]),
+    ("Юридический адрес", "legal_address", &["legalAddress", "text"]),
+    ("Фактический адрес", "actual_address", &["actualAddress", "text"]),
+    ("Телефон", "phone", &["contacts", "phone"]),
+    ("Электронная почта", "email", &["contacts", "email"]),
+    ("Сайт", "site", &["contacts", "site"]),
+];
 
 fn request_id(text: &str) -> Result<i64, PageError> {
     parse_request_number(text).ok_or_else(|| RegistryError::NotFound(format!("Заявка «{text}» не найдена.")).into())
@@ -343,6 +358,20 @@ async fn request_view(
         submitted: view.submitted_at.map(format_time).unwrap_or_default(),
         due: date(view.due_on),
         may_withdraw: open && session.user.id == view.author_id,
+        resubmit: if view.status == "returned"
+            && view.kind != frmo_registry::applications::INCLUSION
+            && session.user.id == view.author_id
+        {
+            EDITABLE
+                .iter()
+                .map(|(label, field, path)| {
+                    let value = path.iter().try_fold(&view.proposal, |v, key| v.get(key));
+                    (*label, *field, value.and_then(Value::as_str).unwrap_or_default().to_owned())
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
         may_decide: view.status == "submitted" && decide(&actor, Action::Moderate, target).is_allowed(),
         view,
         error: error.clone(),
@@ -396,6 +425,48 @@ pub(crate) async fn withdraw(
     let id = request_id(&id)?;
     let revision = form.revision.trim().parse().unwrap_or(0);
     let result = state.registry.withdraw_request(&session.actor(), id, revision, &viewer.request_id).await;
+    after(&state, &viewer, id, result).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ResubmitForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    revision: String,
+    name_full: Option<String>,
+    name_short: Option<String>,
+    head_full_name: Option<String>,
+    legal_address: Option<String>,
+    actual_address: Option<String>,
+    phone: Option<String>,
+    email: Option<String>,
+    site: Option<String>,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /cabinet/requests/{id}/resubmit`: the author corrects a returned request and sends it again.
+pub(crate) async fn resubmit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    Form(form): Form<ResubmitForm>,
+) -> Result<Response, PageError> {
+    let session = viewer.require(&state).await?;
+    viewer.check_csrf(&form.csrf)?;
+    let id = request_id(&id)?;
+    let revision = form.revision.trim().parse().unwrap_or(0);
+    let edit = frmo_registry::cabinet::CardEdit {
+        name_full: form.name_full,
+        name_short: form.name_short,
+        head_full_name: form.head_full_name,
+        legal_address: form.legal_address,
+        actual_address: form.actual_address,
+        contacts: Some(frmo_domain::org::Contacts { phone: form.phone, email: form.email, site: form.site }),
+    };
+    let result =
+        state.registry.resubmit_request(&session.actor(), id, revision, edit, &form.reason, &viewer.request_id).await;
     after(&state, &viewer, id, result).await
 }
 

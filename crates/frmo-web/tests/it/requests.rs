@@ -78,12 +78,48 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
         .await;
     assert_eq!(silent.status, 400);
     assert!(silent.body.contains("Комментарий: укажите, что исправить"), "{}", silent.body);
+    // Returned: the author corrects the same request (its proposal filled in) and sends it again.
+    let returned = operator
+        .post(
+            &format!("{path}/decision"),
+            &[("csrf", &csrf), ("revision", &revision), ("verdict", "return"), ("comment", "уточните номер")],
+        )
+        .await;
+    assert_eq!(returned.status, 303, "{}", returned.body);
+    let own = browser.get(&path).await;
+    assert!(own.body.contains("resubmit-form") && own.body.contains("уточните номер"), "{}", own.body);
+    assert_eq!(input_value(&own.body, "phone").as_deref(), Some("+7 846 111-22-33"), "what was proposed");
+    let (member_csrf, member_revision) =
+        (input_value(&own.body, "csrf").expect("csrf"), input_value(&own.body, "revision").expect("revision"));
+    let resent = browser
+        .post(
+            &format!("{path}/resubmit"),
+            &[
+                ("csrf", &member_csrf),
+                ("revision", &member_revision),
+                ("phone", "+7 846 111-22-34"),
+                ("reason", "новый номер, с кодом города"),
+            ],
+        )
+        .await;
+    assert_eq!((resent.status, resent.location.as_deref()), (303, Some(path.as_str())), "{}", resent.body);
+    let own = browser.get(&path).await;
+    assert!(own.body.contains("на проверке") && own.body.contains("+7 846 111-22-34"), "{}", own.body);
+    assert!(!own.body.contains("resubmit-form"));
+    assert_eq!(app.registry.store().requests_of_org(REAVIZ_OID, 5).await.expect("requests").len(), 1, "no new request");
+    let page = operator.get(&path).await;
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let revision = input_value(&page.body, "revision").expect("revision");
     let approved = operator
-        .post(&format!("{path}/decision"), &[("csrf", &csrf), ("revision", &revision), ("verdict", "approve")])
+        .post(
+            &format!("{path}/decision"),
+            &[("csrf", &csrf), ("revision", &revision), ("verdict", "approve"), ("comment", "Проверено")],
+        )
         .await;
     assert_eq!((approved.status, approved.location.as_deref()), (303, Some(path.as_str())));
     let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
-    assert_eq!(card.organization.contacts.phone.as_deref(), Some("+7 846 111-22-33"));
+    assert_eq!(card.organization.contacts.phone.as_deref(), Some("+7 846 111-22-34"));
+    assert!(browser.get(&path).await.body.contains("Проверено"), "the approval's comment is shown");
     // The same (now stale) page cannot decide again.
     let again = operator
         .post(
@@ -108,14 +144,14 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     assert_eq!(history.status, 200);
     let number = request_number(&app, request.id).await;
     for text in
-        ["Оператор Самарской области", "Контакты", "+7 846 111-22-33", "новый номер", "одобрена", number.as_str()]
+        ["Оператор Самарской области", "Контакты", "+7 846 111-22-34", "новый номер", "одобрена", number.as_str()]
     {
         assert!(history.body.contains(text), "history lacks {text}: {}", history.body);
     }
 
     // The member is told, in the cabinet.
     let cabinet = browser.get("/cabinet").await;
-    assert!(cabinet.body.contains("Новых уведомлений: 1"), "{}", cabinet.body);
+    assert!(cabinet.body.contains("Новых уведомлений: 2"), "returned, then approved: {}", cabinet.body);
     let notes = browser.get("/cabinet/notifications").await;
     assert!(
         notes.body.contains(&format!("Заявка {} одобрена", request_number(&app, request.id).await)),
