@@ -168,13 +168,30 @@ struct CabinetPage {
     orgs: Vec<frmo_registry::cabinet::MyOrganization>,
     operator_regions: String,
     unread: i64,
+    /// An operator's or administrator's work: requests waiting for a decision, and how many are
+    /// overdue (`None` when they may not moderate yet, e.g. without consent).
+    moderation: Option<(usize, usize)>,
+    moderates: bool,
+    handles_support: bool,
 }
 
 async fn my_organizations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     let principal = session.principal();
     let orgs = state.registry.my_organizations(session).await?;
+    let actor = session.actor();
+    let moderates = !principal.operator_regions.is_empty()
+        || principal.federal_role == Some(frmo_domain::access::FederalRole::Admin);
+    let moderation = if moderates && state.registry.may_at_all(&actor, Action::Moderate) {
+        let queue = state.registry.moderation_queue(&actor, &viewer.request_id).await?;
+        Some((queue.len(), queue.iter().filter(|r| r.overdue).count()))
+    } else {
+        None
+    };
     let page = CabinetPage {
+        moderation,
+        moderates,
+        handles_support: state.registry.may_at_all(&actor, Action::HandleSupport),
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         consent: principal.consent,

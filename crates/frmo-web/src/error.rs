@@ -152,6 +152,22 @@ struct ErrorPage<'a> {
     details: Vec<String>,
     /// «Сообщить о проблеме»: the support form with this error's code, request id and page.
     report_href: String,
+    /// Where a refusal is undone: the link and its words.
+    way_out: Option<(&'static str, &'static str)>,
+}
+
+/// The way out of a refusal, by its code: every refusal links to what lifts it.
+fn way_out(code: &str) -> Option<(&'static str, &'static str)> {
+    match code {
+        "NOT_SIGNED_IN" => Some(("/login", "Войти")),
+        "CONSENT_MISSING" => Some(("/cabinet/profile#consent", "Прочитать и принять согласие")),
+        "ACCOUNT_NOT_CONFIRMED" => Some(("/cabinet/profile", "Профиль: как подтвердить учётную запись")),
+        "OUTSIDE_REGION" => Some(("/cabinet/moderation", "Заявки ваших регионов")),
+        "NOT_A_MEMBER" | "NOT_CHIEF" | "NOT_THE_AUTHOR" | "READ_ONLY_ROLE" | "ROLE_REQUIRED" | "OPERATOR_REQUIRED" => {
+            Some(("/cabinet", "В кабинет: ваши организации и задачи"))
+        }
+        _ => None,
+    }
 }
 
 tokio::task_local! {
@@ -191,6 +207,7 @@ impl IntoResponse for PageError {
             message: &p.message,
             details: p.errors.iter().map(ToString::to_string).collect(),
             report_href: report_href(p.code),
+            way_out: way_out(p.code),
         };
         (p.status, render(&page)).into_response()
     }

@@ -56,7 +56,31 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
         "the author withdraws, never decides"
     );
 
+    // An operator who has not yet consented: the home says what to do, a refusal links to it.
+    let account = frmo_registry::identity::local::NewLocalUser {
+        login: "op63new",
+        name: "Новый оператор",
+        email: None,
+        password: "пароль-оператора-02",
+        role: None,
+        regions: &[63],
+    };
+    let id = app.registry.add_local_user(&Actor::System, &account).await.expect("operator");
+    let new = app.registry.start_session(id, "local", "{}").await.expect("session");
+    let mut newcomer = Browser::new(&app);
+    newcomer.cookies.insert("frmo_session".into(), new.token);
+    let home = newcomer.get("/cabinet").await;
+    assert!(home.body.contains("id=\"operator-work\"") && home.body.contains("/cabinet/profile#consent"));
+    assert!(!home.body.contains("Вы не состоите ни в одной организации"), "{}", home.body);
+    let refused = newcomer.get("/cabinet/moderation").await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.body.contains("id=\"way-out\"") && refused.body.contains("href=\"/cabinet/profile#consent\""));
+
+    // The operator's home starts their work: the queue with its counts.
     let mut operator = operator_browser(&app).await;
+    let home = operator.get("/cabinet").await;
+    assert!(home.body.contains("id=\"queue-waiting\">1<"), "{}", home.body);
+    assert!(home.body.contains("href=\"/cabinet/moderation\""));
     let queue = operator.get("/cabinet/moderation").await;
     assert_eq!(queue.status, 200);
     assert!(queue.body.contains(&format!("href=\"{path}\"")), "{}", queue.body);
