@@ -10,6 +10,15 @@ pub fn format(date: Date) -> String {
     format!("{:02}.{:02}.{}", date.day(), u8::from(date.month()), date.year())
 }
 
+/// A moment as people in Russia read it: Moscow time (UTC+3, no daylight saving since 2014), marked
+/// «МСК» — every time the registry shows is one of these.
+pub fn moscow_time(unix: i64) -> String {
+    let moscow = time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let at =
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or(time::OffsetDateTime::UNIX_EPOCH).to_offset(moscow);
+    format!("{} {:02}:{:02} МСК", format(at.date()), at.hour(), at.minute())
+}
+
 /// `yyyy-MM-dd`, as the database keeps dates (text order is date order).
 pub fn iso(date: Date) -> String {
     format!("{:04}-{:02}-{:02}", date.year(), u8::from(date.month()), date.day())

@@ -223,12 +223,9 @@ struct ProfilePage {
     totp_secret: String,
 }
 
-/// A moment as people read it (UTC).
+/// A moment as people read it: Moscow time, marked «МСК».
 pub(crate) fn format_time(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(time::macros::format_description!("[day].[month].[year] [hour]:[minute] UTC")).ok())
-        .unwrap_or_default()
+    frmo_domain::date::moscow_time(unix)
 }
 
 async fn profile_page(

@@ -6,12 +6,7 @@ pub mod help;
 pub mod report;
 pub mod requests;
 
-use time::OffsetDateTime;
-
-/// `23.11.2026 15:00`, Moscow time.
+/// `23.11.2026 15:00 МСК`.
 pub fn format_time(unix: i64) -> String {
-    let at = OffsetDateTime::from_unix_timestamp(unix)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
-        .to_offset(crate::requests::MOSCOW);
-    format!("{:02}.{:02}.{} {:02}:{:02}", at.day(), u8::from(at.month()), at.year(), at.hour(), at.minute())
+    frmo_domain::date::moscow_time(unix)
 }

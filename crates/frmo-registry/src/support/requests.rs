@@ -374,7 +374,7 @@ impl Registry {
         let mut notices = Vec::new();
         let due = super::format_time(due_at);
         let title = format!("Обращение {number} принято");
-        let body = format!("Ваше обращение зарегистрировано: тема «{}», ответ — до {due} (МСК).", guess.topic.label());
+        let body = format!("Ваше обращение зарегистрировано: тема «{}», ответ — до {due}.", guess.topic.label());
         if let Some(person) = signed_in {
             notices.push(notification_statement(person.user_id, &title, &body, &format!("/cabinet/support/{id}"), now));
         }

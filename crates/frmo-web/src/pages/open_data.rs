@@ -69,12 +69,7 @@ struct OpenDataPage {
 }
 
 fn published_label(at: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .map(|t| {
-            let t = t.to_offset(time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC));
-            format!("{} {:02}:{:02}", frmo_domain::date::format(t.date()), t.hour(), t.minute())
-        })
-        .unwrap_or_default()
+    frmo_domain::date::moscow_time(at)
 }
 
 /// `GET /open-data`
