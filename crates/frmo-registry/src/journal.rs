@@ -114,7 +114,7 @@ fn history_entry(record: AuditRecord) -> Option<HistoryEntry> {
     };
     Some(HistoryEntry {
         at: e.at,
-        who: e.actor,
+        who: person_name(&e.actor),
         fields: detail["fields"].as_array().cloned().unwrap_or_default(),
         why: text("reason").or_else(|| text("comment")).unwrap_or_default(),
         request: text("request"),
@@ -222,9 +222,31 @@ impl Registry {
     }
 }
 
+/// A journal's actor as people read it: the name, without the account it signed in with («Иванова
+/// Мария Петровна (esia 1000299654)» → «Иванова Мария Петровна»). The journal keeps the whole label
+/// for auditors; pages show people.
+pub fn person_name(actor: &str) -> String {
+    match actor.rsplit_once(" (") {
+        Some((name, account))
+            if ["esia ", "oidc ", "local "].iter().any(|p| account.starts_with(p)) && account.ends_with(')') =>
+        {
+            name.to_owned()
+        }
+        _ => actor.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pages_show_people_by_name() {
+        assert_eq!(person_name("Иванова Мария Петровна (esia 1000299654)"), "Иванова Мария Петровна");
+        assert_eq!(person_name("Оператор (local op63)"), "Оператор");
+        assert_eq!(person_name("ООО «Ромашка» (Самара)"), "ООО «Ромашка» (Самара)");
+        assert_eq!(person_name("система"), "система");
+    }
 
     #[test]
     fn csv_fields_with_separators_are_quoted() {

@@ -619,7 +619,10 @@ impl Registry {
             revision: record.revision,
             base_version: record.base_version,
             applied_version: record.applied_version,
-            events,
+            events: events
+                .into_iter()
+                .map(|e| RequestEvent { actor: crate::journal::person_name(&e.actor), ..e })
+                .collect(),
         }
     }
 }
