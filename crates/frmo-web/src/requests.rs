@@ -37,6 +37,14 @@ pub(crate) fn field_label(field: &str) -> &str {
         "buildings" => "Здания",
         "licences" => "Лицензии",
         "status" => "Статус",
+        "phone" => "телефон",
+        "email" => "электронная почта",
+        "site" => "сайт",
+        "text" => "адрес",
+        "postIndex" => "индекс",
+        "fiasId" => "ФИАС",
+        "latitude" => "широта",
+        "longtitude" => "долгота",
         other => other,
     }
 }
@@ -50,7 +58,7 @@ pub(crate) fn shown(value: &Value) -> String {
         Value::Object(fields) => fields
             .iter()
             .filter(|(_, v)| !v.is_null())
-            .map(|(k, v)| format!("{k}: {}", shown(v)))
+            .map(|(k, v)| format!("{}: {}", field_label(k), shown(v)))
             .collect::<Vec<_>>()
             .join("; "),
         other => other.to_string(),

@@ -51,6 +51,7 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     let path = format!("/cabinet/requests/{}", request.id);
     let own = browser.get(&path).await;
     assert!(own.body.contains("Контакты") && own.body.contains("+7 846 111-22-33") && own.body.contains("новый номер"));
+    assert!(own.body.contains("телефон: +7 846 111-22-33") && !own.body.contains("phone:"), "{}", own.body);
     assert!(
         own.body.contains("withdraw-form") && !own.body.contains("decision-form"),
         "the author withdraws, never decides"
