@@ -1534,6 +1534,75 @@ fn rows_from_records(
 }
 
 /// The import template: the header, and a sample row to overwrite.
+/// The «Пример» row of the import template: every column filled as the import reads it.
+pub fn template_example() -> Vec<frmo_office::xlsx::Cell> {
+    use frmo_office::xlsx::Cell;
+    // The example's codes are looked up by name, so the example stays right whatever the codes.
+    let code = |directory: &str, name: &str| -> Cell {
+        let entries = reference::get(directory).map(|d| d.entries.as_slice()).unwrap_or_default();
+        let entry = entries.iter().find(|e| e.name.to_lowercase() == name.to_lowercase()).or(entries.first());
+        entry.map_or(Cell::Empty, |e| Cell::Integer(i64::from(e.id)))
+    };
+    let date = |y, m, d| time::Date::from_calendar_date(y, m, d).map_or(Cell::Empty, Cell::Date);
+    let text = |t: &str| Cell::Text(t.to_owned());
+    vec![
+        text("112-233-445 95"),
+        text("Петрова"),
+        text("Анна"),
+        text("ж"),
+        date(1985, time::Month::April, 12),
+        text("Терапевтическое отделение"),
+        code("positions", "медицинская сестра"),
+        code("employment_types", "основное место работы"),
+        Cell::Number(1.0),
+        date(2020, time::Month::September, 1),
+        text("Сергеевна"),
+        Cell::Integer(643),
+        text("+7 846 200-00-01"),
+        text("petrova@example.ru"),
+        text("паспорт 3600 123456"),
+        code("specialties", "Сестринское дело"),
+        code("credential_kinds", "первичная аккредитация"),
+        text("7724 031234567"),
+        date(2021, time::Month::June, 1),
+        date(2031, time::Month::May, 31),
+    ]
+}
+
+/// The import template as an XLSX workbook: «Работники» (the columns to fill, empty: what is left
+/// there is imported), «Пример» (one filled row showing every format) and «Справочники» (the codes the
+/// columns accept, from the directories the import checks against).
+pub fn template_xlsx() -> std::result::Result<Vec<u8>, frmo_office::OfficeError> {
+    use frmo_office::xlsx::{Cell, Column, Sheet};
+    let columns = || COLUMNS.iter().map(|(_, title)| Column { title: (*title).into(), width: 18.0 }).collect();
+    let text = |t: &str| Cell::Text(t.to_owned());
+    let mut codes = vec![
+        vec![text("Пол"), text("м"), text("мужской")],
+        vec![text("Пол"), text("ж"), text("женский")],
+        vec![text("Гражданство (код ОКСМ)"), Cell::Integer(643), text("Россия")],
+    ];
+    for (directory, column) in [
+        ("positions", "Должность (код)"),
+        ("employment_types", "Тип занятости (код)"),
+        ("specialties", "Специальность (код)"),
+        ("credential_kinds", "Вид допуска (код)"),
+    ] {
+        for entry in reference::get(directory).map(|d| d.entries.as_slice()).unwrap_or_default() {
+            codes.push(vec![text(column), Cell::Integer(i64::from(entry.id)), text(&entry.name)]);
+        }
+    }
+    let reference_columns = ["Столбец", "Код", "Значение"]
+        .iter()
+        .zip([28.0, 10.0, 70.0])
+        .map(|(title, width)| Column { title: (*title).into(), width })
+        .collect();
+    frmo_office::xlsx::write(&[
+        Sheet { name: "Работники".into(), columns: columns(), rows: Vec::new() },
+        Sheet { name: "Пример".into(), columns: columns(), rows: vec![template_example()] },
+        Sheet { name: "Справочники".into(), columns: reference_columns, rows: codes },
+    ])
+}
+
 pub fn template_csv() -> String {
     let mut out = String::from("\u{feff}");
     out.push_str(&crate::csv::line(&COLUMNS.map(|(_, header)| header)));

@@ -88,6 +88,9 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/organizations/{oid}/workers/template.csv", Action::ReadOrganization, false, || {
         get(workers::template)
     }),
+    route("GET", "/cabinet/organizations/{oid}/workers/template.xlsx", Action::ReadOrganization, false, || {
+        get(workers::template_xlsx)
+    }),
     route("GET", "/cabinet/organizations/{oid}/workers/check", Action::ReadOrganization, false, || get(workers::check)),
     route("GET", "/cabinet/organizations/{oid}/workers/{id}", Action::ReadOrganization, false, || get(workers::page)),
     route("GET", "/cabinet/organizations/{oid}/workers/{id}/edit", Action::EditOrganization, false, || {

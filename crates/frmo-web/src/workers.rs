@@ -226,7 +226,7 @@ pub async fn export_xlsx(
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
     let bytes = state.registry.export_workers_xlsx(&viewer.actor(), &oid, &viewer.request_id).await?;
-    Ok(file_response(bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "workers.xlsx"))
+    Ok(file_response(bytes, XLSX, "workers.xlsx"))
 }
 
 /// `GET /cabinet/organizations/{oid}/workers/export.pdf`
@@ -248,6 +248,20 @@ pub async fn template(
     state.registry.organization_target(&viewer.actor(), &oid, Action::ReadOrganization, &viewer.request_id).await?;
     Ok(csv_response(frmo_registry::workers::template_csv(), "workers-template.csv"))
 }
+
+/// `GET …/workers/template.xlsx`: the import template with an example and the codes it accepts.
+pub async fn template_xlsx(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(oid): Path<String>,
+) -> Result<Response, PageError> {
+    state.registry.organization_target(&viewer.actor(), &oid, Action::ReadOrganization, &viewer.request_id).await?;
+    let body = frmo_registry::workers::template_xlsx()
+        .map_err(|e| RegistryError::Conflict(format!("Шаблон не собран: {e}")))?;
+    Ok(file_response(body, XLSX, "workers-template.xlsx"))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn csv_response(body: String, name: &str) -> Response {
     file_response(body.into_bytes(), "text/csv; charset=utf-8", name)

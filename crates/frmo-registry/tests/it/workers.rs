@@ -310,6 +310,41 @@ async fn chief_elsewhere(registry: &Registry) -> (Actor, String) {
     (consenting(registry, &session).await, other.oid.clone())
 }
 
+/// The import template's sheet to fill is empty (nothing is imported by mistake); its «Пример» row,
+/// filled as the import reads it, imports as it is; «Справочники» lists the codes (read by openpyxl).
+async fn the_import_template_carries_an_example_that_imports(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    let chief = member(&registry, "1000299654", true).await;
+    let template = frmo_registry::workers::template_xlsx().expect("template");
+    assert!(frmo_registry::workers::rows_from_file(&template).expect("reads").is_empty());
+    let columns = frmo_registry::workers::COLUMNS
+        .iter()
+        .map(|(_, title)| frmo_office::xlsx::Column { title: (*title).into(), width: 18.0 })
+        .collect();
+    let example = frmo_office::xlsx::Sheet {
+        name: "Работники".into(),
+        columns,
+        rows: vec![frmo_registry::workers::template_example()],
+    };
+    let filled = frmo_office::xlsx::write(&[example]).expect("workbook");
+    let rows = frmo_registry::workers::rows_from_file(&filled).expect("rows");
+    let report = registry.import_workers(&chief, REAVIZ_OID, rows, "t").await.expect("import");
+    assert!(report.applied && report.created == 1, "{:?}", report.errors);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("template.xlsx");
+    std::fs::write(&path, &template).expect("write");
+    let script = "import openpyxl,sys\nwb=openpyxl.load_workbook(sys.argv[1])\nprint('|'.join(wb.sheetnames))\n\
+                  ref=wb['Справочники']\nprint(sum(1 for r in ref.iter_rows(min_row=2) if r[0].value=='Должность (код)'))";
+    let out = std::process::Command::new("python3").args(["-c", script]).arg(&path).output().expect("python3");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("Работники|Пример|Справочники"));
+    let positions = frmo_domain::reference::get("positions").expect("positions").entries.len();
+    assert_eq!(lines.next(), Some(positions.to_string().as_str()));
+}
+
 /// An accreditation that ended is «истёк», one ending soon «истекает»: the flags tell them apart.
 async fn an_ended_accreditation_is_expired_not_expiring(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
@@ -441,5 +476,6 @@ backend_tests!(
     an_import_with_one_bad_row_changes_nothing_and_names_it,
     masked_personal_data_is_no_oracle,
     an_ended_accreditation_is_expired_not_expiring,
+    the_import_template_carries_an_example_that_imports,
     another_organization_cannot_overwrite_or_probe_a_person,
 );
