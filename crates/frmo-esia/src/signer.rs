@@ -111,6 +111,9 @@ pub struct CryptoProSigner {
     /// The container's PIN, when it has one. `csptest` takes it on the command line: run the
     /// signer where other users cannot list processes.
     pub pin: Option<String>,
+    /// Where the temporary files go (the system's temporary directory when `None`), e.g. a private
+    /// tmpfs; ilimurzin's signer has the same setting.
+    pub temp_dir: Option<PathBuf>,
 }
 
 impl CryptoProSigner {
@@ -133,7 +136,13 @@ impl Signer for CryptoProSigner {
     fn sign<'a>(&'a self, message: &'a [u8]) -> SignFuture<'a> {
         Box::pin(async move {
             let io_error = |source| SignError::Spawn { program: self.csptest.clone(), source };
-            let dir = tempfile::Builder::new().prefix("frmo-csp").tempdir().map_err(io_error)?;
+            let mut builder = tempfile::Builder::new();
+            builder.prefix("frmo-csp");
+            let dir = match &self.temp_dir {
+                Some(parent) => builder.tempdir_in(parent),
+                None => builder.tempdir(),
+            }
+            .map_err(io_error)?;
             let (input, output) = (dir.path().join("message"), dir.path().join("message.sig"));
             std::fs::write(&input, message).map_err(io_error)?;
             let result = tokio::process::Command::new(&self.csptest)

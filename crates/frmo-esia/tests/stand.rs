@@ -293,10 +293,12 @@ async fn the_cryptopro_signer_exchanges_files_with_csptest_and_passes_the_pin() 
     let stand = start(false).await;
     let dir = tempfile::tempdir().expect("tmp");
     let csptest = csptest_stand_in(dir.path(), "1234");
+    let exchange = tempfile::tempdir().expect("tmp");
     let signer = |pin: Option<&str>| CryptoProSigner {
         csptest: csptest.clone(),
         container: r"\\.\HDIMAGE\frmo".into(),
         pin: pin.map(str::to_owned),
+        temp_dir: Some(exchange.path().to_owned()),
     };
     // The status text on standard output is not taken for a signature: the sign-in goes through
     // with the signature from the file, reversed back, verified by the stand.
@@ -340,11 +342,7 @@ async fn the_cryptopro_signer_exchanges_files_with_csptest_and_passes_the_pin() 
     );
     assert!(!words(args(None)).contains(&"-password".to_owned()));
     // Nothing is left behind in the temporary directory.
-    let leftovers = std::fs::read_dir(std::env::temp_dir())
-        .expect("tmp")
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with("frmo-csp"))
-        .count();
+    let leftovers = std::fs::read_dir(exchange.path()).expect("tmp").count();
     assert_eq!(leftovers, 0, "the message and signature files are removed");
 }
 
