@@ -102,9 +102,12 @@ impl Store {
     pub async fn cards_at(&self, upto: i64, offset: i64, limit: i64) -> Result<Vec<String>> {
         let rows = self
             .query(
-                "SELECT CAST(v.card AS TEXT) FROM organization_versions v
-                 JOIN (SELECT MAX(id) AS id FROM organization_versions WHERE id <= $1 GROUP BY oid) m ON m.id = v.id
-                 ORDER BY v.id LIMIT $2 OFFSET $3",
+                // The page's version ids first, then only their cards (sorting the cards themselves
+                // costs seconds at 100,000 organizations).
+                "SELECT CAST(card AS TEXT) FROM organization_versions WHERE id IN
+                   (SELECT MAX(id) FROM organization_versions WHERE id <= $1 GROUP BY oid
+                    ORDER BY MAX(id) LIMIT $2 OFFSET $3)
+                 ORDER BY id",
                 vec![upto.into(), limit.into(), offset.into()],
             )
             .await?;
