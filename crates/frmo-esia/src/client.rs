@@ -97,6 +97,11 @@ impl EsiaError {
     }
 }
 
+/// Whether a scope asks ЕСИА for an id_token (it has `openid`).
+pub fn asks_for_id_token(scope: &str) -> bool {
+    scope.split_whitespace().any(|s| s == "openid")
+}
+
 /// Tokens of a sign-in.
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 pub struct Tokens {
@@ -229,7 +234,7 @@ impl EsiaClient {
         let signature = self.signer.sign(params.message(code).as_bytes()).await?;
         Ok(vec![
             ("client_id", c.client_id.clone()),
-            ("client_certificate_hash", frmo_gost::certificate_hash_hex(&c.certificate_der)),
+            ("client_certificate_hash", protocol::client_certificate_hash(&c.certificate_der)),
             ("client_secret", protocol::encode_secret(&signature)),
             ("scope", c.scope.clone()),
             ("scope_org", c.scope_org.clone()),
@@ -347,21 +352,31 @@ impl EsiaClient {
         let tokens = self.exchange_code(code).await?;
         let now = OffsetDateTime::now_utc().unix_timestamp();
         let access = self.validate(&tokens.access_token, now)?;
-        let id_token = tokens.id_token.as_deref().ok_or_else(|| EsiaError::Protocol("нет id_token".into()))?;
-        let id = self.validate(id_token, now)?;
         let oid = match access.get("urn:esia:sbj_id") {
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::String(s)) => s.clone(),
             _ => return Err(EsiaError::Token("в токене доступа нет urn:esia:sbj_id".into())),
         };
-        if id.get("sub").map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned)) != Some(oid.clone()) {
-            return Err(EsiaError::Token("id_token выдан другому пользователю".into()));
-        }
-        let amr = id
-            .get("urn:esia:amd")
-            .or_else(|| id.get("amr"))
-            .and_then(|v| v.as_str().map(str::to_owned).or_else(|| v.get(0).and_then(Value::as_str).map(str::to_owned)))
-            .unwrap_or_else(|| "PWD".into());
+        // ЕСИА issues an id_token only for the `openid` scope; without it the person is the access
+        // token's subject and the way they signed in is unknown, so it counts as a password.
+        let amr = match tokens.id_token.as_deref() {
+            Some(id_token) => {
+                let id = self.validate(id_token, now)?;
+                if id.get("sub").map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned)) != Some(oid.clone()) {
+                    return Err(EsiaError::Token("id_token выдан другому пользователю".into()));
+                }
+                id.get("urn:esia:amd")
+                    .or_else(|| id.get("amr"))
+                    .and_then(|v| {
+                        v.as_str().map(str::to_owned).or_else(|| v.get(0).and_then(Value::as_str).map(str::to_owned))
+                    })
+                    .unwrap_or_else(|| "PWD".into())
+            }
+            None if asks_for_id_token(&self.config.scope) => {
+                return Err(EsiaError::Protocol("нет id_token, хотя запрошен scope openid".into()));
+            }
+            None => "PWD".into(),
+        };
         let person = self.person(&tokens.access_token, &oid).await?;
         let contacts = self.contacts(&tokens.access_token, &oid).await?;
         let roles = self.roles(&tokens.access_token, &oid).await?;

@@ -35,6 +35,18 @@ pub fn parse_timestamp(text: &str) -> Option<OffsetDateTime> {
     .ok()
 }
 
+/// `client_certificate_hash` as CryptoPro's `cpverify -mk -alg GR3411_2012_256` prints it for the
+/// DER certificate: ГОСТ Р 34.11-2012 (256) of the DER bytes, 64 hex digits in upper case, in the
+/// digest's own byte order (the order `openssl dgst -md_gost12_256` and `cryptcp -hash -hex` print;
+/// nothing reversed). Public relying parties configure exactly this string: ilimurzin/esia@
+/// 1b20270ca4e50bb0ef119f43b8d8887fe17e6e66 `README.md` (`CD6EA358…80EE`), ofstudio/go-api-epgu@
+/// f3763d9a8140fb25e7240e19d0ca23e4aaee309e `esia/signature/local-cp-gost.go` (the `cpverify`
+/// recipe, upper-case sample); the hash of the DER form, not of the PEM file (ESIA-007053
+/// otherwise). The stand compares it ignoring case.
+pub fn client_certificate_hash(certificate_der: &[u8]) -> String {
+    frmo_gost::certificate_hash_hex(certificate_der).to_ascii_uppercase()
+}
+
 /// The parameters both signed messages are made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedParams<'a> {

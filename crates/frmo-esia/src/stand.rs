@@ -260,7 +260,7 @@ fn verify_client<'a>(
         .iter()
         .find(|c| c.client_id == client_id)
         .ok_or_else(|| OauthError::unauthorized(client_id))?;
-    if !hash.eq_ignore_ascii_case(&frmo_gost::certificate_hash_hex(&client.certificate_der)) {
+    if !hash.eq_ignore_ascii_case(&protocol::client_certificate_hash(&client.certificate_der)) {
         return Err(OauthError::secret_wrong(
             "client_certificate_hash не совпадает с хэшем зарегистрированного сертификата",
         ));
@@ -465,20 +465,25 @@ fn issue(stand: &Stand, params: &HashMap<String, String>) -> Result<Value, Oauth
     if person.trusted {
         subject["urn:esia:sbj:is_tru"] = json!(true);
     }
-    let id_token = protocol::make_jwt(
+    // As ЕСИА: an id_token only when the scope has `openid`.
+    let id_token = crate::client::asks_for_id_token(&grant.scope).then(|| protocol::make_jwt(
         &json!({"ver": 0, "typ": "JWT", "sbt": "id", "alg": key.alg()}),
         &json!({"aud": grant.client_id, "sub": person.oid, "nbf": issued, "exp": expires, "iat": issued, "auth_time": issued,
                 "iss": ISSUER, "amr": person.amr, "urn:esia:amd": person.amr, "urn:esia:sid": sid, "urn:esia:sbj": subject}),
         |input| key.sign(input),
-    );
+    ));
     let refresh = uuid::Uuid::new_v4().to_string();
     {
         let mut memory = stand.memory();
         memory.access.insert(access.clone(), (person.oid, expires));
         memory.refresh.insert(refresh.clone(), Grant { expires: expires + 30 * 86400, ..grant });
     }
-    Ok(json!({"access_token": access, "refresh_token": refresh, "id_token": id_token, "state": params.get("state"),
-              "token_type": "Bearer", "expires_in": TOKEN_SECONDS}))
+    let mut answer = json!({"access_token": access, "refresh_token": refresh, "state": params.get("state"),
+                            "token_type": "Bearer", "expires_in": TOKEN_SECONDS});
+    if let Some(id_token) = id_token {
+        answer["id_token"] = json!(id_token);
+    }
+    Ok(answer)
 }
 
 /// Why the REST API refuses: the status and ЕСИА's message.

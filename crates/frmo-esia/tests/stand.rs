@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use frmo_esia::signer::{BuiltinSigner, CommandSigner, Signer};
+use frmo_esia::signer::{BuiltinSigner, CommandSigner, CryptoProSigner, Signer};
 use frmo_esia::stand::{self, StandClient, StandConfig, TokenKey};
 use frmo_esia::{EsiaClient, EsiaConfig, EsiaError, demo};
 
@@ -256,18 +256,128 @@ async fn the_openssl_gost_engine_signer_is_accepted_and_our_signatures_verify_in
         "{}",
         String::from_utf8_lossy(&verify.stderr)
     );
+}
 
-    // CryptoPro writes the bytes reversed; its signer reverses them back before use.
-    let cryptopro_like = CommandSigner {
-        program: "python3".into(),
-        args: vec![
-            "-c".into(),
-            format!(
-                "import sys; sys.stdin.buffer.read(); sys.stdout.buffer.write(open({:?}, 'rb').read()[::-1])",
-                dir.path().join("sig").display().to_string()
-            ),
-        ],
-        reverse: true,
+/// A stand-in for CryptoPro's `csptest` (not installable here), written by the test, behaving as
+/// documented: it takes `-keys -sign GOST12_256 -cont C -keytype exchange -in IN -out OUT
+/// [-password PIN]`, reads IN, writes the signature little-endian (reversed) to OUT, and prints
+/// status text on standard output. It signs for real with OpenSSL's GOST engine and the demo key,
+/// and refuses a wrong PIN the way csptest does (status text, a non-zero exit).
+fn csptest_stand_in(dir: &std::path::Path, pin: &str) -> String {
+    let script = dir.join("csptest");
+    let program = format!(
+        r#"import subprocess, sys
+args = sys.argv[1:]
+value = lambda flag: args[args.index(flag) + 1] if flag in args else None
+print("CSP (Type:80) v5.0.12000 KC1 Release Ver:5.0.12000 OS:Linux CPU:AMD64 FastCode:READY:AVX.")
+assert args[:3] == ["-keys", "-sign", "GOST12_256"] and value("-keytype") == "exchange", args
+if value("-cont") != "\\\\.\\HDIMAGE\\frmo" or value("-password") != {pin:?}:
+    print("Error number 0x8009001d (-2146893795). [ErrorCode: 0x8009001d]")
+    sys.exit(1)
+signature = subprocess.run(["openssl", "dgst", "-engine", "gost", "-md_gost12_256", "-binary", "-sign", {key:?}, value("-in")],
+                           capture_output=True, check=True).stdout
+open(value("-out"), "wb").write(signature[::-1])
+print("Total: SYS: 0,010 sec USR: 0,020 sec UTC: 0,030 sec")
+print("[ErrorCode: 0x00000000]")
+"#,
+        key = fixture("client.key").display().to_string(),
+    );
+    std::fs::write(&script, format!("#!/usr/bin/env python3\n{program}")).expect("write");
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    script.display().to_string()
+}
+
+#[tokio::test]
+async fn the_cryptopro_signer_exchanges_files_with_csptest_and_passes_the_pin() {
+    let stand = start(false).await;
+    let dir = tempfile::tempdir().expect("tmp");
+    let csptest = csptest_stand_in(dir.path(), "1234");
+    let exchange = tempfile::tempdir().expect("tmp");
+    let signer = |pin: Option<&str>| CryptoProSigner {
+        csptest: csptest.clone(),
+        container: r"\\.\HDIMAGE\frmo".into(),
+        pin: pin.map(str::to_owned),
+        temp_dir: Some(exchange.path().to_owned()),
     };
-    assert_eq!(cryptopro_like.sign(message.as_bytes()).await.expect("sign"), signature);
+    // The status text on standard output is not taken for a signature: the sign-in goes through
+    // with the signature from the file, reversed back, verified by the stand.
+    let cryptopro = client(&stand, Arc::new(signer(Some("1234"))), |_| {});
+    let code = authorize(&stand, &cryptopro, "1000299654").await;
+    cryptopro.complete(&code).await.expect("sign-in with csptest's signatures");
+    // The raw 64 bytes, not csptest's status text.
+    let signature = signer(Some("1234")).sign(b"message").await.expect("sign");
+    assert_eq!(signature.len(), 64);
+
+    // A wrong or missing PIN: csptest's own words reach the error.
+    for pin in [Some("0000"), None] {
+        match signer(pin).sign(b"message").await {
+            Err(frmo_esia::signer::SignError::Failed { stderr, .. }) => {
+                assert!(stderr.contains("0x8009001d"), "{stderr}")
+            }
+            other => panic!("expected csptest's refusal, got {other:?}"),
+        }
+    }
+    // The arguments: files, never /dev/stdout; the PIN only when there is one.
+    let args = |pin| signer(pin).args("in".as_ref(), "out".as_ref());
+    let words =
+        |a: Vec<std::ffi::OsString>| a.into_iter().map(|w| w.to_string_lossy().into_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        words(args(Some("1234"))),
+        [
+            "-keys",
+            "-sign",
+            "GOST12_256",
+            "-cont",
+            r"\\.\HDIMAGE\frmo",
+            "-keytype",
+            "exchange",
+            "-in",
+            "in",
+            "-out",
+            "out",
+            "-password",
+            "1234"
+        ]
+    );
+    assert!(!words(args(None)).contains(&"-password".to_owned()));
+    // Nothing is left behind in the temporary directory.
+    let leftovers = std::fs::read_dir(exchange.path()).expect("tmp").count();
+    assert_eq!(leftovers, 0, "the message and signature files are removed");
+}
+
+#[tokio::test]
+async fn the_certificate_hash_is_sent_as_cpverify_prints_it() {
+    let stand = start(false).await;
+    let client = client(&stand, builtin(), |_| {});
+    let (url, _) = client.authorization_url().await.expect("url");
+    let sent = query(&url)["client_certificate_hash"].clone();
+    // cpverify -mk -alg GR3411_2012_256 prints 64 upper-case hex digits of the DER's digest in
+    // the digest's own order: the fixture is OpenSSL's lower-case print of the same digest.
+    let openssl = include_str!("../fixtures/client.crt.hash").trim();
+    assert_eq!(sent, openssl.to_ascii_uppercase());
+    assert_eq!(sent.len(), 64);
+    assert!(sent.chars().all(|c| c.is_ascii_digit() || ('A'..='F').contains(&c)), "{sent}");
+    // The stand (like ЕСИА) takes either case.
+    let code = authorize(&stand, &client, "1000299654").await;
+    client.complete(&code).await.expect("sign-in");
+}
+
+#[tokio::test]
+async fn a_token_answer_without_id_token_is_accepted_when_the_scope_does_not_ask_for_one() {
+    let stand = start(false).await;
+    // Without `openid` the stand answers as ЕСИА does: no id_token.
+    let plain = client(&stand, builtin(), |c| c.scope = "fullname snils email".into());
+    let code = authorize(&stand, &plain, "1000299654").await;
+    let login = plain.complete(&code).await.expect("sign-in without id_token");
+    assert!(login.tokens.id_token.is_none(), "the stand sent no id_token");
+    assert_eq!(login.oid, "1000299654");
+    assert_eq!(login.person.full_name(), "Иванова Мария Петровна");
+    assert_eq!(login.amr, "PWD", "an unknown sign-in method counts as a password");
+    // With `openid` the id_token comes and is checked.
+    let openid = client(&stand, builtin(), |_| {});
+    let code = authorize(&stand, &openid, "1000299654").await;
+    assert!(openid.complete(&code).await.expect("sign-in").tokens.id_token.is_some());
+    assert!(frmo_esia::client::asks_for_id_token("openid fullname"));
+    assert!(!frmo_esia::client::asks_for_id_token("fullname openid_x"));
 }

@@ -102,9 +102,10 @@ pub fn streebog512(data: &[u8]) -> [u8; 64] {
     Streebog512::digest(data).into()
 }
 
-/// Lowercase hex of Streebog-256 of a DER certificate: the
-/// `client_certificate_hash` parameter ЕСИА expects, equal to
-/// `openssl dgst -engine gost -md_gost12_256 cert.der`.
+/// Lowercase hex of Streebog-256 of a DER certificate, equal to
+/// `openssl dgst -engine gost -md_gost12_256 cert.der`; ЕСИА's `client_certificate_hash` is the
+/// same digits in upper case, as CryptoPro's `cpverify` prints them
+/// (`frmo_esia::protocol::client_certificate_hash`).
 pub fn certificate_hash_hex(cert_der: &[u8]) -> String {
     to_hex(&streebog256(cert_der))
 }

@@ -262,3 +262,84 @@ impl Registry {
         Ok(changes)
     }
 }
+
+/// The OID of the directory the register is published as.
+pub const NSI_IDENTIFIER: &str = "1.2.643.5.1.13.13.11.1461";
+
+/// The largest page of [`Registry::nsi_page`]: public НСИ clients ask for up to 2,000 rows a page
+/// (see `crates/frmo-web/src/nsi_rest.rs`).
+pub const NSI_PAGE_MAX: i64 = 2000;
+
+/// A page of a published version's records, as НСИ's `port/rest/data` serves it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NsiPage {
+    pub publication: Publication,
+    /// How many records the version has.
+    pub total: i64,
+    /// The page's records, values in [`nsi::FIELDS`] order.
+    pub records: Vec<Vec<String>>,
+}
+
+impl Registry {
+    /// Checks that `identifier` names the published directory (its OID), as НСИ's REST service
+    /// takes it; a missing identifier is refused naming the parameter.
+    pub fn check_nsi_identifier(identifier: Option<&str>) -> Result<()> {
+        match identifier.map(str::trim) {
+            None | Some("") => Err(RegistryError::invalid(ValidationError::new(
+                "identifier",
+                "Идентификатор справочника",
+                format!("обязательный параметр «identifier»: OID справочника, {NSI_IDENTIFIER}"),
+            ))),
+            Some(NSI_IDENTIFIER) => Ok(()),
+            Some(other) => Err(RegistryError::NotFound(format!(
+                "Справочника «{other}» здесь нет: реестр публикует только {NSI_IDENTIFIER}."
+            ))),
+        }
+    }
+
+    /// Version `number`, or the newest when `None` (public).
+    pub async fn nsi_publication_or_latest(&self, number: Option<i64>) -> Result<Publication> {
+        match number {
+            Some(number) => self.nsi_publication(number).await,
+            None => self
+                .store
+                .nsi_versions()
+                .await?
+                .into_iter()
+                .next()
+                .map(Self::publication)
+                .ok_or_else(|| RegistryError::NotFound("Справочник ещё не публиковался.".into())),
+        }
+    }
+
+    /// Page `page` (from 1) of `size` records of version `number` (the newest when `None`): the
+    /// register as it was at the version's watermark, each record made as the change feed makes it
+    /// (public).
+    pub async fn nsi_page(&self, number: Option<i64>, page: i64, size: i64) -> Result<NsiPage> {
+        if page < 1 {
+            return Err(RegistryError::invalid(ValidationError::new(
+                "page",
+                "Страница",
+                format!("«{page}» — ожидается номер страницы, от 1"),
+            )));
+        }
+        if !(1..=NSI_PAGE_MAX).contains(&size) {
+            return Err(RegistryError::invalid(ValidationError::new(
+                "size",
+                "Размер страницы",
+                format!("«{size}» — ожидается число записей на странице, от 1 до {NSI_PAGE_MAX}"),
+            )));
+        }
+        let publication = self.nsi_publication_or_latest(number).await?;
+        let watermark = publication.version.watermark;
+        let total = self.store.count_cards_at(watermark).await?;
+        let offset = (page - 1).saturating_mul(size);
+        let mut records = Vec::new();
+        if offset < total {
+            for card in self.store.cards_at(watermark, offset, size).await? {
+                records.push(record_of(&card)?.0);
+            }
+        }
+        Ok(NsiPage { publication, total, records })
+    }
+}

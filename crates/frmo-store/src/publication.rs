@@ -89,6 +89,31 @@ impl Store {
         Ok(rows.into_iter().next().map(|mut r| (r[0].int().unwrap_or_default(), text(&mut r, 1).unwrap_or_default())))
     }
 
+    /// How many organizations the register held when version `upto` was the newest.
+    pub async fn count_cards_at(&self, upto: i64) -> Result<i64> {
+        let rows = self
+            .query("SELECT COUNT(DISTINCT oid) FROM organization_versions WHERE id <= $1", vec![upto.into()])
+            .await?;
+        Ok(rows.first().and_then(|r| r[0].int()).unwrap_or_default())
+    }
+
+    /// A page of the register as it was when version `upto` was the newest: each organization's
+    /// card of that moment (JSON), in the order of those versions, `limit` from `offset`.
+    pub async fn cards_at(&self, upto: i64, offset: i64, limit: i64) -> Result<Vec<String>> {
+        let rows = self
+            .query(
+                // The page's version ids first, then only their cards (sorting the cards themselves
+                // costs seconds at 100,000 organizations).
+                "SELECT CAST(card AS TEXT) FROM organization_versions WHERE id IN
+                   (SELECT MAX(id) FROM organization_versions WHERE id <= $1 GROUP BY oid
+                    ORDER BY MAX(id) LIMIT $2 OFFSET $3)
+                 ORDER BY id",
+                vec![upto.into(), limit.into(), offset.into()],
+            )
+            .await?;
+        Ok(rows.into_iter().map(|mut r| text(&mut r, 0).unwrap_or_default()).collect())
+    }
+
     /// Records version `v.version` with its changes, if `v.version - 1` is still the newest (two
     /// publishers never make the same number); `false` when another came first.
     pub async fn insert_nsi_version(

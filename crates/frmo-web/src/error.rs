@@ -2,7 +2,8 @@
 //! wrong (400); a missing record is 404; a refusal carries its reason code (403); a store failure
 //! is logged with its whole cause and shown as an opaque 500 with the request id — never a panic,
 //! never internals in the body. One `IntoResponse` per output format: `PageError` renders HTML,
-//! `ApiError` renders JSON `{code, message, field}`.
+//! `ApiError` renders JSON `{code, message, field}`, `NsiError` renders the НСИ REST service's
+//! `{result: "ERROR", resultText, resultCode}` (see `nsi_rest`).
 
 use askama::Template;
 use axum::Json;
@@ -100,6 +101,23 @@ impl ApiError {
 impl<E: Into<RegistryError>> From<E> for ApiError {
     fn from(error: E) -> Self {
         ApiError(error.into().into())
+    }
+}
+
+/// An error of the НСИ-compatible REST service: НСИ's own shape, with the status of its kind.
+pub struct NsiError(Problem);
+
+impl<E: Into<RegistryError>> From<E> for NsiError {
+    fn from(error: E) -> Self {
+        NsiError(error.into().into())
+    }
+}
+
+impl IntoResponse for NsiError {
+    fn into_response(self) -> Response {
+        let p = &self.0;
+        let body = serde_json::json!({"result": "ERROR", "resultText": p.message, "resultCode": p.code});
+        (p.status, Json(body)).into_response()
     }
 }
 

@@ -12,6 +12,7 @@ mod error;
 pub mod limits;
 mod multipart;
 mod notice;
+pub mod nsi_rest;
 pub mod oidc;
 mod ops;
 mod pages;
@@ -196,6 +197,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cabinet::router())
         .merge(support::public_router())
         .nest("/api/v1", api::router())
+        .nest(nsi_rest::PREFIX, nsi_rest::router())
         .merge(ops::router())
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state, limits::limit))

@@ -289,7 +289,7 @@ pub fn classify(method: &Method, path: &str, multipart: bool) -> Option<Class> {
         Class::Reset
     } else if post && multipart {
         Class::Upload
-    } else if path.starts_with("/api/") {
+    } else if path.starts_with("/api/") || path.starts_with(crate::nsi_rest::PREFIX) {
         Class::Api
     } else if path.starts_with("/cabinet") || path.starts_with("/logout") {
         Class::Cabinet
@@ -346,7 +346,10 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         Ok(()) => next.run(request).await,
         Err(seconds) => {
             tracing::debug!(?class, ?address, ?account, seconds, "request over the rate limit");
-            crate::error::too_many_requests(path.starts_with("/api/"), seconds)
+            crate::error::too_many_requests(
+                path.starts_with("/api/") || path.starts_with(crate::nsi_rest::PREFIX),
+                seconds,
+            )
         }
     }
 }
@@ -368,6 +371,7 @@ mod tests {
         assert_eq!(classify(&get, "/", false), Some(Class::Search));
         assert_eq!(classify(&get, "/organizations/1.2.643", false), Some(Class::Search));
         assert_eq!(classify(&get, "/api/v1/organizations", false), Some(Class::Api));
+        assert_eq!(classify(&get, "/nsi/port/rest/data", false), Some(Class::Api));
         assert_eq!(classify(&post, "/login/local", false), Some(Class::Login));
         assert_eq!(classify(&get, "/login/esia", false), Some(Class::Login));
         assert_eq!(classify(&post, "/login/forgot", false), Some(Class::Reset));

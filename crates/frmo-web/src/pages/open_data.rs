@@ -80,7 +80,7 @@ pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Respo
     Ok(render(&OpenDataPage { versions, publish_csrf: if admin { viewer.csrf().to_owned() } else { String::new() } }))
 }
 
-fn version_number(text: &str) -> Result<i64, RegistryError> {
+pub(crate) fn version_number(text: &str) -> Result<i64, RegistryError> {
     text.parse().map_err(|_| RegistryError::NotFound(format!("Версии «{text}» справочника нет.")))
 }
 
