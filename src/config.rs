@@ -231,6 +231,13 @@ pub struct EsiaSettings {
     pub key: String,
     /// The CryptoPro container name for `cryptopro`.
     pub container: String,
+    /// The `csptest` program for `cryptopro` (default `csptest` on the PATH).
+    pub csptest: String,
+    /// The container's PIN for `cryptopro`, when it has one (csptest takes it on its command line).
+    pub pin: String,
+    /// Where `cryptopro` writes its temporary message and signature files (default: the system's
+    /// temporary directory; a private tmpfs in production).
+    pub temp_dir: String,
     /// ЕСИА's token-signing certificates (GOST and/or RSA), several during a rotation.
     pub esia_certificates: Vec<String>,
     pub scope: String,

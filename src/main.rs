@@ -819,10 +819,12 @@ fn esia_client(
         anyhow::bail!("esia.esia_certificates: укажите сертификаты ЕСИА, которыми проверять токены");
     }
     let signer: std::sync::Arc<dyn frmo_esia::signer::Signer> = match settings.signer.as_str() {
-        "cryptopro" => std::sync::Arc::new(frmo_esia::signer::CommandSigner::cryptopro(
-            "csptest".into(),
-            settings.container.clone(),
-        )),
+        "cryptopro" => std::sync::Arc::new(frmo_esia::signer::CryptoProSigner {
+            csptest: if settings.csptest.is_empty() { "csptest".into() } else { settings.csptest.clone() },
+            container: settings.container.clone(),
+            pin: Some(settings.pin.clone()).filter(|p| !p.is_empty()),
+            temp_dir: Some(std::path::PathBuf::from(&settings.temp_dir)).filter(|_| !settings.temp_dir.is_empty()),
+        }),
         "builtin" => {
             let pem = String::from_utf8(read("key", &settings.key)?).context("esia.key: не PEM")?;
             std::sync::Arc::new(frmo_esia::signer::BuiltinSigner::from_pem(&pem)?)
