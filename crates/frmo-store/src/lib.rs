@@ -2,6 +2,7 @@
 //! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
 
 pub mod audit;
+pub mod directories;
 pub mod documents;
 pub mod identity;
 pub mod invitations;
