@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, HashMap};
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::reference::{self, Directory, Entry};
-use frmo_store::directories::{CodeColumn, InstalledDirectory};
+use frmo_store::directories::{CodeColumn, DetailsRewrite, InstalledDirectory};
 use serde_json::{Value, json};
 
 use crate::{Registry, RegistryError, Result};
@@ -24,16 +24,62 @@ const CODE_COLUMNS: &[&str] = &["ID", "RECID", "CODE", "S_CODE", "TERR_KOD"];
 const NAME_COLUMNS: &[&str] = &["NAME", "S_NAME", "NAME_FULL", "FULLNAME", "TERR_NAME"];
 const PARENT_COLUMNS: &[&str] = &["PID", "PARENT", "PARENT_ID", "HIGH"];
 
-/// The columns where the register stores each directory's codes as plain numbers; these are
-/// re-numbered by an import. Directories whose codes also live inside JSON documents (organization
-/// cards, persons' qualifications) are not listed: their import must keep every code's number.
-fn columns_of(directory: &str) -> Option<&'static [CodeColumn]> {
+/// Which code of a person's qualification (`details.qualifications[]`) a directory numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QualificationCode {
+    Specialty,
+    Category,
+}
+
+impl QualificationCode {
+    fn of(self, q: &mut frmo_domain::worker::Qualification) -> &mut u32 {
+        match self {
+            QualificationCode::Specialty => &mut q.specialty,
+            QualificationCode::Category => &mut q.category,
+        }
+    }
+}
+
+/// Where the register stores a directory's codes, when an import may re-number them: plain
+/// columns and persons' qualifications. Directories whose codes live inside organization cards
+/// (types, kinds, levels, delete reasons, department types, bed profiles) are not re-numbered yet:
+/// their import must keep every code's number.
+fn stored_in(directory: &str) -> Option<(&'static [CodeColumn], Option<QualificationCode>)> {
     match directory {
-        "positions" => Some(&[CodeColumn::EmploymentPosition, CodeColumn::StaffingPosition]),
-        "employment_types" => Some(&[CodeColumn::EmploymentType]),
-        "dismissal_reasons" => Some(&[CodeColumn::DismissalReason]),
+        "positions" => Some((&[CodeColumn::EmploymentPosition, CodeColumn::StaffingPosition], None)),
+        "employment_types" => Some((&[CodeColumn::EmploymentType], None)),
+        "dismissal_reasons" => Some((&[CodeColumn::DismissalReason], None)),
+        "specialties" => Some((&[CodeColumn::CredentialSpecialty], Some(QualificationCode::Specialty))),
+        "qualification_categories" => Some((&[], Some(QualificationCode::Category))),
         _ => None,
     }
+}
+
+/// Persons' details whose qualification codes move, rewritten; and every such code in use.
+fn qualification_rewrites(
+    all: &[(i64, String)],
+    code: QualificationCode,
+    moved: &HashMap<u32, u32>,
+) -> (Vec<DetailsRewrite>, Vec<u32>) {
+    let mut rewrites = Vec::new();
+    let mut in_use = Vec::new();
+    for (person_id, before) in all {
+        // Details that do not parse are not ours to rewrite (and hold no code we could read).
+        let Ok(mut details) = serde_json::from_str::<crate::workers::Details>(before) else { continue };
+        let mut changed = false;
+        for q in &mut details.qualifications {
+            let value = code.of(q);
+            in_use.push(*value);
+            if let Some(&new) = moved.get(value) {
+                *value = new;
+                changed = true;
+            }
+        }
+        if changed && let Ok(after) = serde_json::to_string(&details) {
+            rewrites.push(DetailsRewrite { person_id: *person_id, before: before.clone(), after });
+        }
+    }
+    (rewrites, in_use)
 }
 
 /// What to import: the file and what the command line says about it.
@@ -295,26 +341,38 @@ impl Registry {
             invalid("version", "Версия", "не указана версия справочника НСИ: --version или имя файла <OID>_<версия>")
         })?;
         let entries = entries_of(&rows)?;
-        let columns = columns_of(current.id);
+        let stored = stored_in(current.id);
+        let (columns, qualification) = stored.unwrap_or_default();
         let mut in_use = Vec::new();
-        for column in columns.unwrap_or_default() {
+        for column in columns {
             in_use.extend(self.store.codes_in_use(*column).await?.into_iter().filter_map(|c| u32::try_from(c).ok()));
         }
-        if columns.is_none() {
-            // Codes held inside JSON documents are not re-numbered: every current code must be kept.
+        let details = match qualification {
+            Some(_) => self.store.all_person_details().await?,
+            None => Vec::new(),
+        };
+        if let Some(code) = qualification {
+            in_use.extend(qualification_rewrites(&details, code, &HashMap::new()).1);
+        }
+        if stored.is_none() {
+            // Codes held inside organization cards are not re-numbered: every current code must stay.
             in_use = current.entries.iter().map(|e| e.id).collect();
         }
         let pairs = remap(current, &entries, &import.map, &in_use)?;
         let moved: Vec<(u32, u32)> =
             pairs.iter().copied().filter(|(old, new)| old != new && in_use.contains(old)).collect();
-        if columns.is_none() && !moved.is_empty() {
+        if stored.is_none() && !moved.is_empty() {
             let list: Vec<String> = moved.iter().map(|(o, n)| format!("{o}→{n}")).collect();
             return Err(file_error(format!(
-                "коды справочника {} хранятся в карточках, их перекодировка не поддерживается; меняются коды {}",
+                "коды справочника {} хранятся в карточках организаций, их перекодировка не поддерживается; меняются коды {}",
                 current.id,
                 list.join(", ")
             )));
         }
+        let rewrites = match qualification {
+            Some(code) => qualification_rewrites(&details, code, &moved.iter().copied().collect()).0,
+            None => Vec::new(),
+        };
         let name_of = |code: u32| current.name_of(code).unwrap_or_default().to_owned();
         let source = format!(
             "НСИ {oid}, версия {version}: загружен командой «frmo directories import» из {}",
@@ -339,7 +397,7 @@ impl Registry {
         });
         let entry = self.entry(actor, "directory_import", &oid, detail, "-").await;
         let remap: Vec<(i64, i64)> = moved.iter().map(|&(o, n)| (i64::from(o), i64::from(n))).collect();
-        self.store.install_directory(&installed, columns.unwrap_or_default(), &remap, entry).await?;
+        self.store.install_directory(&installed, columns, &remap, rewrites, entry).await?;
         let report = DirectoryImportReport {
             directory: current.id,
             oid,

@@ -1,5 +1,6 @@
 //! Reference directories installed from НСИ downloads (migration 0018) and the codes the register
-//! stores in plain columns, re-numbered in the same transaction that installs a directory.
+//! stores, re-numbered in the same transaction that installs a directory: plain columns by SQL,
+//! persons' `details` JSON rewritten by the caller and written back only if unchanged meanwhile.
 
 use crate::audit::AuditEntry;
 use crate::sql::take_text as text;
@@ -16,6 +17,14 @@ pub struct InstalledDirectory {
     /// JSON `[{"id", "name", "parent_id"?}]`.
     pub entries: String,
     pub installed_at: i64,
+}
+
+/// A person's `details` JSON rewritten: written only while it still reads `before`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DetailsRewrite {
+    pub person_id: i64,
+    pub before: String,
+    pub after: String,
 }
 
 /// A column that holds codes of a directory.
@@ -85,14 +94,25 @@ impl Store {
         Ok(rows.iter().filter_map(|r| r.first().and_then(crate::sql::Value::int)).collect())
     }
 
+    /// Every person's `details` JSON, by id.
+    pub async fn all_person_details(&self) -> Result<Vec<(i64, String)>> {
+        let rows = self.query("SELECT id, details FROM persons ORDER BY id", Vec::new()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| (r[0].int().unwrap_or_default(), text(&mut r, 1).unwrap_or_default()))
+            .collect())
+    }
+
     /// Installs `directory` (replacing an installed one of its id), moves every stored code of
-    /// `columns` from `old` to `new` for each pair of `remap`, and journals `audit`: all in one
-    /// transaction.
+    /// `columns` from `old` to `new` for each pair of `remap`, writes `details`, and journals
+    /// `audit`: all in one transaction, none of it when a person's details changed meanwhile
+    /// (a `Conflict`).
     pub async fn install_directory(
         &self,
         directory: &InstalledDirectory,
         columns: &[CodeColumn],
         remap: &[(i64, i64)],
+        details: Vec<DetailsRewrite>,
         audit: AuditEntry,
     ) -> Result<()> {
         let d = directory.clone();
@@ -117,6 +137,16 @@ impl Store {
             statements.extend(remap.iter().map(|&(old, new)| (park, vec![old.into(), new.into()])));
             statements.push((back, Vec::new()));
         }
-        self.transact_guarded(statements, vec![audit]).await.map(drop)
+        let checked_from = statements.len();
+        statements.extend(details.into_iter().map(|d| {
+            (
+                "UPDATE persons SET details = $1 WHERE id = $2 AND details = $3 RETURNING id",
+                vec![d.after.into(), d.person_id.into(), d.before.into()],
+            )
+        }));
+        match self {
+            Store::Sqlite(s) => s.transact_checked(statements, checked_from, vec![audit]).await,
+            Store::Postgres(s) => s.transact_checked(statements, checked_from, vec![audit]).await,
+        }
     }
 }

@@ -184,6 +184,9 @@ fn postgres_message(error: &tokio_postgres::Error) -> String {
     }
 }
 
+/// The conflict of a checked transaction whose rows changed between reading and writing.
+pub(crate) const CHANGED_MEANWHILE: &str = "данные изменились во время записи; повторите";
+
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
     Postgres(Box<postgres::PgStore>),

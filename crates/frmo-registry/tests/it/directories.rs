@@ -5,7 +5,7 @@
 use frmo_domain::access::Actor;
 use frmo_domain::reference;
 use frmo_registry::directories::DirectoryImport;
-use frmo_registry::workers::WorkerFilter;
+use frmo_registry::workers::{DetailForm, WorkerFilter};
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 use serde_json::json;
@@ -117,34 +117,124 @@ async fn an_installed_directory_renumbers_stored_codes_and_workers_keep_their_po
     reference::uninstall_all();
 }
 
-/// Directories whose codes live inside JSON documents (persons' qualifications, organization
-/// cards) keep every code's number on import: a download that would move one is refused.
-async fn a_directory_stored_inside_documents_is_not_renumbered(backend: Backend) {
+/// A download of a shipped directory with `renumber` applied (others keep their codes), each entry
+/// spelled with a capital first letter as НСИ does; in the passport's `{"records"}` shape.
+fn records(directory: &str, renumber: &[(u32, u32)]) -> Vec<u8> {
+    let shipped = reference::shipped(directory).expect("directory");
+    let rows: Vec<_> = shipped
+        .entries
+        .iter()
+        .map(|e| {
+            let id = renumber.iter().find(|(old, _)| *old == e.id).map_or(e.id, |&(_, new)| new);
+            let mut name = e.name.chars();
+            let name: String = name.next().map(|c| c.to_uppercase().chain(name).collect()).unwrap_or_default();
+            json!({"ID": id, "S_NAME": name, "PARENT": e.parent_id})
+        })
+        .collect();
+    json!({ "records": rows }).to_string().into_bytes()
+}
+
+/// (credentials, qualifications) as the worker's page shows them, lower case.
+async fn worker_shown(registry: &Registry, chief: &Actor, person_id: i64) -> (Vec<String>, Vec<String>) {
+    let view = registry.worker(chief, REAVIZ_OID, person_id, "t").await.expect("worker");
+    let credentials =
+        view.credentials.iter().map(|c| format!("{} {} {}", c.kind, c.specialty, c.number).to_lowercase());
+    (credentials.collect(), view.qualifications.iter().map(|q| q.to_lowercase()).collect())
+}
+
+/// Specialties live in credentials (a column) and in qualifications (persons' JSON); categories in
+/// qualifications only: both move to the new numbers and the worker's page reads the same.
+async fn specialties_and_categories_are_renumbered_in_credentials_and_qualifications(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
-    let categories =
-        r#"{"records": [{"ID": 1, "S_NAME": "вторая"}, {"ID": 3, "S_NAME": "первая"}, {"ID": 2, "S_NAME": "высшая"}]}"#;
-    let download = |bytes: &str| DirectoryImport {
-        bytes: bytes.as_bytes().to_vec(),
-        file_name: "1.2.643.5.1.13.13.11.1494_2.1.json".into(),
+    let chief = member(&registry, "1000299654", true).await;
+    let mut nurse = form(1, "Терапия", 42, "1");
+    nurse.specialty = "34".into();
+    nurse.credential_kind = "4".into();
+    nurse.credential_number = "7724 031234567".into();
+    nurse.credential_issued_on = "2021-06-01".into();
+    nurse.credential_valid_until = "2026-06-01".into();
+    let id = registry.add_worker(&chief, REAVIZ_OID, &nurse, "t").await.expect("nurse");
+    let category = DetailForm {
+        kind: "qualification".into(),
+        code: "3".into(),
+        specialty: "2".into(),
+        date: "2022-01-10".into(),
+        valid_until: "2027-01-10".into(),
+        ..DetailForm::default()
+    };
+    registry.add_worker_detail(&chief, REAVIZ_OID, id, &category, "t").await.expect("category");
+    let before = worker_shown(&registry, &chief, id).await;
+    assert_eq!(before.0, ["периодическая аккредитация сестринское дело 7724 031234567"]);
+    assert!(before.1[0].starts_with("высшая категория по специальности «терапия»"), "{:?}", before.1);
+
+    // Specialties: 34 → 2 and 2 → 27 (a number in use moves onto another in use), the rest + 100.
+    let mut renumber: Vec<(u32, u32)> =
+        reference::shipped("specialties").expect("specialties").entries.iter().map(|e| (e.id, e.id + 100)).collect();
+    renumber.retain(|(old, _)| *old != 34 && *old != 2);
+    renumber.extend([(34, 2), (2, 27)]);
+    let import = |directory: &str, oid: &str, bytes: Vec<u8>| DirectoryImport {
+        bytes,
+        file_name: format!("{oid}_5.4_json.json"),
+        directory: Some(directory.into()),
         ..DirectoryImport::default()
     };
-    let result = registry.import_directory(&Actor::System, download(categories)).await;
-    assert!(matches!(&result, Err(RegistryError::Invalid(e)) if e[0].message.contains("2→3")), "{result:?}");
-    assert!(reference::get("qualification_categories").expect("categories").is_local(), "nothing installed");
-    // The same numbers install.
-    let same =
-        r#"{"records": [{"ID": 1, "S_NAME": "Вторая"}, {"ID": 2, "S_NAME": "Первая"}, {"ID": 3, "S_NAME": "Высшая"}]}"#;
-    let report = registry.import_directory(&Actor::System, download(same)).await.expect("import");
-    assert_eq!(
-        (report.directory, report.version.as_str(), report.remapped.len()),
-        ("qualification_categories", "2.1", 0)
-    );
-    let categories = reference::get("qualification_categories").expect("categories");
-    assert_eq!((categories.oid.as_deref(), categories.name_of(3)), (Some("1.2.643.5.1.13.13.11.1494"), Some("Высшая")));
+    let report = registry
+        .import_directory(
+            &Actor::System,
+            import("specialties", "1.2.643.5.1.13.13.11.1066", records("specialties", &renumber)),
+        )
+        .await
+        .expect("specialties");
+    let mut moved: Vec<(u32, u32)> = report.remapped.iter().map(|(o, n, _)| (*o, *n)).collect();
+    moved.sort_unstable();
+    assert_eq!(moved, [(2, 27), (34, 2)]);
+    assert_eq!(worker_shown(&registry, &chief, id).await, before);
+    let by_specialty = WorkerFilter { specialty: Some(2), ..WorkerFilter::default() };
+    assert_eq!(registry.workers(&chief, REAVIZ_OID, &by_specialty, "t").await.expect("list").lines.len(), 1);
+
+    // Categories: высшая 3 → 1, вторая 1 → 3.
+    let report = registry
+        .import_directory(
+            &Actor::System,
+            import(
+                "qualification_categories",
+                "1.2.643.5.1.13.13.11.1494",
+                records("qualification_categories", &[(3, 1), (1, 3)]),
+            ),
+        )
+        .await
+        .expect("categories");
+    assert_eq!(report.remapped, [(3, 1, "высшая".to_owned())], "only the category in use moves");
+    assert_eq!(worker_shown(&registry, &chief, id).await, before);
+    assert_eq!(reference::get("qualification_categories").and_then(|d| d.name_of(1)), Some("Высшая"));
+    reference::uninstall_all();
+}
+
+/// Directories whose codes live inside organization cards keep every code's number on import: a
+/// download that would move one is refused; one that keeps them installs.
+async fn a_directory_stored_inside_cards_is_not_renumbered(backend: Backend) {
+    let (_db, registry) = demo(backend, 0).await;
+    // No НСИ OID is known for the ФРМО levels: the file's name must carry one (a placeholder here).
+    let download = |renumber: &[(u32, u32)], file_name: &str| DirectoryImport {
+        bytes: records("levels", renumber),
+        file_name: file_name.into(),
+        directory: Some("levels".into()),
+        ..DirectoryImport::default()
+    };
+    let unnamed = registry.import_directory(&Actor::System, download(&[], "levels.json")).await;
+    assert!(matches!(&unnamed, Err(RegistryError::Invalid(e)) if e[0].message.contains("OID")), "{unnamed:?}");
+    let swapped = registry.import_directory(&Actor::System, download(&[(2, 3), (3, 2)], "1.2.643.0.0_1.1.json")).await;
+    assert!(matches!(&swapped, Err(RegistryError::Invalid(e)) if e[0].message.contains("2→3")), "{swapped:?}");
+    assert!(reference::get("levels").expect("levels").is_local(), "nothing installed");
+    let report =
+        registry.import_directory(&Actor::System, download(&[], "1.2.643.0.0_1.1.json")).await.expect("same codes");
+    assert_eq!((report.oid.as_str(), report.remapped.len()), ("1.2.643.0.0", 0));
+    assert_eq!(reference::get("levels").and_then(|d| d.name_of(1)), Some("I уровень"));
     reference::uninstall_all();
 }
 
 backend_tests!(
     an_installed_directory_renumbers_stored_codes_and_workers_keep_their_positions,
-    a_directory_stored_inside_documents_is_not_renumbered,
+    specialties_and_categories_are_renumbered_in_credentials_and_qualifications,
+    a_directory_stored_inside_cards_is_not_renumbered,
 );
