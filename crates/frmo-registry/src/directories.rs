@@ -451,6 +451,19 @@ mod tests {
     }
 
     #[test]
+    fn codes_in_use_map_by_name_or_by_hand() {
+        let levels = reference::shipped("levels").expect("levels");
+        let entry = |id, name: &str| Entry { id, name: name.into(), parent_id: None };
+        let new = [entry(10, "Первый уровень"), entry(20, "II уровень"), entry(30, "III уровень")];
+        let error = |result: Result<Vec<(u32, u32)>>| result.err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error(remap(levels, &new, &[], &[1, 2])).contains("1 «I уровень»"));
+        assert_eq!(remap(levels, &new, &[], &[2]).expect("1 is not in use"), [(2, 20), (3, 30)]);
+        assert_eq!(remap(levels, &new, &[(1, 10)], &[1, 2]).expect("mapped"), [(1, 10), (2, 20), (3, 30)]);
+        assert!(error(remap(levels, &new, &[(5, 10)], &[1])).contains("5=10"));
+        assert!(error(remap(levels, &new, &[(1, 20)], &[1])).contains("в один код 20"));
+    }
+
+    #[test]
     fn the_file_name_carries_oid_and_version() {
         assert_eq!(
             oid_and_version_in("/tmp/1.2.643.5.1.13.13.11.1002_9.12_json.json"),
