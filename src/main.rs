@@ -79,6 +79,11 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Reference directories: install a real НСИ download over a shipped one.
+    Directories {
+        #[command(subcommand)]
+        command: DirectoriesCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -161,6 +166,34 @@ enum ExportCommand {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum DirectoriesCommand {
+    /// Load an НСИ directory download (the REST answer `{"list": …}`, the passport's JSON
+    /// `{"records": …}` or CSV) over the directory it stands for: stored codes are moved to the new
+    /// numbers by name in one journaled transaction; with any error nothing changes.
+    Import {
+        /// The downloaded file (its name may start with `<OID>_<version>`).
+        file: std::path::PathBuf,
+        /// The directory: machine name (`positions`) or НСИ OID; else the OID in the file name.
+        #[arg(long)]
+        directory: Option<String>,
+        /// The НСИ version of the download; else the one in the file name.
+        #[arg(long)]
+        version: Option<String>,
+        /// Old code = new code, where names differ (repeatable): `--map 40=281`.
+        #[arg(long, value_parser = parse_code_pair)]
+        map: Vec<(u32, u32)>,
+    },
+    /// The directories in use: id, OID (real НСИ or local), version, number of entries.
+    List,
+}
+
+fn parse_code_pair(text: &str) -> Result<(u32, u32), String> {
+    let (old, new) = text.split_once('=').ok_or("ожидается СТАРЫЙ=НОВЫЙ")?;
+    let code = |s: &str| s.trim().parse::<u32>().map_err(|_| format!("«{s}» — не код"));
+    Ok((code(old)?, code(new)?))
 }
 
 #[derive(Subcommand)]
@@ -318,6 +351,10 @@ async fn open_with(config: &Config, index: bool) -> anyhow::Result<Registry> {
         Registry::open_unindexed(store)
     };
     let registry = registry.with_moderation(moderation).with_documents(files, documents);
+    let installed = registry.install_directories().await.context("установленные справочники не прочитаны")?;
+    if installed > 0 {
+        tracing::info!(installed, "reference directories installed from НСИ downloads");
+    }
     Ok(registry)
 }
 
@@ -464,6 +501,44 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     std::fs::write(&path, bytes).with_context(|| format!("не удалось записать {}", path.display()))?
                 }
                 None => std::io::stdout().write_all(&bytes)?,
+            }
+            Ok(())
+        }
+        Command::Directories { command: DirectoriesCommand::Import { file, directory, version, map } } => {
+            let bytes = std::fs::read(&file).with_context(|| format!("не удалось прочитать {}", file.display()))?;
+            let registry = open_with(&config, false).await?;
+            let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let import = frmo_registry::directories::DirectoryImport { bytes, file_name, directory, version, map };
+            match registry.import_directory(&Actor::System, import).await {
+                Ok(report) => {
+                    println!(
+                        "справочник {} установлен: НСИ {}, версия {}, значений {}; перекодировано в реестре: {}",
+                        report.directory,
+                        report.oid,
+                        report.version,
+                        report.entries,
+                        report.remapped.len()
+                    );
+                    for (old, new, name) in &report.remapped {
+                        println!("  {old} → {new}  {name}");
+                    }
+                    Ok(())
+                }
+                Err(frmo_registry::RegistryError::Invalid(errors)) => {
+                    eprintln!("справочник не загружен, ничего не изменено:");
+                    for error in errors {
+                        eprintln!("  {error}");
+                    }
+                    std::process::exit(1);
+                }
+                Err(error) => Err(error.into()),
+            }
+        }
+        Command::Directories { command: DirectoriesCommand::List } => {
+            let _registry = open_with(&config, false).await?;
+            for d in frmo_domain::reference::all() {
+                let kind = if d.is_local() { "локальный" } else { "НСИ" };
+                println!("{}\t{}\t{kind}\t{}\t{}", d.id, d.oid.as_deref().unwrap_or("-"), d.version, d.entries.len());
             }
             Ok(())
         }

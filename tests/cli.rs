@@ -34,6 +34,7 @@ fn every_command_has_help() {
         &["report", "run", "--help"],
         &["support", "eval", "--help"],
         &["support", "classify", "--help"],
+        &["directories", "import", "--help"],
     ] {
         let output = frmo().args(args).output().expect("run frmo");
         assert!(output.status.success(), "{args:?}");
@@ -138,7 +139,38 @@ backend_tests!(
     workers_import_and_export_from_the_command_line,
     nsi_export_and_import_from_the_command_line,
     publish_makes_a_version_once_per_change,
+    directories_import_installs_a_real_download_that_later_commands_use,
 );
+
+/// `frmo directories import` refuses a bad download naming the fault and changing nothing, installs
+/// a good one, and the next command (a new process: a restart) uses the installed directory.
+async fn directories_import_installs_a_real_download_that_later_commands_use(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| frmo_in(dir.path(), Some(&db)).args(args).output().expect("run frmo");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let list = run(&["directories", "list"]);
+    assert!(list.status.success(), "{}", text(&list.stderr));
+    let local_positions = "positions\t2.25.107144191076073659911032091918575417182.1.1\tлокальный\t1.0\t64";
+    assert!(text(&list.stdout).contains(local_positions), "{}", text(&list.stdout));
+
+    let file = dir.path().join("1.2.643.5.1.13.13.11.1002_9.12_csv.csv");
+    std::fs::write(&file, "ID;NAME;PID\n109;Врач-терапевт;\n109;Врач-хирург;\n").expect("write");
+    let refused = run(&["directories", "import", file.to_str().expect("path")]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(text(&refused.stderr).contains("код 109 повторяется: строки 1 и 2"), "{}", text(&refused.stderr));
+    assert!(text(&run(&["directories", "list"]).stdout).contains(local_positions), "nothing installed");
+
+    std::fs::write(&file, "\u{feff}ID;NAME;PID\n109;Врач-терапевт;\n122;Врач-хирург;\n").expect("write");
+    let done = run(&["directories", "import", file.to_str().expect("path")]);
+    assert!(done.status.success(), "{}", text(&done.stderr));
+    assert!(
+        text(&done.stdout)
+            .contains("справочник positions установлен: НСИ 1.2.643.5.1.13.13.11.1002, версия 9.12, значений 2")
+    );
+    let list = text(&run(&["directories", "list"]).stdout);
+    assert!(list.contains("positions\t1.2.643.5.1.13.13.11.1002\tНСИ\t9.12\t2"), "{list}");
+}
 
 /// `frmo publish` makes version 1 of the whole register, its files in the store, and refuses a
 /// second version when nothing changed.

@@ -4,9 +4,15 @@
 //!
 //! The `regions` directory is not a file: it is built from [`RegionCode`], the one source of truth
 //! for subject codes and names.
+//!
+//! A directory is published under the real НСИ OID only when every code it carries is confirmed
+//! (`oid == nsi_oid`); the others carry an OID of our own arc [`LOCAL_ARC`] and name the НСИ
+//! directory they stand in for in `nsi_oid` (docs/directories.md). A deployer replaces a shipped
+//! directory with the real НСИ download (`frmo directories import`); the installed directories are
+//! kept in the database and [`install`]ed at start, ahead of the shipped ones.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, RwLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -27,8 +33,11 @@ pub struct Entry {
 pub struct Directory {
     /// Machine name, `regions`, `bed_profiles`…
     pub id: &'static str,
-    /// The НСИ OID when the directory mirrors a published one.
+    /// The OID the directory is published under: the НСИ OID when every code is confirmed
+    /// against it, else one of our own arc [`LOCAL_ARC`].
     pub oid: Option<String>,
+    /// The НСИ directory this one stands for (equal to `oid` when it is the real one).
+    pub nsi_oid: Option<String>,
     /// Russian name.
     pub name: String,
     /// The НСИ version when known, else our own.
@@ -43,9 +52,27 @@ pub struct Directory {
 
 impl Directory {
     fn new(id: &'static str, file: DirectoryFile) -> Self {
-        let index = file.entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
-        let DirectoryFile { oid, name, version, source, entries, .. } = file;
-        Directory { id, oid, name, version, source, entries, index }
+        let DirectoryFile { oid, nsi_oid, name, version, source, entries, .. } = file;
+        Directory::with(id, oid, nsi_oid, name, version, source, entries)
+    }
+
+    /// A directory from its parts (an installed НСИ download: `oid` and `nsi_oid` both the НСИ OID).
+    pub fn with(
+        id: &'static str,
+        oid: Option<String>,
+        nsi_oid: Option<String>,
+        name: String,
+        version: String,
+        source: String,
+        entries: Vec<Entry>,
+    ) -> Self {
+        let index = entries.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+        Directory { id, oid, nsi_oid, name, version, source, entries, index }
+    }
+
+    /// Published under an OID of our own arc, not under the НСИ directory's.
+    pub fn is_local(&self) -> bool {
+        self.oid.as_deref().is_none_or(|oid| oid.starts_with(LOCAL_ARC))
     }
 
     pub fn entry(&self, id: u32) -> Option<&Entry> {
@@ -72,11 +99,16 @@ impl Directory {
 struct DirectoryFile {
     id: String,
     oid: Option<String>,
+    nsi_oid: Option<String>,
     name: String,
     version: String,
     source: String,
     entries: Vec<Entry>,
 }
+
+/// Our own OID arc for directories whose codes are not confirmed against НСИ: `2.25.<UUID>` (ITU-T
+/// X.667, an arc anybody may mint from a UUID without registration), `.1.<n>` per directory.
+pub const LOCAL_ARC: &str = "2.25.107144191076073659911032091918575417182.";
 
 const FILES: &[(&str, &str)] = &[
     ("organization_types", include_str!("../data/reference/organization_types.json")),
@@ -99,6 +131,7 @@ fn regions() -> Directory {
     let file = DirectoryFile {
         id: "regions".into(),
         oid: Some("1.2.643.5.1.13.13.99.2.206".into()),
+        nsi_oid: Some("1.2.643.5.1.13.13.99.2.206".into()),
         name: "Субъекты Российской Федерации".into(),
         version: "1.0".into(),
         source: "Коды субъектов РФ (коды ФНС), как в regionId и OID ФРМО и в НСИ 1.2.643.5.1.13.13.99.2.206; \
@@ -124,14 +157,40 @@ static DIRECTORIES: LazyLock<Vec<Directory>> = LazyLock::new(|| {
     all
 });
 
-/// Every directory, `regions` first.
-pub fn all() -> &'static [Directory] {
-    &DIRECTORIES
+/// Directories installed from НСИ downloads, ahead of the shipped ones. Installing happens once at
+/// start and on `frmo directories import`, so the few directories leaked stay bounded.
+static INSTALLED: RwLock<Vec<&'static Directory>> = RwLock::new(Vec::new());
+
+/// Every directory, `regions` first: the installed one where there is one, else the shipped one.
+pub fn all() -> Vec<&'static Directory> {
+    DIRECTORIES.iter().map(|shipped| get(shipped.id).unwrap_or(shipped)).collect()
 }
 
-/// A directory by its machine name.
-pub fn get(id: &str) -> Option<&'static Directory> {
+/// The directory shipped with frmo (compiled in), whatever is installed.
+pub fn shipped(id: &str) -> Option<&'static Directory> {
     DIRECTORIES.iter().find(|d| d.id == id)
+}
+
+/// A directory by its machine name: the installed one, else the shipped one.
+pub fn get(id: &str) -> Option<&'static Directory> {
+    let installed = INSTALLED.read().unwrap_or_else(std::sync::PoisonError::into_inner);
+    installed.iter().rev().find(|d| d.id == id).copied().or_else(|| shipped(id))
+}
+
+/// Makes `directory` the one [`get`] answers for its id (it replaces the shipped or an earlier
+/// installed one). Its id must name a shipped directory; returns false otherwise.
+pub fn install(directory: Directory) -> bool {
+    let Some(shipped) = shipped(directory.id) else { return false };
+    let directory = Directory { id: shipped.id, ..directory };
+    let mut installed = INSTALLED.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+    installed.retain(|d| d.id != directory.id);
+    installed.push(Box::leak(Box::new(directory)));
+    true
+}
+
+/// Forgets every installed directory (the shipped ones answer again).
+pub fn uninstall_all() {
+    INSTALLED.write().unwrap_or_else(std::sync::PoisonError::into_inner).clear();
 }
 
 #[cfg(test)]
@@ -195,6 +254,23 @@ mod tests {
         assert_eq!(name("department_types", 2), Some("Стационарный"));
         assert!(get("bed_profiles").is_some_and(|d| d.entries.len() >= 30));
         assert!(get("nonexistent").is_none());
+    }
+
+    /// No directory carries a real НСИ OID unless it is that НСИ directory; the others are ours.
+    #[test]
+    fn only_confirmed_directories_carry_nsi_oids() {
+        for directory in all() {
+            let oid = directory.oid.as_deref().expect("every directory has an OID");
+            if directory.is_local() {
+                assert!(oid.starts_with(LOCAL_ARC), "{}", directory.id);
+                assert!(directory.source.contains("локальн"), "{} says it is local", directory.id);
+            } else {
+                assert_eq!(directory.nsi_oid.as_deref(), Some(oid), "{}", directory.id);
+            }
+        }
+        let real: Vec<&str> = all().into_iter().filter(|d| !d.is_local()).map(|d| d.id).collect();
+        assert_eq!(real, ["regions", "employment_types"]);
+        assert_eq!(get("positions").and_then(|d| d.nsi_oid.as_deref()), Some("1.2.643.5.1.13.13.11.1002"));
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl Person {
 pub struct Employment {
     /// Department (its name or OID) as the organization's structure names it.
     pub department: String,
-    /// Directory `positions` (1.2.643.5.1.13.13.11.1002).
+    /// Directory `positions` (stands for НСИ 1.2.643.5.1.13.13.11.1002; local codes until installed).
     pub position: u32,
     /// Directory `employment_types`: 1 основное, 2 внутреннее совместительство, 3 совмещение, 4 внешнее.
     pub position_type: u32,
@@ -115,7 +115,7 @@ pub struct Employment {
 pub struct Credential {
     /// Directory `credential_kinds`.
     pub kind: u32,
-    /// Directory `specialties` (1.2.643.5.1.13.13.11.1066).
+    /// Directory `specialties` (stands for НСИ 1.2.643.5.1.13.13.11.1066; local codes until installed).
     pub specialty: u32,
     pub number: String,
     pub issued_on: Date,

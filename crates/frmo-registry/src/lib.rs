@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod cabinet;
 pub mod csv;
+pub mod directories;
 pub mod documents;
 mod error;
 pub mod files;

@@ -2,6 +2,7 @@
 //! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
 
 pub mod audit;
+pub mod directories;
 pub mod documents;
 pub mod identity;
 pub mod invitations;
@@ -182,6 +183,9 @@ fn postgres_message(error: &tokio_postgres::Error) -> String {
         None => error.to_string(),
     }
 }
+
+/// The conflict of a checked transaction whose rows changed between reading and writing.
+pub(crate) const CHANGED_MEANWHILE: &str = "данные изменились во время записи; повторите";
 
 pub enum Store {
     Sqlite(sqlite::SqliteStore),

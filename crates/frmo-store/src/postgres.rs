@@ -237,6 +237,25 @@ impl PgStore {
         Ok(true)
     }
 
+    /// Runs `statements` and appends `audit` in one transaction; rolls back with a `Conflict` when
+    /// a statement from `checked_from` on returns no row (the row it meant was changed meanwhile).
+    pub async fn transact_checked(
+        &self,
+        statements: Vec<sql::Statement>,
+        checked_from: usize,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<()> {
+        let mut client = self.writer.lock().await;
+        let tx = client.transaction().await?;
+        let results = run_many(&tx, &statements).await?;
+        if results.iter().skip(checked_from).any(Vec::is_empty) {
+            return Err(crate::StoreError::Conflict(crate::CHANGED_MEANWHILE.into()));
+        }
+        append_audit(&tx, &audit).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Runs portable statements in one write transaction; the rows each returned, in order.
     pub async fn transact(&self, statements: Vec<sql::Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
         let mut client = self.writer.lock().await;

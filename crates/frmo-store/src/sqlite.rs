@@ -286,6 +286,25 @@ impl SqliteStore {
         .await
     }
 
+    /// Runs `statements` and appends `audit` in one transaction; rolls back with a `Conflict` when
+    /// a statement from `checked_from` on returns no row (the row it meant was changed meanwhile).
+    pub async fn transact_checked(
+        &self,
+        statements: Vec<Statement>,
+        checked_from: usize,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<()> {
+        self.write(move |tx| {
+            for (i, (sql, values)) in statements.iter().enumerate() {
+                if run(tx, sql, values)?.is_empty() && i >= checked_from {
+                    return Err(crate::StoreError::Conflict(crate::CHANGED_MEANWHILE.into()));
+                }
+            }
+            append_audit(tx, &audit).map(drop)
+        })
+        .await
+    }
+
     /// Runs portable statements in one write transaction; the rows each returned, in order.
     pub async fn transact(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
         self.write(move |tx| statements.iter().map(|(sql, values)| run(tx, sql, values)).collect()).await

@@ -8,6 +8,7 @@ use frmo_testkit::{Backend, TestDb, backend_tests};
 
 mod applications;
 mod csv_injection;
+mod directories;
 mod documents;
 mod identity;
 mod journal;

@@ -17,7 +17,7 @@ fn snils(n: u32) -> String {
     format!("{body:09}{:02}", snils_check(body))
 }
 
-fn form(n: u32, department: &str, position: u32, rate: &str) -> WorkerForm {
+pub(crate) fn form(n: u32, department: &str, position: u32, rate: &str) -> WorkerForm {
     WorkerForm {
         snils: snils(n),
         last_name: "Петрова".into(),
@@ -36,7 +36,7 @@ fn form(n: u32, department: &str, position: u32, rate: &str) -> WorkerForm {
     }
 }
 
-async fn member(registry: &Registry, oid: &str, confirmed: bool) -> Actor {
+pub(crate) async fn member(registry: &Registry, oid: &str, confirmed: bool) -> Actor {
     let session = registry.sign_in(esia_sign_in(oid, confirmed, false)).await.expect("sign in");
     consenting(registry, &session).await
 }

@@ -1,6 +1,7 @@
 //! Store tests: every case runs on SQLite and on PostgreSQL.
 
 mod audit;
+mod directories;
 
 use frmo_domain::ident::RegionCode;
 use frmo_registry::seed::{Generator, records};

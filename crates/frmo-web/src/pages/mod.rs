@@ -1,6 +1,7 @@
 //! The public register's HTML pages (askama, no JavaScript required): one file per page.
 
 mod card;
+mod directories;
 pub(crate) mod open_data;
 mod search;
 
@@ -18,6 +19,7 @@ pub fn router() -> Router<AppState> {
         .route("/documents/{id}/file", get(crate::documents::file))
         .route("/documents/{id}/signature", get(crate::documents::signature))
         .route("/open-data", get(open_data::page))
+        .route("/directories", get(directories::page))
         .route("/open-data/1461/{version}", get(open_data::changes))
         .route("/open-data/1461/{version}/files/{name}", get(open_data::file))
         .route("/static/site.css", get(stylesheet))

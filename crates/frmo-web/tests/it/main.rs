@@ -5,6 +5,7 @@ use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, TestApp, backend_tests};
 
 mod api_contract;
+mod directories;
 mod documents;
 mod esia;
 mod limits;
