@@ -301,6 +301,32 @@ function snils(body) {
   return `${digits.slice(0, 3)}-${digits.slice(3, 6)}-${digits.slice(6, 9)} ${String(check).padStart(2, '0')}`;
 }
 
+/** Whether the page is wider than its viewport (it would scroll sideways). */
+async function overflow(page) {
+  return page.evaluate(() => ({ width: document.documentElement.scrollWidth, viewport: window.innerWidth }));
+}
+
+test('layout: no page scrolls sideways on a phone (390 px) or a desktop (1366 px)', async (page) => {
+  const pages = ['/', '/?q=больница', `/organizations/${REAVIZ.oid}`, '/open-data', '/directories', '/support', '/login'];
+  const signedIn = ['/cabinet', `/cabinet/organizations/${REAVIZ.oid}`, `/cabinet/organizations/${REAVIZ.oid}/documents`,
+    `/cabinet/organizations/${REAVIZ.oid}/workers`, '/cabinet/requests', '/cabinet/profile', '/cabinet/reports'];
+  const visit = async (urls) => {
+    for (const width of [390, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      for (const url of urls) {
+        const response = await page.goto(base + url);
+        assert.ok(response.status() < 400, `${url}: HTTP ${response.status()}`);
+        const { width: scroll, viewport } = await overflow(page);
+        assert.ok(scroll <= viewport, `${url} at ${width} px is ${scroll} px wide`);
+      }
+    }
+  };
+  await visit(pages);
+  await openOrganizationSection(page, '#documents-link');
+  await visit(signedIn);
+  await page.setViewportSize({ width: 1280, height: 720 });
+});
+
 test('workers: an import with a bad row is reported and changes nothing; fixed, it loads; the worker is found and dismissed', async (page) => {
   await openOrganizationSection(page, '#workers-link');
   assert.equal(await page.getByRole('heading', { name: 'Медицинские работники' }).count(), 1);
