@@ -151,6 +151,11 @@ async fn search_page_lists_and_links_cards(backend: Backend) {
     assert_eq!(status, 200);
     assert!(html.contains(r#"<label for="q">Поиск</label>"#));
     assert!(html.contains("Самарская область"));
+    // The help centre is a link away on every page (the header and the footer of the one layout).
+    for path in ["/", "/login", "/open-data", &format!("/organizations/{REAVIZ_OID}")] {
+        let (_, html) = app.get_text(path).await;
+        assert!(html.contains(r#"<a href="/support">Помощь</a>"#) && html.contains("Центр помощи"), "{path}");
+    }
     let (status, html) =
         app.get_text("/?q=%D1%83%D0%BD%D0%B8%D0%B2%D0%B5%D1%80%D1%81%D0%B8%D1%82%D0%B5%D1%82%D0%B0").await;
     assert_eq!(status, 200);
