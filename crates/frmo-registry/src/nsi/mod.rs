@@ -270,9 +270,13 @@ fn name_in(directory: &str, id: u32) -> &'static str {
 }
 
 /// A decimal with a point, as loaders parse coordinates (`float()`, `numeric`): the shortest text
-/// that reads back as the same number.
+/// that reads back as the same number, with a point even when whole (`45.0`: a JSON reader makes
+/// it a float, not an integer).
 fn decimal(value: Option<f64>) -> Cow<'static, str> {
-    value.map_or(Cow::Borrowed(""), |v| Cow::Owned(v.to_string()))
+    value.map_or(Cow::Borrowed(""), |v| {
+        let text = v.to_string();
+        Cow::Owned(if text.contains('.') { text } else { text + ".0" })
+    })
 }
 
 /// A card's ISO date (`yyyy-MM-dd`) as `dd.MM.yyyy`.
@@ -378,5 +382,6 @@ mod tests {
         assert_eq!(nsi_date("мусор"), "");
         assert_eq!(decimal(Some(55.75)), "55.75");
         assert_eq!(decimal(Some(-0.5)), "-0.5");
+        assert_eq!(decimal(Some(45.0)), "45.0");
     }
 }

@@ -13,6 +13,7 @@ mod identity;
 mod journal;
 mod mail;
 mod nsi;
+mod nsi_real;
 mod publication;
 mod reports;
 mod requests;
