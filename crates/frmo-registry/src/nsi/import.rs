@@ -469,11 +469,10 @@ fn not_an_organization(value: &Value) -> Option<String> {
         "в файле подразделение организации ФРМО (depart)".to_owned()
     } else if has("buildName") {
         "в файле здание организации ФРМО (building)".to_owned()
+    } else if object.is_empty() {
+        "в файле пустой объект JSON".to_owned()
     } else {
-        let mut keys: Vec<&str> = object.keys().map(String::as_str).take(5).collect();
-        if keys.is_empty() {
-            keys.push("нет полей");
-        }
+        let keys: Vec<&str> = object.keys().map(String::as_str).take(5).collect();
         format!("в файле объект неизвестного вида (поля {})", keys.join(", "))
     })
 }
@@ -1524,6 +1523,11 @@ mod tests {
         let records = parse_file(api.as_bytes()).expect("api");
         assert_eq!(records[0].get("organizationType"), "1", "the code decides");
         assert_eq!((records[0].get("regionId"), records[0].get("medicalSubjectId")), ("63", "2"));
+        let envelope = format!(r#"{{"offset":0,"limit":10,"total":2,"content":[{api},{api}]}}"#);
+        assert_eq!(parse_file(envelope.as_bytes()).map(|r| r.len()), Ok(2));
+        let unknown = parse_file(br#"{"code": 1}"#).expect_err("not a card");
+        assert!(unknown[0].message.contains("объект неизвестного вида (поля code)"), "{}", unknown[0].message);
+        assert!(parse_file(b"{}").is_err_and(|e| e[0].message.contains("пустой объект")));
         assert_eq!(parse_file(b"").map_err(|e| e[0].field), Err("file"));
         assert_eq!(parse_file(b"<records><record>").map_err(|e| e[0].field), Err("file"));
         assert_eq!(parse_file(b"a;b\n1;2\n").map_err(|e| e[0].field), Err("file"));
