@@ -563,10 +563,18 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                     report.rows - report.created - report.updated,
                     started.elapsed().as_secs_f64()
                 );
+                if !report.warnings.is_empty() {
+                    println!("предупреждений: {} (загружено по кодам, проверьте названия)", report.warnings.len());
+                    print!("{}", frmo_registry::nsi::report_text(&report.warnings));
+                }
                 Ok(())
             } else {
                 eprintln!("файл не загружен, ничего не изменено; ошибок: {}", report.errors.len());
                 eprint!("{}", frmo_registry::nsi::report_text(&report.errors));
+                if !report.warnings.is_empty() {
+                    eprintln!("предупреждений (не мешают загрузке): {}", report.warnings.len());
+                    eprint!("{}", frmo_registry::nsi::report_text(&report.warnings));
+                }
                 std::process::exit(1);
             }
         }

@@ -52,7 +52,12 @@ def date_range(pair):
 
 
 schemathesis.openapi.format("inn", digits(9).map(inn10) | digits(10).map(inn12))
-schemathesis.openapi.format("ogrn", digits(12).map(ogrn) | digits(14).map(ogrn))
+# ОГРН of a legal entity starts with 1 or 5, an ОГРНИП with 3 (crates/frmo-domain/src/ident/ogrn.rs).
+schemathesis.openapi.format(
+    "ogrn",
+    st.builds(lambda first, rest: ogrn(first + rest), st.sampled_from("15"), digits(11))
+    | digits(13).map(lambda rest: ogrn("3" + rest)),
+)
 schemathesis.openapi.format(
     "snils",
     st.builds(snils, digits(9), st.booleans(), st.tuples(*[st.sampled_from("- ")] * 3)),

@@ -77,6 +77,24 @@ pub struct Address {
     pub latitude: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub longitude: Option<f64>,
+    /// The address's own subject of the Federation when it is not the organization's `regionId`
+    /// (a card may be registered in one region with its address in another).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<RegionCode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cadastral_number: Option<String>,
+    /// ФИАС version the ids below come from (НСИ 1461 `fiasVersion`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fias_version: Option<String>,
+    /// ФИАС id of the settlement (`aoidArea`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aoid_area: Option<String>,
+    /// ФИАС id of the street (`aoidStreet`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aoid_street: Option<String>,
+    /// Строение (`struct`).
+    #[serde(default, rename = "struct", skip_serializing_if = "Option::is_none")]
+    pub structure: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -262,6 +280,38 @@ pub struct Organization {
     pub buildings: Vec<Building>,
     #[serde(default)]
     pub licences: Vec<Licence>,
+    /// НСИ 1461 fields the register's own workflows do not use, kept so that a card read from ФРМО
+    /// or НСИ is published as it came.
+    #[serde(default, skip_serializing_if = "NsiDetails::is_empty")]
+    pub nsi: NsiDetails,
+}
+
+/// The НСИ 1461 details of a card (see [`Organization::nsi`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NsiDetails {
+    /// The НСИ row id of a record imported with one (else the publication derives it from the OID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u64>,
+    /// Code of the ведомственная принадлежность (its name is `Organization::mo_dept_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mo_dept_id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_agency_kind_id: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_agency_kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_osp_oid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub osp_oid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub children_osp_oid: Option<String>,
+}
+
+impl NsiDetails {
+    pub fn is_empty(&self) -> bool {
+        *self == NsiDetails::default()
+    }
 }
 
 /// organizationType value of an individual entrepreneur (ИП) in the directory.

@@ -140,6 +140,17 @@ fn exact_messages_name_the_field() {
     assert_eq!(message(Ogrn::parse("102630142071").expect_err("short")), "ОГРН: должен состоять из 13 цифр");
     assert_eq!(message(Ogrnip::parse("1").expect_err("short")), "ОГРНИП: должен состоять из 15 цифр");
     assert_eq!(Ogrnip::parse("").expect_err("empty").field, "ogrnip");
+    // The first digit says what was registered: 1 or 5 a legal entity, 3 an entrepreneur.
+    assert_eq!(
+        message(Ogrn::parse(&ogrn(226_301_420_716)).expect_err("2 is a change record")),
+        "ОГРН: у юридического лица начинается с 1 или 5, а не с 2"
+    );
+    assert!(Ogrn::parse(&ogrn(502_630_142_071)).is_ok());
+    assert_eq!(
+        message(Ogrnip::parse(&ogrnip(13_046_300_000_000)).expect_err("1 is not an ОГРНИП")),
+        "ОГРНИП: начинается с 3, а не с 1"
+    );
+    assert!(Ogrnip::parse(&ogrnip(30_446_300_000_000)).is_ok());
     assert_eq!(message(Kpp::parse("").expect_err("empty")), "КПП: не заполнено");
     assert_eq!(Kpp::parse("63150100").expect_err("short").field, "kpp");
     assert_eq!(Kpp::parse("6315ab001").expect_err("lowercase").field, "kpp");
@@ -281,8 +292,9 @@ proptest! {
     fn generated_numbers_parse_and_round_trip(
         inn_body in 0u64..1_000_000_000,
         inn_long in 0u64..10_000_000_000,
-        ogrn_body in 0u64..1_000_000_000_000,
-        ogrnip_body in 0u64..100_000_000_000_000,
+        // A legal entity's ОГРН starts with 1 or 5, an ОГРНИП with 3.
+        ogrn_body in prop_oneof![100_000_000_000u64..200_000_000_000, 500_000_000_000u64..600_000_000_000],
+        ogrnip_body in 30_000_000_000_000u64..40_000_000_000_000,
         snils_body in SNILS_FIRST_CHECKED..1_000_000_000,
         account_body in any::<u64>(),
     ) {

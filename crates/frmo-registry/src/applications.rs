@@ -124,6 +124,7 @@ impl ApplicationForm {
             departments: Vec::new(),
             buildings: Vec::new(),
             licences: Vec::new(),
+            nsi: Default::default(),
         };
         if let Err(more) = organization.validate() {
             errors.extend(more);

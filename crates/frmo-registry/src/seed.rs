@@ -537,6 +537,7 @@ impl Generator {
             departments,
             buildings,
             licences,
+            nsi: Default::default(),
         }
     }
 

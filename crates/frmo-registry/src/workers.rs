@@ -443,7 +443,11 @@ pub struct ImportReport {
     pub rows: usize,
     pub created: usize,
     pub updated: usize,
+    /// Problems that stop the import: with any, nothing is changed.
     pub errors: Vec<RowError>,
+    /// What was imported as the file's codes say but deserves a look (a directory name spelled
+    /// otherwise than ours for a known code): listed, not refused.
+    pub warnings: Vec<RowError>,
     /// False when errors stopped it: then nothing was changed.
     pub applied: bool,
 }

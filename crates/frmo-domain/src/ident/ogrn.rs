@@ -26,9 +26,25 @@ fn parse(
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ogrn(String);
 
+/// The first digit (признак отнесения) a number of each kind starts with.
+fn first_digit(
+    text: String,
+    field: &'static str,
+    label: &'static str,
+    allowed: &[u8],
+    expected: &str,
+) -> Result<String, ValidationError> {
+    if allowed.contains(&text.as_bytes()[0]) {
+        Ok(text)
+    } else {
+        Err(ValidationError::new(field, label, format!("{expected}, а не с {}", &text[..1])))
+    }
+}
+
 impl Ogrn {
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
-        parse(text, "ogrn", "ОГРН", 13, ogrn_check_digit).map(Ogrn)
+        let text = parse(text, "ogrn", "ОГРН", 13, ogrn_check_digit)?;
+        first_digit(text, "ogrn", "ОГРН", b"15", "у юридического лица начинается с 1 или 5").map(Ogrn)
     }
 }
 
@@ -40,7 +56,8 @@ pub struct Ogrnip(String);
 
 impl Ogrnip {
     pub fn parse(text: &str) -> Result<Self, ValidationError> {
-        parse(text, "ogrnip", "ОГРНИП", 15, ogrnip_check_digit).map(Ogrnip)
+        let text = parse(text, "ogrnip", "ОГРНИП", 15, ogrnip_check_digit)?;
+        first_digit(text, "ogrnip", "ОГРНИП", b"3", "начинается с 3").map(Ogrnip)
     }
 }
 

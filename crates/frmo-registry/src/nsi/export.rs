@@ -13,7 +13,7 @@ use std::io::Write;
 
 use frmo_office::xlsx::{Cell, Column, XlsxStream};
 
-use super::{CardHead, FIELDS, Format, record};
+use super::{CardHead, DECIMAL_FIELDS, FIELDS, Format, INTEGER_FIELDS, record};
 use crate::{Registry, RegistryError, Result};
 
 /// Cards read from the store per round trip.
@@ -80,15 +80,15 @@ fn xlsx_cell(field: &str, value: Cow<'_, str>) -> Cell {
         return Cell::Empty;
     }
     match field {
-        "id" | "medicalSubjectId" | "regionId" | "moAgencyKindId" | "addrRegionId" | "territoryCode" => {
+        _ if INTEGER_FIELDS.contains(&field) => {
             value.parse::<i64>().map_or_else(|_| Cell::Text(value.into_owned()), Cell::Integer)
         }
         "deleteDate" | "createDate" | "modifyDate" => match frmo_domain::date::read(&value) {
             Some(date) if date.year() >= 1900 => Cell::Date(date),
             _ => Cell::Text(value.into_owned()),
         },
-        "latitude" | "longtitude" => {
-            value.replace(',', ".").parse::<f64>().map_or_else(|_| Cell::Text(value.into_owned()), Cell::Number)
+        _ if DECIMAL_FIELDS.contains(&field) => {
+            value.parse::<f64>().map_or_else(|_| Cell::Text(value.into_owned()), Cell::Number)
         }
         _ => Cell::Text(value.into_owned()),
     }
@@ -195,7 +195,20 @@ impl Sink {
     }
 }
 
-/// One record as a JSON object, fields in the loaders' order (a JSON map would sort them).
+/// Whether a value is written as a JSON number: a code, an id or a coordinate that reads as one
+/// (as the record makes them: digits, a sign, a point — never an exponent, `NaN` or `inf`).
+fn json_number(field: &str, value: &str) -> bool {
+    let numeric = value.bytes().all(|b| b.is_ascii_digit() || b == b'-' || b == b'.');
+    numeric
+        && if INTEGER_FIELDS.contains(&field) {
+            value.parse::<i64>().is_ok()
+        } else {
+            DECIMAL_FIELDS.contains(&field) && value.parse::<f64>().is_ok_and(f64::is_finite)
+        }
+}
+
+/// One record as a JSON object, fields in the loaders' order (a JSON map would sort them); codes,
+/// ids and coordinates as JSON numbers, the rest (ИНН, dates, an empty value) as strings.
 fn write_json_record<S: AsRef<str>>(chunk: &mut Vec<u8>, values: &[S]) -> Result<()> {
     chunk.push(b'{');
     for (i, (field, value)) in FIELDS.iter().zip(values).enumerate() {
@@ -205,7 +218,12 @@ fn write_json_record<S: AsRef<str>>(chunk: &mut Vec<u8>, values: &[S]) -> Result
         chunk.push(b'"');
         chunk.extend_from_slice(field.as_bytes());
         chunk.extend_from_slice(b"\":");
-        serde_json::to_writer(&mut *chunk, value.as_ref()).map_err(frmo_store::StoreError::from)?;
+        let value = value.as_ref();
+        if json_number(field, value) {
+            chunk.extend_from_slice(value.as_bytes());
+        } else {
+            serde_json::to_writer(&mut *chunk, value).map_err(frmo_store::StoreError::from)?;
+        }
     }
     chunk.push(b'}');
     Ok(())
@@ -271,6 +289,7 @@ mod tests {
         assert_eq!(String::from_utf8_lossy(&xml), "A &amp; B &lt;C&gt;&#13;\n");
         assert_eq!(xlsx_cell("createDate", "01.03.2024".into()), Cell::Date(time::macros::date!(2024 - 03 - 01)));
         assert_eq!(xlsx_cell("inn", "0140000057".into()), Cell::Text("0140000057".into()));
-        assert_eq!(xlsx_cell("latitude", "55,75".into()), Cell::Number(55.75));
+        assert_eq!(xlsx_cell("latitude", "55.75".into()), Cell::Number(55.75));
+        assert_eq!(xlsx_cell("organizationType", "1".into()), Cell::Integer(1));
     }
 }

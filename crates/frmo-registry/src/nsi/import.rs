@@ -4,9 +4,19 @@
 //!
 //! What a record carries replaces the card's 1461 fields; what it does not (departments,
 //! buildings, licences, contacts, head, bank requisites, the address line of an unchanged address)
-//! stays. Fields the register does not keep (`moDeptId`, `profileAgencyKind*`, `cadastralNumber`,
-//! `fiasVersion`, `aoid*`, `struct`, `*OspOid`) are read and not stored; `id` is not read (ours is
-//! derived from the OID), and `addrRegion*`, `territoryCode`, `isFederalCity` follow `regionId`.
+//! stays. Every 1461 field is kept: `id` when it is not the one derived from the OID, the address's
+//! own region (`addrRegionId`) when it is not `regionId`; `territoryCode` and `isFederalCity` follow
+//! the address's region.
+//!
+//! Codes decide, names inform: a directory name that differs from ours for a known code (another
+//! spelling of a region, a hyphen for a dash) is imported with a warning in the report; an unknown
+//! code is an error. A field given only by its name (`moLevel`, `deleteReason`, `organizationType`
+//! without its code) must name an entry, spelled loosely (case, dashes, spaces and «ё» aside).
+//!
+//! The ФРМО integration API's answers are read as they come: one card, an array of cards, the
+//! single-object envelope `{requestId, errorUserMessage, content}` and the paged list
+//! `{offset, limit, total, content: […]}`. A JSON file of another kind (a ФРМР person) is refused
+//! saying what it is.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -15,7 +25,7 @@ use std::fmt::Write as _;
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::ident::{Inn, Kpp, Ogrn, Ogrnip, OrgOid, PostIndex, RegionCode};
-use frmo_domain::org::{Address, Contacts, OrgStatus, Organization};
+use frmo_domain::org::{Address, Contacts, NsiDetails, OrgStatus, Organization};
 use frmo_domain::reference;
 use serde::Deserialize;
 use serde_json::Value;
@@ -85,6 +95,10 @@ pub struct RawRecord {
     /// From a ФРМО API card, which has no `createDate`/`modifyDate`: a new organization is created
     /// today, a known one keeps its dates.
     pub from_api: bool,
+    /// Directory codes the ФРМО API gives beside names that 1461 carries alone (`moLevelId`,
+    /// `deleteReason`): the code decides, the name is checked against it.
+    level_code: Option<String>,
+    delete_reason_code: Option<String>,
     text: String,
     /// Where each field's value lies in `text`.
     spans: [(u32, u32); FIELDS.len()],
@@ -92,7 +106,14 @@ pub struct RawRecord {
 
 impl RawRecord {
     fn new(line: usize) -> Self {
-        RawRecord { line, from_api: false, text: String::new(), spans: [(0, 0); FIELDS.len()] }
+        RawRecord {
+            line,
+            from_api: false,
+            level_code: None,
+            delete_reason_code: None,
+            text: String::new(),
+            spans: [(0, 0); FIELDS.len()],
+        }
     }
 
     /// A field's value, trimmed.
@@ -389,19 +410,71 @@ fn parse_json(text: &str, out: &mut Emitter<'_>) -> std::result::Result<(), Vec<
             (Err(_), None) if !out.open => Ok(()),
             (Err(error), None) => Err(json_error(&error)),
             (Ok((true, _)), None) => Ok(()),
-            (Ok((false, organization)), None) => {
-                out.push(from_frmo_api(&Value::Object(organization), 1));
-                Ok(())
-            }
+            (Ok((false, object)), None) => push_api_answer(Value::Object(object), out),
         };
     }
-    let organizations: Vec<Value> = serde_json::from_str(text).map_err(|e| json_error(&e))?;
-    for organization in &organizations {
-        if !out.push(from_frmo_api(organization, 1)) {
+    let organizations: Value = serde_json::from_str(text).map_err(|e| json_error(&e))?;
+    push_api_answer(organizations, out)
+}
+
+/// A ФРМО API answer (a card, an array of cards or an envelope around them), card by card.
+fn push_api_answer(answer: Value, out: &mut Emitter<'_>) -> std::result::Result<(), Vec<RowError>> {
+    let cards = match answer {
+        Value::Object(mut object) if object.contains_key("content") && !object.contains_key("oid") => {
+            match object.remove("content").unwrap_or(Value::Null) {
+                Value::Null => {
+                    let message = object.get("errorUserMessage").and_then(Value::as_str).unwrap_or_default();
+                    return Err(file_error(
+                        1,
+                        if message.is_empty() {
+                            "ответ ФРМО без содержимого (content пуст)".to_owned()
+                        } else {
+                            format!("ответ ФРМО с ошибкой: «{message}»")
+                        },
+                    ));
+                }
+                Value::Array(cards) => cards,
+                card => vec![card],
+            }
+        }
+        Value::Array(cards) => cards,
+        card => vec![card],
+    };
+    for card in &cards {
+        if let Some(kind) = not_an_organization(card) {
+            return Err(file_error(
+                1,
+                format!("{kind}, а не организация: ожидается публикация НСИ 1461 или карточка организации ФРМО"),
+            ));
+        }
+        if !out.push(from_frmo_api(card, 1)) {
             break;
         }
     }
     Ok(())
+}
+
+/// What a JSON value that is not an organization card is, said in Russian; `None` for a card.
+fn not_an_organization(value: &Value) -> Option<String> {
+    let Value::Object(object) = value else {
+        return Some("в файле не объект JSON".to_owned());
+    };
+    let has = |key: &str| object.get(key).is_some_and(|v| !v.is_null());
+    if has("nameFull") || has("orgType") || has("inn") && has("regionId") {
+        return None;
+    }
+    Some(if has("snils") || has("lastName") {
+        "в файле сведения о медицинском работнике ФРМР (person: СНИЛС, фамилия)".to_owned()
+    } else if has("departName") || has("departOid") {
+        "в файле подразделение организации ФРМО (depart)".to_owned()
+    } else if has("buildName") {
+        "в файле здание организации ФРМО (building)".to_owned()
+    } else if object.is_empty() {
+        "в файле пустой объект JSON".to_owned()
+    } else {
+        let keys: Vec<&str> = object.keys().map(String::as_str).take(5).collect();
+        format!("в файле объект неизвестного вида (поля {})", keys.join(", "))
+    })
 }
 
 /// A ФРМО API organization (`GET org/{oid}`, nested objects) as a flat 1461 record.
@@ -435,14 +508,10 @@ fn from_frmo_api(org: &Value, line: usize) -> RawRecord {
     for field in ["createDate", "modifyDate", "deleteDate"] {
         record.set(field, date(&org[field]));
     }
+    // The code decides; without one, the name.
     let organization_type = &org["orgType"];
-    let type_name = match organization_type["code"].as_u64().and_then(|c| u32::try_from(c).ok()) {
-        Some(code) => reference::get("organization_types")
-            .and_then(|d| d.name_of(code))
-            .map_or_else(|| text(&organization_type["name"]), str::to_owned),
-        None => text(&organization_type["name"]),
-    };
-    record.set("organizationType", type_name);
+    let type_code = text(&organization_type["code"]);
+    record.set("organizationType", if type_code.is_empty() { text(&organization_type["name"]) } else { type_code });
     let subject = match &org["medicalSubjectId"] {
         Value::Array(items) => items.first().cloned().unwrap_or(Value::Null),
         other => other.clone(),
@@ -452,11 +521,21 @@ fn from_frmo_api(org: &Value, line: usize) -> RawRecord {
     record.set("moAgencyKindId", text(&org["moAgencyKindId"]["id"]));
     record.set("moAgencyKind", text(&org["moAgencyKindId"]["agencyKind"]));
     record.set("moLevel", text(&org["moLevelId"]["moLevel"]));
+    record.level_code = Some(text(&org["moLevelId"]["id"])).filter(|c| !c.is_empty());
     record.set("moDeptId", text(&org["moDeptId"]["id"]));
     record.set("moDeptName", text(&org["moDeptId"]["nameFull"]));
+    let profile = &org["moAgencyProfileId"];
+    record.set("profileAgencyKindId", text(&profile["id"]));
+    let profile_name = ["agencyProfile", "profileAgencyKind", "agencyKind", "name"]
+        .into_iter()
+        .map(|key| text(&profile[key]))
+        .find(|name| !name.is_empty())
+        .unwrap_or_default();
+    record.set("profileAgencyKind", profile_name);
     // A reason means something only with the date (the API's cards carry a stale reason otherwise).
     if !record.get("deleteDate").is_empty() {
         record.set("deleteReason", text(&org["deleteReason"]["deleteReason"]));
+        record.delete_reason_code = Some(text(&org["deleteReason"]["id"])).filter(|c| !c.is_empty());
     }
     let region = &org["regionId"];
     record.set("regionId", text(if region.is_object() { &region["id"] } else { region }));
@@ -473,10 +552,24 @@ fn from_frmo_api(org: &Value, line: usize) -> RawRecord {
         ("struct", "struct"),
         ("aoidArea", "aoidArea"),
         ("aoidStreet", "aoidStreet"),
-        ("houseid", "houseguid"),
     ] {
         record.set(field, text(&address[key]));
     }
+    // ФИАС's house id; ГАР's when the card has only that.
+    let house_id =
+        ["houseid", "houseguid", "GARguid"].into_iter().map(|key| text(&address[key])).find(|id| !id.is_empty());
+    record.set("houseid", house_id.unwrap_or_default());
+    // The address's own region: the place's `addrRegion`, else the address's `region`.
+    let (address_region, place_region) = (&address["region"], &place["addrRegion"]);
+    let (code, name) = if place_region.is_object() {
+        (text(&place_region["code"]), text(&place_region["name"]))
+    } else {
+        (text(&address_region["id"]), text(&address_region["region"]))
+    };
+    record.set("addrRegionId", code);
+    record.set("addrRegionName", name);
+    record.set("territoryCode", text(&address_region["territoryCode"]));
+    record.set("isFederalCity", text(&address_region["isFederalCity"]));
     let post_index = if place["postIndex"].is_null() { &address["postIndex"] } else { &place["postIndex"] };
     record.set("postIndex", text(post_index));
     record.set("cadastralNumber", text(&place["cadastralNumber"]));
@@ -600,56 +693,108 @@ fn nsi_date(field: &'static str, text: &str) -> std::result::Result<Date, Valida
     }
 }
 
-/// The id of a directory entry named `name` (case and spaces aside).
+/// Whether two spellings of a directory name are the same name: case, dashes (hyphen, en and em
+/// dash), runs of spaces and «ё» aside.
+fn same_name(a: &str, b: &str) -> bool {
+    fn folded(text: &str) -> impl Iterator<Item = char> + '_ {
+        text.split_whitespace()
+            .flat_map(|word| std::iter::once(' ').chain(word.chars()))
+            .skip(1)
+            .flat_map(char::to_lowercase)
+            .map(|c| match c {
+                '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+                'ё' => 'е',
+                c => c,
+            })
+    }
+    a == b || folded(a).eq(folded(b))
+}
+
+/// The id of a directory entry named `name` (spelled loosely: [`same_name`]).
 fn id_by_name(directory: &str, name: &str) -> Option<u32> {
     let entries = &reference::get(directory)?.entries;
     let name = name.trim();
-    if let Some(entry) = entries.iter().find(|e| e.name == name) {
-        return Some(entry.id);
-    }
-    let wanted = name.to_lowercase();
-    entries.iter().find(|e| e.name.to_lowercase() == wanted).map(|e| e.id)
+    entries.iter().find(|e| e.name == name).or_else(|| entries.iter().find(|e| same_name(&e.name, name))).map(|e| e.id)
 }
 
-/// A directory code, checked against the name beside it when that is given.
+/// A record's checks: errors refuse the file, warnings are listed with what was imported.
+#[derive(Default)]
+struct Findings {
+    errors: Vec<ValidationError>,
+    warnings: Vec<ValidationError>,
+}
+
+impl Findings {
+    /// A warning when the name a file gives for `code` is not ours (codes decide, names inform).
+    fn name_beside(&mut self, name_field: &'static str, name: &str, code: impl std::fmt::Display, ours: &str) {
+        if !name.is_empty() && !same_name(name, ours) {
+            let message = format!("«{name}» — в справочнике для кода {code} «{ours}»; загружено по коду");
+            self.warnings.push(at(name_field, message));
+        }
+    }
+}
+
+/// The entry of `directory` with code `code` (text of the file), or an error on `field`.
+fn entry_of(findings: &mut Findings, field: &'static str, code: &str, directory: &str) -> Option<(u32, &'static str)> {
+    let entry = code.parse::<u32>().ok().and_then(|c| reference::get(directory)?.entry(c));
+    if entry.is_none() {
+        findings.errors.push(at(field, format!("нет кода «{code}» в справочнике")));
+    }
+    entry.map(|e| (e.id, e.name.as_str()))
+}
+
+/// A required directory code, the name beside it informing.
 fn code_in(
     record: &RawRecord,
-    errors: &mut Vec<ValidationError>,
+    findings: &mut Findings,
     (code_field, name_field): (&'static str, &'static str),
     directory: &str,
 ) -> Option<u32> {
     let code = record.get(code_field);
     if code.is_empty() {
-        errors.push(at(code_field, "не заполнено"));
+        findings.errors.push(at(code_field, "не заполнено"));
         return None;
     }
-    let Some(entry) = code.parse::<u32>().ok().and_then(|c| reference::get(directory)?.entry(c)) else {
-        errors.push(at(code_field, format!("нет значения «{code}» в справочнике")));
-        return None;
-    };
-    let name = record.get(name_field);
-    if !name.is_empty() && name != entry.name && name.to_lowercase() != entry.name.to_lowercase() {
-        errors.push(at(name_field, format!("«{name}» не соответствует коду {code} («{}»)", entry.name)));
-    }
-    Some(entry.id)
+    let (id, ours) = entry_of(findings, code_field, code, directory)?;
+    findings.name_beside(name_field, record.get(name_field), code, ours);
+    Some(id)
 }
 
-/// An optional directory value given by its name.
+/// An optional directory value given by its name, or by the code the ФРМО API gives beside it.
 fn named_in(
     record: &RawRecord,
-    errors: &mut Vec<ValidationError>,
+    findings: &mut Findings,
     field: &'static str,
+    code: Option<&str>,
     directory: &str,
 ) -> Option<u32> {
     let name = record.get(field);
+    if let Some(code) = code {
+        let (id, ours) = entry_of(findings, field, code, directory)?;
+        findings.name_beside(field, name, code, ours);
+        return Some(id);
+    }
     if name.is_empty() {
         return None;
     }
     let found = id_by_name(directory, name);
     if found.is_none() {
-        errors.push(at(field, format!("нет значения «{name}» в справочнике")));
+        findings.errors.push(at(field, format!("нет значения «{name}» в справочнике")));
     }
     found
+}
+
+/// A whole number of an optional field (a code or an id).
+fn whole(record: &RawRecord, errors: &mut Vec<ValidationError>, field: &'static str) -> Option<u64> {
+    let text = record.get(field);
+    if text.is_empty() {
+        return None;
+    }
+    let number = text.parse::<u64>().ok();
+    if number.is_none() {
+        errors.push(at(field, format!("ожидается целое число, получено «{text}»")));
+    }
+    number
 }
 
 fn optional(text: &str) -> Option<String> {
@@ -702,14 +847,18 @@ struct Fields {
     create_date: Option<Date>,
     modify_date: Option<Date>,
     address: Address,
+    nsi: NsiDetails,
+    /// Names that differ from ours for known codes: imported, listed in the report.
+    warnings: Vec<ValidationError>,
 }
 
 fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError>> {
-    let mut errors = Vec::new();
-    let oid = check("oid", OrgOid::parse(record.get("oid")), &mut errors);
+    let mut findings = Findings::default();
+    let errors = &mut findings.errors;
+    let oid = check("oid", OrgOid::parse(record.get("oid")), errors);
     let parent_oid = match record.get("parentId") {
         "" => None,
-        text => check("parentId", OrgOid::parse(text), &mut errors),
+        text => check("parentId", OrgOid::parse(text), errors),
     };
     let required = |field: &'static str, errors: &mut Vec<ValidationError>| {
         let text = record.get(field);
@@ -718,80 +867,86 @@ fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError
         }
         text.to_owned()
     };
-    let name_full = required("nameFull", &mut errors);
-    let name_short = required("nameShort", &mut errors);
+    let name_full = required("nameFull", errors);
+    let name_short = required("nameShort", errors);
     let inn = match record.get("inn") {
         "" => {
             errors.push(at("inn", "не заполнено"));
             None
         }
-        text => check("inn", Inn::parse(text), &mut errors),
+        text => check("inn", Inn::parse(text), errors),
     };
     let kpp = match record.get("kpp") {
         "" => None,
-        text => check("kpp", Kpp::parse(text), &mut errors),
+        text => check("kpp", Kpp::parse(text), errors),
     };
     let (mut ogrn, mut ogrnip) = (None, None);
     match record.get("ogrn") {
         "" => {}
-        text if text.len() == 15 => ogrnip = check("ogrn", Ogrnip::parse(text), &mut errors),
-        text => ogrn = check("ogrn", Ogrn::parse(text), &mut errors),
+        text if text.len() == 15 => ogrnip = check("ogrn", Ogrnip::parse(text), errors),
+        text => ogrn = check("ogrn", Ogrn::parse(text), errors),
     }
-    let region = match record.get("regionId") {
-        "" => {
-            errors.push(at("regionId", "не заполнено"));
-            None
-        }
-        text => check("regionId", RegionCode::parse(text), &mut errors),
+    let region = |field: &'static str, errors: &mut Vec<ValidationError>| match record.get(field) {
+        "" => None,
+        text => check(field, RegionCode::parse(text), errors),
     };
-    if let Some(region) = region {
-        let name = record.get("regionName");
-        if !name.is_empty() && name != region.name() && name.to_lowercase() != region.name().to_lowercase() {
-            errors.push(at("regionName", format!("«{name}» не соответствует коду {} («{}»)", region, region.name())));
-        }
+    let org_region = region("regionId", errors);
+    if record.get("regionId").is_empty() {
+        errors.push(at("regionId", "не заполнено"));
     }
-    for field in ["addrRegionId", "territoryCode"] {
-        let text = record.get(field);
-        if !text.is_empty() {
-            check(field, RegionCode::parse(text), &mut errors);
-        }
-    }
+    let address_region = region("addrRegionId", errors);
+    region("territoryCode", errors);
     if !["", "true", "false"].contains(&record.get("isFederalCity")) {
         errors.push(at("isFederalCity", "ожидается true или false"));
     }
-    let medical_subject_id =
-        code_in(record, &mut errors, ("medicalSubjectId", "medicalSubjectName"), "medical_subject_kinds");
-    let mo_agency_kind_id = code_in(record, &mut errors, ("moAgencyKindId", "moAgencyKind"), "agency_kinds");
-    let organization_type_id = match record.get("organizationType") {
-        "" => {
-            errors.push(at("organizationType", "не заполнено"));
-            None
-        }
-        _ => named_in(record, &mut errors, "organizationType", "organization_types"),
-    };
-    let mo_level_id = named_in(record, &mut errors, "moLevel", "levels");
-    let delete_reason_id = named_in(record, &mut errors, "deleteReason", "delete_reasons");
+    let nsi_id = whole(record, errors, "id");
+    let mo_dept_id = whole(record, errors, "moDeptId");
+    let profile_agency_kind_id = whole(record, errors, "profileAgencyKindId");
     let date = |field: &'static str, errors: &mut Vec<ValidationError>| match record.get(field) {
         "" => None,
         text => nsi_date(field, text).map_err(|e| errors.push(e)).ok(),
     };
-    let delete_date = date("deleteDate", &mut errors);
-    let create_date = date("createDate", &mut errors);
-    let modify_date = date("modifyDate", &mut errors);
+    let delete_date = date("deleteDate", errors);
+    let create_date = date("createDate", errors);
+    let modify_date = date("modifyDate", errors);
     for (field, value) in [("createDate", create_date), ("modifyDate", modify_date)] {
         if value.is_none() && record.get(field).is_empty() && !record.from_api {
             errors.push(at(field, "не заполнено"));
         }
     }
-    if delete_date.is_none() && record.get("deleteDate").is_empty() && delete_reason_id.is_some() {
-        errors.push(at("deleteReason", "указана без даты исключения"));
-    }
     let post_index = match record.get("postIndex") {
         "" => None,
-        text => check("postIndex", PostIndex::parse(text), &mut errors),
+        text => check("postIndex", PostIndex::parse(text), errors),
     };
-    let latitude = coordinate(record, &mut errors, "latitude", 90.0);
-    let longitude = coordinate(record, &mut errors, "longtitude", 180.0);
+    let latitude = coordinate(record, errors, "latitude", 90.0);
+    let longitude = coordinate(record, errors, "longtitude", 180.0);
+    if let Some(code) = org_region {
+        findings.name_beside("regionName", record.get("regionName"), code, code.name());
+    }
+    if let Some(code) = address_region {
+        findings.name_beside("addrRegionName", record.get("addrRegionName"), code, code.name());
+    }
+    let medical_subject_id =
+        code_in(record, &mut findings, ("medicalSubjectId", "medicalSubjectName"), "medical_subject_kinds");
+    let mo_agency_kind_id = code_in(record, &mut findings, ("moAgencyKindId", "moAgencyKind"), "agency_kinds");
+    // `organizationType` is the directory's code (as НСИ publishes it) or, from older files, its name.
+    let organization_type_id = match record.get("organizationType") {
+        "" => {
+            findings.errors.push(at("organizationType", "не заполнено"));
+            None
+        }
+        text if text.bytes().all(|b| b.is_ascii_digit()) => {
+            entry_of(&mut findings, "organizationType", text, "organization_types").map(|(id, _)| id)
+        }
+        _ => named_in(record, &mut findings, "organizationType", None, "organization_types"),
+    };
+    let mo_level_id = named_in(record, &mut findings, "moLevel", record.level_code.as_deref(), "levels");
+    let delete_reason_id =
+        named_in(record, &mut findings, "deleteReason", record.delete_reason_code.as_deref(), "delete_reasons");
+    if delete_date.is_none() && record.get("deleteDate").is_empty() && delete_reason_id.is_some() {
+        findings.errors.push(at("deleteReason", "указана без даты исключения"));
+    }
+    let Findings { errors, warnings } = findings;
     let (
         Some(oid),
         Some(inn),
@@ -800,7 +955,7 @@ fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError
         Some(medical_subject_id),
         Some(mo_agency_kind_id),
         true,
-    ) = (oid, inn, region, organization_type_id, medical_subject_id, mo_agency_kind_id, errors.is_empty())
+    ) = (oid, inn, org_region, organization_type_id, medical_subject_id, mo_agency_kind_id, errors.is_empty())
     else {
         return Err(errors);
     };
@@ -816,6 +971,23 @@ fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError
         houseguid: optional(record.get("houseid")),
         latitude,
         longitude,
+        // Kept only where it is not the organization's: a card has one region unless it says two.
+        region: address_region.filter(|r| *r != region),
+        cadastral_number: optional(record.get("cadastralNumber")),
+        fias_version: optional(record.get("fiasVersion")),
+        aoid_area: optional(record.get("aoidArea")),
+        aoid_street: optional(record.get("aoidStreet")),
+        structure: optional(record.get("struct")),
+    };
+    let nsi = NsiDetails {
+        // Kept only when it is not the id every publication derives from the OID.
+        id: nsi_id.filter(|id| Some(*id) != super::stable_id(oid.as_str())),
+        mo_dept_id,
+        profile_agency_kind_id,
+        profile_agency_kind: optional(record.get("profileAgencyKind")),
+        parent_osp_oid: optional(record.get("parentOspOid")),
+        osp_oid: optional(record.get("ospOid")),
+        children_osp_oid: optional(record.get("childrenOspOid")),
     };
     Ok(Fields {
         oid,
@@ -839,6 +1011,8 @@ fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError
         create_date,
         modify_date,
         address,
+        nsi,
+        warnings,
     })
 }
 
@@ -851,7 +1025,7 @@ fn address_line(address: &Address, region: RegionCode) -> String {
     };
     [
         address.post_index.as_ref().map(|p| p.as_str().to_owned()),
-        Some(region.name().to_owned()),
+        Some(address.region.unwrap_or(region).name().to_owned()),
         prefixed(&address.prefix_area, &address.area_name),
         prefixed(&address.prefix_street, &address.street_name),
         address.house.as_ref().map(|h| format!("д. {h}")),
@@ -876,6 +1050,12 @@ fn merge_address(target: &mut Address, parts: Address, region: RegionCode) {
     target.houseguid = parts.houseguid;
     target.latitude = parts.latitude;
     target.longitude = parts.longitude;
+    target.region = parts.region;
+    target.cadastral_number = parts.cadastral_number;
+    target.fias_version = parts.fias_version;
+    target.aoid_area = parts.aoid_area;
+    target.aoid_street = parts.aoid_street;
+    target.structure = parts.structure;
     if *target != before || target.text.is_empty() {
         target.text = address_line(target, region);
     }
@@ -916,6 +1096,7 @@ fn merge(fields: Fields, existing: Option<&Organization>, today: Date) -> Organi
             departments: Vec::new(),
             buildings: Vec::new(),
             licences: Vec::new(),
+            nsi: NsiDetails::default(),
         },
     };
     org.old_oid = fields.old_oid;
@@ -933,6 +1114,7 @@ fn merge(fields: Fields, existing: Option<&Organization>, today: Date) -> Organi
     org.ogrnip = fields.ogrnip;
     org.kpp = fields.kpp;
     org.region_id = fields.region;
+    org.nsi = fields.nsi;
     org.create_date = fields.create_date.unwrap_or(org.create_date);
     org.modify_date = fields.modify_date.unwrap_or(org.modify_date);
     org.delete_date = fields.delete_date;
@@ -1213,7 +1395,9 @@ impl Registry {
                 for (number, line, result) in validated {
                     match result {
                         Err(errors) => report.errors.extend(row_errors(line, number, errors)),
-                        Ok(fields) => {
+                        Ok(mut fields) => {
+                            let warnings = std::mem::take(&mut fields.warnings);
+                            report.warnings.extend(row_errors(line, number, warnings));
                             if let Some(first) = seen.insert(fields.oid.as_str().to_owned(), number) {
                                 let error = at("oid", format!("повторяет OID записи {first}"));
                                 report.errors.extend(row_errors(line, number, vec![error]));
@@ -1307,6 +1491,15 @@ mod tests {
     }
 
     #[test]
+    fn names_are_compared_loosely() {
+        assert!(same_name("Больница (в том числе детская)", "больница  (в том числе детская)"));
+        assert!(same_name("Ханты-Мансийский автономный округ — Югра", "ханты-мансийский автономный округ - Югра"));
+        assert!(same_name("Орёл", "Орел"));
+        assert!(!same_name("Республика Адыгея", "Республика Адыгея (Адыгея)"));
+        assert!(!same_name("г. Москва", "Москва"));
+    }
+
+    #[test]
     fn dates_are_dd_mm_yyyy_only() {
         assert!(nsi_date("createDate", "01.03.2024").is_ok());
         assert_eq!(nsi_date("createDate", "2024-03-01").map_err(|e| e.field), Err("createDate"));
@@ -1328,8 +1521,13 @@ mod tests {
         let api = r#"{"oid":"1.2.643.5.1.13.13.12.2.78.6258","orgType":{"code":1,"name":"x"},
             "regionId":{"id":63,"region":"Самарская область"},"medicalSubjectId":[{"id":2,"medicalSubject":"Медицинская организация"}]}"#;
         let records = parse_file(api.as_bytes()).expect("api");
-        assert_eq!(records[0].get("organizationType"), "Государственное юридическое лицо");
+        assert_eq!(records[0].get("organizationType"), "1", "the code decides");
         assert_eq!((records[0].get("regionId"), records[0].get("medicalSubjectId")), ("63", "2"));
+        let envelope = format!(r#"{{"offset":0,"limit":10,"total":2,"content":[{api},{api}]}}"#);
+        assert_eq!(parse_file(envelope.as_bytes()).map(|r| r.len()), Ok(2));
+        let unknown = parse_file(br#"{"code": 1}"#).expect_err("not a card");
+        assert!(unknown[0].message.contains("объект неизвестного вида (поля code)"), "{}", unknown[0].message);
+        assert!(parse_file(b"{}").is_err_and(|e| e[0].message.contains("пустой объект")));
         assert_eq!(parse_file(b"").map_err(|e| e[0].field), Err("file"));
         assert_eq!(parse_file(b"<records><record>").map_err(|e| e[0].field), Err("file"));
         assert_eq!(parse_file(b"a;b\n1;2\n").map_err(|e| e[0].field), Err("file"));

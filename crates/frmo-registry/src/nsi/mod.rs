@@ -4,9 +4,14 @@
 //! `;`-separated CSV, XML and XLSX (`export`), and read back from the same shapes and from a real
 //! ФРМО API organization JSON (`import`).
 //!
-//! A record's `id` is derived from the OID (`k·10⁸ + region·10⁶ + n` of
-//! `1.2.643.5.1.13.13.12.<k>.<region>.<n>`): the same organization has the same `id` in every
-//! publication and in every registry that holds it, whatever its versions.
+//! A record's `id` is the НСИ row id the card was imported with, else derived from the OID
+//! (`k·10⁸ + region·10⁶ + n` of `1.2.643.5.1.13.13.12.<k>.<region>.<n>`): the same organization has
+//! the same `id` in every publication and in every registry that holds it, whatever its versions.
+//!
+//! Values are written as real loaders read them: `organizationType` is the directory's integer
+//! code (the ФРМО API's `orgType.code`), coordinates are numbers with a decimal point, and the
+//! address fields (`addrRegionId`, `addrRegionName`, `territoryCode`, `isFederalCity`) come from the
+//! address's own region, which may differ from `regionId`.
 
 mod export;
 mod import;
@@ -72,6 +77,23 @@ pub const FIELDS: [&str; 48] = [
     "ospOid",
     "childrenOspOid",
 ];
+
+/// The fields whose values are whole numbers (codes and ids): JSON numbers and XLSX integers.
+pub const INTEGER_FIELDS: [&str; 9] = [
+    "id",
+    "medicalSubjectId",
+    "regionId",
+    "organizationType",
+    "moDeptId",
+    "moAgencyKindId",
+    "profileAgencyKindId",
+    "addrRegionId",
+    "territoryCode",
+];
+
+/// The fields whose values are decimals (coordinates, written with a point): JSON numbers and XLSX
+/// numbers; never quoted in CSV.
+pub const DECIMAL_FIELDS: [&str; 2] = ["latitude", "longtitude"];
 
 /// The position of a field in [`FIELDS`].
 pub fn position(field: &str) -> Option<usize> {
@@ -159,6 +181,38 @@ struct AddressHead<'a> {
     latitude: Option<f64>,
     #[serde(default)]
     longitude: Option<f64>,
+    #[serde(default)]
+    region: Option<RegionCode>,
+    #[serde(borrow, default)]
+    cadastral_number: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    fias_version: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    aoid_area: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    aoid_street: Option<Text<'a>>,
+    #[serde(borrow, default, rename = "struct")]
+    structure: Option<Text<'a>>,
+}
+
+/// The НСИ details of a stored card (`frmo_domain::org::NsiDetails`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct NsiHead<'a> {
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(default)]
+    mo_dept_id: Option<u64>,
+    #[serde(default)]
+    profile_agency_kind_id: Option<u64>,
+    #[serde(borrow, default)]
+    profile_agency_kind: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    parent_osp_oid: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    osp_oid: Option<Text<'a>>,
+    #[serde(borrow, default)]
+    children_osp_oid: Option<Text<'a>>,
 }
 
 /// The part of a stored card (`frmo_domain::org::Organization`'s JSON) a 1461 record needs: serde
@@ -207,15 +261,22 @@ struct CardHead<'a> {
     create_date: Text<'a>,
     #[serde(borrow)]
     modify_date: Text<'a>,
+    #[serde(borrow, default)]
+    nsi: NsiHead<'a>,
 }
 
 fn name_in(directory: &str, id: u32) -> &'static str {
     reference::get(directory).and_then(|d| d.name_of(id)).unwrap_or_default()
 }
 
-/// A decimal with a comma, as НСИ writes coordinates.
+/// A decimal with a point, as loaders parse coordinates (`float()`, `numeric`): the shortest text
+/// that reads back as the same number, with a point even when whole (`45.0`: a JSON reader makes
+/// it a float, not an integer).
 fn decimal(value: Option<f64>) -> Cow<'static, str> {
-    value.map_or(Cow::Borrowed(""), |v| Cow::Owned(v.to_string().replace('.', ",")))
+    value.map_or(Cow::Borrowed(""), |v| {
+        let text = v.to_string();
+        Cow::Owned(if text.contains('.') { text } else { text + ".0" })
+    })
 }
 
 /// A card's ISO date (`yyyy-MM-dd`) as `dd.MM.yyyy`.
@@ -237,17 +298,19 @@ fn number(value: impl ToString) -> Cow<'static, str> {
     Cow::Owned(value.to_string())
 }
 
-/// The 1461 record of a card, values in [`FIELDS`] order. The address is the actual one when the
-/// card has it, else the legal one; fields the register does not keep are empty.
 /// The 1461 record of a stored card (its JSON text): values in [`FIELDS`] order.
 pub fn record_of_card(card: &str) -> crate::Result<Vec<String>> {
     let head: CardHead<'_> = serde_json::from_str(card).map_err(frmo_store::StoreError::from)?;
     Ok(record(&head).into_iter().map(Cow::into_owned).collect())
 }
 
+/// The 1461 record of a card, values in [`FIELDS`] order. The address is the actual one when the
+/// card has it, else the legal one; fields the card does not have are empty.
 fn record<'a>(card: &'a CardHead<'a>) -> [Cow<'a, str>; 48] {
     let address = card.actual_address.as_ref().unwrap_or(&card.legal_address);
     let region = card.region_id;
+    let address_region = address.region.unwrap_or(region);
+    let nsi = &card.nsi;
     let empty = || Cow::Borrowed("");
     let ogrn = match (&card.ogrn, &card.ogrnip) {
         (Some(ogrn), _) => Cow::Borrowed(&*ogrn.0),
@@ -255,54 +318,54 @@ fn record<'a>(card: &'a CardHead<'a>) -> [Cow<'a, str>; 48] {
         (None, None) => empty(),
     };
     [
-        stable_id(&card.oid.0).map_or_else(empty, number), // id
-        Cow::Borrowed(&*card.oid.0),                       // oid
-        text(&card.old_oid),                               // oldOid
-        Cow::Borrowed(&*card.name_full.0),                 // nameFull
-        Cow::Borrowed(&*card.name_short.0),                // nameShort
-        text(&card.parent_oid),                            // parentId
-        number(card.medical_subject_id),                   // medicalSubjectId
+        nsi.id.or_else(|| stable_id(&card.oid.0)).map_or_else(empty, number), // id
+        Cow::Borrowed(&*card.oid.0),                                          // oid
+        text(&card.old_oid),                                                  // oldOid
+        Cow::Borrowed(&*card.name_full.0),                                    // nameFull
+        Cow::Borrowed(&*card.name_short.0),                                   // nameShort
+        text(&card.parent_oid),                                               // parentId
+        number(card.medical_subject_id),                                      // medicalSubjectId
         Cow::Borrowed(name_in("medical_subject_kinds", card.medical_subject_id)), // medicalSubjectName
-        Cow::Borrowed(&*card.inn.0),                       // inn
-        text(&card.kpp),                                   // kpp
-        ogrn,                                              // ogrn
-        number(region.code()),                             // regionId
-        Cow::Borrowed(region.name()),                      // regionName
-        Cow::Borrowed(name_in("organization_types", card.organization_type_id)), // organizationType
-        empty(),                                           // moDeptId
-        text(&card.mo_dept_name),                          // moDeptName
-        text(&card.founder),                               // founder
-        card.delete_date.as_ref().map_or_else(empty, |d| nsi_date(&d.0)), // deleteDate
+        Cow::Borrowed(&*card.inn.0),                                          // inn
+        text(&card.kpp),                                                      // kpp
+        ogrn,                                                                 // ogrn
+        number(region.code()),                                                // regionId
+        Cow::Borrowed(region.name()),                                         // regionName
+        number(card.organization_type_id),                                    // organizationType
+        nsi.mo_dept_id.map_or_else(empty, number),                            // moDeptId
+        text(&card.mo_dept_name),                                             // moDeptName
+        text(&card.founder),                                                  // founder
+        card.delete_date.as_ref().map_or_else(empty, |d| nsi_date(&d.0)),     // deleteDate
         Cow::Borrowed(card.delete_reason_id.map_or("", |r| name_in("delete_reasons", r))), // deleteReason
-        nsi_date(&card.create_date.0),                     // createDate
-        nsi_date(&card.modify_date.0),                     // modifyDate
+        nsi_date(&card.create_date.0),                                        // createDate
+        nsi_date(&card.modify_date.0),                                        // modifyDate
         Cow::Borrowed(card.mo_level_id.map_or("", |l| name_in("levels", l))), // moLevel
-        number(card.mo_agency_kind_id),                    // moAgencyKindId
-        Cow::Borrowed(name_in("agency_kinds", card.mo_agency_kind_id)), // moAgencyKind
-        empty(),                                           // profileAgencyKindId
-        empty(),                                           // profileAgencyKind
-        text(&address.post_index),                         // postIndex
-        empty(),                                           // cadastralNumber
-        decimal(address.latitude),                         // latitude
-        decimal(address.longitude),                        // longtitude
-        empty(),                                           // fiasVersion
-        empty(),                                           // aoidArea
-        empty(),                                           // aoidStreet
-        text(&address.houseguid),                          // houseid
-        number(region.code()),                             // addrRegionId
-        Cow::Borrowed(region.name()),                      // addrRegionName
-        number(region.code()),                             // territoryCode
-        Cow::Borrowed(if matches!(region.code(), 77 | 78 | 92) { "true" } else { "false" }), // isFederalCity
-        text(&address.area_name),                          // areaName
-        text(&address.prefix_area),                        // prefixArea
-        text(&address.street_name),                        // streetName
-        text(&address.prefix_street),                      // prefixStreet
-        text(&address.house),                              // house
-        text(&address.building),                           // building
-        empty(),                                           // struct
-        empty(),                                           // parentOspOid
-        empty(),                                           // ospOid
-        empty(),                                           // childrenOspOid
+        number(card.mo_agency_kind_id),                                       // moAgencyKindId
+        Cow::Borrowed(name_in("agency_kinds", card.mo_agency_kind_id)),       // moAgencyKind
+        nsi.profile_agency_kind_id.map_or_else(empty, number),                // profileAgencyKindId
+        text(&nsi.profile_agency_kind),                                       // profileAgencyKind
+        text(&address.post_index),                                            // postIndex
+        text(&address.cadastral_number),                                      // cadastralNumber
+        decimal(address.latitude),                                            // latitude
+        decimal(address.longitude),                                           // longtitude
+        text(&address.fias_version),                                          // fiasVersion
+        text(&address.aoid_area),                                             // aoidArea
+        text(&address.aoid_street),                                           // aoidStreet
+        text(&address.houseguid),                                             // houseid
+        number(address_region.code()),                                        // addrRegionId
+        Cow::Borrowed(address_region.name()),                                 // addrRegionName
+        number(address_region.code()),                                        // territoryCode
+        Cow::Borrowed(if matches!(address_region.code(), 77 | 78 | 92) { "true" } else { "false" }), // isFederalCity
+        text(&address.area_name),                                             // areaName
+        text(&address.prefix_area),                                           // prefixArea
+        text(&address.street_name),                                           // streetName
+        text(&address.prefix_street),                                         // prefixStreet
+        text(&address.house),                                                 // house
+        text(&address.building),                                              // building
+        text(&address.structure),                                             // struct
+        text(&nsi.parent_osp_oid),                                            // parentOspOid
+        text(&nsi.osp_oid),                                                   // ospOid
+        text(&nsi.children_osp_oid),                                          // childrenOspOid
     ]
 }
 
@@ -317,6 +380,8 @@ mod tests {
         assert_eq!(stable_id("не OID"), None);
         assert_eq!(nsi_date("2024-03-01"), "01.03.2024");
         assert_eq!(nsi_date("мусор"), "");
-        assert_eq!(decimal(Some(55.75)), "55,75");
+        assert_eq!(decimal(Some(55.75)), "55.75");
+        assert_eq!(decimal(Some(-0.5)), "-0.5");
+        assert_eq!(decimal(Some(45.0)), "45.0");
     }
 }

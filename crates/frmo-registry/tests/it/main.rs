@@ -14,6 +14,7 @@ mod identity;
 mod journal;
 mod mail;
 mod nsi;
+mod nsi_real;
 mod publication;
 mod reports;
 mod requests;

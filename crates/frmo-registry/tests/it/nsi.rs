@@ -33,7 +33,10 @@ async fn the_register_is_published_as_nsi_1461(backend: Backend) {
             "import json, sys, re\n\
              records = json.load(open(sys.argv[1], encoding='utf-8'))['records']\n\
              assert all(list(r.keys()) == '{fields}'.split(',') for r in records)\n\
-             assert all(isinstance(v, str) for r in records for v in r.values())\n\
+             ints = {{'id', 'medicalSubjectId', 'regionId', 'organizationType', 'moAgencyKindId', 'addrRegionId', 'territoryCode'}}\n\
+             assert all(isinstance(r[k], int) for r in records for k in ints)\n\
+             assert all(isinstance(r[k], float) for r in records for k in ('latitude', 'longtitude'))\n\
+             assert all(isinstance(v, str) for r in records for k, v in r.items() if k not in ints and k not in ('latitude', 'longtitude', 'moDeptId', 'profileAgencyKindId'))\n\
              assert all(re.fullmatch(r'\\d\\d\\.\\d\\d\\.\\d{{4}}', r['createDate']) for r in records)\n\
              r = [r for r in records if r['oid'] == '{REAVIZ_OID}'][0]\n\
              print(len(records), r['inn'], r['regionName'], r['deleteDate'] == '')"
