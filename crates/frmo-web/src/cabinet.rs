@@ -445,12 +445,14 @@ async fn organization(
     organization_view(&state, &viewer, &oid, Outcome::default()).await
 }
 
+/// The card's change form: the organization page's, and a returned request's (where `version` is
+/// the request's revision).
 #[derive(Deserialize)]
-struct CardForm {
+pub(crate) struct CardForm {
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
     #[serde(default)]
-    version: i64,
+    pub(crate) version: i64,
     name_full: Option<String>,
     name_short: Option<String>,
     head_full_name: Option<String>,
@@ -460,7 +462,21 @@ struct CardForm {
     email: Option<String>,
     site: Option<String>,
     #[serde(default)]
-    reason: String,
+    pub(crate) reason: String,
+}
+
+impl CardForm {
+    /// The edited fields (a field the form did not send stays as it is).
+    pub(crate) fn edit(&self) -> frmo_registry::cabinet::CardEdit {
+        frmo_registry::cabinet::CardEdit {
+            name_full: self.name_full.clone(),
+            name_short: self.name_short.clone(),
+            head_full_name: self.head_full_name.clone(),
+            legal_address: self.legal_address.clone(),
+            actual_address: self.actual_address.clone(),
+            contacts: Some(Contacts { phone: self.phone.clone(), email: self.email.clone(), site: self.site.clone() }),
+        }
+    }
 }
 
 async fn edit_card(
@@ -471,15 +487,7 @@ async fn edit_card(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    let contacts = Contacts { phone: form.phone, email: form.email, site: form.site };
-    let edit = frmo_registry::cabinet::CardEdit {
-        name_full: form.name_full,
-        name_short: form.name_short,
-        head_full_name: form.head_full_name,
-        legal_address: form.legal_address,
-        actual_address: form.actual_address,
-        contacts: Some(contacts),
-    };
+    let edit = form.edit();
     let result =
         state.registry.edit_card(&session.actor(), &oid, edit, form.version, &form.reason, &viewer.request_id).await;
     let outcome = match result {

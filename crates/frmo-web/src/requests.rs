@@ -436,45 +436,20 @@ pub(crate) async fn withdraw(
     after(&state, &viewer, id, result).await
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ResubmitForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    revision: String,
-    name_full: Option<String>,
-    name_short: Option<String>,
-    head_full_name: Option<String>,
-    legal_address: Option<String>,
-    actual_address: Option<String>,
-    phone: Option<String>,
-    email: Option<String>,
-    site: Option<String>,
-    #[serde(default)]
-    reason: String,
-}
-
 /// `POST /cabinet/requests/{id}/resubmit`: the author corrects a returned request and sends it again.
 pub(crate) async fn resubmit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<ResubmitForm>,
+    Form(form): Form<crate::cabinet::CardForm>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = request_id(&id)?;
-    let revision = form.revision.trim().parse().unwrap_or(0);
-    let edit = frmo_registry::cabinet::CardEdit {
-        name_full: form.name_full,
-        name_short: form.name_short,
-        head_full_name: form.head_full_name,
-        legal_address: form.legal_address,
-        actual_address: form.actual_address,
-        contacts: Some(frmo_domain::org::Contacts { phone: form.phone, email: form.email, site: form.site }),
-    };
-    let result =
-        state.registry.resubmit_request(&session.actor(), id, revision, edit, &form.reason, &viewer.request_id).await;
+    let result = state
+        .registry
+        .resubmit_request(&session.actor(), id, form.version, form.edit(), &form.reason, &viewer.request_id)
+        .await;
     after(&state, &viewer, id, result).await
 }
 

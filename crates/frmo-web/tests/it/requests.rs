@@ -121,7 +121,7 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
             &format!("{path}/resubmit"),
             &[
                 ("csrf", &member_csrf),
-                ("revision", &member_revision),
+                ("version", &member_revision),
                 ("phone", "+7 846 111-22-34"),
                 ("reason", "новый номер, с кодом города"),
             ],
