@@ -78,6 +78,8 @@ struct Row {
     /// What changes: the fields' names, or «новая организация».
     fields: String,
     status: &'static str,
+    /// `submitted`, `returned`…: the tag's colour.
+    status_code: String,
     due: String,
     overdue: bool,
     business_days: String,
@@ -96,6 +98,7 @@ fn row(view: &RequestView) -> Row {
         title: view.title.clone(),
         fields,
         status: view.status_label,
+        status_code: view.status.clone(),
         due: date(view.due_on),
         overdue: view.overdue,
         business_days: view.business_days.map(|d| d.to_string()).unwrap_or_default(),

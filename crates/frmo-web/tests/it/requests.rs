@@ -130,6 +130,7 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     assert_eq!((resent.status, resent.location.as_deref()), (303, Some(path.as_str())), "{}", resent.body);
     let own = browser.get(&path).await;
     assert!(own.body.contains("на проверке") && own.body.contains("+7 846 111-22-34"), "{}", own.body);
+    assert!(own.body.contains(r#"<strong class="tag tag-submitted">на проверке</strong>"#), "a status tag");
     assert!(!own.body.contains("resubmit-form"));
     assert_eq!(app.registry.store().requests_of_org(REAVIZ_OID, 5).await.expect("requests").len(), 1, "no new request");
     let page = operator.get(&path).await;
