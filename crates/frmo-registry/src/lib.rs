@@ -14,6 +14,7 @@ pub mod journal;
 pub mod limits;
 pub mod mail;
 pub mod nsi;
+pub mod printable;
 pub mod publication;
 pub mod reports;
 pub mod requests;

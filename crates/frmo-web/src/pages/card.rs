@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use frmo_domain::access::Actor;
 use frmo_domain::org::{LicensedWork, OrgStatus, Organization};
 use frmo_domain::reference;
@@ -34,20 +34,43 @@ pub struct CardPage {
     pub before_existence: Option<String>,
 }
 
-pub async fn page(
-    State(state): State<AppState>,
-    Path(oid): Path<String>,
-    raw: RawQuery,
-) -> Result<Response, PageError> {
-    let params: CardParams = query::parse(raw)?;
-    let as_of = params
+/// The `as_of` parameter, if given.
+fn as_of(params: &CardParams) -> Result<Option<Date>, RegistryError> {
+    params
         .as_of
         .as_deref()
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(|v| parse_date("as_of", "Дата", v))
         .transpose()
-        .map_err(RegistryError::invalid)?;
+        .map_err(RegistryError::invalid)
+}
+
+/// `GET /organizations/{oid}/card.pdf[?as_of=]`: the card to print or keep.
+pub async fn pdf(State(state): State<AppState>, Path(oid): Path<String>, raw: RawQuery) -> Result<Response, PageError> {
+    let params: CardParams = query::parse(raw)?;
+    let bytes = state.registry.card_pdf(&Actor::Anonymous, &oid, as_of(&params)?).await?;
+    let name = format!(
+        "attachment; filename=\"card-{}.pdf\"",
+        oid.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "")
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    Path(oid): Path<String>,
+    raw: RawQuery,
+) -> Result<Response, PageError> {
+    let params: CardParams = query::parse(raw)?;
+    let as_of = as_of(&params)?;
     let (card, as_of, before_existence) = match state.registry.card(&Actor::Anonymous, &oid, as_of).await {
         Ok(card) => (card, as_of, None),
         // A date before the organization's first version: its current card, with the date said.

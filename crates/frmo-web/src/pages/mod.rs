@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(search::page))
         .route("/organizations/{oid}", get(card::page))
+        .route("/organizations/{oid}/card.pdf", get(card::pdf))
         .route("/documents/{id}/file", get(crate::documents::file))
         .route("/documents/{id}/signature", get(crate::documents::signature))
         .route("/open-data", get(open_data::page))

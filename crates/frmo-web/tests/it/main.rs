@@ -192,6 +192,23 @@ async fn card_page_shows_requisites_structure_and_dates(backend: Backend) {
     assert_eq!(status, 404, "an OID not in the register is still not found");
     let (status, _) = app.get_text("/organizations/garbage").await;
     assert_eq!(status, 400);
+
+    // The printable card, read back by poppler's pdftotext (Debian poppler-utils).
+    let dir = tempfile::tempdir().expect("dir");
+    for (query, said) in [("", "текущее состояние"), ("?as_of=2010-06-01", "по состоянию на 01.06.2010")]
+    {
+        let response = app.get(&format!("/organizations/{REAVIZ_OID}/card.pdf{query}")).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        let path = dir.path().join("card.pdf");
+        std::fs::write(&path, response.bytes().await.expect("bytes")).expect("write");
+        let out = std::process::Command::new("pdftotext").arg("-layout").arg(&path).arg("-").output();
+        let text = String::from_utf8(out.expect("pdftotext (Debian poppler-utils)").stdout).expect("UTF-8");
+        for expected in ["Медицинский Университет «Реавиз»", "6317006620", "Юридический адрес", "Отделение", said]
+        {
+            assert!(text.contains(expected), "{query}: {expected} missing in\n{text}");
+        }
+    }
 }
 
 async fn operations_endpoints(backend: Backend) {
