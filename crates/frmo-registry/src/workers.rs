@@ -1361,7 +1361,7 @@ impl Registry {
             title: format!("Медицинские работники: {name}"),
             subtitle: vec![
                 format!("OID {oid}"),
-                format!("Сформировано {} (МСК); работников: {}", self.moscow_now_label(), rows.len()),
+                format!("Сформировано {}; работников: {}", frmo_domain::date::moscow_time(self.now()), rows.len()),
             ],
             columns: vec![
                 ("ФИО".into(), 3.0),
@@ -1399,13 +1399,6 @@ impl Registry {
             landscape: true,
         };
         frmo_office::pdf::table(&table).map_err(office_error)
-    }
-
-    /// «23.11.2026 16:05»: now in Moscow.
-    fn moscow_now_label(&self) -> String {
-        let now = time::OffsetDateTime::from_unix_timestamp(self.now()).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-        let moscow = now.to_offset(time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC));
-        format!("{} {:02}:{:02}", format_date(moscow.date()), moscow.hour(), moscow.minute())
     }
 }
 
