@@ -157,8 +157,12 @@ pub const ROUTES: &[RouteSpec] = &[
     }),
 ];
 
+/// The cabinet's routes; their answers carry personal data or a form token and are stored nowhere.
 pub fn router() -> Router<AppState> {
-    ROUTES.iter().fold(Router::new(), |router, spec| router.route(spec.path, (spec.handler)()))
+    ROUTES
+        .iter()
+        .fold(Router::new(), |router, spec| router.route(spec.path, (spec.handler)()))
+        .layer(axum::middleware::map_response(crate::never_stored))
 }
 
 #[derive(Template)]

@@ -114,28 +114,30 @@ struct HeaderSettings {
     hsts: bool,
 }
 
-/// Whether the answer to `request` depends on who asks (a session, or a route of the cabinet — its
-/// pages and its API, worker data among them — or signing in): such answers carry personal data or
-/// a form token and are never stored by a browser or a proxy.
+/// Whether the answer to `request` depends on who asks (a session, or signing in): such answers
+/// carry personal data or a form token and are never stored by a browser or a proxy. The cabinet's
+/// routes (its pages and its API, worker data among them) say so themselves ([`never_stored`]).
 fn depends_on_session(request: &axum::extract::Request) -> bool {
     let path = request.uri().path();
     let under = |prefix: &str| path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'));
     session::cookie(request.headers(), session::SESSION_COOKIE).is_some_and(|token| !token.is_empty())
         || request.headers().contains_key(header::AUTHORIZATION)
         || ["/cabinet", "/login", "/logout"].into_iter().any(under)
-        || cabinet::ROUTES.iter().any(|route| route_matches(route.path, path))
 }
 
-/// Whether `path` is an address of the route pattern `pattern` (`{name}` matches one segment).
-fn route_matches(pattern: &str, path: &str) -> bool {
-    let (mut pattern, mut path) = (pattern.split('/'), path.split('/'));
-    loop {
-        match (pattern.next(), path.next()) {
-            (None, None) => return true,
-            (Some(p), Some(s)) if p == s || (p.starts_with('{') && !s.is_empty()) => {}
-            _ => return false,
-        }
+/// `Cache-Control: no-store`, unless the answer already forbids storing or is a shared asset that
+/// says `public` itself.
+fn forbid_storing(headers: &mut axum::http::HeaderMap) {
+    let cache = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !cache.contains("no-store") && !cache.starts_with("public") {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+}
+
+/// A layer of the cabinet's router: every answer of its routes is stored nowhere.
+pub(crate) async fn never_stored(mut response: Response) -> Response {
+    forbid_storing(response.headers_mut());
+    response
 }
 
 async fn security_headers(
@@ -153,12 +155,9 @@ async fn security_headers(
     if settings.hsts {
         headers.entry(header::STRICT_TRANSPORT_SECURITY).or_insert(HeaderValue::from_static(HSTS));
     }
-    // Shared assets (a style sheet) say `public` themselves; everything else for a viewer, and
-    // any answer that sets a cookie (a form token), is stored nowhere.
-    let personal = personal || headers.contains_key(header::SET_COOKIE);
-    let cache = headers.get(header::CACHE_CONTROL).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if personal && !cache.contains("no-store") && !cache.starts_with("public") {
-        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Everything for a viewer, and any answer that sets a cookie (a form token), is stored nowhere.
+    if personal || headers.contains_key(header::SET_COOKIE) {
+        forbid_storing(headers);
     }
     response
 }
