@@ -99,13 +99,13 @@ async fn the_register_is_published_as_nsi_1461(backend: Backend) {
     assert_eq!(checked, format!("{count} '6317006620' 63 278006258 Медицинский Университет «Реавиз»"));
 }
 
-async fn export(registry: &Registry, format: Format) -> Vec<u8> {
+pub(super) async fn export(registry: &Registry, format: Format) -> Vec<u8> {
     let mut out = Vec::new();
     registry.export_nsi(format, &mut out, |_| {}).await.expect("export");
     out
 }
 
-async fn import(registry: &Registry, file: &[u8]) -> ImportReport {
+pub(super) async fn import(registry: &Registry, file: &[u8]) -> ImportReport {
     let records = parse_file(file).unwrap_or_else(|errors| panic!("{}", report_text(&errors)));
     registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import")
 }

@@ -9,11 +9,10 @@
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;
 use frmo_registry::nsi::{Format, parse_file, report_text};
-use frmo_registry::workers::ImportReport;
 use frmo_testkit::{Backend, TestDb, backend_tests};
 use serde_json::Value;
 
-use super::nsi::python;
+use super::nsi::{export, import, python};
 use super::{REAVIZ_OID, demo};
 
 /// The real samples' folder.
@@ -38,17 +37,6 @@ async fn empty(backend: Backend) -> (TestDb, Registry) {
     let db = TestDb::new(backend).await;
     let registry = Registry::open(db.store().await).await.expect("open");
     (db, registry)
-}
-
-async fn export(registry: &Registry, format: Format) -> Vec<u8> {
-    let mut out = Vec::new();
-    registry.export_nsi(format, &mut out, |_| {}).await.expect("export");
-    out
-}
-
-async fn import(registry: &Registry, file: &[u8]) -> ImportReport {
-    let records = parse_file(file).unwrap_or_else(|errors| panic!("{}", report_text(&errors)));
-    registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import")
 }
 
 /// The one record of a JSON publication.
