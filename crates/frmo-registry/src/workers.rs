@@ -794,20 +794,17 @@ impl Registry {
                 records.push(person);
             }
         }
-        let Some(first) = records.first() else {
+        if records.is_empty() {
             // Journaled as a refusal whether or not the СНИЛС is known: the answer is the same.
             self.authorize(actor, Action::ReadPersonalData, Target::None, request_id).await.ok();
             return Err(missing());
-        };
+        }
+        // Each organization's journal shows that its record was read.
+        for record in &records {
+            let detail = serde_json::json!({"view": "worker", "personId": record.id});
+            self.journal(actor, "personal_data", &record.oid, detail, request_id).await?;
+        }
         let ids: Vec<i64> = records.iter().map(|p| p.id).collect();
-        self.journal(
-            actor,
-            "personal_data",
-            &first.oid,
-            serde_json::json!({"view": "worker", "personIds": ids}),
-            request_id,
-        )
-        .await?;
         let mut cards = Vec::new();
         let mut credentials = Vec::new();
         for id in &ids {

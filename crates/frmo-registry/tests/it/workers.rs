@@ -465,8 +465,13 @@ async fn another_organization_cannot_overwrite_or_probe_a_person(backend: Backen
     assert_eq!(mine.cards.len(), 1);
     assert_eq!(mine.name, "Подменная Анна Сергеевна");
     // The federal view (CLI, administrators) joins both employers' records by СНИЛС.
-    let all = registry.worker_by_snils(&Actor::System, &snils(1), "t").await.expect("all");
+    let all = registry.worker_by_snils(&Actor::System, &snils(1), "t-all").await.expect("all");
     assert_eq!(all.cards.len(), 2);
+    for oid in [REAVIZ_OID, other_oid.as_str()] {
+        let journal = registry.journal_of(oid, 50).await.expect("journal");
+        let read = journal.iter().any(|r| r.entry.kind == "personal_data" && r.entry.request_id == "t-all");
+        assert!(read, "{oid}'s journal shows its record was read");
+    }
     let all = registry.worker_by_snils(&Actor::System, &snils(3), "t").await.expect("all");
     assert_eq!(all.cards.len(), 2);
 }
