@@ -314,8 +314,18 @@ impl NsiDetails {
     }
 }
 
-/// organizationType value of an individual entrepreneur (ИП) in the directory.
+/// organizationType value of an individual entrepreneur (ИП) in the shipped directory.
 pub const ORG_TYPE_INDIVIDUAL_ENTREPRENEUR: u32 = 4;
+
+/// Whether `organization_type` stands for an individual entrepreneur: told by the entry's name, so
+/// that an installed НСИ directory that numbers the types differently keeps the meaning.
+pub fn is_entrepreneur_type(organization_type: u32) -> bool {
+    reference::get("organization_types").map_or(organization_type == ORG_TYPE_INDIVIDUAL_ENTREPRENEUR, |types| {
+        types
+            .name_of(organization_type)
+            .is_some_and(|name| name.to_lowercase().contains("индивидуальный предприниматель"))
+    })
+}
 
 impl Organization {
     /// Cross-field rules of a card. Each identifier is already valid by its type; this checks that
@@ -331,7 +341,7 @@ impl Organization {
         if self.name_short.trim().is_empty() {
             fail("nameShort", "Краткое наименование", "не заполнено");
         }
-        let entrepreneur = self.organization_type_id == ORG_TYPE_INDIVIDUAL_ENTREPRENEUR;
+        let entrepreneur = is_entrepreneur_type(self.organization_type_id);
         if entrepreneur {
             if self.inn.is_legal_entity() {
                 fail("inn", "ИНН", "у индивидуального предпринимателя ИНН состоит из 12 цифр");

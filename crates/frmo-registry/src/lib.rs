@@ -132,15 +132,29 @@ impl Registry {
 
     /// Brings the index up to the store's newest version; returns how many versions it took.
     pub async fn refresh_index(&self) -> Result<usize> {
+        self.fill(&self.index).await
+    }
+
+    /// Adds to `index` every version newer than it holds; how many it took.
+    async fn fill(&self, index: &SearchIndex) -> Result<usize> {
         let mut taken = 0;
         loop {
-            let batch = self.store.versions_after(self.index.last_version_id(), INDEX_BATCH).await?;
+            let batch = self.store.versions_after(index.last_version_id(), INDEX_BATCH).await?;
             taken += batch.len();
-            self.index.apply(&batch);
+            index.apply(&batch);
             if batch.len() < INDEX_BATCH {
                 return Ok(taken);
             }
         }
+    }
+
+    /// Builds a fresh index from the whole register and puts it in place of the current one (after
+    /// versions were rewritten in place, which [`Registry::refresh_index`] would not see).
+    pub async fn rebuild_index(&self) -> Result<usize> {
+        let fresh = SearchIndex::new();
+        let taken = self.fill(&fresh).await?;
+        self.index.replace(fresh);
+        Ok(taken)
     }
 
     /// Keeps the index in step with versions written by other processes.

@@ -27,6 +27,72 @@ pub struct DetailsRewrite {
     pub after: String,
 }
 
+/// An organization version's card JSON rewritten, with the code columns kept beside it; written
+/// only while the card still reads `before`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CardRewrite {
+    pub version_id: i64,
+    pub before: String,
+    pub after: String,
+    pub org_type: i64,
+    pub agency_kind: i64,
+}
+
+/// A change request's proposed card and its list of changes rewritten; written only while both
+/// still read `before`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestRewrite {
+    pub request_id: i64,
+    pub proposed: (String, String),
+    pub changes: (String, String),
+}
+
+/// One JSON value of the register rewritten because the codes inside it moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rewrite {
+    Details(DetailsRewrite),
+    Card(CardRewrite),
+    Request(RequestRewrite),
+}
+
+impl From<DetailsRewrite> for Rewrite {
+    fn from(rewrite: DetailsRewrite) -> Self {
+        Rewrite::Details(rewrite)
+    }
+}
+
+impl Rewrite {
+    /// The checked update (it returns the row's id only when the row still read `before`).
+    fn statement(self, store: &Store) -> crate::sql::Statement {
+        match self {
+            Rewrite::Details(d) => (
+                "UPDATE persons SET details = $1 WHERE id = $2 AND details = $3 RETURNING id",
+                vec![d.after.into(), d.person_id.into(), d.before.into()],
+            ),
+            Rewrite::Card(c) => (
+                store.dialect((
+                    "UPDATE organization_versions SET card = $1, org_type = $2, agency_kind = $3
+                     WHERE id = $4 AND card = $5 RETURNING id",
+                    "UPDATE organization_versions SET card = $1::text::json, org_type = $2, agency_kind = $3
+                     WHERE id = $4 AND card::text = $5 RETURNING id",
+                )),
+                vec![c.after.into(), c.org_type.into(), c.agency_kind.into(), c.version_id.into(), c.before.into()],
+            ),
+            Rewrite::Request(r) => (
+                "UPDATE change_requests SET proposed = $1, changes = $2
+                 WHERE id = $3 AND proposed = $4 AND changes = $5 RETURNING id",
+                vec![
+                    r.proposed.1.into(),
+                    r.changes.1.into(),
+                    r.request_id.into(),
+                    r.proposed.0.into(),
+                    r.changes.0.into(),
+                ],
+            ),
+        }
+    }
+}
+
 /// A column that holds codes of a directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeColumn {
@@ -103,16 +169,41 @@ impl Store {
             .collect())
     }
 
+    /// Every organization version's card JSON, by version id.
+    pub async fn all_cards(&self) -> Result<Vec<(i64, String)>> {
+        let rows =
+            self.query("SELECT id, CAST(card AS TEXT) FROM organization_versions ORDER BY id", Vec::new()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| (r[0].int().unwrap_or_default(), text(&mut r, 1).unwrap_or_default()))
+            .collect())
+    }
+
+    /// Every change request's (and application's) proposed card and changes JSON, by id.
+    pub async fn all_request_cards(&self) -> Result<Vec<(i64, String, String)>> {
+        let rows = self.query("SELECT id, proposed, changes FROM change_requests ORDER BY id", Vec::new()).await?;
+        Ok(rows
+            .into_iter()
+            .map(|mut r| {
+                (
+                    r[0].int().unwrap_or_default(),
+                    text(&mut r, 1).unwrap_or_default(),
+                    text(&mut r, 2).unwrap_or_default(),
+                )
+            })
+            .collect())
+    }
+
     /// Installs `directory` (replacing an installed one of its id), moves every stored code of
-    /// `columns` from `old` to `new` for each pair of `remap`, writes `details`, and journals
-    /// `audit`: all in one transaction, none of it when a person's details changed meanwhile
-    /// (a `Conflict`).
+    /// `columns` from `old` to `new` for each pair of `remap`, writes the `rewrites` of persons'
+    /// details, cards and requests, and journals `audit`: all in one transaction, none of it when
+    /// a rewritten value changed meanwhile (a `Conflict`).
     pub async fn install_directory(
         &self,
         directory: &InstalledDirectory,
         columns: &[CodeColumn],
         remap: &[(i64, i64)],
-        details: Vec<DetailsRewrite>,
+        rewrites: Vec<Rewrite>,
         audit: AuditEntry,
     ) -> Result<()> {
         let d = directory.clone();
@@ -138,12 +229,7 @@ impl Store {
             statements.push((back, Vec::new()));
         }
         let checked_from = statements.len();
-        statements.extend(details.into_iter().map(|d| {
-            (
-                "UPDATE persons SET details = $1 WHERE id = $2 AND details = $3 RETURNING id",
-                vec![d.after.into(), d.person_id.into(), d.before.into()],
-            )
-        }));
+        statements.extend(rewrites.into_iter().map(|r| r.statement(self)));
         match self {
             Store::Sqlite(s) => s.transact_checked(statements, checked_from, vec![audit]).await,
             Store::Postgres(s) => s.transact_checked(statements, checked_from, vec![audit]).await,

@@ -208,7 +208,7 @@ fn int(row: &[Value], i: usize) -> i64 {
 }
 
 impl Store {
-    fn dialect(&self, (sqlite, postgres): (&'static str, &'static str)) -> &'static str {
+    pub(crate) fn dialect(&self, (sqlite, postgres): (&'static str, &'static str)) -> &'static str {
         match self {
             Store::Sqlite(_) => sqlite,
             Store::Postgres(_) => postgres,

@@ -125,10 +125,10 @@ fn records(directory: &str, renumber: &[(u32, u32)]) -> Vec<u8> {
         .entries
         .iter()
         .map(|e| {
-            let id = renumber.iter().find(|(old, _)| *old == e.id).map_or(e.id, |&(_, new)| new);
+            let new = |code: u32| renumber.iter().find(|(old, _)| *old == code).map_or(code, |&(_, new)| new);
             let mut name = e.name.chars();
             let name: String = name.next().map(|c| c.to_uppercase().chain(name).collect()).unwrap_or_default();
-            json!({"ID": id, "S_NAME": name, "PARENT": e.parent_id})
+            json!({"ID": new(e.id), "S_NAME": name, "PARENT": e.parent_id.map(new)})
         })
         .collect();
     json!({ "records": rows }).to_string().into_bytes()
@@ -210,31 +210,117 @@ async fn specialties_and_categories_are_renumbered_in_credentials_and_qualificat
     reference::uninstall_all();
 }
 
-/// Directories whose codes live inside organization cards keep every code's number on import: a
-/// download that would move one is refused; one that keeps them installs.
-async fn a_directory_stored_inside_cards_is_not_renumbered(backend: Backend) {
-    let (_db, registry) = demo(backend, 0).await;
-    // No НСИ OID is known for the ФРМО levels: the file's name must carry one (a placeholder here).
-    let download = |renumber: &[(u32, u32)], file_name: &str| DirectoryImport {
-        bytes: records("levels", renumber),
+/// What the codes of the card directories in a card (or an object keyed like one) mean: their names.
+fn meaning(card: &serde_json::Value) -> Vec<String> {
+    let name = |directory: &str, code: &serde_json::Value| {
+        let code = code.as_u64().and_then(|c| u32::try_from(c).ok());
+        let name = code.and_then(|c| reference::get(directory).and_then(|d| d.name_of(c)));
+        format!("{directory}: {}", name.unwrap_or("—").to_lowercase())
+    };
+    let mut names = vec![
+        name("organization_types", &card["organizationTypeId"]),
+        name("agency_kinds", &card["moAgencyKindId"]),
+        name("levels", &card["moLevelId"]),
+    ];
+    for department in card["departments"].as_array().into_iter().flatten() {
+        names.push(name("department_types", &department["departTypeId"]));
+        for subdivision in department["hospitalSubdivisions"].as_array().into_iter().flatten() {
+            for beds in subdivision["beds"].as_array().into_iter().flatten() {
+                names.push(name("bed_profiles", &beds["bedProfileId"]));
+            }
+        }
+    }
+    names
+}
+
+/// The meaning of every version of every card, and of every request's proposal and changes.
+async fn meanings(db: &frmo_testkit::TestDb) -> Vec<Vec<String>> {
+    let store = db.store().await;
+    let mut all: Vec<Vec<String>> = Vec::new();
+    for (_, card) in store.all_cards().await.expect("cards") {
+        all.push(meaning(&serde_json::from_str(&card).expect("card")));
+    }
+    for (_, proposed, changes) in store.all_request_cards().await.expect("requests") {
+        all.push(meaning(&serde_json::from_str(&proposed).expect("proposed")));
+        let changes: Vec<serde_json::Value> = serde_json::from_str(&changes).expect("changes");
+        for change in changes {
+            let field = change["field"].as_str().expect("field").to_owned();
+            all.push(meaning(&json!({ field.clone(): change["before"] })));
+            all.push(meaning(&json!({ field: change["after"] })));
+        }
+    }
+    all
+}
+
+/// OIDs the public search finds with organization type `code`.
+async fn of_type(registry: &Registry, code: u32) -> Vec<String> {
+    let params = frmo_registry::SearchParams {
+        org_type: Some(code.to_string()),
+        limit: Some("100".into()),
+        ..frmo_registry::SearchParams::default()
+    };
+    let page = registry.search(&Actor::Anonymous, &params.parse().expect("query")).await.expect("search");
+    let mut oids: Vec<String> = page.items.into_iter().map(|i| i.oid).collect();
+    oids.sort();
+    oids
+}
+
+/// Directories whose codes live inside organization cards (types, kinds, levels, department types,
+/// bed profiles …) are re-numbered in every version of every card and in pending requests: every
+/// card means what it meant, the search finds by the new codes, and the entrepreneur rule follows
+/// the name, not the number.
+async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_meaning(backend: Backend) {
+    let (db, registry) = demo(backend, 20).await;
+    // A pending request whose proposal and changes carry a type code.
+    let chief = member(&registry, "1000299654", true).await;
+    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let mut proposed = card.organization.clone();
+    proposed.organization_type_id = if proposed.organization_type_id == 3 { 1 } else { 3 };
+    registry.propose_change(&chief, proposed, card.row.version_id, "смена формы", true, "t").await.expect("propose");
+    let before = meanings(&db).await;
+    let (state_owned, private) = (of_type(&registry, 1).await, of_type(&registry, 3).await);
+    assert!(!state_owned.is_empty() || !private.is_empty(), "the demo has organizations of types 1 and 3");
+
+    // No НСИ OID is known for the ФРМО directories: the file's name must carry one (a placeholder here).
+    let download = |directory: &str, renumber: &[(u32, u32)], file_name: &str| DirectoryImport {
+        bytes: records(directory, renumber),
         file_name: file_name.into(),
-        directory: Some("levels".into()),
+        directory: Some(directory.into()),
         ..DirectoryImport::default()
     };
-    let unnamed = registry.import_directory(&Actor::System, download(&[], "levels.json")).await;
+    let unnamed = registry.import_directory(&Actor::System, download("levels", &[], "levels.json")).await;
     assert!(matches!(&unnamed, Err(RegistryError::Invalid(e)) if e[0].message.contains("OID")), "{unnamed:?}");
-    let swapped = registry.import_directory(&Actor::System, download(&[(2, 3), (3, 2)], "1.2.643.0.0_1.1.json")).await;
-    assert!(matches!(&swapped, Err(RegistryError::Invalid(e)) if e[0].message.contains("2→3")), "{swapped:?}");
-    assert!(reference::get("levels").expect("levels").is_local(), "nothing installed");
-    let report =
-        registry.import_directory(&Actor::System, download(&[], "1.2.643.0.0_1.1.json")).await.expect("same codes");
-    assert_eq!((report.oid.as_str(), report.remapped.len()), ("1.2.643.0.0", 0));
-    assert_eq!(reference::get("levels").and_then(|d| d.name_of(1)), Some("I уровень"));
+
+    // Types: 1 ↔ 3 and ИП 4 → 40; agency kinds and bed profiles: every code + 100.
+    let shifted = |directory: &str| -> Vec<(u32, u32)> {
+        reference::shipped(directory).expect("directory").entries.iter().map(|e| (e.id, e.id + 100)).collect()
+    };
+    let report = registry
+        .import_directory(
+            &Actor::System,
+            download("organization_types", &[(1, 3), (3, 1), (4, 40)], "1.2.643.0.1_2.0.json"),
+        )
+        .await
+        .expect("types");
+    assert!(report.remapped.iter().any(|(o, n, _)| (*o, *n) == (1, 3)), "{:?}", report.remapped);
+    for (directory, oid) in [("agency_kinds", "1.2.643.0.2"), ("bed_profiles", "1.2.643.0.3")] {
+        let report = registry
+            .import_directory(&Actor::System, download(directory, &shifted(directory), &format!("{oid}_2.0.json")))
+            .await
+            .expect(directory);
+        assert!(!report.remapped.is_empty(), "{directory}: codes in use move");
+    }
+    assert_eq!(meanings(&db).await, before, "every card and request means what it meant");
+    assert_eq!((of_type(&registry, 3).await, of_type(&registry, 1).await), (state_owned, private));
+    assert!(frmo_domain::org::is_entrepreneur_type(40) && !frmo_domain::org::is_entrepreneur_type(4));
+    let after = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").organization;
+    assert_eq!(after.mo_agency_kind_id, card.organization.mo_agency_kind_id + 100);
+    assert_eq!(after.validate(), Ok(()), "the card stays valid under the installed directories");
     reference::uninstall_all();
 }
 
 backend_tests!(
     an_installed_directory_renumbers_stored_codes_and_workers_keep_their_positions,
     specialties_and_categories_are_renumbered_in_credentials_and_qualifications,
-    a_directory_stored_inside_cards_is_not_renumbered,
+    directories_stored_inside_cards_are_renumbered_and_cards_keep_their_meaning,
 );

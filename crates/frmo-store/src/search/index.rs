@@ -151,6 +151,12 @@ impl SearchIndex {
         }
     }
 
+    /// Takes `fresh`'s contents in place of its own, at once for every reader.
+    pub fn replace(&self, fresh: SearchIndex) {
+        let fresh = fresh.inner.into_inner().unwrap_or_else(|e| e.into_inner());
+        *self.inner.write().unwrap_or_else(|e| e.into_inner()) = fresh;
+    }
+
     pub fn search(&self, query: &IndexQuery) -> Hits {
         self.read().search(query)
     }

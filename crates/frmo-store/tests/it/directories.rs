@@ -36,7 +36,8 @@ async fn an_install_is_all_or_nothing_with_its_journal_entry(backend: Backend) {
     let columns = [CodeColumn::EmploymentPosition, CodeColumn::StaffingPosition];
     // A person's details that no longer read as expected (here: no such person) undo everything.
     let stale = DetailsRewrite { person_id: 999, before: "{}".into(), after: "{}".into() };
-    let result = store.install_directory(&directory("9.12"), &columns, &[(4, 109)], vec![stale], journal_entry()).await;
+    let result =
+        store.install_directory(&directory("9.12"), &columns, &[(4, 109)], vec![stale.into()], journal_entry()).await;
     assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
     assert!(store.installed_directories().await.expect("installed").is_empty());
     assert!(store.audit_of_target("1.2.643.5.1.13.13.11.1002", 10).await.expect("journal").is_empty());

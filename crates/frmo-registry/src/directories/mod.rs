@@ -13,10 +13,12 @@ use std::collections::{BTreeMap, HashMap};
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::reference::{self, Directory, Entry};
-use frmo_store::directories::{CodeColumn, DetailsRewrite, InstalledDirectory};
+use frmo_store::directories::{CodeColumn, DetailsRewrite, InstalledDirectory, Rewrite};
 use serde_json::{Value, json};
 
 use crate::{Registry, RegistryError, Result};
+
+mod cards;
 
 /// Columns that hold a row's code, name and parent in НСИ downloads, tried in this order
 /// (1002: `ID`/`NAME`/`PID`; 1066: `ID`/`NAME`/`PARENT`; 1494, 217: `S_NAME`).
@@ -40,10 +42,8 @@ impl QualificationCode {
     }
 }
 
-/// Where the register stores a directory's codes, when an import may re-number them: plain
-/// columns and persons' qualifications. Directories whose codes live inside organization cards
-/// (types, kinds, levels, delete reasons, department types, bed profiles) are not re-numbered yet:
-/// their import must keep every code's number.
+/// Where the register stores a directory's codes in plain columns and persons' qualifications.
+/// Codes inside organization cards are found by [`cards::card_code`].
 fn stored_in(directory: &str) -> Option<(&'static [CodeColumn], Option<QualificationCode>)> {
     match directory {
         "positions" => Some((&[CodeColumn::EmploymentPosition, CodeColumn::StaffingPosition], None)),
@@ -354,25 +354,39 @@ impl Registry {
         if let Some(code) = qualification {
             in_use.extend(qualification_rewrites(&details, code, &HashMap::new()).1);
         }
-        if stored.is_none() {
-            // Codes held inside organization cards are not re-numbered: every current code must stay.
+        let card_code = cards::card_code(current.id);
+        let (all_cards, all_requests) = match card_code {
+            Some(_) => (self.store.all_cards().await?, self.store.all_request_cards().await?),
+            None => (Vec::new(), Vec::new()),
+        };
+        if let Some(code) = card_code {
+            in_use.extend(cards::card_rewrites(code, &all_cards, &all_requests, &HashMap::new()).1);
+        }
+        let renumbered = stored.is_some() || card_code.is_some();
+        if !renumbered {
+            // A directory the register stores nowhere we can rewrite: every current code must stay.
             in_use = current.entries.iter().map(|e| e.id).collect();
         }
         let pairs = remap(current, &entries, &import.map, &in_use)?;
         let moved: Vec<(u32, u32)> =
             pairs.iter().copied().filter(|(old, new)| old != new && in_use.contains(old)).collect();
-        if stored.is_none() && !moved.is_empty() {
+        if !renumbered && !moved.is_empty() {
             let list: Vec<String> = moved.iter().map(|(o, n)| format!("{o}→{n}")).collect();
             return Err(file_error(format!(
-                "коды справочника {} хранятся в карточках организаций, их перекодировка не поддерживается; меняются коды {}",
+                "перекодировка справочника {} не поддерживается; меняются коды {}",
                 current.id,
                 list.join(", ")
             )));
         }
-        let rewrites = match qualification {
-            Some(code) => qualification_rewrites(&details, code, &moved.iter().copied().collect()).0,
+        let moved_map: HashMap<u32, u32> = moved.iter().copied().collect();
+        let mut rewrites: Vec<Rewrite> = match qualification {
+            Some(code) => qualification_rewrites(&details, code, &moved_map).0.into_iter().map(Rewrite::from).collect(),
             None => Vec::new(),
         };
+        if let Some(code) = card_code {
+            rewrites.extend(cards::card_rewrites(code, &all_cards, &all_requests, &moved_map).0);
+        }
+        let cards_moved = rewrites.iter().any(|r| matches!(r, Rewrite::Card(_)));
         let name_of = |code: u32| current.name_of(code).unwrap_or_default().to_owned();
         let source = format!(
             "НСИ {oid}, версия {version}: загружен командой «frmo directories import» из {}",
@@ -407,6 +421,10 @@ impl Registry {
         };
         if let Some(directory) = to_installed(&installed) {
             reference::install(directory);
+        }
+        if cards_moved && self.indexed {
+            // Versions were rewritten in place: the index, which only takes newer versions, is rebuilt.
+            self.rebuild_index().await?;
         }
         Ok(report)
     }
