@@ -84,6 +84,11 @@ enum Command {
         #[command(subcommand)]
         command: DirectoriesCommand,
     },
+    /// Information systems of the integration API (`/ips`): keys bound to organizations or regions.
+    Systems {
+        #[command(subcommand)]
+        command: SystemsCommand,
+    },
     /// The audit journal.
     Audit {
         #[command(subcommand)]
@@ -166,6 +171,26 @@ enum ExportCommand {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum SystemsCommand {
+    /// Issue a key to a system: it acts as a member of these organizations, or of every
+    /// organization of these regions. The key is printed once and stored only as a digest.
+    Add {
+        /// The system's name (Latin letters, digits, «-», «_», «.»), e.g. `mis-samara`.
+        name: String,
+        /// An organization's OID (repeatable).
+        #[arg(long = "org")]
+        orgs: Vec<String>,
+        /// A region's code (repeatable).
+        #[arg(long = "region")]
+        regions: Vec<String>,
+    },
+    /// End a system's key: its next call is refused.
+    Revoke { name: String },
+    /// Every system: name, key hint, organizations, regions, revoked.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -533,6 +558,29 @@ async fn run(command: Command, config: Config) -> anyhow::Result<()> {
                 }
                 Err(error) => Err(error.into()),
             }
+        }
+        Command::Systems { command } => {
+            let registry = open_with(&config, false).await?;
+            match command {
+                SystemsCommand::Add { name, orgs, regions } => {
+                    let issued = registry.add_system(&Actor::System, &name, &orgs, &regions, "cli").await?;
+                    println!("система {name} добавлена; ключ (показывается один раз, сохраните его):");
+                    println!("{}", issued.key);
+                    println!("адрес для её клиента ИПС: <адрес реестра>/ips/{}/", issued.key);
+                }
+                SystemsCommand::Revoke { name } => {
+                    registry.revoke_system(&Actor::System, &name, "cli").await?;
+                    println!("ключ системы {name} отозван");
+                }
+                SystemsCommand::List => {
+                    for s in registry.systems(&Actor::System, "cli").await? {
+                        let regions: Vec<String> = s.regions.iter().map(u8::to_string).collect();
+                        let revoked = if s.revoked_at.is_some() { "отозван" } else { "действует" };
+                        println!("{}\t{}…\t{}\t{}\t{revoked}", s.name, s.key_hint, s.orgs.join(" "), regions.join(" "));
+                    }
+                }
+            }
+            Ok(())
         }
         Command::Directories { command: DirectoriesCommand::List } => {
             let _registry = open_with(&config, false).await?;

@@ -35,6 +35,7 @@ fn every_command_has_help() {
         &["support", "eval", "--help"],
         &["support", "classify", "--help"],
         &["directories", "import", "--help"],
+        &["systems", "add", "--help"],
     ] {
         let output = frmo().args(args).output().expect("run frmo");
         assert!(output.status.success(), "{args:?}");
@@ -140,7 +141,31 @@ backend_tests!(
     nsi_export_and_import_from_the_command_line,
     publish_makes_a_version_once_per_change,
     directories_import_installs_a_real_download_that_later_commands_use,
+    systems_add_prints_a_key_once_and_revoke_ends_it,
 );
+
+/// `frmo systems add` prints a key once (the list shows only its first characters), refuses bad
+/// input naming it, and `revoke` ends the key; a key that reaches the registry is then refused.
+async fn systems_add_prints_a_key_once_and_revoke_ends_it(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |args: &[&str]| frmo_in(dir.path(), Some(&db)).args(args).output().expect("run frmo");
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    let bad = run(&["systems", "add", "mis", "--region", "999"]);
+    assert!(!bad.status.success() && text(&bad.stderr).contains("Регион"), "{}", text(&bad.stderr));
+    let added = run(&["systems", "add", "mis-samara", "--region", "63"]);
+    assert!(added.status.success(), "{}", text(&added.stderr));
+    let out = text(&added.stdout);
+    let key = out.lines().find(|l| l.starts_with("frmo_")).expect("the key").to_owned();
+    let list = text(&run(&["systems", "list"]).stdout);
+    assert!(list.contains("mis-samara") && list.contains("действует") && !list.contains(&key), "{list}");
+    let registry = frmo_registry::Registry::open(db.store().await).await.expect("open");
+    assert!(registry.system_actor(&key).await.is_ok(), "the printed key is the stored one");
+    assert!(run(&["systems", "revoke", "mis-samara"]).status.success());
+    assert!(text(&run(&["systems", "list"]).stdout).contains("отозван"));
+    assert!(registry.system_actor(&key).await.is_err(), "a revoked key is refused");
+    assert!(!run(&["systems", "revoke", "mis-samara"]).status.success(), "already revoked");
+}
 
 /// `frmo directories import` refuses a bad download naming the fault and changing nothing, installs
 /// a good one, and the next command (a new process: a restart) uses the installed directory.

@@ -19,6 +19,9 @@ local paths = {
   readyz = function(s) return "/readyz" end,
   -- the card as JSON: one primary-key lookup
   card = function(s) return "/api/v1/organizations/" .. pick(s.oids) end,
+  -- the same card through the integration API (`/ips`): a system's key, its access, the ИПС model
+  -- and the journal of the call
+  ips = function(s) return "/ips/" .. s.ips_key .. "/org/" .. pick(s.oids) end,
   -- exact search by ИНН
   inn = function(s) return "/api/v1/organizations?inn=" .. pick(s.inns) end,
   -- full-text search within a region, JSON

@@ -24,6 +24,9 @@ pub struct Principal {
     pub memberships: Vec<Membership>,
     /// Regions this person moderates as a regional operator.
     pub operator_regions: Vec<u8>,
+    /// Regions for whose every organization this principal acts as a member (not a chief): an
+    /// information system bound to regions (`frmo systems add --region`).
+    pub member_regions: Vec<u8>,
     pub federal_role: Option<FederalRole>,
 }
 
@@ -325,7 +328,9 @@ pub fn decide(actor: &Actor, action: Action, target: Target<'_>) -> Decision {
             };
             let membership = person.memberships.iter().find(|m| m.org_oid == oid);
             let operates = acts_for_registry(actor, target);
-            if membership.is_none() && !operates {
+            let regional =
+                matches!(target, Target::Organization { region, .. } if person.member_regions.contains(&region));
+            if membership.is_none() && !operates && !regional {
                 return Deny(if person.operator_regions.is_empty() {
                     DenyCode::NotAMember
                 } else {
@@ -361,6 +366,19 @@ mod tests {
 
     fn user(p: Principal) -> Actor {
         Actor::User(p)
+    }
+
+    #[test]
+    fn a_regional_member_acts_for_the_organizations_of_its_regions_but_never_as_chief() {
+        let system = Principal { confirmed: true, consent: true, member_regions: vec![63], ..Principal::default() };
+        let actor = Actor::User(system.clone());
+        for action in [Action::ReadOrganization, Action::EditOrganization, Action::ReadPersonalData] {
+            assert_eq!(decide(&actor, action, ORG), Decision::Allow, "{action:?}");
+        }
+        assert_eq!(decide(&actor, Action::ManageMembers, ORG), Decision::Deny(DenyCode::NotChief));
+        assert_eq!(decide(&actor, Action::Moderate, ORG), Decision::Deny(DenyCode::OperatorRequired));
+        let elsewhere = Actor::User(Principal { member_regions: vec![77], ..system });
+        assert_eq!(decide(&elsewhere, Action::ReadOrganization, ORG), Decision::Deny(DenyCode::NotAMember));
     }
 
     #[test]

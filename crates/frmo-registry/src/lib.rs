@@ -9,6 +9,7 @@ pub mod documents;
 mod error;
 pub mod files;
 pub mod identity;
+pub mod ips;
 pub mod jobs;
 pub mod journal;
 pub mod limits;
@@ -21,6 +22,7 @@ pub mod requests;
 pub mod search;
 pub mod seed;
 pub mod support;
+pub mod systems;
 pub mod workers;
 
 use std::sync::Arc;

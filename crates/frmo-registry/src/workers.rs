@@ -558,7 +558,7 @@ const EXTERNAL: i64 = 4;
 
 impl Registry {
     /// Whether `actor` sees personal data here; when they do, the view is journaled.
-    async fn personal_view(
+    pub(crate) async fn personal_view(
         &self,
         actor: &Actor,
         target: Target<'_>,

@@ -17,6 +17,7 @@ pub mod search;
 pub mod sql;
 pub mod sqlite;
 pub mod support;
+pub mod systems;
 pub mod workers;
 
 use frmo_domain::org::{OrgStatus, Organization, iso_date_text};

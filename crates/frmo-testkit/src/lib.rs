@@ -388,3 +388,18 @@ pub fn input_value(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')? + start;
     Some(html[start..end].replace("&#x2d;", "-").replace("&#45;", "-"))
 }
+
+/// The folder of real public samples (`../shared/reference/samples` beside the clone, or
+/// `FRMO_REFERENCE_SAMPLES`): read by tests where they are, never copied into the repository.
+pub fn reference_samples() -> std::path::PathBuf {
+    std::env::var_os("FRMO_REFERENCE_SAMPLES").map_or_else(
+        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/samples"),
+        std::path::PathBuf::from,
+    )
+}
+
+/// One real sample's bytes.
+pub fn reference_sample(name: &str) -> Vec<u8> {
+    let path = reference_samples().join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (set FRMO_REFERENCE_SAMPLES)", path.display()))
+}

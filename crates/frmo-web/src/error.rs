@@ -121,6 +121,43 @@ impl IntoResponse for NsiError {
     }
 }
 
+/// An error of the integration API (`/ips`, see `ips`): the ИПС's `ProblemDetails`
+/// `{timestamp, code, reasonPhrase, message}` (what its public client parses from any non-2xx
+/// answer), with the envelope's `requestId` and `errorUserMessage` and each field's error beside.
+pub struct IpsError {
+    problem: Problem,
+    request_id: String,
+}
+
+impl IpsError {
+    pub fn new(error: impl Into<RegistryError>, request_id: &str) -> Self {
+        IpsError { problem: error.into().into(), request_id: request_id.to_owned() }
+    }
+}
+
+impl IntoResponse for IpsError {
+    fn into_response(self) -> Response {
+        let p = &self.problem;
+        let messages: Vec<String> = p.errors.iter().map(ToString::to_string).collect();
+        let message = if messages.is_empty() { p.message.clone() } else { messages.join("; ") };
+        let timestamp = time::OffsetDateTime::now_utc()
+            .to_offset(time::UtcOffset::from_hms(3, 0, 0).unwrap_or(time::UtcOffset::UTC))
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let body = serde_json::json!({
+            "timestamp": timestamp,
+            "code": p.status.as_u16(),
+            "reasonPhrase": p.status.canonical_reason().unwrap_or(""),
+            "message": message,
+            "requestId": self.request_id,
+            "errorUserMessage": message,
+            "errorCode": p.code,
+            "errors": p.errors.iter().zip(&messages).map(|(e, m)| FieldError { field: e.field, message: m }).collect::<Vec<_>>(),
+        });
+        (p.status, Json(body)).into_response()
+    }
+}
+
 #[derive(Serialize)]
 struct FieldError<'a> {
     field: &'a str,

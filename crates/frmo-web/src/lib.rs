@@ -9,6 +9,7 @@ pub mod cabinet;
 pub mod demo;
 pub mod documents;
 mod error;
+pub mod ips;
 pub mod limits;
 mod multipart;
 mod notice;
@@ -197,6 +198,7 @@ pub fn router(state: AppState) -> Router {
         .merge(support::public_router())
         .nest("/api/v1", api::router())
         .nest(nsi_rest::PREFIX, nsi_rest::router())
+        .nest(ips::PREFIX, ips::router(state.clone()))
         .merge(ops::router())
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state, limits::limit))

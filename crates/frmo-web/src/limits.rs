@@ -249,7 +249,7 @@ impl Limits {
     }
 
     /// Counts one request of `class` for each key; `Err(seconds to wait)` when one is over.
-    fn check(&self, class: Class, address: Option<IpAddr>, account: Option<i64>) -> Result<(), u64> {
+    pub(crate) fn check(&self, class: Class, address: Option<IpAddr>, account: Option<i64>) -> Result<(), u64> {
         let rate = self.rate(class);
         let now = u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX);
         let keys = address.map(|ip| Key::Address(counted(ip))).into_iter().chain(account.map(Key::Account));
@@ -289,7 +289,10 @@ pub fn classify(method: &Method, path: &str, multipart: bool) -> Option<Class> {
         Class::Reset
     } else if post && multipart {
         Class::Upload
-    } else if path.starts_with("/api/") || path.starts_with(crate::nsi_rest::PREFIX) {
+    } else if path.starts_with("/api/")
+        || path.starts_with(crate::nsi_rest::PREFIX)
+        || path.starts_with(crate::ips::PREFIX)
+    {
         Class::Api
     } else if path.starts_with("/cabinet") || path.starts_with("/logout") {
         Class::Cabinet
@@ -347,7 +350,9 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         Err(seconds) => {
             tracing::debug!(?class, ?address, ?account, seconds, "request over the rate limit");
             crate::error::too_many_requests(
-                path.starts_with("/api/") || path.starts_with(crate::nsi_rest::PREFIX),
+                path.starts_with("/api/")
+                    || path.starts_with(crate::nsi_rest::PREFIX)
+                    || path.starts_with(crate::ips::PREFIX),
                 seconds,
             )
         }

@@ -111,6 +111,7 @@ pub fn principal(user: &UserRecord, consent: Option<&ConsentRecord>) -> Principa
             .map(|m| Membership { org_oid: m.org_oid.clone(), chief: m.role == "chief" })
             .collect(),
         operator_regions: user.operator_regions.clone(),
+        member_regions: Vec::new(),
         federal_role: user.federal_role.as_deref().and_then(FederalRole::parse),
     }
 }

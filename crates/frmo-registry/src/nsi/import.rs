@@ -1017,7 +1017,7 @@ fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError
 }
 
 /// The address line of an address's parts: «443001, Самарская область, г. Самара, ул. Чапаевская, д. 227».
-fn address_line(address: &Address, region: RegionCode) -> String {
+pub(crate) fn address_line(address: &Address, region: RegionCode) -> String {
     let prefixed = |prefix: &Option<String>, name: &Option<String>| match (prefix, name) {
         (_, None) => None,
         (Some(p), Some(n)) if !p.is_empty() => Some(format!("{}{} {n}", p, if p.ends_with('.') { "" } else { "." })),
@@ -1131,6 +1131,19 @@ fn merge(fields: Fields, existing: Option<&Organization>, today: Date) -> Organi
         None => merge_address(&mut org.legal_address, fields.address, region),
     }
     org
+}
+
+/// The card an ИПС `PUT org` body makes of `current`: read as the import reads ФРМО API cards
+/// (codes decide, what the body does not carry is kept), then checked.
+pub(crate) fn card_from_api(
+    body: &Value,
+    current: &Organization,
+    today: Date,
+) -> std::result::Result<Organization, Vec<ValidationError>> {
+    let fields = fields(&from_frmo_api(body, 1))?;
+    let after = merge(fields, Some(current), today);
+    after.validate().map_err(|errors| errors.into_iter().map(card_field).collect::<Vec<_>>())?;
+    Ok(after)
 }
 
 /// The 1461 field a card rule's error belongs to.

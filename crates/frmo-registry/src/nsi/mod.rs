@@ -15,6 +15,7 @@
 
 mod export;
 mod import;
+pub(crate) use import::{address_line, card_from_api};
 
 use std::borrow::Cow;
 

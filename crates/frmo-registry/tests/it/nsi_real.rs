@@ -15,18 +15,7 @@ use serde_json::Value;
 use super::nsi::{export, import, python};
 use super::{REAVIZ_OID, demo};
 
-/// The real samples' folder.
-fn samples() -> std::path::PathBuf {
-    std::env::var_os("FRMO_REFERENCE_SAMPLES").map_or_else(
-        || std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference/samples"),
-        std::path::PathBuf::from,
-    )
-}
-
-fn sample(name: &str) -> Vec<u8> {
-    let path = samples().join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (set FRMO_REFERENCE_SAMPLES)", path.display()))
-}
+use frmo_testkit::reference_sample as sample;
 
 const CARD: &str = "parusrx_org_1.2.643.5.1.13.13.12.2.78.6258.json";
 const SINGLE: &str = "frmo-api_single_response_org_6258.json";

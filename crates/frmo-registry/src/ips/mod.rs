@@ -1,0 +1,405 @@
+//! The integration API regional systems already speak (ЕГИСЗ ИПС, issue #21): ФРМО's organization,
+//! departments, buildings, licences and staffing, read as the service's models and written through
+//! the same moderation as the cabinet. The caller is an information system ([`crate::systems`]) acting
+//! as a member of its organizations: it reads and changes only those, and what the moderation policy
+//! holds back becomes a change request «На проверке» whose number the answer carries.
+
+pub mod frmo;
+pub mod frmr;
+pub mod write;
+
+use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::error::ValidationError;
+use frmo_domain::ident::{DepartmentOid, OrgOid};
+use frmo_domain::org::{OrgStatus, Organization};
+use serde_json::{Value, json};
+
+use crate::requests::Proposal;
+use crate::{Card, Registry, RegistryError, Result};
+
+/// What a write did: applied at once (the card's new version), or held for the operator.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    Applied { version: i64 },
+    Request { id: i64, number: String, status: String, status_label: &'static str },
+}
+
+impl Written {
+    fn of(proposal: Proposal) -> Self {
+        match proposal {
+            Proposal::Applied { version } => Written::Applied { version },
+            Proposal::Request(view) => Written::Request {
+                id: view.id,
+                number: view.number,
+                status: view.status,
+                status_label: view.status_label,
+            },
+        }
+    }
+
+    /// The fields an answer carries besides the envelope's.
+    pub fn to_json(&self) -> Value {
+        match self {
+            Written::Applied { version } => json!({"applied": true, "version": version}),
+            Written::Request { id, number, status, status_label } => json!({
+                "applied": false,
+                "changeRequest": {"id": id, "number": number, "status": status, "statusLabel": status_label},
+            }),
+        }
+    }
+}
+
+/// A page of an ИПС list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page {
+    pub offset: usize,
+    pub limit: usize,
+    pub total: usize,
+    pub content: Vec<Value>,
+}
+
+impl Page {
+    fn of(items: Vec<Value>, offset: usize, limit: usize) -> Self {
+        let total = items.len();
+        Page { offset, limit, total, content: items.into_iter().skip(offset).take(limit).collect() }
+    }
+}
+
+/// The most items one page of the API holds (ФРМР's documented limit; ФРМО's is not public).
+pub const MAX_LIMIT: usize = 100;
+
+fn invalid(field: &'static str, label: &'static str, message: impl Into<String>) -> RegistryError {
+    RegistryError::invalid(ValidationError::new(field, label, message.into()))
+}
+
+fn org_oid(oid: &str) -> Result<OrgOid> {
+    OrgOid::parse(oid.trim()).map_err(|e| invalid("oid", "OID организации", e.message))
+}
+
+fn not_found(what: &str) -> RegistryError {
+    RegistryError::NotFound(what.to_owned())
+}
+
+/// A fresh building id in the form ФРМО gives them (a random GUID).
+fn new_guid() -> String {
+    let mut bytes = [0u8; 16];
+    let _ = getrandom::fill(&mut bytes);
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
+impl Registry {
+    /// The organization's current card, if `actor` may read it (as a member does).
+    async fn ips_card(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Card> {
+        let oid = org_oid(oid)?;
+        let region = self.organization_region(oid.as_str()).await?;
+        self.authorize(actor, Action::ReadOrganization, Target::Organization { oid: oid.as_str(), region }, request_id)
+            .await?;
+        self.card(&Actor::System, oid.as_str(), None).await
+    }
+
+    /// `GET org/{oid}`: the organization, and the requests the caller made about it with their fate.
+    pub async fn ips_organization(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Value> {
+        let card = self.ips_card(actor, oid, request_id).await?;
+        let mut content = frmo::organization(&card.organization);
+        let requests: Vec<Value> = self
+            .my_requests(actor)
+            .await?
+            .into_iter()
+            .filter(|r| r.org_oid == card.organization.oid.as_str())
+            .map(|r| json!({"id": r.id, "number": r.number, "status": r.status, "statusLabel": r.status_label, "comment": r.comment}))
+            .collect();
+        content["changeRequests"] = Value::Array(requests);
+        Ok(content)
+    }
+
+    /// `GET org`: the organizations the caller acts for, by OID, optionally of one type.
+    pub async fn ips_organizations(
+        &self,
+        actor: &Actor,
+        org_type: Option<u32>,
+        offset: usize,
+        limit: usize,
+        request_id: &str,
+    ) -> Result<Page> {
+        let Actor::User(principal) = actor else {
+            return Err(RegistryError::Forbidden(frmo_domain::access::DenyCode::NotSignedIn));
+        };
+        self.authorize(actor, Action::UseCabinet, Target::None, request_id).await?;
+        // (OID, type) of every organization it acts for: its own, read from their cards, and its
+        // regions', from the current versions' columns; only the page's cards are then read.
+        let mut scope: Vec<(String, u32)> = Vec::new();
+        for membership in &principal.memberships {
+            if let Ok(card) = self.card(&Actor::System, &membership.org_oid, None).await {
+                scope.push((membership.org_oid.clone(), card.organization.organization_type_id));
+            }
+        }
+        for region in &principal.member_regions {
+            scope.extend(self.store.current_oids_of_region(*region).await?);
+        }
+        scope.sort();
+        scope.dedup();
+        scope.retain(|(_, t)| org_type.is_none_or(|wanted| wanted == *t));
+        let total = scope.len();
+        let mut items = Vec::new();
+        for (oid, _) in scope.iter().skip(offset).take(limit) {
+            items.push(frmo::organization(&self.card(&Actor::System, oid, None).await?.organization));
+        }
+        Ok(Page { offset, limit, total, content: items })
+    }
+
+    /// `GET org/depart`: the organization's departments, optionally of one type.
+    pub async fn ips_departments(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        depart_type: Option<u32>,
+        offset: usize,
+        limit: usize,
+        request_id: &str,
+    ) -> Result<Page> {
+        let org = self.ips_card(actor, oid, request_id).await?.organization;
+        let items = org
+            .departments
+            .iter()
+            .filter(|d| depart_type.is_none_or(|t| t == d.depart_type_id))
+            .map(|d| frmo::department(d, &org))
+            .collect();
+        Ok(Page::of(items, offset, limit))
+    }
+
+    /// `GET org/depart/{departOid}`.
+    pub async fn ips_department(&self, actor: &Actor, oid: &str, depart_oid: &str, request_id: &str) -> Result<Value> {
+        let org = self.ips_card(actor, oid, request_id).await?.organization;
+        let found = org.departments.iter().find(|d| d.oid.as_str() == depart_oid.trim());
+        found
+            .map(|d| frmo::department(d, &org))
+            .ok_or_else(|| not_found(&format!("Подразделение {depart_oid} не найдено")))
+    }
+
+    /// `GET org/building`.
+    pub async fn ips_buildings(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Page> {
+        let org = self.ips_card(actor, oid, request_id).await?.organization;
+        let items: Vec<Value> = org.buildings.iter().map(|b| frmo::building(b, &org)).collect();
+        let count = items.len();
+        Ok(Page::of(items, 0, count.max(1)))
+    }
+
+    /// `GET org/building/get`.
+    pub async fn ips_building(&self, actor: &Actor, oid: &str, id: &str, request_id: &str) -> Result<Value> {
+        let org = self.ips_card(actor, oid, request_id).await?.organization;
+        let found = org.buildings.iter().find(|b| b.id == id.trim());
+        found.map(|b| frmo::building(b, &org)).ok_or_else(|| not_found(&format!("Здание {id} не найдено")))
+    }
+
+    /// `GET org/licenses` (and `org/licenses/get` with `id`: the licence's number).
+    pub async fn ips_licences(&self, actor: &Actor, oid: &str, id: Option<&str>, request_id: &str) -> Result<Page> {
+        let org = self.ips_card(actor, oid, request_id).await?.organization;
+        let items: Vec<Value> = org
+            .licences
+            .iter()
+            .filter(|l| id.is_none_or(|id| l.license_number == id.trim()))
+            .map(frmo::licence)
+            .collect();
+        if id.is_some() && items.is_empty() {
+            return Err(not_found("Лицензия не найдена"));
+        }
+        let count = items.len();
+        Ok(Page::of(items, 0, count.max(1)))
+    }
+
+    /// `GET org/staff`: the staffing table (штатное расписание) as one `Staff` record.
+    pub async fn ips_staff(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Page> {
+        let org = self.ips_card(actor, oid, request_id).await?.organization;
+        let page = self.workers(actor, org.oid.as_str(), &crate::workers::WorkerFilter::default(), request_id).await?;
+        let details: Vec<Value> = page
+            .staffing
+            .iter()
+            .map(|s| {
+                let department = org.departments.iter().find(|d| d.depart_name == s.department);
+                json!({
+                    "nrPmuDepartId": department.map(|d| d.oid.as_str().to_owned()).unwrap_or_default(),
+                    "departName": s.department,
+                    "post": {"code": s.position, "name": s.position_name},
+                    "postFedCode": {"code": s.position, "name": s.position_name},
+                    "rate": number(&s.declared),
+                    "busyRate": number(&s.busy),
+                    "externalRate": number(&s.external),
+                    "vacancy": number(&s.vacancy),
+                })
+            })
+            .collect();
+        let staff = json!({
+            "staffId": format!("{}.staff", org.oid.as_str()),
+            "staffNum": "1",
+            "staffCreateDate": frmo::date_time(org.create_date),
+            "beginDate": frmo::date_time(org.create_date),
+            "endDate": Value::Null,
+            "staffDetails": details,
+        });
+        Ok(Page::of(vec![staff], 0, 1))
+    }
+
+    /// Proposes `proposed` for the organization as its member would from the cabinet.
+    async fn ips_propose(
+        &self,
+        actor: &Actor,
+        card: Card,
+        proposed: Organization,
+        what: &str,
+        request_id: &str,
+    ) -> Result<Written> {
+        let reason = format!("Изменение из информационной системы через интеграционный API: {what}");
+        let proposal = self.propose_change(actor, proposed, card.row.version_id, &reason, true, request_id).await?;
+        Ok(Written::of(proposal))
+    }
+
+    /// `PUT org`: the card as the body describes it (read as the import reads ФРМО API cards).
+    pub async fn ips_put_organization(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        body: &Value,
+        request_id: &str,
+    ) -> Result<Written> {
+        let card = self.ips_card(actor, oid, request_id).await?;
+        let mut body = body.clone();
+        match body.get("oid").and_then(Value::as_str) {
+            Some(given) if !given.is_empty() && given != card.organization.oid.as_str() => {
+                return Err(invalid("oid", "OID организации", "в теле запроса другой OID, чем в параметре oid"));
+            }
+            _ => body["oid"] = Value::String(card.organization.oid.as_str().to_owned()),
+        }
+        let proposed =
+            crate::nsi::card_from_api(&body, &card.organization, self.today()).map_err(RegistryError::Invalid)?;
+        self.ips_propose(actor, card, proposed, "PUT org", request_id).await
+    }
+
+    /// `DELETE org`: exclusion from the register with the reason's code (always checked by the operator).
+    pub async fn ips_delete_organization(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        reason: &str,
+        request_id: &str,
+    ) -> Result<Written> {
+        let reason_id: u32 = reason
+            .trim()
+            .parse()
+            .map_err(|_| invalid("deleteReason", "Причина исключения", "ожидается код причины (целое число)"))?;
+        let card = self.ips_card(actor, oid, request_id).await?;
+        let mut proposed = card.organization.clone();
+        proposed.status = OrgStatus::Liquidated;
+        proposed.delete_date = Some(self.today());
+        proposed.delete_reason_id = Some(reason_id);
+        self.ips_propose(actor, card, proposed, "DELETE org", request_id).await
+    }
+
+    /// `POST org/depart`: a new department; its OID is the answer's `entityId`.
+    pub async fn ips_post_department(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        body: &Value,
+        request_id: &str,
+    ) -> Result<(String, Written)> {
+        let card = self.ips_card(actor, oid, request_id).await?;
+        let next = card.organization.departments.iter().map(|d| d.oid.number()).max().unwrap_or(0) + 1;
+        let depart_oid = DepartmentOid::new(&card.organization.oid, next).map_err(RegistryError::invalid)?;
+        let department =
+            write::department(body, depart_oid.clone(), None, self.today()).map_err(RegistryError::Invalid)?;
+        let mut proposed = card.organization.clone();
+        proposed.departments.push(department);
+        let written = self.ips_propose(actor, card, proposed, "POST org/depart", request_id).await?;
+        Ok((depart_oid.as_str().to_owned(), written))
+    }
+
+    /// `PUT org/depart` (`delete`: `DELETE org/depart`, which closes the department as of today; the
+    /// register keeps it, as ФРМО does, with its liquidation date).
+    pub async fn ips_put_department(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        depart_oid: &str,
+        body: Option<&Value>,
+        request_id: &str,
+    ) -> Result<Written> {
+        let card = self.ips_card(actor, oid, request_id).await?;
+        let mut proposed = card.organization.clone();
+        let today = self.today();
+        let department = proposed
+            .departments
+            .iter_mut()
+            .find(|d| d.oid.as_str() == depart_oid.trim())
+            .ok_or_else(|| not_found(&format!("Подразделение {depart_oid} не найдено")))?;
+        let what = match body {
+            Some(body) => {
+                *department = write::department(body, department.oid.clone(), Some(department), today)
+                    .map_err(RegistryError::Invalid)?;
+                "PUT org/depart"
+            }
+            None => {
+                department.liquidation_date = Some(today);
+                "DELETE org/depart"
+            }
+        };
+        self.ips_propose(actor, card, proposed, what, request_id).await
+    }
+
+    /// `POST org/building`: a new building; its GUID is the answer's `entityId`.
+    pub async fn ips_post_building(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        body: &Value,
+        request_id: &str,
+    ) -> Result<(String, Written)> {
+        let card = self.ips_card(actor, oid, request_id).await?;
+        let id = new_guid();
+        let building =
+            write::building(body, id.clone(), None, card.organization.region_id).map_err(RegistryError::Invalid)?;
+        let mut proposed = card.organization.clone();
+        proposed.buildings.push(building);
+        let written = self.ips_propose(actor, card, proposed, "POST org/building", request_id).await?;
+        Ok((id, written))
+    }
+
+    /// `PUT org/building` (`None` body: `DELETE org/building`, which closes it as of today).
+    pub async fn ips_put_building(
+        &self,
+        actor: &Actor,
+        oid: &str,
+        id: &str,
+        body: Option<&Value>,
+        request_id: &str,
+    ) -> Result<Written> {
+        let card = self.ips_card(actor, oid, request_id).await?;
+        let mut proposed = card.organization.clone();
+        let region = proposed.region_id;
+        let today = self.today();
+        let building = proposed
+            .buildings
+            .iter_mut()
+            .find(|b| b.id == id.trim())
+            .ok_or_else(|| not_found(&format!("Здание {id} не найдено")))?;
+        let what = match body {
+            Some(body) => {
+                *building = write::building(body, building.id.clone(), Some(building), region)
+                    .map_err(RegistryError::Invalid)?;
+                "PUT org/building"
+            }
+            None => {
+                building.liquidation_date = Some(today);
+                "DELETE org/building"
+            }
+        };
+        self.ips_propose(actor, card, proposed, what, request_id).await
+    }
+}
+
+/// A rate as the staffing lines write it (`1,5`) as a number.
+fn number(text: &str) -> Value {
+    text.replace(',', ".").parse::<f64>().map_or(Value::Null, Value::from)
+}
