@@ -1,6 +1,7 @@
-//! Test support: throw-away databases on both backends, a `TestApp` that boots the real router on
-//! an ephemeral port exactly as `frmo serve` does, and the `backend_tests!` matrix that runs one
-//! test body on SQLite and on PostgreSQL.
+//! Test support: throw-away databases on both backends and the `backend_tests!` matrix that runs one
+//! test body on SQLite and on PostgreSQL (both from `frmo_store::testing`), a `TestApp` booted by
+//! `frmo_app::App::build` as `frmo serve` is and served on an ephemeral port, and people of every
+//! role signed in to it (`roles.rs`).
 //!
 //! PostgreSQL tests need `FRMO_TEST_POSTGRES_URL` (an admin connection; `scripts/test` starts a
 //! throw-away cluster and sets it). Without it they fail and say so — they never skip silently.
