@@ -81,13 +81,16 @@ fn u32_at(bytes: &[u8], at: usize) -> Option<u64> {
     bytes.get(at..at + 4).map(|b| u64::from(u32::from_le_bytes([b[0], b[1], b[2], b[3]])))
 }
 
-/// What the file at `path` is, by its content: its first bytes and, for a ZIP, its central
-/// directory (read from the end of the file), never the whole file.
-pub fn sniff_file(path: &std::path::Path, limits: PackageLimits) -> Result<Format, ValidationError> {
-    use std::io::{Read as _, Seek as _, SeekFrom};
-    let unreadable = |_| refuse("файл не читается");
-    let mut file = std::fs::File::open(path).map_err(unreadable)?;
-    let len = file.metadata().map_err(unreadable)?.len();
+/// What the `len` bytes `file` reads are, by their content: its first bytes and, for a ZIP, its
+/// central directory (read from the end), never the whole of it. The caller opens the file (the
+/// domain does no I/O of its own); a read that fails is «файл не читается».
+pub fn sniff_seekable<R: std::io::Read + std::io::Seek>(
+    file: &mut R,
+    len: u64,
+    limits: PackageLimits,
+) -> Result<Format, ValidationError> {
+    use std::io::SeekFrom;
+    let unreadable = |_| unreadable();
     let mut head = [0u8; 8];
     let n = file.read(&mut head).map_err(unreadable)?;
     if !head[..n].starts_with(b"PK\x03\x04") {
@@ -108,7 +111,12 @@ pub fn sniff_file(path: &std::path::Path, limits: PackageLimits) -> Result<Forma
     file.read_exact(&mut directory).map_err(unreadable)?;
     let end = end_of_directory(&directory)?;
     let entries = central_directory(&directory, 0, u16_at(&directory, end + 10).ok_or_else(broken)?, limits)?;
-    inflate_within_limits(&mut file, &entries, limits).map(|()| Format::Docx)
+    inflate_within_limits(file, &entries, limits).map(|()| Format::Docx)
+}
+
+/// The refusal of a file that cannot be read.
+pub fn unreadable() -> ValidationError {
+    refuse("файл не читается")
 }
 
 /// One entry of a ZIP package as its central directory describes it.

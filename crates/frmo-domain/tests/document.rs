@@ -1,6 +1,14 @@
 //! Uploads told apart by their content (fixtures made by tests/fixtures/documents/make.py).
 
-use frmo_domain::document::{Format, PackageLimits, sniff, sniff_file};
+use frmo_domain::document::{Format, PackageLimits, sniff, sniff_seekable};
+use frmo_domain::error::ValidationError;
+
+/// The sniffer over a file read in place (as the registry reads an upload).
+fn sniff_file(path: &std::path::Path, limits: PackageLimits) -> Result<Format, ValidationError> {
+    let mut file = std::fs::File::open(path).expect("open");
+    let len = file.metadata().expect("metadata").len();
+    sniff_seekable(&mut file, len, limits)
+}
 
 fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(format!("{}/tests/fixtures/documents/{name}", env!("CARGO_MANIFEST_DIR"))).expect(name)

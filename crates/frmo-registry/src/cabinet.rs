@@ -6,6 +6,8 @@ use frmo_domain::access::{Action, Actor, Decision, DenyCode, Target, acts_for_re
 use frmo_domain::error::ValidationError;
 use frmo_domain::org::Contacts;
 
+pub use frmo_store::outbox::NotificationRecord;
+
 use crate::identity::Session;
 use crate::{Card, Registry, RegistryError, Result};
 
@@ -95,6 +97,21 @@ fn role_label(role: &str) -> &'static str {
 }
 
 impl Registry {
+    /// The person's notifications, newest first (at most `limit`).
+    pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<NotificationRecord>> {
+        Ok(self.store.notifications(user_id, limit).await?)
+    }
+
+    /// How many of the person's notifications are unread.
+    pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
+        Ok(self.store.unread_notifications(user_id).await?)
+    }
+
+    /// Marks all the person's notifications read.
+    pub async fn read_notifications(&self, user_id: i64) -> Result<()> {
+        Ok(self.store.read_notifications(user_id, self.now()).await?)
+    }
+
     pub async fn my_organizations(&self, session: &Session) -> Result<Vec<MyOrganization>> {
         let actor = session.actor();
         let mut list = Vec::new();

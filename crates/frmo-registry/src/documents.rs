@@ -8,7 +8,7 @@
 //! crash leaves between the two steps is swept as an orphan.
 
 use frmo_domain::access::{Action, Actor};
-use frmo_domain::document::{DocumentKind, DocumentStatus, Format, PackageLimits, sniff_file};
+use frmo_domain::document::{DocumentKind, DocumentStatus, Format, PackageLimits, sniff_seekable, unreadable};
 use frmo_domain::error::ValidationError;
 use frmo_store::documents::DocumentRecord;
 use serde::Serialize;
@@ -201,6 +201,14 @@ impl Documents {
             current: record.replaced_at.is_none(),
         }
     }
+}
+
+/// What the file at `path` is, by its content (`frmo_domain::document::sniff_seekable`): its first
+/// bytes and, for a ZIP, its central directory, never the whole file.
+pub fn sniff_file(path: &std::path::Path, limits: PackageLimits) -> std::result::Result<Format, ValidationError> {
+    let mut file = std::fs::File::open(path).map_err(|_| unreadable())?;
+    let len = file.metadata().map_err(|_| unreadable())?.len();
+    sniff_seekable(&mut file, len, limits)
 }
 
 /// What a received file is ([`sniff_file`]), found on a blocking thread: a package is inflated (up

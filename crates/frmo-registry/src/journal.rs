@@ -4,7 +4,8 @@
 
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::org::Organization;
-use frmo_store::audit::{AuditEntry, AuditRecord, Verdict};
+use frmo_store::audit::AuditEntry;
+pub use frmo_store::audit::{AuditRecord, Verdict};
 use serde_json::{Value, json};
 
 use crate::{Registry, Result};

@@ -128,6 +128,9 @@ impl Registry {
         &self.moderation
     }
 
+    /// The store underneath, for tests only (the `testing` feature, which `frmo-testkit` turns on)
+    /// to arrange and inspect rows: without it there is no way past the registry's use cases.
+    #[cfg(feature = "testing")]
     pub fn store(&self) -> &Store {
         &self.store
     }

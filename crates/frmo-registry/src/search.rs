@@ -218,6 +218,13 @@ fn classify(token: &str) -> Option<Identifier> {
 }
 
 impl Registry {
+    /// The result rows of the first `count` versions ever written (the demo's ЕСИА stand acts for
+    /// the first organizations of the demo register).
+    pub async fn first_versions(&self, count: i64) -> Result<Vec<ListItem>> {
+        let ids: Vec<i64> = (1..=count).collect();
+        Ok(self.store.list_items(&ids).await?)
+    }
+
     pub async fn search(&self, actor: &Actor, query: &SearchQuery) -> Result<SearchPage> {
         Self::check(actor, Action::ReadPublicRegister)?;
         let at = query.as_of.map_or_else(OffsetDateTime::now_utc, end_of_day);

@@ -10,10 +10,10 @@
 use std::time::Instant;
 
 use frmo_domain::ident::RegionCode;
-use frmo_registry::seed::{Generator, records};
 use frmo_store::audit::AuditEntry;
+use frmo_store::seed::{Generator, records};
+use frmo_store::testing::{Backend, TestDb};
 use frmo_store::{Store, VersionRecord};
-use frmo_testkit::{Backend, TestDb};
 use time::OffsetDateTime;
 
 const ORGS: u32 = 1000;

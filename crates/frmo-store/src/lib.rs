@@ -14,10 +14,13 @@ pub mod publication;
 pub mod reports;
 pub mod requests;
 pub mod search;
+pub mod seed;
 pub mod sql;
 pub mod sqlite;
 pub mod support;
 pub mod systems;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod workers;
 
 use frmo_domain::org::{OrgStatus, Organization, iso_date_text};

@@ -1,6 +1,7 @@
-//! Test support: throw-away databases on both backends, a `TestApp` that boots the real router on
-//! an ephemeral port exactly as `frmo serve` does, and the `backend_tests!` matrix that runs one
-//! test body on SQLite and on PostgreSQL.
+//! Test support: throw-away databases on both backends and the `backend_tests!` matrix that runs one
+//! test body on SQLite and on PostgreSQL (both from `frmo_store::testing`), a `TestApp` booted by
+//! `frmo_app::App::build` as `frmo serve` is and served on an ephemeral port, and people of every
+//! role signed in to it (`roles.rs`).
 //!
 //! PostgreSQL tests need `FRMO_TEST_POSTGRES_URL` (an admin connection; `scripts/test` starts a
 //! throw-away cluster and sets it). Without it they fail and say so — they never skip silently.
@@ -8,116 +9,21 @@
 pub mod docx;
 pub mod oidc;
 pub mod process;
+mod roles;
 pub mod s3;
 pub mod smtp;
 
+pub use roles::SignedIn;
+
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;
-use frmo_store::Store;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+pub use frmo_store::backend_tests;
+pub use frmo_store::testing::{Backend, TestDb, postgres_admin_url};
 
-/// Runs each listed `async fn name(backend: Backend)` once per backend, as
-/// `sqlite::name` and `postgres::name`.
-#[macro_export]
-macro_rules! backend_tests {
-    ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::Backend::Sqlite).await }) *
-        }
-        mod postgres {
-            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn $name() { super::$name($crate::Backend::Postgres).await }) *
-        }
-    };
-}
-
-/// The admin URL of the PostgreSQL server tests use.
-pub fn postgres_admin_url() -> String {
-    std::env::var("FRMO_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "FRMO_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts a throw-away \
-             PostgreSQL cluster, or point it at a server where the user may create databases"
-        )
-    })
-}
-
-/// A database that exists for one test and is removed after it.
-pub struct TestDb {
-    pub backend: Backend,
-    pub url: String,
-    _dir: Option<tempfile::TempDir>,
-    postgres: Option<(String, String)>,
-}
-
-impl TestDb {
-    pub async fn new(backend: Backend) -> Self {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temp dir");
-                let url = format!("sqlite://{}", dir.path().join("frmo.db").display());
-                TestDb { backend, url, _dir: Some(dir), postgres: None }
-            }
-            Backend::Postgres => {
-                let admin = postgres_admin_url();
-                let name = format!("frmo_test_{}", uuid::Uuid::new_v4().simple());
-                let (client, connection) =
-                    tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.expect("connect to test PostgreSQL");
-                tokio::spawn(connection);
-                client.batch_execute(&format!("CREATE DATABASE {name}")).await.expect("create test database");
-                let mut config: tokio_postgres::Config = admin.parse().expect("FRMO_TEST_POSTGRES_URL parses");
-                config.dbname(&name);
-                let url = postgres_url(&config);
-                TestDb { backend, url, _dir: None, postgres: Some((admin, name)) }
-            }
-        }
-    }
-
-    /// Opens the store and applies migrations.
-    pub async fn store(&self) -> Store {
-        let store = Store::open(&self.url).await.expect("open test store");
-        store.migrate().await.expect("migrate test store");
-        store
-    }
-}
-
-/// A `postgres://` URL for a parsed config (host may be a socket directory).
-fn postgres_url(config: &tokio_postgres::Config) -> String {
-    let user = config.get_user().unwrap_or("postgres");
-    let host = match config.get_hosts().first() {
-        Some(tokio_postgres::config::Host::Tcp(host)) => host.clone(),
-        Some(tokio_postgres::config::Host::Unix(path)) => path.display().to_string().replace('/', "%2F"),
-        None => "localhost".into(),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let db = config.get_dbname().unwrap_or("postgres");
-    let password = config.get_password().map(|p| format!(":{}", String::from_utf8_lossy(p))).unwrap_or_default();
-    format!("postgres://{user}{password}@{host}:{port}/{db}")
-}
-
-impl Drop for TestDb {
-    fn drop(&mut self) {
-        if let Some((admin, name)) = self.postgres.take() {
-            // Dropped from a plain thread: the test's runtime may be shutting down.
-            let dropper = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
-                runtime.block_on(async {
-                    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls).await.ok()?;
-                    tokio::spawn(connection);
-                    client.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()
-                })
-            });
-            let _ = dropper.join();
-        }
-    }
-}
-
-/// The registry served over HTTP on an ephemeral port, with a client for it.
+/// The registry served over HTTP on an ephemeral port, with a client for it. Booted by
+/// `frmo_app::App::build` from a configuration, as `frmo serve` boots (without its background jobs,
+/// which a test starts itself when it needs them: `App::start_jobs`).
 pub struct TestApp {
     pub registry: Registry,
     pub base: String,
@@ -126,25 +32,19 @@ pub struct TestApp {
     pub db: TestDb,
     /// The document store of this app (a temporary folder unless a test chose S3).
     pub files: s3::TestFiles,
+    /// Numbers the accounts of the role helpers (`as_admin`, …) so each call makes a new person.
+    people: std::sync::atomic::AtomicU32,
 }
 
 impl TestApp {
     /// An empty register.
     pub async fn empty(backend: Backend) -> Self {
-        let (db, registry) = open_registry(backend, None).await;
-        Self::serve(db, registry).await
+        Self::boot(backend, s3::Storage::Local, |_| {}).await.serve()
     }
 
     /// The demo register (real organizations + `generated` others).
     pub async fn demo(backend: Backend, generated: u64) -> Self {
-        let (db, registry) = open_registry(backend, Some(generated)).await;
-        Self::serve(db, registry).await
-    }
-
-    async fn serve(db: (TestDb, s3::TestFiles), registry: Registry) -> Self {
-        let listener = Listener::bind().await;
-        let state = frmo_web::AppState::new(registry.clone(), &listener.base);
-        listener.serve(db, registry, state)
+        Self::boot(backend, s3::Storage::Local, |_| {}).await.seeded(generated).await.serve()
     }
 
     /// The demo register keeping documents in `storage` with `settings`.
@@ -154,52 +54,61 @@ impl TestApp {
         storage: s3::Storage,
         settings: frmo_registry::documents::DocumentSettings,
     ) -> Self {
-        let (db, registry) = open_registry_with(backend, Some(generated), storage, settings).await;
-        let listener = Listener::bind().await;
-        let state = frmo_web::AppState::new(registry.clone(), &listener.base);
-        listener.serve(db, registry, state)
+        let mut booted = Self::boot(backend, storage, |_| {}).await.seeded(generated).await;
+        // Sizes below a megabyte, which the configuration (`[documents] max_mb`) cannot state.
+        booted.app.registry = booted.app.registry.clone().with_documents(booted.files.files(), settings);
+        booted.serve()
     }
 
     /// The demo register under the `[limits]` of `settings` (rate limits, connection caps), as
     /// `frmo serve` runs with that section.
     pub async fn with_limits(backend: Backend, generated: u64, settings: frmo_web::limits::LimitSettings) -> Self {
-        let (db, registry) = open_registry(backend, Some(generated)).await;
-        let registry = registry.with_limits(settings.registry());
-        let listener = Listener::bind().await;
-        let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
-        state.limits = std::sync::Arc::new(frmo_web::limits::Limits::new(settings).expect("limits"));
-        listener.serve(db, registry, state)
+        Self::boot(backend, s3::Storage::Local, |config| config.limits = settings).await.seeded(generated).await.serve()
     }
 
     /// The demo register with the ЕСИА stand mounted at `/esia-stand` and «Войти через Госуслуги»
     /// pointed at it, as `frmo serve --demo` runs.
     pub async fn with_esia(backend: Backend, generated: u64) -> Self {
-        let (db, registry) = open_registry(backend, Some(generated)).await;
-        let listener = Listener::bind().await;
-        let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
-        let (client, stand) =
-            frmo_web::demo::esia(&registry, &listener.base, reqwest::Client::new()).await.expect("ЕСИА stand");
-        let mut auth = frmo_web::AuthSettings::new(&listener.base);
-        auth.esia = Some(client);
-        state.auth = std::sync::Arc::new(auth);
-        state.mounts.push((frmo_web::demo::STAND_PATH, stand));
-        listener.serve(db, registry, state)
+        let demo = |config: &mut frmo_app::Config| {
+            config.run.demo = true;
+            config.demo_orgs = generated;
+        };
+        Self::boot(backend, s3::Storage::Local, demo).await.serve()
     }
 
-    /// The demo register with «Войти через …» pointed at an OpenID provider: `provider` gets the
-    /// callback address the provider must know and answers with the configured login.
+    /// The demo register with «Войти через …» pointed at an OpenID provider (`[oidc]` of the
+    /// configuration): `provider` gets the callback address the provider must know and answers
+    /// with the settings.
     pub async fn with_oidc<F, Fut>(backend: Backend, generated: u64, provider: F) -> Self
     where
         F: FnOnce(String) -> Fut,
-        Fut: std::future::Future<Output = frmo_web::oidc::OidcLogin>,
+        Fut: std::future::Future<Output = frmo_app::config::OidcSettings>,
     {
-        let (db, registry) = open_registry(backend, Some(generated)).await;
         let listener = Listener::bind().await;
-        let mut state = frmo_web::AppState::new(registry.clone(), &listener.base);
-        let mut auth = frmo_web::AuthSettings::new(&listener.base);
-        auth.oidc = Some(provider(format!("{}/login/oidc/callback", listener.base)).await);
-        state.auth = std::sync::Arc::new(auth);
-        listener.serve(db, registry, state)
+        let settings = provider(format!("{}/login/oidc/callback", listener.base)).await;
+        let oidc = |config: &mut frmo_app::Config| config.oidc = settings;
+        Self::boot_on(listener, backend, s3::Storage::Local, oidc).await.seeded(generated).await.serve()
+    }
+
+    /// A fresh database and file store, and the app booted on them from a configuration that
+    /// `configure` may change.
+    async fn boot(backend: Backend, storage: s3::Storage, configure: impl FnOnce(&mut frmo_app::Config)) -> Booted {
+        Self::boot_on(Listener::bind().await, backend, storage, configure).await
+    }
+
+    async fn boot_on(
+        listener: Listener,
+        backend: Backend,
+        storage: s3::Storage,
+        configure: impl FnOnce(&mut frmo_app::Config),
+    ) -> Booted {
+        let db = TestDb::new(backend).await;
+        let files = s3::TestFiles::new(storage);
+        let mut config = test_config(&db, &files);
+        config.public_url = listener.base.clone();
+        configure(&mut config);
+        let app = frmo_app::App::build(config).await.expect("boot the app");
+        Booted { listener, db, files, app }
     }
 
     /// GET as an anonymous visitor.
@@ -222,32 +131,44 @@ impl TestApp {
     }
 }
 
+/// The configuration of a test on `db` keeping documents in `files`: the defaults of `frmo serve`
+/// otherwise.
+pub fn test_config(db: &TestDb, files: &s3::TestFiles) -> frmo_app::Config {
+    let mut config = frmo_app::Config { database_url: db.url.clone(), ..frmo_app::Config::default() };
+    files.configure(&mut config);
+    config
+}
+
 impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
     }
 }
 
-/// A registry on a fresh database; with `Some(generated)`, the demo register (real organizations +
-/// `generated` others). Its documents go to a temporary folder (see `TestApp::with_storage`).
-async fn open_registry(backend: Backend, demo: Option<u64>) -> ((TestDb, s3::TestFiles), Registry) {
-    open_registry_with(backend, demo, s3::Storage::Local, Default::default()).await
+/// A booted app not yet serving.
+struct Booted {
+    listener: Listener,
+    db: TestDb,
+    files: s3::TestFiles,
+    app: frmo_app::App,
 }
 
-async fn open_registry_with(
-    backend: Backend,
-    demo: Option<u64>,
-    storage: s3::Storage,
-    settings: frmo_registry::documents::DocumentSettings,
-) -> ((TestDb, s3::TestFiles), Registry) {
-    let db = TestDb::new(backend).await;
-    let files = s3::TestFiles::new(storage);
-    let registry =
-        Registry::open(db.store().await).await.expect("open registry").with_documents(files.files(), settings);
-    if let Some(generated) = demo {
-        registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
+impl Booted {
+    /// With the demo register (real organizations + `generated` others).
+    async fn seeded(self, generated: u64) -> Self {
+        self.app.registry.seed_demo(&Actor::System, generated).await.expect("seed demo");
+        self
     }
-    ((db, files), registry)
+
+    fn serve(self) -> TestApp {
+        let Booted { listener: Listener { listener, base }, db, files, app } = self;
+        let state = app.web_state();
+        let server = tokio::spawn(async move {
+            let _ = frmo_web::serve(listener, state, std::future::pending()).await;
+        });
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { registry: app.registry, base, client, server, db, files, people: Default::default() }
+    }
 }
 
 /// An ephemeral port, bound before the app is configured (so providers can learn its address).
@@ -261,16 +182,6 @@ impl Listener {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let base = format!("http://{}", listener.local_addr().expect("address"));
         Listener { listener, base }
-    }
-
-    fn serve(self, db: (TestDb, s3::TestFiles), registry: Registry, state: frmo_web::AppState) -> TestApp {
-        let Listener { listener, base } = self;
-        let server = tokio::spawn(async move {
-            let _ = frmo_web::serve(listener, state, std::future::pending()).await;
-        });
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        let (db, files) = db;
-        TestApp { registry, base, client, server, db, files }
     }
 }
 

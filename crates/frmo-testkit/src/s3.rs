@@ -64,6 +64,21 @@ impl TestFiles {
         }
     }
 
+    /// Points `[files]` and `[documents] s3_*` of `config` at it (S3 under the prefix `registry`).
+    pub fn configure(&self, config: &mut frmo_app::Config) {
+        match self {
+            TestFiles::Local(dir) => config.files = dir.path().display().to_string(),
+            TestFiles::S3(server) => {
+                let s3 = server.settings();
+                config.files = "s3://frmo/registry".into();
+                config.documents.s3_endpoint = s3.endpoint;
+                config.documents.s3_region = s3.region;
+                config.documents.s3_access_key_id = s3.access_key_id;
+                config.documents.s3_secret_access_key = s3.secret_access_key;
+            }
+        }
+    }
+
     /// The registry's view of it (S3 under the prefix `registry`).
     pub fn files(&self) -> Files {
         match self {

@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use frmo_registry::RegistryError;
+use frmo_registry::identity::NewUser;
 use frmo_registry::identity::{NewSession, OrgRole, SignIn, random_token};
-use frmo_store::identity::NewUser;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -164,8 +164,8 @@ pub(crate) fn login_failed(
 /// Starts a sign-in at an identity provider: remembers its `state` in the database (any process may
 /// receive the return) and in a cookie (only this browser may complete it).
 pub(crate) async fn begin_flow(state: &AppState, provider: &str, flow_state: &str, data: &str, url: &str) -> Response {
-    if let Err(error) = state.registry.store().save_login_flow(flow_state, provider, data, state.registry.now()).await {
-        return PageError::from(RegistryError::from(error)).into_response();
+    if let Err(error) = state.registry.save_login_flow(flow_state, provider, data).await {
+        return PageError::from(error).into_response();
     }
     let mut response = Redirect::to(url).into_response();
     response.headers_mut().append(header::SET_COOKIE, set_cookie(state, FLOW_COOKIE, flow_state, Some(3600)));
@@ -182,8 +182,7 @@ pub(crate) async fn take_flow(
     if cookie(headers, FLOW_COOKIE) != Some(flow_state) {
         return None;
     }
-    let (kind, data, started) = state.registry.store().take_login_flow(flow_state).await.ok().flatten()?;
-    (kind == provider && state.registry.now() - started < 3600).then_some(data)
+    state.registry.take_login_flow(flow_state, provider).await.ok().flatten()
 }
 
 async fn esia_start(State(state): State<AppState>) -> Response {

@@ -205,7 +205,7 @@ async fn my_organizations(State(state): State<AppState>, viewer: Viewer) -> Resu
         confirmed: principal.confirmed,
         orgs,
         operator_regions: principal.operator_regions.iter().map(u8::to_string).collect::<Vec<_>>().join(", "),
-        unread: state.registry.store().unread_notifications(session.user.id).await.map_err(RegistryError::from)?,
+        unread: state.registry.unread_notifications(session.user.id).await?,
     };
     Ok(render(&page))
 }
@@ -663,7 +663,7 @@ struct NotificationsPage {
 
 async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let notes = state.registry.store().notifications(session.user.id, 100).await.map_err(RegistryError::from)?;
+    let notes = state.registry.notifications(session.user.id, 100).await?;
     let page = NotificationsPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -680,12 +680,7 @@ async fn read_notifications(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    state
-        .registry
-        .store()
-        .read_notifications(session.user.id, state.registry.now())
-        .await
-        .map_err(RegistryError::from)?;
+    state.registry.read_notifications(session.user.id).await?;
     Ok(Redirect::to("/cabinet/notifications").into_response())
 }
 
@@ -701,7 +696,7 @@ async fn api_me(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
         "organizations": p.memberships.iter().map(|m| json!({"oid": m.org_oid, "chief": m.chief})).collect::<Vec<_>>(),
         "operatorRegions": p.operator_regions,
         "federalRole": p.federal_role.map(|r| r.as_str()),
-        "unreadNotifications": state.registry.store().unread_notifications(session.user.id).await.map_err(RegistryError::from)?,
+        "unreadNotifications": state.registry.unread_notifications(session.user.id).await?,
     }))
     .into_response())
 }

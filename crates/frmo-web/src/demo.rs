@@ -11,8 +11,7 @@ pub const STAND_PATH: &str = "/esia-stand";
 /// The demo register's organizations the stand's persons act for: the real «Реавиз» first, then
 /// the first generated organizations with an ОГРН.
 pub async fn stand_orgs(registry: &Registry) -> Result<Vec<StandOrg>, String> {
-    let ids: Vec<i64> = (1..=20).collect();
-    let items = registry.store().list_items(&ids).await.map_err(|e| e.to_string())?;
+    let items = registry.first_versions(20).await.map_err(|e| e.to_string())?;
     Ok(items
         .into_iter()
         .filter_map(|item| {

@@ -4,8 +4,8 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use frmo_registry::identity::NewUser;
 use frmo_registry::identity::SignIn;
-use frmo_store::identity::NewUser;
 use serde::Deserialize;
 
 use crate::AppState;

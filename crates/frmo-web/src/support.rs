@@ -225,9 +225,7 @@ async fn public_submit(State(state): State<AppState>, viewer: Viewer, request: R
     }
     match submit(&state, &viewer, request).await? {
         Ok(id) => {
-            let record = state.registry.store().support_request(id).await.map_err(RegistryError::from)?;
-            let number =
-                record.map(|r| frmo_registry::support::requests::number(r.id, r.created_at)).unwrap_or_default();
+            let number = state.registry.support_request_number(id).await?.unwrap_or_default();
             let page = crate::auth::MessagePage {
                 title: "Обращение принято",
                 paragraphs: vec![

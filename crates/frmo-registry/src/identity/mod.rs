@@ -7,7 +7,9 @@ pub mod totp;
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Membership, Principal, Target, decide};
 use frmo_store::Identifier;
-use frmo_store::identity::{ConsentRecord, DenialRecord, NewUser, SessionRecord, UserRecord};
+/// A person as an identity provider vouches for them (the `user` of a `SignIn`).
+pub use frmo_store::identity::NewUser;
+use frmo_store::identity::{ConsentRecord, DenialRecord, SessionRecord, UserRecord};
 use sha2::{Digest, Sha256};
 
 use crate::{Registry, RegistryError, Result};
@@ -154,6 +156,19 @@ impl Registry {
 
     pub fn session_policy(&self) -> SessionPolicy {
         self.session_policy
+    }
+
+    /// Remembers a sign-in started at an identity provider by its `state` (any process may receive
+    /// the return); abandoned ones are forgotten after an hour.
+    pub async fn save_login_flow(&self, flow_state: &str, provider: &str, data: &str) -> Result<()> {
+        Ok(self.store.save_login_flow(flow_state, provider, data, self.now()).await?)
+    }
+
+    /// Takes (once) the sign-in `provider` returned to: its data, when it was started at that
+    /// provider within the hour.
+    pub async fn take_login_flow(&self, flow_state: &str, provider: &str) -> Result<Option<String>> {
+        let flow = self.store.take_login_flow(flow_state).await?;
+        Ok(flow.and_then(|(kind, data, started)| (kind == provider && self.now() - started < 3600).then_some(data)))
     }
 
     /// Registers a sign-in: the person's data, their organizations from the provider matched to

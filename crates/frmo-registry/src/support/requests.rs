@@ -182,6 +182,13 @@ fn principal(actor: &Actor) -> Option<&Principal> {
 }
 
 impl Registry {
+    /// The number a request is known by (`number`), for the confirmation of the public form.
+    pub async fn support_request_number(&self, id: i64) -> Result<Option<String>> {
+        Ok(self.store.support_request(id).await?.map(|r| number(r.id, r.created_at)))
+    }
+}
+
+impl Registry {
     /// The topic model: the shipped training set and every re-classified request.
     pub async fn support_classifier(&self) -> Result<Classifier> {
         let stored = self.store.support_training().await?;

@@ -270,7 +270,8 @@ storage_tests!(
 /// per entry, or over the cap in all, it stops inflating and refuses naming the file.
 #[test]
 fn packages_are_checked_by_the_bytes_they_really_inflate_to() {
-    use frmo_domain::document::{Format, PackageLimits, sniff, sniff_file};
+    use frmo_domain::document::{Format, PackageLimits, sniff};
+    use frmo_registry::documents::sniff_file;
     assert_eq!(sniff(&document("order.docx"), PackageLimits::default()), Ok(Format::Docx), "a real DOCX passes");
     assert_eq!(sniff(&lying_docx(0, 0), PackageLimits::default()), Ok(Format::Docx), "so does the builder's");
     let liar = lying_docx(64 << 20, 4096);

@@ -3,7 +3,8 @@
 
 use frmo_store::Store;
 use frmo_store::audit::{AuditEntry, Verdict};
-use frmo_testkit::{Backend, TestDb, backend_tests};
+use frmo_store::backend_tests;
+use frmo_store::testing::{Backend, TestDb};
 
 fn entry(n: usize) -> AuditEntry {
     AuditEntry {

@@ -3,8 +3,9 @@
 
 use frmo_store::StoreError;
 use frmo_store::audit::AuditEntry;
+use frmo_store::backend_tests;
 use frmo_store::directories::{CodeColumn, DetailsRewrite, InstalledDirectory};
-use frmo_testkit::{Backend, TestDb, backend_tests};
+use frmo_store::testing::{Backend, TestDb};
 
 fn directory(version: &str) -> InstalledDirectory {
     InstalledDirectory {

@@ -4,9 +4,10 @@ mod audit;
 mod directories;
 
 use frmo_domain::ident::RegionCode;
-use frmo_registry::seed::{Generator, records};
+use frmo_store::backend_tests;
+use frmo_store::seed::{Generator, records};
+use frmo_store::testing::{Backend, TestDb};
 use frmo_store::{Identifier, Store, StoreError, VersionRecord};
-use frmo_testkit::{Backend, TestDb, backend_tests};
 use time::OffsetDateTime;
 use time::macros::datetime;
 

@@ -117,7 +117,7 @@ async fn a_system_reads_its_organization_as_the_service_writes_it(backend: Backe
     let calls: Vec<_> = journal.iter().filter(|r| r.entry.kind == "ips_call").collect();
     assert!(calls.len() >= 8, "{} calls journaled", calls.len());
     assert!(calls.iter().all(|r| !r.entry.detail.contains(key)), "the key is never journaled");
-    let (refused, by_system): (Vec<&&frmo_store::audit::AuditRecord>, Vec<_>) =
+    let (refused, by_system): (Vec<&&frmo_registry::journal::AuditRecord>, Vec<_>) =
         calls.iter().partition(|r| r.entry.detail.contains("\"status\":401"));
     assert_eq!(refused.len(), 2, "calls without a valid key (none, a wrong one) are journaled too");
     assert!(by_system.iter().all(|r| r.entry.actor.contains("mis-samara")));

@@ -14,7 +14,7 @@ use frmo_web::limits::{ClassLimit, LimitSettings};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
-use super::{REAVIZ_OGRN, esia_person};
+use super::REAVIZ_OID;
 
 const TIGHT: ClassLimit = ClassLimit { per_minute: 1, burst: 3 };
 
@@ -99,8 +99,7 @@ async fn over_the_limit_answers_429_in_russian(backend: Backend) {
     assert_eq!(status(&app, "127.0.0.5", "/", &[("x-forwarded-for", "10.0.0.9, 192.0.2.7")]).await, 429);
 
     // Per account across addresses: one session from three addresses.
-    let member = esia_person(&app, "4000001", "Петров Пётр", None, true, Some((REAVIZ_OGRN, false))).await;
-    let cookie = format!("frmo_session={}", member.token);
+    let cookie = app.as_member(REAVIZ_OID).await.cookie();
     let session = [("cookie", cookie.as_str())];
     for from in ["127.0.0.6", "127.0.0.7", "127.0.0.8"] {
         assert_eq!(status(&app, from, "/cabinet", &session).await, 200, "{from}");
@@ -110,10 +109,8 @@ async fn over_the_limit_answers_429_in_russian(backend: Backend) {
     assert!(refused.text().await.expect("body").contains("Слишком много запросов"));
 
     // Per address across accounts: two accounts from one address share its count.
-    let first = esia_person(&app, "4000002", "Сидоров Сидор", None, true, Some((REAVIZ_OGRN, false))).await;
-    let second = esia_person(&app, "4000003", "Кузнецова Анна", None, true, Some((REAVIZ_OGRN, false))).await;
-    let first = format!("frmo_session={}", first.token);
-    let second = format!("frmo_session={}", second.token);
+    let first = app.as_member(REAVIZ_OID).await.cookie();
+    let second = app.as_member(REAVIZ_OID).await.cookie();
     assert_eq!(status(&app, "127.0.0.10", "/cabinet", &[("cookie", &first)]).await, 200);
     assert_eq!(status(&app, "127.0.0.10", "/cabinet", &[("cookie", &first)]).await, 200);
     assert_eq!(status(&app, "127.0.0.10", "/cabinet", &[("cookie", &second)]).await, 200);

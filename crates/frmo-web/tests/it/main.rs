@@ -1,7 +1,7 @@
 //! HTTP tests against the real router on an ephemeral port, on both backends.
 
+use frmo_registry::identity::NewUser;
 use frmo_registry::identity::{NewSession, OrgRole, SignIn};
-use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, TestApp, backend_tests};
 
 mod api_contract;

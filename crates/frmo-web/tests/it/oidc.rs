@@ -13,17 +13,15 @@ async fn app(backend: Backend, trusted: bool) -> (TestApp, OpenIdProvider) {
     let slot = &mut started;
     let app = TestApp::with_oidc(backend, 0, |redirect_uri| async move {
         let op = OpenIdProvider::start(&redirect_uri);
-        let http = reqwest::Client::new();
-        let config = frmo_oidc::ProviderConfig {
+        let settings = frmo_app::config::OidcSettings {
             issuer: op.issuer.clone(),
             client_id: "frmo".into(),
-            client_secret: Some("frmo-secret".into()),
-            redirect_uri,
-            scopes: vec!["openid".into(), "profile".into(), "email".into()],
+            client_secret: "frmo-secret".into(),
+            name: PROVIDER_NAME.into(),
+            trusted,
         };
-        let provider = frmo_oidc::Provider::discover(&http, config).await.expect("discovery");
         *slot = Some(op);
-        frmo_web::oidc::OidcLogin { name: PROVIDER_NAME.into(), provider, http, trusted }
+        settings
     })
     .await;
     (app, started.expect("the provider started"))

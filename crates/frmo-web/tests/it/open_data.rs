@@ -1,27 +1,11 @@
 //! Open data through HTTP: an administrator publishes from the open-data page (a background job),
 //! anyone downloads the files and reads the versions, the change list and the feed.
 
-use frmo_domain::access::{Actor, FederalRole};
+use frmo_domain::access::Actor;
 use frmo_registry::journal::ChangeContext;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
 use super::REAVIZ_OID;
-
-async fn admin_browser(app: &TestApp) -> Browser {
-    let account = frmo_registry::identity::local::NewLocalUser {
-        login: "admin",
-        name: "Администратор реестра",
-        email: None,
-        password: "пароль-администратора-01",
-        role: Some(FederalRole::Admin),
-        regions: &[],
-    };
-    let id = app.registry.add_local_user(&Actor::System, &account).await.expect("admin");
-    let new = app.registry.start_session(id, "local", "{}").await.expect("session");
-    let mut browser = Browser::new(app);
-    browser.cookies.insert("frmo_session".into(), new.token);
-    browser
-}
 
 /// Changes Реавиз's card with `edit` and publishes the next version; returns the new organization.
 async fn rename_reaviz_and_publish(
@@ -56,7 +40,7 @@ async fn the_register_is_published_and_read_over_http(backend: Backend) {
     );
     assert_eq!(visitor.get("/api/v1/nsi/1461/changes?since=1").await.status, 404);
 
-    let mut admin = admin_browser(&app).await;
+    let mut admin = app.as_admin().await.browser(&app);
     let page = admin.get("/open-data").await;
     let csrf = input_value(&page.body, "csrf").expect("the administrator's publish form");
     let started = admin.post("/cabinet/open-data/publish", &[("csrf", &csrf)]).await;

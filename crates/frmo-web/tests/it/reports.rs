@@ -5,21 +5,19 @@
 use frmo_domain::access::Actor;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests};
 
-use super::requests::operator_browser;
-use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use super::REAVIZ_OID;
 
 async fn an_operator_reads_reports_of_the_region(backend: Backend) {
     let app = TestApp::demo(backend, 30).await;
     // A request of the region, approved by its operator today.
-    let member = esia_person(&app, "5001", "Петрова Анна", None, true, Some((REAVIZ_OGRN, false))).await;
-    let session = app.registry.session(&member.token).await.expect("lookup").expect("session");
+    let member = app.as_member(REAVIZ_OID).await;
     let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 000-00-02".into()), ..Default::default() };
     app.registry
-        .edit_contacts(&session.actor(), REAVIZ_OID, contacts, card.row.version_id, "отчёт", "t")
+        .edit_contacts(&member.actor, REAVIZ_OID, contacts, card.row.version_id, "отчёт", "t")
         .await
         .expect("request");
-    let mut operator = operator_browser(&app).await;
+    let mut operator = app.as_operator(63).await.browser(&app);
     let request = app.registry.store().requests_of_org(REAVIZ_OID, 1).await.expect("requests").remove(0);
     let page = operator.get(&format!("/cabinet/requests/{}", request.id)).await;
     let csrf = frmo_testkit::input_value(&page.body, "csrf").expect("csrf");
@@ -112,7 +110,7 @@ async fn finished(browser: &mut Browser, path: &str) -> String {
 
 async fn exports_run_in_the_background_for_their_owner(backend: Backend) {
     let app = TestApp::demo(backend, 120).await;
-    let mut operator = operator_browser(&app).await;
+    let mut operator = app.as_operator(63).await.browser(&app);
     let catalogue = operator.get("/cabinet/reports").await;
     let csrf = frmo_testkit::input_value(&catalogue.body, "csrf").expect("csrf");
     let started = operator.post("/cabinet/jobs", &[("csrf", &csrf), ("kind", "register"), ("format", "csv")]).await;
@@ -157,9 +155,7 @@ async fn exports_run_in_the_background_for_their_owner(backend: Backend) {
     let no_csrf = operator.post("/cabinet/jobs", &[("kind", "register"), ("format", "csv")]).await;
     assert_eq!(no_csrf.status, 400);
     assert!(no_csrf.body.contains("Форма"), "the form token is checked: {}", no_csrf.body);
-    let member = esia_person(&app, "5002", "Сидоров Пётр", None, true, Some((REAVIZ_OGRN, false))).await;
-    let mut other = Browser::new(&app);
-    other.cookies.insert("frmo_session".into(), member.token);
+    let mut other = app.as_member(REAVIZ_OID).await.browser(&app);
     assert_eq!(other.get(&path).await.status, 404);
     assert_eq!(other.get(&format!("{path}/file")).await.status, 404);
     let operator_id = app.registry.store().job(1).await.expect("job").and_then(|j| j.user_id).expect("owned");

@@ -7,7 +7,7 @@ use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
 use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
-pub(super) async fn operator_browser(app: &TestApp) -> Browser {
+async fn operator_browser(app: &TestApp) -> Browser {
     let account = frmo_registry::identity::local::NewLocalUser {
         login: "op63",
         name: "Оператор Самарской области",

@@ -42,6 +42,29 @@ pub struct Config {
     /// Rate limits per client address and account, connection caps and timeouts, what the
     /// anonymous may attach; see `frmo_web::limits::LimitSettings` and docs/architecture.md.
     pub limits: frmo_web::limits::LimitSettings,
+    /// What this process boots: set by the command that runs, never read from a file.
+    #[serde(skip)]
+    pub run: Run,
+}
+
+/// What `App::build` opens besides the store: chosen by the command (`serve` everything, batch
+/// commands neither the index nor the sign-in clients), never by a setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Run {
+    /// Build the search index (a register of a million organizations is indexed in memory first).
+    pub search_index: bool,
+    /// Set up sign-in: ЕСИА, OpenID Connect (discovered over the network), and the demo's stand.
+    pub sign_in: bool,
+    /// `serve --demo`: fill an empty database with the demo register and, without a configured
+    /// ЕСИА, mount the ЕСИА stand.
+    pub demo: bool,
+}
+
+impl Default for Run {
+    /// What `frmo serve` boots.
+    fn default() -> Self {
+        Run { search_index: true, sign_in: true, demo: false }
+    }
 }
 
 /// Documents of organizations: limits, expiry, signature trust, and the S3 endpoint of `files`.
@@ -105,7 +128,7 @@ impl Config {
         let trust = if d.trust_dir.is_empty() {
             Vec::new()
         } else {
-            crate::trust_anchors(Path::new(&d.trust_dir)).map_err(|e| format!("documents.trust_dir: {e:#}"))?
+            trust_anchors(Path::new(&d.trust_dir)).map_err(|e| format!("documents.trust_dir: {e:#}"))?
         };
         frmo_registry::files::Files::check_location(&self.files_location())
             .map_err(|e| format!("files (FRMO_FILES): {e}"))?;
@@ -277,6 +300,7 @@ impl Default for Config {
             files: String::new(),
             documents: DocumentsSettings::default(),
             limits: frmo_web::limits::LimitSettings::default(),
+            run: Run::default(),
         }
     }
 }
@@ -358,6 +382,22 @@ impl Config {
         Ok(())
     }
 
+    /// For commands that read or write in bulk and never search nor sign anyone in.
+    pub fn for_batch(mut self) -> Self {
+        self.run.search_index = false;
+        self.run.sign_in = false;
+        self
+    }
+
+    /// The configuration of a server listening on `address`: with the default `public_url`
+    /// (`http://<bind>`, or none), the public address follows the port actually taken.
+    pub fn listening_on(mut self, address: std::net::SocketAddr) -> Self {
+        if self.public_url.is_empty() || self.public_url == format!("http://{}", self.bind) {
+            self.public_url = format!("http://{address}");
+        }
+        self
+    }
+
     /// The database URL without its password, for messages and logs.
     pub fn redacted_database_url(&self) -> String {
         match (self.database_url.find("://"), self.database_url.rfind('@')) {
@@ -369,6 +409,28 @@ impl Config {
             _ => self.database_url.clone(),
         }
     }
+}
+
+/// The CA certificates of a folder (PEM or DER files), as DER.
+pub fn trust_anchors(dir: &Path) -> anyhow::Result<Vec<Vec<u8>>> {
+    use anyhow::Context;
+    let mut anchors = Vec::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("папка {} не читается", dir.display()))?
+    {
+        let path = entry?.path();
+        if !path.is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        let der = match std::str::from_utf8(&bytes) {
+            Ok(text) if text.contains("-----BEGIN CERTIFICATE-----") => frmo_gost::pem_to_der(text, "CERTIFICATE")
+                .with_context(|| format!("{}: неверный PEM", path.display()))?,
+            _ if bytes.first() == Some(&0x30) => bytes,
+            _ => continue,
+        };
+        anchors.push(der);
+    }
+    Ok(anchors)
 }
 
 /// Names the setting (and where it came from) in a figment error.
