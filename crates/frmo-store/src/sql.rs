@@ -107,8 +107,27 @@ pub struct Transition {
 }
 
 /// The statement in SQLite's spelling: `$1` becomes `?1` (numbered, so a value may be used twice).
+/// Only a `$` followed by a digit outside quotes is a placeholder: a JSON path literal such as
+/// `'$.items'` or a quoted identifier stays as written.
 pub(crate) fn sqlite_sql(sql: &str) -> String {
-    sql.replace('$', "?")
+    let mut out = String::with_capacity(sql.len());
+    let mut quote = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            // `''` inside a literal closes and reopens it: the same text either way.
+            Some(open) if c == open => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '"' => quote = Some(c),
+            None if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) => {
+                out.push('?');
+                continue;
+            }
+            None => {}
+        }
+        out.push(c);
+    }
+    out
 }
 
 impl rusqlite::ToSql for Value {
@@ -178,4 +197,16 @@ pub(crate) fn postgres_row(row: &tokio_postgres::Row) -> Result<Vec<Value>> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_placeholders_become_question_marks() {
+        let sql = "SELECT json_extract(d, '$.items[0]'), \"a$1\" FROM t WHERE a = $1 AND b = $12 AND c = 'it''s $2'";
+        assert_eq!(
+            super::sqlite_sql(sql),
+            "SELECT json_extract(d, '$.items[0]'), \"a$1\" FROM t WHERE a = ?1 AND b = ?12 AND c = 'it''s $2'"
+        );
+    }
 }
