@@ -9,6 +9,7 @@ pub mod cabinet;
 pub mod demo;
 pub mod documents;
 mod error;
+mod form;
 pub mod limits;
 mod multipart;
 mod notice;

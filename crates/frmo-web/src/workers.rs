@@ -20,6 +20,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::form::FormErrors;
 use crate::multipart::{FileField, invalid};
 use crate::pages::{Choice, choices};
 use crate::query::ApiQuery;
@@ -38,7 +39,7 @@ pub struct FilterParams {
     expiring: Option<String>,
     dismissed: Option<String>,
     on: Option<String>,
-    saved: Option<String>,
+    done: Option<String>,
 }
 
 fn code(
@@ -107,10 +108,13 @@ struct WorkersView {
     positions: Vec<Choice>,
     specialties: Vec<Choice>,
     types: Vec<Choice>,
-    saved: Option<&'static str>,
+    done: Option<crate::notice::Confirmation>,
     report: Option<ImportReport>,
     report_csv: String,
-    errors: Vec<String>,
+    /// The staffing or the import form refused (ids `staffing-…`, `import-file`).
+    errors: FormErrors,
+    /// The staffing form as typed, when it was refused.
+    staffing: StaffingForm,
 }
 
 async fn list_page(
@@ -119,7 +123,7 @@ async fn list_page(
     oid: &str,
     params: FilterParams,
     report: Option<ImportReport>,
-    errors: Vec<String>,
+    (errors, staffing): (FormErrors, StaffingForm),
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let filter = params.filter()?;
@@ -147,10 +151,11 @@ async fn list_page(
         positions: directory_choices("positions", params.position.as_deref()),
         specialties: directory_choices("specialties", params.specialty.as_deref()),
         types: directory_choices("employment_types", params.position_type.as_deref()),
-        saved: crate::notice::text(params.saved.as_deref()),
+        done: crate::notice::fixed(params.done.as_deref()),
         report,
         report_csv,
         errors,
+        staffing,
     };
     Ok((status, render(&view)).into_response())
 }
@@ -163,7 +168,7 @@ pub async fn list(
     raw: RawQuery,
 ) -> Result<Response, PageError> {
     let params: FilterParams = crate::query::parse(raw)?;
-    list_page(&state, &viewer, &oid, params, None, Vec::new()).await
+    list_page(&state, &viewer, &oid, params, None, Default::default()).await
 }
 
 /// `POST /cabinet/organizations/{oid}/workers/import` (multipart, `file`: CSV).
@@ -178,18 +183,17 @@ pub async fn import(
     let files = [FileField { name: "file", label: "Файл", limit: IMPORT_LIMIT }];
     let received = match crate::multipart::read(&state, &viewer, None, request, &files).await {
         Ok(received) => received,
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
-            return list_page(&state, &viewer, &oid, FilterParams::default(), None, errors).await;
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "import-", &["file"])?;
+            return list_page(&state, &viewer, &oid, FilterParams::default(), None, (errors, Default::default())).await;
         }
-        Err(other) => return Err(other.into()),
     };
     let report = import_file(&state, &viewer, &oid, received).await?;
     if report.applied {
-        let to = format!("/cabinet/organizations/{oid}/workers?saved={}", crate::notice::IMPORTED);
+        let to = crate::notice::to(&format!("/cabinet/organizations/{oid}/workers"), crate::notice::IMPORTED);
         return Ok(Redirect::to(&to).into_response());
     }
-    list_page(&state, &viewer, &oid, FilterParams::default(), Some(report), Vec::new()).await
+    list_page(&state, &viewer, &oid, FilterParams::default(), Some(report), Default::default()).await
 }
 
 async fn import_file(
@@ -294,8 +298,31 @@ struct NewWorkerView {
     specialties: Vec<Choice>,
     types: Vec<Choice>,
     kinds: Vec<Choice>,
-    errors: Vec<String>,
+    errors: FormErrors,
 }
+
+/// The worker form's fields, in their order on the page.
+const WORKER_FIELDS: [&str; 19] = [
+    "snils",
+    "last_name",
+    "first_name",
+    "patronymic",
+    "sex",
+    "birth_date",
+    "phone",
+    "email",
+    "document",
+    "department",
+    "position",
+    "position_type",
+    "rate",
+    "begin_date",
+    "credential_kind",
+    "specialty",
+    "credential_number",
+    "credential_issued_on",
+    "credential_valid_until",
+];
 
 /// The add form's fields as typed (sent back with the errors).
 #[derive(Debug, Default, Deserialize)]
@@ -405,7 +432,7 @@ async fn new_page(
     viewer: &Viewer,
     oid: &str,
     form: WorkerFormFields,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<Response, PageError> {
     form_page(state, viewer, oid, None, form, errors).await
 }
@@ -417,12 +444,12 @@ async fn form_page(
     oid: &str,
     edit: Option<(i64, i64)>,
     form: WorkerFormFields,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     state.registry.organization_target(&session.actor(), oid, Action::EditOrganization, &viewer.request_id).await?;
     let card = state.registry.card(&session.actor(), oid, None).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = errors.status();
     let view = NewWorkerView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -457,7 +484,8 @@ pub async fn new(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    new_page(&state, &viewer, &oid, WorkerFormFields { rate: "1".into(), ..Default::default() }, Vec::new()).await
+    new_page(&state, &viewer, &oid, WorkerFormFields { rate: "1".into(), ..Default::default() }, FormErrors::none())
+        .await
 }
 
 /// `POST /cabinet/organizations/{oid}/workers`
@@ -472,11 +500,10 @@ pub async fn add(
     viewer.check_csrf(&fields.csrf)?;
     match state.registry.add_worker(&session.actor(), &oid, &fields.form(), &viewer.request_id).await {
         Ok(person) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;
             new_page(&state, &viewer, &oid, fields, errors).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -499,7 +526,7 @@ pub async fn edit_form(
     let person: i64 = id.parse().map_err(|_| missing())?;
     let card: i64 = params.card.as_deref().unwrap_or_default().parse().map_err(|_| missing())?;
     let form = state.registry.worker_form(&session.actor(), &oid, person, card, &viewer.request_id).await?;
-    form_page(&state, &viewer, &oid, Some((person, card)), WorkerFormFields::from(form), Vec::new()).await
+    form_page(&state, &viewer, &oid, Some((person, card)), WorkerFormFields::from(form), FormErrors::none()).await
 }
 
 /// `POST /cabinet/organizations/{oid}/workers/{id}/edit`
@@ -516,11 +543,10 @@ pub async fn edit(
     let card: i64 = fields.card.trim().parse().unwrap_or(0);
     match state.registry.edit_worker(&session.actor(), &oid, card, &fields.form(), &viewer.request_id).await {
         Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;
             form_page(&state, &viewer, &oid, Some((person, card)), fields, errors).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -698,7 +724,7 @@ pub async fn details(
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct StaffingForm {
     #[serde(default)]
     csrf: String,
@@ -726,11 +752,10 @@ pub async fn staffing(
         .await
     {
         Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers#staffing")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
-            list_page(&state, &viewer, &oid, FilterParams::default(), None, errors).await
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "staffing-", &["department", "position", "rate"])?;
+            list_page(&state, &viewer, &oid, FilterParams::default(), None, (errors, form)).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 

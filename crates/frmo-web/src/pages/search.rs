@@ -36,7 +36,8 @@ pub struct SearchPage {
     pub types: Vec<Choice>,
     pub statuses: Vec<Choice>,
     pub searched: bool,
-    pub errors: Vec<(String, String)>,
+    /// Parameters refused (a problem of a parameter without a field of its own is shown at `q`).
+    pub errors: crate::form::FormErrors,
     pub rows: Vec<Row>,
     pub total: usize,
     pub next_href: Option<String>,
@@ -68,7 +69,7 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
             params.status.as_deref(),
         ),
         searched,
-        errors: Vec::new(),
+        errors: crate::form::FormErrors::none(),
         rows: Vec::new(),
         total: 0,
         next_href: None,
@@ -79,7 +80,7 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
     let query = match params.parse() {
         Ok(query) => query,
         Err(errors) => {
-            page.errors = errors.iter().map(|e| (e.field.to_owned(), e.to_string())).collect();
+            page.errors = crate::form::FormErrors::from_validation(&errors, "", &SEARCH_FIELDS);
             return Ok((StatusCode::BAD_REQUEST, render(&page)).into_response());
         }
     };
@@ -110,8 +111,5 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
     Ok(render(&page))
 }
 
-impl SearchPage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
-    }
-}
+/// The search form's fields (the identifiers, typed in the one box, are shown at `q`).
+const SEARCH_FIELDS: [&str; 5] = ["q", "region", "type", "status", "as_of"];

@@ -8,6 +8,7 @@ mod api_contract;
 mod directories;
 mod documents;
 mod esia;
+mod forms;
 mod limits;
 mod matrix;
 mod members;
