@@ -34,6 +34,8 @@ struct DocumentsPage {
     documents: Vec<DocumentView>,
     may_upload: bool,
     errors: crate::form::FormErrors,
+    /// The upload form as typed, when it was refused (files are chosen again).
+    typed: frmo_registry::documents::DocumentForm,
     done: Option<crate::notice::Confirmation>,
     max_size: String,
     kinds: Vec<(u32, &'static str)>,
@@ -43,7 +45,7 @@ async fn page(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
-    errors: crate::form::FormErrors,
+    (errors, typed): (crate::form::FormErrors, frmo_registry::documents::DocumentForm),
     done: Option<crate::notice::Confirmation>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
@@ -61,6 +63,7 @@ async fn page(
         documents,
         may_upload,
         errors,
+        typed,
         done,
         max_size: megabytes(max),
         kinds: DOCUMENT_KINDS.iter().map(|k| (k.code, k.name)).collect(),
@@ -81,7 +84,7 @@ pub async fn list(
     }
     let query: Done = crate::query::parse(raw)?;
     let done = crate::notice::fixed(query.done.as_deref());
-    page(&state, &viewer, &oid, crate::form::FormErrors::none(), done).await
+    page(&state, &viewer, &oid, Default::default(), done).await
 }
 
 /// `POST /cabinet/organizations/{oid}/documents` (multipart): the form's fields, then the files.
@@ -93,8 +96,12 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let mut typed = frmo_registry::documents::DocumentForm::default();
     let result = match receive(&state, &viewer, None, request).await {
-        Ok(upload) => state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await,
+        Ok(upload) => {
+            typed = upload.form.clone();
+            state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await
+        }
         Err(error) => Err(error),
     };
     match result {
@@ -105,7 +112,7 @@ pub async fn upload(
         Err(error) => {
             let fields = ["kind", "number", "issued_on", "valid_until", "replaces", "file", "signature"];
             let errors = crate::form::FormErrors::from_registry(error, "", &fields)?;
-            page(&state, &viewer, &oid, errors, None).await
+            page(&state, &viewer, &oid, (errors, typed), None).await
         }
     }
 }

@@ -23,6 +23,12 @@ pub const CONSENT_WITHDRAWN: &str = "consent-withdrawn";
 pub const LOGOUT: &str = "logout";
 /// After signing out on every device.
 pub const LOGOUT_EVERYWHERE: &str = "logout-everywhere";
+/// After a worker was added or changed, or a diploma or category added.
+pub const WORKER_SAVED: &str = "worker";
+/// After a worker was dismissed.
+pub const DISMISSED: &str = "dismissed";
+/// After a line of the staffing table was saved.
+pub const STAFFING: &str = "staffing";
 /// After the second factor was switched on.
 pub const TOTP_ON: &str = "totp";
 /// After the second factor was switched off.
@@ -89,6 +95,21 @@ pub fn fixed(code: Option<&str>) -> Option<Confirmation> {
             "upload-saved",
             "Документ сохранён.",
             &["Он уже в списке документов организации; лицензии видны и в публичной карточке."],
+        ),
+        WORKER_SAVED => c(
+            "worker-saved",
+            "Сведения о работнике сохранены.",
+            &["Они уже в списке работников и в выгрузках организации; в ФРМР — после следующей публикации."],
+        ),
+        DISMISSED => c(
+            "worker-dismissed",
+            "Работник уволен.",
+            &["Карточка закрыта датой увольнения; ставка освободилась в штатном расписании."],
+        ),
+        STAFFING => c(
+            "staffing-saved",
+            "Строка штатного расписания сохранена.",
+            &["Вакансии и расхождения со штатом пересчитаны в таблице ниже."],
         ),
         CARD_SAVED => c(
             "card-saved",

@@ -499,7 +499,9 @@ pub async fn add(
     state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&fields.csrf)?;
     match state.registry.add_worker(&session.actor(), &oid, &fields.form(), &viewer.request_id).await {
-        Ok(person) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
+        Ok(person) => {
+            Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
+        }
         Err(error) => {
             let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;
             new_page(&state, &viewer, &oid, fields, errors).await
@@ -542,7 +544,9 @@ pub async fn edit(
     let person: i64 = id.parse().unwrap_or(0);
     let card: i64 = fields.card.trim().parse().unwrap_or(0);
     match state.registry.edit_worker(&session.actor(), &oid, card, &fields.form(), &viewer.request_id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
+        Ok(()) => {
+            Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
+        }
         Err(error) => {
             let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;
             form_page(&state, &viewer, &oid, Some((person, card)), fields, errors).await
@@ -597,7 +601,9 @@ struct WorkerPageView {
     levels: Vec<Choice>,
     categories: Vec<Choice>,
     specialties: Vec<Choice>,
-    error: Option<String>,
+    /// A refused dismissal (`end_date_{card}`) or detail (`education-…`, `qualification-…`).
+    errors: FormErrors,
+    done: Option<crate::notice::Confirmation>,
 }
 
 async fn worker_page(
@@ -605,13 +611,13 @@ async fn worker_page(
     viewer: &Viewer,
     oid: &str,
     id: &str,
-    error: Option<String>,
+    (errors, done): (FormErrors, Option<crate::notice::Confirmation>),
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     state.registry.organization_target(&session.actor(), oid, Action::ReadOrganization, &viewer.request_id).await?;
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Работник «{id}» не найден")))?;
     let worker = state.registry.worker(&session.actor(), oid, id, &viewer.request_id).await?;
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = errors.status();
     let view = WorkerPageView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -622,9 +628,15 @@ async fn worker_page(
         levels: directory_choices("education_levels", None),
         categories: directory_choices("qualification_categories", None),
         specialties: directory_choices("specialties", None),
-        error,
+        errors,
+        done,
     };
     Ok((status, render(&view)).into_response())
+}
+
+/// A worker's page with the confirmation `code`.
+fn worker_done(oid: &str, person: &str, code: &str) -> String {
+    crate::notice::to(&format!("/cabinet/organizations/{oid}/workers/{person}"), code)
 }
 
 /// `GET /cabinet/organizations/{oid}/workers/{id}`
@@ -632,8 +644,10 @@ pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((oid, id)): Path<(String, String)>,
+    raw: RawQuery,
 ) -> Result<Response, PageError> {
-    worker_page(&state, &viewer, &oid, &id, None).await
+    let query: crate::notice::DoneQuery = crate::query::parse(raw)?;
+    worker_page(&state, &viewer, &oid, &id, (FormErrors::none(), crate::notice::fixed(query.done.as_deref()))).await
 }
 
 #[derive(Deserialize)]
@@ -664,13 +678,12 @@ pub async fn dismiss(
         .dismiss_worker(&session.actor(), &oid, card, &form.end_date, &form.reason, &viewer.request_id)
         .await;
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{id}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            worker_page(&state, &viewer, &oid, &id, Some(message)).await
+        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::DISMISSED)).into_response()),
+        Err(error) => {
+            // Every problem of a dismissal is shown at its date (the reason is a choice).
+            let errors = FormErrors::from_registry(error, "", &[&format!("end_date_{card}")])?;
+            worker_page(&state, &viewer, &oid, &id, (errors, None)).await
         }
-        Err(RegistryError::Conflict(message)) => worker_page(&state, &viewer, &oid, &id, Some(message)).await,
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -705,6 +718,8 @@ pub async fn details(
     state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&f.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
+    // The form's ids begin with its kind (`education-date`, `qualification-date`).
+    let kind = if f.kind == "qualification" { "qualification" } else { "education" };
     let form = frmo_registry::workers::DetailForm {
         kind: f.kind,
         code: f.code,
@@ -715,12 +730,12 @@ pub async fn details(
         valid_until: f.valid_until,
     };
     match state.registry.add_worker_detail(&session.actor(), &oid, person, &form, &viewer.request_id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            worker_page(&state, &viewer, &oid, &id, Some(message)).await
+        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::WORKER_SAVED)).into_response()),
+        Err(error) => {
+            let fields = ["code", "institution", "document_number", "date", "specialty", "valid_until"];
+            let errors = FormErrors::from_registry(error, &format!("{kind}-"), &fields)?;
+            worker_page(&state, &viewer, &oid, &id, (errors, None)).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -751,7 +766,10 @@ pub async fn staffing(
         .set_staffing(&session.actor(), &oid, &form.department, &form.position, &form.rate, &viewer.request_id)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers#staffing")).into_response()),
+        Ok(()) => {
+            let list = format!("/cabinet/organizations/{oid}/workers");
+            Ok(Redirect::to(&format!("{}#staffing", crate::notice::to(&list, crate::notice::STAFFING))).into_response())
+        }
         Err(error) => {
             let errors = FormErrors::from_registry(error, "staffing-", &["department", "position", "rate"])?;
             list_page(&state, &viewer, &oid, FilterParams::default(), None, (errors, form)).await
