@@ -16,6 +16,7 @@ mod notice;
 pub mod nsi_rest;
 pub mod oidc;
 mod ops;
+mod pager;
 mod pages;
 mod query;
 mod reports;

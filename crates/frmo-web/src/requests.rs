@@ -17,6 +17,7 @@ use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
 use crate::notice::{self, Confirmation};
+use crate::pager::{PAGE_SIZE, Pager};
 use crate::session::Viewer;
 
 /// Russian names of the card fields people change most.
@@ -116,20 +117,30 @@ struct ListPage {
     rows: Vec<Row>,
     /// The operator's queue: its filters (region, overdue only).
     queue: Option<(String, bool)>,
+    pager: Pager,
 }
 
-fn list(viewer: &Viewer, user_name: &str, title: &'static str, empty: &'static str, views: &[RequestView]) -> ListPage {
+/// A page of a list of requests at `path` with the query `raw` (its filters and `page`).
+fn list(
+    viewer: &Viewer,
+    user_name: &str,
+    (title, empty): (&'static str, &'static str),
+    views: &[RequestView],
+    (path, raw): (&str, Option<&str>),
+) -> ListPage {
+    let pager = Pager::of_query(views.len(), path, raw, PAGE_SIZE);
     ListPage {
         user_name: user_name.to_owned(),
         csrf: viewer.csrf().to_owned(),
         title,
         empty,
-        rows: views.iter().map(row).collect(),
+        rows: views[pager.range()].iter().map(row).collect(),
         queue: None,
+        pager,
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct QueueFilter {
     #[serde(default)]
     region: String,
@@ -248,19 +259,25 @@ pub(crate) async fn statistics(
     Ok(render(&page))
 }
 
-pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub(crate) async fn my_requests(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     let views = state.registry.my_requests(&session.actor()).await?;
-    Ok(render(&list(&viewer, &session.user.display_name, "Мои заявки", "Вы ещё не подавали заявок.", &views)))
+    let titles = ("Мои заявки", "Вы ещё не подавали заявок.");
+    Ok(render(&list(&viewer, &session.user.display_name, titles, &views, ("/cabinet/requests", raw.as_deref()))))
 }
 
 /// The operator's queue, filtered by region (`?region=63`) and to overdue requests (`?overdue=1`).
 pub(crate) async fn queue(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::extract::Query(filter): axum::extract::Query<QueueFilter>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
+    let filter: QueueFilter = crate::query::parse(axum::extract::RawQuery(raw.clone()))?;
     let mut views = state.registry.moderation_queue(&session.actor(), &viewer.request_id).await?;
     let region = filter.region.trim();
     if !region.is_empty() {
@@ -271,7 +288,9 @@ pub(crate) async fn queue(
     if overdue {
         views.retain(|v| v.overdue);
     }
-    let mut page = list(&viewer, &session.user.display_name, "Заявки на проверку", "Заявок на проверке нет.", &views);
+    let titles = ("Заявки на проверку", "Заявок на проверке нет.");
+    let at = ("/cabinet/moderation", raw.as_deref());
+    let mut page = list(&viewer, &session.user.display_name, titles, &views, at);
     page.queue = Some((region.to_owned(), overdue));
     Ok(render(&page))
 }

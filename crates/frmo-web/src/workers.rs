@@ -22,6 +22,7 @@ use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::form::FormErrors;
 use crate::multipart::{FileField, invalid};
+use crate::pager::{PAGE_SIZE, Pager};
 use crate::pages::{Choice, choices};
 use crate::query::ApiQuery;
 use crate::session::Viewer;
@@ -115,19 +116,25 @@ struct WorkersView {
     errors: FormErrors,
     /// The staffing form as typed, when it was refused.
     staffing: StaffingForm,
+    /// How many lines the filters found; `page.lines` holds the page shown.
+    found: usize,
+    pager: Pager,
 }
 
 async fn list_page(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
-    params: FilterParams,
+    (params, query): (FilterParams, Option<&str>),
     report: Option<ImportReport>,
     (errors, staffing): (FormErrors, StaffingForm),
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let filter = params.filter()?;
-    let page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
+    let mut page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
+    let found = page.lines.len();
+    let pager = Pager::of_query(found, &format!("/cabinet/organizations/{oid}/workers"), query, PAGE_SIZE);
+    page.lines = pager.slice(std::mem::take(&mut page.lines));
     let card = state.registry.card(&session.actor(), oid, None).await?;
     let report_csv =
         report.as_ref().map(|r| crate::query::percent_encode(&r.errors_csv(), b"-_.~")).unwrap_or_default();
@@ -156,6 +163,8 @@ async fn list_page(
         report_csv,
         errors,
         staffing,
+        found,
+        pager,
     };
     Ok((status, render(&view)).into_response())
 }
@@ -165,10 +174,10 @@ pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(oid): Path<String>,
-    raw: RawQuery,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let params: FilterParams = crate::query::parse(raw)?;
-    list_page(&state, &viewer, &oid, params, None, Default::default()).await
+    let params: FilterParams = crate::query::parse(RawQuery(query.clone()))?;
+    list_page(&state, &viewer, &oid, (params, query.as_deref()), None, Default::default()).await
 }
 
 /// `POST /cabinet/organizations/{oid}/workers/import` (multipart, `file`: CSV).
@@ -185,7 +194,15 @@ pub async fn import(
         Ok(received) => received,
         Err(error) => {
             let errors = FormErrors::from_registry(error, "import-", &["file"])?;
-            return list_page(&state, &viewer, &oid, FilterParams::default(), None, (errors, Default::default())).await;
+            return list_page(
+                &state,
+                &viewer,
+                &oid,
+                (FilterParams::default(), None),
+                None,
+                (errors, Default::default()),
+            )
+            .await;
         }
     };
     let report = import_file(&state, &viewer, &oid, received).await?;
@@ -193,7 +210,7 @@ pub async fn import(
         let to = crate::notice::to(&format!("/cabinet/organizations/{oid}/workers"), crate::notice::IMPORTED);
         return Ok(Redirect::to(&to).into_response());
     }
-    list_page(&state, &viewer, &oid, FilterParams::default(), Some(report), Default::default()).await
+    list_page(&state, &viewer, &oid, (FilterParams::default(), None), Some(report), Default::default()).await
 }
 
 async fn import_file(
@@ -772,7 +789,7 @@ pub async fn staffing(
         }
         Err(error) => {
             let errors = FormErrors::from_registry(error, "staffing-", &["department", "position", "rate"])?;
-            list_page(&state, &viewer, &oid, FilterParams::default(), None, (errors, form)).await
+            list_page(&state, &viewer, &oid, (FilterParams::default(), None), None, (errors, form)).await
         }
     }
 }

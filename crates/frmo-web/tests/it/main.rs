@@ -14,6 +14,7 @@ mod matrix;
 mod members;
 mod oidc;
 mod open_data;
+mod paging;
 mod reports;
 mod requests;
 mod security;
