@@ -179,7 +179,45 @@ async fn sign_in_keeps_the_login_never_the_password_and_sign_out_is_confirmed(ba
     assert_eq!(browser.get("/cabinet").await.status, 401, "signed out");
 }
 
+async fn the_support_form_and_the_application_keep_what_was_typed(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let member = esia_person(&app, "5201", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, false))).await;
+    let session = app.registry.session(&member.token).await.expect("lookup").expect("session");
+    let cookie = format!("frmo_session={}", member.token);
+    let form = frmo_testkit::multipart(
+        &[("csrf", &session.record.csrf), ("text", " "), ("topic", "нет-такой"), ("email", "ivanova@example.ru")],
+        &[],
+    );
+    let (status, _, body) = super::support::post(&app, "/cabinet/support", &cookie, form).await;
+    assert_eq!(status, 400);
+    assert_refused_at(&body, "support-text", "Текст обращения: не заполнен");
+    assert_refused_at(&body, "topic", "Тема: выберите тему из списка");
+    assert!(body.contains("value=\"ivanova@example.ru\""), "the address is kept: {body}");
+
+    let mut browser = Browser::new(&app);
+    browser.cookies.insert("frmo_session".into(), member.token.clone());
+    let page = browser.get("/cabinet/applications/new").await;
+    let csrf = input_value(&page.body, "csrf").expect("csrf");
+    let typed = [
+        ("csrf", csrf.as_str()),
+        ("name_full", "Общество «Клиника»"),
+        ("name_short", "ООО «Клиника»"),
+        ("inn", "6317006621"),
+        ("region", "63"),
+        ("legal_address", "г. Самара"),
+        ("reason", "новая клиника"),
+    ];
+    let refused = browser.post("/cabinet/applications", &typed).await;
+    assert_eq!(refused.status, 400);
+    assert_refused_at(&refused.body, "inn", "ИНН: неверное контрольное число");
+    assert_refused_at(&refused.body, "organization_type", "Тип организации");
+    assert_eq!(input_value(&refused.body, "inn").as_deref(), Some("6317006621"));
+    assert_eq!(input_value(&refused.body, "reason").as_deref(), Some("новая клиника"));
+    assert!(refused.body.contains("<option value=\"63\" selected>"), "the region is kept");
+}
+
 backend_tests!(
+    the_support_form_and_the_application_keep_what_was_typed,
     the_card_form_keeps_what_was_typed_and_confirms_the_request,
     a_refused_decision_keeps_the_verdict_and_the_comment_and_a_decision_is_confirmed,
     sign_in_keeps_the_login_never_the_password_and_sign_out_is_confirmed

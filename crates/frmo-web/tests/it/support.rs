@@ -13,7 +13,12 @@ fn png() -> Vec<u8> {
         .expect("png fixture")
 }
 
-async fn post(app: &TestApp, path: &str, cookie: &str, body: (String, Vec<u8>)) -> (u16, Option<String>, String) {
+pub(super) async fn post(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    body: (String, Vec<u8>),
+) -> (u16, Option<String>, String) {
     let response = app
         .client
         .post(format!("{}{path}", app.base))
