@@ -1,6 +1,8 @@
 //! Page numbers under a list (the GOV.UK «pagination» pattern): «Предыдущая», the first and last
 //! pages, the pages around the current one with «…» between, and «Следующая». The list's address
-//! keeps its filters; only `page` changes. Rendered by the `pager` macro of `pager.html`.
+//! keeps its filters; only `page` changes — or, for a list paged by a cursor (the public search),
+//! `cursor` and `back` (the cursors of the pages before), so the pages already seen and the next
+//! one are links. Rendered by the `links` macro of `pager.html`.
 
 use std::ops::Range;
 
@@ -16,8 +18,10 @@ pub struct Pager {
     pub pages: usize,
     size: usize,
     total: usize,
-    /// The list's address with its filters, without `page`.
+    /// The list's address with its filters, without `page` (or `cursor` and `back`).
     base: String,
+    /// A list paged by a cursor: the cursors of pages 2 to the one shown, and of the next page.
+    keyset: Option<(Vec<String>, Option<String>)>,
 }
 
 /// A link of the pager: a page number, or a gap («…»).
@@ -34,7 +38,30 @@ impl Pager {
         let size = size.max(1);
         let pages = total.div_ceil(size).max(1);
         let page = page.and_then(|p| p.trim().parse::<usize>().ok()).unwrap_or(1).clamp(1, pages);
-        Pager { page, pages, size, total, base: base.into() }
+        Pager { page, pages, size, total, base: base.into(), keyset: None }
+    }
+
+    /// The pager of a list paged by a cursor: `total` lines at `base`; `cursors` opened pages 2 to
+    /// the one shown, `next` opens the next page.
+    pub fn keyset(
+        total: usize,
+        size: usize,
+        base: impl Into<String>,
+        cursors: Vec<String>,
+        next: Option<String>,
+    ) -> Self {
+        let size = size.max(1);
+        let page = cursors.len() + 1;
+        let pages = total.div_ceil(size).max(page + usize::from(next.is_some()));
+        Pager { page, pages, size, total, base: base.into(), keyset: Some((cursors, next)) }
+    }
+
+    /// The last page a link can reach: all of them, or (by a cursor) the next one.
+    fn reachable(&self) -> usize {
+        match &self.keyset {
+            None => self.pages,
+            Some((_, next)) => self.page + usize::from(next.is_some()),
+        }
     }
 
     /// The pager of a list at `path` whose query is `raw`: its filters kept, its `page` and any
@@ -72,7 +99,17 @@ impl Pager {
     /// The address of page `page`.
     pub fn href(&self, page: &usize) -> String {
         let separator = if self.base.contains('?') { '&' } else { '?' };
-        if *page == 1 { self.base.clone() } else { format!("{}{separator}page={page}", self.base) }
+        if *page <= 1 {
+            return self.base.clone();
+        }
+        let Some((cursors, next)) = &self.keyset else { return format!("{}{separator}page={page}", self.base) };
+        let (cursor, back) = match cursors.get(page - 2) {
+            Some(cursor) => (cursor.clone(), &cursors[..page - 2]),
+            None => (next.clone().unwrap_or_default(), &cursors[..]),
+        };
+        let query: Vec<(&str, String)> =
+            [("cursor", cursor), ("back", back.join(","))].into_iter().filter(|(_, v)| !v.is_empty()).collect();
+        format!("{}{separator}{}", self.base, serde_urlencoded::to_string(query).unwrap_or_default())
     }
 
     /// Whether `page` is the page shown.
@@ -85,13 +122,15 @@ impl Pager {
     }
 
     pub fn next(&self) -> Option<usize> {
-        (self.page < self.pages).then(|| self.page + 1)
+        (self.page < self.reachable()).then(|| self.page + 1)
     }
 
-    /// The numbers shown: the first, the last, and one either side of the current page.
+    /// The numbers shown: the first, the last, and one either side of the current page (by a
+    /// cursor: the pages up to the next one).
     pub fn links(&self) -> Vec<Link> {
         let mut links = Vec::new();
-        for page in 1..=self.pages {
+        let reachable = self.reachable();
+        for page in 1..=reachable {
             let near = page == 1 || page == self.pages || page.abs_diff(self.page) <= 1;
             if near {
                 links.push(Link::Page(page));
@@ -138,5 +177,19 @@ mod tests {
         assert_eq!(pager.page, 2);
         assert_eq!(pager.href(&3), "/w?q=%D0%9E%D1%80&dismissed=1&page=3");
         assert_eq!(Pager::of_query(10, "/w", None, 50).href(&1), "/w");
+    }
+
+    #[test]
+    fn a_list_paged_by_a_cursor_links_the_pages_seen_and_the_next() {
+        let cursors = vec!["c2".to_owned(), "c3".to_owned(), "c4".to_owned()];
+        let pager = Pager::keyset(200, 20, "/?q=x", cursors, Some("c5".into()));
+        assert_eq!((pager.page, pager.pages), (4, 10));
+        assert_eq!(pager.links(), [Link::Page(1), Link::Gap, Link::Page(3), Link::Page(4), Link::Page(5)]);
+        assert_eq!(pager.href(&1), "/?q=x");
+        assert_eq!(pager.href(&3), "/?q=x&cursor=c3&back=c2");
+        assert_eq!(pager.href(&5), "/?q=x&cursor=c5&back=c2%2Cc3%2Cc4");
+        assert_eq!((pager.previous(), pager.next()), (Some(3), Some(5)));
+        let last = Pager::keyset(45, 20, "/?q=x", vec!["c2".into(), "c3".into()], None);
+        assert_eq!((last.page, last.pages, last.next()), (3, 3, None));
     }
 }

@@ -13,6 +13,7 @@ use frmo_registry::SearchParams;
 use super::{Choice, choices};
 use crate::AppState;
 use crate::error::{PageError, render};
+use crate::pager::Pager;
 use crate::query;
 
 pub struct Row {
@@ -40,10 +41,21 @@ pub struct SearchPage {
     pub errors: crate::form::FormErrors,
     pub rows: Vec<Row>,
     pub total: usize,
-    pub next_href: Option<String>,
+    /// Page numbers: the pages already seen (their cursors in `back`) and the next one.
+    pub pager: Option<Pager>,
 }
 
+/// The cursors of the pages before the one shown (`back=c2,c3`), kept by the page links.
+#[derive(Default, serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// At most this many pages back are linked (the address stays short).
+const MAX_BACK: usize = 30;
+
 pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Response, PageError> {
+    let back: Back = query::parse(RawQuery(raw.0.clone()))?;
     let params: SearchParams = query::parse(raw)?;
     let filters = [&params.q, &params.inn, &params.ogrn, &params.kpp, &params.oid, &params.region];
     let searched = filters
@@ -72,7 +84,7 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
         errors: crate::form::FormErrors::none(),
         rows: Vec::new(),
         total: 0,
-        next_href: None,
+        pager: None,
     };
     if !searched {
         return Ok(render(&page));
@@ -102,12 +114,15 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
             address: i.address,
         })
         .collect();
-    page.next_href = result.next_cursor.map(|cursor| {
-        let mut next = params.clone();
-        next.cursor = Some(cursor);
-        next.clear_empty();
-        format!("/?{}", serde_urlencoded::to_string(&next).unwrap_or_default())
-    });
+    let mut base = params.clone();
+    base.cursor = None;
+    base.clear_empty();
+    let mut cursors: Vec<String> = back.back.as_deref().unwrap_or_default().split(',').map(str::to_owned).collect();
+    cursors.retain(|c| !c.is_empty());
+    cursors.truncate(MAX_BACK);
+    cursors.extend(params.cursor.clone().filter(|c| !c.is_empty()));
+    let base = format!("/?{}", serde_urlencoded::to_string(&base).unwrap_or_default());
+    page.pager = Some(Pager::keyset(result.total, query.limit, base, cursors, result.next_cursor));
     Ok(render(&page))
 }
 

@@ -61,4 +61,42 @@ async fn the_workers_list_has_page_numbers(backend: Backend) {
     assert!(beyond.body.contains("страница 3 из 3"), "a page past the end shows the last");
 }
 
-backend_tests!(the_workers_list_has_page_numbers);
+/// The `href`s of the links with this `rel` or text, unescaped.
+fn hrefs(body: &str, marker: &str) -> Vec<String> {
+    body.split("<a href=\"")
+        .skip(1)
+        .filter(|tail| tail.split("</a>").next().is_some_and(|link| link.contains(marker)))
+        .map(|tail| tail.split('"').next().unwrap_or_default().replace("&#38;", "&"))
+        .collect()
+}
+
+async fn search_results_have_page_numbers_and_a_way_back(backend: Backend) {
+    let app = TestApp::demo(backend, 150).await;
+    let (_, api) = app.get_json("/api/v1/organizations?status=active&limit=2").await;
+    let total = api["total"].as_u64().expect("total") as usize;
+    assert!(total > 6, "enough active organizations: {total}");
+    let pages = total.div_ceil(2);
+    let (status, first) = app.get_text("/?status=active&limit=2").await;
+    assert_eq!(status, 200);
+    assert!(first.contains(&format!("Найдено организаций: {total} · страница 1 из {pages}")), "{first}");
+    assert!(hrefs(&first, "Предыдущая").is_empty(), "nothing before the first page");
+    let next = hrefs(&first, "rel=\"next\"").pop().expect("a next page");
+    assert!(next.starts_with("/?status=active&limit=2&cursor=") && !next.contains("back="), "{next}");
+
+    let (_, second) = app.get_text(&next).await;
+    assert!(second.contains(&format!("страница 2 из {pages}")), "{second}");
+    assert_eq!(hrefs(&second, "Предыдущая"), ["/?status=active&limit=2"], "back to the first page");
+    let third_href = hrefs(&second, "rel=\"next\"").pop().expect("a third page");
+    assert!(third_href.contains("&back="), "the way back is carried: {third_href}");
+    let (_, third) = app.get_text(&third_href).await;
+    assert!(third.contains(&format!("страница 3 из {pages}")), "{third}");
+    assert_eq!(hrefs(&third, "Предыдущая"), [next.clone()], "back to the second page, by its cursor");
+    assert!(
+        hrefs(&third, "Страница </span>1").contains(&"/?status=active&limit=2".to_owned()),
+        "page 1 is a number too"
+    );
+    let first_names = |body: &str| body.matches("<a href=\"/organizations/").count();
+    assert_eq!((first_names(&first), first_names(&second), first_names(&third)), (2, 2, 2));
+}
+
+backend_tests!(the_workers_list_has_page_numbers, search_results_have_page_numbers_and_a_way_back);
