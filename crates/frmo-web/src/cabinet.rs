@@ -525,7 +525,7 @@ async fn organization(
             && view.org_oid == oid
             && view.status == "submitted"
         {
-            done = Some(requests::sent_confirmation(&view, state.registry.moderation().review_days));
+            done = Some(notice::request_sent(&view, state.registry.moderation().review_days));
         }
     }
     organization_view(&state, &viewer, &oid, Outcome { done, ..Outcome::default() }).await

@@ -154,6 +154,58 @@ pub fn fixed(code: Option<&str>) -> Option<Confirmation> {
     })
 }
 
+/// The confirmation of a request just sent or sent again: its number, the deadline, what next.
+pub fn request_sent(view: &frmo_registry::requests::RequestView, review_days: u32) -> Confirmation {
+    let due = crate::requests::date(view.due_on);
+    let mut sent = format!("Заявка {} отправлена на проверку оператору региона.", view.number);
+    if !due.is_empty() {
+        sent.push_str(&format!(" Решение — в течение {review_days} рабочих дней, до {due}."));
+    }
+    let mut done = Confirmation::new("request-submitted", "Заявка отправлена", &[])
+        .reference("Номер заявки", view.number.clone())
+        .link(format!("/cabinet/requests/{}", view.id), format!("Открыть заявку {}", view.number));
+    done.next = vec![sent, "Уведомление о решении придёт в кабинет и на электронную почту.".to_owned()];
+    done
+}
+
+/// The confirmation of an action on a request, made from the request as it now is (`?done=` only
+/// chooses which): a link cannot make the page claim what did not happen.
+pub fn of_request(view: &frmo_registry::requests::RequestView, code: &str, review_days: u32) -> Option<Confirmation> {
+    let number = view.number.clone();
+    let decided = |title: &str, next: &[&str]| {
+        Some(Confirmation::new("decision-made", title, next).reference("Номер заявки", number.clone()))
+    };
+    match (code, view.status.as_str()) {
+        ("sent", "submitted") => Some(request_sent(view, review_days)),
+        ("decision", "approved") => decided(
+            "Заявка одобрена",
+            &[
+                "Изменения внесены в реестр и видны в публичной карточке.",
+                "Автор получит уведомление в кабинете и на электронную почту.",
+            ],
+        ),
+        ("decision", "returned") => decided(
+            "Заявка возвращена на доработку",
+            &[
+                "Автор получит ваш комментарий в кабинете и на электронную почту, исправит заявку и отправит её снова; она вернётся в очередь.",
+            ],
+        ),
+        ("decision", "rejected") => decided(
+            "Заявка отклонена",
+            &["Данные организации не изменены. Автор получит причину отказа в кабинете и на электронную почту."],
+        ),
+        ("withdrawn", "withdrawn") => Some(
+            Confirmation::new(
+                "request-withdrawn",
+                "Заявка отозвана",
+                &["Оператор её не рассматривает; данные организации не изменены."],
+            )
+            .reference("Номер заявки", number),
+        ),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

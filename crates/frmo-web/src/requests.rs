@@ -16,7 +16,7 @@ use crate::AppState;
 use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
-use crate::notice::{self, Confirmation};
+use crate::notice;
 use crate::pager::{PAGE_SIZE, Pager};
 use crate::session::Viewer;
 
@@ -67,7 +67,7 @@ pub(crate) fn shown(value: &Value) -> String {
     }
 }
 
-fn date(day: Option<time::Date>) -> String {
+pub(crate) fn date(day: Option<time::Date>) -> String {
     day.and_then(|d| d.format(time::macros::format_description!("[day].[month].[year]")).ok()).unwrap_or_default()
 }
 
@@ -318,7 +318,7 @@ struct RequestPage {
     errors: FormErrors,
     verdict: String,
     comment: String,
-    done: Option<Confirmation>,
+    done: Option<notice::Confirmation>,
 }
 
 /// What the last form on a request did.
@@ -335,58 +335,6 @@ struct Outcome {
 
 /// The decision form's fields (a problem of none of them, e.g. a stale revision, links to the first).
 const DECISION_FIELDS: [&str; 2] = ["verdict", "comment"];
-
-/// The confirmation of a request just sent or sent again: its number, the deadline, what next.
-pub(crate) fn sent_confirmation(view: &RequestView, review_days: u32) -> Confirmation {
-    let due = date(view.due_on);
-    let mut sent = format!("Заявка {} отправлена на проверку оператору региона.", view.number);
-    if !due.is_empty() {
-        sent.push_str(&format!(" Решение — в течение {review_days} рабочих дней, до {due}."));
-    }
-    let mut done = Confirmation::new("request-submitted", "Заявка отправлена", &[])
-        .reference("Номер заявки", view.number.clone())
-        .link(format!("/cabinet/requests/{}", view.id), format!("Открыть заявку {}", view.number));
-    done.next = vec![sent, "Уведомление о решении придёт в кабинет и на электронную почту.".to_owned()];
-    done
-}
-
-/// The confirmation of an action on a request, made from the request as it now is (`?done=` only
-/// chooses which): a link cannot make the page claim what did not happen.
-fn request_confirmation(view: &RequestView, code: &str, review_days: u32) -> Option<Confirmation> {
-    let number = view.number.clone();
-    let decided = |title: &str, next: &[&str]| {
-        Some(Confirmation::new("decision-made", title, next).reference("Номер заявки", number.clone()))
-    };
-    match (code, view.status.as_str()) {
-        ("sent", "submitted") => Some(sent_confirmation(view, review_days)),
-        ("decision", "approved") => decided(
-            "Заявка одобрена",
-            &[
-                "Изменения внесены в реестр и видны в публичной карточке.",
-                "Автор получит уведомление в кабинете и на электронную почту.",
-            ],
-        ),
-        ("decision", "returned") => decided(
-            "Заявка возвращена на доработку",
-            &[
-                "Автор получит ваш комментарий в кабинете и на электронную почту, исправит заявку и отправит её снова; она вернётся в очередь.",
-            ],
-        ),
-        ("decision", "rejected") => decided(
-            "Заявка отклонена",
-            &["Данные организации не изменены. Автор получит причину отказа в кабинете и на электронную почту."],
-        ),
-        ("withdrawn", "withdrawn") => Some(
-            Confirmation::new(
-                "request-withdrawn",
-                "Заявка отозвана",
-                &["Оператор её не рассматривает; данные организации не изменены."],
-            )
-            .reference("Номер заявки", number),
-        ),
-        _ => None,
-    }
-}
 
 /// The fields the cabinet's change form edits: label, form field, where the proposal keeps it.
 const EDITABLE: [(&str, &str, &[&str]); 8] = [
@@ -467,7 +415,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
         },
         resubmit_reason: outcome.resubmit.as_ref().map_or_else(|| view.reason.clone(), |typed| typed.reason.clone()),
         may_decide: view.status == "submitted" && decide(&actor, Action::Moderate, target).is_allowed(),
-        done: request_confirmation(&view, &outcome.done_code, state.registry.moderation().review_days),
+        done: notice::of_request(&view, &outcome.done_code, state.registry.moderation().review_days),
         view,
         verdict: outcome.decision.as_ref().map(|d| d.0.clone()).unwrap_or_default(),
         comment: outcome.decision.map(|d| d.1).unwrap_or_default(),
