@@ -620,15 +620,21 @@ struct WorkerPageView {
     specialties: Vec<Choice>,
     /// A refused dismissal (`end_date_{card}`) or detail (`education-…`, `qualification-…`).
     errors: FormErrors,
+    /// The refused detail form as typed (its `kind` says which of the two).
+    typed: DetailFields,
     done: Option<crate::notice::Confirmation>,
 }
+
+/// What the last form of a worker's page did: its problems and the detail typed, or the
+/// confirmation.
+type WorkerOutcome = (FormErrors, DetailFields, Option<crate::notice::Confirmation>);
 
 async fn worker_page(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
     id: &str,
-    (errors, done): (FormErrors, Option<crate::notice::Confirmation>),
+    (errors, typed, done): WorkerOutcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     state.registry.organization_target(&session.actor(), oid, Action::ReadOrganization, &viewer.request_id).await?;
@@ -646,6 +652,7 @@ async fn worker_page(
         categories: directory_choices("qualification_categories", None),
         specialties: directory_choices("specialties", None),
         errors,
+        typed,
         done,
     };
     Ok((status, render(&view)).into_response())
@@ -664,7 +671,14 @@ pub async fn page(
     raw: RawQuery,
 ) -> Result<Response, PageError> {
     let query: crate::notice::DoneQuery = crate::query::parse(raw)?;
-    worker_page(&state, &viewer, &oid, &id, (FormErrors::none(), crate::notice::fixed(query.done.as_deref()))).await
+    worker_page(
+        &state,
+        &viewer,
+        &oid,
+        &id,
+        (FormErrors::none(), DetailFields::default(), crate::notice::fixed(query.done.as_deref())),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -699,12 +713,12 @@ pub async fn dismiss(
         Err(error) => {
             // Every problem of a dismissal is shown at its date (the reason is a choice).
             let errors = FormErrors::from_registry(error, "", &[&format!("end_date_{card}")])?;
-            worker_page(&state, &viewer, &oid, &id, (errors, None)).await
+            worker_page(&state, &viewer, &oid, &id, (errors, DetailFields::default(), None)).await
         }
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct DetailFields {
     #[serde(default)]
     csrf: String,
@@ -737,6 +751,7 @@ pub async fn details(
     let person: i64 = id.parse().unwrap_or(0);
     // The form's ids begin with its kind (`education-date`, `qualification-date`).
     let kind = if f.kind == "qualification" { "qualification" } else { "education" };
+    let typed = DetailFields { csrf: String::new(), kind: kind.to_owned(), ..f.clone() };
     let form = frmo_registry::workers::DetailForm {
         kind: f.kind,
         code: f.code,
@@ -751,7 +766,7 @@ pub async fn details(
         Err(error) => {
             let fields = ["code", "institution", "document_number", "date", "specialty", "valid_until"];
             let errors = FormErrors::from_registry(error, &format!("{kind}-"), &fields)?;
-            worker_page(&state, &viewer, &oid, &id, (errors, None)).await
+            worker_page(&state, &viewer, &oid, &id, (errors, typed, None)).await
         }
     }
 }

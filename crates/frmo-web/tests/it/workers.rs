@@ -181,6 +181,25 @@ async fn workers_through_the_cabinet_and_the_api(backend: Backend) {
     assert_eq!(check.status, 200);
     assert!(check.body.contains("Возможные дубликаты"));
 
+    // A diploma without its institution: refused next to the field, the rest kept.
+    let detail = chief
+        .post(
+            &format!("{worker_path}/details"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "education"),
+                ("code", "1"),
+                ("institution", " "),
+                ("document_number", "ДВС 0123456"),
+                ("date", "2010-06-30"),
+                ("specialty", "Лечебное дело"),
+            ],
+        )
+        .await;
+    assert_eq!(detail.status, 400, "{}", detail.body);
+    assert!(detail.body.contains("<a href=\"#education-institution\">"), "{}", detail.body);
+    assert!(detail.body.contains("value=\"ДВС 0123456\"") && detail.body.contains("value=\"Лечебное дело\""));
+
     // Dismissal from the worker's page.
     let page = chief.get(&worker_path).await;
     let card = input_value(&page.body, "card").expect("a dismiss form");
