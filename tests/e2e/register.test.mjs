@@ -231,7 +231,8 @@ test('ЕСИА: a confirmed chief signs in, gives consent, asks to change their 
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Отозвать заявку' }).click()]);
   assert.match(await page.textContent('#request-status'), /отозвана/);
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Выйти' }).click()]);
-  assert.equal(new URL(page.url()).pathname, '/', 'signed out through ЕСИА back to the register');
+  assert.equal(new URL(page.url()).pathname, '/login', 'signed out through ЕСИА back to the register');
+  assert.match(await page.textContent('#signed-out'), /Вы вышли из реестра/);
   const cabinet = await page.goto(base + '/cabinet');
   assert.equal(cabinet.status(), 401);
 });
@@ -275,7 +276,9 @@ test('documents: a renamed program is refused, a signed licence is kept with its
   await fill();
   await page.getByLabel('Файл', { exact: true }).setInputFiles({ name: 'licence.pdf', mimeType: 'application/pdf', buffer: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(4096)]) });
   await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Загрузить' }).click()]);
-  assert.match(await page.textContent('#upload-errors'), /Файл: формат не поддерживается/);
+  assert.match(await page.textContent('#error-summary'), /Файл: формат не поддерживается/);
+  assert.equal(await page.locator('#error-summary a[href="#file"]').count(), 1, 'the summary links to the field');
+  assert.equal(await page.locator('#file[aria-invalid="true"]').count(), 1, 'the field is marked');
   assert.doesNotMatch(await page.textContent('main'), new RegExp(escape(number)));
   // The licence with its detached ГОСТ signature.
   await fill();

@@ -13,6 +13,7 @@ use frmo_registry::applications::{Application, ApplicationForm};
 
 use crate::AppState;
 use crate::error::{PageError, render};
+use crate::form::FormErrors;
 use crate::pages::{Choice, choices};
 use crate::session::Viewer;
 
@@ -26,10 +27,30 @@ struct ApplicationPage {
     types: Vec<Choice>,
     subjects: Vec<Choice>,
     kinds: Vec<Choice>,
-    errors: Vec<String>,
+    errors: FormErrors,
     duplicate: Option<(String, String)>,
     similar: Vec<(String, String)>,
 }
+
+/// The form's fields, in their order on the page.
+const FIELDS: [&str; 16] = [
+    "name_full",
+    "name_short",
+    "inn",
+    "ogrn",
+    "ogrnip",
+    "kpp",
+    "region",
+    "organization_type",
+    "medical_subject",
+    "agency_kind",
+    "legal_address",
+    "head_full_name",
+    "phone",
+    "email",
+    "site",
+    "reason",
+];
 
 fn directory(id: &str, current: &str) -> Vec<Choice> {
     let entries = reference::get(id)
@@ -50,7 +71,7 @@ fn page(viewer: &Viewer, user_name: &str, form: ApplicationForm) -> ApplicationP
         subjects: directory("medical_subject_kinds", &form.medical_subject),
         kinds: directory("agency_kinds", &form.agency_kind),
         form,
-        errors: Vec::new(),
+        errors: FormErrors::none(),
         duplicate: None,
         similar: Vec::new(),
     }
@@ -81,13 +102,12 @@ pub(crate) async fn submit(
     let mut view = page(&viewer, &session.user.display_name, submitted.form);
     match result {
         Ok(Application::Submitted(request)) => {
-            return Ok(Redirect::to(&format!("/cabinet/requests/{}", request.id)).into_response());
+            let page = format!("/cabinet/requests/{}", request.id);
+            return Ok(Redirect::to(&crate::notice::to(&page, "sent")).into_response());
         }
         Ok(Application::Similar(similar)) => view.similar = similar,
-        Err(RegistryError::Invalid(errors)) => view.errors = errors.iter().map(ToString::to_string).collect(),
         Err(RegistryError::Duplicate { oid, name }) => view.duplicate = Some((oid, name)),
-        Err(RegistryError::Conflict(message)) => view.errors = vec![message],
-        Err(other) => return Err(other.into()),
+        Err(error) => view.errors = FormErrors::from_registry(error, "", &FIELDS)?,
     }
     let status = if view.similar.is_empty() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     Ok((status, render(&view)).into_response())

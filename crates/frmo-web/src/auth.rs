@@ -14,6 +14,8 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::error::{PageError, render};
+use crate::form::FormErrors;
+use crate::notice::{self, Confirmation};
 use crate::session::{
     FLOW_COOKIE, FORM_COOKIE, SESSION_COOKIE, Viewer, constant_time_eq, cookie, csrf_error, set_cookie,
 };
@@ -39,9 +41,15 @@ struct LoginPage<'a> {
     oidc: bool,
     oidc_name: &'a str,
     csrf: &'a str,
+    /// The login typed (the password and the code are never shown again).
     login: &'a str,
-    error: Option<String>,
+    errors: FormErrors,
+    done: Option<Confirmation>,
 }
+
+/// The local sign-in form's fields: a refusal names none of them apart (it must not tell which
+/// was wrong), so it links to the first.
+const LOGIN_FIELDS: [&str; 3] = ["login", "password", "code"];
 
 /// The visitor's form token (double-submit), and the cookie to set when it is new.
 pub(crate) fn form_token(state: &AppState, headers: &HeaderMap) -> (String, Option<axum::http::HeaderValue>) {
@@ -66,8 +74,8 @@ fn login_form(
     state: &AppState,
     headers: &HeaderMap,
     login: &str,
-    error: Option<String>,
-    status: StatusCode,
+    errors: FormErrors,
+    done: Option<Confirmation>,
 ) -> Response {
     let (csrf, new_cookie) = form_token(state, headers);
     let page = LoginPage {
@@ -76,20 +84,27 @@ fn login_form(
         oidc_name: state.auth.oidc.as_ref().map_or("", |o| o.name.as_str()),
         csrf: &csrf,
         login,
-        error,
+        errors,
+        done,
     };
-    let mut response = (status, render(&page)).into_response();
+    let mut response = (page.errors.status(), render(&page)).into_response();
     if let Some(cookie) = new_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
     response
 }
 
-async fn login_page(State(state): State<AppState>, headers: HeaderMap, viewer: Viewer) -> Response {
+async fn login_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    viewer: Viewer,
+    raw: axum::extract::RawQuery,
+) -> Response {
     if viewer.session.is_some() {
         return Redirect::to("/cabinet").into_response();
     }
-    login_form(&state, &headers, "", None, StatusCode::OK)
+    let query: notice::DoneQuery = crate::query::parse(raw).unwrap_or_default();
+    login_form(&state, &headers, "", FormErrors::none(), notice::fixed(query.done.as_deref()))
 }
 
 /// Sets the session cookie and goes to the cabinet.
@@ -120,15 +135,15 @@ async fn local_login(
     Form(form): Form<LocalLogin>,
 ) -> Response {
     if let Err(error) = check_form_token(&headers, &form.csrf) {
-        return login_form(&state, &headers, &form.login, Some(error.to_string()), StatusCode::BAD_REQUEST);
+        return login_form(&state, &headers, &form.login, FormErrors::one("login", error.to_string()), None);
     }
     let code = Some(form.code.trim()).filter(|c| !c.is_empty());
     match state.registry.local_sign_in(&form.login, &form.password, code, &viewer.client).await {
         Ok(session) => signed_in(&state, &session),
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            login_form(&state, &headers, &form.login, Some(message), StatusCode::BAD_REQUEST)
-        }
+        Err(error @ RegistryError::Invalid(_)) => match FormErrors::from_registry(error, "", &LOGIN_FIELDS) {
+            Ok(errors) => login_form(&state, &headers, &form.login, errors, None),
+            Err(other) => PageError::from(other).into_response(),
+        },
         Err(other) => PageError::from(other).into_response(),
     }
 }
@@ -302,13 +317,15 @@ async fn esia_callback(
 struct ForgotPage<'a> {
     csrf: &'a str,
     token: Option<&'a str>,
-    error: Option<String>,
+    /// The login or e-mail typed in the «forgot» form (a new password is never shown again).
+    who: &'a str,
+    errors: FormErrors,
 }
 
-fn forgot_form(state: &AppState, headers: &HeaderMap, token: Option<&str>, error: Option<String>) -> Response {
+fn forgot_form(state: &AppState, headers: &HeaderMap, token: Option<&str>, who: &str, errors: FormErrors) -> Response {
     let (csrf, new_cookie) = form_token(state, headers);
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    let mut response = (status, render(&ForgotPage { csrf: &csrf, token, error })).into_response();
+    let page = ForgotPage { csrf: &csrf, token, who, errors };
+    let mut response = (page.errors.status(), render(&page)).into_response();
     if let Some(cookie) = new_cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }
@@ -316,7 +333,7 @@ fn forgot_form(state: &AppState, headers: &HeaderMap, token: Option<&str>, error
 }
 
 async fn forgot_page(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    forgot_form(&state, &headers, None, None)
+    forgot_form(&state, &headers, None, "", FormErrors::none())
 }
 
 #[derive(Deserialize)]
@@ -329,10 +346,13 @@ struct Forgot {
 
 async fn forgot(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<Forgot>) -> Response {
     if let Err(error) = check_form_token(&headers, &form.csrf) {
-        return forgot_form(&state, &headers, None, Some(error.to_string()));
+        return forgot_form(&state, &headers, None, &form.who, FormErrors::one("who", error.to_string()));
     }
     if let Err(error) = state.registry.request_password_reset(&form.who, &state.auth.public_url).await {
-        return PageError::from(error).into_response();
+        return match FormErrors::from_registry(error, "", &["who"]) {
+            Ok(errors) => forgot_form(&state, &headers, None, &form.who, errors),
+            Err(other) => PageError::from(other).into_response(),
+        };
     }
     let page = MessagePage {
         title: "Проверьте почту",
@@ -348,7 +368,7 @@ async fn forgot(State(state): State<AppState>, headers: HeaderMap, Form(form): F
 }
 
 async fn reset_page(State(state): State<AppState>, headers: HeaderMap, Path(token): Path<String>) -> Response {
-    forgot_form(&state, &headers, Some(&token), None)
+    forgot_form(&state, &headers, Some(&token), "", FormErrors::none())
 }
 
 #[derive(Deserialize)]
@@ -366,7 +386,7 @@ async fn reset(
     Form(form): Form<Reset>,
 ) -> Response {
     if let Err(error) = check_form_token(&headers, &form.csrf) {
-        return forgot_form(&state, &headers, Some(&token), Some(error.to_string()));
+        return forgot_form(&state, &headers, Some(&token), "", FormErrors::one("password", error.to_string()));
     }
     match state.registry.reset_password(&token, &form.password).await {
         Ok(()) => {
@@ -380,11 +400,10 @@ async fn reset(
             };
             render(&page)
         }
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            forgot_form(&state, &headers, Some(&token), Some(message))
-        }
-        Err(other) => PageError::from(other).into_response(),
+        Err(error) => match FormErrors::from_registry(error, "", &["password"]) {
+            Ok(errors) => forgot_form(&state, &headers, Some(&token), "", errors),
+            Err(other) => PageError::from(other).into_response(),
+        },
     }
 }
 
@@ -408,10 +427,14 @@ async fn logout(
     let Some(session) = &viewer.session else { return Ok(signed_out(&state, "/")) };
     viewer.check_csrf(&form.csrf)?;
     state.registry.sign_out(session).await?;
-    // A ЕСИА session ends at ЕСИА too, which then returns the browser to the register.
+    // A ЕСИА session ends at ЕСИА too, which then returns the browser to the register's
+    // confirmation.
+    let confirmation = notice::to("/login", notice::LOGOUT);
     let to = match (&state.auth.esia, session.record.method.starts_with("esia")) {
-        (Some(esia), true) => esia.logout_url(&format!("{}/", state.auth.public_url.trim_end_matches('/'))),
-        _ => "/".to_owned(),
+        (Some(esia), true) => {
+            esia.logout_url(&format!("{}{confirmation}", state.auth.public_url.trim_end_matches('/')))
+        }
+        _ => confirmation,
     };
     Ok(signed_out(&state, &to))
 }
@@ -424,5 +447,5 @@ async fn logout_everywhere(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     state.registry.sign_out_everywhere(session).await?;
-    Ok(signed_out(&state, "/"))
+    Ok(signed_out(&state, &notice::to("/login", notice::LOGOUT_EVERYWHERE)))
 }

@@ -18,6 +18,8 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::error::{ApiError, PageError, render};
+use crate::form::FormErrors;
+use crate::notice::{self, Confirmation};
 use crate::session::Viewer;
 use crate::{AppState, applications, documents, reports, requests, support, workers};
 
@@ -180,9 +182,15 @@ struct CabinetPage {
     moderation: Option<(usize, usize)>,
     moderates: bool,
     handles_support: bool,
+    done: Option<Confirmation>,
 }
 
-async fn my_organizations(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+async fn my_organizations(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    raw: axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    let query: notice::DoneQuery = crate::query::parse(raw)?;
     let session = viewer.require(&state).await?;
     let principal = session.principal();
     let orgs = state.registry.my_organizations(session).await?;
@@ -196,6 +204,7 @@ async fn my_organizations(State(state): State<AppState>, viewer: Viewer) -> Resu
         None
     };
     let page = CabinetPage {
+        done: notice::fixed(query.done.as_deref()),
         moderation,
         moderates,
         handles_support: state.registry.may_at_all(&actor, Action::HandleSupport),
@@ -228,6 +237,9 @@ struct ProfilePage {
     totp_enabled: bool,
     totp_qr: Option<String>,
     totp_secret: String,
+    /// The second factor's form refused (the code typed is never shown again).
+    errors: FormErrors,
+    done: Option<Confirmation>,
 }
 
 /// A moment as people read it: Moscow time, marked «МСК».
@@ -235,11 +247,17 @@ pub(crate) fn format_time(unix: i64) -> String {
     frmo_domain::date::moscow_time(unix)
 }
 
-async fn profile_page(
-    state: &AppState,
-    viewer: &Viewer,
+/// What the profile page shows besides the profile: a new authenticator's code, a refused form or
+/// the confirmation of the last action.
+#[derive(Default)]
+struct ProfileOutcome {
     enrolment: Option<frmo_registry::identity::local::TotpEnrolment>,
-) -> Result<Response, PageError> {
+    errors: FormErrors,
+    done: Option<Confirmation>,
+}
+
+async fn profile_page(state: &AppState, viewer: &Viewer, outcome: ProfileOutcome) -> Result<Response, PageError> {
+    let ProfileOutcome { enrolment, errors, done } = outcome;
     let session = viewer.require(state).await?;
     let principal = session.principal();
     let user = &session.user;
@@ -286,12 +304,26 @@ async fn profile_page(
         totp_enabled: user.totp_enabled,
         totp_secret: enrolment.as_ref().map(|e| e.secret_base32.clone()).unwrap_or_default(),
         totp_qr: enrolment.map(|e| e.qr_svg),
+        done,
+        errors,
     };
-    Ok(render(&page))
+    Ok((page.errors.status(), render(&page)).into_response())
 }
 
-async fn profile(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    profile_page(&state, &viewer, None).await
+async fn profile(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    raw: axum::extract::RawQuery,
+) -> Result<Response, PageError> {
+    let query: notice::DoneQuery = crate::query::parse(raw)?;
+    let done = notice::fixed(query.done.as_deref());
+    profile_page(&state, &viewer, ProfileOutcome { done, ..ProfileOutcome::default() }).await
+}
+
+/// The profile again with the second factor's form refused (the current code's field).
+async fn totp_refused(state: &AppState, viewer: &Viewer, error: RegistryError) -> Result<Response, PageError> {
+    let errors = FormErrors::from_registry(error, "", &["current-code"])?;
+    profile_page(state, viewer, ProfileOutcome { errors, ..ProfileOutcome::default() }).await
 }
 
 #[derive(Deserialize)]
@@ -309,8 +341,14 @@ async fn consent(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    state.registry.decide_consent(session, form.decision == "accept").await?;
-    Ok(Redirect::to(if form.decision == "accept" { "/cabinet" } else { "/cabinet/profile" }).into_response())
+    let accepted = form.decision == "accept";
+    state.registry.decide_consent(session, accepted).await?;
+    let to = if accepted {
+        notice::to("/cabinet", notice::CONSENT)
+    } else {
+        notice::to("/cabinet/profile", notice::CONSENT_WITHDRAWN)
+    };
+    Ok(Redirect::to(&to).into_response())
 }
 
 async fn totp_begin(
@@ -327,8 +365,12 @@ async fn totp_begin(
         )
         .into());
     }
-    let enrolment = state.registry.begin_totp(session.user.id, form.code(), &viewer.client).await?;
-    profile_page(&state, &viewer, Some(enrolment)).await
+    match state.registry.begin_totp(session.user.id, form.code(), &viewer.client).await {
+        Ok(enrolment) => {
+            profile_page(&state, &viewer, ProfileOutcome { enrolment: Some(enrolment), ..Default::default() }).await
+        }
+        Err(error) => totp_refused(&state, &viewer, error).await,
+    }
 }
 
 #[derive(Deserialize)]
@@ -354,7 +396,7 @@ async fn totp_confirm(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     state.registry.confirm_totp(session.user.id, &form.code).await?;
-    Ok(Redirect::to("/cabinet/profile").into_response())
+    Ok(Redirect::to(&notice::to("/cabinet/profile", notice::TOTP_ON)).into_response())
 }
 
 /// Switches the second factor off; a current code is needed.
@@ -365,8 +407,10 @@ async fn totp_disable(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    state.registry.disable_totp(session.user.id, form.code(), &viewer.client).await?;
-    Ok(Redirect::to("/cabinet/profile").into_response())
+    match state.registry.disable_totp(session.user.id, form.code(), &viewer.client).await {
+        Ok(()) => Ok(Redirect::to(&notice::to("/cabinet/profile", notice::TOTP_OFF)).into_response()),
+        Err(error) => totp_refused(&state, &viewer, error).await,
+    }
 }
 
 #[derive(Template)]
@@ -384,27 +428,41 @@ struct OrganizationView {
     edit_denied: Option<(&'static str, &'static str, &'static str)>,
     members: Vec<frmo_registry::cabinet::Member>,
     may_manage_members: bool,
+    status: StatusCode,
     invitations: Vec<frmo_registry::cabinet::Invitation>,
-    error: Option<String>,
-    saved: bool,
-    members_error: Option<String>,
-    members_saved: bool,
+    /// The card form's problems; its typed values are in the fields above and `reason`.
+    errors: FormErrors,
+    reason: String,
+    members_errors: FormErrors,
     /// What was typed in the invitation form, kept when it is refused.
     members_who: String,
-    /// A change request just made: id, number, deadline.
-    submitted: Option<(i64, String, String)>,
+    members_role: String,
+    /// The confirmation of the last action on this page.
+    done: Option<Confirmation>,
 }
 
 /// What the last form of an organization's page did.
 #[derive(Default)]
 struct Outcome {
-    error: Option<String>,
-    saved: bool,
-    members_error: Option<String>,
-    members_saved: bool,
-    members_who: String,
-    submitted: Option<(i64, String, String)>,
+    /// The card form refused, with what was typed.
+    card: Option<(FormErrors, CardForm)>,
+    /// The invitation form refused, with who and which role was typed.
+    members: Option<(FormErrors, String, String)>,
+    done: Option<Confirmation>,
 }
+
+/// The fields of the card form, in their order on the page.
+const CARD_FIELDS: [&str; 9] = [
+    "name_full",
+    "name_short",
+    "head_full_name",
+    "legal_address",
+    "actual_address",
+    "phone",
+    "email",
+    "site",
+    "reason",
+];
 
 async fn organization_view(
     state: &AppState,
@@ -414,7 +472,12 @@ async fn organization_view(
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let page = state.registry.organization_page(&session.actor(), oid, &viewer.request_id).await?;
-    let org = page.card.organization;
+    let mut org = page.card.organization;
+    let (errors, typed) = outcome.card.map_or((FormErrors::none(), None), |(e, f)| (e, Some(f)));
+    if let Some(typed) = &typed {
+        typed.show_in(&mut org);
+    }
+    let (members_errors, members_who, members_role) = outcome.members.unwrap_or_default();
     let view = OrganizationView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -429,29 +492,48 @@ async fn organization_view(
         may_manage_members: page.may_manage_members,
         invitations: page.invitations,
         org,
-        error: outcome.error,
-        saved: outcome.saved,
-        members_error: outcome.members_error,
-        members_saved: outcome.members_saved,
-        members_who: outcome.members_who,
-        submitted: outcome.submitted,
+        reason: typed.map(|t| t.reason).unwrap_or_default(),
+        status: if errors.is_empty() { members_errors.status() } else { errors.status() },
+        errors,
+        members_errors,
+        members_who,
+        members_role,
+        done: outcome.done,
     };
-    let status =
-        if view.error.is_some() || view.members_error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    Ok((status, render(&view)).into_response())
+    Ok((view.status, render(&view)).into_response())
+}
+
+/// The confirmation an organization's page shows: a fixed one by its code, or the change request
+/// just sent (`?sent=` its id), made from the request itself.
+#[derive(Deserialize, Default)]
+struct Done {
+    done: Option<String>,
+    sent: Option<String>,
 }
 
 async fn organization(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(oid): Path<String>,
+    raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
-    organization_view(&state, &viewer, &oid, Outcome::default()).await
+    let query: Done = crate::query::parse(raw)?;
+    let mut done = notice::fixed(query.done.as_deref());
+    if let (Some(id), Some(session)) = (query.sent.and_then(|s| s.parse().ok()), viewer.session.as_ref()) {
+        // A request of another organization, or one not to be seen, shows nothing.
+        if let Ok(view) = state.registry.request_view(&session.actor(), id, &viewer.request_id).await
+            && view.org_oid == oid
+            && view.status == "submitted"
+        {
+            done = Some(notice::request_sent(&view, state.registry.moderation().review_days));
+        }
+    }
+    organization_view(&state, &viewer, &oid, Outcome { done, ..Outcome::default() }).await
 }
 
 /// The card's change form: the organization page's, and a returned request's (where `version` is
 /// the request's revision).
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct CardForm {
     #[serde(default)]
     pub(crate) csrf: String,
@@ -481,6 +563,34 @@ impl CardForm {
             contacts: Some(Contacts { phone: self.phone.clone(), email: self.email.clone(), site: self.site.clone() }),
         }
     }
+
+    /// What was typed in the field `name` (of the resubmission form's fields).
+    pub(crate) fn typed(&self, name: &str) -> String {
+        let field = match name {
+            "name_full" => &self.name_full,
+            "name_short" => &self.name_short,
+            "head_full_name" => &self.head_full_name,
+            "legal_address" => &self.legal_address,
+            "actual_address" => &self.actual_address,
+            "phone" => &self.phone,
+            "email" => &self.email,
+            "site" => &self.site,
+            _ => return String::new(),
+        };
+        field.clone().unwrap_or_default()
+    }
+
+    /// Shows what was typed in the card the form is filled from (a refused form keeps it).
+    fn show_in(&self, org: &mut frmo_domain::org::Organization) {
+        let typed = |field: &Option<String>| field.clone().unwrap_or_default();
+        org.name_full = typed(&self.name_full);
+        org.name_short = typed(&self.name_short);
+        org.head_full_name = self.head_full_name.clone();
+        org.legal_address.text = typed(&self.legal_address);
+        org.actual_address =
+            self.actual_address.clone().map(|text| frmo_domain::org::Address { text, ..Default::default() });
+        org.contacts = Contacts { phone: self.phone.clone(), email: self.email.clone(), site: self.site.clone() };
+    }
 }
 
 async fn edit_card(
@@ -494,40 +604,35 @@ async fn edit_card(
     let edit = form.edit();
     let result =
         state.registry.edit_card(&session.actor(), &oid, edit, form.version, &form.reason, &viewer.request_id).await;
-    let outcome = match result {
-        Ok(Proposal::Applied { .. }) => Outcome { saved: true, ..Outcome::default() },
-        Ok(Proposal::Request(view)) => {
-            let due =
-                view.due_on.and_then(|d| d.format(time::macros::format_description!("[day].[month].[year]")).ok());
-            Outcome { submitted: Some((view.id, view.number, due.unwrap_or_default())), ..Outcome::default() }
+    let page = format!("/cabinet/organizations/{oid}");
+    match result {
+        Ok(Proposal::Applied { .. }) => Ok(Redirect::to(&notice::to(&page, notice::CARD_SAVED)).into_response()),
+        Ok(Proposal::Request(view)) => Ok(Redirect::to(&format!("{page}?sent={}", view.id)).into_response()),
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "", &CARD_FIELDS)?;
+            organization_view(&state, &viewer, &oid, Outcome { card: Some((errors, form)), ..Outcome::default() }).await
         }
-        Err(RegistryError::Invalid(errors)) => Outcome { error: Some(joined(&errors)), ..Outcome::default() },
-        Err(other) => return Err(other.into()),
-    };
-    organization_view(&state, &viewer, &oid, outcome).await
+    }
 }
 
-fn joined(errors: &[frmo_domain::error::ValidationError]) -> String {
-    errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
-}
-
-/// The answer to a members form: the page again, with what happened (refusals of access are errors).
+/// The answer to a members form: back to the page with its confirmation, or the page again with
+/// what went wrong and what was typed (refusals of access are errors).
 async fn after_members_change(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
     result: Result<(), RegistryError>,
-    typed: &str,
+    typed: (&str, &str),
+    done: &str,
 ) -> Result<Response, PageError> {
-    let refused =
-        |message| Outcome { members_error: Some(message), members_who: typed.to_owned(), ..Outcome::default() };
-    let outcome = match result {
-        Ok(()) => Outcome { members_saved: true, ..Outcome::default() },
-        Err(RegistryError::Invalid(errors)) => refused(joined(&errors)),
-        Err(RegistryError::Conflict(message)) => refused(message),
-        Err(other) => return Err(other.into()),
-    };
-    organization_view(state, viewer, oid, outcome).await
+    match result {
+        Ok(()) => Ok(Redirect::to(&notice::to(&format!("/cabinet/organizations/{oid}"), done)).into_response()),
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "", &["who", "role"])?;
+            let members = Some((errors, typed.0.to_owned(), typed.1.to_owned()));
+            organization_view(state, viewer, oid, Outcome { members, ..Outcome::default() }).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -549,7 +654,7 @@ async fn grant_member(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let result = state.registry.grant_member(&session.actor(), &oid, &form.who, &form.role, &viewer.request_id).await;
-    after_members_change(&state, &viewer, &oid, result, &form.who).await
+    after_members_change(&state, &viewer, &oid, result, (&form.who, &form.role), notice::INVITED).await
 }
 
 #[derive(Deserialize)]
@@ -571,7 +676,7 @@ async fn revoke_member(
     viewer.check_csrf(&form.csrf)?;
     let user_id = form.user.trim().parse().unwrap_or(0);
     let result = state.registry.revoke_member(&session.actor(), &oid, user_id, &viewer.request_id).await;
-    after_members_change(&state, &viewer, &oid, result, "").await
+    after_members_change(&state, &viewer, &oid, result, ("", ""), notice::MEMBERS).await
 }
 
 #[derive(Deserialize)]
@@ -593,7 +698,7 @@ async fn withdraw_invitation(
     viewer.check_csrf(&form.csrf)?;
     let id = form.invitation.trim().parse().unwrap_or(0);
     let result = state.registry.withdraw_invitation(&session.actor(), &oid, id, &viewer.request_id).await;
-    after_members_change(&state, &viewer, &oid, result, "").await
+    after_members_change(&state, &viewer, &oid, result, ("", ""), notice::MEMBERS).await
 }
 
 #[derive(Template)]

@@ -33,8 +33,10 @@ struct DocumentsPage {
     name: String,
     documents: Vec<DocumentView>,
     may_upload: bool,
-    errors: Vec<String>,
-    saved: Option<&'static str>,
+    errors: crate::form::FormErrors,
+    /// The upload form as typed, when it was refused (files are chosen again).
+    typed: frmo_registry::documents::DocumentForm,
+    done: Option<crate::notice::Confirmation>,
     max_size: String,
     kinds: Vec<(u32, &'static str)>,
 }
@@ -43,8 +45,8 @@ async fn page(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
-    errors: Vec<String>,
-    saved: Option<&'static str>,
+    (errors, typed): (crate::form::FormErrors, frmo_registry::documents::DocumentForm),
+    done: Option<crate::notice::Confirmation>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let actor = session.actor();
@@ -52,7 +54,7 @@ async fn page(
     let card = state.registry.card(&actor, oid, None).await?;
     let may_upload = state.registry.may(&actor, oid, Action::EditOrganization).await?;
     let max = state.registry.documents_settings().map_or(0, |d| d.settings.max_bytes);
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = errors.status();
     let view = DocumentsPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -61,7 +63,8 @@ async fn page(
         documents,
         may_upload,
         errors,
-        saved,
+        typed,
+        done,
         max_size: megabytes(max),
         kinds: DOCUMENT_KINDS.iter().map(|k| (k.code, k.name)).collect(),
     };
@@ -76,12 +79,12 @@ pub async fn list(
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     #[derive(serde::Deserialize, Default)]
-    struct Saved {
-        saved: Option<String>,
+    struct Done {
+        done: Option<String>,
     }
-    let query: Saved = crate::query::parse(raw)?;
-    let saved = crate::notice::text(query.saved.as_deref());
-    page(&state, &viewer, &oid, Vec::new(), saved).await
+    let query: Done = crate::query::parse(raw)?;
+    let done = crate::notice::fixed(query.done.as_deref());
+    page(&state, &viewer, &oid, Default::default(), done).await
 }
 
 /// `POST /cabinet/organizations/{oid}/documents` (multipart): the form's fields, then the files.
@@ -93,20 +96,24 @@ pub async fn upload(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let mut typed = frmo_registry::documents::DocumentForm::default();
     let result = match receive(&state, &viewer, None, request).await {
-        Ok(upload) => state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await,
+        Ok(upload) => {
+            typed = upload.form.clone();
+            state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await
+        }
         Err(error) => Err(error),
     };
     match result {
         Ok(_) => {
-            let to = format!("/cabinet/organizations/{oid}/documents?saved={}", crate::notice::DOCUMENT);
+            let to = crate::notice::to(&format!("/cabinet/organizations/{oid}/documents"), crate::notice::DOCUMENT);
             Ok(Redirect::to(&to).into_response())
         }
-        Err(RegistryError::Invalid(errors)) => {
-            page(&state, &viewer, &oid, errors.iter().map(ToString::to_string).collect(), None).await
+        Err(error) => {
+            let fields = ["kind", "number", "issued_on", "valid_until", "replaces", "file", "signature"];
+            let errors = crate::form::FormErrors::from_registry(error, "", &fields)?;
+            page(&state, &viewer, &oid, (errors, typed), None).await
         }
-        Err(RegistryError::Conflict(message)) => page(&state, &viewer, &oid, vec![message], None).await,
-        Err(other) => Err(other.into()),
     }
 }
 

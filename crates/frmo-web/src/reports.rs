@@ -59,7 +59,8 @@ struct ReportPage {
     year: String,
     from: String,
     to: String,
-    error: Option<String>,
+    /// A period or grouping refused: the problems, the form keeping what was typed.
+    errors: crate::form::FormErrors,
     report: Option<Report>,
     /// The query string of the downloads (`period=…&group=…`).
     download_query: String,
@@ -87,18 +88,24 @@ pub(crate) async fn page(
     Query(params): Query<ReportParams>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let (report, error) = match state.registry.run_report(&session.actor(), &name, &params, &viewer.request_id).await {
-        Ok(report) => (Some(report), None),
-        Err(RegistryError::Invalid(errors)) => {
-            (None, Some(errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")))
+    let (report, errors) = match state.registry.run_report(&session.actor(), &name, &params, &viewer.request_id).await {
+        Ok(report) => (Some(report), crate::form::FormErrors::none()),
+        Err(error @ RegistryError::Invalid(_)) => {
+            (None, crate::form::FormErrors::from_registry(error, "", &["kind", "group"])?)
         }
         Err(other) => return Err(other.into()),
+    };
+    // A refused form shows what was typed; otherwise the period shown.
+    let typed = |field: &Option<String>, shown: String| match field {
+        Some(value) if !errors.is_empty() => value.clone(),
+        _ => shown,
     };
     let definition = find(&name)?;
     let today = time::OffsetDateTime::from_unix_timestamp(state.registry.now()).map_or(time::Date::MIN, |t| t.date());
     let period = report.as_ref().map_or_else(|| Period::month_of(today), |r| r.period);
     let group = report.as_ref().map_or_else(|| params.group.clone().unwrap_or_default(), |r| r.group.to_owned());
     let month = u8::from(period.from.month());
+    let form = &params.form;
     let page = ReportPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -112,24 +119,24 @@ pub(crate) async fn page(
                 (PeriodKind::Custom, "произвольный"),
             ]
             .map(|(k, l)| (k.as_str().to_owned(), l)),
-            period.kind.as_str(),
+            &typed(&form.kind, period.kind.as_str().to_owned()),
         ),
-        months: choices((1..=12).map(|m| (m.to_string(), MONTHS[m - 1])), &month.to_string()),
+        months: choices((1..=12).map(|m| (m.to_string(), MONTHS[m - 1])), &typed(&form.month, month.to_string())),
         quarters: choices(
             [("1", "I"), ("2", "II"), ("3", "III"), ("4", "IV")].map(|(v, l)| (v.to_owned(), l)),
-            &((month - 1) / 3 + 1).to_string(),
+            &typed(&form.quarter, ((month - 1) / 3 + 1).to_string()),
         ),
-        year: period.from.year().to_string(),
-        from: frmo_domain::date::iso(period.from),
-        to: frmo_domain::date::iso(period.to),
-        error,
+        year: typed(&form.year, period.from.year().to_string()),
+        from: typed(&form.from, frmo_domain::date::iso(period.from)),
+        to: typed(&form.to, frmo_domain::date::iso(period.to)),
         download_query: format!("period={}&group={}", period.code(), group),
         chart: report.as_ref().and_then(output::svg),
         chart_summary: report.as_ref().map(output::chart_summary).unwrap_or_default(),
         report,
+        errors,
     };
     let mut response = render(&page);
-    if page.error.is_some() {
+    if !page.errors.is_empty() {
         *response.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
     Ok(response)

@@ -4,7 +4,6 @@
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::{Action, Target, decide};
 use frmo_domain::ident::RegionCode;
@@ -16,6 +15,9 @@ use serde_json::Value;
 use crate::AppState;
 use crate::cabinet::format_time;
 use crate::error::{PageError, render};
+use crate::form::FormErrors;
+use crate::notice;
+use crate::pager::{PAGE_SIZE, Pager};
 use crate::session::Viewer;
 
 /// Russian names of the card fields people change most.
@@ -65,7 +67,7 @@ pub(crate) fn shown(value: &Value) -> String {
     }
 }
 
-fn date(day: Option<time::Date>) -> String {
+pub(crate) fn date(day: Option<time::Date>) -> String {
     day.and_then(|d| d.format(time::macros::format_description!("[day].[month].[year]")).ok()).unwrap_or_default()
 }
 
@@ -115,20 +117,30 @@ struct ListPage {
     rows: Vec<Row>,
     /// The operator's queue: its filters (region, overdue only).
     queue: Option<(String, bool)>,
+    pager: Pager,
 }
 
-fn list(viewer: &Viewer, user_name: &str, title: &'static str, empty: &'static str, views: &[RequestView]) -> ListPage {
+/// A page of a list of requests at `path` with the query `raw` (its filters and `page`).
+fn list(
+    viewer: &Viewer,
+    user_name: &str,
+    (title, empty): (&'static str, &'static str),
+    views: &[RequestView],
+    (path, raw): (&str, Option<&str>),
+) -> ListPage {
+    let pager = Pager::of_query(views.len(), path, raw, PAGE_SIZE);
     ListPage {
         user_name: user_name.to_owned(),
         csrf: viewer.csrf().to_owned(),
         title,
         empty,
-        rows: views.iter().map(row).collect(),
+        rows: views[pager.range()].iter().map(row).collect(),
         queue: None,
+        pager,
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct QueueFilter {
     #[serde(default)]
     region: String,
@@ -247,19 +259,25 @@ pub(crate) async fn statistics(
     Ok(render(&page))
 }
 
-pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+pub(crate) async fn my_requests(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
+) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     let views = state.registry.my_requests(&session.actor()).await?;
-    Ok(render(&list(&viewer, &session.user.display_name, "Мои заявки", "Вы ещё не подавали заявок.", &views)))
+    let titles = ("Мои заявки", "Вы ещё не подавали заявок.");
+    Ok(render(&list(&viewer, &session.user.display_name, titles, &views, ("/cabinet/requests", raw.as_deref()))))
 }
 
 /// The operator's queue, filtered by region (`?region=63`) and to overdue requests (`?overdue=1`).
 pub(crate) async fn queue(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::extract::Query(filter): axum::extract::Query<QueueFilter>,
+    axum::extract::RawQuery(raw): axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
+    let filter: QueueFilter = crate::query::parse(axum::extract::RawQuery(raw.clone()))?;
     let mut views = state.registry.moderation_queue(&session.actor(), &viewer.request_id).await?;
     let region = filter.region.trim();
     if !region.is_empty() {
@@ -270,7 +288,9 @@ pub(crate) async fn queue(
     if overdue {
         views.retain(|v| v.overdue);
     }
-    let mut page = list(&viewer, &session.user.display_name, "Заявки на проверку", "Заявок на проверке нет.", &views);
+    let titles = ("Заявки на проверку", "Заявок на проверке нет.");
+    let at = ("/cabinet/moderation", raw.as_deref());
+    let mut page = list(&viewer, &session.user.display_name, titles, &views, at);
     page.queue = Some((region.to_owned(), overdue));
     Ok(render(&page))
 }
@@ -290,10 +310,31 @@ struct RequestPage {
     may_withdraw: bool,
     may_decide: bool,
     /// A returned change request, to its author: the form that corrects and resends it, filled
-    /// with what was proposed (label, field, value).
+    /// with what was proposed or typed (label, field, value).
     resubmit: Vec<(&'static str, &'static str, String)>,
-    error: Option<String>,
+    /// The resubmission's reason: the request's, or what was typed.
+    resubmit_reason: String,
+    /// The refused form's problems, and the decision typed (verdict, comment).
+    errors: FormErrors,
+    verdict: String,
+    comment: String,
+    done: Option<notice::Confirmation>,
 }
+
+/// What the last form on a request did.
+#[derive(Default)]
+struct Outcome {
+    errors: FormErrors,
+    /// The decision form refused: verdict and comment as typed.
+    decision: Option<(String, String)>,
+    /// The resubmission refused: the form as typed.
+    resubmit: Option<crate::cabinet::CardForm>,
+    /// The confirmation asked for (`?done=`), shown if the request's state bears it out.
+    done_code: String,
+}
+
+/// The decision form's fields (a problem of none of them, e.g. a stale revision, links to the first).
+const DECISION_FIELDS: [&str; 2] = ["verdict", "comment"];
 
 /// The fields the cabinet's change form edits: label, form field, where the proposal keeps it.
 const EDITABLE: [(&str, &str, &[&str]); 8] = [
@@ -311,12 +352,7 @@ fn request_id(text: &str) -> Result<i64, PageError> {
     parse_request_number(text).ok_or_else(|| RegistryError::NotFound(format!("Заявка «{text}» не найдена.")).into())
 }
 
-async fn request_view(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-    error: Option<String>,
-) -> Result<Response, PageError> {
+async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outcome) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let actor = session.actor();
     let view = state.registry.request_view(&actor, id, &viewer.request_id).await?;
@@ -373,47 +409,71 @@ async fn request_view(
             && view.kind != frmo_registry::applications::INCLUSION
             && session.user.id == view.author_id
         {
-            EDITABLE
-                .iter()
-                .map(|(label, field, path)| {
-                    let value = path.iter().try_fold(&view.proposal, |v, key| v.get(key));
-                    (*label, *field, value.and_then(Value::as_str).unwrap_or_default().to_owned())
-                })
-                .collect()
+            resubmit_fields(&view.proposal, outcome.resubmit.as_ref())
         } else {
             Vec::new()
         },
+        resubmit_reason: outcome.resubmit.as_ref().map_or_else(|| view.reason.clone(), |typed| typed.reason.clone()),
         may_decide: view.status == "submitted" && decide(&actor, Action::Moderate, target).is_allowed(),
+        done: notice::of_request(&view, &outcome.done_code, state.registry.moderation().review_days),
         view,
-        error: error.clone(),
+        verdict: outcome.decision.as_ref().map(|d| d.0.clone()).unwrap_or_default(),
+        comment: outcome.decision.map(|d| d.1).unwrap_or_default(),
+        errors: outcome.errors,
     };
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-    Ok((status, render(&page)).into_response())
+    Ok((page.errors.status(), render(&page)).into_response())
+}
+
+/// The resubmission form's fields: what was typed, else what the request proposed.
+fn resubmit_fields(
+    proposal: &Value,
+    typed: Option<&crate::cabinet::CardForm>,
+) -> Vec<(&'static str, &'static str, String)> {
+    EDITABLE
+        .iter()
+        .map(|(label, field, path)| {
+            let value = match typed {
+                Some(form) => form.typed(field),
+                None => path
+                    .iter()
+                    .try_fold(proposal, |v, key| v.get(key))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+            };
+            (*label, *field, value)
+        })
+        .collect()
 }
 
 pub(crate) async fn request_page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
-    request_view(&state, &viewer, request_id(&id)?, None).await
+    let id = request_id(&id)?;
+    let query: notice::DoneQuery = crate::query::parse(raw)?;
+    let code = query.done.unwrap_or_default();
+    request_view(&state, &viewer, id, Outcome { done_code: code, ..Outcome::default() }).await
 }
 
-/// After a form on a request: its page again (303), or with what went wrong.
+/// After a form on a request: its page with the confirmation `done` (303), or the page again with
+/// what went wrong (`outcome` holds what was typed; `fields` are the form's, `prefix` its ids').
 async fn after(
     state: &AppState,
     viewer: &Viewer,
     id: i64,
     result: Result<RequestView, RegistryError>,
+    done: &str,
+    (prefix, fields, outcome): (&str, &[&str], Outcome),
 ) -> Result<Response, PageError> {
     match result {
-        Ok(_) => Ok(Redirect::to(&format!("/cabinet/requests/{id}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            request_view(state, viewer, id, Some(message)).await
+        Ok(_) => Ok(Redirect::to(&notice::to(&format!("/cabinet/requests/{id}"), done)).into_response()),
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, prefix, fields)?;
+            request_view(state, viewer, id, Outcome { errors, ..outcome }).await
         }
-        Err(RegistryError::Conflict(message)) => request_view(state, viewer, id, Some(message)).await,
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -436,7 +496,7 @@ pub(crate) async fn withdraw(
     let id = request_id(&id)?;
     let revision = form.revision.trim().parse().unwrap_or(0);
     let result = state.registry.withdraw_request(&session.actor(), id, revision, &viewer.request_id).await;
-    after(&state, &viewer, id, result).await
+    after(&state, &viewer, id, result, "withdrawn", ("", &["withdraw"], Outcome::default())).await
 }
 
 /// `POST /cabinet/requests/{id}/resubmit`: the author corrects a returned request and sends it again.
@@ -453,7 +513,9 @@ pub(crate) async fn resubmit(
         .registry
         .resubmit_request(&session.actor(), id, form.version, form.edit(), &form.reason, &viewer.request_id)
         .await;
-    after(&state, &viewer, id, result).await
+    let fields: Vec<&str> = EDITABLE.iter().map(|(_, field, _)| *field).chain(["reason"]).collect();
+    let outcome = Outcome { resubmit: Some(form), ..Outcome::default() };
+    after(&state, &viewer, id, result, "sent", ("re-", &fields, outcome)).await
 }
 
 #[derive(Deserialize)]
@@ -477,20 +539,23 @@ pub(crate) async fn decision(
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = request_id(&id)?;
+    let typed = Outcome { decision: Some((form.verdict.clone(), form.comment.clone())), ..Outcome::default() };
+    let comment = form.comment;
     let verdict = match form.verdict.as_str() {
-        "approve" => Verdict::Approve { comment: form.comment },
-        "reject" => Verdict::Reject { reason: form.comment },
-        "return" => Verdict::Return { comment: form.comment },
+        "approve" => Verdict::Approve { comment },
+        "reject" => Verdict::Reject { reason: comment },
+        "return" => Verdict::Return { comment },
         _ => {
             let error = frmo_domain::error::ValidationError::new(
                 "verdict",
                 "Решение",
                 "выберите: одобрить, отклонить или вернуть",
             );
-            return after(&state, &viewer, id, Err(RegistryError::invalid(error))).await;
+            let refused = Err(RegistryError::invalid(error));
+            return after(&state, &viewer, id, refused, "decision", ("", &DECISION_FIELDS, typed)).await;
         }
     };
     let revision = form.revision.trim().parse().unwrap_or(0);
     let result = state.registry.decide_request(&session.actor(), id, revision, verdict, &viewer.request_id).await;
-    after(&state, &viewer, id, result).await
+    after(&state, &viewer, id, result, "decision", ("", &DECISION_FIELDS, typed)).await
 }

@@ -20,6 +20,7 @@ use serde_json::json;
 
 use crate::AppState;
 use crate::error::{PageError, render};
+use crate::form::FormErrors;
 use crate::multipart::FileField;
 use crate::session::Viewer;
 
@@ -56,7 +57,7 @@ struct FormPage {
     topics: Vec<(&'static str, &'static str)>,
     form: SupportForm,
     orgs: Vec<(String, String)>,
-    errors: Vec<String>,
+    errors: FormErrors,
     max_files: usize,
     max_size: String,
     suggestions: Vec<(String, String)>,
@@ -87,7 +88,7 @@ async fn form_page(
     state: &AppState,
     viewer: &Viewer,
     form: SupportForm,
-    errors: Vec<String>,
+    errors: FormErrors,
     csrf: String,
 ) -> Result<FormPage, PageError> {
     let (user_name, orgs, action) = match &viewer.session {
@@ -142,7 +143,7 @@ async fn public_form(
         return Ok(Redirect::to(&format!("/cabinet/support/new?{query}")).into_response());
     }
     let (csrf, cookie) = crate::auth::form_token(&state, &headers);
-    let page = form_page(&state, &viewer, prefilled(prefill), Vec::new(), csrf).await?;
+    let page = form_page(&state, &viewer, prefilled(prefill), FormErrors::none(), csrf).await?;
     let mut response = render(&page);
     if let Some(cookie) = cookie {
         response.headers_mut().append(header::SET_COOKIE, cookie);
@@ -179,7 +180,7 @@ pub(crate) async fn cabinet_form(
 ) -> Result<Response, PageError> {
     viewer.authorize(&state, Action::AskSupport, Target::None).await?;
     let csrf = viewer.csrf().to_owned();
-    Ok(render(&form_page(&state, &viewer, prefilled(prefill), Vec::new(), csrf).await?))
+    Ok(render(&form_page(&state, &viewer, prefilled(prefill), FormErrors::none(), csrf).await?))
 }
 
 /// Reads the multipart form (fields, then up to five files) and files the request.
@@ -187,15 +188,12 @@ async fn submit(
     state: &AppState,
     viewer: &Viewer,
     request: Request,
-) -> Result<Result<i64, (SupportForm, Vec<String>)>, PageError> {
+) -> Result<Result<i64, (SupportForm, FormErrors)>, PageError> {
     let (_, limit) = attachment_limits(state, viewer);
     let files = [FileField { name: "files", label: "Вложения", limit }];
     let received = match crate::multipart::read(state, viewer, None, request, &files).await {
         Ok(received) => received,
-        Err(RegistryError::Invalid(errors)) => {
-            return Ok(Err((SupportForm::default(), errors.iter().map(ToString::to_string).collect())));
-        }
-        Err(other) => return Err(other.into()),
+        Err(error) => return Ok(Err((SupportForm::default(), support_form_errors(error)?))),
     };
     let mut form = SupportForm::default();
     for (name, value) in received.fields {
@@ -213,9 +211,14 @@ async fn submit(
     let attachments = received.files.into_iter().map(|(_, staged)| staged).collect();
     match state.registry.submit_support_request(&viewer.actor(), form.clone(), attachments, &viewer.request_id).await {
         Ok(id) => Ok(Ok(id)),
-        Err(RegistryError::Invalid(errors)) => Ok(Err((form, errors.iter().map(ToString::to_string).collect()))),
-        Err(other) => Err(other.into()),
+        Err(error) => Ok(Err((form, support_form_errors(error)?))),
     }
+}
+
+/// The support form's problems, next to its fields (the text's field is `support-text`).
+fn support_form_errors(error: RegistryError) -> Result<FormErrors, RegistryError> {
+    let errors = FormErrors::from_registry(error, "", &["text", "topic", "org", "email", "files"])?;
+    Ok(errors.renamed("text", "support-text"))
 }
 
 /// `POST /support/new` (multipart): the public form.
@@ -255,7 +258,7 @@ pub(crate) async fn cabinet_submit(
 ) -> Result<Response, PageError> {
     viewer.authorize(&state, Action::AskSupport, Target::None).await?;
     match submit(&state, &viewer, request).await? {
-        Ok(id) => Ok(Redirect::to(&format!("/cabinet/support/{id}")).into_response()),
+        Ok(id) => Ok(Redirect::to(&crate::notice::to(&format!("/cabinet/support/{id}"), "sent")).into_response()),
         Err((form, errors)) => {
             let csrf = viewer.csrf().to_owned();
             let page = form_page(&state, &viewer, form, errors, csrf).await?;
@@ -369,8 +372,20 @@ struct RequestPage {
     due: String,
     messages: Vec<(String, String, bool, String, &'static str)>,
     topics: Vec<(&'static str, &'static str)>,
-    error: Option<String>,
+    /// A refused step: its problems, and the field's id with the text typed in it.
+    errors: FormErrors,
+    typed: (&'static str, String),
+    done: Option<crate::notice::Confirmation>,
     open: bool,
+}
+
+/// What the last step on a request did.
+#[derive(Default)]
+struct StepOutcome {
+    errors: FormErrors,
+    typed: (&'static str, String),
+    /// `?done=sent`: the request was just filed.
+    sent: bool,
 }
 
 fn ticket(text: &str) -> Result<i64, RegistryError> {
@@ -381,7 +396,7 @@ async fn request_page(
     state: &AppState,
     viewer: &Viewer,
     id: &str,
-    error: Option<String>,
+    outcome: StepOutcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     viewer.authorize(state, Action::AskSupport, Target::None).await?;
@@ -400,19 +415,30 @@ async fn request_page(
             )
         })
         .collect();
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let due = frmo_registry::support::format_time(view.record.due_at);
+    let done = (outcome.sent && view.author).then(|| {
+        let mut done = crate::notice::Confirmation::new("support-sent", "Обращение отправлено", &[])
+            .reference("Номер обращения", view.number.clone());
+        done.next = vec![
+            format!("Обращение {} принято в очередь «{}». Ответ — до {due} (МСК).", view.number, view.queue_label),
+            "Уведомление об ответе придёт в кабинет и на электронную почту.".to_owned(),
+        ];
+        done
+    });
     let page = RequestPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         created: frmo_registry::support::format_time(view.record.created_at),
-        due: frmo_registry::support::format_time(view.record.due_at),
+        due,
         open: !matches!(view.record.status.as_str(), "resolved" | "closed"),
         view,
         messages,
         topics: topics(),
-        error,
+        errors: outcome.errors,
+        typed: outcome.typed,
+        done,
     };
-    Ok((status, render(&page)).into_response())
+    Ok((page.errors.status(), render(&page)).into_response())
 }
 
 /// `GET /cabinet/support/{ticket}`
@@ -420,8 +446,22 @@ pub(crate) async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
-    request_page(&state, &viewer, &id, None).await
+    let query: crate::notice::DoneQuery = crate::query::parse(raw)?;
+    let outcome = StepOutcome { sent: query.done.as_deref() == Some("sent"), ..StepOutcome::default() };
+    request_page(&state, &viewer, &id, outcome).await
+}
+
+/// The field a step's form writes in, by the step: where its problems are shown.
+fn step_field(action: &str) -> &'static str {
+    match action {
+        "reply" => "reply-text",
+        "rate" => "rate-text",
+        "reopen" => "reopen-text",
+        "reclassify" => "new-topic",
+        _ => "answer-text",
+    }
 }
 
 #[derive(Deserialize)]
@@ -451,6 +491,8 @@ pub(crate) async fn step(
     viewer.authorize(&state, Action::AskSupport, Target::None).await?;
     viewer.check_csrf(&input.csrf)?;
     let number = ticket(&id)?;
+    let field = step_field(&input.action);
+    let typed = (field, input.text.clone());
     let form = StepForm {
         action: input.action,
         text: input.text,
@@ -460,12 +502,11 @@ pub(crate) async fn step(
     };
     match state.registry.support_step(&session.actor(), number, form, &viewer.request_id).await {
         Ok(_) => Ok(Redirect::to(&format!("/cabinet/support/{number}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            request_page(&state, &viewer, &id, Some(message)).await
+        Err(error) => {
+            // Every problem of a step is about its one field, whatever the registry names it.
+            let errors = FormErrors::from_registry(error, "", &[field])?;
+            request_page(&state, &viewer, &id, StepOutcome { errors, typed, sent: false }).await
         }
-        Err(RegistryError::Conflict(message)) => request_page(&state, &viewer, &id, Some(message)).await,
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -581,7 +622,7 @@ struct EditPage {
     form: help::ArticleForm,
     new: bool,
     topics: Vec<(&'static str, &'static str)>,
-    errors: Vec<String>,
+    errors: FormErrors,
 }
 
 async fn edit_page(
@@ -589,10 +630,10 @@ async fn edit_page(
     viewer: &Viewer,
     form: help::ArticleForm,
     new: bool,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = errors.status();
     let page = EditPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -613,7 +654,7 @@ pub(crate) async fn edit_article(
     viewer.require(&state).await?;
     viewer.authorize(&state, Action::Administer, Target::None).await?;
     if slug == "new" {
-        return edit_page(&state, &viewer, help::ArticleForm::default(), true, Vec::new()).await;
+        return edit_page(&state, &viewer, help::ArticleForm::default(), true, FormErrors::none()).await;
     }
     let article = state.registry.help_article(&slug).await?;
     let form = help::ArticleForm {
@@ -624,7 +665,7 @@ pub(crate) async fn edit_article(
         body: article.body,
         version: i64::from(article.version),
     };
-    edit_page(&state, &viewer, form, false, Vec::new()).await
+    edit_page(&state, &viewer, form, false, FormErrors::none()).await
 }
 
 #[derive(Deserialize)]
@@ -665,11 +706,11 @@ pub(crate) async fn save_article(
     };
     match state.registry.save_help_article(&session.actor(), form.clone(), &viewer.request_id).await {
         Ok(slug) => Ok(Redirect::to(&format!("/support/articles/{slug}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            edit_page(&state, &viewer, form, new, errors.iter().map(ToString::to_string).collect()).await
+        Err(error) => {
+            let first = if new { "slug" } else { "title" };
+            let errors = FormErrors::from_registry(error, "", &[first, "title", "topic", "keywords", "body"])?;
+            edit_page(&state, &viewer, form, new, errors).await
         }
-        Err(RegistryError::Conflict(message)) => edit_page(&state, &viewer, form, new, vec![message]).await,
-        Err(other) => Err(other.into()),
     }
 }
 

@@ -20,7 +20,9 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::form::FormErrors;
 use crate::multipart::{FileField, invalid};
+use crate::pager::{PAGE_SIZE, Pager};
 use crate::pages::{Choice, choices};
 use crate::query::ApiQuery;
 use crate::session::Viewer;
@@ -38,7 +40,7 @@ pub struct FilterParams {
     expiring: Option<String>,
     dismissed: Option<String>,
     on: Option<String>,
-    saved: Option<String>,
+    done: Option<String>,
 }
 
 fn code(
@@ -107,23 +109,32 @@ struct WorkersView {
     positions: Vec<Choice>,
     specialties: Vec<Choice>,
     types: Vec<Choice>,
-    saved: Option<&'static str>,
+    done: Option<crate::notice::Confirmation>,
     report: Option<ImportReport>,
     report_csv: String,
-    errors: Vec<String>,
+    /// The staffing or the import form refused (ids `staffing-…`, `import-file`).
+    errors: FormErrors,
+    /// The staffing form as typed, when it was refused.
+    staffing: StaffingForm,
+    /// How many lines the filters found; `page.lines` holds the page shown.
+    found: usize,
+    pager: Pager,
 }
 
 async fn list_page(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
-    params: FilterParams,
+    (params, query): (FilterParams, Option<&str>),
     report: Option<ImportReport>,
-    errors: Vec<String>,
+    (errors, staffing): (FormErrors, StaffingForm),
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let filter = params.filter()?;
-    let page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
+    let mut page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
+    let found = page.lines.len();
+    let pager = Pager::of_query(found, &format!("/cabinet/organizations/{oid}/workers"), query, PAGE_SIZE);
+    page.lines = pager.slice(std::mem::take(&mut page.lines));
     let card = state.registry.card(&session.actor(), oid, None).await?;
     let report_csv =
         report.as_ref().map(|r| crate::query::percent_encode(&r.errors_csv(), b"-_.~")).unwrap_or_default();
@@ -147,10 +158,13 @@ async fn list_page(
         positions: directory_choices("positions", params.position.as_deref()),
         specialties: directory_choices("specialties", params.specialty.as_deref()),
         types: directory_choices("employment_types", params.position_type.as_deref()),
-        saved: crate::notice::text(params.saved.as_deref()),
+        done: crate::notice::fixed(params.done.as_deref()),
         report,
         report_csv,
         errors,
+        staffing,
+        found,
+        pager,
     };
     Ok((status, render(&view)).into_response())
 }
@@ -160,10 +174,10 @@ pub async fn list(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(oid): Path<String>,
-    raw: RawQuery,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
-    let params: FilterParams = crate::query::parse(raw)?;
-    list_page(&state, &viewer, &oid, params, None, Vec::new()).await
+    let params: FilterParams = crate::query::parse(RawQuery(query.clone()))?;
+    list_page(&state, &viewer, &oid, (params, query.as_deref()), None, Default::default()).await
 }
 
 /// `POST /cabinet/organizations/{oid}/workers/import` (multipart, `file`: CSV).
@@ -178,18 +192,25 @@ pub async fn import(
     let files = [FileField { name: "file", label: "Файл", limit: IMPORT_LIMIT }];
     let received = match crate::multipart::read(&state, &viewer, None, request, &files).await {
         Ok(received) => received,
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
-            return list_page(&state, &viewer, &oid, FilterParams::default(), None, errors).await;
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "import-", &["file"])?;
+            return list_page(
+                &state,
+                &viewer,
+                &oid,
+                (FilterParams::default(), None),
+                None,
+                (errors, Default::default()),
+            )
+            .await;
         }
-        Err(other) => return Err(other.into()),
     };
     let report = import_file(&state, &viewer, &oid, received).await?;
     if report.applied {
-        let to = format!("/cabinet/organizations/{oid}/workers?saved={}", crate::notice::IMPORTED);
+        let to = crate::notice::to(&format!("/cabinet/organizations/{oid}/workers"), crate::notice::IMPORTED);
         return Ok(Redirect::to(&to).into_response());
     }
-    list_page(&state, &viewer, &oid, FilterParams::default(), Some(report), Vec::new()).await
+    list_page(&state, &viewer, &oid, (FilterParams::default(), None), Some(report), Default::default()).await
 }
 
 async fn import_file(
@@ -294,8 +315,31 @@ struct NewWorkerView {
     specialties: Vec<Choice>,
     types: Vec<Choice>,
     kinds: Vec<Choice>,
-    errors: Vec<String>,
+    errors: FormErrors,
 }
+
+/// The worker form's fields, in their order on the page.
+const WORKER_FIELDS: [&str; 19] = [
+    "snils",
+    "last_name",
+    "first_name",
+    "patronymic",
+    "sex",
+    "birth_date",
+    "phone",
+    "email",
+    "document",
+    "department",
+    "position",
+    "position_type",
+    "rate",
+    "begin_date",
+    "credential_kind",
+    "specialty",
+    "credential_number",
+    "credential_issued_on",
+    "credential_valid_until",
+];
 
 /// The add form's fields as typed (sent back with the errors).
 #[derive(Debug, Default, Deserialize)]
@@ -405,7 +449,7 @@ async fn new_page(
     viewer: &Viewer,
     oid: &str,
     form: WorkerFormFields,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<Response, PageError> {
     form_page(state, viewer, oid, None, form, errors).await
 }
@@ -417,12 +461,12 @@ async fn form_page(
     oid: &str,
     edit: Option<(i64, i64)>,
     form: WorkerFormFields,
-    errors: Vec<String>,
+    errors: FormErrors,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     state.registry.organization_target(&session.actor(), oid, Action::EditOrganization, &viewer.request_id).await?;
     let card = state.registry.card(&session.actor(), oid, None).await?;
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = errors.status();
     let view = NewWorkerView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -457,7 +501,8 @@ pub async fn new(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    new_page(&state, &viewer, &oid, WorkerFormFields { rate: "1".into(), ..Default::default() }, Vec::new()).await
+    new_page(&state, &viewer, &oid, WorkerFormFields { rate: "1".into(), ..Default::default() }, FormErrors::none())
+        .await
 }
 
 /// `POST /cabinet/organizations/{oid}/workers`
@@ -471,12 +516,13 @@ pub async fn add(
     state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&fields.csrf)?;
     match state.registry.add_worker(&session.actor(), &oid, &fields.form(), &viewer.request_id).await {
-        Ok(person) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
+        Ok(person) => {
+            Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
+        }
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;
             new_page(&state, &viewer, &oid, fields, errors).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -499,7 +545,7 @@ pub async fn edit_form(
     let person: i64 = id.parse().map_err(|_| missing())?;
     let card: i64 = params.card.as_deref().unwrap_or_default().parse().map_err(|_| missing())?;
     let form = state.registry.worker_form(&session.actor(), &oid, person, card, &viewer.request_id).await?;
-    form_page(&state, &viewer, &oid, Some((person, card)), WorkerFormFields::from(form), Vec::new()).await
+    form_page(&state, &viewer, &oid, Some((person, card)), WorkerFormFields::from(form), FormErrors::none()).await
 }
 
 /// `POST /cabinet/organizations/{oid}/workers/{id}/edit`
@@ -515,12 +561,13 @@ pub async fn edit(
     let person: i64 = id.parse().unwrap_or(0);
     let card: i64 = fields.card.trim().parse().unwrap_or(0);
     match state.registry.edit_worker(&session.actor(), &oid, card, &fields.form(), &viewer.request_id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
+        Ok(()) => {
+            Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
+        }
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;
             form_page(&state, &viewer, &oid, Some((person, card)), fields, errors).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 
@@ -571,21 +618,29 @@ struct WorkerPageView {
     levels: Vec<Choice>,
     categories: Vec<Choice>,
     specialties: Vec<Choice>,
-    error: Option<String>,
+    /// A refused dismissal (`end_date_{card}`) or detail (`education-…`, `qualification-…`).
+    errors: FormErrors,
+    /// The refused detail form as typed (its `kind` says which of the two).
+    typed: DetailFields,
+    done: Option<crate::notice::Confirmation>,
 }
+
+/// What the last form of a worker's page did: its problems and the detail typed, or the
+/// confirmation.
+type WorkerOutcome = (FormErrors, DetailFields, Option<crate::notice::Confirmation>);
 
 async fn worker_page(
     state: &AppState,
     viewer: &Viewer,
     oid: &str,
     id: &str,
-    error: Option<String>,
+    (errors, typed, done): WorkerOutcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     state.registry.organization_target(&session.actor(), oid, Action::ReadOrganization, &viewer.request_id).await?;
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Работник «{id}» не найден")))?;
     let worker = state.registry.worker(&session.actor(), oid, id, &viewer.request_id).await?;
-    let status = if error.is_some() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let status = errors.status();
     let view = WorkerPageView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -596,9 +651,16 @@ async fn worker_page(
         levels: directory_choices("education_levels", None),
         categories: directory_choices("qualification_categories", None),
         specialties: directory_choices("specialties", None),
-        error,
+        errors,
+        typed,
+        done,
     };
     Ok((status, render(&view)).into_response())
+}
+
+/// A worker's page with the confirmation `code`.
+fn worker_done(oid: &str, person: &str, code: &str) -> String {
+    crate::notice::to(&format!("/cabinet/organizations/{oid}/workers/{person}"), code)
 }
 
 /// `GET /cabinet/organizations/{oid}/workers/{id}`
@@ -606,8 +668,17 @@ pub async fn page(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((oid, id)): Path<(String, String)>,
+    raw: RawQuery,
 ) -> Result<Response, PageError> {
-    worker_page(&state, &viewer, &oid, &id, None).await
+    let query: crate::notice::DoneQuery = crate::query::parse(raw)?;
+    worker_page(
+        &state,
+        &viewer,
+        &oid,
+        &id,
+        (FormErrors::none(), DetailFields::default(), crate::notice::fixed(query.done.as_deref())),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -638,17 +709,16 @@ pub async fn dismiss(
         .dismiss_worker(&session.actor(), &oid, card, &form.end_date, &form.reason, &viewer.request_id)
         .await;
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{id}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            worker_page(&state, &viewer, &oid, &id, Some(message)).await
+        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::DISMISSED)).into_response()),
+        Err(error) => {
+            // Every problem of a dismissal is shown at its date (the reason is a choice).
+            let errors = FormErrors::from_registry(error, "", &[&format!("end_date_{card}")])?;
+            worker_page(&state, &viewer, &oid, &id, (errors, DetailFields::default(), None)).await
         }
-        Err(RegistryError::Conflict(message)) => worker_page(&state, &viewer, &oid, &id, Some(message)).await,
-        Err(other) => Err(other.into()),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 pub struct DetailFields {
     #[serde(default)]
     csrf: String,
@@ -679,6 +749,9 @@ pub async fn details(
     state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
     viewer.check_csrf(&f.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
+    // The form's ids begin with its kind (`education-date`, `qualification-date`).
+    let kind = if f.kind == "qualification" { "qualification" } else { "education" };
+    let typed = DetailFields { csrf: String::new(), kind: kind.to_owned(), ..f.clone() };
     let form = frmo_registry::workers::DetailForm {
         kind: f.kind,
         code: f.code,
@@ -689,16 +762,16 @@ pub async fn details(
         valid_until: f.valid_until,
     };
     match state.registry.add_worker_detail(&session.actor(), &oid, person, &form, &viewer.request_id).await {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers/{person}")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let message = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
-            worker_page(&state, &viewer, &oid, &id, Some(message)).await
+        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::WORKER_SAVED)).into_response()),
+        Err(error) => {
+            let fields = ["code", "institution", "document_number", "date", "specialty", "valid_until"];
+            let errors = FormErrors::from_registry(error, &format!("{kind}-"), &fields)?;
+            worker_page(&state, &viewer, &oid, &id, (errors, typed, None)).await
         }
-        Err(other) => Err(other.into()),
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct StaffingForm {
     #[serde(default)]
     csrf: String,
@@ -725,12 +798,14 @@ pub async fn staffing(
         .set_staffing(&session.actor(), &oid, &form.department, &form.position, &form.rate, &viewer.request_id)
         .await
     {
-        Ok(()) => Ok(Redirect::to(&format!("/cabinet/organizations/{oid}/workers#staffing")).into_response()),
-        Err(RegistryError::Invalid(errors)) => {
-            let errors = errors.iter().map(ToString::to_string).collect();
-            list_page(&state, &viewer, &oid, FilterParams::default(), None, errors).await
+        Ok(()) => {
+            let list = format!("/cabinet/organizations/{oid}/workers");
+            Ok(Redirect::to(&format!("{}#staffing", crate::notice::to(&list, crate::notice::STAFFING))).into_response())
         }
-        Err(other) => Err(other.into()),
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "staffing-", &["department", "position", "rate"])?;
+            list_page(&state, &viewer, &oid, (FilterParams::default(), None), None, (errors, form)).await
+        }
     }
 }
 

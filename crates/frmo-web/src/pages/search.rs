@@ -13,6 +13,7 @@ use frmo_registry::SearchParams;
 use super::{Choice, choices};
 use crate::AppState;
 use crate::error::{PageError, render};
+use crate::pager::Pager;
 use crate::query;
 
 pub struct Row {
@@ -36,13 +37,25 @@ pub struct SearchPage {
     pub types: Vec<Choice>,
     pub statuses: Vec<Choice>,
     pub searched: bool,
-    pub errors: Vec<(String, String)>,
+    /// Parameters refused (a problem of a parameter without a field of its own is shown at `q`).
+    pub errors: crate::form::FormErrors,
     pub rows: Vec<Row>,
     pub total: usize,
-    pub next_href: Option<String>,
+    /// Page numbers: the pages already seen (their cursors in `back`) and the next one.
+    pub pager: Option<Pager>,
 }
 
+/// The cursors of the pages before the one shown (`back=c2,c3`), kept by the page links.
+#[derive(Default, serde::Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// At most this many pages back are linked (the address stays short).
+const MAX_BACK: usize = 30;
+
 pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Response, PageError> {
+    let back: Back = query::parse(RawQuery(raw.0.clone()))?;
     let params: SearchParams = query::parse(raw)?;
     let filters = [&params.q, &params.inn, &params.ogrn, &params.kpp, &params.oid, &params.region];
     let searched = filters
@@ -68,10 +81,10 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
             params.status.as_deref(),
         ),
         searched,
-        errors: Vec::new(),
+        errors: crate::form::FormErrors::none(),
         rows: Vec::new(),
         total: 0,
-        next_href: None,
+        pager: None,
     };
     if !searched {
         return Ok(render(&page));
@@ -79,7 +92,7 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
     let query = match params.parse() {
         Ok(query) => query,
         Err(errors) => {
-            page.errors = errors.iter().map(|e| (e.field.to_owned(), e.to_string())).collect();
+            page.errors = crate::form::FormErrors::from_validation(&errors, "", &SEARCH_FIELDS);
             return Ok((StatusCode::BAD_REQUEST, render(&page)).into_response());
         }
     };
@@ -101,17 +114,17 @@ pub async fn page(State(state): State<AppState>, raw: RawQuery) -> Result<Respon
             address: i.address,
         })
         .collect();
-    page.next_href = result.next_cursor.map(|cursor| {
-        let mut next = params.clone();
-        next.cursor = Some(cursor);
-        next.clear_empty();
-        format!("/?{}", serde_urlencoded::to_string(&next).unwrap_or_default())
-    });
+    let mut base = params.clone();
+    base.cursor = None;
+    base.clear_empty();
+    let mut cursors: Vec<String> = back.back.as_deref().unwrap_or_default().split(',').map(str::to_owned).collect();
+    cursors.retain(|c| !c.is_empty());
+    cursors.truncate(MAX_BACK);
+    cursors.extend(params.cursor.clone().filter(|c| !c.is_empty()));
+    let base = format!("/?{}", serde_urlencoded::to_string(&base).unwrap_or_default());
+    page.pager = Some(Pager::keyset(result.total, query.limit, base, cursors, result.next_cursor));
     Ok(render(&page))
 }
 
-impl SearchPage {
-    pub fn error_for(&self, field: &str) -> Option<&str> {
-        self.errors.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
-    }
-}
+/// The search form's fields (the identifiers, typed in the one box, are shown at `q`).
+const SEARCH_FIELDS: [&str; 5] = ["q", "region", "type", "status", "as_of"];

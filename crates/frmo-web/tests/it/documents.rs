@@ -58,7 +58,7 @@ async fn the_cabinet_form_and_the_api_keep_documents_and_serve_them(backend: Bac
     let path = format!("/cabinet/organizations/{REAVIZ_OID}/documents");
     let response = post(&app, &path, &cookie, None, form).await;
     assert_eq!(response.status(), 303, "{:?}", response.text().await);
-    let page = get(&app, &format!("{path}?saved=document"), Some(&cookie)).await.text().await.expect("page");
+    let page = get(&app, &format!("{path}?done=document"), Some(&cookie)).await.text().await.expect("page");
     assert!(page.contains("Документ сохранён"), "{page}");
     // No trust anchor is configured here: the signature is right, its signer unconfirmed.
     assert!(page.contains("верна, подписант не подтверждён") && page.contains("Иванова Мария Петровна"), "{page}");

@@ -116,8 +116,9 @@ async fn a_confirmed_chief_signs_in_consents_and_edits(backend: Backend) {
             ],
         )
         .await;
-    assert_eq!(saved.status, 200, "{}", saved.body);
+    assert_eq!(saved.status, 303, "{}", saved.body);
     // Contacts are moderated by default: a request waits for the region's operator.
+    let saved = browser.follow(saved).await;
     assert!(saved.body.contains("id=\"request-submitted\""), "{}", saved.body);
     let after = app.registry.card(&frmo_domain::access::Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     assert_eq!(after.row.version_id.to_string(), version, "nothing changes before the decision");
@@ -135,7 +136,9 @@ async fn a_confirmed_chief_signs_in_consents_and_edits(backend: Backend) {
     let to_esia = out.location.clone().expect("to ЕСИА logout");
     assert!(to_esia.contains("/esia-stand/idp/ext/Logout?client_id=FRMO01"), "{to_esia}");
     let back = browser.get(&to_esia).await;
-    assert_eq!(back.location.as_deref(), Some(format!("{}/", app.base).as_str()));
+    assert_eq!(back.location.as_deref(), Some(format!("{}/login?done=logout", app.base).as_str()));
+    let back = browser.follow(back).await;
+    assert!(back.body.contains("id=\"signed-out\"") && back.body.contains("Вы вышли из реестра."), "{}", back.body);
     assert_eq!(browser.get("/cabinet").await.status, 401);
 }
 

@@ -36,12 +36,16 @@ async fn a_chief_grants_and_revokes_access(backend: Backend) {
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("Пользователь: СНИЛС: неверный номер"), "{}", bad.body);
     assert!(bad.body.contains("value=\"123-456\""), "what was typed is kept");
+    assert!(bad.body.contains("<a href=\"#who\">") && bad.body.contains("id=\"who-error\""), "{}", bad.body);
 
     // An invitation looks nobody up: a name nobody bears and a colleague's are answered alike, and
     // the page shows the name as typed, never whose it is.
     let unknown = browser.post(&grant, &[("csrf", &csrf), ("who", "nobody@example.ru"), ("role", "member")]).await;
     let known = browser.post(&grant, &[("csrf", &csrf), ("who", "sidorov@example.ru"), ("role", "member")]).await;
-    assert_eq!((unknown.status, known.status), (200, 200), "{}", known.body);
+    assert_eq!((unknown.status, known.status), (303, 303), "{}", known.body);
+    assert_eq!(unknown.location, known.location, "answered alike");
+    let known = browser.follow(known).await;
+    assert!(known.body.contains("id=\"invited\"") && known.body.contains("Приглашение создано"), "{}", known.body);
     assert!(known.body.contains("почта sidorov@example.ru") && known.body.contains("почта nobody@example.ru"));
     assert!(!known.body.contains("Сидоров Сергей"), "{}", known.body);
     assert_eq!(app.registry.store().members_of(REAVIZ_OID).await.expect("members").len(), 1, "nothing changed yet");
@@ -69,7 +73,9 @@ async fn a_chief_grants_and_revokes_access(backend: Backend) {
 
     let id = app.registry.store().user_by_subject("esia", "2002").await.expect("lookup").expect("user").id.to_string();
     let revoked = browser.post(&format!("{grant}/revoke"), &[("csrf", &csrf), ("user", &id)]).await;
-    assert_eq!(revoked.status, 200, "{}", revoked.body);
+    assert_eq!(revoked.status, 303, "{}", revoked.body);
+    let revoked = browser.follow(revoked).await;
+    assert!(revoked.body.contains("Список сотрудников изменён."), "{}", revoked.body);
     assert!(!revoked.body.contains("Сидоров Сергей"));
     assert_eq!(colleague_browser.get(&page_path).await.status, 403, "access ends at once");
 }

@@ -7,7 +7,7 @@ use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
 use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
-async fn operator_browser(app: &TestApp) -> Browser {
+pub(crate) async fn operator_browser(app: &TestApp) -> Browser {
     let account = frmo_registry::identity::local::NewLocalUser {
         login: "op63",
         name: "Оператор Самарской области",
@@ -44,6 +44,8 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
             &[("csrf", &csrf), ("version", &version), ("phone", "+7 846 111-22-33"), ("reason", "новый номер")],
         )
         .await;
+    assert_eq!(sent.status, 303, "Post/Redirect/Get: {}", sent.body);
+    let sent = browser.follow(sent).await;
     assert!(sent.body.contains("отправлена на проверку"), "{}", sent.body);
     let mine = browser.get("/cabinet/requests").await;
     assert!(mine.body.contains("на проверке"), "{}", mine.body);
@@ -127,8 +129,10 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
             ],
         )
         .await;
-    assert_eq!((resent.status, resent.location.as_deref()), (303, Some(path.as_str())), "{}", resent.body);
-    let own = browser.get(&path).await;
+    let sent_again = format!("{path}?done=sent");
+    assert_eq!((resent.status, resent.location.as_deref()), (303, Some(sent_again.as_str())), "{}", resent.body);
+    let own = browser.get(&sent_again).await;
+    assert!(own.body.contains("id=\"request-submitted\"") && own.body.contains("Заявка отправлена"), "{}", own.body);
     assert!(own.body.contains("на проверке") && own.body.contains("+7 846 111-22-34"), "{}", own.body);
     assert!(own.body.contains(r#"<strong class="tag tag-submitted">на проверке</strong>"#), "a status tag");
     assert!(!own.body.contains("resubmit-form"));
@@ -142,7 +146,10 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
             &[("csrf", &csrf), ("revision", &revision), ("verdict", "approve"), ("comment", "Проверено")],
         )
         .await;
-    assert_eq!((approved.status, approved.location.as_deref()), (303, Some(path.as_str())));
+    let decided = format!("{path}?done=decision");
+    assert_eq!((approved.status, approved.location.as_deref()), (303, Some(decided.as_str())));
+    let confirmation = operator.get(&decided).await;
+    assert!(confirmation.body.contains("id=\"decision-made\"") && confirmation.body.contains("Заявка одобрена"));
     let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     assert_eq!(card.organization.contacts.phone.as_deref(), Some("+7 846 111-22-34"));
     assert!(browser.get(&path).await.body.contains("Проверено"), "the approval's comment is shown");
@@ -241,7 +248,9 @@ async fn an_application_is_filed_through_the_form_and_approved(backend: Backend)
     assert!(page.body.contains("Реквизиты новой организации") && page.body.contains("ЗВ-"), "{}", page.body);
 
     let mut operator = operator_browser(&app).await;
-    let path = filed.location.clone().expect("path");
+    let sent = filed.location.clone().expect("path");
+    assert!(page.body.contains("id=\"request-submitted\""), "the application is confirmed: {}", page.body);
+    let path = sent.strip_suffix("?done=sent").expect("a confirmation").to_owned();
     let decision_page = operator.get(&path).await;
     let csrf = input_value(&decision_page.body, "csrf").expect("csrf");
     let revision = input_value(&decision_page.body, "revision").expect("revision");

@@ -88,18 +88,17 @@ async fn confirmations_come_from_codes_never_from_the_address(backend: Backend) 
     let app = TestApp::demo(backend, 0).await;
     let chief = esia_person(&app, "7002", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, true))).await;
     let planted = "Ваш пароль устарел, позвоните по номеру +7 900 000-00-00";
-    let encoded = serde_urlencoded::to_string([("saved", planted)]).expect("encode");
-    for page in ["workers", "documents"] {
-        let path = format!("/cabinet/organizations/{REAVIZ_OID}/{page}");
-        let body = get(&app, &format!("{path}?{encoded}"), Some(&chief.token)).await.text().await.expect("page");
-        assert!(!body.contains("позвоните") && !body.contains("class=\"ok\""), "{page}: {body}");
+    let encoded = serde_urlencoded::to_string([("done", planted)]).expect("encode");
+    let org = format!("/cabinet/organizations/{REAVIZ_OID}");
+    for page in ["/cabinet", "/cabinet/profile", &format!("{org}/workers"), &format!("{org}/documents"), &org] {
+        let body = get(&app, &format!("{page}?{encoded}"), Some(&chief.token)).await.text().await.expect("page");
+        assert!(!body.contains("позвоните") && !body.contains("class=\"panel\""), "{page}: {body}");
     }
-    let path = format!("/cabinet/organizations/{REAVIZ_OID}/workers?saved=import");
-    let body = get(&app, &path, Some(&chief.token)).await.text().await.expect("page");
-    assert!(body.contains("id=\"import-saved\">Файл загружен"), "{body}");
-    let path = format!("/cabinet/organizations/{REAVIZ_OID}/documents?saved=document");
-    let body = get(&app, &path, Some(&chief.token)).await.text().await.expect("page");
-    assert!(body.contains("id=\"upload-saved\">Документ сохранён."), "{body}");
+    let body = get(&app, &format!("{org}/workers?done=import"), Some(&chief.token)).await.text().await.expect("page");
+    assert!(body.contains("id=\"import-saved\">\n<h2>Файл загружен"), "{body}");
+    let body =
+        get(&app, &format!("{org}/documents?done=document"), Some(&chief.token)).await.text().await.expect("page");
+    assert!(body.contains("id=\"upload-saved\">\n<h2>Документ сохранён.</h2>"), "{body}");
 }
 
 /// A refusal from ЕСИА comes back in the address, which anyone can write: the page shows only a

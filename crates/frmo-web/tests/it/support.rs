@@ -13,7 +13,12 @@ fn png() -> Vec<u8> {
         .expect("png fixture")
 }
 
-async fn post(app: &TestApp, path: &str, cookie: &str, body: (String, Vec<u8>)) -> (u16, Option<String>, String) {
+pub(super) async fn post(
+    app: &TestApp,
+    path: &str,
+    cookie: &str,
+    body: (String, Vec<u8>),
+) -> (u16, Option<String>, String) {
     let response = app
         .client
         .post(format!("{}{path}", app.base))
@@ -101,11 +106,14 @@ async fn support_requests_over_http(backend: Backend) {
     );
     let (status, location, body) = post(&app, "/cabinet/support", &member_cookie, form).await;
     assert_eq!(status, 303, "{body}");
-    let location = location.expect("redirect to the request");
+    let sent = location.expect("redirect to the request");
+    let location = sent.strip_suffix("?done=sent").expect("a confirmation").to_owned();
     let mut browser = Browser::new(&app);
     browser.cookies.insert("frmo_session".into(), member.token.clone());
-    let page = browser.get(&location).await;
+    let page = browser.get(&sent).await;
     assert_eq!(page.status, 200);
+    assert!(page.body.contains("id=\"support-sent\"") && page.body.contains("Ответ — до "), "{}", page.body);
+    assert!(page.body.contains("Номер обращения: <strong>"), "{}", page.body);
     assert!(page.body.contains("Вопрос по работе с интерфейсом"), "{}", page.body);
     assert!(page.body.contains("экран.png"));
     assert!(!page.body.contains("support-email"), "the author is not shown an address");

@@ -59,12 +59,16 @@ async fn workers_through_the_cabinet_and_the_api(backend: Backend) {
     let refused = chief.post(&list_path, &refs).await;
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("СНИЛС: неверное контрольное число"), "{}", refused.body);
+    assert!(refused.body.contains("<a href=\"#snils\">") && refused.body.contains("id=\"snils-error\""));
+    assert_eq!(input_value(&refused.body, "last_name").as_deref(), Some("Петрова"), "what was typed is kept");
     fields[1].1 = snils(1);
     let pairs = form(&fields);
     let refs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let saved = chief.post(&list_path, &refs).await;
     assert_eq!(saved.status, 303, "{}", saved.body);
-    let worker_path = saved.location.clone().expect("the worker's page");
+    let confirmed = saved.location.clone().expect("the worker's page");
+    let worker_path = confirmed.strip_suffix("?done=worker").expect("a confirmation").to_owned();
+    assert!(chief.get(&confirmed).await.body.contains("Сведения о работнике сохранены."));
     let before = personal_views(&app).await;
     let page = chief.get(&worker_path).await;
     let formatted = frmo_domain::ident::Snils::parse(&snils(1)).expect("snils").formatted();
@@ -177,6 +181,25 @@ async fn workers_through_the_cabinet_and_the_api(backend: Backend) {
     assert_eq!(check.status, 200);
     assert!(check.body.contains("Возможные дубликаты"));
 
+    // A diploma without its institution: refused next to the field, the rest kept.
+    let detail = chief
+        .post(
+            &format!("{worker_path}/details"),
+            &[
+                ("csrf", &csrf),
+                ("kind", "education"),
+                ("code", "1"),
+                ("institution", " "),
+                ("document_number", "ДВС 0123456"),
+                ("date", "2010-06-30"),
+                ("specialty", "Лечебное дело"),
+            ],
+        )
+        .await;
+    assert_eq!(detail.status, 400, "{}", detail.body);
+    assert!(detail.body.contains("<a href=\"#education-institution\">"), "{}", detail.body);
+    assert!(detail.body.contains("value=\"ДВС 0123456\"") && detail.body.contains("value=\"Лечебное дело\""));
+
     // Dismissal from the worker's page.
     let page = chief.get(&worker_path).await;
     let card = input_value(&page.body, "card").expect("a dismiss form");
@@ -187,7 +210,8 @@ async fn workers_through_the_cabinet_and_the_api(backend: Backend) {
         )
         .await;
     assert_eq!(dismissed.status, 303);
-    let page = chief.get(&worker_path).await;
+    let page = chief.follow(dismissed).await;
+    assert!(page.body.contains("id=\"worker-dismissed\""), "{}", page.body);
     assert!(page.body.contains("31.10.2026") && input_value(&page.body, "card").is_none(), "{}", page.body);
 }
 
