@@ -70,13 +70,18 @@ impl Registry {
         check_name(name)?;
         let mut oids = Vec::new();
         for oid in orgs {
-            let oid = OrgOid::parse(oid.trim()).map_err(RegistryError::invalid)?;
-            self.organization_region(oid.as_str()).await?;
+            let oid = OrgOid::parse(oid.trim()).map_err(|e| invalid("org", "OID организации", e.message))?;
+            match self.organization_region(oid.as_str()).await {
+                Err(RegistryError::NotFound(_)) => {
+                    return Err(invalid("org", "OID организации", format!("{oid} нет в реестре")));
+                }
+                other => other?,
+            };
             oids.push(oid.as_str().to_owned());
         }
         let mut codes = Vec::new();
         for region in regions {
-            let code = RegionCode::parse(region.trim()).map_err(RegistryError::invalid)?;
+            let code = RegionCode::parse(region.trim()).map_err(|e| invalid("region", "Регион", e.message))?;
             codes.push(code.code());
         }
         if oids.is_empty() && codes.is_empty() {

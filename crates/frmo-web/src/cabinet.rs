@@ -145,6 +145,9 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/jobs/{job}/file", Action::ReadReports, false, || get(reports::job_file)),
     route("GET", "/api/v1/reports", Action::ReadReports, true, || get(reports::api_catalogue)),
     route("GET", "/api/v1/reports/{name}", Action::ReadReports, true, || get(reports::api_report)),
+    route("GET", "/cabinet/admin/systems", Action::Administer, false, || get(crate::systems::list)),
+    route("POST", "/cabinet/admin/systems", Action::Administer, false, || post(crate::systems::add)),
+    route("POST", "/cabinet/admin/systems/revoke", Action::Administer, false, || post(crate::systems::revoke)),
     route("GET", "/cabinet/audit/denials", Action::ReadAudit, false, || get(denials)),
     route("GET", "/cabinet/audit/journal.csv", Action::ReadAudit, false, || get(journal_csv)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
@@ -182,6 +185,8 @@ struct CabinetPage {
     moderation: Option<(usize, usize)>,
     moderates: bool,
     handles_support: bool,
+    /// An administrator: the keys of the integration API are theirs to issue.
+    administers: bool,
     done: Option<Confirmation>,
 }
 
@@ -208,6 +213,7 @@ async fn my_organizations(
         moderation,
         moderates,
         handles_support: state.registry.may_at_all(&actor, Action::HandleSupport),
+        administers: state.registry.may_at_all(&actor, Action::Administer),
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         consent: principal.consent,

@@ -54,8 +54,45 @@ pub const ROUTES: &[(&str, Handler)] = &[
     ("/person/card", || get(person_cards).post(post_card).put(put_card).delete(delete_card)),
 ];
 
+/// Resources the public client knows whose data the register does not hold (docs/ips.md): they
+/// answer 404 saying so, rather than being read as an organization's OID.
+const NOT_HELD: &[&str] = &[
+    "/org/tpgg",
+    "/org/oms",
+    "/org/oms/get",
+    "/org/depart/oms",
+    "/org/depart/oms/get",
+    "/org/territorialDepart",
+    "/org/territorialDepart/get",
+    "/org/airAmbulance",
+    "/org/airAmbulance/get",
+    "/org/equipment",
+    "/org/mobileDeparts",
+    "/org/houseGround",
+    "/org/sites",
+    "/org/telemedicine",
+    "/org/servicesInfo",
+    "/org/staff/get",
+    "/person/organization",
+    "/person/nomination",
+    "/person/qualification",
+    "/person/cert",
+    "/person/postgraduate",
+    "/person/prof",
+    "/person/ext",
+    "/person/common",
+    "/person/militaryService",
+    "/person/accreditation",
+];
+
+async fn not_held(Extension(c): Extension<Caller>) -> IpsError {
+    let message = "Этот ресурс ИПС реестр не ведёт: таких сведений в нём нет (см. /ips/openapi.json)";
+    IpsError::new(RegistryError::NotFound(message.into()), &c.request_id)
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
     let api = ROUTES.iter().fold(Router::new(), |router, (path, handler)| router.route(path, handler()));
+    let api = NOT_HELD.iter().fold(api, |router, path| router.route(path, axum::routing::any(not_held)));
     let api = api.route_layer(middleware::from_fn_with_state(state, caller));
     Router::new()
         .route("/openapi.json", get(openapi))

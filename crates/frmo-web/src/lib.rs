@@ -25,6 +25,7 @@ mod requests;
 mod server;
 pub mod session;
 mod support;
+mod systems;
 mod workers;
 
 use std::sync::Arc;

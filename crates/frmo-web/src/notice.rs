@@ -33,6 +33,8 @@ pub const STAFFING: &str = "staffing";
 pub const TOTP_ON: &str = "totp";
 /// After the second factor was switched off.
 pub const TOTP_OFF: &str = "totp-off";
+/// After an information system's key was revoked.
+pub const SYSTEM_REVOKED: &str = "system-revoked";
 
 /// A confirmation panel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +124,11 @@ pub fn fixed(code: Option<&str>) -> Option<Confirmation> {
             &[
                 "Доступ появится, когда человек с этим логином, почтой или СНИЛС войдёт в реестр. До того приглашение можно отозвать.",
             ],
+        ),
+        SYSTEM_REVOKED => c(
+            "system-revoked",
+            "Ключ системы отозван.",
+            &["Следующий вызов с этим ключом получит отказ (401); отзыв записан в журнал аудита."],
         ),
         MEMBERS => c("members-saved", "Список сотрудников изменён.", &["Изменение действует с этой минуты."]),
         CONSENT => c(

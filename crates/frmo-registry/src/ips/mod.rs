@@ -104,12 +104,26 @@ impl Registry {
     pub async fn ips_organization(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Value> {
         let card = self.ips_card(actor, oid, request_id).await?;
         let mut content = frmo::organization(&card.organization);
+        // The caller's latest requests about it (the organization's 50 latest, the caller's among them).
+        let author = match actor {
+            Actor::User(p) => p.user_id,
+            _ => 0,
+        };
         let requests: Vec<Value> = self
-            .my_requests(actor)
+            .store
+            .requests_of_org(card.organization.oid.as_str(), 50)
             .await?
             .into_iter()
-            .filter(|r| r.org_oid == card.organization.oid.as_str())
-            .map(|r| json!({"id": r.id, "number": r.number, "status": r.status, "statusLabel": r.status_label, "comment": r.comment}))
+            .filter(|r| r.author_id == author)
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "number": crate::requests::request_number(&r.kind, r.id, r.created_at),
+                    "status": r.status,
+                    "statusLabel": crate::requests::status_label(&r.status),
+                    "comment": r.comment,
+                })
+            })
             .collect();
         content["changeRequests"] = Value::Array(requests);
         Ok(content)

@@ -110,7 +110,7 @@ async fn a_system_reads_its_organization_as_the_service_writes_it(backend: Backe
     let (status, _) = call(&app, "GET", &format!("/frmo_wrong/org/{REAVIZ_OID}"), None, None).await;
     assert_eq!(status, 401);
     let (status, unknown) = call(&app, "GET", "/org/equipment?oid=x", Some(key), None).await;
-    assert!(status == 400 || status == 403 || status == 404, "{status} {unknown}");
+    assert!(status == 404 && unknown["message"].as_str().is_some_and(|m| m.contains("не ведёт")), "{status} {unknown}");
 
     // Every call is journaled with the system as the actor, and the key is nowhere in it.
     let journal = app.registry.journal_of(REAVIZ_OID, 200).await.expect("journal");
@@ -307,6 +307,7 @@ backend_tests!(
     a_regional_key_reaches_the_organizations_of_its_region_only,
     writes_follow_the_moderation_policy_and_bad_input_stores_nothing,
     frmr_persons_are_added_read_and_closed_with_personal_data_journaled,
+    an_administrator_issues_and_revokes_keys_in_the_cabinet,
 );
 
 /// The API's own OpenAPI document describes every route (and only those), and each answers.
@@ -327,4 +328,52 @@ async fn the_openapi_document_describes_every_route() {
         let unknown = status == 404 && body["message"].as_str().is_some_and(|m| m.contains("Нет такого метода"));
         assert!(!unknown && body.is_object(), "{path}: {status} {body}");
     }
+}
+
+/// The administrator issues a key in the cabinet (shown once, on the form's answer), a bad one is
+/// refused naming its field with what was typed kept, and the key is revoked with a button;
+/// nobody else reaches the page.
+async fn an_administrator_issues_and_revokes_keys_in_the_cabinet(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let admin = app.as_admin().await;
+    let mut browser = admin.browser(&app);
+    let home = browser.get("/cabinet").await;
+    assert!(home.body.contains("/cabinet/admin/systems"), "the administrator's home leads there");
+    let page = browser.get("/cabinet/admin/systems").await;
+    assert_eq!(page.status, 200);
+    let csrf = frmo_testkit::input_value(&page.body, "csrf").expect("csrf");
+
+    let refused = browser
+        .post(
+            "/cabinet/admin/systems",
+            &[("csrf", &csrf), ("name", "mis-samara"), ("orgs", "1.2.643.5.1.13.13.12.2.78.1"), ("regions", "")],
+        )
+        .await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains("href=\"#org\"") && refused.body.contains("нет в реестре"), "{}", refused.body);
+    assert!(refused.body.contains("value=\"mis-samara\""), "what was typed is kept");
+
+    let issued = browser
+        .post(
+            "/cabinet/admin/systems",
+            &[("csrf", &csrf), ("name", "mis-samara"), ("orgs", REAVIZ_OID), ("regions", "")],
+        )
+        .await;
+    assert_eq!(issued.status, 200, "{}", issued.body);
+    let start = issued.body.find("frmo_").expect("the key is shown");
+    let key: String =
+        issued.body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+    let (status, _) = call(&app, "GET", &format!("/org/{REAVIZ_OID}"), Some(&key), None).await;
+    assert_eq!(status, 200, "the key shown works");
+    let again = browser.get("/cabinet/admin/systems").await;
+    assert!(again.body.contains("mis-samara") && !again.body.contains(&key), "the list never shows the key again");
+
+    let revoked = browser.post("/cabinet/admin/systems/revoke", &[("csrf", &csrf), ("name", "mis-samara")]).await;
+    let revoked = browser.follow(revoked).await;
+    assert!(revoked.body.contains("id=\"system-revoked\""), "{}", revoked.body);
+    let (status, _) = call(&app, "GET", &format!("/org/{REAVIZ_OID}"), Some(&key), None).await;
+    assert_eq!(status, 401);
+
+    let member = app.as_member(REAVIZ_OID).await;
+    assert_eq!(member.browser(&app).get("/cabinet/admin/systems").await.status, 403);
 }
