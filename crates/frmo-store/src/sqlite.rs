@@ -336,6 +336,14 @@ impl SqliteStore {
         .await
     }
 
+    /// Connections open now (the writer and the idle readers) and the longer reads running on
+    /// blocking threads out of the most allowed at once.
+    pub fn pool_use(&self) -> crate::PoolUse {
+        let idle = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).len();
+        let busy = READERS.saturating_sub(self.inner.permits.available_permits());
+        crate::PoolUse { open: 1 + idle, busy: Some(busy), size: READERS }
+    }
+
     pub async fn ping(&self) -> Result<()> {
         self.point(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?))
     }
