@@ -109,7 +109,15 @@ impl Default for DocumentsSettings {
 
 impl Config {
     /// Where document files live: `files`, or `<data_dir>/files`.
-    fn files_location(&self) -> String {
+    /// The SQLite database file, when the database is the embedded one.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        let url = &self.database_url;
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        Some(path.into())
+    }
+
+    /// Where document files live: a folder path, or `s3://…`.
+    pub fn files_location(&self) -> String {
         if self.files.is_empty() {
             format!("{}/files", self.data_dir.trim_end_matches('/'))
         } else {

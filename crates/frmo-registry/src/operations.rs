@@ -38,3 +38,15 @@ impl Registry {
         })
     }
 }
+
+impl Registry {
+    /// A consistent copy of the embedded database written to `path` while the registry is in use;
+    /// `false` on PostgreSQL, which is copied with pg_dump (docs/operations.md).
+    pub async fn backup_database(&self, actor: &frmo_domain::access::Actor, path: &std::path::Path) -> Result<bool> {
+        Self::check(actor, frmo_domain::access::Action::Administer)?;
+        match self.store.backup_into(path).await {
+            Some(result) => Ok(result.map(|()| true)?),
+            None => Ok(false),
+        }
+    }
+}

@@ -245,6 +245,15 @@ impl Store {
         dispatch!(self, s => s.pool_use())
     }
 
+    /// A consistent copy of the embedded database in a new file at `path`, taken while it is in
+    /// use. PostgreSQL is copied with its own tools (pg_dump), so this is `None` there.
+    pub async fn backup_into(&self, path: &std::path::Path) -> Option<Result<()>> {
+        match self {
+            Store::Sqlite(s) => Some(s.backup_into(path).await),
+            Store::Postgres(_) => None,
+        }
+    }
+
     /// One trivial query: the database answers.
     pub async fn ping(&self) -> Result<()> {
         dispatch!(self, s => s.ping().await)
