@@ -540,5 +540,10 @@ fn backup_while_serving_and_restore_give_back_every_card_entry_and_file() {
         .expect("run frmo");
     let stderr = String::from_utf8_lossy(&postgres.stderr);
     assert_eq!(postgres.status.code(), Some(2));
-    assert!(stderr.contains("pg_dump --format=custom") && stderr.contains("frmo:***@db.example"), "{stderr}");
+    assert!(
+        stderr.contains("pg_dump --format=custom")
+            && stderr.contains("'postgres://frmo@db.example:5432/frmo'")
+            && !stderr.contains("secret"),
+        "{stderr}"
+    );
 }

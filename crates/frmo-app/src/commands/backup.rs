@@ -50,9 +50,20 @@ fn files_folder(config: &Config) -> Option<PathBuf> {
     (!location.starts_with("s3://")).then(|| location.strip_prefix("file://").unwrap_or(&location).into())
 }
 
+/// The database URL without its password (the tools read it from PGPASSWORD or ~/.pgpass).
+fn without_password(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let user = url[scheme + 3..at].split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
 /// Prints the PostgreSQL tool's command for `config` and returns exit code 2.
 fn use_postgres_tool(config: &Config, what: &str) -> ExitCode {
-    let url = config.redacted_database_url();
+    let url = without_password(&config.database_url);
     let command = match what {
         "backup" => format!("pg_dump --format=custom --no-owner --file=frmo.dump '{url}'"),
         _ => format!("pg_restore --no-owner --exit-on-error --dbname='{url}' frmo.dump"),
