@@ -147,6 +147,12 @@ pub async fn restore(config: Config, dir: PathBuf) -> anyhow::Result<ExitCode> {
     }
     std::fs::copy(dir.join(DATABASE), &database)
         .with_context(|| format!("не удалось записать {}", database.display()))?;
+    if folder.is_none() && !manifest.files.is_empty() {
+        eprintln!(
+            "frmo restore: файлы документов настроены в S3 и не восстанавливаются; скопируйте {}/files туда сами",
+            dir.display()
+        );
+    }
     if let Some(folder) = &folder {
         for entry in &manifest.files {
             let to = folder.join(&entry.path);
