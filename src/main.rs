@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use frmo_app::Config;
-use frmo_app::commands::{admin, documents, register, reports, serve, support, workers};
+use frmo_app::commands::{admin, backup, documents, register, reports, serve, support, workers};
 
 /// Федеральный реестр медицинских организаций (ФРМО): server and tools.
 /// mimalloc: the bulk paths (imports, exports, seeding) allocate many small strings per record.
@@ -91,6 +91,19 @@ enum Command {
     },
     /// Generate organizations (deterministic: the same seed gives the same register).
     Seed(admin::SeedArgs),
+    /// Copy the embedded database (online, while `serve` runs) and the document files into an
+    /// empty folder, with a manifest of counts and SHA-256 checksums. PostgreSQL: prints the
+    /// pg_dump command to use.
+    Backup {
+        /// The folder to write (new or empty).
+        dir: std::path::PathBuf,
+    },
+    /// Restore a `frmo backup` folder into an empty data directory, every checksum checked first;
+    /// then verify the restored journal. PostgreSQL: prints the pg_restore command to use.
+    Restore {
+        /// The folder `frmo backup` wrote.
+        dir: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -137,5 +150,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         Command::Report { command } => reports::run(config, command).await,
         Command::Support { command } => support::run(config, command).await,
         Command::Seed(args) => admin::seed(config, args).await,
+        Command::Backup { dir } => backup::backup(config, dir).await,
+        Command::Restore { dir } => backup::restore(config, dir).await,
     }
 }

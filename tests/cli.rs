@@ -36,6 +36,8 @@ fn every_command_has_help() {
         &["support", "classify", "--help"],
         &["directories", "import", "--help"],
         &["systems", "add", "--help"],
+        &["backup", "--help"],
+        &["restore", "--help"],
     ] {
         let output = frmo().args(args).output().expect("run frmo");
         assert!(output.status.success(), "{args:?}");
@@ -440,4 +442,108 @@ async fn nsi_export_and_import_from_the_command_line(backend: Backend) {
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
     assert!(stderr.contains("сведения о медицинском работнике ФРМР"), "{stderr}");
+}
+
+/// Every file under `root` with its bytes, by relative path.
+fn tree(root: &std::path::Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![root.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir").map(|e| e.expect("entry")) {
+            if entry.file_type().expect("type").is_dir() {
+                pending.push(entry.path());
+            } else {
+                let relative = entry.path().strip_prefix(root).expect("under root").to_path_buf();
+                files.insert(relative, std::fs::read(entry.path()).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+/// `frmo backup` while `frmo serve` runs on the same data, `frmo restore` into a fresh directory:
+/// every card, the whole journal (its head) and every document file come back; a restore refuses a
+/// non-empty data directory and a damaged copy (writing nothing); PostgreSQL is sent to pg_dump.
+#[test]
+fn backup_while_serving_and_restore_give_back_every_card_entry_and_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (data, restored) = (dir.path().join("data"), dir.path().join("restored"));
+    let run = |data: &std::path::Path, args: &[&str]| {
+        let output = frmo().current_dir(dir.path()).env("FRMO_DATA_DIR", data).args(args).output().expect("run frmo");
+        let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+        (output.status.code(), text(&output.stdout), text(&output.stderr))
+    };
+    assert_eq!(run(&data, &["seed", "--orgs", "25"]).0, Some(0));
+    let admin = frmo()
+        .current_dir(dir.path())
+        .env("FRMO_DATA_DIR", &data)
+        .env("FRMO_PASSWORD", "длинный пароль администратора")
+        .args(["user", "add", "admin", "--name", "Администратор", "--role", "admin"])
+        .output()
+        .expect("user add");
+    assert!(admin.status.success(), "{}", String::from_utf8_lossy(&admin.stderr));
+    let document = data.join("files/documents/ab/scan.pdf");
+    std::fs::create_dir_all(document.parent().expect("parent")).expect("mkdir");
+    std::fs::write(&document, (0..70_000u32).map(|i| (i * 31 % 251) as u8).collect::<Vec<_>>()).expect("write");
+
+    let mut serve = frmo()
+        .current_dir(dir.path())
+        .env("FRMO_DATA_DIR", &data)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start frmo serve");
+    let mut line = String::new();
+    BufReader::new(serve.stdout.take().expect("stdout")).read_line(&mut line).expect("read the address");
+    let backup = dir.path().join("backup");
+    let (code, stdout, stderr) = run(&data, &["backup", backup.to_str().expect("path")]);
+    let _ = serve.kill();
+    let _ = serve.wait();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("организаций 25") && stdout.contains("файлов 1"), "{stdout}");
+    let (code, _, stderr) = run(&data, &["backup", backup.to_str().expect("path")]);
+    assert_eq!(code, Some(2), "a backup never writes into a used folder: {stderr}");
+
+    let (code, stdout, stderr) = run(&restored, &["restore", backup.to_str().expect("path")]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("организаций 25") && stdout.contains("(цел)"), "{stdout}");
+    // Every card, the journal to its last entry's hash, every file byte for byte.
+    let export = |data: &std::path::Path| {
+        let (code, stdout, stderr) = run(data, &["export", "nsi", "--format", "json"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        stdout
+    };
+    assert_eq!(export(&data), export(&restored));
+    let (verified, again) = (run(&data, &["audit", "verify"]), run(&restored, &["audit", "verify"]));
+    assert_eq!(verified.0, Some(0));
+    assert!(!verified.1.contains("записей 0"), "the account made journal entries: {}", verified.1);
+    assert_eq!((verified.0, &verified.1), (again.0, &again.1), "the same entries to the same head");
+    assert_eq!(tree(&data.join("files")), tree(&restored.join("files")));
+
+    let (code, _, stderr) = run(&restored, &["restore", backup.to_str().expect("path")]);
+    assert_eq!(code, Some(2), "never over a used data directory: {stderr}");
+    let copied = backup.join("files/documents/ab/scan.pdf");
+    let mut bytes = std::fs::read(&copied).expect("read");
+    bytes[100] ^= 1;
+    std::fs::write(&copied, bytes).expect("write");
+    let fresh = dir.path().join("fresh");
+    let (code, _, stderr) = run(&fresh, &["restore", backup.to_str().expect("path")]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("documents/ab/scan.pdf") && !fresh.join("frmo.db").exists(), "{stderr}");
+
+    let postgres = frmo()
+        .current_dir(dir.path())
+        .env("FRMO_DATABASE_URL", "postgres://frmo:secret@db.example:5432/frmo")
+        .args(["backup", "anywhere"])
+        .output()
+        .expect("run frmo");
+    let stderr = String::from_utf8_lossy(&postgres.stderr);
+    assert_eq!(postgres.status.code(), Some(2));
+    assert!(
+        stderr.contains("pg_dump --format=custom")
+            && stderr.contains("'postgres://frmo@db.example:5432/frmo'")
+            && !stderr.contains("secret"),
+        "{stderr}"
+    );
 }

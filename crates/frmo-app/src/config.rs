@@ -42,6 +42,8 @@ pub struct Config {
     /// Rate limits per client address and account, connection caps and timeouts, what the
     /// anonymous may attach; see `frmo_web::limits::LimitSettings` and docs/architecture.md.
     pub limits: frmo_web::limits::LimitSettings,
+    /// Who may read `/metrics` (loopback by default); see docs/operations.md.
+    pub metrics: frmo_web::metrics::MetricsSettings,
     /// What this process boots: set by the command that runs, never read from a file.
     #[serde(skip)]
     pub run: Run,
@@ -107,7 +109,15 @@ impl Default for DocumentsSettings {
 
 impl Config {
     /// Where document files live: `files`, or `<data_dir>/files`.
-    fn files_location(&self) -> String {
+    /// The SQLite database file, when the database is the embedded one.
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        let url = &self.database_url;
+        let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+        Some(path.into())
+    }
+
+    /// Where document files live: a folder path, or `s3://…`.
+    pub fn files_location(&self) -> String {
         if self.files.is_empty() {
             format!("{}/files", self.data_dir.trim_end_matches('/'))
         } else {
@@ -300,6 +310,7 @@ impl Default for Config {
             files: String::new(),
             documents: DocumentsSettings::default(),
             limits: frmo_web::limits::LimitSettings::default(),
+            metrics: frmo_web::metrics::MetricsSettings::default(),
             run: Run::default(),
         }
     }
@@ -331,6 +342,7 @@ impl Config {
         figment = figment.merge(Env::prefixed("FRMO_OIDC_").map(|k| format!("oidc.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_MAIL_").map(|k| format!("mail.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_LIMITS_").map(|k| format!("limits.{k}").into()));
+        figment = figment.merge(Env::prefixed("FRMO_METRICS_").map(|k| format!("metrics.{k}").into()));
         let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
         if config.database_url.is_empty() {
             config.database_url = format!("sqlite://{}/frmo.db", config.data_dir.trim_end_matches('/'));
@@ -376,6 +388,7 @@ impl Config {
         self.mail.mailer()?;
         self.document_settings()?;
         frmo_web::limits::Limits::new(self.limits.clone())?;
+        frmo_web::metrics::Metrics::new(&self.metrics)?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }
@@ -465,6 +478,19 @@ mod tests {
         std::fs::write(&file, "[limits]\ntrusted_proxies = [\"proxy.local\"]\n").expect("write");
         let error = Config::load(Some(&file)).expect_err("a bad proxy");
         assert!(error.contains("limits.trusted_proxies") && error.contains("proxy.local"), "{error}");
+    }
+
+    #[test]
+    fn metrics_allow_is_read_and_checked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("frmo.toml");
+        assert_eq!(Config::default().metrics.allow, ["127.0.0.1/32", "::1/128"]);
+        std::fs::write(&file, "[metrics]\nallow = [\"10.0.0.0/8\", \"::1\"]\n").expect("write");
+        let config = Config::load(Some(&file)).expect("config");
+        assert_eq!(config.metrics.allow, ["10.0.0.0/8", "::1"]);
+        std::fs::write(&file, "[metrics]\nallow = [\"prometheus\"]\n").expect("write");
+        let error = Config::load(Some(&file)).expect_err("a name is no network");
+        assert!(error.contains("metrics.allow") && error.contains("prometheus"), "{error}");
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub struct App {
     /// Services mounted beside the registry (the ЕСИА stand of the demo).
     mounts: Vec<(&'static str, axum::Router)>,
     limits: Arc<frmo_web::limits::Limits>,
+    metrics: Arc<frmo_web::metrics::Metrics>,
     mailer: Option<frmo_registry::mail::Mailer>,
 }
 
@@ -39,13 +40,14 @@ impl App {
             tracing::info!(orgs = config.demo_orgs, "demo register seeded");
         }
         let limits = Arc::new(frmo_web::limits::Limits::new(config.limits.clone()).map_err(anyhow::Error::msg)?);
+        let metrics = Arc::new(frmo_web::metrics::Metrics::new(&config.metrics).map_err(anyhow::Error::msg)?);
         let (auth, mounts) = if config.run.sign_in {
             sign_in::settings(&config, &registry).await?
         } else {
             (frmo_web::AuthSettings::new(&config.public_url), Vec::new())
         };
         let mailer = config.mail.mailer().map_err(anyhow::Error::msg)?;
-        Ok(App { config, registry, auth: Arc::new(auth), mounts, limits, mailer })
+        Ok(App { config, registry, auth: Arc::new(auth), mounts, limits, metrics, mailer })
     }
 
     /// Applies the migrations the database lacks; their names.
@@ -53,12 +55,13 @@ impl App {
         connect(config).await?.migrate().await.context("миграции не применены")
     }
 
-    /// What the web layer serves from: the registry, sign-in, mounts and limits.
+    /// What the web layer serves from: the registry, sign-in, mounts, limits and metrics.
     pub fn web_state(&self) -> frmo_web::AppState {
         let mut state = frmo_web::AppState::new(self.registry.clone(), &self.config.public_url);
         state.auth = self.auth.clone();
         state.mounts = self.mounts.clone();
         state.limits = self.limits.clone();
+        state.metrics = self.metrics.clone();
         state
     }
 

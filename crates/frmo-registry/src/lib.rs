@@ -15,6 +15,7 @@ pub mod journal;
 pub mod limits;
 pub mod mail;
 pub mod nsi;
+pub mod operations;
 pub mod printable;
 pub mod publication;
 pub mod reports;

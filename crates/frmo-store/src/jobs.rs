@@ -133,6 +133,14 @@ impl Store {
         .map(drop)
     }
 
+    /// Jobs not yet finished (`running`) and when the oldest of them was created (Unix seconds), for
+    /// the metrics of the job queue.
+    pub async fn unfinished_jobs(&self) -> Result<(i64, Option<i64>)> {
+        let rows = self.query("SELECT count(*), min(created_at) FROM jobs WHERE status = 'running'", vec![]).await?;
+        let row = rows.first();
+        Ok((row.and_then(|r| r[0].int()).unwrap_or(0), row.and_then(|r| r[1].int())))
+    }
+
     /// Marks every running job failed with `error` (at start-up: their process is gone); how many.
     pub async fn fail_running_jobs(&self, error: &str, now: i64) -> Result<usize> {
         let rows = self

@@ -191,6 +191,14 @@ fn postgres_message(error: &tokio_postgres::Error) -> String {
 /// The conflict of a checked transaction whose rows changed between reading and writing.
 pub(crate) const CHANGED_MEANWHILE: &str = "данные изменились во время записи; повторите";
 
+/// The connections of a store: open now, in use (where the backend can tell) and the most it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: usize,
+    pub busy: Option<usize>,
+    pub size: usize,
+}
+
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
     Postgres(Box<postgres::PgStore>),
@@ -230,6 +238,20 @@ impl Store {
     /// Applies the migrations not yet applied; returns their versions.
     pub async fn migrate(&self) -> Result<Vec<&'static str>> {
         dispatch!(self, s => s.migrate().await)
+    }
+
+    /// What the store's connections are doing, for the metrics.
+    pub fn pool_use(&self) -> PoolUse {
+        dispatch!(self, s => s.pool_use())
+    }
+
+    /// A consistent copy of the embedded database in a new file at `path`, taken while it is in
+    /// use. PostgreSQL is copied with its own tools (pg_dump), so this is `None` there.
+    pub async fn backup_into(&self, path: &std::path::Path) -> Option<Result<()>> {
+        match self {
+            Store::Sqlite(s) => Some(s.backup_into(path).await),
+            Store::Postgres(_) => None,
+        }
     }
 
     /// One trivial query: the database answers.

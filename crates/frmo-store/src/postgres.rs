@@ -294,6 +294,14 @@ impl PgStore {
         Ok(applied)
     }
 
+    /// Connections still open (the pipelined readers and the writer); a pipelined client has no
+    /// "busy" state to report.
+    pub fn pool_use(&self) -> crate::PoolUse {
+        let readers = self.readers.iter().filter(|r| !r.client.is_closed()).count();
+        let writer = self.writer.try_lock().map_or(1, |w| usize::from(!w.is_closed()));
+        crate::PoolUse { open: readers + writer, busy: None, size: READERS + 1 }
+    }
+
     pub async fn ping(&self) -> Result<()> {
         let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
         reader.client.simple_query("SELECT 1").await?;

@@ -336,6 +336,22 @@ impl SqliteStore {
         .await
     }
 
+    /// Connections open now (the writer and the idle readers) and the longer reads running on
+    /// blocking threads out of the most allowed at once.
+    pub fn pool_use(&self) -> crate::PoolUse {
+        let idle = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner()).len();
+        let busy = READERS.saturating_sub(self.inner.permits.available_permits());
+        crate::PoolUse { open: 1 + idle, busy: Some(busy), size: READERS }
+    }
+
+    /// A consistent copy of the whole database in a new file at `path` (`VACUUM INTO`: one read
+    /// transaction, so writers go on while it runs and the copy is the state when it began).
+    pub async fn backup_into(&self, path: &std::path::Path) -> Result<()> {
+        let path =
+            path.to_str().ok_or_else(|| StoreError::Unexpected("путь резервной копии не UTF-8".into()))?.to_owned();
+        self.read(move |c| Ok(c.execute("VACUUM INTO ?1", [path]).map(drop)?)).await
+    }
+
     pub async fn ping(&self) -> Result<()> {
         self.point(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?))
     }

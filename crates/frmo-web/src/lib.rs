@@ -12,6 +12,7 @@ mod error;
 mod form;
 pub mod ips;
 pub mod limits;
+pub mod metrics;
 mod multipart;
 mod notice;
 pub mod nsi_rest;
@@ -50,12 +51,20 @@ pub struct AppState {
     pub mounts: Vec<(&'static str, Router)>,
     /// Rate limits and connection caps, with their counters.
     pub limits: Arc<limits::Limits>,
+    /// The process's metrics (`/metrics`) and who may read them.
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
     /// The registry alone: public pages, API and local accounts.
     pub fn new(registry: Registry, public_url: &str) -> Self {
-        AppState { registry, auth: Arc::new(AuthSettings::new(public_url)), mounts: Vec::new(), limits: Arc::default() }
+        AppState {
+            registry,
+            auth: Arc::new(AuthSettings::new(public_url)),
+            mounts: Vec::new(),
+            limits: Arc::default(),
+            metrics: Arc::default(),
+        }
     }
 }
 
@@ -204,12 +213,13 @@ pub fn router(state: AppState) -> Router {
         .nest(ips::PREFIX, ips::router(state.clone()))
         .merge(ops::router())
         .with_state(state.clone())
-        .layer(axum::middleware::from_fn_with_state(state, limits::limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(axum::middleware::from_fn(error::with_request_context))
         .layer(axum::middleware::from_fn_with_state(headers, security_headers))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(axum::middleware::from_fn(api::json_errors))
+        .layer(axum::middleware::from_fn_with_state(state, metrics::track))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<_>| {
             let id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");

@@ -123,6 +123,25 @@ pub enum Class {
     Upload,
 }
 
+impl Class {
+    /// Every class, in declaration order (`class as usize` is its place).
+    pub const ALL: [Class; 7] =
+        [Class::Search, Class::Api, Class::Cabinet, Class::Login, Class::Reset, Class::Support, Class::Upload];
+
+    /// Its name in `[limits]` and in the metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Class::Search => "search",
+            Class::Api => "api",
+            Class::Cabinet => "cabinet",
+            Class::Login => "login",
+            Class::Reset => "reset",
+            Class::Support => "support",
+            Class::Upload => "upload",
+        }
+    }
+}
+
 /// Who a count belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Key {
@@ -130,15 +149,15 @@ enum Key {
     Account(i64),
 }
 
-/// An address or a network of `trusted_proxies`.
+/// An address or a network of `trusted_proxies` (and of `[metrics] allow`).
 #[derive(Debug, Clone, Copy)]
-struct Network {
+pub(crate) struct Network {
     address: IpAddr,
     prefix: u32,
 }
 
 impl Network {
-    fn parse(text: &str) -> Option<Network> {
+    pub(crate) fn parse(text: &str) -> Option<Network> {
         let (address, prefix) = match text.trim().split_once('/') {
             Some((address, prefix)) => (address.parse::<IpAddr>().ok()?, Some(prefix.parse::<u32>().ok()?)),
             None => (text.trim().parse::<IpAddr>().ok()?, None),
@@ -148,7 +167,7 @@ impl Network {
         (prefix <= bits).then_some(Network { address: canonical(address), prefix })
     }
 
-    fn contains(&self, ip: IpAddr) -> bool {
+    pub(crate) fn contains(&self, ip: IpAddr) -> bool {
         let mask = |bits: u32, width: u32| if bits == 0 { 0 } else { u128::MAX << (width - bits) };
         match (self.address, canonical(ip)) {
             (IpAddr::V4(net), IpAddr::V4(ip)) => {
@@ -269,10 +288,10 @@ impl Limits {
     }
 }
 
-/// The class of a request, or `None` for what is never limited (health checks, static files,
-/// the demo's ЕСИА stand).
+/// The class of a request, or `None` for what is never limited (health checks, metrics, static
+/// files, the demo's ЕСИА stand).
 pub fn classify(method: &Method, path: &str, multipart: bool) -> Option<Class> {
-    let exempt = ["/healthz", "/readyz"].contains(&path)
+    let exempt = ["/healthz", "/readyz", "/metrics"].contains(&path)
         || path.starts_with("/static/")
         || path.starts_with(crate::demo::STAND_PATH);
     if exempt {
@@ -349,6 +368,7 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         Ok(()) => next.run(request).await,
         Err(seconds) => {
             tracing::debug!(?class, ?address, ?account, seconds, "request over the rate limit");
+            state.metrics.refused(class);
             crate::error::too_many_requests(
                 path.starts_with("/api/")
                     || path.starts_with(crate::nsi_rest::PREFIX)
@@ -372,6 +392,7 @@ mod tests {
         let get = Method::GET;
         let post = Method::POST;
         assert_eq!(classify(&get, "/healthz", false), None);
+        assert_eq!(classify(&get, "/metrics", false), None);
         assert_eq!(classify(&get, "/static/site.css", false), None);
         assert_eq!(classify(&get, "/", false), Some(Class::Search));
         assert_eq!(classify(&get, "/organizations/1.2.643", false), Some(Class::Search));

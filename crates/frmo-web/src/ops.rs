@@ -1,4 +1,5 @@
-//! Operations: liveness (`/healthz`, no database) and readiness (`/readyz`, one trivial query).
+//! Operations: liveness (`/healthz`, no database), readiness (`/readyz`, one trivial query) and
+//! the Prometheus metrics (`/metrics`, see `crate::metrics`).
 
 use axum::Router;
 use axum::extract::State;
@@ -8,7 +9,10 @@ use axum::routing::get;
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/healthz", get(healthz)).route("/readyz", get(readyz))
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(crate::metrics::scrape))
 }
 
 async fn healthz() -> &'static str {

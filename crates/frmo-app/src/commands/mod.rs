@@ -3,6 +3,7 @@
 //! none exits the process itself. `src/main.rs` only parses the command line and calls them.
 
 pub mod admin;
+pub mod backup;
 pub mod documents;
 pub mod register;
 pub mod reports;

@@ -13,6 +13,7 @@ mod ips;
 mod limits;
 mod matrix;
 mod members;
+mod metrics;
 mod oidc;
 mod open_data;
 mod paging;
