@@ -2,7 +2,7 @@
 // error state (submitted as a browser without form validation would, so the server's error summary
 // and inline errors are what is checked).
 import assert from 'node:assert/strict';
-import { assertNone, problemsOf, sweepPublic, sweepRole } from './sweep.mjs';
+import { assertNone, problemsOf, sweepPublic, sweepRole, visit } from './sweep.mjs';
 
 /** Submits the form around `button` with the browser's own validation off; returns the problems. */
 async function submitted(page, button, label, expect = '#error-summary') {
@@ -33,7 +33,7 @@ export function a11yTests({ test, base, oid, signIn }) {
     });
   }
 
-  test('a11y and layout: the chief\'s forms refused with their error summary, and the TOTP set-up', async (page) => {
+  test('a11y and layout: the chief\'s forms refused with their error summary, and a document, worker import, support request and application refused', async (page) => {
     await signIn(page, 'chief');
     let problems = [];
     await page.goto(`${base}/cabinet/organizations/${oid}`);
@@ -45,14 +45,31 @@ export function a11yTests({ test, base, oid, signIn }) {
     problems = problems.concat(await submitted(page, page.getByRole('button', { name: 'Загрузить' }), 'document upload refused'));
     await page.goto(`${base}/cabinet/organizations/${oid}/workers/new`);
     problems = problems.concat(await submitted(page, page.locator('main form button[type="submit"]').last(), 'new worker refused'));
+    await page.goto(`${base}/cabinet/organizations/${oid}/workers`);
+    await page.getByLabel('Файл CSV или XLSX').setInputFiles({ name: 'workers.csv', mimeType: 'text/csv', buffer: Buffer.from('СНИЛС;Фамилия\n123;Иванова\n') });
+    problems = problems.concat(await submitted(page, page.getByRole('button', { name: 'Загрузить работников' }), 'worker import refused', '#import-report'));
     await page.goto(`${base}/cabinet/support/new`);
     problems = problems.concat(await submitted(page, page.getByRole('button', { name: 'Отправить обращение' }), 'support request refused'));
     await page.goto(`${base}/cabinet/applications/new`);
     problems = problems.concat(await submitted(page, page.locator('main form button[type="submit"]').last(), 'application refused'));
-    await page.goto(`${base}/cabinet/profile`);
-    const totp = page.getByRole('button', { name: /Включить одноразовые коды/ });
-    if (await totp.count()) problems = problems.concat(await submitted(page, totp, 'TOTP set-up', null));
     assertNone(problems);
+  });
+
+  test('a11y and layout: a person without consent and without an organization (home, profile, the refused application)', async (page) => {
+    await signIn(page, 'newcomer');
+    let problems = [];
+    for (const url of ['/cabinet', '/cabinet/profile']) problems = problems.concat(await visit(page, base, url));
+    problems = problems.concat(await visit(page, base, '/cabinet/applications/new', 403)); // consent first
+    if (!(await page.goto(base + '/cabinet').then(() => page.locator('main').innerText())).includes('Нужно ваше согласие')) {
+      problems.push('/cabinet: the newcomer was expected without consent');
+    }
+    assertNone(problems);
+  });
+
+  test('a11y and layout: a local account sets up one-time codes (TOTP)', async (page) => {
+    await signIn(page, 'auditor');
+    await page.goto(`${base}/cabinet/profile`);
+    assertNone(await submitted(page, page.getByRole('button', { name: 'Включить одноразовые коды' }), 'TOTP set-up', 'input[name="code"]'));
   });
 
   test('a11y and layout: the operator\'s decision form refused', async (page) => {
