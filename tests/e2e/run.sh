@@ -3,7 +3,8 @@
 # Usage: tests/e2e/run.sh [PATH/TO/frmo]     (default: $CARGO_TARGET_DIR/debug/frmo)
 # For each backend: a fresh database and FRMO_DATA_DIR in a temp dir, `frmo serve --demo --bind
 # 127.0.0.1:0`, the port read from its "frmo: listening on http://…" line, wait for /healthz, run
-# register.test.mjs with Debian chromium, stop the server (always).
+# register.test.mjs with Debian chromium (with the keyboard walks of keyboard.mjs and the axe-core and layout
+# sweep of every page in pages.json, a11y.mjs and sweep.mjs), stop the server (always).
 # PostgreSQL: a fresh database in FRMO_TEST_POSTGRES_URL's server (an admin URL); when it is not set,
 # a throw-away cluster of our own (scripts/pg-throwaway).
 # Environment: FRMO_E2E_BACKENDS ("sqlite postgres"), FRMO_E2E_DEMO_ORGS (500 generated
@@ -16,7 +17,7 @@ frmo="${1:-${CARGO_TARGET_DIR:-$HOME/.cache/frmo-target}/debug/frmo}"
 [ -x "$frmo" ] || { echo "e2e: no frmo binary at $frmo (cargo build --bin frmo)" >&2; exit 1; }
 command -v node >/dev/null || { echo "e2e: node is missing (apt-get install nodejs npm)" >&2; exit 1; }
 [ -x "${CHROMIUM:-/usr/bin/chromium}" ] || { echo "e2e: ${CHROMIUM:-/usr/bin/chromium} is missing (apt-get install chromium)" >&2; exit 1; }
-[ -d "$here/node_modules/playwright-core" ] || (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+[ -d "$here/node_modules/playwright-core" ] && [ -d "$here/node_modules/axe-core" ] || (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/frmo-e2e.XXXXXX")
 server="" pg_dir="" pg_db="" admin=""
@@ -58,6 +59,12 @@ run_backend() {
   FRMO_DATA_DIR="$work/$name/data" FRMO_DATABASE_URL="$url" FRMO_PASSWORD="${FRMO_E2E_OPERATOR_PASSWORD:-operator-63-password}" \
     "$frmo" user add op63 --name "Оператор Самарской области" --role operator --region 63 >"$work/$name/user-add" 2>&1 \
     || { cat "$work/$name/user-add" >&2; return 1; }
+  # The accessibility sweep visits the cabinet of an administrator and an auditor too.
+  for role in admin auditor; do
+    FRMO_DATA_DIR="$work/$name/data" FRMO_DATABASE_URL="$url" FRMO_PASSWORD="${FRMO_E2E_OPERATOR_PASSWORD:-operator-63-password}" \
+      "$frmo" user add "$role-e2e" --name "$([ $role = admin ] && echo 'Администратор реестра' || echo 'Аудитор реестра')" --role "$role" >>"$work/$name/user-add" 2>&1 \
+      || { cat "$work/$name/user-add" >&2; return 1; }
+  done
   NO_COLOR=1 FRMO_DATA_DIR="$work/$name/data" FRMO_DATABASE_URL="$url" FRMO_DEMO_ORGS="${FRMO_E2E_DEMO_ORGS:-500}" \
     "$frmo" serve --demo --bind 127.0.0.1:0 >"$work/$name/stdout" 2>"$work/$name/stderr" &
   server=$!

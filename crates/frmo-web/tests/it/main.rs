@@ -7,6 +7,7 @@ use frmo_testkit::{Backend, TestApp, backend_tests};
 mod api_contract;
 mod directories;
 mod documents;
+mod e2e_pages;
 mod esia;
 mod forms;
 mod ips;
