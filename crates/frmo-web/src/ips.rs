@@ -21,7 +21,7 @@ use axum::{Extension, Json, Router};
 use frmo_domain::access::Actor;
 use frmo_registry::RegistryError;
 use frmo_registry::ips::frmr::PersonKey;
-use frmo_registry::ips::{MAX_LIMIT, Page, Written};
+use frmo_registry::ips::{MAX_LIMIT, Page, Part, Written};
 use serde_json::{Value, json};
 use tower_http::request_id::RequestId;
 
@@ -35,15 +35,31 @@ pub const PREFIX: &str = "/ips";
 /// The most workers one `person/list` page holds: an organization's whole staff in one request.
 const MAX_PERSONS: usize = 10_000;
 
+/// The write routes of one part: `POST`, `PUT` and `DELETE` on its path.
+macro_rules! part_routes {
+    ($router:expr, $part:expr) => {
+        $router
+            .post(|State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params, b: axum::body::Bytes| {
+                async move { add_part(s, c, p, &b, $part).await }
+            })
+            .put(|State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params, b: axum::body::Bytes| {
+                async move { change_part(s, c, p, Some(&b), $part).await }
+            })
+            .delete(|State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params| {
+                change_part(s, c, p, None, $part)
+            })
+    };
+}
+
 type Handler = fn() -> MethodRouter<AppState>;
 
 /// Every route, below `/ips/{key}` and `/ips`, each described in `ips.openapi.json`.
 pub const ROUTES: &[(&str, Handler)] = &[
     ("/org", || get(organizations).put(put_organization).delete(delete_organization)),
     ("/org/{oid}", || get(organization)),
-    ("/org/depart", || get(departments).post(post_department).put(put_department).delete(delete_department)),
+    ("/org/depart", || part_routes!(get(departments), Part::Department)),
     ("/org/depart/{depart_oid}", || get(department)),
-    ("/org/building", || get(buildings).post(post_building).put(put_building).delete(delete_building)),
+    ("/org/building", || part_routes!(get(buildings), Part::Building)),
     ("/org/building/get", || get(building)),
     ("/org/licenses", || get(licences)),
     ("/org/licenses/get", || get(licence)),
@@ -331,37 +347,6 @@ async fn department(
     Ok(single(&c, found))
 }
 
-async fn post_department(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Query(p): Params,
-    bytes: axum::body::Bytes,
-) -> Answer {
-    let oid = required(&p, "oid", &c)?;
-    let body = body(&bytes, &c)?;
-    let (id, done) = s.registry.ips_post_department(&c.actor, oid, &body, &c.request_id).await.map_err(failed(&c))?;
-    Ok(written(&c, &done, Some(id)))
-}
-
-async fn put_department(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Query(p): Params,
-    bytes: axum::body::Bytes,
-) -> Answer {
-    let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
-    let body = body(&bytes, &c)?;
-    let done =
-        s.registry.ips_put_department(&c.actor, oid, id, Some(&body), &c.request_id).await.map_err(failed(&c))?;
-    Ok(written(&c, &done, None))
-}
-
-async fn delete_department(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
-    let done = s.registry.ips_put_department(&c.actor, oid, id, None, &c.request_id).await.map_err(failed(&c))?;
-    Ok(written(&c, &done, None))
-}
-
 async fn buildings(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let oid = required(&p, "oid", &c)?;
     Ok(paged(&c, s.registry.ips_buildings(&c.actor, oid, &c.request_id).await.map_err(failed(&c))?))
@@ -372,33 +357,19 @@ async fn building(State(s): State<AppState>, Extension(c): Extension<Caller>, Qu
     Ok(single(&c, s.registry.ips_building(&c.actor, oid, id, &c.request_id).await.map_err(failed(&c))?))
 }
 
-async fn post_building(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Query(p): Params,
-    bytes: axum::body::Bytes,
-) -> Answer {
+async fn add_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: &[u8], part: Part) -> Answer {
     let oid = required(&p, "oid", &c)?;
-    let body = body(&bytes, &c)?;
-    let (id, done) = s.registry.ips_post_building(&c.actor, oid, &body, &c.request_id).await.map_err(failed(&c))?;
+    let body = body(bytes, &c)?;
+    let (id, done) = s.registry.ips_add_part(&c.actor, part, oid, &body, &c.request_id).await.map_err(failed(&c))?;
     Ok(written(&c, &done, Some(id)))
 }
 
-async fn put_building(
-    State(s): State<AppState>,
-    Extension(c): Extension<Caller>,
-    Query(p): Params,
-    bytes: axum::body::Bytes,
-) -> Answer {
+/// `PUT` (with a body) or `DELETE` (without) of a department or a building named by `entityId`.
+async fn change_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: Option<&[u8]>, part: Part) -> Answer {
     let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
-    let body = body(&bytes, &c)?;
-    let done = s.registry.ips_put_building(&c.actor, oid, id, Some(&body), &c.request_id).await.map_err(failed(&c))?;
-    Ok(written(&c, &done, None))
-}
-
-async fn delete_building(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
-    let done = s.registry.ips_put_building(&c.actor, oid, id, None, &c.request_id).await.map_err(failed(&c))?;
+    let body = bytes.map(|bytes| body(bytes, &c)).transpose()?;
+    let done =
+        s.registry.ips_change_part(&c.actor, part, oid, id, body.as_ref(), &c.request_id).await.map_err(failed(&c))?;
     Ok(written(&c, &done, None))
 }
 

@@ -65,6 +65,33 @@ impl Page {
     }
 }
 
+/// A part of the card the API writes on its own path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// `org/depart` (hospital subdivisions and beds inside).
+    Department,
+    /// `org/building`.
+    Building,
+}
+
+impl Part {
+    fn label(self) -> &'static str {
+        match self {
+            Part::Department => "Подразделение",
+            Part::Building => "Здание",
+        }
+    }
+
+    /// The call as the journal's reason names it (`POST org/depart`).
+    fn call(self, method: &str) -> String {
+        let path = match self {
+            Part::Department => "org/depart",
+            Part::Building => "org/building",
+        };
+        format!("{method} {path}")
+    }
+}
+
 /// The most items one page of the API holds (ФРМР's documented limit; ФРМО's is not public).
 pub const MAX_LIMIT: usize = 100;
 
@@ -311,79 +338,46 @@ impl Registry {
         self.ips_propose(actor, card, proposed, "DELETE org", request_id).await
     }
 
-    /// `POST org/depart`: a new department; its OID is the answer's `entityId`.
-    pub async fn ips_post_department(
+    /// `POST org/depart` or `POST org/building`: a new part of the card; its id (a department's
+    /// OID, a building's GUID) is the answer's `entityId`.
+    pub async fn ips_add_part(
         &self,
         actor: &Actor,
+        part: Part,
         oid: &str,
         body: &Value,
         request_id: &str,
     ) -> Result<(String, Written)> {
-        let card = self.ips_card(actor, oid, request_id).await?;
-        let next = card.organization.departments.iter().map(|d| d.oid.number()).max().unwrap_or(0) + 1;
-        let depart_oid = DepartmentOid::new(&card.organization.oid, next).map_err(RegistryError::invalid)?;
-        let department =
-            write::department(body, depart_oid.clone(), None, self.today()).map_err(RegistryError::Invalid)?;
-        let mut proposed = card.organization.clone();
-        proposed.departments.push(department);
-        let written = self.ips_propose(actor, card, proposed, "POST org/depart", request_id).await?;
-        Ok((depart_oid.as_str().to_owned(), written))
-    }
-
-    /// `PUT org/depart` (`delete`: `DELETE org/depart`, which closes the department as of today; the
-    /// register keeps it, as ФРМО does, with its liquidation date).
-    pub async fn ips_put_department(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        depart_oid: &str,
-        body: Option<&Value>,
-        request_id: &str,
-    ) -> Result<Written> {
         let card = self.ips_card(actor, oid, request_id).await?;
         let mut proposed = card.organization.clone();
         let today = self.today();
-        let department = proposed
-            .departments
-            .iter_mut()
-            .find(|d| d.oid.as_str() == depart_oid.trim())
-            .ok_or_else(|| not_found(&format!("Подразделение {depart_oid} не найдено")))?;
-        let what = match body {
-            Some(body) => {
-                *department = write::department(body, department.oid.clone(), Some(department), today)
-                    .map_err(RegistryError::Invalid)?;
-                "PUT org/depart"
+        let id = match part {
+            Part::Department => {
+                let next = proposed.departments.iter().map(|d| d.oid.number()).max().unwrap_or(0) + 1;
+                let depart_oid = DepartmentOid::new(&proposed.oid, next).map_err(RegistryError::invalid)?;
+                let department =
+                    write::department(body, depart_oid.clone(), None, today).map_err(RegistryError::Invalid)?;
+                proposed.departments.push(department);
+                depart_oid.as_str().to_owned()
             }
-            None => {
-                department.liquidation_date = Some(today);
-                "DELETE org/depart"
+            Part::Building => {
+                let id = new_guid();
+                let building =
+                    write::building(body, id.clone(), None, proposed.region_id).map_err(RegistryError::Invalid)?;
+                proposed.buildings.push(building);
+                id
             }
         };
-        self.ips_propose(actor, card, proposed, what, request_id).await
-    }
-
-    /// `POST org/building`: a new building; its GUID is the answer's `entityId`.
-    pub async fn ips_post_building(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        body: &Value,
-        request_id: &str,
-    ) -> Result<(String, Written)> {
-        let card = self.ips_card(actor, oid, request_id).await?;
-        let id = new_guid();
-        let building =
-            write::building(body, id.clone(), None, card.organization.region_id).map_err(RegistryError::Invalid)?;
-        let mut proposed = card.organization.clone();
-        proposed.buildings.push(building);
-        let written = self.ips_propose(actor, card, proposed, "POST org/building", request_id).await?;
+        let written = self.ips_propose(actor, card, proposed, &part.call("POST"), request_id).await?;
         Ok((id, written))
     }
 
-    /// `PUT org/building` (`None` body: `DELETE org/building`, which closes it as of today).
-    pub async fn ips_put_building(
+    /// `PUT` of a department or building as the body describes it; `None` body: `DELETE`, which
+    /// closes it as of today (the register keeps it, as ФРМО does, with its liquidation date).
+    pub async fn ips_change_part(
         &self,
         actor: &Actor,
+        part: Part,
         oid: &str,
         id: &str,
         body: Option<&Value>,
@@ -391,25 +385,32 @@ impl Registry {
     ) -> Result<Written> {
         let card = self.ips_card(actor, oid, request_id).await?;
         let mut proposed = card.organization.clone();
-        let region = proposed.region_id;
-        let today = self.today();
-        let building = proposed
-            .buildings
-            .iter_mut()
-            .find(|b| b.id == id.trim())
-            .ok_or_else(|| not_found(&format!("Здание {id} не найдено")))?;
-        let what = match body {
-            Some(body) => {
-                *building = write::building(body, building.id.clone(), Some(building), region)
-                    .map_err(RegistryError::Invalid)?;
-                "PUT org/building"
+        let (region, today, id) = (proposed.region_id, self.today(), id.trim());
+        let missing = || not_found(&format!("{} {id} не найдено", part.label()));
+        match (part, body) {
+            (Part::Department, body) => {
+                let department = proposed.departments.iter_mut().find(|d| d.oid.as_str() == id).ok_or_else(missing)?;
+                match body {
+                    Some(body) => {
+                        *department = write::department(body, department.oid.clone(), Some(department), today)
+                            .map_err(RegistryError::Invalid)?;
+                    }
+                    None => department.liquidation_date = Some(today),
+                }
             }
-            None => {
-                building.liquidation_date = Some(today);
-                "DELETE org/building"
+            (Part::Building, body) => {
+                let building = proposed.buildings.iter_mut().find(|b| b.id == id).ok_or_else(missing)?;
+                match body {
+                    Some(body) => {
+                        *building = write::building(body, building.id.clone(), Some(building), region)
+                            .map_err(RegistryError::Invalid)?;
+                    }
+                    None => building.liquidation_date = Some(today),
+                }
             }
-        };
-        self.ips_propose(actor, card, proposed, what, request_id).await
+        }
+        let method = if body.is_some() { "PUT" } else { "DELETE" };
+        self.ips_propose(actor, card, proposed, &part.call(method), request_id).await
     }
 }
 
