@@ -51,6 +51,37 @@ pub fn differences(before: &Organization, after: &Organization) -> Vec<Value> {
 
 use crate::csv::field as csv_field;
 
+/// Journal entries written together (group commit): a call queues its entry and waits for the
+/// writer's turn; whoever has the turn writes every queued entry in one transaction. An entry is
+/// written before its call returns — by its own turn, or by an earlier turn that took it and ended
+/// before this one began — so nothing is lost, while many calls at once share one write.
+#[derive(Default)]
+pub(crate) struct GroupCommit {
+    queue: std::sync::Mutex<Vec<AuditEntry>>,
+    turn: tokio::sync::Mutex<()>,
+}
+
+impl GroupCommit {
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<AuditEntry>> {
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) async fn append(&self, store: &frmo_store::Store, entry: AuditEntry) -> Result<()> {
+        self.queue().push(entry);
+        let _turn = self.turn.lock().await;
+        let batch = std::mem::take(&mut *self.queue());
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Err(error) = store.append_audit(batch.clone()).await {
+            // Back in the queue, first, for the next turn; this call reports the failure.
+            self.queue().splice(0..0, batch);
+            return Err(error.into());
+        }
+        Ok(())
+    }
+}
+
 /// The CSV header of the journal export.
 pub const CSV_HEADER: &str = "id;at;user_id;actor;kind;target;detail;request_id;prev_hash;hash\r\n";
 

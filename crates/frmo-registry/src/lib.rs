@@ -61,6 +61,8 @@ pub struct Registry {
     documents: Option<Arc<documents::Documents>>,
     /// Reset e-mails per account, attachments of the anonymous (from configuration).
     limits: Arc<limits::Limits>,
+    /// The journal of integration-API calls, written in groups.
+    calls: Arc<journal::GroupCommit>,
 }
 
 /// A card as stored: its JSON and the version it is.
@@ -96,6 +98,7 @@ impl Registry {
             public_url: Arc::from("http://127.0.0.1:8080"),
             documents: None,
             limits: Arc::default(),
+            calls: Arc::default(),
         }
     }
 

@@ -42,6 +42,11 @@ fn check_name(name: &str) -> Result<()> {
     }
 }
 
+/// How people read a system's name (its user's display name).
+fn display_name(name: &str) -> String {
+    format!("Информационная система «{name}»")
+}
+
 /// The principal a system acts as.
 pub fn system_principal(system: &SystemRecord) -> Principal {
     Principal {
@@ -94,7 +99,7 @@ impl Registry {
         let entry = self
             .entry(actor, "system_add", name, json!({"orgs": oids, "regions": codes, "key": hint}), request_id)
             .await;
-        let display_name = format!("Информационная система «{name}»");
+        let display_name = display_name(name);
         let new = NewSystem {
             name,
             display_name: &display_name,
@@ -126,6 +131,33 @@ impl Registry {
     pub async fn systems(&self, actor: &Actor, request_id: &str) -> Result<Vec<SystemAccount>> {
         self.authorize(actor, Action::Administer, Target::None, request_id).await?;
         Ok(self.store.systems().await?)
+    }
+
+    /// Journals one call of the integration API (`ips_call`) by `actor`, the system `system` when
+    /// the key was good; many calls at once share one write (`journal::GroupCommit`), and each
+    /// returns once its entry is written.
+    pub async fn journal_call(
+        &self,
+        actor: &Actor,
+        system: Option<&str>,
+        target: &str,
+        detail: serde_json::Value,
+        request_id: &str,
+    ) -> Result<()> {
+        let entry = match (actor, system) {
+            // The system's name is known from its key: no lookup of the user's label.
+            (Actor::User(principal), Some(name)) => frmo_store::audit::AuditEntry {
+                at: self.now(),
+                user_id: Some(principal.user_id),
+                actor: format!("{} (system {name})", display_name(name)),
+                kind: "ips_call".to_owned(),
+                target: if target.is_empty() { "-".to_owned() } else { target.to_owned() },
+                detail: detail.to_string(),
+                request_id: if request_id.is_empty() { "-".to_owned() } else { request_id.to_owned() },
+            },
+            _ => self.entry(actor, "ips_call", target, detail, request_id).await,
+        };
+        self.calls.append(&self.store, entry).await
     }
 
     /// The actor a system key stands for; an unknown or revoked key is `NotSignedIn`.

@@ -170,9 +170,9 @@ async fn caller(State(state): State<AppState>, raw: RawPathParams, mut request: 
         Some(key) => registry.system_actor(&key).await,
         None => Err(RegistryError::Forbidden(frmo_domain::access::DenyCode::NotSignedIn)),
     };
-    let (response, actor) = match resolved {
-        Err(error) => (IpsError::new(error, &request_id).into_response(), Actor::Anonymous),
-        Ok((actor, _)) => {
+    let (response, actor, system) = match resolved {
+        Err(error) => (IpsError::new(error, &request_id).into_response(), Actor::Anonymous, None),
+        Ok((actor, system)) => {
             let account = match &actor {
                 Actor::User(p) => Some(p.user_id),
                 _ => None,
@@ -180,16 +180,16 @@ async fn caller(State(state): State<AppState>, raw: RawPathParams, mut request: 
             let counted =
                 if state.limits.settings.enabled { state.limits.check(Class::Api, None, account) } else { Ok(()) };
             match counted {
-                Err(seconds) => (crate::error::too_many_requests(true, seconds), actor),
+                Err(seconds) => (crate::error::too_many_requests(true, seconds), actor, Some(system)),
                 Ok(()) => {
                     request.extensions_mut().insert(Caller { actor: actor.clone(), request_id: request_id.clone() });
-                    (next.run(request).await, actor)
+                    (next.run(request).await, actor, Some(system))
                 }
             }
         }
     };
     let detail = json!({"method": method, "path": path, "status": response.status().as_u16()});
-    if let Err(error) = registry.journal(&actor, "ips_call", &target, detail, &request_id).await {
+    if let Err(error) = registry.journal_call(&actor, system.as_deref(), &target, detail, &request_id).await {
         tracing::error!(%error, "an integration API call could not be journaled");
     }
     response

@@ -121,10 +121,12 @@ impl Registry {
     /// The organization's current card, if `actor` may read it (as a member does).
     async fn ips_card(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Card> {
         let oid = org_oid(oid)?;
-        let region = self.organization_region(oid.as_str()).await?;
-        self.authorize(actor, Action::ReadOrganization, Target::Organization { oid: oid.as_str(), region }, request_id)
-            .await?;
-        self.card(&Actor::System, oid.as_str(), None).await
+        // Which organizations exist is public (the open register): the card is read first and
+        // its region decides, one lookup instead of two.
+        let card = self.card(&Actor::System, oid.as_str(), None).await?;
+        let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
+        self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
+        Ok(card)
     }
 
     /// `GET org/{oid}`: the organization, and the requests the caller made about it with their fate.

@@ -308,6 +308,7 @@ backend_tests!(
     writes_follow_the_moderation_policy_and_bad_input_stores_nothing,
     frmr_persons_are_added_read_and_closed_with_personal_data_journaled,
     an_administrator_issues_and_revokes_keys_in_the_cabinet,
+    concurrent_calls_are_each_journaled_once,
 );
 
 /// The API's own OpenAPI document describes every route (and only those), and each answers.
@@ -376,4 +377,24 @@ async fn an_administrator_issues_and_revokes_keys_in_the_cabinet(backend: Backen
 
     let member = app.as_member(REAVIZ_OID).await;
     assert_eq!(member.browser(&app).get("/cabinet/admin/systems").await.status, 403);
+}
+
+/// Calls at once share journal writes, yet every call's entry is written before it answers and the
+/// chain stays whole.
+async fn concurrent_calls_are_each_journaled_once(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let key = app.registry.add_system(&Actor::System, "burst", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;
+    let journaled =
+        |records: &[frmo_registry::journal::AuditRecord]| records.iter().filter(|r| r.entry.kind == "ips_call").count();
+    let before = journaled(&app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal"));
+    let path = format!("/org/{REAVIZ_OID}");
+    let calls = (0..40).map(|_| call(&app, "GET", &path, Some(&key), None));
+    let answers = futures_util::future::join_all(calls).await;
+    assert!(answers.iter().all(|(status, _)| *status == 200));
+    let after = journaled(&app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal"));
+    assert_eq!(after - before, 40, "one entry per call, each written before its answer");
+    assert!(
+        matches!(app.registry.verify_journal().await.expect("verify"), frmo_registry::journal::Verdict::Intact { .. }),
+        "the chain is whole"
+    );
 }
