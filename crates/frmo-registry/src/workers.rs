@@ -1412,7 +1412,7 @@ fn parse_staffing_rate(text: &str) -> std::result::Result<i64, ValidationError> 
 }
 
 /// The staffing table with the busy rates the open cards give, and the differences flagged.
-fn staffing_lines(declared: Vec<StaffingRecord>, cards: &[CardRecord], today: Date) -> Vec<StaffingLine> {
+pub(crate) fn staffing_lines(declared: Vec<StaffingRecord>, cards: &[CardRecord], today: Date) -> Vec<StaffingLine> {
     let today = iso(today);
     let mut busy: HashMap<(String, i64), (i64, i64, String)> = HashMap::new();
     for c in cards.iter().filter(|c| c.end_date.as_deref().is_none_or(|e| e >= today.as_str())) {

@@ -256,9 +256,14 @@ impl Registry {
     /// `GET org/staff`: the staffing table (штатное расписание) as one `Staff` record.
     pub async fn ips_staff(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Page> {
         let org = self.ips_card(actor, oid, request_id).await?.organization;
-        let page = self.workers(actor, org.oid.as_str(), &crate::workers::WorkerFilter::default(), request_id).await?;
-        let details: Vec<Value> = page
-            .staffing
+        // The staffing table alone: no person is read, so no personal data is.
+        let oid = org.oid.as_str();
+        let staffing = crate::workers::staffing_lines(
+            self.store.staffing_of(oid).await?,
+            &self.store.cards_of(oid).await?,
+            self.today(),
+        );
+        let details: Vec<Value> = staffing
             .iter()
             .map(|s| {
                 let department = org.departments.iter().find(|d| d.depart_name == s.department);

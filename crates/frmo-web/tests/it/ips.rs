@@ -309,12 +309,12 @@ backend_tests!(
     frmr_persons_are_added_read_and_closed_with_personal_data_journaled,
     an_administrator_issues_and_revokes_keys_in_the_cabinet,
     concurrent_calls_are_each_journaled_once,
+    the_openapi_document_describes_every_route,
 );
 
 /// The API's own OpenAPI document describes every route (and only those), and each answers.
-#[tokio::test]
-async fn the_openapi_document_describes_every_route() {
-    let app = TestApp::demo(Backend::Sqlite, 0).await;
+async fn the_openapi_document_describes_every_route(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
     let (status, doc) = app.get_json("/ips/openapi.json").await;
     assert_eq!(status, 200);
     let documented: Vec<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
