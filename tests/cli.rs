@@ -365,7 +365,7 @@ fn serve_seeds_the_demo_and_stops_gracefully() {
         .env("FRMO_DEMO_ORGS", "20")
         .args(["serve", "--demo", "--bind", "127.0.0.1:0"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start frmo serve");
     let mut line = String::new();
@@ -378,7 +378,13 @@ fn serve_seeds_the_demo_and_stops_gracefully() {
 
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
     assert!(status.success());
-    assert!(child.wait().expect("wait").success(), "SIGTERM ends the server cleanly");
+    let output = child.wait_with_output().expect("wait");
+    assert!(
+        output.status.success(),
+        "SIGTERM ends the server cleanly: {:?}\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A bare HTTP/1.1 GET, so this test needs no client library.
