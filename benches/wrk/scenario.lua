@@ -32,6 +32,8 @@ local paths = {
   me = function(s) return "/api/v1/me" end,
   -- signed in: session, access decision and an organization's cabinet card with its members
   cabinet = function(s) return "/api/v1/cabinet/organizations/" .. pick(s.oids) end,
+  -- the bare baseline (crates/frmo-bare): the same primary-key lookup with nothing around it
+  bare_card = function(s) return "/card/" .. pick(s.oids) end,
 }
 
 local path, samples

@@ -13,6 +13,9 @@ pub struct Config {
     pub data_dir: String,
     /// `sqlite://PATH` or `postgres://…`; empty means `sqlite://<data_dir>/frmo.db`.
     pub database_url: String,
+    /// A streaming replica of the PostgreSQL database (`postgres://…`) for the public reads —
+    /// anonymous cards and search results; empty: every read goes to `database_url`.
+    pub database_replica_url: String,
     /// Listen address.
     pub bind: String,
     /// Log filter (tracing syntax), e.g. `info` or `frmo=debug`.
@@ -44,6 +47,7 @@ pub struct Config {
     pub limits: frmo_web::limits::LimitSettings,
     /// Who may read `/metrics` (loopback by default); see docs/operations.md.
     pub metrics: frmo_web::metrics::MetricsSettings,
+    pub jobs: JobsSettings,
     /// What this process boots: set by the command that runs, never read from a file.
     #[serde(skip)]
     pub run: Run,
@@ -66,6 +70,49 @@ impl Default for Run {
     /// What `frmo serve` boots.
     fn default() -> Self {
         Run { search_index: true, sign_in: true, demo: false }
+    }
+}
+
+/// Background jobs (exports, reports, publications): any serving process claims them with a lease.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JobsSettings {
+    /// Seconds a claim holds without renewal: how long a dead process's job waits for another.
+    pub lease_seconds: u64,
+    /// Claims before a job is given up.
+    pub max_attempts: i64,
+    /// Jobs one process runs at once.
+    pub concurrent: usize,
+    /// How often a process looks for jobs nobody runs, seconds.
+    pub poll_seconds: u64,
+}
+
+impl Default for JobsSettings {
+    fn default() -> Self {
+        JobsSettings { lease_seconds: 30, max_attempts: 3, concurrent: 2, poll_seconds: 2 }
+    }
+}
+
+impl JobsSettings {
+    /// The settings, checked; an error names the setting.
+    pub fn checked(&self) -> Result<frmo_registry::jobs::JobSettings, String> {
+        if !(2..=3600).contains(&self.lease_seconds) {
+            return Err(format!("jobs.lease_seconds: ожидается от 2 до 3600 секунд, получено {}", self.lease_seconds));
+        }
+        if !(1..=100).contains(&self.max_attempts) {
+            return Err(format!("jobs.max_attempts: ожидается от 1 до 100, получено {}", self.max_attempts));
+        }
+        if !(1..=64).contains(&self.concurrent) {
+            return Err(format!("jobs.concurrent: ожидается от 1 до 64, получено {}", self.concurrent));
+        }
+        if !(1..=3600).contains(&self.poll_seconds) {
+            return Err(format!("jobs.poll_seconds: ожидается от 1 до 3600 секунд, получено {}", self.poll_seconds));
+        }
+        Ok(frmo_registry::jobs::JobSettings {
+            lease: std::time::Duration::from_secs(self.lease_seconds),
+            max_attempts: self.max_attempts,
+            concurrent: self.concurrent,
+        })
     }
 }
 
@@ -295,6 +342,7 @@ impl Default for Config {
         Config {
             data_dir: "./data".into(),
             database_url: String::new(),
+            database_replica_url: String::new(),
             bind: "127.0.0.1:8080".into(),
             log: "info".into(),
             log_json: false,
@@ -311,6 +359,7 @@ impl Default for Config {
             documents: DocumentsSettings::default(),
             limits: frmo_web::limits::LimitSettings::default(),
             metrics: frmo_web::metrics::MetricsSettings::default(),
+            jobs: JobsSettings::default(),
             run: Run::default(),
         }
     }
@@ -327,6 +376,7 @@ impl Config {
         figment = figment.merge(Env::prefixed("FRMO_").only(&[
             "data_dir",
             "database_url",
+            "database_replica_url",
             "bind",
             "log",
             "log_json",
@@ -343,6 +393,7 @@ impl Config {
         figment = figment.merge(Env::prefixed("FRMO_MAIL_").map(|k| format!("mail.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_LIMITS_").map(|k| format!("limits.{k}").into()));
         figment = figment.merge(Env::prefixed("FRMO_METRICS_").map(|k| format!("metrics.{k}").into()));
+        figment = figment.merge(Env::prefixed("FRMO_JOBS_").map(|k| format!("jobs.{k}").into()));
         let mut config: Config = figment.extract().map_err(|e| describe(&e))?;
         if config.database_url.is_empty() {
             config.database_url = format!("sqlite://{}/frmo.db", config.data_dir.trim_end_matches('/'));
@@ -361,6 +412,16 @@ impl Config {
             return Err(format!(
                 "database_url (FRMO_DATABASE_URL): ожидается sqlite://ПУТЬ или postgres://…, получено «{}»",
                 self.redacted_database_url()
+            ));
+        }
+        let replica = &self.database_replica_url;
+        let postgres = |url: &str| url.starts_with("postgres://") || url.starts_with("postgresql://");
+        let replica_fits = replica.is_empty() || (postgres(replica) && postgres(url));
+        if !replica_fits {
+            return Err(format!(
+                "database_replica_url (FRMO_DATABASE_REPLICA_URL): реплика бывает только у PostgreSQL — \
+                 ожидается postgres://… при database_url postgres://…, получено «{}»",
+                self.redacted_replica_url()
             ));
         }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
@@ -389,6 +450,7 @@ impl Config {
         self.document_settings()?;
         frmo_web::limits::Limits::new(self.limits.clone())?;
         frmo_web::metrics::Metrics::new(&self.metrics)?;
+        self.jobs.checked()?;
         if tracing_subscriber::EnvFilter::try_new(&self.log).is_err() {
             return Err(format!("log (FRMO_LOG): неверный фильтр журнала «{}»", self.log));
         }
@@ -413,14 +475,23 @@ impl Config {
 
     /// The database URL without its password, for messages and logs.
     pub fn redacted_database_url(&self) -> String {
-        match (self.database_url.find("://"), self.database_url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                let credentials = &self.database_url[scheme + 3..at];
-                let user = credentials.split(':').next().unwrap_or("");
-                format!("{}{user}:***{}", &self.database_url[..scheme + 3], &self.database_url[at..])
-            }
-            _ => self.database_url.clone(),
+        redacted(&self.database_url)
+    }
+
+    pub fn redacted_replica_url(&self) -> String {
+        redacted(&self.database_replica_url)
+    }
+}
+
+/// A database URL with its password replaced by `***`.
+fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            let user = credentials.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
         }
+        _ => url.to_owned(),
     }
 }
 
@@ -491,6 +562,26 @@ mod tests {
         std::fs::write(&file, "[metrics]\nallow = [\"prometheus\"]\n").expect("write");
         let error = Config::load(Some(&file)).expect_err("a name is no network");
         assert!(error.contains("metrics.allow") && error.contains("prometheus"), "{error}");
+    }
+
+    #[test]
+    fn jobs_and_the_replica_are_read_and_checked() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("frmo.toml");
+        std::fs::write(&file, "[jobs]\nlease_seconds = 10\nconcurrent = 4\n").expect("write");
+        let jobs = Config::load(Some(&file)).expect("config").jobs.checked().expect("jobs");
+        assert_eq!((jobs.lease.as_secs(), jobs.concurrent, jobs.max_attempts), (10, 4, 3));
+        std::fs::write(&file, "[jobs]\nlease_seconds = 1\n").expect("write");
+        let error = Config::load(Some(&file)).expect_err("a lease too short");
+        assert!(error.contains("jobs.lease_seconds") && error.contains('1'), "{error}");
+
+        let replica = "database_url = \"sqlite://x.db\"\ndatabase_replica_url = \"postgres://u:secret@r/frmo\"\n";
+        std::fs::write(&file, replica).expect("write");
+        let error = Config::load(Some(&file)).expect_err("SQLite has no replica");
+        assert!(error.contains("database_replica_url") && !error.contains("secret"), "{error}");
+        let replica = "database_url = \"postgres://p/frmo\"\ndatabase_replica_url = \"postgres://r/frmo\"\n";
+        std::fs::write(&file, replica).expect("write");
+        assert_eq!(Config::load(Some(&file)).expect("config").database_replica_url, "postgres://r/frmo");
     }
 
     #[test]

@@ -57,20 +57,21 @@ impl App {
 
     /// What the web layer serves from: the registry, sign-in, mounts, limits and metrics.
     pub fn web_state(&self) -> frmo_web::AppState {
-        let mut state = frmo_web::AppState::new(self.registry.clone(), &self.config.public_url);
+        let mut state = frmo_web::Shared::new(self.registry.clone(), &self.config.public_url);
         state.auth = self.auth.clone();
         state.mounts = self.mounts.clone();
         state.limits = self.limits.clone();
         state.metrics = self.metrics.clone();
-        state
+        state.into()
     }
 
     /// Starts the background jobs `frmo serve` runs: the search index following other processes'
-    /// writes, the mail worker, document reminders and the orphan sweep, support deadlines. Exports
-    /// interrupted by the last stop are marked failed first. The jobs stop when `Jobs` is dropped.
+    /// writes, the mail worker, document reminders and the orphan sweep, support deadlines, and the
+    /// claiming of background jobs nobody runs. They stop when `Jobs` is dropped.
     pub async fn start_jobs(&self) -> anyhow::Result<Jobs> {
         let registry = &self.registry;
-        let mut handles = vec![registry.follow_store(Duration::from_secs(1))];
+        // Versions written by other processes reach this one's search index within a quarter second.
+        let mut handles = vec![registry.follow_store(Duration::from_millis(250))];
         match &self.mailer {
             Some(mailer) => {
                 let every = Duration::from_secs(self.config.mail.poll_seconds);
@@ -78,10 +79,9 @@ impl App {
             }
             None => tracing::info!("[mail] smtp_host is not set: e-mail waits in the outbox"),
         }
-        let interrupted = registry.fail_interrupted_jobs().await?;
-        if interrupted > 0 {
-            tracing::warn!(interrupted, "background exports interrupted by the last stop are marked failed");
-        }
+        // Jobs nobody runs — queued while every slot was busy, or left by a process that died —
+        // are claimed here; another process's live jobs are left alone (their leases hold).
+        handles.push(registry.spawn_job_worker(Duration::from_secs(self.config.jobs.poll_seconds)));
         handles.push(registry.spawn_document_jobs(Duration::from_secs(self.config.documents.jobs_minutes * 60)));
         handles.push(registry.spawn_support_jobs(Duration::from_secs(3600)));
         Ok(Jobs(handles))
@@ -119,13 +119,21 @@ async fn connect(config: &Config) -> anyhow::Result<Store> {
         .with_context(|| format!("не удалось открыть базу данных {}", config.redacted_database_url()))
 }
 
-/// The store, opened and migrated.
+/// The store, opened and migrated, with its read replica when one is configured.
 async fn open_store(config: &Config) -> anyhow::Result<Store> {
     let store = connect(config).await?;
     let applied = store.migrate().await.context("миграции не применены")?;
     if !applied.is_empty() {
         tracing::info!(?applied, "migrations applied");
     }
+    if config.database_replica_url.is_empty() {
+        return Ok(store);
+    }
+    let store = store
+        .with_replica(&config.database_replica_url)
+        .await
+        .with_context(|| format!("не удалось открыть реплику {}", config.redacted_replica_url()))?;
+    tracing::info!(replica = %config.redacted_replica_url(), "public reads go to the read replica");
     Ok(store)
 }
 
@@ -135,6 +143,7 @@ async fn open_registry(config: &Config, store: Store) -> anyhow::Result<Registry
     let moderation = config.moderation.build().map_err(anyhow::Error::msg)?;
     let documents = config.document_settings().map_err(anyhow::Error::msg)?;
     let files = config.files().map_err(anyhow::Error::msg)?;
+    let jobs = config.jobs.checked().map_err(anyhow::Error::msg)?;
     tracing::info!(files = %files.location, "document store");
     let registry = if config.run.search_index {
         let registry = Registry::open(store).await.context("не удалось построить поисковый индекс")?;
@@ -148,6 +157,7 @@ async fn open_registry(config: &Config, store: Store) -> anyhow::Result<Registry
         .with_documents(files, documents)
         .with_public_url(&config.public_url)
         .with_limits(config.limits.registry())
+        .with_job_settings(jobs)
         .with_session_policy(frmo_registry::identity::SessionPolicy {
             idle_seconds: config.session_idle_minutes * 60,
             absolute_seconds: config.session_absolute_hours * 3600,

@@ -1,16 +1,20 @@
 //! Background jobs: exports too long to wait for on a page (the whole register as НСИ 1461, a
-//! report in a file). A job runs on the runtime of the process that accepted it, writes its output
-//! to a local temporary file, reports progress to the store once a second, and finally puts the
-//! file in the object store for its owner to download. Jobs left `running` by a process that
-//! stopped are marked failed when the registry starts again.
+//! report in a file, a publication). A job is queued in the store; any serving process claims it
+//! with a lease ([`JobSettings`]), usually the one that accepted it, at once. The owner writes the
+//! output to a local temporary file, renews its lease and reports progress about once a second, and
+//! finally puts the file in the object store for the job's owner to download. A process that dies
+//! or hangs stops renewing: when the lease runs out another process claims the job and runs it
+//! again from the start; after [`JobSettings::max_attempts`] claims the job is failed.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
+
 use frmo_domain::access::{Action, Actor, FederalRole, Target};
 use frmo_domain::error::ValidationError;
-use frmo_store::jobs::{JobFile, JobRecord};
+use frmo_store::jobs::{JobClaim, JobFile, JobRecord};
 use serde::{Deserialize, Serialize};
 
 use crate::documents::Download;
@@ -54,6 +58,53 @@ fn io(error: std::io::Error) -> RegistryError {
     RegistryError::Store(frmo_store::StoreError::Io(error))
 }
 
+/// How this process takes part in running jobs (configuration `[jobs]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobSettings {
+    /// How long a claim holds without renewal: a dead process's job waits this long for another.
+    pub lease: Duration,
+    /// Claims before a job is given up (each claim after the first follows a process's death).
+    pub max_attempts: i64,
+    /// Jobs this process runs at once.
+    pub concurrent: usize,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings { lease: Duration::from_secs(30), max_attempts: 3, concurrent: 2 }
+    }
+}
+
+/// The process's part in running jobs: who it is in the leases, and its free slots.
+pub(crate) struct JobRunner {
+    /// This process in `lease_owner`: host, process id and a random tail (a restarted process
+    /// with the same id is someone else).
+    owner: String,
+    settings: JobSettings,
+    slots: Arc<Semaphore>,
+}
+
+impl JobRunner {
+    pub(crate) fn new(settings: JobSettings) -> Self {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let tail = &crate::identity::random_token()[..8];
+        JobRunner {
+            owner: format!("{}:{}:{tail}", host.trim(), std::process::id()),
+            settings,
+            slots: Arc::new(Semaphore::new(settings.concurrent.max(1))),
+        }
+    }
+}
+
+impl Default for JobRunner {
+    fn default() -> Self {
+        JobRunner::new(JobSettings::default())
+    }
+}
+
+/// Why a job was given up after its process died too many times.
+const GAVE_UP: &str = "Прервано: обработчик несколько раз останавливался. Запустите выгрузку снова.";
+
 /// A job as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobView {
@@ -71,10 +122,16 @@ impl JobView {
         }
     }
 
+    /// Not finished yet: queued or running (the page refreshes itself).
+    pub fn is_open(&self) -> bool {
+        matches!(self.record.status.as_str(), "queued" | "running")
+    }
+
     pub fn status_label(&self) -> &'static str {
         match self.record.status.as_str() {
             "done" => "готово",
             "failed" => "не удалось",
+            "queued" => "в очереди",
             _ => "выполняется",
         }
     }
@@ -84,7 +141,8 @@ impl Registry {
     /// Starts a job for `actor`; its id. The parameters are checked before anything starts.
     pub async fn start_job(&self, actor: &Actor, spec: JobSpec, request_id: &str) -> Result<i64> {
         self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
-        let files = self.documents_store()?.files.clone();
+        // Where the job's file will go: without it the job is refused before it is queued.
+        self.documents_store()?;
         let (title, total) = match &spec {
             JobSpec::Register { format } => {
                 if !REGISTER_FORMATS.contains(&format.as_str()) {
@@ -118,38 +176,108 @@ impl Registry {
             JobSpec::Publish => "publish",
         };
         let id = self.store.insert_job(user_id, kind, &params, &title, total, self.now()).await?;
+        // This process takes it at once if it has a free slot; otherwise another, or a later round.
         let registry = self.clone();
-        let actor = actor.clone();
         tokio::spawn(async move {
-            if let Err(error) = registry.run_job(id, &actor, spec, files).await {
-                tracing::error!(job = id, %error, "background job failed");
-                let message = format!("Выгрузка не удалась: {error}");
-                if let Err(error) = registry.store.fail_job(id, &message, registry.now()).await {
-                    tracing::error!(job = id, %error, "could not record a failed job");
-                }
+            if let Err(error) = registry.take_jobs().await {
+                tracing::warn!(%error, "could not claim background jobs");
             }
         });
         Ok(id)
     }
 
-    async fn run_job(&self, id: i64, actor: &Actor, spec: JobSpec, files: crate::files::Files) -> Result<()> {
-        let progress = Arc::new(AtomicU64::new(0));
-        // Progress goes to the store once a second while the job runs.
-        let reporter = {
-            let (store, progress) = (self.store.clone(), progress.clone());
+    /// Claims jobs (queued ones, and those whose lease ran out) while this process has a free slot,
+    /// and starts each; how many it took.
+    pub async fn take_jobs(&self) -> Result<usize> {
+        let runner = &self.jobs;
+        let lease = i64::try_from(runner.settings.lease.as_secs()).unwrap_or(i64::MAX);
+        let mut taken = 0;
+        while let Ok(slot) = runner.slots.clone().try_acquire_owned() {
+            let now = self.now();
+            let claimed = self.store.claim_job(&runner.owner, now, now + lease, runner.settings.max_attempts, GAVE_UP);
+            let Some(job) = claimed.await? else { break };
+            tracing::info!(job = job.id, attempt = job.attempts, owner = %runner.owner, "background job claimed");
+            taken += 1;
+            let registry = self.clone();
             tokio::spawn(async move {
-                let mut tick = tokio::time::interval(Duration::from_secs(1));
+                registry.run_claimed(job).await;
+                drop(slot);
+            });
+        }
+        Ok(taken)
+    }
+
+    /// Takes jobs every `every` (the jobs of dead processes, and those no process had a slot for).
+    pub fn spawn_job_worker(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let registry = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            loop {
+                tick.tick().await;
+                if let Err(error) = registry.take_jobs().await {
+                    tracing::warn!(%error, "could not claim background jobs");
+                }
+            }
+        })
+    }
+
+    /// Runs a job this process claimed; a failure is recorded on the job.
+    async fn run_claimed(&self, job: JobRecord) {
+        let claim = job.claim();
+        let result = async {
+            let spec: JobSpec = serde_json::from_str(&job.params).map_err(frmo_store::StoreError::from)?;
+            let actor = match job.user_id {
+                Some(user_id) => self.actor_of_user(user_id).await?,
+                None => Actor::System,
+            };
+            let files = self.documents_store()?.files.clone();
+            self.run_job(&claim, &actor, spec, files).await
+        };
+        if let Err(error) = result.await {
+            tracing::error!(job = claim.id, %error, "background job failed");
+            let message = format!("Выгрузка не удалась: {error}");
+            if let Err(error) = self.store.fail_job(&claim, &message, self.now()).await {
+                tracing::error!(job = claim.id, %error, "could not record a failed job");
+            }
+        }
+    }
+
+    async fn run_job(&self, claim: &JobClaim, actor: &Actor, spec: JobSpec, files: crate::files::Files) -> Result<()> {
+        let id = claim.id;
+        let progress = Arc::new(AtomicU64::new(0));
+        // The lease is renewed (and progress recorded) by a task of its own, so a job busy on its
+        // thread does not starve it; if the claim is no longer the job's — the lease ran out while
+        // this process hung and it was claimed again — the run stops here.
+        let (lost_tx, lost) = tokio::sync::oneshot::channel::<()>();
+        let renewal = {
+            let (registry, claim, progress) = (self.clone(), claim.clone(), progress.clone());
+            tokio::spawn(async move {
+                let settings = registry.jobs.settings;
+                let lease = i64::try_from(settings.lease.as_secs()).unwrap_or(i64::MAX);
+                let every = (settings.lease / 3).clamp(Duration::from_millis(200), Duration::from_secs(1));
+                let mut tick = tokio::time::interval(every);
                 loop {
                     tick.tick().await;
                     let done = i64::try_from(progress.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
-                    if let Err(error) = store.set_job_progress(id, done).await {
-                        tracing::warn!(job = id, %error, "could not record a job's progress");
+                    match registry.store.renew_job(&claim, done, registry.now() + lease).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            let _ = lost_tx.send(());
+                            return;
+                        }
+                        Err(error) => tracing::warn!(job = claim.id, %error, "could not renew a job's lease"),
                     }
                 }
             })
         };
-        let result = self.write_job(actor, &spec, &progress).await;
-        reporter.abort();
+        let result = tokio::select! {
+            result = self.write_job(actor, &spec, &progress) => result,
+            Ok(()) = lost => {
+                tracing::warn!(job = id, "a job's lease passed to another claim: this run stops");
+                return Ok(());
+            }
+        };
+        renewal.abort();
         let (file, name, format) = result?;
         let size = std::fs::metadata(file.path()).map_err(io)?.len();
         let key = format!("jobs/{id}/{}", crate::files::clean_name(&name));
@@ -161,7 +289,9 @@ impl Registry {
             media_type: media_type(&format).to_owned(),
             size: i64::try_from(size).unwrap_or(i64::MAX),
         };
-        self.store.finish_job(id, done, &record, self.now()).await?;
+        if !self.store.finish_job(claim, done, &record, self.now()).await? {
+            tracing::warn!(job = id, "a job finished after its lease passed to another claim");
+        }
         Ok(())
     }
 
@@ -245,14 +375,6 @@ impl Registry {
         let files = &self.documents_store()?.files;
         let body = files.get(&key).await.map_err(crate::documents::files_error)?;
         Ok(Download { name, media_type, size: job.size, body })
-    }
-
-    /// Marks jobs a stopped process left running as failed (at start-up); how many.
-    pub async fn fail_interrupted_jobs(&self) -> Result<usize> {
-        Ok(self
-            .store
-            .fail_running_jobs("Прервано: сервер перезапускался. Запустите выгрузку снова.", self.now())
-            .await?)
     }
 }
 

@@ -63,6 +63,8 @@ pub struct Registry {
     limits: Arc<limits::Limits>,
     /// The journal of integration-API calls, written in groups.
     calls: Arc<journal::GroupCommit>,
+    /// This process's part in running background jobs.
+    jobs: Arc<jobs::JobRunner>,
 }
 
 /// A card as stored: its JSON and the version it is.
@@ -99,7 +101,14 @@ impl Registry {
             documents: None,
             limits: Arc::default(),
             calls: Arc::default(),
+            jobs: Arc::default(),
         }
+    }
+
+    /// How this process runs background jobs: lease, attempts, jobs at once (from configuration).
+    pub fn with_job_settings(mut self, settings: jobs::JobSettings) -> Self {
+        self.jobs = Arc::new(jobs::JobRunner::new(settings));
+        self
     }
 
     /// What the registry limits itself: reset e-mails per account, anonymous attachments.
@@ -195,14 +204,18 @@ impl Registry {
     }
 
     /// The card of an organization as JSON, current or as of the end of a date. The hot path of the
-    /// API: one lookup, no re-serialisation.
+    /// API: one lookup, no re-serialisation. The anonymous's read may come from a read replica.
     pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardRow> {
         Self::check(actor, Action::ReadPublicRegister)?;
         let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
-        self.store
-            .card(oid.as_str(), as_of.map(end_of_day))
-            .await?
-            .ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
+        let at = as_of.map(end_of_day);
+        // The anonymous read the open register, which a read replica may serve; everyone else may
+        // be reading what they have just written, which only the primary is sure to have.
+        let row = match actor {
+            Actor::Anonymous => self.store.public_card(oid.as_str(), at).await?,
+            _ => self.store.card(oid.as_str(), at).await?,
+        };
+        row.ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
     }
 
     /// The card of an organization, parsed, for pages.

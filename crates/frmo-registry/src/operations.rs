@@ -19,10 +19,12 @@ pub struct Gauges {
     /// Organization versions in the store that this process's search index has not taken yet.
     pub index_lag_versions: i64,
     pub pool: PoolUse,
+    /// How far the read replica's replay trails the primary, milliseconds; `None` without one.
+    pub replica_lag_ms: Option<i64>,
 }
 
 impl Registry {
-    /// Reads the gauges: three small queries.
+    /// Reads the gauges: three small queries, and one on the replica when there is one.
     pub async fn gauges(&self) -> Result<Gauges> {
         let (jobs_unfinished, oldest) = self.store.unfinished_jobs().await?;
         let now = self.now();
@@ -35,6 +37,7 @@ impl Registry {
             mail_failed,
             index_lag_versions: (newest - self.index.last_version_id()).max(0),
             pool: self.store.pool_use(),
+            replica_lag_ms: self.store.replica_lag().await?.map(|seconds| (seconds * 1000.0).round() as i64),
         })
     }
 }

@@ -275,7 +275,12 @@ impl Registry {
 
         let hits = self.index.search(&index_query);
         let ids: Vec<i64> = hits.hits.iter().map(|h| h.version_id).collect();
-        let items = if ids.is_empty() { Vec::new() } else { self.store.list_items(&ids).await? };
+        let items = match (ids.is_empty(), actor) {
+            (true, _) => Vec::new(),
+            // The anonymous's results may come from a read replica (the rest from the primary).
+            (false, Actor::Anonymous) => self.store.public_list_items(&ids).await?,
+            (false, _) => self.store.list_items(&ids).await?,
+        };
         Ok(SearchPage { items, total: hits.total, next_cursor: hits.next.map(|c| c.encode()) })
     }
 }

@@ -1,5 +1,7 @@
-//! Background jobs (migration 0009): a row per job with its progress and, when done, the file it
-//! left in the object store.
+//! Background jobs (migrations 0009, 0020): a row per job with its progress and, when done, the
+//! file it left in the object store. A job is `queued` until a process claims it with a lease
+//! (`running`, `lease_owner`, `lease_until`); the owner keeps the lease alive while it works, and a
+//! job whose lease ran out is claimed again by any process.
 
 use crate::sql::{Value, take_text as text};
 use crate::{Result, Store};
@@ -12,7 +14,7 @@ pub struct JobRecord {
     pub kind: String,
     pub params: String,
     pub title: String,
-    /// `running`, `done` or `failed`.
+    /// `queued`, `running`, `done` or `failed`.
     pub status: String,
     pub progress: i64,
     pub total: i64,
@@ -23,6 +25,27 @@ pub struct JobRecord {
     pub error: Option<String>,
     pub created_at: i64,
     pub finished_at: Option<i64>,
+    /// The process that holds (or last held) the job.
+    pub lease_owner: Option<String>,
+    /// How many times a process claimed it.
+    pub attempts: i64,
+}
+
+/// One claim of a job: the job, the process that claimed it and which claim it was (`attempts`
+/// after the claim). Writes under a claim only land while it is the job's latest: a run that lost
+/// its lease — even to a later claim of the same process — can no longer touch the job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobClaim {
+    pub id: i64,
+    pub owner: String,
+    pub attempt: i64,
+}
+
+impl JobRecord {
+    /// The claim this record is the result of (after `claim_job`).
+    pub fn claim(&self) -> JobClaim {
+        JobClaim { id: self.id, owner: self.lease_owner.clone().unwrap_or_default(), attempt: self.attempts }
+    }
 }
 
 /// The file a finished job left.
@@ -38,7 +61,7 @@ macro_rules! job_select {
     ($tail:literal) => {
         concat!(
             "SELECT id, user_id, kind, params, title, status, progress, total, file_key, file_name, media_type, size,
-                 error, created_at, finished_at FROM jobs ",
+                 error, created_at, finished_at, lease_owner, attempts FROM jobs ",
             $tail
         )
     };
@@ -61,11 +84,13 @@ fn record(mut r: Vec<Value>) -> JobRecord {
         error: text(&mut r, 12),
         created_at: r[13].int().unwrap_or_default(),
         finished_at: r[14].int(),
+        lease_owner: text(&mut r, 15),
+        attempts: r[16].int().unwrap_or_default(),
     }
 }
 
 impl Store {
-    /// Records a running job; its id.
+    /// Records a queued job; its id.
     pub async fn insert_job(
         &self,
         user_id: Option<i64>,
@@ -78,7 +103,7 @@ impl Store {
         let rows = self
             .execute(
                 "INSERT INTO jobs (user_id, kind, params, title, status, total, created_at)
-                 VALUES ($1, $2, $3, $4, 'running', $5, $6) RETURNING id",
+                 VALUES ($1, $2, $3, $4, 'queued', $5, $6) RETURNING id",
                 vec![user_id.into(), kind.into(), params.into(), title.into(), total.into(), now.into()],
             )
             .await?;
@@ -97,58 +122,100 @@ impl Store {
         Ok(rows.into_iter().map(record).collect())
     }
 
-    pub async fn set_job_progress(&self, id: i64, progress: i64) -> Result<()> {
+    /// Claims the oldest job that is queued or whose lease ran out before `now`, for `owner` until
+    /// `until`; `None` when there is none. Jobs whose lease ran out after `max_attempts` claims are
+    /// failed with `gave_up` first. Two processes never claim the same job: PostgreSQL skips rows
+    /// another transaction has locked, SQLite writes one transaction at a time.
+    pub async fn claim_job(
+        &self,
+        owner: &str,
+        now: i64,
+        until: i64,
+        max_attempts: i64,
+        gave_up: &str,
+    ) -> Result<Option<JobRecord>> {
         self.execute(
-            "UPDATE jobs SET progress = $2 WHERE id = $1 AND status = 'running'",
-            vec![id.into(), progress.into()],
+            "UPDATE jobs SET status = 'failed', error = $1, finished_at = $2, lease_owner = NULL
+             WHERE status = 'running' AND (lease_until IS NULL OR lease_until < $2) AND attempts >= $3",
+            vec![gave_up.into(), now.into(), max_attempts.into()],
         )
-        .await
-        .map(drop)
+        .await?;
+        let claim = self.dialect((
+            "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $3, attempts = attempts + 1
+             WHERE id = (SELECT id FROM jobs
+                         WHERE status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until < $2))
+                         ORDER BY id LIMIT 1)
+             RETURNING id, attempts",
+            "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $3, attempts = attempts + 1
+             WHERE id = (SELECT id FROM jobs
+                         WHERE status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until < $2))
+                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
+             RETURNING id, attempts",
+        ));
+        let rows = self.execute(claim, vec![owner.into(), now.into(), until.into()]).await?;
+        let Some((id, attempts)) = rows.first().and_then(|r| Some((r[0].int()?, r[1].int()?))) else {
+            return Ok(None);
+        };
+        // The row as claimed (a later claim cannot have happened yet: the lease was just set).
+        Ok(self.job(id).await?.map(|job| JobRecord { lease_owner: Some(owner.to_owned()), attempts, ..job }))
     }
 
-    pub async fn finish_job(&self, id: i64, progress: i64, file: &JobFile, now: i64) -> Result<()> {
-        self.execute(
-            "UPDATE jobs SET status = 'done', progress = $2, file_key = $3, file_name = $4, media_type = $5, size = $6,
-                 finished_at = $7 WHERE id = $1",
-            vec![
-                id.into(),
-                progress.into(),
-                file.key.as_str().into(),
-                file.name.as_str().into(),
-                file.media_type.as_str().into(),
-                file.size.into(),
-                now.into(),
-            ],
-        )
-        .await
-        .map(drop)
-    }
-
-    pub async fn fail_job(&self, id: i64, error: &str, now: i64) -> Result<()> {
-        self.execute(
-            "UPDATE jobs SET status = 'failed', error = $2, finished_at = $3 WHERE id = $1 AND status = 'running'",
-            vec![id.into(), error.into(), now.into()],
-        )
-        .await
-        .map(drop)
-    }
-
-    /// Jobs not yet finished (`running`) and when the oldest of them was created (Unix seconds), for
-    /// the metrics of the job queue.
-    pub async fn unfinished_jobs(&self) -> Result<(i64, Option<i64>)> {
-        let rows = self.query("SELECT count(*), min(created_at) FROM jobs WHERE status = 'running'", vec![]).await?;
-        let row = rows.first();
-        Ok((row.and_then(|r| r[0].int()).unwrap_or(0), row.and_then(|r| r[1].int())))
-    }
-
-    /// Marks every running job failed with `error` (at start-up: their process is gone); how many.
-    pub async fn fail_running_jobs(&self, error: &str, now: i64) -> Result<usize> {
+    /// Records progress on a job under the claim `claim` and extends its lease to `until`; `false`
+    /// when the claim is no longer the job's (its lease ran out and it was claimed again — by
+    /// another process or by this one — or it was failed).
+    pub async fn renew_job(&self, claim: &JobClaim, progress: i64, until: i64) -> Result<bool> {
         let rows = self
             .execute(
-                "UPDATE jobs SET status = 'failed', error = $1, finished_at = $2 WHERE status = 'running' RETURNING id",
-                vec![error.into(), now.into()],
+                "UPDATE jobs SET progress = $4, lease_until = $5
+                 WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'running' RETURNING id",
+                vec![claim.id.into(), claim.owner.as_str().into(), claim.attempt.into(), progress.into(), until.into()],
             )
             .await?;
-        Ok(rows.len())
+        Ok(!rows.is_empty())
+    }
+
+    /// Marks a job done with its file under the claim `claim`; `false` when the claim is no longer
+    /// the job's.
+    pub async fn finish_job(&self, claim: &JobClaim, progress: i64, file: &JobFile, now: i64) -> Result<bool> {
+        let rows = self
+            .execute(
+                "UPDATE jobs SET status = 'done', progress = $4, file_key = $5, file_name = $6, media_type = $7,
+                     size = $8, finished_at = $9
+                 WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'running' RETURNING id",
+                vec![
+                    claim.id.into(),
+                    claim.owner.as_str().into(),
+                    claim.attempt.into(),
+                    progress.into(),
+                    file.key.as_str().into(),
+                    file.name.as_str().into(),
+                    file.media_type.as_str().into(),
+                    file.size.into(),
+                    now.into(),
+                ],
+            )
+            .await?;
+        Ok(!rows.is_empty())
+    }
+
+    /// Marks a job failed with `error` under the claim `claim` (nothing when it is no longer its).
+    pub async fn fail_job(&self, claim: &JobClaim, error: &str, now: i64) -> Result<()> {
+        self.execute(
+            "UPDATE jobs SET status = 'failed', error = $4, finished_at = $5
+             WHERE id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'running'",
+            vec![claim.id.into(), claim.owner.as_str().into(), claim.attempt.into(), error.into(), now.into()],
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Jobs not yet finished (queued or running) and when the oldest of them was created (Unix
+    /// seconds), for the metrics of the job queue.
+    pub async fn unfinished_jobs(&self) -> Result<(i64, Option<i64>)> {
+        let rows = self
+            .query("SELECT count(*), min(created_at) FROM jobs WHERE status IN ('queued', 'running')", vec![])
+            .await?;
+        let row = rows.first();
+        Ok((row.and_then(|r| r[0].int()).unwrap_or(0), row.and_then(|r| r[1].int())))
     }
 }

@@ -339,6 +339,65 @@ impl Store {
         Ok(items)
     }
 
+    /// Adds a streaming replica (`postgres://…` of the same database) that serves the public reads
+    /// below. The embedded SQLite has no replicas: refused.
+    pub async fn with_replica(self, url: &str) -> Result<Self> {
+        match self {
+            Store::Postgres(store) => {
+                let config: tokio_postgres::Config = url.parse().map_err(|e| StoreError::Url(format!("{e}")))?;
+                Ok(Store::Postgres(Box::new(store.with_replica(config).await?)))
+            }
+            Store::Sqlite(_) => Err(StoreError::Url("реплика чтения бывает только у PostgreSQL".into())),
+        }
+    }
+
+    /// The current card (or as of `at`) for a public read, which a replica may serve: behind by the
+    /// replica's lag at most. A card the replica does not have yet is read from the primary.
+    pub async fn public_card(&self, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
+        match self {
+            Store::Postgres(store) if store.has_replica() => match store.card_on(true, oid, at).await {
+                Ok(Some(row)) => Ok(Some(row)),
+                Ok(None) => store.card(oid, at).await,
+                Err(error) => {
+                    tracing::warn!(%error, "the read replica failed: read from the primary");
+                    store.card(oid, at).await
+                }
+            },
+            _ => self.card(oid, at).await,
+        }
+    }
+
+    /// [`Store::list_items`] for a public read, which a replica may serve; the versions it does not
+    /// have yet (the search index follows the primary) are read from the primary.
+    pub async fn public_list_items(&self, version_ids: &[i64]) -> Result<Vec<ListItem>> {
+        let Store::Postgres(store) = self else { return self.list_items(version_ids).await };
+        if !store.has_replica() {
+            return self.list_items(version_ids).await;
+        }
+        let mut items = match store.list_items_on(true, version_ids).await {
+            Ok(items) => items,
+            Err(error) => {
+                tracing::warn!(%error, "the read replica failed: read from the primary");
+                Vec::new()
+            }
+        };
+        let missing: Vec<i64> =
+            version_ids.iter().copied().filter(|id| !items.iter().any(|i| i.version_id == *id)).collect();
+        if !missing.is_empty() {
+            items.extend(store.list_items(&missing).await?);
+        }
+        items.sort_by_key(|item| version_ids.iter().position(|&id| id == item.version_id));
+        Ok(items)
+    }
+
+    /// Seconds the read replica is behind the primary; `None` without one.
+    pub async fn replica_lag(&self) -> Result<Option<f64>> {
+        match self {
+            Store::Postgres(store) => store.replica_lag().await,
+            Store::Sqlite(_) => Ok(None),
+        }
+    }
+
     /// Versions with an id above `after`, oldest first, at most `limit`: the index's feed.
     pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
         dispatch!(self, s => s.versions_after(after, limit).await)

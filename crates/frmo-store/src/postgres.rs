@@ -46,6 +46,14 @@ pub struct PgStore {
     readers: Vec<Reader>,
     next: AtomicUsize,
     writer: Mutex<Client>,
+    /// Readers on a streaming replica, for the public reads it may serve (`Store::public_card`).
+    replica: Vec<Reader>,
+}
+
+impl Reader {
+    async fn open(config: &Config) -> Result<Reader> {
+        Ok(Reader { client: connect(config).await?, statements: OnceCell::new(), prepared: Default::default() })
+    }
 }
 
 async fn connect(config: &Config) -> Result<Client> {
@@ -133,17 +141,32 @@ impl PgStore {
         let writer = connect(&config).await?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            readers.push(Reader {
-                client: connect(&config).await?,
-                statements: OnceCell::new(),
-                prepared: Default::default(),
-            });
+            readers.push(Reader::open(&config).await?);
         }
-        Ok(PgStore { readers, next: AtomicUsize::new(0), writer: Mutex::new(writer) })
+        Ok(PgStore { readers, next: AtomicUsize::new(0), writer: Mutex::new(writer), replica: Vec::new() })
+    }
+
+    /// Adds readers on a streaming replica of this database.
+    pub async fn with_replica(mut self, config: Config) -> Result<Self> {
+        let mut replica = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            replica.push(Reader::open(&config).await?);
+        }
+        self.replica = replica;
+        Ok(self)
+    }
+
+    pub fn has_replica(&self) -> bool {
+        !self.replica.is_empty()
     }
 
     async fn reader(&self) -> Result<(&Client, &Statements)> {
-        let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
+        self.reader_of(&self.readers).await
+    }
+
+    /// A reader of `set` (the primary's or the replica's) with its statements prepared.
+    async fn reader_of<'a>(&'a self, set: &'a [Reader]) -> Result<(&'a Client, &'a Statements)> {
+        let reader = &set[self.next.fetch_add(1, Ordering::Relaxed) % set.len()];
         let client = &reader.client;
         let statements = reader
             .statements
@@ -302,6 +325,21 @@ impl PgStore {
         crate::PoolUse { open: readers + writer, busy: None, size: READERS + 1 }
     }
 
+    /// How far the replica's replay is behind, in seconds (0 when it has replayed everything it
+    /// received); `None` without a replica.
+    pub async fn replica_lag(&self) -> Result<Option<f64>> {
+        let Some(reader) = self.replica.first() else { return Ok(None) };
+        let row = reader
+            .client
+            .query_one(
+                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8",
+                &[],
+            )
+            .await?;
+        Ok(Some(row.get(0)))
+    }
+
     pub async fn ping(&self) -> Result<()> {
         let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
         reader.client.simple_query("SELECT 1").await?;
@@ -431,7 +469,13 @@ impl PgStore {
     }
 
     pub async fn card(&self, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
-        let (client, s) = self.reader().await?;
+        self.card_on(false, oid, at).await
+    }
+
+    /// [`PgStore::card`] on the replica (`replica` and one is configured) or the primary.
+    pub async fn card_on(&self, replica: bool, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
+        let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
+        let (client, s) = self.reader_of(set).await?;
         let row = match at {
             None => client.query_opt(&s.card_current, &[&oid]).await?,
             Some(at) => client.query_opt(&s.card_at, &[&oid, &at]).await?,
@@ -451,7 +495,13 @@ impl PgStore {
     }
 
     pub async fn list_items(&self, version_ids: &[i64]) -> Result<Vec<ListItem>> {
-        let (client, s) = self.reader().await?;
+        self.list_items_on(false, version_ids).await
+    }
+
+    /// [`PgStore::list_items`] on the replica (`replica` and one is configured) or the primary.
+    pub async fn list_items_on(&self, replica: bool, version_ids: &[i64]) -> Result<Vec<ListItem>> {
+        let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
+        let (client, s) = self.reader_of(set).await?;
         let rows = client.query(&s.list_items, &[&version_ids]).await?;
         Ok(rows
             .iter()

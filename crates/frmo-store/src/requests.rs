@@ -238,6 +238,18 @@ impl Store {
         Ok(rows.into_iter().map(record).collect())
     }
 
+    /// The 50 latest requests `author_id` made about `oid`, newest first. (The limit is written into
+    /// the statement: SQLite re-prepares a statement whose bound LIMIT changes its plan.)
+    pub async fn requests_of_author_for_org(&self, oid: &str, author_id: i64) -> Result<Vec<RequestRecord>> {
+        let rows = self
+            .query(
+                request_select!("WHERE author_id = $1 AND org_oid = $2 ORDER BY id DESC LIMIT 50"),
+                vec![author_id.into(), oid.into()],
+            )
+            .await?;
+        Ok(rows.into_iter().map(record).collect())
+    }
+
     pub async fn request_events(&self, id: i64) -> Result<Vec<RequestEvent>> {
         let rows = self
             .query(

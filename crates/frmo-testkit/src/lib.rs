@@ -206,6 +206,18 @@ impl Browser {
         Browser { base: app.base.clone(), client: app.client.clone(), cookies: Default::default() }
     }
 
+    /// A browser of a server at `base` (`http://host:port`) that this test did not boot itself:
+    /// `frmo serve` processes, a proxy in front of them.
+    pub fn at(base: &str) -> Self {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        Browser { base: base.trim_end_matches('/').to_owned(), client, cookies: Default::default() }
+    }
+
+    /// The same person (cookies) at another address: the session is the server's, not the process's.
+    pub fn elsewhere(&self, base: &str) -> Self {
+        Browser { cookies: self.cookies.clone(), ..Browser::at(base) }
+    }
+
     fn url(&self, path: &str) -> String {
         if path.starts_with("http") { path.to_owned() } else { format!("{}{path}", self.base) }
     }

@@ -42,9 +42,13 @@ use tower_http::request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, 
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-/// What every handler can reach.
+/// What every handler can reach: one pointer, so the many clones a request makes (every layer and
+/// `State` extractor takes one) cost one reference count, not one per service.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// The services behind [`AppState`].
+pub struct Shared {
     pub registry: Registry,
     pub auth: Arc<AuthSettings>,
     /// Services mounted beside the registry (the ЕСИА stand of the demo).
@@ -55,16 +59,37 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
 }
 
-impl AppState {
+impl Shared {
     /// The registry alone: public pages, API and local accounts.
     pub fn new(registry: Registry, public_url: &str) -> Self {
-        AppState {
+        Shared {
             registry,
             auth: Arc::new(AuthSettings::new(public_url)),
             mounts: Vec::new(),
             limits: Arc::default(),
             metrics: Arc::default(),
         }
+    }
+}
+
+impl AppState {
+    /// The registry alone: public pages, API and local accounts.
+    pub fn new(registry: Registry, public_url: &str) -> Self {
+        Shared::new(registry, public_url).into()
+    }
+}
+
+impl From<Shared> for AppState {
+    fn from(shared: Shared) -> Self {
+        AppState(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 

@@ -296,6 +296,10 @@ fn registry_gauges(out: &mut String, g: &frmo_registry::operations::Gauges) {
         "Database connections the store keeps at most (reads on blocking threads, SQLite).",
         size,
     );
+    if let Some(lag) = g.replica_lag_ms {
+        family(out, "frmo_replica_lag_seconds", "gauge", "How far the read replica's replay trails the primary.");
+        let _ = writeln!(out, "frmo_replica_lag_seconds {:.3}", lag as f64 / 1000.0);
+    }
     if let Some(busy) = g.pool.busy {
         gauge(
             out,

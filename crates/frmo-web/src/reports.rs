@@ -272,7 +272,7 @@ struct JobsPage {
 pub(crate) async fn jobs(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let jobs = state.registry.my_jobs(&viewer.actor(), &viewer.request_id).await?;
     let session = viewer.require(&state).await?;
-    let running = jobs.iter().any(|j| j.record.status == "running");
+    let running = jobs.iter().any(JobView::is_open);
     Ok(render(&JobsPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -296,7 +296,7 @@ pub(crate) async fn job(
     viewer.authorize(&state, Action::ReadReports, Target::None).await?;
     let view = state.registry.job(&viewer.actor(), job_id(&job)?, &viewer.request_id).await?;
     let session = viewer.require(&state).await?;
-    let running = view.record.status == "running";
+    let running = view.is_open();
     Ok(render(&JobsPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),

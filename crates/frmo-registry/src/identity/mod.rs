@@ -238,6 +238,14 @@ impl Registry {
         Ok(NewSession { token, csrf, user_id })
     }
 
+    /// The person `user_id` as they act now (memberships, roles, consent), for work done on their
+    /// behalf without a session: a background job they started.
+    pub(crate) async fn actor_of_user(&self, user_id: i64) -> Result<Actor> {
+        let user = self.store.user(user_id).await?.ok_or_else(|| RegistryError::NotFound(format!("user {user_id}")))?;
+        let consent = self.store.consents(user_id).await?.into_iter().next();
+        Ok(Actor::User(principal(&user, consent.as_ref())))
+    }
+
     /// The live session of a cookie token, if any. An expired one (idle or absolute) is removed.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let hash = token_hash(token);

@@ -133,17 +133,16 @@ impl Registry {
     pub async fn ips_organization(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Value> {
         let card = self.ips_card(actor, oid, request_id).await?;
         let mut content = frmo::organization(&card.organization);
-        // The caller's latest requests about it (the organization's 50 latest, the caller's among them).
+        // The caller's 50 latest requests about it, with their fate.
         let author = match actor {
             Actor::User(p) => p.user_id,
             _ => 0,
         };
         let requests: Vec<Value> = self
             .store
-            .requests_of_org(card.organization.oid.as_str(), 50)
+            .requests_of_author_for_org(card.organization.oid.as_str(), author)
             .await?
             .into_iter()
-            .filter(|r| r.author_id == author)
             .map(|r| {
                 json!({
                     "id": r.id,

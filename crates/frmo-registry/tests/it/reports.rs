@@ -204,21 +204,71 @@ fn check_formats(report: &Report) {
     assert_eq!(numbers(&body), expected, "{name}: PDF");
 }
 
-async fn jobs_a_stopped_process_left_are_marked_failed(backend: Backend) {
-    let (_db, registry) = demo(backend, 0).await;
+/// Jobs are claimed with leases: a job another process holds is left alone while its lease lasts;
+/// once the lease runs out (the process died) this registry claims it and finishes it; a job
+/// claimed too many times is given up with a message.
+async fn a_job_whose_process_died_is_taken_over_once_its_lease_runs_out(backend: Backend) {
+    use frmo_registry::jobs::{JobSettings, JobSpec};
+    let db = frmo_testkit::TestDb::new(backend).await;
+    let files = frmo_testkit::s3::TestFiles::new(frmo_testkit::s3::Storage::Local);
+    let settings = JobSettings { lease: std::time::Duration::from_secs(30), max_attempts: 2, concurrent: 1 };
+    let registry = Registry::open(db.store().await)
+        .await
+        .expect("open")
+        .with_documents(files.files(), Default::default())
+        .with_job_settings(settings);
+    assert!(registry.seed_demo(&Actor::System, 5).await.expect("seed"));
     let store = registry.store();
-    let id = store.insert_job(None, "register", "{}", "Реестр", 10, registry.now()).await.expect("job");
-    store.set_job_progress(id, 4).await.expect("progress");
-    assert_eq!(registry.fail_interrupted_jobs().await.expect("sweep"), 1);
+    let now = registry.now();
+    let spec = serde_json::to_string(&JobSpec::Register { format: "csv".into() }).expect("spec");
+    let id = store.insert_job(None, "register", &spec, "Реестр", 10, now).await.expect("job");
+
+    // Another process claims it and dies (it never renews); while its lease lasts, nobody else runs it.
+    let other = store.claim_job("other:1:dead", now, now + 30, 2, "gave up").await.expect("claim").expect("a job");
+    assert_eq!((other.id, other.status.as_str(), other.attempts), (id, "running", 1));
+    assert_eq!(registry.take_jobs().await.expect("take"), 0, "a live lease is left alone");
+    let stranger = frmo_store::jobs::JobClaim { owner: "someone:else".into(), ..other.claim() };
+    assert!(!store.renew_job(&stranger, 1, now + 60).await.expect("renew"), "only the owner renews");
+    assert!(store.renew_job(&other.claim(), 1, now + 30).await.expect("renew"), "the owner does");
+
+    // Its lease runs out: this registry claims the job and finishes it; the dead owner's late
+    // renewal changes nothing.
+    registry.advance_clock(31);
+    assert_eq!(registry.take_jobs().await.expect("take"), 1);
+    let job = wait_for_job(&registry, id).await;
+    assert_eq!((job.status.as_str(), job.attempts), ("done", 2), "{job:?}");
+    assert_ne!(job.lease_owner.as_deref(), Some("other:1:dead"));
+    assert!(job.file_key.is_some());
+    assert!(!store.renew_job(&other.claim(), 1, now + 90).await.expect("renew"), "the dead claim is over");
+
+    // A job whose every claim ended with a dead process is given up after the last one.
+    let id = store.insert_job(None, "register", &spec, "Реестр", 10, registry.now()).await.expect("job");
+    let t = registry.now();
+    for attempt in 0..2 {
+        let at = t + attempt * 40;
+        store.claim_job("other:1:dead", at, at + 30, 2, "gave up").await.expect("claim").expect("the job");
+    }
+    registry.advance_clock(80);
+    assert_eq!(registry.take_jobs().await.expect("take"), 0);
     let job = store.job(id).await.expect("lookup").expect("job");
-    assert_eq!((job.status.as_str(), job.progress), ("failed", 4));
+    assert_eq!(job.status, "failed", "{job:?}");
     assert!(job.error.as_deref().is_some_and(|e| e.contains("Запустите выгрузку снова")), "{job:?}");
-    assert_eq!(registry.fail_interrupted_jobs().await.expect("again"), 0, "only running jobs");
+}
+
+async fn wait_for_job(registry: &Registry, id: i64) -> frmo_store::jobs::JobRecord {
+    for _ in 0..600 {
+        let job = registry.store().job(id).await.expect("lookup").expect("job");
+        if job.status != "running" && job.status != "queued" {
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("job {id} did not finish in 30 s");
 }
 
 backend_tests!(
     organization_counts_match_the_cards_and_follow_the_scope,
     wrong_parameters_name_the_field,
     every_format_prints_the_same_numbers,
-    jobs_a_stopped_process_left_are_marked_failed,
+    a_job_whose_process_died_is_taken_over_once_its_lease_runs_out,
 );

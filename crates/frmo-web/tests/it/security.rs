@@ -72,11 +72,11 @@ async fn hsts_is_sent_when_served_over_https(backend: Backend) {
     let db = TestDb::new(backend).await;
     let registry = frmo_registry::Registry::open(db.store().await).await.expect("open");
     let behind_tls = serve(frmo_web::AppState::new(registry.clone(), "https://frmo.example")).await;
-    let mut switched_off = frmo_web::AppState::new(registry.clone(), "https://frmo.example");
+    let mut switched_off = frmo_web::Shared::new(registry.clone(), "https://frmo.example");
     let mut auth = frmo_web::AuthSettings::new("https://frmo.example");
     auth.hsts = false;
     switched_off.auth = std::sync::Arc::new(auth);
-    let switched_off = serve(switched_off).await;
+    let switched_off = serve(switched_off.into()).await;
     let client = reqwest::Client::new();
     let response = client.get(format!("{behind_tls}/healthz")).send().await.expect("GET");
     assert_eq!(header(&response, "strict-transport-security"), "max-age=31536000");
