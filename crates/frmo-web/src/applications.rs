@@ -16,6 +16,7 @@ use crate::error::{PageError, render};
 use crate::form::FormErrors;
 use crate::pages::{Choice, choices};
 use crate::session::Viewer;
+use crate::i18n::filters;
 
 #[derive(Template)]
 #[template(path = "application.html")]

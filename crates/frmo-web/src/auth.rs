@@ -19,6 +19,7 @@ use crate::notice::{self, Confirmation};
 use crate::session::{
     FLOW_COOKIE, FORM_COOKIE, SESSION_COOKIE, Viewer, constant_time_eq, cookie, csrf_error, set_cookie,
 };
+use crate::i18n::filters;
 
 pub fn router() -> Router<AppState> {
     Router::new()

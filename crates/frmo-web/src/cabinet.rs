@@ -22,6 +22,7 @@ use crate::form::FormErrors;
 use crate::notice::{self, Confirmation};
 use crate::session::Viewer;
 use crate::{AppState, applications, documents, reports, requests, support, workers};
+use crate::i18n::filters;
 
 /// A route and the access it needs.
 pub struct RouteSpec {

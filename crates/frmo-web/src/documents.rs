@@ -20,6 +20,7 @@ use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::multipart::{FileField, invalid};
 use crate::session::Viewer;
+use crate::i18n::filters;
 
 /// The header API clients send the session's form token in (a cross-site form cannot set it).
 pub const CSRF_HEADER: &str = "x-csrf-token";

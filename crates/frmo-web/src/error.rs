@@ -13,6 +13,7 @@ use frmo_domain::access::DenyCode;
 use frmo_domain::error::ValidationError;
 use frmo_registry::RegistryError;
 use serde::Serialize;
+use crate::i18n::filters;
 
 const INTERNAL: &str = "Внутренняя ошибка реестра. Повторите попытку позже.";
 

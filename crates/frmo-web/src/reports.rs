@@ -19,6 +19,7 @@ use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::query::ApiQuery;
 use crate::session::Viewer;
+use crate::i18n::filters;
 
 #[derive(Template)]
 #[template(path = "reports.html")]

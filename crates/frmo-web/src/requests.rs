@@ -19,6 +19,7 @@ use crate::form::FormErrors;
 use crate::notice;
 use crate::pager::{PAGE_SIZE, Pager};
 use crate::session::Viewer;
+use crate::i18n::filters;
 
 /// Russian names of the card fields people change most.
 pub(crate) fn field_label(field: &str) -> &str {

@@ -15,6 +15,7 @@ use crate::error::{PageError, render};
 use crate::form::FormErrors;
 use crate::notice::{self, Confirmation};
 use crate::session::Viewer;
+use crate::i18n::filters;
 
 const PAGE: &str = "/cabinet/admin/systems";
 

@@ -26,6 +26,7 @@ use crate::pager::{PAGE_SIZE, Pager};
 use crate::pages::{Choice, choices};
 use crate::query::ApiQuery;
 use crate::session::Viewer;
+use crate::i18n::filters;
 
 /// Largest import file, bytes (10,000 rows take about 2 MB).
 const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;

@@ -15,6 +15,7 @@ use time::Date;
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::query;
+use crate::i18n::filters;
 
 #[derive(Default, Deserialize)]
 pub struct CardParams {

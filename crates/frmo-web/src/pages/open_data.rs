@@ -19,6 +19,7 @@ use crate::error::{ApiError, PageError, render};
 use crate::multipart::invalid;
 use crate::query::ApiQuery;
 use crate::session::Viewer;
+use crate::i18n::filters;
 
 /// A published version as the page shows it.
 struct VersionRow {

@@ -15,6 +15,7 @@ use crate::AppState;
 use crate::error::{PageError, render};
 use crate::pager::Pager;
 use crate::query;
+use crate::i18n::filters;
 
 pub struct Row {
     pub oid: String,
