@@ -14,9 +14,9 @@ use frmo_registry::applications::{Application, ApplicationForm};
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::pages::{Choice, choices};
 use crate::session::Viewer;
-use crate::i18n::filters;
 
 #[derive(Template)]
 #[template(path = "application.html")]

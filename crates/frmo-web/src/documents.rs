@@ -18,9 +18,9 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::i18n::filters;
 use crate::multipart::{FileField, invalid};
 use crate::session::Viewer;
-use crate::i18n::filters;
 
 /// The header API clients send the session's form token in (a cross-site form cannot set it).
 pub const CSRF_HEADER: &str = "x-csrf-token";

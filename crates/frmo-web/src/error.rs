@@ -5,6 +5,7 @@
 //! `ApiError` renders JSON `{code, message, field}`, `NsiError` renders the НСИ REST service's
 //! `{result: "ERROR", resultText, resultCode}` (see `nsi_rest`).
 
+use crate::i18n::filters;
 use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;
@@ -13,7 +14,6 @@ use frmo_domain::access::DenyCode;
 use frmo_domain::error::ValidationError;
 use frmo_registry::RegistryError;
 use serde::Serialize;
-use crate::i18n::filters;
 
 const INTERNAL: &str = "Внутренняя ошибка реестра. Повторите попытку позже.";
 

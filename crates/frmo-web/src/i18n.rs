@@ -72,6 +72,12 @@ fn split_lang(query: &str) -> (Option<&str>, String) {
     (lang, rest.join("&"))
 }
 
+/// Whether the language switch repeats the query (a search, a list's filters): not on the sign-in
+/// pages, whose callbacks carry a provider's codes and words that the page must not echo.
+fn keeps_query(path: &str, query: &str) -> bool {
+    !query.is_empty() && query.len() <= 1000 && path != "/login" && !path.starts_with("/login/")
+}
+
 /// Runs the rest of the stack in the request's locale; `?lang=` also sets the cookie.
 pub async fn with_locale(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (asked, rest) = split_lang(request.uri().query().unwrap_or_default());
@@ -79,13 +85,14 @@ pub async fn with_locale(State(state): State<AppState>, request: Request, next: 
     let kept = crate::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
     let locale = asked.or(kept).unwrap_or(Locale::Ru);
     let path = request.uri().path();
-    let here = if rest.is_empty() { path.to_owned() } else { format!("{path}?{rest}") };
+    let here = if keeps_query(path, &rest) { format!("{path}?{rest}") } else { path.to_owned() };
     let mut response = CURRENT.scope(Current { locale, here }, next.run(request)).await;
     let headers = response.headers_mut();
     if let Some(asked) = asked {
         headers.append(header::SET_COOKIE, crate::session::set_cookie(&state, COOKIE, asked.code(), Some(YEAR)));
     }
-    let html = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    let html =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
     if html {
         headers.append(header::VARY, HeaderValue::from_static("Cookie"));
     }
@@ -191,7 +198,8 @@ impl Catalogue {
 
     /// `text` in English: the pieces of the translation, each either fixed text or a value. A text
     /// not in the catalogue that joins messages («Телефон: от 10 до 15 цифр» — a field's label and
-    /// its problem; «…; …» — problems of one field) is translated part by part.
+    /// its problem; «…; …» — problems of one field; «…, …» — a list of labels) is translated part
+    /// by part, when every part is in the catalogue.
     fn english<'t>(&'t self, text: &'t str) -> Option<Vec<Piece<'t>>> {
         if let Some(english) = self.exact.get(text) {
             return Some(vec![Piece::Text(english)]);
@@ -199,7 +207,7 @@ impl Catalogue {
         if let Some(pieces) = self.pattern(text) {
             return Some(pieces);
         }
-        for separator in ["; ", ": "] {
+        for separator in ["; ", ": ", ", "] {
             if let Some((head, tail)) = text.split_once(separator) {
                 let mut pieces = self.english(head)?;
                 pieces.push(Piece::Text(separator));
@@ -375,7 +383,10 @@ mod tests {
     fn exact_texts_and_patterns_translate_with_their_values() {
         assert_eq!(english("Поиск").as_deref(), Some("Search"));
         assert_eq!(english("Найдено: 12").as_deref(), Some("Found: [12]"));
-        assert_eq!(english("Заявка З-1 отправлена до 01.02.2027.").as_deref(), Some("Request [З-1] sent, due [01.02.2027]."));
+        assert_eq!(
+            english("Заявка З-1 отправлена до 01.02.2027.").as_deref(),
+            Some("Request [З-1] sent, due [01.02.2027].")
+        );
         assert_eq!(
             english("Заявка З-1 отправлена до 01.02.2027. Ещё 3").as_deref(),
             Some("Request [З-1] sent, due [01.02.2027]. [3] more")
@@ -390,6 +401,8 @@ mod tests {
     fn the_lang_parameter_is_taken_out_of_the_address() {
         assert_eq!(split_lang("q=a&lang=en&page=2"), (Some("en"), "q=a&page=2".to_owned()));
         assert_eq!(split_lang(""), (None, String::new()));
+        assert!(keeps_query("/", "q=a") && !keeps_query("/", ""));
+        assert!(!keeps_query("/login/esia/callback", "error=x"), "a provider's words are not echoed");
     }
 
     #[test]
@@ -404,8 +417,12 @@ mod tests {
                 rest = tail;
             }
         }
+        // Russian words an English text quotes (“м”, what a person types) are not its own words.
+        let unquoted = |text: &str| {
+            text.split('“').map(|part| part.split_once('”').map_or(part, |(_, rest)| rest)).collect::<String>()
+        };
         for english in catalogue.exact.values() {
-            assert!(!english.chars().any(is_cyrillic), "Cyrillic in the English «{english}»");
+            assert!(!unquoted(english).chars().any(is_cyrillic), "Cyrillic in the English «{english}»");
         }
     }
 

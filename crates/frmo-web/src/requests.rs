@@ -16,10 +16,10 @@ use crate::AppState;
 use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::notice;
 use crate::pager::{PAGE_SIZE, Pager};
 use crate::session::Viewer;
-use crate::i18n::filters;
 
 /// Russian names of the card fields people change most.
 pub(crate) fn field_label(field: &str) -> &str {

@@ -21,9 +21,9 @@ use serde_json::json;
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::multipart::FileField;
 use crate::session::Viewer;
-use crate::i18n::filters;
 
 /// The public routes of support and the help centre.
 pub fn public_router() -> Router<AppState> {

@@ -21,12 +21,12 @@ use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::multipart::{FileField, invalid};
 use crate::pager::{PAGE_SIZE, Pager};
 use crate::pages::{Choice, choices};
 use crate::query::ApiQuery;
 use crate::session::Viewer;
-use crate::i18n::filters;
 
 /// Largest import file, bytes (10,000 rows take about 2 MB).
 const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;

@@ -14,8 +14,8 @@ use time::Date;
 
 use crate::AppState;
 use crate::error::{PageError, render};
-use crate::query;
 use crate::i18n::filters;
+use crate::query;
 
 #[derive(Default, Deserialize)]
 pub struct CardParams {

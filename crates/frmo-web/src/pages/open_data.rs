@@ -16,10 +16,10 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::i18n::filters;
 use crate::multipart::invalid;
 use crate::query::ApiQuery;
 use crate::session::Viewer;
-use crate::i18n::filters;
 
 /// A published version as the page shows it.
 struct VersionRow {

@@ -40,9 +40,7 @@ fn readable_text(html: &str, page_lang: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack: Vec<(String, bool)> = Vec::new();
     let mut rest = html;
-    let other = |tag: &str| {
-        attribute(tag, "lang").is_some_and(|l| l != page_lang) && !tag.starts_with("<html")
-    };
+    let other = |tag: &str| attribute(tag, "lang").is_some_and(|l| l != page_lang) && !tag.starts_with("<html");
     while !rest.is_empty() {
         let skipped = stack.last().is_some_and(|(_, skip)| *skip);
         let Some(open) = rest.find('<') else {
@@ -125,7 +123,10 @@ fn matches_route(route: &str, href: &str) -> bool {
 }
 
 fn links(html: &str) -> impl Iterator<Item = String> + '_ {
-    html.split("href=\"").skip(1).filter_map(|s| s.split('"').next()).map(|h| h.replace("&amp;", "&"))
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(|h| h.replace("&amp;", "&").replace("&#38;", "&"))
 }
 
 /// The path of an entry: fixed, or the first link on the `via` page with the route's shape.
@@ -134,7 +135,8 @@ async fn resolve(browser: &mut Browser, list: &serde_json::Value, entry: &serde_
     let route = entry["path"].as_str().or(entry["route"].as_str()).expect("route or path");
     let Some(via) = entry["via"].as_array() else { return Some(fill(route)) };
     let from = via[0].as_str().expect("via page");
-    let parent = list["cabinet"].as_array().expect("cabinet").iter().find(|e| e["route"] == from && e["via"].is_array());
+    let parent =
+        list["cabinet"].as_array().expect("cabinet").iter().find(|e| e["route"] == from && e["via"].is_array());
     let start = match parent {
         Some(parent) => Box::pin(resolve(browser, list, parent)).await?,
         None => fill(from),
@@ -160,8 +162,10 @@ async fn both_languages(browser: &mut Browser, path: &str, status: u64, english:
 /// What the sweep's walks leave behind: a change request, a worker, a support request, an export.
 async fn arrange(app: &TestApp, chief: &mut Browser, operator: &mut Browser) {
     let card = chief.get(&format!("/cabinet/organizations/{REAVIZ_OID}")).await;
-    let (csrf, version) = (input_value(&card.body, "csrf").expect("csrf"), input_value(&card.body, "version").expect("v"));
-    let contacts = [("csrf", csrf.as_str()), ("version", &version), ("phone", "+7 846 111-22-33"), ("reason", "новый номер")];
+    let (csrf, version) =
+        (input_value(&card.body, "csrf").expect("csrf"), input_value(&card.body, "version").expect("v"));
+    let contacts =
+        [("csrf", csrf.as_str()), ("version", &version), ("phone", "+7 846 111-22-33"), ("reason", "новый номер")];
     let sent = chief.post(&format!("/cabinet/organizations/{REAVIZ_OID}/card"), &contacts).await;
     assert_eq!(sent.status, 303, "{}", sent.body);
     let snils = format!("{:09}{:02}", 7_000_001, frmo_domain::ident::checksum::snils_check(7_000_001));
@@ -241,7 +245,9 @@ async fn every_page_reads_in_both_languages(backend: Backend) {
             let path = resolve(browser, &list, entry).await.unwrap_or_else(|| panic!("{role}: no link for {entry}"));
             let status = entry["status"].as_u64().unwrap_or(200);
             let label = format!("{role} {path}");
-            found.extend(both_languages(browser, &path, status, &english).await.into_iter().map(|p| format!("{label}: {p}")));
+            found.extend(
+                both_languages(browser, &path, status, &english).await.into_iter().map(|p| format!("{label}: {p}")),
+            );
             visited += 1;
         }
     }
