@@ -281,10 +281,31 @@ pub fn html(text: &str) -> String {
                 Some(_) => out.push_str(&html(value)),
                 None => out.push_str(&data_html(value)),
             },
-            Piece::Text(s) | Piece::Value(s) => escape_into(&mut out, s),
+            Piece::Text(s) => english_into(&mut out, s),
+            Piece::Value(s) => escape_into(&mut out, s),
         }
     }
     out
+}
+
+/// English text as HTML, a Russian word it quotes (“м”: what a person types) marked `lang="ru"`.
+fn english_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some((before, after)) = rest.split_once('“') {
+        escape_into(out, before);
+        out.push('“');
+        let (quoted, tail) = after.split_once('”').unwrap_or((after, ""));
+        if quoted.chars().any(is_cyrillic) {
+            out.push_str(&data_html(quoted));
+        } else {
+            escape_into(out, quoted);
+        }
+        if after.contains('”') {
+            out.push('”');
+        }
+        rest = tail;
+    }
+    escape_into(out, rest);
 }
 
 /// Data in Russian as HTML: marked `lang="ru"` on an English page when it has Cyrillic in it.
@@ -424,6 +445,13 @@ mod tests {
         for english in catalogue.exact.values() {
             assert!(!unquoted(english).chars().any(is_cyrillic), "Cyrillic in the English «{english}»");
         }
+    }
+
+    #[test]
+    fn quoted_russian_in_english_is_marked() {
+        let mut out = String::new();
+        CURRENT.sync_scope(Current { locale: Locale::En, here: "/".into() }, || english_into(&mut out, "“м” or “f” <"));
+        assert_eq!(out, "“<span lang=\"ru\">м</span>” or “f” &lt;");
     }
 
     #[test]

@@ -255,6 +255,70 @@ async fn every_page_reads_in_both_languages(backend: Backend) {
     assert!(found.is_empty(), "{} problems:\n{}", found.len(), found.join("\n"));
 }
 
+/// The English page of `path`, with its problems.
+async fn english(browser: &mut Browser, path: &str) -> Vec<String> {
+    browser.cookies.insert("frmo_lang".into(), "en".into());
+    let page = browser.get(path).await;
+    let mut found = problems(path, "en", &page.body, &[]);
+    if page.status >= 500 {
+        found.push(format!("{path}: HTTP {}", page.status));
+    }
+    found
+}
+
+/// What the sweep does not open: the confirmation after each action, and forms refused with the
+/// registry's messages.
+async fn confirmations_and_refused_forms_read_in_english(backend: Backend) {
+    let app = TestApp::demo(backend, 0).await;
+    let chief = esia_person(&app, "7002", "Петров Пётр Петрович", None, true, Some((REAVIZ_OGRN, true))).await;
+    let mut chief_browser = Browser::new(&app);
+    chief_browser.cookies.insert("frmo_session".into(), chief.token);
+    let mut operator = app.as_operator(63).await.browser(&app);
+    arrange(&app, &mut chief_browser, &mut operator).await;
+    let org = format!("/cabinet/organizations/{REAVIZ_OID}");
+    let mut found = Vec::new();
+    let mut anonymous = app.anonymous();
+    for path in ["/login?done=logout", "/login?done=logout-everywhere"] {
+        found.extend(english(&mut anonymous, path).await);
+    }
+    let confirmations = [
+        "/cabinet?done=consent".to_owned(),
+        "/cabinet/profile?done=consent-withdrawn".to_owned(),
+        format!("{org}?done=card"),
+        format!("{org}?done=invited"),
+        format!("{org}?done=members"),
+        format!("{org}/documents?done=document"),
+        format!("{org}/workers?done=import"),
+        format!("{org}/workers?done=staffing"),
+        "/cabinet/requests/1?done=sent".to_owned(),
+        "/cabinet/support/1?done=sent".to_owned(),
+    ];
+    for path in &confirmations {
+        found.extend(english(&mut chief_browser, path).await);
+    }
+    found.extend(english(&mut operator, "/cabinet/requests/1?done=decision").await);
+
+    // Refused forms: the registry's messages, on the form.
+    chief_browser.cookies.insert("frmo_lang".into(), "en".into());
+    let card = chief_browser.get(&org).await;
+    let (csrf, version) = (input_value(&card.body, "csrf").expect("csrf"), input_value(&card.body, "version").expect("v"));
+    let no_reason = [("csrf", csrf.as_str()), ("version", &version), ("phone", "12"), ("site", "ftp://x")];
+    let refused = chief_browser.post(&format!("{org}/card"), &no_reason).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    found.extend(problems("refused card change", "en", &refused.body, &[]));
+    let bad_worker = [("csrf", csrf.as_str()), ("snils", "112-233-445 96"), ("last_name", ""), ("sex", "x")];
+    let refused = chief_browser.post(&format!("{org}/workers"), &bad_worker).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    found.extend(problems("refused worker", "en", &refused.body, &[]));
+    anonymous.cookies.insert("frmo_lang".into(), "en".into());
+    let login = anonymous.get("/login").await;
+    let token = input_value(&login.body, "csrf").expect("form token");
+    let wrong = [("csrf", token.as_str()), ("login", "nobody"), ("password", "wrong-password")];
+    let refused = anonymous.post("/login/local", &wrong).await;
+    found.extend(problems("refused sign-in", "en", &refused.body, &[]));
+    assert!(found.is_empty(), "{} problems:\n{}", found.len(), found.join("\n"));
+}
+
 async fn the_language_is_chosen_by_a_link_and_kept(backend: Backend) {
     let app = TestApp::demo(backend, 0).await;
     let mut browser = app.anonymous();
@@ -272,4 +336,8 @@ async fn the_language_is_chosen_by_a_link_and_kept(backend: Backend) {
     assert!(back.body.contains("<html lang=\"ru\">") && back.body.contains("Справочники реестра"));
 }
 
-backend_tests!(every_page_reads_in_both_languages, the_language_is_chosen_by_a_link_and_kept);
+backend_tests!(
+    every_page_reads_in_both_languages,
+    confirmations_and_refused_forms_read_in_english,
+    the_language_is_chosen_by_a_link_and_kept
+);
