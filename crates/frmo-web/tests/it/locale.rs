@@ -301,7 +301,8 @@ async fn confirmations_and_refused_forms_read_in_english(backend: Backend) {
     // Refused forms: the registry's messages, on the form.
     chief_browser.cookies.insert("frmo_lang".into(), "en".into());
     let card = chief_browser.get(&org).await;
-    let (csrf, version) = (input_value(&card.body, "csrf").expect("csrf"), input_value(&card.body, "version").expect("v"));
+    let (csrf, version) =
+        (input_value(&card.body, "csrf").expect("csrf"), input_value(&card.body, "version").expect("v"));
     let no_reason = [("csrf", csrf.as_str()), ("version", &version), ("phone", "12"), ("site", "ftp://x")];
     let refused = chief_browser.post(&format!("{org}/card"), &no_reason).await;
     assert_eq!(refused.status, 400, "{}", refused.body);
