@@ -1,6 +1,6 @@
 //! The web UI's second locale (English) over one catalogue. Russian is the source language: the
 //! templates and messages are written in Russian, and that text is the key of its English in
-//! `locales/en.toml` (gettext's way: a Russian page is what it always was, and a string missing from
+//! `locales/en/*.toml` (gettext's way: a Russian page is what it always was, and a string missing from
 //! the catalogue shows up on an English page in Russian, where the locale test finds it). A key with
 //! `{name}` parts is a pattern: «Найдено: {n}» translates «Найдено: 12» with the number carried over,
 //! so messages made with values (the registry's errors among them) need no code of their own.
@@ -177,8 +177,17 @@ struct Catalogue {
 }
 
 impl Catalogue {
-    fn parse(source: &str) -> Result<Catalogue, String> {
-        let entries: HashMap<String, String> = toml::from_str(source).map_err(|e| e.to_string())?;
+    /// The catalogue of its files, `(name, text)`; a key in two files is an error.
+    fn parse(files: &[(&str, &str)]) -> Result<Catalogue, String> {
+        let mut entries: HashMap<String, String> = HashMap::new();
+        for (name, source) in files {
+            let file: HashMap<String, String> = toml::from_str(source).map_err(|e| format!("{name}: {e}"))?;
+            for (key, english) in file {
+                if entries.insert(key.clone(), english).is_some() {
+                    return Err(format!("{name}: «{key}» is in another file too"));
+                }
+            }
+        }
         let mut exact = HashMap::new();
         let mut patterns = Vec::new();
         for (key, english) in entries {
@@ -238,9 +247,15 @@ enum Piece<'t> {
     Value(&'t str),
 }
 
-static ENGLISH: LazyLock<Catalogue> = LazyLock::new(|| {
-    Catalogue::parse(include_str!("../locales/en.toml")).unwrap_or_else(|e| panic!("locales/en.toml: {e}"))
-});
+/// The English catalogue's files: the templates' words, the web layer's messages, the registry's.
+const SHIPPED: [(&str, &str); 3] = [
+    ("pages.toml", include_str!("../locales/en/pages.toml")),
+    ("web.toml", include_str!("../locales/en/web.toml")),
+    ("registry.toml", include_str!("../locales/en/registry.toml")),
+];
+
+static ENGLISH: LazyLock<Catalogue> =
+    LazyLock::new(|| Catalogue::parse(&SHIPPED).unwrap_or_else(|e| panic!("locales/en/{e}")));
 
 fn is_cyrillic(c: char) -> bool {
     matches!(c, '\u{0400}'..='\u{04FF}')
@@ -379,14 +394,15 @@ mod tests {
     use super::*;
 
     fn english(text: &str) -> Option<String> {
-        let catalogue = Catalogue::parse(
+        let catalogue = Catalogue::parse(&[(
+            "test.toml",
             r#""Найдено: {n}" = "Found: {n}"
 "Заявка {number} отправлена до {due}." = "Request {number} sent, due {due}."
 "Заявка {number} отправлена до {due}. Ещё {n}" = "Request {number} sent, due {due}. {n} more"
 "Поиск" = "Search"
 "Телефон" = "Phone"
 "от 10 до 15 цифр" = "10 to 15 digits""#,
-        )
+        )])
         .expect("catalogue");
         let pieces = catalogue.english(text)?;
         Some(
@@ -428,7 +444,7 @@ mod tests {
 
     #[test]
     fn the_shipped_catalogue_parses_and_its_patterns_name_their_holes() {
-        let catalogue = Catalogue::parse(include_str!("../locales/en.toml")).expect("locales/en.toml");
+        let catalogue = Catalogue::parse(&SHIPPED).expect("locales/en");
         for pattern in &catalogue.patterns {
             let names: Vec<&str> = pattern.holes.iter().map(|(n, _)| n.as_str()).collect();
             let mut rest = pattern.english.as_str();
