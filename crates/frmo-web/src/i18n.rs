@@ -78,14 +78,20 @@ fn keeps_query(path: &str, query: &str) -> bool {
     !query.is_empty() && query.len() <= 1000 && path != "/login" && !path.starts_with("/login/")
 }
 
+/// The address of the page for the switch: one leading slash (`//host` or `/\host` in a link would
+/// lead off the site), and the query when it is kept.
+fn here(path: &str, query: &str) -> String {
+    let path = format!("/{}", path.trim_start_matches(['/', '\\']));
+    if keeps_query(&path, query) { format!("{path}?{query}") } else { path }
+}
+
 /// Runs the rest of the stack in the request's locale; `?lang=` also sets the cookie.
 pub async fn with_locale(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let (asked, rest) = split_lang(request.uri().query().unwrap_or_default());
     let asked = asked.and_then(Locale::parse);
     let kept = crate::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
     let locale = asked.or(kept).unwrap_or(Locale::Ru);
-    let path = request.uri().path();
-    let here = if keeps_query(path, &rest) { format!("{path}?{rest}") } else { path.to_owned() };
+    let here = here(request.uri().path(), &rest);
     let mut response = CURRENT.scope(Current { locale, here }, next.run(request)).await;
     let headers = response.headers_mut();
     if let Some(asked) = asked {
@@ -440,6 +446,9 @@ mod tests {
         assert_eq!(split_lang(""), (None, String::new()));
         assert!(keeps_query("/", "q=a") && !keeps_query("/", ""));
         assert!(!keeps_query("/login/esia/callback", "error=x"), "a provider's words are not echoed");
+        assert_eq!(here("/", "q=a"), "/?q=a");
+        assert_eq!(here("//evil.example/x", ""), "/evil.example/x", "the switch never leads off the site");
+        assert_eq!(here("/\\evil.example", ""), "/evil.example");
     }
 
     #[test]
