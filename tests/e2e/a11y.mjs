@@ -2,7 +2,7 @@
 // error state (submitted as a browser without form validation would, so the server's error summary
 // and inline errors are what is checked).
 import assert from 'node:assert/strict';
-import { assertNone, problemsOf, sweepPublic, sweepRole, visit } from './sweep.mjs';
+import { assertNone, problemsOf, sweepPublic, sweepRole, useLanguage, visit } from './sweep.mjs';
 
 /** Submits the form around `button` with the browser's own validation off; returns the problems. */
 async function submitted(page, button, label, expect = '#error-summary') {
@@ -30,6 +30,27 @@ export function a11yTests({ test, base, oid, signIn }) {
     test(`a11y and layout: every cabinet page of the ${role}`, async (page) => {
       await signIn(page, role);
       assertNone(await sweepRole(page, base, oid, role));
+    });
+  }
+
+  // English, the second locale: the same pages with longer or shorter words, and `lang` marking
+  // the Russian data on them. The cookie goes back to Russian for the tests that follow.
+  test('a11y and layout in English: every public page and the error pages', async (page) => {
+    try {
+      assertNone(await sweepPublic(page, base, oid, 'en'));
+    } finally {
+      await useLanguage(page, base, 'ru');
+    }
+  });
+  for (const role of ['member', 'chief', 'operator', 'admin', 'auditor']) {
+    test(`a11y and layout in English: every cabinet page of the ${role}`, async (page) => {
+      await signIn(page, role);
+      await useLanguage(page, base, 'en');
+      try {
+        assertNone(await sweepRole(page, base, oid, role));
+      } finally {
+        await useLanguage(page, base, 'ru');
+      }
     });
   }
 
@@ -103,6 +124,23 @@ export function menuTests({ test, base, signIn }) {
     await nav.locator('summary').focus();
     await page.keyboard.press('Enter');
     assert.ok(await nav.getByRole('link', { name: 'Мои организации' }).isVisible(), 'Enter opens the menu');
+    await page.setViewportSize({ width: 1280, height: 720 });
+  });
+
+  test('the language switch: «English» in the header at both widths leads to the same page in English and back', async (page) => {
+    await page.goto(base + '/?q=больница');
+    for (const width of [390, 1366]) {
+      await page.setViewportSize({ width, height: 900 });
+      assert.ok(await page.locator('#language-switch').isVisible(), `the switch is in sight at ${width} px`);
+    }
+    await Promise.all([page.waitForNavigation(), page.locator('#language-switch').click()]);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+    assert.equal(await page.locator('#q').inputValue(), 'больница', 'the same search');
+    await page.goto(base + '/directories');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'en', 'the choice is kept');
+    assert.equal((await page.locator('#language-switch').innerText()).trim(), 'Русский');
+    await Promise.all([page.waitForNavigation(), page.locator('#language-switch').click()]);
+    assert.equal(await page.locator('html').getAttribute('lang'), 'ru');
     await page.setViewportSize({ width: 1280, height: 720 });
   });
 }

@@ -64,9 +64,15 @@ export async function resolve(page, base, entry, oid) {
   return href.pathname + href.search;
 }
 
-/** Sweeps the public pages; every problem found is reported at once. */
-export async function sweepPublic(page, base, oid) {
+/** Keeps the site's language (`ru` or `en`) in the browser's cookie, as the header's switch does. */
+export async function useLanguage(page, base, lang) {
+  await page.context().addCookies([{ name: 'frmo_lang', value: lang, url: base }]);
+}
+
+/** Sweeps the public pages (in `lang`); every problem found is reported at once. */
+export async function sweepPublic(page, base, oid, lang = 'ru') {
   await page.context().clearCookies();
+  await useLanguage(page, base, lang);
   let problems = [];
   for (const entry of pageList.public) {
     const url = await resolve(page, base, entry, oid);

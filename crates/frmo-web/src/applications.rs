@@ -14,6 +14,7 @@ use frmo_registry::applications::{Application, ApplicationForm};
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::pages::{Choice, choices};
 use crate::session::Viewer;
 

@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::notice::{self, Confirmation};
 use crate::session::{
     FLOW_COOKIE, FORM_COOKIE, SESSION_COOKIE, Viewer, constant_time_eq, cookie, csrf_error, set_cookie,

@@ -19,6 +19,7 @@ use serde_json::json;
 
 use crate::error::{ApiError, PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::notice::{self, Confirmation};
 use crate::session::Viewer;
 use crate::{AppState, applications, documents, reports, requests, support, workers};

@@ -18,6 +18,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::i18n::filters;
 use crate::multipart::{FileField, invalid};
 use crate::session::Viewer;
 

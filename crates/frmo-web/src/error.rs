@@ -5,6 +5,7 @@
 //! `ApiError` renders JSON `{code, message, field}`, `NsiError` renders the НСИ REST service's
 //! `{result: "ERROR", resultText, resultCode}` (see `nsi_rest`).
 
+use crate::i18n::filters;
 use askama::Template;
 use axum::Json;
 use axum::http::StatusCode;

@@ -10,6 +10,7 @@ pub mod demo;
 pub mod documents;
 mod error;
 mod form;
+pub mod i18n;
 pub mod ips;
 pub mod limits;
 pub mod metrics;
@@ -240,6 +241,7 @@ pub fn router(state: AppState) -> Router {
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit))
         .layer(axum::middleware::from_fn(error::with_request_context))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), i18n::with_locale))
         .layer(axum::middleware::from_fn_with_state(headers, security_headers))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))

@@ -17,6 +17,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::i18n::filters;
 use crate::query::ApiQuery;
 use crate::session::Viewer;
 

@@ -16,6 +16,7 @@ use crate::AppState;
 use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::notice;
 use crate::pager::{PAGE_SIZE, Pager};
 use crate::session::Viewer;

@@ -21,6 +21,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::multipart::FileField;
 use crate::session::Viewer;
 

@@ -13,6 +13,7 @@ use crate::AppState;
 use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::notice::{self, Confirmation};
 use crate::session::Viewer;
 

@@ -21,6 +21,7 @@ use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::form::FormErrors;
+use crate::i18n::filters;
 use crate::multipart::{FileField, invalid};
 use crate::pager::{PAGE_SIZE, Pager};
 use crate::pages::{Choice, choices};

@@ -14,6 +14,7 @@ use time::Date;
 
 use crate::AppState;
 use crate::error::{PageError, render};
+use crate::i18n::filters;
 use crate::query;
 
 #[derive(Default, Deserialize)]

@@ -7,6 +7,7 @@ use axum::response::Response;
 use frmo_domain::reference::{self, Directory};
 
 use crate::error::render;
+use crate::i18n::filters;
 
 #[derive(Template)]
 #[template(path = "directories.html")]

@@ -16,6 +16,7 @@ use serde_json::json;
 use crate::AppState;
 use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
+use crate::i18n::filters;
 use crate::multipart::invalid;
 use crate::query::ApiQuery;
 use crate::session::Viewer;

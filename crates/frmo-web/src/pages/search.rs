@@ -13,6 +13,7 @@ use frmo_registry::SearchParams;
 use super::{Choice, choices};
 use crate::AppState;
 use crate::error::{PageError, render};
+use crate::i18n::filters;
 use crate::pager::Pager;
 use crate::query;
 

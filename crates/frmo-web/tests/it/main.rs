@@ -12,6 +12,7 @@ mod esia;
 mod forms;
 mod ips;
 mod limits;
+mod locale;
 mod matrix;
 mod members;
 mod metrics;
