@@ -402,8 +402,16 @@ async fn totp_confirm(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    state.registry.confirm_totp(session.user.id, &form.code).await?;
-    Ok(Redirect::to(&notice::to("/cabinet/profile", notice::TOTP_ON)).into_response())
+    match state.registry.confirm_totp(session.user.id, &form.code).await {
+        Ok(()) => Ok(Redirect::to(&notice::to("/cabinet/profile", notice::TOTP_ON)).into_response()),
+        // A wrong code: the same enrolment again (the app already has its secret), the error at the
+        // field. The code itself is not shown back: it is spent or wrong.
+        Err(error) => {
+            let errors = FormErrors::from_registry(error, "", &["code"])?;
+            let enrolment = state.registry.pending_totp(session.user.id).await?;
+            profile_page(&state, &viewer, ProfileOutcome { enrolment, errors, ..ProfileOutcome::default() }).await
+        }
+    }
 }
 
 /// Switches the second factor off; a current code is needed.

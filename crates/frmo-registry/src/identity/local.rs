@@ -228,11 +228,18 @@ impl Registry {
         }
         let mut secret = [0u8; 20];
         fill_random(&mut secret);
-        let secret_base32 = totp::base32(&secret);
-        self.store.set_totp_pending(user_id, &secret_base32).await?;
-        let otpauth_url = totp::otpauth_url("ФРМО", &user.subject, &secret_base32);
-        let qr_svg = totp::qr_svg(&otpauth_url);
-        Ok(TotpEnrolment { secret_base32, otpauth_url, qr_svg })
+        self.store.set_totp_pending(user_id, &totp::base32(&secret)).await?;
+        self.pending_totp(user_id).await?.ok_or_else(|| RegistryError::NotFound("Пользователь не найден".into()))
+    }
+
+    /// The enrolment in progress (its secret waits for a code), to show again after a wrong code.
+    pub async fn pending_totp(&self, user_id: i64) -> Result<Option<TotpEnrolment>> {
+        let user = self.local_user(user_id).await?;
+        Ok(user.totp_pending_secret.map(|secret_base32| {
+            let otpauth_url = totp::otpauth_url("ФРМО", &user.subject, &secret_base32);
+            let qr_svg = totp::qr_svg(&otpauth_url);
+            TotpEnrolment { secret_base32, otpauth_url, qr_svg }
+        }))
     }
 
     /// Finishes TOTP enrolment: the code proves the app has the new secret, which then replaces the

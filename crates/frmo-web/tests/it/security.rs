@@ -142,6 +142,12 @@ async fn the_second_factor_over_http(backend: Backend) {
     let secret = app.registry.store().user(id).await.expect("lookup").expect("user").totp_pending_secret;
     let secret = totp::from_base32(&secret.expect("a pending secret")).expect("base32");
     let code = totp::code(&secret, app.registry.now());
+    // A wrong code shows the same enrolment again with the error at its field, not an error page.
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let refused = browser.post("/cabinet/totp/confirm", &[("csrf", &csrf), ("code", wrong)]).await;
+    assert_eq!(refused.status, 400, "{}", refused.body);
+    assert!(refused.body.contains(&totp::base32(&secret)), "the same secret is shown again");
+    assert!(refused.body.contains("неверный код") && refused.body.contains("aria-invalid"), "{}", refused.body);
     assert_eq!(browser.post("/cabinet/totp/confirm", &[("csrf", &csrf), ("code", &code)]).await.status, 303);
 
     // With the session alone the factor is neither switched off nor replaced.
