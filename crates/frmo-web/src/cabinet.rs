@@ -722,15 +722,26 @@ struct DenialsPage {
     user_name: String,
     csrf: String,
     denials: Vec<(String, String, String, String, String, String)>,
+    pager: crate::pager::Pager,
 }
 
-async fn denials(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
+/// The newest denials the page lists, in pages (older ones are in the journal's CSV).
+const DENIALS_LISTED: i64 = 2000;
+
+async fn denials(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    raw: axum::extract::RawQuery,
+) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let list = state.registry.denials(&session.actor(), 200, &viewer.request_id).await?;
+    let list = state.registry.denials(&session.actor(), DENIALS_LISTED, &viewer.request_id).await?;
+    let pager =
+        crate::pager::Pager::of_query(list.len(), "/cabinet/audit/denials", raw.0.as_deref(), crate::pager::PAGE_SIZE);
     let page = DenialsPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        denials: list
+        denials: pager
+            .slice(list)
             .into_iter()
             .map(|d| {
                 (
@@ -743,6 +754,7 @@ async fn denials(State(state): State<AppState>, viewer: Viewer) -> Result<Respon
                 )
             })
             .collect(),
+        pager,
     };
     Ok(render(&page))
 }

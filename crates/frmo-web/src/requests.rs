@@ -157,6 +157,7 @@ struct HistoryPage {
     oid: String,
     name: String,
     entries: Vec<HistoryLine>,
+    pager: Pager,
 }
 
 struct HistoryLine {
@@ -174,16 +175,20 @@ pub(crate) async fn history(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(oid): Path<String>,
+    raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     let entries = state.registry.organization_history(&session.actor(), &oid, &viewer.request_id).await?;
     let card = state.registry.card(&frmo_domain::access::Actor::System, &oid, None).await?;
+    let path = format!("/cabinet/organizations/{oid}/history");
+    let pager = Pager::of_query(entries.len(), &path, raw.0.as_deref(), PAGE_SIZE);
     let page = HistoryPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         name: card.organization.name_short,
         oid,
-        entries: entries
+        entries: pager
+            .slice(entries)
             .into_iter()
             .map(|e| HistoryLine {
                 at: format_time(e.at),
@@ -210,6 +215,7 @@ pub(crate) async fn history(
                     .collect(),
             })
             .collect(),
+        pager,
     };
     Ok(render(&page))
 }

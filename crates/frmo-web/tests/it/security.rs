@@ -218,7 +218,28 @@ async fn user_text_is_escaped_where_it_is_shown(backend: Backend) {
     assert!(escaped(&page), "{page}");
 }
 
+/// The journal of denials is listed in pages of 50 with page numbers, newest first.
+async fn denials_are_listed_in_pages(backend: Backend) {
+    use frmo_domain::access::{Action, Principal, Target};
+    let app = TestApp::demo(backend, 0).await;
+    let stranger = Actor::User(Principal { user_id: 1, confirmed: true, consent: true, ..Principal::default() });
+    let target = Target::Organization { oid: REAVIZ_OID, region: 63 };
+    for i in 0..60 {
+        let refused = app.registry.authorize(&stranger, Action::EditOrganization, target, &format!("req-{i:02}")).await;
+        assert!(refused.is_err());
+    }
+    let mut auditor = app.as_auditor().await.browser(&app);
+    let first = auditor.get("/cabinet/audit/denials").await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(first.body.contains("req-59") && !first.body.contains("req-05"), "newest first, 50 a page");
+    assert!(first.body.contains("/cabinet/audit/denials?page=2"), "a link to the next page");
+    let second = auditor.get("/cabinet/audit/denials?page=2").await;
+    assert!(second.body.contains("req-05") && !second.body.contains("req-59"), "{}", second.body);
+    assert!(second.body.contains("rel=\"prev\""), "«Предыдущая» on the second page");
+}
+
 backend_tests!(
+    denials_are_listed_in_pages,
     user_text_is_escaped_where_it_is_shown,
     session_dependent_answers_are_never_stored,
     hsts_is_sent_when_served_over_https,
