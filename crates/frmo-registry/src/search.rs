@@ -51,6 +51,8 @@ pub struct SearchQuery {
     pub org_type: Option<u32>,
     pub agency_kind: Option<u32>,
     pub status: Option<OrgStatus>,
+    /// Organizations with this status are left out.
+    pub not_status: Option<OrgStatus>,
     pub as_of: Option<Date>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
@@ -234,6 +236,7 @@ impl Registry {
             org_type: query.org_type,
             agency_kind: query.agency_kind,
             status: query.status,
+            not_status: query.not_status,
             at: micros(at),
             after: query.cursor,
             limit: query.limit,

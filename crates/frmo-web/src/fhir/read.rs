@@ -1,0 +1,214 @@
+//! Reads of one resource, and the `_history` of organizations (ITI-91's incremental feed).
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use frmo_registry::fhir::{DirectoryPart, MAX_HISTORY_PAGE, WorkerDirectory};
+use frmo_registry::{Registry, RegistryError};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use super::params::{self, Params};
+use super::{base, fhir_json, resource_response, resources, workers};
+use crate::AppState;
+use crate::error::FhirError;
+use crate::session::Viewer;
+
+fn not_found(resource: &str, id: &str) -> RegistryError {
+    RegistryError::NotFound(format!("{resource}/{id} не найден"))
+}
+
+/// Refuses any query parameter on a read (FHIR's reads take only `_format` and `_summary`).
+fn no_parameters(raw: Option<&str>) -> Result<(), RegistryError> {
+    params::parse(raw, Some("Organization")).and_then(|p| {
+        if p.list.is_empty() && p.include.is_empty() && p.revinclude.is_empty() && p.cursor.is_none() {
+            Ok(())
+        } else {
+            Err(crate::multipart::invalid("query", "Параметр запроса", "чтение ресурса не принимает параметров поиска"))
+        }
+    })
+}
+
+/// The current card of an organization, as `Organization` and its `Location`s.
+pub(super) async fn card_resources(
+    registry: &Registry,
+    viewer: &Viewer,
+    oid: &str,
+) -> Result<(Value, Vec<Value>, frmo_domain::org::Organization), RegistryError> {
+    let card = registry.card(&viewer.actor(), oid, None).await?;
+    let (version, since) = (card.row.version_id, card.row.valid_from);
+    let organization = resources::organization(&card.organization, version, since);
+    let locations = resources::locations(&card.organization, version, since);
+    Ok((organization, locations, card.organization))
+}
+
+pub async fn organization(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, FhirError> {
+    no_parameters(raw.as_deref())?;
+    if frmo_domain::ident::OrgOid::parse(&id).is_err() {
+        return Err(not_found("Organization", &id).into());
+    }
+    let (organization, _, _) = card_resources(&state.registry, &viewer, &id).await?;
+    Ok(resource_response(&organization, &headers))
+}
+
+pub async fn location(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, FhirError> {
+    no_parameters(raw.as_deref())?;
+    let owner = resources::location_owner(&id).ok_or_else(|| not_found("Location", &id))?;
+    let (_, locations, _) = card_resources(&state.registry, &viewer, owner.as_str()).await?;
+    let found = locations.into_iter().find(|l| l["id"] == id.as_str()).ok_or_else(|| not_found("Location", &id))?;
+    Ok(resource_response(&found, &headers))
+}
+
+fn number(id: &str, resource: &str) -> Result<i64, RegistryError> {
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| not_found(resource, id))
+}
+
+pub async fn practitioner(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, FhirError> {
+    no_parameters(raw.as_deref())?;
+    let n = number(&id, "Practitioner")?;
+    let directory = state.registry.directory_of_person(&viewer.actor(), n, &viewer.request_id).await?;
+    let person = directory.persons.iter().find(|p| p.id == n).ok_or_else(|| not_found("Practitioner", &id))?;
+    Ok(resource_response(&workers::practitioner(person), &headers))
+}
+
+pub async fn role(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, FhirError> {
+    no_parameters(raw.as_deref())?;
+    let n = number(&id, "PractitionerRole")?;
+    let directory = state.registry.directory_of_role(&viewer.actor(), n, &viewer.request_id).await?;
+    let roles = role_resources(&state.registry, &viewer, &directory).await?;
+    let found = roles.into_iter().find(|r| r["id"] == id.as_str()).ok_or_else(|| not_found("PractitionerRole", &id))?;
+    Ok(resource_response(&found, &headers))
+}
+
+/// The `PractitionerRole`s of a directory (every card of it is of one organization).
+pub(super) async fn role_resources(
+    registry: &Registry,
+    viewer: &Viewer,
+    directory: &WorkerDirectory,
+) -> Result<Vec<Value>, RegistryError> {
+    let Some(first) = directory.roles.first() else { return Ok(Vec::new()) };
+    let card = registry.card(&viewer.actor(), &first.oid, None).await?;
+    let today = frmo_domain::date::iso(OffsetDateTime::now_utc().date());
+    Ok(directory.roles.iter().map(|c| workers::role(c, directory, Some(&card.organization), &today)).collect())
+}
+
+/// The directory of an organization (every part).
+pub(super) async fn directory(
+    registry: &Registry,
+    viewer: &Viewer,
+    oid: &str,
+) -> Result<WorkerDirectory, RegistryError> {
+    registry.worker_directory(&viewer.actor(), oid, DirectoryPart::All, &viewer.request_id).await
+}
+
+/// `_since`: an instant (`2026-01-31T10:00:00Z`) or a date (its start, UTC).
+fn since(value: Option<&str>) -> Result<Option<OffsetDateTime>, RegistryError> {
+    let Some(value) = value else { return Ok(None) };
+    let instant = OffsetDateTime::parse(value, &time::format_description::well_known::Rfc3339).ok();
+    let date = || {
+        time::Date::parse(value, time::macros::format_description!("[year]-[month]-[day]"))
+            .ok()
+            .map(|d| d.midnight().assume_utc())
+    };
+    instant.or_else(date).map(Some).ok_or_else(|| {
+        crate::multipart::invalid(
+            "_since",
+            "Параметр запроса",
+            "_since: ожидается момент (2026-01-31T10:00:00Z) или дата",
+        )
+    })
+}
+
+pub async fn type_history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, FhirError> {
+    history(&state, &viewer, None, raw.as_deref()).await
+}
+
+pub async fn instance_history(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, FhirError> {
+    if frmo_domain::ident::OrgOid::parse(&id).is_err() {
+        return Err(not_found("Organization", &id).into());
+    }
+    state.registry.card(&viewer.actor(), &id, None).await?;
+    history(&state, &viewer, Some(&id), raw.as_deref()).await
+}
+
+/// A `history` Bundle: versions oldest first (so a `next` link stays right while the register
+/// changes), each a `PUT` of the organization as that version had it.
+async fn history(
+    state: &AppState,
+    viewer: &Viewer,
+    oid: Option<&str>,
+    raw: Option<&str>,
+) -> Result<Response, FhirError> {
+    let params: Params = params::parse(raw, None)?;
+    if !params.include.is_empty() || !params.revinclude.is_empty() {
+        return Err(crate::multipart::invalid("query", "Параметр запроса", "_history не принимает _include").into());
+    }
+    let since = since(params.since.as_deref())?;
+    let after = match params.cursor.as_deref() {
+        None => 0,
+        Some(c) => c.parse::<i64>().map_err(|_| {
+            crate::multipart::invalid("_cursor", "Параметр запроса", "неверный курсор; начните с первой страницы")
+        })?,
+    };
+    let count = params.count.unwrap_or(MAX_HISTORY_PAGE.min(100));
+    let page = state.registry.card_history(&viewer.actor(), oid, since, after, count).await?;
+    let base = base(state);
+    let path = oid.map_or_else(|| "Organization/_history".to_owned(), |oid| format!("Organization/{oid}/_history"));
+    let query = params.query_string();
+    let mut links = vec![json!({"relation": "self", "url": format!("{base}/{path}?{query}")})];
+    if let Some(next) = page.next_after {
+        links.push(json!({"relation": "next", "url": format!("{base}/{path}?{query}&_cursor={next}")}));
+    }
+    let entries: Vec<Value> = page
+        .entries
+        .iter()
+        .map(|e| {
+            let oid = e.organization.oid.as_str();
+            json!({
+                "fullUrl": format!("{base}/Organization/{oid}"),
+                "resource": resources::organization(&e.organization, e.version_id, e.valid_from),
+                "request": {"method": "PUT", "url": format!("Organization/{oid}")},
+                "response": {"status": "200 OK", "etag": format!("W/\"{}\"", e.version_id),
+                             "lastModified": resources::instant(e.valid_from)},
+            })
+        })
+        .collect();
+    let mut bundle = json!({"resourceType": "Bundle", "type": "history", "link": links});
+    if !entries.is_empty() {
+        bundle["entry"] = json!(entries);
+    }
+    Ok(fhir_json(StatusCode::OK, &bundle))
+}
