@@ -20,6 +20,7 @@ import urllib.request
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+from fhir.resources.R4B.healthcareservice import HealthcareService
 from fhir.resources.R4B.location import Location
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.organization import Organization
@@ -30,13 +31,14 @@ from fhirpy import SyncFHIRClient
 MODELS = {
     "Bundle": Bundle,
     "CapabilityStatement": CapabilityStatement,
+    "HealthcareService": HealthcareService,
     "Location": Location,
     "OperationOutcome": OperationOutcome,
     "Organization": Organization,
     "Practitioner": Practitioner,
     "PractitionerRole": PractitionerRole,
 }
-INN = "urn:oid:1.2.643.100.4"
+INN = "https://fhir.ru/ig/core/systems/inn"
 
 validated = collections.Counter()
 
@@ -75,15 +77,20 @@ def main():
     # Every kind of resource and Bundle, validated.
     statement = validate(client.execute("metadata", method="get"))
     types = {r["type"] for r in statement["rest"][0]["resource"]}
-    assert types == {"Organization", "Location", "Practitioner", "PractitionerRole"}, types
-    validate(client.execute("Organization", method="get", params={
-        "_id": oid, "_revinclude": "Location:organization", "_include": "Organization:partof"}))
+    assert types == {"Organization", "Location", "Practitioner", "PractitionerRole", "HealthcareService"}, types
+    organization = validate(client.execute("Organization", method="get", params={
+        "_id": oid, "_include": "Organization:partof",
+        "_revinclude": ["Location:organization", "HealthcareService:organization"]}))
+    kinds = {e["resource"]["resourceType"] for e in organization["entry"]}
+    assert kinds == {"Organization", "Location", "HealthcareService"}, kinds
+    services = client.resources("HealthcareService").search(organization=oid).fetch_all()
+    assert services and all(s["providedBy"]["reference"] == f"Organization/{oid}" for s in services), services
     workers = validate(client.execute("Practitioner", method="get", params={
         "organization": f"Organization/{oid}", "_revinclude": "PractitionerRole:practitioner"}))
     assert any(e["resource"]["resourceType"] == "PractitionerRole" for e in workers["entry"]), workers
     for entry in workers["entry"]:
         text = json.dumps(entry["resource"], ensure_ascii=False)
-        assert "birthDate" not in text and "1.2.643.100.3" not in text, f"personal data to anonymous: {text}"
+        assert "birthDate" not in text and "systems/snils" not in text, f"personal data to anonymous: {text}"
     validate(client.execute("PractitionerRole", method="get", params={
         "organization": oid, "_include": ["PractitionerRole:practitioner", "PractitionerRole:location"]}))
     status, _, outcome = http(f"{base}/Organization?unknown-parameter=1")

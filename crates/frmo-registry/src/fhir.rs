@@ -163,7 +163,7 @@ impl Registry {
             .persons_of(oid)
             .await?
             .into_iter()
-            .filter(|p| roles.iter().any(|c| c.person_id == p.id) || (personal && part == DirectoryPart::Person(p.id)))
+            .filter(|p| roles.iter().any(|c| c.person_id == p.id))
             .collect();
         let shown = personal && !persons.is_empty();
         if shown {

@@ -34,6 +34,7 @@ fn profile(resource: &str) -> String {
         "Organization" => "IHE.mCSD.Organization",
         "Location" => "IHE.mCSD.Location",
         "Practitioner" => "IHE.mCSD.Practitioner",
+        "HealthcareService" => "IHE.mCSD.HealthcareService",
         _ => "IHE.mCSD.PractitionerRole",
     };
     format!("{MCSD}{name}")

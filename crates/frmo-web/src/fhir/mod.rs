@@ -1,6 +1,7 @@
 //! The register as HL7 FHIR R4 resources profiled by IHE mCSD, read-only, at `/fhir/r4`:
 //! `Organization`, `Location` (the facility, departments, hospital subdivisions, buildings),
-//! `Practitioner` and `PractitionerRole` (ФРМР workers and their employment cards), searched as
+//! `Practitioner` and `PractitionerRole` (ФРМР workers and their employment cards),
+//! `HealthcareService` (licensed activity per licence place), searched as
 //! mCSD's ITI-90 asks, with `_history` of organizations for incremental copies (ITI-91) and a
 //! `CapabilityStatement` at `/metadata`. Every resource is made from the stored card or worker
 //! records when asked (`resources`, `workers`); access and personal data are decided by the
@@ -11,6 +12,7 @@ mod params;
 mod read;
 mod resources;
 mod search;
+mod services;
 mod workers;
 
 use std::hash::{Hash, Hasher};
@@ -46,6 +48,8 @@ pub const ROUTES: &[(&str, Handler)] = &[
     ("/Practitioner/{id}", || get(read::practitioner)),
     ("/PractitionerRole", || get(search::roles)),
     ("/PractitionerRole/{id}", || get(read::role)),
+    ("/HealthcareService", || get(services::search)),
+    ("/HealthcareService/{id}", || get(services::read)),
 ];
 
 pub fn router() -> Router<AppState> {

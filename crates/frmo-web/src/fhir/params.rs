@@ -50,9 +50,10 @@ pub const SEARCH: &[TypeSearch] = &[
             ("name", Kind::String, "наименование; словоформы русского языка, как в поиске реестра"),
             ("type", Kind::Token, "тип организации (код справочника)"),
             ("active", Kind::Token, "true — не ликвидирована, false — ликвидирована"),
+            ("address-state", Kind::String, "субъект РФ (regionId): наименование, его начало или код"),
         ],
         includes: &["Organization:partof"],
-        revincludes: &["Location:organization", "PractitionerRole:organization"],
+        revincludes: &["Location:organization", "PractitionerRole:organization", "HealthcareService:organization"],
     },
     TypeSearch {
         resource: "Location",
@@ -91,6 +92,17 @@ pub const SEARCH: &[TypeSearch] = &[
             ("active", Kind::Token, "карточка открыта"),
         ],
         includes: &["PractitionerRole:practitioner", "PractitionerRole:organization", "PractitionerRole:location"],
+        revincludes: &[],
+    },
+    TypeSearch {
+        resource: "HealthcareService",
+        params: &[
+            ("_id", Kind::Token, "услуга (место осуществления деятельности по лицензии)"),
+            ("organization", Kind::Reference, "организация (обязателен, если не указан _id)"),
+            ("name", Kind::String, "наименование (содержит адрес места)"),
+            ("active", Kind::Token, "лицензия действует"),
+        ],
+        includes: &[],
         revincludes: &[],
     },
 ];

@@ -29,6 +29,20 @@ fn no_parameters(raw: Option<&str>) -> Result<(), RegistryError> {
     })
 }
 
+/// The resources `make` builds from the current card of an organization.
+pub(super) async fn card_resources_with(
+    registry: &Registry,
+    viewer: &Viewer,
+    oid: &str,
+    make: fn(&frmo_domain::org::Organization, i64, OffsetDateTime) -> Vec<Value>,
+) -> Result<Vec<Value>, RegistryError> {
+    if frmo_domain::ident::OrgOid::parse(oid).is_err() {
+        return Err(not_found("Organization", oid));
+    }
+    let card = registry.card(&viewer.actor(), oid, None).await?;
+    Ok(make(&card.organization, card.row.version_id, card.row.valid_from))
+}
+
 /// The current card of an organization, as `Organization` and its `Location`s.
 pub(super) async fn card_resources(
     registry: &Registry,

@@ -10,13 +10,17 @@ use time::OffsetDateTime;
 
 /// `identifier.system` of an OID (FHIR's way to say "this value is an OID": `urn:oid:…` as a URI).
 pub const URI_SYSTEM: &str = "urn:ietf:rfc:3986";
-/// ИНН of a legal entity, of a person (an entrepreneur), ОГРН, ОГРНИП, СНИЛС: the attribute OIDs
-/// of Russian qualified certificates (the same numbers `frmo-esign` reads).
-pub const INN_LEGAL: &str = "urn:oid:1.2.643.100.4";
-pub const INN_PERSON: &str = "urn:oid:1.2.643.3.131.1.1";
-pub const OGRN: &str = "urn:oid:1.2.643.100.1";
-pub const OGRNIP: &str = "urn:oid:1.2.643.100.5";
-pub const SNILS: &str = "urn:oid:1.2.643.100.3";
+/// ИНН (of a legal entity or a person), ОГРН (and ОГРНИП), СНИЛС: the identifier systems of the
+/// Russian FHIR core guide (fhir-ru/RuCoreIG, `Core_NamingSystems.fsh`: its preferred URIs).
+pub const INN: &str = "https://fhir.ru/ig/core/systems/inn";
+pub const OGRN: &str = "https://fhir.ru/ig/core/systems/ogrn";
+pub const SNILS: &str = "https://fhir.ru/ig/core/systems/snils";
+/// A licence for medical activity (the same guide).
+pub const MEDLICENSE: &str = "https://fhir.ru/ig/core/systems/medlicense";
+/// The same identifiers by the attribute OIDs of Russian qualified certificates (ИНН of a legal
+/// entity, of a person, ОГРН, ОГРНИП), accepted in searches.
+pub const INN_OIDS: [&str; 2] = ["urn:oid:1.2.643.100.4", "urn:oid:1.2.643.3.131.1.1"];
+pub const OGRN_OIDS: [&str; 2] = ["urn:oid:1.2.643.100.1", "urn:oid:1.2.643.100.5"];
 /// The register's own arc (`2.25.<UUID>`, the arc of its local directories): КПП has no OID of
 /// its own, nor a building's id; the beds extension.
 pub const KPP: &str = "urn:oid:2.25.107144191076073659911032091918575417182.2.1";
@@ -115,13 +119,12 @@ fn status(liquidated: bool) -> &'static str {
 pub fn organization(org: &Organization, version_id: i64, since: OffsetDateTime) -> Value {
     let oid = org.oid.as_str();
     let mut identifiers = vec![oid_identifier(oid, "OID ФРМО")];
-    let entrepreneur = !org.inn.is_legal_entity();
-    identifiers.push(identifier(if entrepreneur { INN_PERSON } else { INN_LEGAL }, org.inn.as_str(), "ИНН"));
+    identifiers.push(identifier(INN, org.inn.as_str(), "ИНН"));
     if let Some(ogrn) = &org.ogrn {
         identifiers.push(identifier(OGRN, ogrn.as_str(), "ОГРН"));
     }
     if let Some(ogrnip) = &org.ogrnip {
-        identifiers.push(identifier(OGRNIP, ogrnip.as_str(), "ОГРНИП"));
+        identifiers.push(identifier(OGRN, ogrnip.as_str(), "ОГРНИП"));
     }
     if let Some(kpp) = &org.kpp {
         identifiers.push(identifier(KPP, kpp.as_str(), "КПП"));

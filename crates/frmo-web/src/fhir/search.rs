@@ -10,8 +10,8 @@ use frmo_registry::{RegistryError, SearchParams};
 use serde_json::Value;
 
 use super::params::{self, Param, Params, boolean, reference_id, token_code};
-use super::read::{card_resources, directory, role_resources};
-use super::resources::{INN_LEGAL, INN_PERSON, KPP, OGRN, OGRNIP, URI_SYSTEM};
+use super::read::{card_resources, card_resources_with, directory, role_resources};
+use super::resources::{INN, INN_OIDS, KPP, OGRN, OGRN_OIDS, URI_SYSTEM};
 use super::{Found, resources, searchset, workers};
 use crate::AppState;
 use crate::error::FhirError;
@@ -28,8 +28,8 @@ fn identifier(value: &str, search: &mut SearchParams) -> Result<(), RegistryErro
     let digits = value.chars().all(|c| c.is_ascii_digit());
     let slot = match system {
         Some(URI_SYSTEM) => &mut search.oid,
-        Some(INN_LEGAL | INN_PERSON) => &mut search.inn,
-        Some(OGRN | OGRNIP) => &mut search.ogrn,
+        Some(s) if s == INN || INN_OIDS.contains(&s) => &mut search.inn,
+        Some(s) if s == OGRN || OGRN_OIDS.contains(&s) => &mut search.ogrn,
         Some(KPP) => &mut search.kpp,
         Some("") | None if oid.starts_with("1.2.643.") => &mut search.oid,
         Some("") | None if digits && [10, 12].contains(&value.len()) => &mut search.inn,
@@ -44,8 +44,28 @@ fn identifier(value: &str, search: &mut SearchParams) -> Result<(), RegistryErro
     Ok(())
 }
 
+/// The subject of the Federation an `address-state` names: its code, its name, or the one name it
+/// begins (`:exact` — the name exactly).
+fn region(param: &Param) -> Result<String, RegistryError> {
+    use frmo_domain::ident::RegionCode;
+    if let Ok(code) = RegionCode::parse(&param.value) {
+        return Ok(code.as_str().to_owned());
+    }
+    let named: Vec<RegionCode> = RegionCode::all().filter(|r| string_matches(param, &[r.name()])).collect();
+    let exact = named.iter().find(|r| r.name().to_lowercase() == param.value.to_lowercase());
+    match (exact, named.as_slice()) {
+        (Some(r), _) | (None, [r]) => Ok(r.as_str().to_owned()),
+        (None, []) => Err(refuse(format!("address-state: субъекта «{}» нет в справочнике", param.value))),
+        (None, several) => Err(refuse(format!(
+            "address-state: «{}» — начало нескольких наименований ({}); уточните",
+            param.value,
+            several.iter().take(5).map(|r| r.name()).collect::<Vec<_>>().join(", ")
+        ))),
+    }
+}
+
 /// FHIR's string match: starts with (default), contains, or exact; case-insensitive except exact.
-fn string_matches(param: &Param, candidates: &[&str]) -> bool {
+pub(super) fn string_matches(param: &Param, candidates: &[&str]) -> bool {
     let wanted = param.value.to_lowercase();
     candidates.iter().any(|c| match param.modifier.as_deref() {
         Some("exact") => *c == param.value,
@@ -57,7 +77,7 @@ fn string_matches(param: &Param, candidates: &[&str]) -> bool {
 }
 
 /// A page of `all` by position (`_cursor` is the offset).
-fn page(all: Vec<Value>, params: &Params) -> Result<Found, RegistryError> {
+pub(super) fn page(all: Vec<Value>, params: &Params) -> Result<Found, RegistryError> {
     let offset = match params.cursor.as_deref() {
         None => 0,
         Some(c) => c.parse::<usize>().map_err(|_| refuse("неверный курсор; начните с первой страницы"))?,
@@ -86,6 +106,7 @@ pub async fn organizations(
             "name" => search.q = Some(p.value.clone()),
             "type" => search.org_type = Some(token_code(&p.value).to_owned()),
             "active" => active = Some(boolean(&p.value, "active")?),
+            "address-state" => search.region = Some(region(p)?),
             _ => {}
         }
     }
@@ -137,6 +158,10 @@ pub async fn organizations(
         }
         if params.revinclude.iter().any(|i| i == "Location:organization") {
             locations.iter().cloned().for_each(|l| found.include(l));
+        }
+        if params.revinclude.iter().any(|i| i == "HealthcareService:organization") {
+            let services = card_resources_with(&state.registry, &viewer, org.oid.as_str(), super::services::services);
+            services.await?.into_iter().for_each(|s| found.include(s));
         }
         if params.revinclude.iter().any(|i| i == "PractitionerRole:organization") {
             let directory = directory(&state.registry, &viewer, org.oid.as_str()).await?;

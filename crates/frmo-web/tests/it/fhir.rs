@@ -53,8 +53,8 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
     assert_eq!(status, 200, "{org}");
     assert!(headers["content-type"].to_str().unwrap_or("").starts_with("application/fhir+json"));
     assert_eq!(org["resourceType"], "Organization");
-    assert_eq!(identifier(&org, "urn:oid:1.2.643.100.4"), Some("6317006620"), "ИНН: {org}");
-    assert_eq!(identifier(&org, "urn:oid:1.2.643.100.1"), Some("1026301420716"), "ОГРН: {org}");
+    assert_eq!(identifier(&org, "https://fhir.ru/ig/core/systems/inn"), Some("6317006620"), "ИНН: {org}");
+    assert_eq!(identifier(&org, "https://fhir.ru/ig/core/systems/ogrn"), Some("1026301420716"), "ОГРН: {org}");
     assert_eq!(identifier(&org, "urn:ietf:rfc:3986"), Some(format!("urn:oid:{REAVIZ_OID}").as_str()));
     assert!(identifier(&org, "urn:oid:2.25.107144191076073659911032091918575417182.2.1") == Some("631501001"));
     assert_eq!(org["active"], true);
@@ -76,11 +76,14 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
     // Found by ИНН under its system, by a Russian word form, by the exact name; not by a wrong case.
     for query in [
         "identifier=urn:oid:1.2.643.100.4%7C6317006620".to_owned(),
+        "identifier=https://fhir.ru/ig/core/systems/inn%7C6317006620".to_owned(),
         "identifier=1026301420716".to_owned(),
         format!("identifier=urn:ietf:rfc:3986%7Curn:oid:{REAVIZ_OID}"),
         "name=%D1%83%D0%BD%D0%B8%D0%B2%D0%B5%D1%80%D1%81%D0%B8%D1%82%D0%B5%D1%82%D0%BE%D0%BC".to_owned(), // университетом
         format!("name:exact={}", urlencode(org["name"].as_str().expect("name"))),
         format!("_id={REAVIZ_OID}&active=true"),
+        "address-state=%D1%81%D0%B0%D0%BC%D0%B0%D1%80%D1%81%D0%BA%D0%B0%D1%8F&_count=100".to_owned(), // самарская
+        "address-state=63&_count=100".to_owned(),
     ] {
         let (status, bundle, _) = get(&app, &format!("/Organization?{query}"), None).await;
         assert_eq!(status, 200, "{query}: {bundle}");
@@ -93,6 +96,11 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
     assert_eq!(bundle["total"], 0, "exact is case-sensitive: {bundle}");
     let (_, bundle, _) = get(&app, &format!("/Organization?_id={REAVIZ_OID}&active=false"), None).await;
     assert_eq!(bundle["total"], 0);
+    let (_, bundle, _) = get(&app, "/Organization?address-state=77&_count=100", None).await;
+    assert!(
+        entries(&bundle, "match").iter().all(|o| o["id"] != REAVIZ_OID && o["address"][0]["state"] == "г. Москва"),
+        "{bundle}"
+    );
 
     // Its locations: the facility, departments below it, subdivisions below those, buildings.
     let (status, bundle, _) =
@@ -118,6 +126,16 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
     let building = included.iter().find(|l| l["physicalType"]["coding"][0]["code"] == "bu").expect("a building");
     let (status, _, _) = get(&app, &format!("/Location/{}", building["id"].as_str().expect("id")), None).await;
     assert_eq!(status, 200);
+
+    // Licensed activity: one service per licence place, provided by the organization.
+    let (status, services, _) = get(&app, &format!("/HealthcareService?organization={REAVIZ_OID}"), None).await;
+    assert_eq!(status, 200, "{services}");
+    let service = entries(&services, "match").first().copied().expect("a licensed service").clone();
+    assert_eq!(service["providedBy"]["reference"], format!("Organization/{REAVIZ_OID}"));
+    assert!(service["type"][0]["text"].as_str().is_some_and(|t| !t.is_empty()), "{service}");
+    let (status, read, _) =
+        get(&app, &format!("/HealthcareService/{}", service["id"].as_str().expect("id")), None).await;
+    assert_eq!((status, &read), (200, &service));
 
     // Paging: every organization once, by following `next`.
     let (_, first, _) = get(&app, "/Organization?_count=7", None).await;
@@ -153,6 +171,7 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
         ("/Organization?_count=1000", 400, "_count"),
         ("/Location?name=x", 400, "organization"),
         ("/Practitioner?name=x", 400, "organization"),
+        ("/HealthcareService?name=x", 400, "organization"),
         ("/Organization/1.2.643.5.1.13.13.12.2.78.999999", 404, "1.2.643.5.1.13.13.12.2.78.999999"),
         ("/Location/nothing", 404, "nothing"),
         ("/Patient/1", 404, "metadata"),
@@ -265,7 +284,7 @@ async fn workers_personal_data_never_reaches_an_anonymous_caller(backend: Backen
     let cookie = chief.cookie();
     let (status, read, _) = get(&app, &format!("/Practitioner/{doctor_id}"), Some(&cookie)).await;
     assert_eq!(status, 200);
-    assert_eq!(identifier(&read, "urn:oid:1.2.643.100.3"), Some(snils(1).as_str()), "{read}");
+    assert_eq!(identifier(&read, "https://fhir.ru/ig/core/systems/snils"), Some(snils(1).as_str()), "{read}");
     assert_eq!((read["birthDate"].as_str(), read["gender"].as_str()), (Some("1979-11-23"), Some("female")));
     assert_eq!(personal_views().await, before + 1);
     let (_, all, headers) = get(&app, &format!("/Practitioner?organization={REAVIZ_OID}"), Some(&cookie)).await;
