@@ -53,6 +53,8 @@ pub struct SearchQuery {
     pub status: Option<OrgStatus>,
     /// Organizations with this status are left out.
     pub not_status: Option<OrgStatus>,
+    /// Only cards whose version took effect in `[from, to)`.
+    pub valid_from: Option<(OffsetDateTime, OffsetDateTime)>,
     pub as_of: Option<Date>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
@@ -237,6 +239,7 @@ impl Registry {
             agency_kind: query.agency_kind,
             status: query.status,
             not_status: query.not_status,
+            valid_from: query.valid_from.map(|(from, to)| (micros(from), micros(to))),
             at: micros(at),
             after: query.cursor,
             limit: query.limit,

@@ -87,6 +87,8 @@ pub struct IndexQuery {
     pub status: Option<OrgStatus>,
     /// Versions with this status are left out (the FHIR face's `active=true`: not liquidated).
     pub not_status: Option<OrgStatus>,
+    /// Only versions in force from a moment in `[from, to)` (µs; FHIR's `_lastUpdated`).
+    pub valid_from: Option<(i64, i64)>,
     /// The instant the register is viewed at (microseconds since the Unix epoch).
     pub at: i64,
     pub after: Option<Cursor>,
@@ -237,6 +239,7 @@ impl Inner {
             && q.agency_kind.is_none_or(|k| k == doc.agency_kind)
             && q.status.is_none_or(|s| s == doc.status)
             && q.not_status.is_none_or(|s| s != doc.status)
+            && q.valid_from.is_none_or(|(from, to)| from <= doc.valid_from && doc.valid_from < to)
     }
 
     /// Documents that contain every term (in the region, when one is given), with BM25 scores.
@@ -430,6 +433,19 @@ mod tests {
         index.apply(&[version(1, (2, 50, 1), "назван"), closed]);
         let mut q = query(&["назван"]);
         q.not_status = Some(OrgStatus::Liquidated);
+        assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![1]);
+    }
+
+    #[test]
+    fn versions_can_be_chosen_by_when_they_took_effect() {
+        let index = SearchIndex::new();
+        let mut later = version(2, (2, 50, 2), "назван");
+        later.valid_from = 5;
+        index.apply(&[version(1, (2, 50, 1), "назван"), later]);
+        let mut q = query(&["назван"]);
+        q.valid_from = Some((1, 6));
+        assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![2]);
+        q.valid_from = Some((0, 5));
         assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![1]);
     }
 

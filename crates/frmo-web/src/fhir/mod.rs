@@ -102,14 +102,21 @@ struct Found {
     total: usize,
     /// The cursor of the next page.
     next: Option<String>,
+    /// `Type/id` of every resource in the bundle.
+    seen: std::collections::HashSet<String>,
+}
+
+fn reference_of(resource: &Value) -> String {
+    format!("{}/{}", resource["resourceType"].as_str().unwrap_or_default(), resource["id"].as_str().unwrap_or_default())
 }
 
 impl Found {
     /// Adds an included resource unless it is already in the bundle.
     fn include(&mut self, resource: Value) {
-        let key = |r: &Value| (r["resourceType"].clone(), r["id"].clone());
-        let seen = self.matches.iter().chain(&self.includes).any(|r| key(r) == key(&resource));
-        if !seen {
+        if self.seen.is_empty() {
+            self.seen.extend(self.matches.iter().map(reference_of));
+        }
+        if self.seen.insert(reference_of(&resource)) {
             self.includes.push(resource);
         }
     }

@@ -3,6 +3,8 @@
 //! else is refused as an `OperationOutcome` 400, never ignored.
 
 use frmo_registry::RegistryError;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::multipart::invalid;
 
@@ -12,6 +14,7 @@ pub enum Kind {
     Token,
     String,
     Reference,
+    Date,
 }
 
 impl Kind {
@@ -20,6 +23,7 @@ impl Kind {
             Kind::Token => "token",
             Kind::String => "string",
             Kind::Reference => "reference",
+            Kind::Date => "date",
         }
     }
 
@@ -46,6 +50,11 @@ pub const SEARCH: &[TypeSearch] = &[
         resource: "Organization",
         params: &[
             ("_id", Kind::Token, "OID организации; несколько — через запятую"),
+            (
+                "_lastUpdated",
+                Kind::Date,
+                "когда вступила в силу текущая версия карточки: [ge|gt|le|lt|eq|sa|eb]дата или момент; можно дважды",
+            ),
             ("identifier", Kind::Token, "ИНН, ОГРН (ОГРНИП), КПП или OID: [system|]value"),
             ("name", Kind::String, "наименование; словоформы русского языка, как в поиске реестра"),
             ("type", Kind::Token, "тип организации (код справочника)"),
@@ -144,6 +153,11 @@ pub struct Params {
 }
 
 impl Params {
+    /// Every value of a parameter that may repeat (dates: a range).
+    pub fn all(&self, name: &str) -> impl Iterator<Item = &Param> {
+        self.list.iter().filter(move |p| p.name == name)
+    }
+
     pub fn get(&self, name: &str) -> Option<&Param> {
         self.list.iter().find(|p| p.name == name)
     }
@@ -215,7 +229,7 @@ pub fn parse(raw: Option<&str>, resource: Option<&str>) -> Result<Params, Regist
         {
             return Err(refuse(format!("модификатор «:{modifier}» у параметра «{name}» не поддерживается")));
         }
-        if params.get(name).is_some() {
+        if params.get(name).is_some() && *kind != Kind::Date {
             return Err(refuse(format!("параметр «{name}» указан несколько раз; укажите его один раз")));
         }
         if value.trim().is_empty() {
@@ -280,6 +294,40 @@ pub fn boolean(value: &str, name: &str) -> Result<bool, RegistryError> {
     }
 }
 
+/// A date parameter (`ge2024-01-01`, `lt2026-03-01T10:00:00Z`, `2025-05-05`) narrowing `range`
+/// (`[from, to)`): a date stands for its whole day (UTC), an instant for itself.
+pub fn narrow(
+    range: (OffsetDateTime, OffsetDateTime),
+    value: &str,
+    name: &str,
+) -> Result<(OffsetDateTime, OffsetDateTime), RegistryError> {
+    let (prefix, text) = match value.get(..2) {
+        Some(p) if ["eq", "ne", "gt", "lt", "ge", "le", "sa", "eb", "ap"].contains(&p) => (p, &value[2..]),
+        _ => ("eq", value),
+    };
+    let wrong = || {
+        refuse(format!("{name}: ожидается [ge|gt|le|lt|eq|sa|eb]дата (2026-01-31) или момент (2026-01-31T10:00:00Z)"))
+    };
+    let (start, end) = match OffsetDateTime::parse(text, &Rfc3339) {
+        Ok(at) => (at, at + time::Duration::microseconds(1)),
+        Err(_) => {
+            let day = time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+                .map_err(|_| wrong())?;
+            let start = day.midnight().assume_utc();
+            (start, start + time::Duration::days(1))
+        }
+    };
+    let (from, to) = range;
+    Ok(match prefix {
+        "eq" => (from.max(start), to.min(end)),
+        "gt" | "sa" => (from.max(end), to),
+        "ge" => (from.max(start), to),
+        "lt" | "eb" => (from, to.min(start)),
+        "le" => (from, to.min(end)),
+        _ => return Err(refuse(format!("{name}: префикс «{prefix}» не поддерживается"))),
+    })
+}
+
 /// The code of a token `[system|]code`.
 pub fn token_code(value: &str) -> &str {
     value.rsplit_once('|').map_or(value, |(_, code)| code)
@@ -301,6 +349,18 @@ mod tests {
         assert_eq!(params.get("name").and_then(|p| p.modifier.as_deref()), Some("contains"));
         assert_eq!((params.count(), params.summary), (5, Summary::Count));
         assert!(params.query_string().contains("name%3Acontains=%D0%B1"));
+    }
+
+    #[test]
+    fn date_prefixes_narrow_a_range() {
+        let all = (OffsetDateTime::UNIX_EPOCH, OffsetDateTime::UNIX_EPOCH + time::Duration::days(100_000));
+        let day = |d: &str| OffsetDateTime::parse(&format!("{d}T00:00:00Z"), &Rfc3339).expect("date");
+        let range = narrow(all, "ge2024-01-01", "_lastUpdated").and_then(|r| narrow(r, "lt2024-02-01", "x"));
+        assert_eq!(range.ok(), Some((day("2024-01-01"), day("2024-02-01"))));
+        assert_eq!(narrow(all, "2024-01-01", "x").ok(), Some((day("2024-01-01"), day("2024-01-02"))));
+        assert_eq!(narrow(all, "gt2024-01-01", "x").ok().map(|r| r.0), Some(day("2024-01-02")));
+        assert!(narrow(all, "ne2024-01-01", "x").is_err());
+        assert!(narrow(all, "yesterday", "x").is_err());
     }
 
     #[test]

@@ -8,6 +8,7 @@ use frmo_domain::org::OrgStatus;
 use frmo_registry::fhir::DirectoryPart;
 use frmo_registry::{RegistryError, SearchParams};
 use serde_json::Value;
+use time::OffsetDateTime;
 
 use super::params::{self, Param, Params, boolean, reference_id, token_code};
 use super::read::{card_resources, card_resources_with, directory, role_resources};
@@ -86,7 +87,7 @@ pub(super) fn page(all: Vec<Value>, params: &Params) -> Result<Found, RegistryEr
     let count = params.count();
     let matches: Vec<Value> = all.into_iter().skip(offset).take(count).collect();
     let next = (offset + count < total).then(|| (offset + count).to_string());
-    Ok(Found { matches, includes: Vec::new(), total, next })
+    Ok(Found { matches, total, next, ..Found::default() })
 }
 
 pub async fn organizations(
@@ -120,6 +121,16 @@ pub async fn organizations(
     if active == Some(true) {
         query.not_status = Some(OrgStatus::Liquidated);
     }
+    if params.get("_lastUpdated").is_some() {
+        let mut range = (
+            OffsetDateTime::UNIX_EPOCH - time::Duration::days(365_000),
+            OffsetDateTime::now_utc() + time::Duration::days(365_000),
+        );
+        for p in params.all("_lastUpdated") {
+            range = params::narrow(range, &p.value, "_lastUpdated")?;
+        }
+        query.valid_from = Some(range);
+    }
     let mut found = Found::default();
     let mut cards = Vec::new();
     if ids.len() > 1 {
@@ -142,7 +153,7 @@ pub async fn organizations(
     cards.retain(|(_, _, org)| {
         exact.is_none_or(|p| [org.name_full.as_str(), org.name_short.as_str()].contains(&p.value.as_str()))
             && active.is_none_or(|a| a == (org.status != OrgStatus::Liquidated))
-            && ids.is_empty() | ids.contains(&org.oid.as_str())
+            && (ids.is_empty() || ids.contains(&org.oid.as_str()))
     });
     if ids.len() > 1 || exact.is_some() {
         found.total = cards.len();

@@ -183,6 +183,27 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
         assert!(headers["content-type"].to_str().unwrap_or("").starts_with("application/fhir+json"), "{path}");
     }
 
+    // Every route answers (ids of this card; searches scoped to it).
+    let location = department_id.to_owned();
+    let service = service["id"].as_str().expect("id").to_owned();
+    for (route, _) in frmo_web::fhir::ROUTES {
+        let path = route
+            .replace("Organization/{id}", &format!("Organization/{REAVIZ_OID}"))
+            .replace("Location/{id}", &format!("Location/{location}"))
+            .replace("HealthcareService/{id}", &format!("HealthcareService/{service}"));
+        let url = if path.contains("{id}") {
+            continue; // workers: the next test
+        } else if route.contains("{id}") || route.ends_with("_history") || *route == "/metadata" {
+            path
+        } else if *route == "/Organization" {
+            format!("{path}?_count=1")
+        } else {
+            format!("{path}?organization={REAVIZ_OID}")
+        };
+        let (status, body, _) = get(&app, &url, None).await;
+        assert_eq!(status, 200, "{url}: {body}");
+    }
+
     // The CapabilityStatement lists what the parser accepts.
     let (status, statement, _) = get(&app, "/metadata", None).await;
     assert_eq!((status, statement["fhirVersion"].as_str()), (200, Some("4.0.1")));
@@ -331,6 +352,12 @@ async fn history_feeds_every_version_since_a_moment(backend: Backend) {
     let recent = recent["entry"].as_array().expect("entries");
     assert_eq!(recent.len(), 1, "{recent:?}");
     assert_eq!(recent[0]["resource"]["id"], REAVIZ_OID);
+    let (_, updated, _) = get(&app, &format!("/Organization?_lastUpdated=ge{since}"), None).await;
+    let updated: Vec<&Value> = entries(&updated, "match");
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    assert_eq!(updated[0]["id"], REAVIZ_OID);
+    let (_, before, _) = get(&app, &format!("/Organization?_lastUpdated=lt{since}&_count=100"), None).await;
+    assert_eq!(before["total"], 12, "the others: {before}");
     let (status, _, _) = get(&app, "/Organization/_history?_since=yesterday", None).await;
     assert_eq!(status, 400);
     let (status, _, _) = get(&app, "/Organization/1.2.643.5.1.13.13.12.2.78.999999/_history", None).await;
