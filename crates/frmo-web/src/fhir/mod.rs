@@ -53,12 +53,22 @@ pub const ROUTES: &[(&str, Handler)] = &[
 ];
 
 pub fn router() -> Router<AppState> {
-    let router = ROUTES.iter().fold(Router::new(), |router, (path, handler)| router.route(path, handler()));
+    let router =
+        ROUTES.iter().fold(Router::new(), |router, (path, handler)| router.route(path, handler().fallback(read_only)));
     router.fallback(|| async {
         FhirError::from(RegistryError::NotFound(format!(
             "Нет такого ресурса или операции; что поддерживается — в {PREFIX}/metadata"
         )))
     })
+}
+
+/// Any method but GET (and HEAD): the FHIR face is read-only.
+async fn read_only() -> Response {
+    let outcome = json!({"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "not-supported",
+        "diagnostics": "Реестр по FHIR только отвечает на чтение и поиск (GET); изменения вносятся через кабинет и API интеграции"}]});
+    let mut response = fhir_json(StatusCode::METHOD_NOT_ALLOWED, &outcome);
+    response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+    response
 }
 
 /// The base URL resources' `fullUrl`s and paging links start with.
@@ -71,9 +81,16 @@ fn fhir_json(status: StatusCode, body: &Value) -> Response {
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON))], body.to_string()).into_response()
 }
 
-/// One resource, with its weak ETag (the card version, or a digest of what is shown) and
+/// One resource (as `_summary` asks), with its weak ETag (the card version, or a digest of what is shown) and
 /// `304 Not Modified` for a matching `If-None-Match`.
-fn resource_response(resource: &Value, headers: &HeaderMap) -> Response {
+fn resource_response(resource: &Value, headers: &HeaderMap, summary: params::Summary) -> Response {
+    let summarized;
+    let resource = if summary == params::Summary::True {
+        summarized = summarize(resource);
+        &summarized
+    } else {
+        resource
+    };
     let tag = match resource["meta"]["versionId"].as_str() {
         Some(version) => version.to_owned(),
         None => {

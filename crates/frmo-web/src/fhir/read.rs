@@ -18,15 +18,18 @@ fn not_found(resource: &str, id: &str) -> RegistryError {
     RegistryError::NotFound(format!("{resource}/{id} не найден"))
 }
 
-/// Refuses any query parameter on a read (FHIR's reads take only `_format` and `_summary`).
-fn no_parameters(raw: Option<&str>) -> Result<(), RegistryError> {
-    params::parse(raw, Some("Organization")).and_then(|p| {
-        if p.list.is_empty() && p.include.is_empty() && p.revinclude.is_empty() && p.cursor.is_none() {
-            Ok(())
-        } else {
-            Err(crate::multipart::invalid("query", "Параметр запроса", "чтение ресурса не принимает параметров поиска"))
-        }
-    })
+/// The `_summary` of a read, refusing any other parameter but `_format`.
+pub(super) fn read_parameters(raw: Option<&str>) -> Result<params::Summary, RegistryError> {
+    let p = params::parse(raw, Some("Organization"))?;
+    if p.list.is_empty() && p.include.is_empty() && p.revinclude.is_empty() && p.cursor.is_none() && p.count.is_none() {
+        Ok(p.summary)
+    } else {
+        Err(crate::multipart::invalid(
+            "query",
+            "Параметр запроса",
+            "чтение ресурса принимает только _summary и _format",
+        ))
+    }
 }
 
 /// The resources `make` builds from the current card of an organization.
@@ -63,12 +66,12 @@ pub async fn organization(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
-    no_parameters(raw.as_deref())?;
+    let summary = read_parameters(raw.as_deref())?;
     if frmo_domain::ident::OrgOid::parse(&id).is_err() {
         return Err(not_found("Organization", &id).into());
     }
     let (organization, _, _) = card_resources(&state.registry, &viewer, &id).await?;
-    Ok(resource_response(&organization, &headers))
+    Ok(resource_response(&organization, &headers, summary))
 }
 
 pub async fn location(
@@ -78,11 +81,11 @@ pub async fn location(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
-    no_parameters(raw.as_deref())?;
+    let summary = read_parameters(raw.as_deref())?;
     let owner = resources::location_owner(&id).ok_or_else(|| not_found("Location", &id))?;
     let (_, locations, _) = card_resources(&state.registry, &viewer, owner.as_str()).await?;
     let found = locations.into_iter().find(|l| l["id"] == id.as_str()).ok_or_else(|| not_found("Location", &id))?;
-    Ok(resource_response(&found, &headers))
+    Ok(resource_response(&found, &headers, summary))
 }
 
 fn number(id: &str, resource: &str) -> Result<i64, RegistryError> {
@@ -96,11 +99,11 @@ pub async fn practitioner(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
-    no_parameters(raw.as_deref())?;
+    let summary = read_parameters(raw.as_deref())?;
     let n = number(&id, "Practitioner")?;
     let directory = state.registry.directory_of_person(&viewer.actor(), n, &viewer.request_id).await?;
     let person = directory.persons.iter().find(|p| p.id == n).ok_or_else(|| not_found("Practitioner", &id))?;
-    Ok(resource_response(&workers::practitioner(person), &headers))
+    Ok(resource_response(&workers::practitioner(person), &headers, summary))
 }
 
 pub async fn role(
@@ -110,12 +113,12 @@ pub async fn role(
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
-    no_parameters(raw.as_deref())?;
+    let summary = read_parameters(raw.as_deref())?;
     let n = number(&id, "PractitionerRole")?;
     let directory = state.registry.directory_of_role(&viewer.actor(), n, &viewer.request_id).await?;
     let roles = role_resources(&state.registry, &viewer, &directory).await?;
     let found = roles.into_iter().find(|r| r["id"] == id.as_str()).ok_or_else(|| not_found("PractitionerRole", &id))?;
-    Ok(resource_response(&found, &headers))
+    Ok(resource_response(&found, &headers, summary))
 }
 
 /// The `PractitionerRole`s of a directory (every card of it is of one organization).

@@ -87,8 +87,10 @@ pub async fn read(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
+    let summary = super::read::read_parameters(raw.as_deref())?;
     let missing = || RegistryError::NotFound(format!("HealthcareService/{id} не найден"));
     let owner = service_owner(&id).ok_or_else(missing)?;
     let found = card_resources_with(&state.registry, &viewer, owner.as_str(), services)
@@ -96,7 +98,7 @@ pub async fn read(
         .into_iter()
         .find(|s| s["id"] == id.as_str())
         .ok_or_else(missing)?;
-    Ok(resource_response(&found, &headers))
+    Ok(resource_response(&found, &headers, summary))
 }
 
 pub async fn search(

@@ -204,6 +204,16 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
         assert_eq!(status, 200, "{url}: {body}");
     }
 
+    // Read-only: other methods are refused as an OperationOutcome naming GET; `_summary` on a read.
+    let posted = app.client.post(format!("{}{FHIR}/Organization", app.base)).body("{}").send().await.expect("post");
+    assert_eq!((posted.status().as_u16(), posted.headers()["allow"].to_str().ok()), (405, Some("GET, HEAD")));
+    let outcome: Value = posted.json().await.expect("json");
+    assert_eq!(outcome["issue"][0]["code"], "not-supported", "{outcome}");
+    let (status, short, _) = get(&app, &format!("/Organization/{REAVIZ_OID}?_summary=true"), None).await;
+    assert_eq!((status, short.get("address"), &short["name"]), (200, None, &org["name"]));
+    let (status, _, _) = get(&app, &format!("/Organization/{REAVIZ_OID}?name=x"), None).await;
+    assert_eq!(status, 400);
+
     // The CapabilityStatement lists what the parser accepts.
     let (status, statement, _) = get(&app, "/metadata", None).await;
     assert_eq!((status, statement["fhirVersion"].as_str()), (200, Some("4.0.1")));
