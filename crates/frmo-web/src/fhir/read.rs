@@ -3,6 +3,8 @@
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use frmo_domain::access::Actor;
+use frmo_domain::org::Organization;
 use frmo_registry::fhir::{DirectoryPart, MAX_HISTORY_PAGE, WorkerDirectory};
 use frmo_registry::{Registry, RegistryError};
 use serde_json::{Value, json};
@@ -32,58 +34,56 @@ pub(super) fn read_parameters(raw: Option<&str>) -> Result<params::Summary, Regi
     }
 }
 
-/// The resources `make` builds from the current card of an organization.
-pub(super) async fn card_resources_with(
-    registry: &Registry,
-    viewer: &Viewer,
-    oid: &str,
-    make: fn(&frmo_domain::org::Organization, i64, OffsetDateTime) -> Vec<Value>,
-) -> Result<Vec<Value>, RegistryError> {
-    if frmo_domain::ident::OrgOid::parse(oid).is_err() {
-        return Err(not_found("Organization", oid));
-    }
-    let card = registry.card(&viewer.actor(), oid, None).await?;
-    Ok(make(&card.organization, card.row.version_id, card.row.valid_from))
+/// The current card of an organization. Organizations, their locations and services are public:
+/// whoever asks, the card is read as the public register's (no session is looked up).
+pub(super) struct Current {
+    pub organization: Organization,
+    version: i64,
+    since: OffsetDateTime,
 }
 
-/// The current card of an organization, as `Organization` and its `Location`s.
-pub(super) async fn card_resources(
-    registry: &Registry,
-    viewer: &Viewer,
-    oid: &str,
-) -> Result<(Value, Vec<Value>, frmo_domain::org::Organization), RegistryError> {
-    let card = registry.card(&viewer.actor(), oid, None).await?;
-    let (version, since) = (card.row.version_id, card.row.valid_from);
-    let organization = resources::organization(&card.organization, version, since);
-    let locations = resources::locations(&card.organization, version, since);
-    Ok((organization, locations, card.organization))
+impl Current {
+    pub(super) async fn read(registry: &Registry, oid: &str) -> Result<Self, RegistryError> {
+        if frmo_domain::ident::OrgOid::parse(oid).is_err() {
+            return Err(not_found("Organization", oid));
+        }
+        let card = registry.card(&Actor::Anonymous, oid, None).await?;
+        Ok(Current { organization: card.organization, version: card.row.version_id, since: card.row.valid_from })
+    }
+
+    pub(super) fn resource(&self) -> Value {
+        resources::organization(&self.organization, self.version, self.since)
+    }
+
+    pub(super) fn locations(&self) -> Vec<Value> {
+        resources::locations(&self.organization, self.version, self.since)
+    }
+
+    pub(super) fn services(&self) -> Vec<Value> {
+        super::services::services(&self.organization, self.version, self.since)
+    }
 }
 
 pub async fn organization(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
     let summary = read_parameters(raw.as_deref())?;
-    if frmo_domain::ident::OrgOid::parse(&id).is_err() {
-        return Err(not_found("Organization", &id).into());
-    }
-    let (organization, _, _) = card_resources(&state.registry, &viewer, &id).await?;
-    Ok(resource_response(&organization, &headers, summary))
+    let current = Current::read(&state.registry, &id).await?;
+    Ok(resource_response(&current.resource(), &headers, summary))
 }
 
 pub async fn location(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
     let summary = read_parameters(raw.as_deref())?;
     let owner = resources::location_owner(&id).ok_or_else(|| not_found("Location", &id))?;
-    let (_, locations, _) = card_resources(&state.registry, &viewer, owner.as_str()).await?;
+    let locations = Current::read(&state.registry, owner.as_str()).await?.locations();
     let found = locations.into_iter().find(|l| l["id"] == id.as_str()).ok_or_else(|| not_found("Location", &id))?;
     Ok(resource_response(&found, &headers, summary))
 }
@@ -116,7 +116,7 @@ pub async fn role(
     let summary = read_parameters(raw.as_deref())?;
     let n = number(&id, "PractitionerRole")?;
     let directory = state.registry.directory_of_role(&viewer.actor(), n, &viewer.request_id).await?;
-    let roles = role_resources(&state.registry, &viewer, &directory).await?;
+    let roles = role_resources(&state.registry, &directory).await?;
     let found = roles.into_iter().find(|r| r["id"] == id.as_str()).ok_or_else(|| not_found("PractitionerRole", &id))?;
     Ok(resource_response(&found, &headers, summary))
 }
@@ -124,11 +124,10 @@ pub async fn role(
 /// The `PractitionerRole`s of a directory (every card of it is of one organization).
 pub(super) async fn role_resources(
     registry: &Registry,
-    viewer: &Viewer,
     directory: &WorkerDirectory,
 ) -> Result<Vec<Value>, RegistryError> {
     let Some(first) = directory.roles.first() else { return Ok(Vec::new()) };
-    let card = registry.card(&viewer.actor(), &first.oid, None).await?;
+    let card = registry.card(&Actor::Anonymous, &first.oid, None).await?;
     let today = frmo_domain::date::iso(OffsetDateTime::now_utc().date());
     Ok(directory.roles.iter().map(|c| workers::role(c, directory, Some(&card.organization), &today)).collect())
 }
@@ -160,35 +159,22 @@ fn since(value: Option<&str>) -> Result<Option<OffsetDateTime>, RegistryError> {
     })
 }
 
-pub async fn type_history(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, FhirError> {
-    history(&state, &viewer, None, raw.as_deref()).await
+pub async fn type_history(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, FhirError> {
+    history(&state, None, raw.as_deref()).await
 }
 
 pub async fn instance_history(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, FhirError> {
-    if frmo_domain::ident::OrgOid::parse(&id).is_err() {
-        return Err(not_found("Organization", &id).into());
-    }
-    state.registry.card(&viewer.actor(), &id, None).await?;
-    history(&state, &viewer, Some(&id), raw.as_deref()).await
+    Current::read(&state.registry, &id).await?;
+    history(&state, Some(&id), raw.as_deref()).await
 }
 
 /// A `history` Bundle: versions oldest first (so a `next` link stays right while the register
 /// changes), each a `PUT` of the organization as that version had it.
-async fn history(
-    state: &AppState,
-    viewer: &Viewer,
-    oid: Option<&str>,
-    raw: Option<&str>,
-) -> Result<Response, FhirError> {
+async fn history(state: &AppState, oid: Option<&str>, raw: Option<&str>) -> Result<Response, FhirError> {
     let params: Params = params::parse(raw, None)?;
     if !params.include.is_empty() || !params.revinclude.is_empty() {
         return Err(crate::multipart::invalid("query", "Параметр запроса", "_history не принимает _include").into());
@@ -201,7 +187,7 @@ async fn history(
         })?,
     };
     let count = params.count.unwrap_or(MAX_HISTORY_PAGE.min(100));
-    let page = state.registry.card_history(&viewer.actor(), oid, since, after, count).await?;
+    let page = state.registry.card_history(&Actor::Anonymous, oid, since, after, count).await?;
     let base = base(state);
     let path = oid.map_or_else(|| "Organization/_history".to_owned(), |oid| format!("Organization/{oid}/_history"));
     let query = params.query_string();

@@ -4,6 +4,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
+use frmo_domain::access::Actor;
 use frmo_domain::org::OrgStatus;
 use frmo_registry::fhir::DirectoryPart;
 use frmo_registry::{RegistryError, SearchParams};
@@ -11,7 +12,7 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::params::{self, Param, Params, boolean, reference_id, token_code};
-use super::read::{card_resources, card_resources_with, directory, role_resources};
+use super::read::{Current, directory, role_resources};
 use super::resources::{INN, INN_OIDS, KPP, OGRN, OGRN_OIDS, URI_SYSTEM};
 use super::{Found, resources, searchset, workers};
 use crate::AppState;
@@ -90,11 +91,7 @@ pub(super) fn page(all: Vec<Value>, params: &Params) -> Result<Found, RegistryEr
     Ok(Found { matches, total, next, ..Found::default() })
 }
 
-pub async fn organizations(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, FhirError> {
+pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, FhirError> {
     let params = params::parse(raw.as_deref(), Some("Organization"))?;
     let mut search =
         SearchParams { cursor: params.cursor.clone(), limit: Some(params.count().to_string()), ..Default::default() };
@@ -135,22 +132,22 @@ pub async fn organizations(
     let mut cards = Vec::new();
     if ids.len() > 1 {
         for id in &ids {
-            match card_resources(&state.registry, &viewer, id).await {
+            match Current::read(&state.registry, id).await {
                 Ok(card) => cards.push(card),
                 Err(RegistryError::NotFound(_) | RegistryError::Invalid(_)) => {}
                 Err(error) => return Err(error.into()),
             }
         }
     } else {
-        let hits = state.registry.search(&viewer.actor(), &query).await?;
+        let hits = state.registry.search(&Actor::Anonymous, &query).await?;
         found.total = hits.total;
         found.next = hits.next_cursor;
         for item in &hits.items {
-            cards.push(card_resources(&state.registry, &viewer, &item.oid).await?);
+            cards.push(Current::read(&state.registry, &item.oid).await?);
         }
     }
     let exact = params.get("name").filter(|p| p.modifier.as_deref() == Some("exact"));
-    cards.retain(|(_, _, org)| {
+    cards.retain(|Current { organization: org, .. }| {
         exact.is_none_or(|p| [org.name_full.as_str(), org.name_short.as_str()].contains(&p.value.as_str()))
             && active.is_none_or(|a| a == (org.status != OrgStatus::Liquidated))
             && (ids.is_empty() || ids.contains(&org.oid.as_str()))
@@ -158,25 +155,26 @@ pub async fn organizations(
     if ids.len() > 1 || exact.is_some() {
         found.total = cards.len();
     }
-    for (organization, _, _) in &cards {
-        found.matches.push(organization.clone());
-    }
-    for (_, locations, org) in &cards {
-        if params.include.iter().any(|i| i == "Organization:partof")
+    found.matches = cards.iter().map(Current::resource).collect();
+    let wants = |list: &[String], what: &str| list.iter().any(|i| i == what);
+    for card in &cards {
+        let org = &card.organization;
+        if wants(&params.include, "Organization:partof")
             && let Some(parent) = &org.parent_oid
         {
-            found.include(card_resources(&state.registry, &viewer, parent.as_str()).await?.0);
+            found.include(Current::read(&state.registry, parent.as_str()).await?.resource());
         }
-        if params.revinclude.iter().any(|i| i == "Location:organization") {
-            locations.iter().cloned().for_each(|l| found.include(l));
+        if wants(&params.revinclude, "Location:organization") {
+            card.locations().into_iter().for_each(|l| found.include(l));
         }
-        if params.revinclude.iter().any(|i| i == "HealthcareService:organization") {
-            let services = card_resources_with(&state.registry, &viewer, org.oid.as_str(), super::services::services);
-            services.await?.into_iter().for_each(|s| found.include(s));
+        if wants(&params.revinclude, "HealthcareService:organization") {
+            card.services().into_iter().for_each(|s| found.include(s));
         }
-        if params.revinclude.iter().any(|i| i == "PractitionerRole:organization") {
-            let directory = directory(&state.registry, &viewer, org.oid.as_str()).await?;
-            role_resources(&state.registry, &viewer, &directory).await?.into_iter().for_each(|r| found.include(r));
+        if wants(&params.revinclude, "PractitionerRole:organization") {
+            // The public directory: an organization search is the same for everyone.
+            let part = DirectoryPart::All;
+            let directory = state.registry.worker_directory(&Actor::Anonymous, org.oid.as_str(), part, "-").await?;
+            role_resources(&state.registry, &directory).await?.into_iter().for_each(|r| found.include(r));
         }
     }
     Ok(searchset(&state, "Organization", &params, found))
@@ -202,11 +200,7 @@ fn scope(params: &Params, resource: &str) -> Result<Vec<String>, RegistryError> 
     Ok(oids)
 }
 
-pub async fn locations(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, FhirError> {
+pub async fn locations(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, FhirError> {
     let params = params::parse(raw.as_deref(), Some("Location"))?;
     let oids = scope(&params, "Location")?;
     if oids.is_empty() {
@@ -217,9 +211,9 @@ pub async fn locations(
     let mut all = Vec::new();
     let mut pool = Vec::new();
     for oid in &oids {
-        let (organization, locations, _) = card_resources(&state.registry, &viewer, oid).await?;
-        pool.push(organization);
-        for location in locations {
+        let card = Current::read(&state.registry, oid).await?;
+        pool.push(card.resource());
+        for location in card.locations() {
             let types: Vec<&str> = location["type"]
                 .as_array()
                 .into_iter()
@@ -295,7 +289,7 @@ pub async fn practitioners(
     }
     let mut found = page(all, &params)?;
     if params.revinclude.iter().any(|i| i == "PractitionerRole:practitioner") {
-        let roles = role_resources(&state.registry, &viewer, &directory).await?;
+        let roles = role_resources(&state.registry, &directory).await?;
         for practitioner in found.matches.clone() {
             let reference = format!("Practitioner/{}", practitioner["id"].as_str().unwrap_or_default());
             roles
@@ -331,7 +325,7 @@ pub async fn roles(
         .into());
     };
     let active = params.value("active").map(|a| boolean(a, "active")).transpose()?;
-    let all: Vec<Value> = role_resources(&state.registry, &viewer, &directory)
+    let all: Vec<Value> = role_resources(&state.registry, &directory)
         .await?
         .into_iter()
         .filter(|r| {
@@ -364,7 +358,8 @@ pub async fn roles(
     if (wants("PractitionerRole:organization") || wants("PractitionerRole:location"))
         && let Some(first) = directory.roles.first()
     {
-        let (organization, locations, _) = card_resources(&state.registry, &viewer, &first.oid).await?;
+        let card = Current::read(&state.registry, &first.oid).await?;
+        let (organization, locations) = (card.resource(), card.locations());
         if wants("PractitionerRole:organization") && !found.matches.is_empty() {
             found.include(organization);
         }

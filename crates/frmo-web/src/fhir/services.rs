@@ -12,12 +12,11 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::params::{self, boolean, reference_id};
-use super::read::card_resources_with;
+use super::read::Current;
 use super::resources::{MEDLICENSE, meta};
 use super::{Found, resource_response, searchset};
 use crate::AppState;
 use crate::error::FhirError;
-use crate::session::Viewer;
 
 /// The id of a licence place's service: the organization's OID after `1.2.643.5.1.13.13.12.`, the
 /// licence's and the place's positions on the card.
@@ -85,7 +84,6 @@ pub fn services(org: &Organization, version_id: i64, since: OffsetDateTime) -> V
 
 pub async fn read(
     State(state): State<AppState>,
-    viewer: Viewer,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
@@ -93,19 +91,16 @@ pub async fn read(
     let summary = super::read::read_parameters(raw.as_deref())?;
     let missing = || RegistryError::NotFound(format!("HealthcareService/{id} не найден"));
     let owner = service_owner(&id).ok_or_else(missing)?;
-    let found = card_resources_with(&state.registry, &viewer, owner.as_str(), services)
+    let found = Current::read(&state.registry, owner.as_str())
         .await?
+        .services()
         .into_iter()
         .find(|s| s["id"] == id.as_str())
         .ok_or_else(missing)?;
     Ok(resource_response(&found, &headers, summary))
 }
 
-pub async fn search(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, FhirError> {
+pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, FhirError> {
     let params = params::parse(raw.as_deref(), Some("HealthcareService"))?;
     let ids: Vec<&str> = params.value("_id").map(|v| v.split(',').map(str::trim).collect()).unwrap_or_default();
     let mut oids: Vec<String> = Vec::new();
@@ -124,7 +119,7 @@ pub async fn search(
     let active = params.value("active").map(|a| boolean(a, "active")).transpose()?;
     let mut all = Vec::new();
     for oid in &oids {
-        for service in card_resources_with(&state.registry, &viewer, oid, services).await? {
+        for service in Current::read(&state.registry, oid).await?.services() {
             let keep = (ids.is_empty() || ids.contains(&service["id"].as_str().unwrap_or_default()))
                 && active.is_none_or(|a| service["active"] == a)
                 && params
