@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use frmo_domain::access::{Action, Actor, Target, decide};
 use frmo_domain::date::iso;
 use frmo_domain::ident::OrgOid;
-use frmo_domain::org::Organization;
 use frmo_store::micros;
 use frmo_store::workers::{CardRecord, CredentialRecord, PersonRecord};
 use time::OffsetDateTime;
@@ -25,7 +24,8 @@ pub struct HistoryEntry {
     pub version_id: i64,
     /// When the version took effect (the card's effective date).
     pub valid_from: OffsetDateTime,
-    pub organization: Organization,
+    /// The card's JSON, as stored.
+    pub card: String,
 }
 
 /// A page of the history feed, oldest first; `next_after` continues it.
@@ -105,10 +105,9 @@ impl Registry {
         let mut entries = Vec::with_capacity(found.len());
         for (version_id, valid_from) in &found {
             let Some((_, card)) = self.store.card_version(*version_id).await? else { continue };
-            let organization = serde_json::from_str(&card).map_err(frmo_store::StoreError::from)?;
             let valid_from = OffsetDateTime::from_unix_timestamp_nanos(i128::from(*valid_from) * 1_000)
                 .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-            entries.push(HistoryEntry { version_id: *version_id, valid_from, organization });
+            entries.push(HistoryEntry { version_id: *version_id, valid_from, card });
         }
         let next_after = if more { found.last().map(|(id, _)| *id) } else { None };
         Ok(HistoryPage { entries, next_after })

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::params::{self, Params};
+use super::resources::OrganizationHead;
 use super::{base, fhir_json, resource_response, resources, workers};
 use crate::AppState;
 use crate::error::FhirError;
@@ -34,12 +35,13 @@ pub(super) fn read_parameters(raw: Option<&str>) -> Result<params::Summary, Regi
     }
 }
 
-/// The current card of an organization. Organizations, their locations and services are public:
-/// whoever asks, the card is read as the public register's (no session is looked up).
+/// The current card of an organization, as stored. Organizations, their locations and services
+/// are public: whoever asks, the card is read as the public register's (no session is looked up).
 pub(super) struct Current {
-    pub organization: Organization,
+    card: String,
     version: i64,
     since: OffsetDateTime,
+    pub head: OrganizationHead,
 }
 
 impl Current {
@@ -47,20 +49,26 @@ impl Current {
         if frmo_domain::ident::OrgOid::parse(oid).is_err() {
             return Err(not_found("Organization", oid));
         }
-        let card = registry.card(&Actor::Anonymous, oid, None).await?;
-        Ok(Current { organization: card.organization, version: card.row.version_id, since: card.row.valid_from })
+        let row = registry.card_json(&Actor::Anonymous, oid, None).await?;
+        let head = OrganizationHead::read(&row.card)?;
+        Ok(Current { card: row.card, version: row.version_id, since: row.valid_from, head })
     }
 
     pub(super) fn resource(&self) -> Value {
-        resources::organization(&self.organization, self.version, self.since)
+        resources::organization(&self.head, self.version, self.since)
     }
 
-    pub(super) fn locations(&self) -> Vec<Value> {
-        resources::locations(&self.organization, self.version, self.since)
+    /// The whole card (departments, buildings, licences).
+    fn full(&self) -> Result<Organization, RegistryError> {
+        serde_json::from_str(&self.card).map_err(|e| RegistryError::Store(e.into()))
     }
 
-    pub(super) fn services(&self) -> Vec<Value> {
-        super::services::services(&self.organization, self.version, self.since)
+    pub(super) fn locations(&self) -> Result<Vec<Value>, RegistryError> {
+        Ok(resources::locations(&self.full()?, self.version, self.since))
+    }
+
+    pub(super) fn services(&self) -> Result<Vec<Value>, RegistryError> {
+        Ok(super::services::services(&self.full()?, self.version, self.since))
     }
 }
 
@@ -83,7 +91,7 @@ pub async fn location(
 ) -> Result<Response, FhirError> {
     let summary = read_parameters(raw.as_deref())?;
     let owner = resources::location_owner(&id).ok_or_else(|| not_found("Location", &id))?;
-    let locations = Current::read(&state.registry, owner.as_str()).await?.locations();
+    let locations = Current::read(&state.registry, owner.as_str()).await?.locations()?;
     let found = locations.into_iter().find(|l| l["id"] == id.as_str()).ok_or_else(|| not_found("Location", &id))?;
     Ok(resource_response(&found, &headers, summary))
 }
@@ -199,16 +207,17 @@ async fn history(state: &AppState, oid: Option<&str>, raw: Option<&str>) -> Resu
         .entries
         .iter()
         .map(|e| {
-            let oid = e.organization.oid.as_str();
-            json!({
+            let head = OrganizationHead::read(&e.card)?;
+            let oid = head.oid.as_str();
+            Ok(json!({
                 "fullUrl": format!("{base}/Organization/{oid}"),
-                "resource": resources::organization(&e.organization, e.version_id, e.valid_from),
+                "resource": resources::organization(&head, e.version_id, e.valid_from),
                 "request": {"method": "PUT", "url": format!("Organization/{oid}")},
                 "response": {"status": "200 OK", "etag": format!("W/\"{}\"", e.version_id),
                              "lastModified": resources::instant(e.valid_from)},
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<_, RegistryError>>()?;
     let mut bundle = json!({"resourceType": "Bundle", "type": "history", "link": links});
     if !entries.is_empty() {
         bundle["entry"] = json!(entries);

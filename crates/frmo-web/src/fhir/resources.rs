@@ -2,9 +2,11 @@
 //! `Location`, its departments, hospital subdivisions and buildings as `Location`s below it. Made
 //! from the stored card on every read: there is no second copy of the data.
 
-use frmo_domain::ident::OrgOid;
-use frmo_domain::org::{Address, OrgStatus, Organization};
+use frmo_domain::ident::{Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode};
+use frmo_domain::org::{Address, Contacts, OrgStatus, Organization};
 use frmo_domain::reference;
+use frmo_registry::RegistryError;
+use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -98,7 +100,7 @@ pub fn address(a: &Address, region: u8, kind: &str) -> Value {
         out["city"] = json!(area);
     }
     let region = a.region.map_or(region, |r| r.code());
-    if let Ok(code) = frmo_domain::ident::RegionCode::parse(&region.to_string()) {
+    if let Some(code) = RegionCode::from_code(region) {
         out["state"] = json!(code.name());
     }
     if let Some(index) = &a.post_index {
@@ -115,8 +117,46 @@ fn status(liquidated: bool) -> &'static str {
     if liquidated { "inactive" } else { "active" }
 }
 
+/// The fields of a card the `Organization` resource shows. Read from the card's JSON by itself,
+/// serde skips departments, buildings and licences without building them: a read of one
+/// organization costs a fraction of parsing the whole card.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationHead {
+    pub oid: OrgOid,
+    #[serde(default)]
+    pub old_oid: Option<String>,
+    #[serde(default)]
+    pub parent_oid: Option<OrgOid>,
+    pub name_full: String,
+    pub name_short: String,
+    pub organization_type_id: u32,
+    pub medical_subject_id: u32,
+    pub mo_agency_kind_id: u32,
+    pub inn: Inn,
+    #[serde(default)]
+    pub ogrn: Option<Ogrn>,
+    #[serde(default)]
+    pub ogrnip: Option<Ogrnip>,
+    #[serde(default)]
+    pub kpp: Option<Kpp>,
+    pub region_id: RegionCode,
+    pub legal_address: Address,
+    #[serde(default)]
+    pub actual_address: Option<Address>,
+    #[serde(default)]
+    pub contacts: Contacts,
+    pub status: OrgStatus,
+}
+
+impl OrganizationHead {
+    pub fn read(card: &str) -> Result<Self, RegistryError> {
+        serde_json::from_str(card).map_err(|e| RegistryError::Store(e.into()))
+    }
+}
+
 /// The organization (the legal entity).
-pub fn organization(org: &Organization, version_id: i64, since: OffsetDateTime) -> Value {
+pub fn organization(org: &OrganizationHead, version_id: i64, since: OffsetDateTime) -> Value {
     let oid = org.oid.as_str();
     let mut identifiers = vec![oid_identifier(oid, "OID ФРМО")];
     identifiers.push(identifier(INN, org.inn.as_str(), "ИНН"));

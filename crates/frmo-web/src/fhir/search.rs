@@ -147,7 +147,7 @@ pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuer
         }
     }
     let exact = params.get("name").filter(|p| p.modifier.as_deref() == Some("exact"));
-    cards.retain(|Current { organization: org, .. }| {
+    cards.retain(|Current { head: org, .. }| {
         exact.is_none_or(|p| [org.name_full.as_str(), org.name_short.as_str()].contains(&p.value.as_str()))
             && active.is_none_or(|a| a == (org.status != OrgStatus::Liquidated))
             && (ids.is_empty() || ids.contains(&org.oid.as_str()))
@@ -158,17 +158,17 @@ pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuer
     found.matches = cards.iter().map(Current::resource).collect();
     let wants = |list: &[String], what: &str| list.iter().any(|i| i == what);
     for card in &cards {
-        let org = &card.organization;
+        let org = &card.head;
         if wants(&params.include, "Organization:partof")
             && let Some(parent) = &org.parent_oid
         {
             found.include(Current::read(&state.registry, parent.as_str()).await?.resource());
         }
         if wants(&params.revinclude, "Location:organization") {
-            card.locations().into_iter().for_each(|l| found.include(l));
+            card.locations()?.into_iter().for_each(|l| found.include(l));
         }
         if wants(&params.revinclude, "HealthcareService:organization") {
-            card.services().into_iter().for_each(|s| found.include(s));
+            card.services()?.into_iter().for_each(|s| found.include(s));
         }
         if wants(&params.revinclude, "PractitionerRole:organization") {
             // The public directory: an organization search is the same for everyone.
@@ -213,7 +213,7 @@ pub async fn locations(State(state): State<AppState>, RawQuery(raw): RawQuery) -
     for oid in &oids {
         let card = Current::read(&state.registry, oid).await?;
         pool.push(card.resource());
-        for location in card.locations() {
+        for location in card.locations()? {
             let types: Vec<&str> = location["type"]
                 .as_array()
                 .into_iter()
@@ -359,7 +359,7 @@ pub async fn roles(
         && let Some(first) = directory.roles.first()
     {
         let card = Current::read(&state.registry, &first.oid).await?;
-        let (organization, locations) = (card.resource(), card.locations());
+        let (organization, locations) = (card.resource(), card.locations()?);
         if wants("PractitionerRole:organization") && !found.matches.is_empty() {
             found.include(organization);
         }

@@ -93,7 +93,7 @@ pub async fn read(
     let owner = service_owner(&id).ok_or_else(missing)?;
     let found = Current::read(&state.registry, owner.as_str())
         .await?
-        .services()
+        .services()?
         .into_iter()
         .find(|s| s["id"] == id.as_str())
         .ok_or_else(missing)?;
@@ -119,7 +119,7 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
     let active = params.value("active").map(|a| boolean(a, "active")).transpose()?;
     let mut all = Vec::new();
     for oid in &oids {
-        for service in Current::read(&state.registry, oid).await?.services() {
+        for service in Current::read(&state.registry, oid).await?.services()? {
             let keep = (ids.is_empty() || ids.contains(&service["id"].as_str().unwrap_or_default()))
                 && active.is_none_or(|a| service["active"] == a)
                 && params
