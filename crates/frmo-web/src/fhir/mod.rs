@@ -78,7 +78,10 @@ fn base(state: &AppState) -> String {
 
 /// A JSON body as FHIR's media type.
 fn fhir_json(status: StatusCode, body: &Value) -> Response {
-    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON))], body.to_string()).into_response()
+    // `to_vec` writes bytes straight into the buffer (`to_string` goes through `Display`, which
+    // checks every piece it writes for UTF-8 again).
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    (status, [(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON))], bytes).into_response()
 }
 
 /// One resource (as `_summary` asks), with its weak ETag (the card version, or a digest of what is shown) and
