@@ -22,6 +22,10 @@ local paths = {
   -- the same card through the integration API (`/ips`): a system's key, its access, the ИПС model
   -- and the journal of the call
   ips = function(s) return "/ips/" .. s.ips_key .. "/org/" .. pick(s.oids) end,
+  -- the card as a FHIR R4 Organization (`/fhir/r4`): the card parsed and shaped
+  fhir = function(s) return "/fhir/r4/Organization/" .. pick(s.oids) end,
+  -- the full-text search of `fulltext` as a FHIR searchset Bundle of whole Organizations
+  fhirname = function(s) return "/fhir/r4/Organization?name=" .. QUERY .. "&address-state=" .. pick(s.regions) end,
   -- exact search by ИНН
   inn = function(s) return "/api/v1/organizations?inn=" .. pick(s.inns) end,
   -- full-text search within a region, JSON

@@ -7,6 +7,7 @@ pub mod csv;
 pub mod directories;
 pub mod documents;
 mod error;
+pub mod fhir;
 pub mod files;
 pub mod identity;
 pub mod ips;

@@ -51,6 +51,10 @@ pub struct SearchQuery {
     pub org_type: Option<u32>,
     pub agency_kind: Option<u32>,
     pub status: Option<OrgStatus>,
+    /// Organizations with this status are left out.
+    pub not_status: Option<OrgStatus>,
+    /// Only cards whose version took effect in `[from, to)`.
+    pub valid_from: Option<(OffsetDateTime, OffsetDateTime)>,
     pub as_of: Option<Date>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
@@ -234,6 +238,8 @@ impl Registry {
             org_type: query.org_type,
             agency_kind: query.agency_kind,
             status: query.status,
+            not_status: query.not_status,
+            valid_from: query.valid_from.map(|(from, to)| (micros(from), micros(to))),
             at: micros(at),
             after: query.cursor,
             limit: query.limit,

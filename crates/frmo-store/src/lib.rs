@@ -327,6 +327,16 @@ impl Store {
         dispatch!(self, s => s.card(oid, at).await)
     }
 
+    /// One version of a card by its id: `(oid, card JSON)`, whichever organization it belongs to.
+    pub async fn card_version(&self, version_id: i64) -> Result<Option<(String, String)>> {
+        let rows = self
+            .query("SELECT oid, CAST(card AS TEXT) FROM organization_versions WHERE id = $1", vec![version_id.into()])
+            .await?;
+        Ok(rows.into_iter().next().map(|mut r| {
+            (sql::take_text(&mut r, 0).unwrap_or_default(), sql::take_text(&mut r, 1).unwrap_or_default())
+        }))
+    }
+
     /// Every version (of any time) carrying this identifier.
     pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
         dispatch!(self, s => s.versions_with(identifier, value).await)

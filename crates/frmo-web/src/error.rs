@@ -105,6 +105,40 @@ impl<E: Into<RegistryError>> From<E> for ApiError {
     }
 }
 
+/// An error of the FHIR face (`fhir`): an `OperationOutcome` with the status of its kind and the
+/// issue code FHIR gives it (`invalid`, `not-found`, `forbidden`, `exception`).
+pub struct FhirError(Problem);
+
+impl<E: Into<RegistryError>> From<E> for FhirError {
+    fn from(error: E) -> Self {
+        FhirError(error.into().into())
+    }
+}
+
+impl IntoResponse for FhirError {
+    fn into_response(self) -> Response {
+        let p = &self.0;
+        let code = match p.status {
+            StatusCode::BAD_REQUEST => "invalid",
+            StatusCode::NOT_FOUND => "not-found",
+            StatusCode::UNAUTHORIZED => "login",
+            StatusCode::FORBIDDEN => "forbidden",
+            StatusCode::CONFLICT => "conflict",
+            _ => "exception",
+        };
+        let mut issues: Vec<serde_json::Value> = p
+            .errors
+            .iter()
+            .map(|e| serde_json::json!({"severity": "error", "code": code, "diagnostics": e.to_string(), "expression": [e.field]}))
+            .collect();
+        if issues.is_empty() {
+            issues.push(serde_json::json!({"severity": "error", "code": code, "diagnostics": p.message}));
+        }
+        let body = serde_json::json!({"resourceType": "OperationOutcome", "issue": issues});
+        (p.status, [(axum::http::header::CONTENT_TYPE, crate::fhir::FHIR_JSON)], body.to_string()).into_response()
+    }
+}
+
 /// An error of the НСИ-compatible REST service: НСИ's own shape, with the status of its kind.
 pub struct NsiError(Problem);
 

@@ -9,6 +9,7 @@ pub mod cabinet;
 pub mod demo;
 pub mod documents;
 mod error;
+pub mod fhir;
 mod form;
 pub mod i18n;
 pub mod ips;
@@ -237,6 +238,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api::router())
         .nest(nsi_rest::PREFIX, nsi_rest::router())
         .nest(ips::PREFIX, ips::router(state.clone()))
+        .nest(fhir::PREFIX, fhir::router())
         .merge(ops::router())
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::limit))

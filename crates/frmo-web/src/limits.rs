@@ -311,6 +311,7 @@ pub fn classify(method: &Method, path: &str, multipart: bool) -> Option<Class> {
     } else if path.starts_with("/api/")
         || path.starts_with(crate::nsi_rest::PREFIX)
         || path.starts_with(crate::ips::PREFIX)
+        || path.starts_with(crate::fhir::PREFIX)
     {
         Class::Api
     } else if path.starts_with("/cabinet") || path.starts_with("/logout") {
@@ -372,7 +373,8 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
             crate::error::too_many_requests(
                 path.starts_with("/api/")
                     || path.starts_with(crate::nsi_rest::PREFIX)
-                    || path.starts_with(crate::ips::PREFIX),
+                    || path.starts_with(crate::ips::PREFIX)
+                    || path.starts_with(crate::fhir::PREFIX),
                 seconds,
             )
         }
@@ -398,6 +400,7 @@ mod tests {
         assert_eq!(classify(&get, "/organizations/1.2.643", false), Some(Class::Search));
         assert_eq!(classify(&get, "/api/v1/organizations", false), Some(Class::Api));
         assert_eq!(classify(&get, "/nsi/port/rest/data", false), Some(Class::Api));
+        assert_eq!(classify(&get, "/fhir/r4/Organization", false), Some(Class::Api));
         assert_eq!(classify(&post, "/login/local", false), Some(Class::Login));
         assert_eq!(classify(&get, "/login/esia", false), Some(Class::Login));
         assert_eq!(classify(&post, "/login/forgot", false), Some(Class::Reset));

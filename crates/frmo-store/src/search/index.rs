@@ -85,6 +85,10 @@ pub struct IndexQuery {
     pub org_type: Option<u32>,
     pub agency_kind: Option<u32>,
     pub status: Option<OrgStatus>,
+    /// Versions with this status are left out (the FHIR face's `active=true`: not liquidated).
+    pub not_status: Option<OrgStatus>,
+    /// Only versions in force from a moment in `[from, to)` (µs; FHIR's `_lastUpdated`).
+    pub valid_from: Option<(i64, i64)>,
     /// The instant the register is viewed at (microseconds since the Unix epoch).
     pub at: i64,
     pub after: Option<Cursor>,
@@ -161,6 +165,23 @@ impl SearchIndex {
         self.read().search(query)
     }
 
+    /// The versions after version `after`, in the order they were written, of one organization
+    /// (`key`) or of all, whose validity began at or after `since` (µs since the Unix epoch): the
+    /// history feed. At most `limit` as `(version id, valid from)`, and whether more follow.
+    pub fn history(&self, key: Option<OrgKey>, since: i64, after: i64, limit: usize) -> (Vec<(i64, i64)>, bool) {
+        let inner = self.read();
+        let start = inner.docs.partition_point(|d| d.version_id <= after);
+        let mut found: Vec<(i64, i64)> = inner.docs[start..]
+            .iter()
+            .filter(|d| d.valid_from >= since && key.is_none_or(|k| k == d.key))
+            .take(limit.saturating_add(1))
+            .map(|d| (d.version_id, d.valid_from))
+            .collect();
+        let more = found.len() > limit;
+        found.truncate(limit);
+        (found, more)
+    }
+
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
         self.inner.read().unwrap_or_else(|e| e.into_inner())
     }
@@ -217,6 +238,8 @@ impl Inner {
             && q.org_type.is_none_or(|t| t == doc.org_type)
             && q.agency_kind.is_none_or(|k| k == doc.agency_kind)
             && q.status.is_none_or(|s| s == doc.status)
+            && q.not_status.is_none_or(|s| s != doc.status)
+            && q.valid_from.is_none_or(|(from, to)| from <= doc.valid_from && doc.valid_from < to)
     }
 
     /// Documents that contain every term (in the region, when one is given), with BM25 scores.
@@ -387,6 +410,43 @@ mod tests {
         let hits = index.search(&q);
         assert_eq!(hits.total, 1);
         assert_eq!(hits.hits[0].version_id, 2);
+    }
+
+    #[test]
+    fn history_lists_versions_in_write_order_by_organization_and_time() {
+        let index = SearchIndex::new();
+        let mut versions: Vec<_> = (1..=6).map(|i| version(i, (2, 50, (i % 2) as u32), "назван")).collect();
+        for (i, v) in versions.iter_mut().enumerate() {
+            v.valid_from = i as i64 * 10;
+        }
+        index.apply(&versions);
+        assert_eq!(index.history(Some((2, 50, 1)), 0, 0, 10), (vec![(1, 0), (3, 20), (5, 40)], false));
+        assert_eq!(index.history(None, 20, 0, 2), (vec![(3, 20), (4, 30)], true));
+        assert_eq!(index.history(None, 20, 4, 2), (vec![(5, 40), (6, 50)], false));
+    }
+
+    #[test]
+    fn a_status_can_be_left_out() {
+        let index = SearchIndex::new();
+        let mut closed = version(2, (2, 50, 2), "назван");
+        closed.status = OrgStatus::Liquidated;
+        index.apply(&[version(1, (2, 50, 1), "назван"), closed]);
+        let mut q = query(&["назван"]);
+        q.not_status = Some(OrgStatus::Liquidated);
+        assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![1]);
+    }
+
+    #[test]
+    fn versions_can_be_chosen_by_when_they_took_effect() {
+        let index = SearchIndex::new();
+        let mut later = version(2, (2, 50, 2), "назван");
+        later.valid_from = 5;
+        index.apply(&[version(1, (2, 50, 1), "назван"), later]);
+        let mut q = query(&["назван"]);
+        q.valid_from = Some((1, 6));
+        assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![2]);
+        q.valid_from = Some((0, 5));
+        assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![1]);
     }
 
     #[test]

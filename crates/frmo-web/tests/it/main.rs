@@ -9,6 +9,7 @@ mod directories;
 mod documents;
 mod e2e_pages;
 mod esia;
+mod fhir;
 mod forms;
 mod ips;
 mod limits;

@@ -16,6 +16,7 @@ const PUBLIC: &[&str] = &[
     "/organizations/{oid}",
     "/api/v1/organizations?q=%D0%A0%D0%B5%D0%B0%D0%B2%D0%B8%D0%B7",
     "/api/v1/organizations/{oid}",
+    "/fhir/r4/Organization/{oid}",
 ];
 
 struct ActorKind {
