@@ -212,6 +212,11 @@ fn regions() {
         assert_eq!(RegionCode::from_code(code).map(RegionCode::name), Some(name));
     }
     assert_eq!(RegionCode::all().count(), 90);
+    // ФРМО's spelling where it differs from НСИ 99.2.206's.
+    let (adygea, moscow, samara) = (RegionCode::from_code(1), RegionCode::from_code(77), RegionCode::from_code(63));
+    assert_eq!(adygea.map(RegionCode::frmo_name), Some("Республика Адыгея (Адыгея)"));
+    assert_eq!(moscow.map(RegionCode::frmo_name), Some("Москва"));
+    assert_eq!(samara.map(RegionCode::frmo_name), Some("Самарская область"));
     // regionId is a number in ФРМО JSON; a string is accepted on input.
     let region = RegionCode::parse("63").expect("Самарская");
     assert_eq!(serde_json::to_string(&region).expect("json"), "63");

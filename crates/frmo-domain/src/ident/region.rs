@@ -110,6 +110,22 @@ const SUBJECTS: &[(&str, &str)] = &[
     ("99", "г. Байконур"),
 ];
 
+/// How ФРМО spells the subjects whose names differ from НСИ 99.2.206's: the wording of Article 65 of
+/// the Constitution, with a hyphen. Seen in public ФРМО data: 01 «Республика Адыгея (Адыгея)» (a real
+/// ФРМО API card, parusrx `Frmo.API.http`), 77 «Москва» (an НСИ 1461 record of a public loader's
+/// test, asaf1n). The others follow the same source (Article 65) and are inferred, not seen.
+const FRMO_SPELLINGS: &[(u8, &str)] = &[
+    (1, "Республика Адыгея (Адыгея)"),
+    (15, "Республика Северная Осетия - Алания"),
+    (16, "Республика Татарстан (Татарстан)"),
+    (21, "Чувашская Республика - Чувашия"),
+    (42, "Кемеровская область - Кузбасс"),
+    (77, "Москва"),
+    (78, "Санкт-Петербург"),
+    (86, "Ханты-Мансийский автономный округ - Югра"),
+    (92, "Севастополь"),
+];
+
 /// A subject of the Russian Federation by its code (an index into `SUBJECTS`, which is sorted).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RegionCode(u8);
@@ -152,6 +168,13 @@ impl RegionCode {
     /// The subject's Russian name, «Самарская область».
     pub fn name(self) -> &'static str {
         SUBJECTS.get(usize::from(self.0)).map_or("", |(_, name)| name)
+    }
+
+    /// The subject's name as ФРМО writes it (НСИ 1461 `regionName`, the integration API's
+    /// `region`); [`RegionCode::name`] where ФРМО spells it the same.
+    pub fn frmo_name(self) -> &'static str {
+        let code = self.code();
+        FRMO_SPELLINGS.iter().find(|(c, _)| *c == code).map_or_else(|| self.name(), |(_, name)| name)
     }
 
     /// Every subject, in code order.

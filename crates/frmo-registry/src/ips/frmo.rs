@@ -26,7 +26,7 @@ fn name_in(directory: &str, code: u32) -> Value {
 pub fn region(code: RegionCode) -> Value {
     json!({
         "id": code.code(),
-        "region": code.name(),
+        "region": code.frmo_name(),
         "territoryCode": code.code(),
         "isFederalCity": matches!(code.code(), 77 | 78 | 92),
     })
@@ -59,7 +59,7 @@ fn organization_address(a: &Address, fallback_region: RegionCode) -> Value {
     let region = a.region.unwrap_or(fallback_region);
     json!({
         "address": address(a, fallback_region),
-        "addrRegion": {"code": region.code(), "name": region.name()},
+        "addrRegion": {"code": region.code(), "name": region.frmo_name()},
         "cadastralNumber": a.cadastral_number,
         "latitude": a.latitude,
         "longitude": a.longitude,
@@ -154,7 +154,7 @@ pub fn building(b: &Building, org: &Organization) -> Value {
         "isAccessibleEnv": b.is_accessible_env,
         "cadastralNumber": a.cadastral_number,
         "buildingAddress": {
-            "addrRegion": region.name(),
+            "addrRegion": region.frmo_name(),
             "postIndex": a.post_index.as_ref().map(|p| p.as_str().to_owned()),
             "address": address(a, org.region_id),
             "cadastralNumber": a.cadastral_number,

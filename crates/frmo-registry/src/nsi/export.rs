@@ -208,17 +208,23 @@ fn json_number(field: &str, value: &str) -> bool {
 }
 
 /// One record as a JSON object, fields in the loaders' order (a JSON map would sort them); codes,
-/// ids and coordinates as JSON numbers, the rest (ИНН, dates, an empty value) as strings.
+/// ids and coordinates as JSON numbers, the rest (ИНН, dates, an empty text) as strings. A number
+/// the card does not have is left out rather than written `""` or `null`: public loaders call
+/// `int()` on every such key they find (one on `fiasVersion`, `addrRegionId`, `territoryCode`).
 fn write_json_record<S: AsRef<str>>(chunk: &mut Vec<u8>, values: &[S]) -> Result<()> {
     chunk.push(b'{');
-    for (i, (field, value)) in FIELDS.iter().zip(values).enumerate() {
-        if i > 0 {
+    let mut first = true;
+    for (field, value) in FIELDS.iter().zip(values) {
+        let value = value.as_ref();
+        if value.is_empty() && (INTEGER_FIELDS.contains(field) || DECIMAL_FIELDS.contains(field)) {
+            continue;
+        }
+        if !std::mem::take(&mut first) {
             chunk.push(b',');
         }
         chunk.push(b'"');
         chunk.extend_from_slice(field.as_bytes());
         chunk.extend_from_slice(b"\":");
-        let value = value.as_ref();
         if json_number(field, value) {
             chunk.extend_from_slice(value.as_bytes());
         } else {

@@ -920,11 +920,13 @@ fn fields(record: &RawRecord) -> std::result::Result<Fields, Vec<ValidationError
     };
     let latitude = coordinate(record, errors, "latitude", 90.0);
     let longitude = coordinate(record, errors, "longtitude", 180.0);
-    if let Some(code) = org_region {
-        findings.name_beside("regionName", record.get("regionName"), code, code.name());
-    }
-    if let Some(code) = address_region {
-        findings.name_beside("addrRegionName", record.get("addrRegionName"), code, code.name());
+    // A subject's name is right in either spelling, НСИ 99.2.206's or ФРМО's.
+    for (field, code) in [("regionName", org_region), ("addrRegionName", address_region)] {
+        let Some(code) = code else { continue };
+        let name = record.get(field);
+        if !same_name(name, code.name()) {
+            findings.name_beside(field, name, code, code.frmo_name());
+        }
     }
     let medical_subject_id =
         code_in(record, &mut findings, ("medicalSubjectId", "medicalSubjectName"), "medical_subject_kinds");

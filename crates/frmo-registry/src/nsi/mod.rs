@@ -80,7 +80,7 @@ pub const FIELDS: [&str; 48] = [
 ];
 
 /// The fields whose values are whole numbers (codes and ids): JSON numbers and XLSX integers.
-pub const INTEGER_FIELDS: [&str; 9] = [
+pub const INTEGER_FIELDS: [&str; 10] = [
     "id",
     "medicalSubjectId",
     "regionId",
@@ -88,6 +88,7 @@ pub const INTEGER_FIELDS: [&str; 9] = [
     "moDeptId",
     "moAgencyKindId",
     "profileAgencyKindId",
+    "fiasVersion",
     "addrRegionId",
     "territoryCode",
 ];
@@ -331,7 +332,7 @@ fn record<'a>(card: &'a CardHead<'a>) -> [Cow<'a, str>; 48] {
         text(&card.kpp),                                                      // kpp
         ogrn,                                                                 // ogrn
         number(region.code()),                                                // regionId
-        Cow::Borrowed(region.name()),                                         // regionName
+        Cow::Borrowed(region.frmo_name()),                                    // regionName
         number(card.organization_type_id),                                    // organizationType
         nsi.mo_dept_id.map_or_else(empty, number),                            // moDeptId
         text(&card.mo_dept_name),                                             // moDeptName
@@ -354,7 +355,7 @@ fn record<'a>(card: &'a CardHead<'a>) -> [Cow<'a, str>; 48] {
         text(&address.aoid_street),                                           // aoidStreet
         text(&address.houseguid),                                             // houseid
         number(address_region.code()),                                        // addrRegionId
-        Cow::Borrowed(address_region.name()),                                 // addrRegionName
+        Cow::Borrowed(address_region.frmo_name()),                            // addrRegionName
         number(address_region.code()),                                        // territoryCode
         Cow::Borrowed(if matches!(address_region.code(), 77 | 78 | 92) { "true" } else { "false" }), // isFederalCity
         text(&address.area_name),                                             // areaName
