@@ -64,6 +64,8 @@ pub struct Registry {
     limits: Arc<limits::Limits>,
     /// The journal of integration-API calls, written in groups.
     calls: Arc<journal::GroupCommit>,
+    /// Card versions as the integration API's organization model, already written.
+    ips_rendered: Arc<ips::Rendered>,
     /// This process's part in running background jobs.
     jobs: Arc<jobs::JobRunner>,
 }
@@ -102,6 +104,7 @@ impl Registry {
             documents: None,
             limits: Arc::default(),
             calls: Arc::default(),
+            ips_rendered: Arc::default(),
             jobs: Arc::default(),
         }
     }
@@ -173,6 +176,8 @@ impl Registry {
         let fresh = SearchIndex::new();
         let taken = self.fill(&fresh).await?;
         self.index.replace(fresh);
+        // Versions were rewritten in place (directory codes): what was made from them is stale.
+        self.ips_rendered.clear();
         Ok(taken)
     }
 

@@ -300,9 +300,15 @@ async fn organization(
     State(s): State<AppState>,
     Extension(c): Extension<Caller>,
     Path(params): Path<HashMap<String, String>>,
-) -> Answer {
+) -> Result<Response, IpsError> {
     let oid = params.get("oid").map(String::as_str).unwrap_or_default();
-    Ok(single(&c, s.registry.ips_organization(&c.actor, oid, &c.request_id).await.map_err(failed(&c))?))
+    let content = s.registry.ips_organization(&c.actor, oid, &c.request_id).await.map_err(failed(&c))?;
+    // The model comes written (kept per card version): the envelope goes around its text.
+    let body = format!(
+        "{{\"requestId\":{},\"errorUserMessage\":null,\"content\":{content}}}",
+        Value::from(c.request_id.as_str())
+    );
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn put_organization(

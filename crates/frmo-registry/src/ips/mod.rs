@@ -10,8 +10,10 @@ pub mod write;
 
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
-use frmo_domain::ident::{DepartmentOid, OrgOid};
+use frmo_domain::ident::{DepartmentOid, OrgOid, RegionCode};
 use frmo_domain::org::{OrgStatus, Organization};
+use std::sync::Arc;
+
 use serde_json::{Value, json};
 
 use crate::requests::Proposal;
@@ -117,6 +119,48 @@ fn new_guid() -> String {
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 
+/// Card versions written as the `Organization` model, with the card's region, by version id. A
+/// version's card changes only when directory codes are re-numbered, which rebuilds the index and
+/// clears this. Bounded: emptied when full (a read then writes the model again).
+#[derive(Default)]
+pub(crate) struct Rendered {
+    models: std::sync::Mutex<std::collections::HashMap<i64, (RegionCode, Arc<str>)>>,
+}
+
+/// The most versions [`Rendered`] holds (about 3 KB each).
+const RENDERED_MAX: usize = 50_000;
+
+impl Rendered {
+    fn models(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, (RegionCode, Arc<str>)>> {
+        self.models.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, version: i64) -> Option<(RegionCode, Arc<str>)> {
+        self.models().get(&version).cloned()
+    }
+
+    fn keep(&self, version: i64, region: RegionCode, model: String) -> (RegionCode, Arc<str>) {
+        let rendered = (region, Arc::from(model));
+        let mut models = self.models();
+        if models.len() >= RENDERED_MAX {
+            models.clear();
+        }
+        models.insert(version, rendered.clone());
+        rendered
+    }
+
+    pub(crate) fn clear(&self) {
+        self.models().clear();
+    }
+}
+
+/// The JSON text of `object` (an object) with `field` added last.
+fn with_field(object: &str, field: &str, value: &Value) -> String {
+    let body = object.trim_end().strip_suffix('}').unwrap_or(object);
+    let separator = if body.trim_end().ends_with('{') { "" } else { "," };
+    format!("{body}{separator}{}:{value}}}", Value::from(field))
+}
+
 impl Registry {
     /// The organization's current card, if `actor` may read it (as a member does).
     async fn ips_card(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Card> {
@@ -129,10 +173,24 @@ impl Registry {
         Ok(card)
     }
 
-    /// `GET org/{oid}`: the organization, and the requests the caller made about it with their fate.
-    pub async fn ips_organization(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Value> {
-        let card = self.ips_card(actor, oid, request_id).await?;
-        let mut content = frmo::organization(&card.organization);
+    /// `GET org/{oid}`: the organization, and the requests the caller made about it with their fate,
+    /// as the JSON text of the `Organization` model with `changeRequests`.
+    pub async fn ips_organization(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<String> {
+        let oid = org_oid(oid)?;
+        // Which organizations exist is public (the open register): the card is read first and
+        // its region decides, one lookup instead of two.
+        let row = self.card_json(&Actor::System, oid.as_str(), None).await?;
+        let (region, model) = match self.ips_rendered.get(row.version_id) {
+            Some(rendered) => rendered,
+            None => {
+                let organization: Organization =
+                    serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
+                let model = frmo::organization(&organization).to_string();
+                self.ips_rendered.keep(row.version_id, organization.region_id, model)
+            }
+        };
+        let target = Target::Organization { oid: oid.as_str(), region: region.code() };
+        self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
         // The caller's 50 latest requests about it, with their fate.
         let author = match actor {
             Actor::User(p) => p.user_id,
@@ -140,7 +198,7 @@ impl Registry {
         };
         let requests: Vec<Value> = self
             .store
-            .requests_of_author_for_org(card.organization.oid.as_str(), author)
+            .requests_of_author_for_org(oid.as_str(), author)
             .await?
             .into_iter()
             .map(|r| {
@@ -153,8 +211,7 @@ impl Registry {
                 })
             })
             .collect();
-        content["changeRequests"] = Value::Array(requests);
-        Ok(content)
+        Ok(with_field(&model, "changeRequests", &Value::Array(requests)))
     }
 
     /// `GET org`: the organizations the caller acts for, by OID, optionally of one type.
@@ -423,4 +480,17 @@ impl Registry {
 /// A rate as the staffing lines write it (`1,5`) as a number.
 fn number(text: &str) -> Value {
     text.replace(',', ".").parse::<f64>().map_or(Value::Null, Value::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_field_goes_last_into_a_written_object() {
+        let written = with_field(r#"{"oid":"1.2","name":"«Реавиз»"}"#, "changeRequests", &json!([{"id": 7}]));
+        let read: Value = serde_json::from_str(&written).expect("valid JSON");
+        assert_eq!(read, json!({"oid": "1.2", "name": "«Реавиз»", "changeRequests": [{"id": 7}]}));
+        assert_eq!(serde_json::from_str::<Value>(&with_field("{}", "a", &json!(1))).ok(), Some(json!({"a": 1})));
+    }
 }
