@@ -266,10 +266,18 @@ tokio::task_local! {
 }
 
 /// Runs the rest of the stack with the request's id and path at hand (for error pages).
-pub async fn with_request_context(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
-    let path = request.uri().path().chars().take(300).collect::<String>();
-    CURRENT.scope((id, path), next.run(request)).await
+pub(crate) struct RequestContext((String, String));
+
+impl RequestContext {
+    pub(crate) fn of(request: &axum::extract::Request) -> Self {
+        let id = request.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+        let path = request.uri().path().chars().take(300).collect::<String>();
+        RequestContext((id, path))
+    }
+
+    pub(crate) async fn run<T>(self, inner: impl Future<Output = T>) -> T {
+        CURRENT.scope(self.0, inner).await
+    }
 }
 
 /// The support form's address for an error with `code` on the current request.

@@ -13,9 +13,8 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::AppState;
@@ -85,24 +84,36 @@ fn here(path: &str, query: &str) -> String {
     if keeps_query(&path, query) { format!("{path}?{query}") } else { path }
 }
 
-/// Runs the rest of the stack in the request's locale; `?lang=` also sets the cookie.
-pub async fn with_locale(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let (asked, rest) = split_lang(request.uri().query().unwrap_or_default());
-    let asked = asked.and_then(Locale::parse);
-    let kept = crate::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
-    let locale = asked.or(kept).unwrap_or(Locale::Ru);
-    let here = here(request.uri().path(), &rest);
-    let mut response = CURRENT.scope(Current { locale, here }, next.run(request)).await;
-    let headers = response.headers_mut();
-    if let Some(asked) = asked {
-        headers.append(header::SET_COOKIE, crate::session::set_cookie(&state, COOKIE, asked.code(), Some(YEAR)));
+/// The locale a request asks for: `?lang=` (which also sets the cookie), else the cookie, else
+/// Russian; and the page's address for the language switch.
+pub(crate) struct Asked {
+    lang: Option<Locale>,
+    current: Current,
+}
+
+impl Asked {
+    pub(crate) fn of(request: &Request) -> Self {
+        let (asked, rest) = split_lang(request.uri().query().unwrap_or_default());
+        let lang = asked.and_then(Locale::parse);
+        let kept = crate::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
+        let locale = lang.or(kept).unwrap_or(Locale::Ru);
+        Asked { lang, current: Current { locale, here: here(request.uri().path(), &rest) } }
     }
-    let html =
-        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-    if html {
-        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+
+    /// Runs `inner` in the locale; then sets the cookie if asked, and marks pages as varying by it.
+    pub(crate) async fn run(self, state: &AppState, inner: impl Future<Output = Response>) -> Response {
+        let mut response = CURRENT.scope(self.current, inner).await;
+        let headers = response.headers_mut();
+        if let Some(asked) = self.lang {
+            headers.append(header::SET_COOKIE, crate::session::set_cookie(state, COOKIE, asked.code(), Some(YEAR)));
+        }
+        let html =
+            headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+        if html {
+            headers.append(header::VARY, HeaderValue::from_static("Cookie"));
+        }
+        response
     }
-    response
 }
 
 /// The locale of the request being answered (Russian outside a request).

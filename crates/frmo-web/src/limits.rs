@@ -9,9 +9,8 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{Method, header};
-use axum::middleware::Next;
 use axum::response::Response;
 use frmo_registry::identity::Session;
 use frmo_registry::limits::{Rate, RateLimiter, RegistryLimits};
@@ -332,7 +331,9 @@ pub struct ResolvedSession(pub Option<Session>);
 pub struct ClientAddress(pub IpAddr);
 
 /// The middleware: counts the request in its class, or answers `429`.
-pub async fn limit(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+/// The rate limits of a request (see `crate::frame`): `None` when it may go on, else the refusal.
+/// Notes the client's address (and a session it resolved) on the request for the handlers.
+pub(crate) async fn admit(state: &AppState, request: &mut Request) -> Option<Response> {
     let limits = &state.limits;
     let address = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| {
         let forwarded: Vec<&str> =
@@ -343,7 +344,7 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         request.extensions_mut().insert(ClientAddress(address));
     }
     if !limits.settings.enabled {
-        return next.run(request).await;
+        return None;
     }
     let multipart = request
         .headers()
@@ -351,7 +352,7 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
     let path = request.uri().path().to_owned();
-    let Some(class) = classify(request.method(), &path, multipart) else { return next.run(request).await };
+    let class = classify(request.method(), &path, multipart)?;
     let token = cookie(request.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned);
     let account = match token {
         Some(token) => match state.registry.session(&token).await {
@@ -366,17 +367,17 @@ pub async fn limit(State(state): State<AppState>, mut request: Request, next: Ne
         None => None,
     };
     match limits.check(class, address, account) {
-        Ok(()) => next.run(request).await,
+        Ok(()) => None,
         Err(seconds) => {
             tracing::debug!(?class, ?address, ?account, seconds, "request over the rate limit");
             state.metrics.refused(class);
-            crate::error::too_many_requests(
+            Some(crate::error::too_many_requests(
                 path.starts_with("/api/")
                     || path.starts_with(crate::nsi_rest::PREFIX)
                     || path.starts_with(crate::ips::PREFIX)
                     || path.starts_with(crate::fhir::PREFIX),
                 seconds,
-            )
+            ))
         }
     }
 }

@@ -22,7 +22,6 @@ use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
@@ -235,18 +234,31 @@ impl Drop for InFlight<'_> {
     }
 }
 
-/// The middleware: times the request and counts it under its route template.
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let metrics = &*state.metrics;
-    let started = Instant::now();
-    metrics.in_flight.fetch_add(1, Ordering::Relaxed);
-    let _in_flight = InFlight(&metrics.in_flight);
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let method = request.method().clone();
-    let response = next.run(request).await;
-    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
-    metrics.observe(route, &method, response.status(), started.elapsed().as_secs_f64());
-    response
+/// A request being timed and counted under its route template (see `crate::frame`).
+pub(crate) struct Timer<'a> {
+    metrics: &'a Metrics,
+    started: Instant,
+    route: Option<MatchedPath>,
+    method: axum::http::Method,
+    _in_flight: InFlight<'a>,
+}
+
+impl<'a> Timer<'a> {
+    pub(crate) fn start(metrics: &'a Metrics, request: &Request) -> Self {
+        metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        Timer {
+            metrics,
+            started: Instant::now(),
+            route: request.extensions().get::<MatchedPath>().cloned(),
+            method: request.method().clone(),
+            _in_flight: InFlight(&metrics.in_flight),
+        }
+    }
+
+    pub(crate) fn observe(self, response: &Response) {
+        let route = self.route.as_ref().map_or("unmatched", MatchedPath::as_str);
+        self.metrics.observe(route, &self.method, response.status(), self.started.elapsed().as_secs_f64());
+    }
 }
 
 /// Whether `/metrics` answers this request: the client is in `allow`, and a forwarded request came

@@ -8,10 +8,9 @@ mod organizations;
 
 use axum::Router;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{FromRequestParts, Path, Request};
+use axum::extract::{FromRequestParts, Path};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use serde::de::DeserializeOwned;
@@ -83,14 +82,14 @@ fn path_error(rejection: &PathRejection) -> frmo_registry::RegistryError {
     invalid(field, "Параметр пути", message)
 }
 
-/// Under `/api/`, an error answered by the HTTP layer itself (not JSON) becomes the API's JSON
-/// error for its status; its other headers (`Allow`, `Retry-After`) stay.
-pub async fn json_errors(request: Request, next: Next) -> Response {
-    let path = request.uri().path();
-    if !(path == "/api" || path.starts_with("/api/")) {
-        return next.run(request).await;
-    }
-    let response = next.run(request).await;
+/// Whether `path` is the JSON API's.
+pub(crate) fn is_api(path: &str) -> bool {
+    path == "/api" || path.starts_with("/api/")
+}
+
+/// Under `/api/` (`crate::frame` asks [`is_api`]), an error answered by the HTTP layer itself (not
+/// JSON) becomes the API's JSON error for its status; its other headers (`Allow`, `Retry-After`) stay.
+pub(crate) fn as_json_error(response: Response) -> Response {
     let status = response.status();
     let json = response
         .headers()
@@ -207,16 +206,19 @@ mod tests {
     #[tokio::test]
     async fn the_http_layer_answers_the_api_in_json() {
         use axum::body::Body;
-        use axum::extract::DefaultBodyLimit;
+        use axum::extract::{DefaultBodyLimit, Request};
         use axum::http::StatusCode;
         use tower::ServiceExt as _;
 
         let echo = || axum::routing::post(|axum::Json(v): axum::Json<serde_json::Value>| async move { axum::Json(v) });
-        let app = Router::new()
-            .route("/api/echo", echo())
-            .route("/echo", echo())
-            .layer(DefaultBodyLimit::max(16))
-            .layer(axum::middleware::from_fn(json_errors));
+        let app =
+            Router::new().route("/api/echo", echo()).route("/echo", echo()).layer(DefaultBodyLimit::max(16)).layer(
+                axum::middleware::from_fn(|request: Request, next: axum::middleware::Next| async move {
+                    let api = is_api(request.uri().path());
+                    let response = next.run(request).await;
+                    if api { as_json_error(response) } else { response }
+                }),
+            );
         let send = |path: &str, content_type: &str, body: &'static str| {
             let request = Request::post(path).header("content-type", content_type).body(Body::from(body));
             app.clone().oneshot(request.expect("request"))
