@@ -218,6 +218,19 @@ async fn publish_makes_a_version_once_per_change(backend: Backend) {
 
 /// `frmo support eval` prints per-topic and overall held-out accuracy (at the target); `classify`
 /// prints one text's topic and why, and learns from re-classified requests when asked.
+/// Output into a pipe whose reader has gone ends the command quietly with 141 (128 + SIGPIPE), as
+/// `frmo … | head -1` expects; no panic.
+#[test]
+fn a_closed_output_pipe_ends_the_command_quietly() {
+    let mut child =
+        frmo().args(["support", "eval"]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run frmo");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(141), "{stderr}");
+}
+
 #[test]
 fn support_eval_and_classify() {
     let output = frmo().args(["support", "eval"]).output().expect("run frmo");
