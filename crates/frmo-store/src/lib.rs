@@ -118,8 +118,9 @@ pub enum ImportBatch {
     Commit,
 }
 
-/// The index definitions a bulk load dropped, read from the database's own catalogue (so they are
-/// exactly what the migrations created).
+/// The index (and, on PostgreSQL, foreign-key) definitions a bulk load dropped, in the order they
+/// are restored, read from the database's own catalogue (so they are exactly what the migrations
+/// created).
 #[derive(Debug)]
 pub struct BulkLoad {
     indexes: Vec<(String, String)>,

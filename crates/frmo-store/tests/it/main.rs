@@ -131,6 +131,23 @@ async fn a_bulk_load_rebuilds_the_indexes_it_dropped(backend: Backend) {
     store.insert_new(records(&orgs).expect("valid")).await.expect("insert");
     store.finish_bulk_load(bulk).await.expect("finish");
     assert_eq!(store.columns().await.expect("columns"), columns);
+    if backend == Backend::Postgres {
+        // The foreign keys the load dropped are back, checked.
+        let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.expect("connect");
+        tokio::spawn(connection);
+        let keys: Vec<String> = client
+            .query(
+                "SELECT conname::text FROM pg_constraint WHERE conrelid = 'organization_versions'::regclass
+                 AND contype = 'f' AND convalidated ORDER BY 1",
+                &[],
+            )
+            .await
+            .expect("constraints")
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        assert_eq!(keys, ["organization_versions_oid_fkey", "organization_versions_previous_id_fkey"]);
+    }
     assert_eq!(store.versions_with(Identifier::Inn, orgs[1].inn.as_str()).await.expect("by inn").len(), 1);
     assert!(store.begin_bulk_load().await.expect("begin").is_none(), "a register with data is not bulk-loaded");
     // The one-current-version rule is back in force.
