@@ -62,6 +62,11 @@ impl Current {
         resources::organization(&self.head, self.version, self.since)
     }
 
+    /// When the card's current version took effect.
+    pub(super) fn since(&self) -> OffsetDateTime {
+        self.since
+    }
+
     /// The whole card (departments, buildings, licences).
     fn full(&self) -> Result<Organization, RegistryError> {
         serde_json::from_str(&self.card).map_err(|e| RegistryError::Store(e.into()))
