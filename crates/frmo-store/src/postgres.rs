@@ -11,7 +11,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Json, ToSql, Type};
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
-use crate::search::head::{HEAD_CHARS, read_head};
+use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
 use crate::sql::{self, Value, postgres_row};
 use crate::sqlite::parse_status;
@@ -525,7 +525,7 @@ impl PgStore {
 
     pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
         let (client, s) = self.reader().await?;
-        let rows = client.query(&s.versions_after, &[&after, &(limit as i64), &(HEAD_CHARS as i32)]).await?;
+        let rows = client.query(&s.versions_after, &[&after, &(limit as i64), &(HEAD_BYTES as i32)]).await?;
         Ok(rows
             .iter()
             .map(|r| IndexedVersion {

@@ -64,7 +64,12 @@ pub const SEARCH: &[TypeSearch] = &[
             ("partof", Kind::Reference, "головная организация: её филиалы"),
         ],
         includes: &["Organization:partof"],
-        revincludes: &["Location:organization", "PractitionerRole:organization", "HealthcareService:organization"],
+        revincludes: &[
+            "Organization:partof",
+            "Location:organization",
+            "PractitionerRole:organization",
+            "HealthcareService:organization",
+        ],
     },
     TypeSearch {
         resource: "Location",

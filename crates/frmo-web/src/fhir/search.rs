@@ -15,6 +15,7 @@ use frmo_domain::access::Actor;
 use frmo_domain::ident::OrgOid;
 use frmo_domain::org::OrgStatus;
 use frmo_registry::fhir::DirectoryPart;
+use frmo_registry::search::SearchQuery;
 use frmo_registry::{RegistryError, SearchParams};
 use serde_json::Value;
 
@@ -165,6 +166,13 @@ pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuer
             && let Some(parent) = &org.parent_oid
         {
             found.include(Current::read(&state.registry, parent.as_str()).await?.resource());
+        }
+        if wants(&params.revinclude, "Organization:partof") {
+            // The branches (the index lists them per head organization).
+            let branches = SearchQuery { parent: Some(org.oid.clone()), limit: usize::MAX, ..Default::default() };
+            for item in state.registry.search(&Actor::Anonymous, &branches).await?.items {
+                found.include(Current::read(&state.registry, &item.oid).await?.resource());
+            }
         }
         if wants(&params.revinclude, "Location:organization") {
             card.locations()?.into_iter().for_each(|l| found.include(l));

@@ -410,6 +410,10 @@ async fn organizations_are_found_by_head_town_and_postal_code(backend: Backend) 
             assert_eq!((heads.len(), &heads[0]["id"]), (1, &Value::from(REAVIZ_OID)), "{bundle}");
         }
     }
+    let (_, head, _) =
+        get(&app, &format!("/Organization?_id={REAVIZ_OID}&_revinclude=Organization:partof"), None).await;
+    let included: Vec<&Value> = entries(&head, "include");
+    assert_eq!(included.iter().map(|o| &o["id"]).collect::<Vec<_>>(), [&Value::from(branch.as_str())], "{head}");
     let (_, none, _) = get(&app, &format!("/Organization?partof=Organization/{branch}"), None).await;
     assert_eq!(none["total"], 0, "a branch has no branches: {none}");
     let (status, _, _) = get(&app, "/Organization?partof=Location/1.2.3", None).await;
