@@ -539,7 +539,7 @@ impl PgStore {
                 valid_from: crate::micros(r.get(9)),
                 valid_to: r.get::<_, Option<OffsetDateTime>>(10).map(crate::micros),
                 terms: r.get(11),
-                head: read_head(r.get(12)),
+                head: read_head(r.get::<_, &str>(12).as_bytes()),
             })
             .collect())
     }

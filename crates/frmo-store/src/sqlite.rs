@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use crate::search::head::{HEAD_BYTES, read_head_bytes};
+use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
 use crate::sql::{Statement, Value, sqlite_row, sqlite_sql};
 use crate::{
@@ -583,7 +583,7 @@ impl SqliteStore {
                         valid_from: crate::micros(parse_stamp(&r.get::<_, String>(9)?)),
                         valid_to: r.get::<_, Option<String>>(10)?.map(|t| crate::micros(parse_stamp(&t))),
                         terms: r.get(11)?,
-                        head: read_head_bytes(r.get_ref(12)?.as_bytes().unwrap_or_default()),
+                        head: read_head(r.get_ref(12)?.as_bytes().unwrap_or_default()),
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
