@@ -38,6 +38,13 @@ local paths = {
   cabinet = function(s) return "/api/v1/cabinet/organizations/" .. pick(s.oids) end,
   -- the bare baseline (crates/frmo-bare): the same primary-key lookup with nothing around it
   bare_card = function(s) return "/card/" .. pick(s.oids) end,
+  -- Helios HFS (scripts/bench --hfs) loaded with the same Organizations: a read by id, and the name
+  -- search of `fhirname` in FHIR's own terms (`:contains`, the region by its name as
+  -- address.state; SAMPLES' regions are the names, percent-encoded)
+  hfs_fhir = function(s) return "/Organization/" .. pick(s.oids) end,
+  hfs_fhirname = function(s)
+    return "/Organization?name:contains=" .. QUERY .. "&address-state=" .. pick(s.regions) .. "&_count=20"
+  end,
 }
 
 local path, samples

@@ -5,7 +5,7 @@ usage: check.py BASE_URL ORGANIZATION_OID EXPECTED_ORGANIZATIONS
 - PyPI `fhir.resources` (its R4B models: R4B changed nothing in these resources) validates every
   kind of resource served and every kind of Bundle (searchset, history), the CapabilityStatement
   and an OperationOutcome;
-- PyPI `fhirpy` searches (identifier, name, organization), pages through every organization by
+- PyPI `fhirpy` searches (identifier, name, town, postal code, branches, organization), pages through every organization by
   following `next` links, and mirrors the register through `Organization/_history`, which must end
   with the organizations the register's own REST API lists, each at its current version;
 - `_since` returns exactly the versions in force from that moment.
@@ -102,6 +102,12 @@ def main():
     assert [o.id for o in by_inn] == [oid], by_inn
     found = client.resources("Organization").search(name="университета").fetch_all()
     assert oid in [o.id for o in found], found
+    for params in ({"address-city": "Самара"}, {"address-postalcode": "443001"}, {"address-city:contains": "амар"}):
+        town = validate(client.execute("Organization", method="get", params={**params, "_count": 100}))
+        ids = [e["resource"]["id"] for e in town.get("entry", [])]
+        assert oid in ids and town["total"] == len(ids), (params, town)
+    branches = validate(client.execute("Organization", method="get", params={"partof": f"Organization/{oid}"}))
+    assert all(e["resource"]["partOf"]["reference"] == f"Organization/{oid}" for e in branches.get("entry", []))
     places = client.resources("Location").search(organization=f"Organization/{oid}").limit(3).fetch_all()
     assert len(places) > 3 and all(p["managingOrganization"]["reference"] == f"Organization/{oid}" for p in places)
     for place in places:

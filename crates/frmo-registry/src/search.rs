@@ -7,6 +7,8 @@ use frmo_domain::error::ValidationError;
 use frmo_domain::ident::{DepartmentOid, Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode, SubdivisionOid};
 use frmo_domain::org::OrgStatus;
 use frmo_domain::reference;
+pub use frmo_store::search::head::TextMatch;
+use frmo_store::search::head::key_of;
 use frmo_store::search::index::{Cursor, IndexQuery};
 use frmo_store::search::normalize;
 use frmo_store::{Identifier, ListItem, micros};
@@ -55,6 +57,11 @@ pub struct SearchQuery {
     pub not_status: Option<OrgStatus>,
     /// Only cards whose version took effect in `[from, to)`.
     pub valid_from: Option<(OffsetDateTime, OffsetDateTime)>,
+    /// Only branches of this organization.
+    pub parent: Option<OrgOid>,
+    /// Only organizations with an address in a matching town, or with a matching postal code.
+    pub town: Option<TextMatch>,
+    pub postal_code: Option<TextMatch>,
     pub as_of: Option<Date>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
@@ -240,6 +247,9 @@ impl Registry {
             status: query.status,
             not_status: query.not_status,
             valid_from: query.valid_from.map(|(from, to)| (micros(from), micros(to))),
+            parent: query.parent.as_ref().map(key_of),
+            town: query.town.clone(),
+            postal_code: query.postal_code.clone(),
             at: micros(at),
             after: query.cursor,
             limit: query.limit,

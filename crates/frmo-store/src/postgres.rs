@@ -11,6 +11,7 @@ use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Json, ToSql, Type};
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
+use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
 use crate::sql::{self, Value, postgres_row};
 use crate::sqlite::parse_status;
@@ -194,7 +195,7 @@ impl PgStore {
                     versions_after: client
                         .prepare(
                             "SELECT v.id, v.previous_id, o.kind, o.region, o.number, v.region, v.org_type, v.agency_kind,
-                                    v.status, v.valid_from, v.valid_to, v.search_terms
+                                    v.status, v.valid_from, v.valid_to, v.search_terms, left(v.card::text, $3)
                              FROM organization_versions v JOIN organizations o ON o.oid = v.oid
                              WHERE v.id > $1 ORDER BY v.id LIMIT $2",
                         )
@@ -542,7 +543,7 @@ impl PgStore {
 
     pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
         let (client, s) = self.reader().await?;
-        let rows = client.query(&s.versions_after, &[&after, &(limit as i64)]).await?;
+        let rows = client.query(&s.versions_after, &[&after, &(limit as i64), &(HEAD_BYTES as i32)]).await?;
         Ok(rows
             .iter()
             .map(|r| IndexedVersion {
@@ -556,6 +557,7 @@ impl PgStore {
                 valid_from: crate::micros(r.get(9)),
                 valid_to: r.get::<_, Option<OffsetDateTime>>(10).map(crate::micros),
                 terms: r.get(11),
+                head: read_head(r.get::<_, &str>(12).as_bytes()),
             })
             .collect())
     }

@@ -10,6 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
 use crate::sql::{Statement, Value, sqlite_row, sqlite_sql};
 use crate::{
@@ -565,12 +566,12 @@ impl SqliteStore {
         self.read(move |c| {
             let mut stmt = c.prepare_cached(
                 "SELECT v.id, v.previous_id, o.kind, o.region, o.number, v.region, v.org_type, v.agency_kind, v.status,
-                        v.valid_from, v.valid_to, v.search_terms
+                        v.valid_from, v.valid_to, v.search_terms, substr(CAST(v.card AS BLOB), 1, ?3)
                  FROM organization_versions v JOIN organizations o ON o.oid = v.oid
                  WHERE v.id > ?1 ORDER BY v.id LIMIT ?2",
             )?;
             let rows = stmt
-                .query_map(params![after, limit as i64], |r| {
+                .query_map(params![after, limit as i64, HEAD_BYTES as i64], |r| {
                     Ok(IndexedVersion {
                         version_id: r.get(0)?,
                         previous_id: r.get(1)?,
@@ -582,6 +583,7 @@ impl SqliteStore {
                         valid_from: crate::micros(parse_stamp(&r.get::<_, String>(9)?)),
                         valid_to: r.get::<_, Option<String>>(10)?.map(|t| crate::micros(parse_stamp(&t))),
                         terms: r.get(11)?,
+                        head: read_head(r.get_ref(12)?.as_bytes().unwrap_or_default()),
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -12,6 +12,8 @@ use std::sync::RwLock;
 
 use frmo_domain::org::OrgStatus;
 
+use super::head::{CardHead, Dictionary, TextMatch};
+
 /// Sort key of an organization: its OID's numeric parts (kind, region, number).
 pub type OrgKey = (u8, u8, u32);
 
@@ -32,6 +34,8 @@ pub struct IndexedVersion {
     pub valid_to: Option<i64>,
     /// Normalised terms, space separated (see `normalize::terms`).
     pub terms: String,
+    /// The head organization, towns and postal codes (see `head::read_head`).
+    pub head: CardHead,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -89,6 +93,11 @@ pub struct IndexQuery {
     pub not_status: Option<OrgStatus>,
     /// Only versions in force from a moment in `[from, to)` (µs; FHIR's `_lastUpdated`).
     pub valid_from: Option<(i64, i64)>,
+    /// Only branches of this organization (FHIR's `partof`).
+    pub parent: Option<OrgKey>,
+    /// Only versions with an address in a town, or with a postal code, that matches.
+    pub town: Option<TextMatch>,
+    pub postal_code: Option<TextMatch>,
     /// The instant the register is viewed at (microseconds since the Unix epoch).
     pub at: i64,
     pub after: Option<Cursor>,
@@ -117,6 +126,10 @@ struct Inner {
     regional: HashMap<(u32, u8), Vec<u32>>,
     by_region: HashMap<u8, Vec<u32>>,
     total_len: u64,
+    /// The branches of each head organization.
+    children: HashMap<OrgKey, Vec<u32>>,
+    towns: Dictionary,
+    postal_codes: Dictionary,
 }
 
 #[derive(Default)]
@@ -218,6 +231,11 @@ impl Inner {
         }
         self.by_region.entry(region).or_default().push(position);
         self.total_len += u64::from(len);
+        if let Some(parent) = v.head.parent {
+            self.children.entry(parent).or_default().push(position);
+        }
+        v.head.towns.iter().for_each(|t| self.towns.add(t, position));
+        v.head.postal_codes.iter().for_each(|p| self.postal_codes.add(p, position));
         self.docs.push(Doc {
             version_id: v.version_id,
             valid_from: v.valid_from,
@@ -282,23 +300,39 @@ impl Inner {
         out
     }
 
+    /// The positions (in order) the query's explicit identifiers, head organization, town and
+    /// postal code leave; `None` when it names none of them.
+    fn allowed(&self, q: &IndexQuery) -> Option<Vec<u32>> {
+        let restrict = q.restrict.as_ref().map(|ids| {
+            let mut positions: Vec<u32> = ids.iter().filter_map(|&id| self.position(id)).collect();
+            positions.sort_unstable();
+            positions
+        });
+        let children = q.parent.map(|p| self.children.get(&p).cloned().unwrap_or_default());
+        let towns = q.town.as_ref().map(|t| self.towns.positions(t));
+        let postal_codes = q.postal_code.as_ref().map(|p| self.postal_codes.positions(p));
+        [restrict, children, towns, postal_codes].into_iter().flatten().reduce(|mut allowed, other| {
+            allowed.retain(|p| other.binary_search(p).is_ok());
+            allowed
+        })
+    }
+
     fn search(&self, q: &IndexQuery) -> Hits {
+        let allowed = self.allowed(q);
         let mut scored: Vec<(u32, f32)> = if q.text {
             let mut matches = self.text_matches(q);
             let exact: Vec<u32> = q.exact.iter().filter_map(|&id| self.position(id)).collect();
             matches.retain(|(p, _)| !exact.contains(p));
             matches.extend(exact.into_iter().map(|p| (p, EXACT_SCORE)));
             matches
-        } else if let Some(restrict) = &q.restrict {
-            restrict.iter().filter_map(|&id| self.position(id)).map(|p| (p, 0.0)).collect()
+        } else if let Some(allowed) = &allowed {
+            allowed.iter().map(|&p| (p, 0.0)).collect()
         } else if let Some(region) = q.region {
             self.by_region.get(&region).map_or_else(Vec::new, |l| l.iter().map(|&p| (p, 0.0)).collect())
         } else {
             (0..self.docs.len() as u32).map(|p| (p, 0.0)).collect()
         };
-        if let (true, Some(restrict)) = (q.text, &q.restrict) {
-            let mut allowed: Vec<u32> = restrict.iter().filter_map(|&id| self.position(id)).collect();
-            allowed.sort_unstable();
+        if let (true, Some(allowed)) = (q.text, &allowed) {
             scored.retain(|(p, _)| allowed.binary_search(p).is_ok());
         }
         scored.retain(|&(p, _)| self.passes(&self.docs[p as usize], q));
@@ -342,6 +376,7 @@ mod tests {
             valid_from: 0,
             valid_to: None,
             terms: terms.into(),
+            head: CardHead::default(),
         }
     }
 
@@ -447,6 +482,30 @@ mod tests {
         assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![2]);
         q.valid_from = Some((0, 5));
         assert_eq!(index.search(&q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>(), vec![1]);
+    }
+
+    #[test]
+    fn branches_towns_and_postal_codes_narrow_a_search() {
+        let index = SearchIndex::new();
+        let mut branch = version(2, (2, 50, 2), "филиал");
+        branch.head =
+            CardHead {
+                parent: Some((2, 50, 1)), towns: vec!["Тольятти".into()], postal_codes: vec!["445000".into()]
+            };
+        let mut head = version(1, (2, 50, 1), "головн");
+        head.head.towns = vec!["Самара".into()];
+        index.apply(&[head, branch]);
+        let found = |q: &IndexQuery| index.search(q).hits.iter().map(|h| h.version_id).collect::<Vec<_>>();
+        let all = IndexQuery { at: 10, limit: 10, ..IndexQuery::default() };
+        assert_eq!(found(&IndexQuery { parent: Some((2, 50, 1)), ..all.clone() }), vec![2]);
+        assert_eq!(found(&IndexQuery { parent: Some((2, 50, 2)), ..all.clone() }), Vec::<i64>::new());
+        assert_eq!(found(&IndexQuery { town: Some(TextMatch::Prefix("сам".into())), ..all.clone() }), vec![1]);
+        assert_eq!(found(&IndexQuery { postal_code: Some(TextMatch::Prefix("445".into())), ..all.clone() }), vec![2]);
+        let mut q = query(&["филиал"]);
+        q.town = Some(TextMatch::Exact("Самара".into()));
+        assert_eq!(found(&q), Vec::<i64>::new(), "every condition holds at once");
+        q.town = Some(TextMatch::Contains("ЛЬЯТ".into()));
+        assert_eq!(found(&q), vec![2]);
     }
 
     #[test]

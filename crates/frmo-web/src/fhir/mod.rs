@@ -77,7 +77,7 @@ fn base(state: &AppState) -> String {
 }
 
 /// A JSON body as FHIR's media type.
-fn fhir_json(status: StatusCode, body: &Value) -> Response {
+fn fhir_json(status: StatusCode, body: &impl serde::Serialize) -> Response {
     // `to_vec` writes bytes straight into the buffer (`to_string` goes through `Display`, which
     // checks every piece it writes for UTF-8 again).
     let bytes = serde_json::to_vec(body).unwrap_or_default();
@@ -102,6 +102,11 @@ fn resource_response(resource: &Value, headers: &HeaderMap, summary: params::Sum
             format!("h{:x}", hasher.finish())
         }
     };
+    tagged_response(resource, &tag, headers)
+}
+
+/// `resource` with the weak ETag `tag`, or `304 Not Modified` when `If-None-Match` names it.
+fn tagged_response(resource: &impl serde::Serialize, tag: &str, headers: &HeaderMap) -> Response {
     let etag = HeaderValue::from_str(&format!("W/\"{tag}\"")).unwrap_or(HeaderValue::from_static("W/\"0\""));
     let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
         v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag.to_str().unwrap_or("").trim_start_matches("W/"))

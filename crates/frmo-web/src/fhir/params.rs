@@ -44,25 +44,32 @@ pub struct TypeSearch {
     pub revincludes: &'static [&'static str],
 }
 
+const LAST_UPDATED: &str =
+    "когда вступила в силу текущая версия карточки: [ge|gt|le|lt|eq|sa|eb]дата или момент; можно дважды";
+
 /// Every resource type served, with what its search takes (the CapabilityStatement says the same).
 pub const SEARCH: &[TypeSearch] = &[
     TypeSearch {
         resource: "Organization",
         params: &[
             ("_id", Kind::Token, "OID организации; несколько — через запятую"),
-            (
-                "_lastUpdated",
-                Kind::Date,
-                "когда вступила в силу текущая версия карточки: [ge|gt|le|lt|eq|sa|eb]дата или момент; можно дважды",
-            ),
+            ("_lastUpdated", Kind::Date, LAST_UPDATED),
             ("identifier", Kind::Token, "ИНН, ОГРН (ОГРНИП), КПП или OID: [system|]value"),
             ("name", Kind::String, "наименование; словоформы русского языка, как в поиске реестра"),
             ("type", Kind::Token, "тип организации (код справочника)"),
             ("active", Kind::Token, "true — не ликвидирована, false — ликвидирована"),
             ("address-state", Kind::String, "субъект РФ (regionId): наименование, его начало или код"),
+            ("address-city", Kind::String, "населённый пункт юридического или фактического адреса"),
+            ("address-postalcode", Kind::String, "почтовый индекс юридического или фактического адреса"),
+            ("partof", Kind::Reference, "головная организация: её филиалы"),
         ],
         includes: &["Organization:partof"],
-        revincludes: &["Location:organization", "PractitionerRole:organization", "HealthcareService:organization"],
+        revincludes: &[
+            "Organization:partof",
+            "Location:organization",
+            "PractitionerRole:organization",
+            "HealthcareService:organization",
+        ],
     },
     TypeSearch {
         resource: "Location",
@@ -73,6 +80,7 @@ pub const SEARCH: &[TypeSearch] = &[
             ("name", Kind::String, "наименование"),
             ("type", Kind::Token, "facility или код типа подразделения"),
             ("status", Kind::Token, "active | inactive"),
+            ("_lastUpdated", Kind::Date, LAST_UPDATED),
         ],
         includes: &["Location:organization", "Location:partof"],
         revincludes: &[],
@@ -110,6 +118,7 @@ pub const SEARCH: &[TypeSearch] = &[
             ("organization", Kind::Reference, "организация (обязателен, если не указан _id)"),
             ("name", Kind::String, "наименование (содержит адрес места)"),
             ("active", Kind::Token, "лицензия действует"),
+            ("_lastUpdated", Kind::Date, LAST_UPDATED),
         ],
         includes: &[],
         revincludes: &[],
@@ -326,6 +335,36 @@ pub fn narrow(
         "le" => (from, to.min(end)),
         _ => return Err(refuse(format!("{name}: префикс «{prefix}» не поддерживается"))),
     })
+}
+
+/// The range every `_lastUpdated` of the query leaves (`None` when none is given).
+pub fn last_updated(params: &Params) -> Result<Option<(OffsetDateTime, OffsetDateTime)>, RegistryError> {
+    if params.get("_lastUpdated").is_none() {
+        return Ok(None);
+    }
+    let mut range = (
+        OffsetDateTime::UNIX_EPOCH - time::Duration::days(365_000),
+        OffsetDateTime::now_utc() + time::Duration::days(365_000),
+    );
+    for p in params.all("_lastUpdated") {
+        range = narrow(range, &p.value, "_lastUpdated")?;
+    }
+    Ok(Some(range))
+}
+
+/// Whether `at` is in a `_lastUpdated` range (or none is given).
+pub fn updated_within(range: Option<(OffsetDateTime, OffsetDateTime)>, at: OffsetDateTime) -> bool {
+    range.is_none_or(|(from, to)| from <= at && at < to)
+}
+
+/// A string parameter as the index matches it.
+pub fn text_match(param: &Param) -> frmo_registry::search::TextMatch {
+    use frmo_registry::search::TextMatch;
+    match param.modifier.as_deref() {
+        Some("exact") => TextMatch::Exact(param.value.clone()),
+        Some("contains") => TextMatch::Contains(param.value.clone()),
+        _ => TextMatch::Prefix(param.value.clone()),
+    }
 }
 
 /// The code of a token `[system|]code`.

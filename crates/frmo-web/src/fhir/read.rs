@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::params::{self, Params};
 use super::resources::OrganizationHead;
-use super::{base, fhir_json, resource_response, resources, workers};
+use super::{base, fhir_json, resource_response, resources, tagged_response, workers};
 use crate::AppState;
 use crate::error::FhirError;
 use crate::session::Viewer;
@@ -55,7 +55,16 @@ impl Current {
     }
 
     pub(super) fn resource(&self) -> Value {
+        self.shaped().to_value()
+    }
+
+    fn shaped(&self) -> resources::OrganizationResource<'_> {
         resources::organization(&self.head, self.version, self.since)
+    }
+
+    /// When the card's current version took effect.
+    pub(super) fn since(&self) -> OffsetDateTime {
+        self.since
     }
 
     /// The whole card (departments, buildings, licences).
@@ -80,6 +89,10 @@ pub async fn organization(
 ) -> Result<Response, FhirError> {
     let summary = read_parameters(raw.as_deref())?;
     let current = Current::read(&state.registry, &id).await?;
+    if summary == params::Summary::False {
+        // The common read is written straight from the card's head, without a JSON tree.
+        return Ok(tagged_response(&current.shaped(), &current.version.to_string(), &headers));
+    }
     Ok(resource_response(&current.resource(), &headers, summary))
 }
 

@@ -6,7 +6,7 @@ use frmo_domain::ident::{Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode};
 use frmo_domain::org::{Address, Contacts, OrgStatus, Organization};
 use frmo_domain::reference;
 use frmo_registry::RegistryError;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -42,46 +42,174 @@ pub fn instant(at: OffsetDateTime) -> String {
 }
 
 /// `meta` of a resource made from card version `version_id`, in force since `since`.
-pub fn meta(version_id: i64, since: OffsetDateTime, profile: &str) -> Value {
-    json!({"versionId": version_id.to_string(), "lastUpdated": instant(since), "profile": [format!("{MCSD}{profile}")]})
+pub fn meta(version_id: i64, since: OffsetDateTime, profile: &'static str) -> Value {
+    json!(Meta::new(version_id, since, profile))
+}
+
+/// A resource's `meta`: the card version it was made from, when that took effect, its mCSD profile.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Meta {
+    version_id: Num,
+    last_updated: String,
+    profile: [Profile; 1],
+}
+
+impl Meta {
+    pub fn new(version_id: i64, since: OffsetDateTime, profile: &'static str) -> Self {
+        Meta { version_id: Num(version_id), last_updated: instant(since), profile: [Profile(profile)] }
+    }
+}
+
+/// An mCSD profile's canonical URL.
+struct Profile(&'static str);
+
+impl Serialize for Profile {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("{MCSD}{}", self.0))
+    }
+}
+
+/// A code of a directory as FHIR's `Coding` (written straight, without a JSON tree).
+#[derive(Serialize, Clone, Copy)]
+pub struct Coding<'a> {
+    system: Urn<'a>,
+    code: Num,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    display: Option<&'a str>,
+}
+
+/// A `CodeableConcept` of one coding, its display as the text.
+#[derive(Serialize, Clone, Copy)]
+pub struct Concept<'a> {
+    coding: [Coding<'a>; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<&'a str>,
+}
+
+/// `urn:oid:<oid>`, written without building the string.
+#[derive(Clone, Copy)]
+struct Urn<'a>(&'a str);
+
+impl Serialize for Urn<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&format_args!("urn:oid:{}", self.0))
+    }
+}
+
+/// A number written as a JSON string (codes, version ids).
+#[derive(Clone, Copy)]
+struct Num(i64);
+
+impl Serialize for Num {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
 }
 
 /// A code of a shipped or installed directory as a `Coding` (system: the directory's OID).
-pub fn coding(directory: &str, code: u32) -> Option<Value> {
+pub fn coding_of(directory: &str, code: u32) -> Option<Coding<'static>> {
     let dir = reference::get(directory)?;
     let system = dir.oid.as_deref().or(dir.nsi_oid.as_deref())?;
-    let mut coding = json!({"system": format!("urn:oid:{system}"), "code": code.to_string()});
-    if let Some(name) = dir.name_of(code) {
-        coding["display"] = json!(name);
-    }
-    Some(coding)
+    Some(Coding { system: Urn(system), code: Num(i64::from(code)), display: dir.name_of(code) })
 }
 
+pub fn concept_of(directory: &str, code: u32) -> Option<Concept<'static>> {
+    let coding = coding_of(directory, code)?;
+    Some(Concept { coding: [coding], text: coding.display })
+}
+
+/// [`coding_of`] as a JSON value.
+pub fn coding(directory: &str, code: u32) -> Option<Value> {
+    coding_of(directory, code).map(|c| json!(c))
+}
+
+/// [`concept_of`] as a JSON value.
 pub fn concept(directory: &str, code: u32) -> Option<Value> {
-    let coding = coding(directory, code)?;
-    let text = coding.get("display").cloned();
-    let mut concept = json!({"coding": [coding]});
-    if let Some(text) = text {
-        concept["text"] = text;
-    }
-    Some(concept)
+    concept_of(directory, code).map(|c| json!(c))
+}
+
+/// An `identifier`: an OID as a URI, or a number of a system.
+#[derive(Serialize)]
+pub struct Identifier<'a> {
+    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
+    usage: Option<&'static str>,
+    system: &'static str,
+    value: IdValue<'a>,
+    #[serde(rename = "type")]
+    kind: Text<'a>,
+}
+
+#[derive(Serialize)]
+struct Text<'a> {
+    text: &'a str,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum IdValue<'a> {
+    Plain(&'a str),
+    Oid(Urn<'a>),
+}
+
+fn oid_identifier_of<'a>(oid: &'a str, text: &'a str) -> Identifier<'a> {
+    Identifier { usage: Some("official"), system: URI_SYSTEM, value: IdValue::Oid(Urn(oid)), kind: Text { text } }
+}
+
+fn identifier_of<'a>(system: &'static str, value: &'a str, text: &'a str) -> Identifier<'a> {
+    Identifier { usage: None, system, value: IdValue::Plain(value), kind: Text { text } }
 }
 
 fn oid_identifier(oid: &str, text: &str) -> Value {
-    json!({"use": "official", "system": URI_SYSTEM, "value": format!("urn:oid:{oid}"), "type": {"text": text}})
+    json!(oid_identifier_of(oid, text))
 }
 
-fn identifier(system: &str, value: &str, text: &str) -> Value {
-    json!({"system": system, "value": value, "type": {"text": text}})
+fn identifier(system: &'static str, value: &str, text: &str) -> Value {
+    json!(identifier_of(system, value, text))
 }
+
+/// mCSD's facility type.
+#[derive(Serialize)]
+struct FacilityType {
+    coding: [FacilityCoding; 1],
+}
+
+#[derive(Serialize)]
+struct FacilityCoding {
+    system: &'static str,
+    code: &'static str,
+    display: &'static str,
+}
+
+const FACILITY: FacilityType =
+    FacilityType { coding: [FacilityCoding { system: MCSD_TYPES, code: "facility", display: "Facility" }] };
 
 fn facility_type() -> Value {
-    json!({"coding": [{"system": MCSD_TYPES, "code": "facility", "display": "Facility"}]})
+    json!(FACILITY)
 }
 
-/// An address of the card.
-pub fn address(a: &Address, region: u8, kind: &str) -> Value {
-    let mut out = json!({"use": "work", "type": kind, "text": a.text, "country": "RU"});
+/// An address of the card as FHIR's `Address`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FhirAddress<'a> {
+    #[serde(rename = "use")]
+    usage: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    text: &'a str,
+    country: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    line: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    city: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    state: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    postal_code: Option<&'a str>,
+}
+
+/// An address of the card (`kind`: FHIR's address type, `postal` or `physical`).
+pub fn address<'a>(a: &'a Address, region: u8, kind: &'static str) -> FhirAddress<'a> {
     let line: Vec<String> = [
         a.street_name
             .as_ref()
@@ -93,20 +221,17 @@ pub fn address(a: &Address, region: u8, kind: &str) -> Value {
     .into_iter()
     .flatten()
     .collect();
-    if !line.is_empty() {
-        out["line"] = json!(line);
-    }
-    if let Some(area) = &a.area_name {
-        out["city"] = json!(area);
-    }
     let region = a.region.map_or(region, |r| r.code());
-    if let Some(code) = RegionCode::from_code(region) {
-        out["state"] = json!(code.name());
+    FhirAddress {
+        usage: "work",
+        kind,
+        text: &a.text,
+        country: "RU",
+        line,
+        city: a.area_name.as_deref(),
+        state: RegionCode::from_code(region).map(RegionCode::name),
+        postal_code: a.post_index.as_ref().map(|p| p.as_str()),
     }
-    if let Some(index) = &a.post_index {
-        out["postalCode"] = json!(index.as_str());
-    }
-    out
 }
 
 fn position(a: &Address) -> Option<Value> {
@@ -155,26 +280,74 @@ impl OrganizationHead {
     }
 }
 
+/// A reference to another resource.
+#[derive(Serialize)]
+pub struct Reference {
+    reference: String,
+}
+
+#[derive(Serialize)]
+struct Telecom<'a> {
+    system: &'static str,
+    value: &'a str,
+    #[serde(rename = "use")]
+    usage: &'static str,
+}
+
+/// The `Organization` resource of a card's head, written straight from it (no JSON tree: a read
+/// serialises this).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrganizationResource<'a> {
+    resource_type: &'static str,
+    id: &'a str,
+    meta: Meta,
+    identifier: Vec<Identifier<'a>>,
+    active: bool,
+    #[serde(rename = "type")]
+    types: Vec<OrgType>,
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    alias: Option<[&'a str; 1]>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    telecom: Vec<Telecom<'a>>,
+    address: Vec<FhirAddress<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    part_of: Option<Reference>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OrgType {
+    Facility(&'static FacilityType),
+    Code(Concept<'static>),
+}
+
+impl OrganizationResource<'_> {
+    /// The resource as a JSON value (searches, includes and summaries edit or bundle it).
+    pub fn to_value(&self) -> Value {
+        json!(self)
+    }
+}
+
 /// The organization (the legal entity).
-pub fn organization(org: &OrganizationHead, version_id: i64, since: OffsetDateTime) -> Value {
+pub fn organization(org: &OrganizationHead, version_id: i64, since: OffsetDateTime) -> OrganizationResource<'_> {
     let oid = org.oid.as_str();
-    let mut identifiers = vec![oid_identifier(oid, "OID ФРМО")];
-    identifiers.push(identifier(INN, org.inn.as_str(), "ИНН"));
+    let mut identifiers = vec![oid_identifier_of(oid, "OID ФРМО")];
+    identifiers.push(identifier_of(INN, org.inn.as_str(), "ИНН"));
     if let Some(ogrn) = &org.ogrn {
-        identifiers.push(identifier(OGRN, ogrn.as_str(), "ОГРН"));
+        identifiers.push(identifier_of(OGRN, ogrn.as_str(), "ОГРН"));
     }
     if let Some(ogrnip) = &org.ogrnip {
-        identifiers.push(identifier(OGRN, ogrnip.as_str(), "ОГРНИП"));
+        identifiers.push(identifier_of(OGRN, ogrnip.as_str(), "ОГРНИП"));
     }
     if let Some(kpp) = &org.kpp {
-        identifiers.push(identifier(KPP, kpp.as_str(), "КПП"));
+        identifiers.push(identifier_of(KPP, kpp.as_str(), "КПП"));
     }
     if let Some(old) = org.old_oid.as_deref().filter(|o| OrgOid::parse(o).is_ok()) {
-        let mut id = oid_identifier(old, "Прежний OID ФРМО");
-        id["use"] = json!("old");
-        identifiers.push(id);
+        identifiers.push(Identifier { usage: Some("old"), ..oid_identifier_of(old, "Прежний OID ФРМО") });
     }
-    let mut types = vec![facility_type()];
+    let mut types = vec![OrgType::Facility(&FACILITY)];
     types.extend(
         [
             ("organization_types", org.organization_type_id),
@@ -182,38 +355,31 @@ pub fn organization(org: &OrganizationHead, version_id: i64, since: OffsetDateTi
             ("medical_subject_kinds", org.medical_subject_id),
         ]
         .into_iter()
-        .filter_map(|(directory, code)| concept(directory, code)),
+        .filter_map(|(directory, code)| concept_of(directory, code).map(OrgType::Code)),
     );
-    let mut resource = json!({
-        "resourceType": "Organization",
-        "id": oid,
-        "meta": meta(version_id, since, "IHE.mCSD.FacilityOrganization"),
-        "identifier": identifiers,
-        "active": org.status != OrgStatus::Liquidated,
-        "type": types,
-        "name": org.name_full,
-    });
-    if org.name_short != org.name_full {
-        resource["alias"] = json!([org.name_short]);
-    }
     let contacts = &org.contacts;
-    let telecom: Vec<Value> = [("phone", &contacts.phone), ("email", &contacts.email), ("url", &contacts.site)]
+    let telecom = [("phone", &contacts.phone), ("email", &contacts.email), ("url", &contacts.site)]
         .into_iter()
-        .filter_map(|(system, value)| value.as_ref().map(|v| json!({"system": system, "value": v, "use": "work"})))
+        .filter_map(|(system, value)| value.as_deref().map(|value| Telecom { system, value, usage: "work" }))
         .collect();
-    if !telecom.is_empty() {
-        resource["telecom"] = json!(telecom);
-    }
     let region = org.region_id.code();
     let mut addresses = vec![address(&org.legal_address, region, "postal")];
     if let Some(actual) = &org.actual_address {
         addresses.push(address(actual, region, "physical"));
     }
-    resource["address"] = json!(addresses);
-    if let Some(parent) = &org.parent_oid {
-        resource["partOf"] = json!({"reference": format!("Organization/{parent}")});
+    OrganizationResource {
+        resource_type: "Organization",
+        id: oid,
+        meta: Meta::new(version_id, since, "IHE.mCSD.FacilityOrganization"),
+        identifier: identifiers,
+        active: org.status != OrgStatus::Liquidated,
+        types,
+        name: &org.name_full,
+        alias: (org.name_short != org.name_full).then_some([org.name_short.as_str()]),
+        telecom,
+        address: addresses,
+        part_of: org.parent_oid.as_ref().map(|p| Reference { reference: format!("Organization/{p}") }),
     }
-    resource
 }
 
 /// The id of a building's `Location`: the organization's OID after `1.2.643.5.1.13.13.12.` and the
@@ -243,7 +409,7 @@ pub fn locations(org: &Organization, version_id: i64, since: OffsetDateTime) -> 
     let region = org.region_id.code();
     let managing = json!({"reference": format!("Organization/{oid}")});
     let liquidated = org.status == OrgStatus::Liquidated;
-    let base = |id: &str, name: &str, closed: bool, profile: &str| {
+    let base = |id: &str, name: &str, closed: bool, profile: &'static str| {
         json!({"resourceType": "Location", "id": id, "meta": meta(version_id, since, profile),
                "status": status(closed), "name": name, "mode": "instance", "managingOrganization": managing})
     };
@@ -251,7 +417,7 @@ pub fn locations(org: &Organization, version_id: i64, since: OffsetDateTime) -> 
     let mut facility = base(oid, &org.name_full, liquidated, "IHE.mCSD.FacilityLocation");
     facility["identifier"] = json!([oid_identifier(oid, "OID ФРМО")]);
     facility["type"] = json!([facility_type()]);
-    facility["address"] = address(main_address, region, "physical");
+    facility["address"] = json!(address(main_address, region, "physical"));
     facility["physicalType"] = json!({"coding": [{"system": PHYSICAL, "code": "si", "display": "Site"}]});
     if let Some(position) = position(main_address) {
         facility["position"] = position;
@@ -298,7 +464,7 @@ pub fn locations(org: &Organization, version_id: i64, since: OffsetDateTime) -> 
         let mut building = base(&id, &b.build_name, liquidated || b.liquidation_date.is_some(), "IHE.mCSD.Location");
         building["identifier"] = json!([identifier(BUILDING_ID, &b.id, "Идентификатор здания ФРМО")]);
         building["physicalType"] = json!({"coding": [{"system": PHYSICAL, "code": "bu", "display": "Building"}]});
-        building["address"] = address(&b.address, region, "physical");
+        building["address"] = json!(address(&b.address, region, "physical"));
         if let Some(position) = position(&b.address) {
             building["position"] = position;
         }

@@ -2,15 +2,6 @@
 //! word forms, exact identifiers, keyset paging); the other types are searched within the cards or
 //! worker directories of the organizations the query names, and paged by position.
 
-use axum::extract::{RawQuery, State};
-use axum::response::Response;
-use frmo_domain::access::Actor;
-use frmo_domain::org::OrgStatus;
-use frmo_registry::fhir::DirectoryPart;
-use frmo_registry::{RegistryError, SearchParams};
-use serde_json::Value;
-use time::OffsetDateTime;
-
 use super::params::{self, Param, Params, boolean, reference_id, token_code};
 use super::read::{Current, directory, role_resources};
 use super::resources::{INN, INN_OIDS, KPP, OGRN, OGRN_OIDS, URI_SYSTEM};
@@ -18,6 +9,15 @@ use super::{Found, resources, searchset, workers};
 use crate::AppState;
 use crate::error::FhirError;
 use crate::session::Viewer;
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use frmo_domain::access::Actor;
+use frmo_domain::ident::OrgOid;
+use frmo_domain::org::OrgStatus;
+use frmo_registry::fhir::DirectoryPart;
+use frmo_registry::search::SearchQuery;
+use frmo_registry::{RegistryError, SearchParams};
+use serde_json::Value;
 
 fn refuse(message: impl Into<String>) -> RegistryError {
     crate::multipart::invalid("query", "Параметр запроса", message)
@@ -118,15 +118,18 @@ pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuer
     if active == Some(true) {
         query.not_status = Some(OrgStatus::Liquidated);
     }
-    if params.get("_lastUpdated").is_some() {
-        let mut range = (
-            OffsetDateTime::UNIX_EPOCH - time::Duration::days(365_000),
-            OffsetDateTime::now_utc() + time::Duration::days(365_000),
-        );
-        for p in params.all("_lastUpdated") {
-            range = params::narrow(range, &p.value, "_lastUpdated")?;
+    query.valid_from = params::last_updated(&params)?;
+    for p in &params.list {
+        match p.name {
+            "partof" => {
+                let head = OrgOid::parse(reference_id(&p.value, "Organization")?)
+                    .map_err(|_| refuse(format!("partof: «{}» — не OID организации", p.value)))?;
+                query.parent = Some(head);
+            }
+            "address-city" => query.town = Some(params::text_match(p)),
+            "address-postalcode" => query.postal_code = Some(params::text_match(p)),
+            _ => {}
         }
-        query.valid_from = Some(range);
     }
     let mut found = Found::default();
     let mut cards = Vec::new();
@@ -163,6 +166,13 @@ pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuer
             && let Some(parent) = &org.parent_oid
         {
             found.include(Current::read(&state.registry, parent.as_str()).await?.resource());
+        }
+        if wants(&params.revinclude, "Organization:partof") {
+            // The branches (the index lists them per head organization).
+            let branches = SearchQuery { parent: Some(org.oid.clone()), limit: usize::MAX, ..Default::default() };
+            for item in state.registry.search(&Actor::Anonymous, &branches).await?.items {
+                found.include(Current::read(&state.registry, &item.oid).await?.resource());
+            }
         }
         if wants(&params.revinclude, "Location:organization") {
             card.locations()?.into_iter().for_each(|l| found.include(l));
@@ -208,11 +218,13 @@ pub async fn locations(State(state): State<AppState>, RawQuery(raw): RawQuery) -
     }
     let ids: Vec<&str> = params.value("_id").map(|v| v.split(',').map(str::trim).collect()).unwrap_or_default();
     let partof = params.value("partof").map(|v| reference_id(v, "Location")).transpose()?;
+    let updated = params::last_updated(&params)?;
     let mut all = Vec::new();
     let mut pool = Vec::new();
     for oid in &oids {
         let card = Current::read(&state.registry, oid).await?;
         pool.push(card.resource());
+        let in_range = params::updated_within(updated, card.since());
         for location in card.locations()? {
             let types: Vec<&str> = location["type"]
                 .as_array()
@@ -221,7 +233,8 @@ pub async fn locations(State(state): State<AppState>, RawQuery(raw): RawQuery) -
                 .flat_map(|t| t["coding"].as_array().into_iter().flatten())
                 .filter_map(|c| c["code"].as_str())
                 .collect();
-            let keep = (ids.is_empty() || ids.contains(&location["id"].as_str().unwrap_or_default()))
+            let keep = in_range
+                && (ids.is_empty() || ids.contains(&location["id"].as_str().unwrap_or_default()))
                 && partof.is_none_or(|p| location["partOf"]["reference"] == format!("Location/{p}").as_str())
                 && params
                     .get("name")

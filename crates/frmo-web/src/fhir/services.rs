@@ -117,10 +117,14 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
         return Err(crate::multipart::invalid("query", "Параметр запроса", message).into());
     }
     let active = params.value("active").map(|a| boolean(a, "active")).transpose()?;
+    let updated = params::last_updated(&params)?;
     let mut all = Vec::new();
     for oid in &oids {
-        for service in Current::read(&state.registry, oid).await?.services()? {
-            let keep = (ids.is_empty() || ids.contains(&service["id"].as_str().unwrap_or_default()))
+        let card = Current::read(&state.registry, oid).await?;
+        let in_range = params::updated_within(updated, card.since());
+        for service in card.services()? {
+            let keep = in_range
+                && (ids.is_empty() || ids.contains(&service["id"].as_str().unwrap_or_default()))
                 && active.is_none_or(|a| service["active"] == a)
                 && params
                     .get("name")

@@ -374,6 +374,104 @@ async fn history_feeds_every_version_since_a_moment(backend: Backend) {
     assert_eq!(status, 404);
 }
 
+/// `partof`, `address-city` and `address-postalcode` search the register's index (branches of a
+/// head organization; the legal or actual address's town and postal code, FHIR string matching);
+/// `_lastUpdated` narrows locations and services by their card version's moment.
+async fn organizations_are_found_by_head_town_and_postal_code(backend: Backend) {
+    let app = TestApp::demo(backend, 12).await;
+    let (_, listed, _) = get(&app, "/Organization?_count=2", None).await;
+    let branch = entries(&listed, "match")
+        .iter()
+        .filter_map(|o| o["id"].as_str())
+        .find(|id| *id != REAVIZ_OID)
+        .expect("a demo organization")
+        .to_owned();
+    let card = app.registry.card(&Actor::Anonymous, &branch, None).await.expect("card");
+    let mut changed = card.organization.clone();
+    changed.parent_oid = Some(frmo_domain::ident::OrgOid::parse(REAVIZ_OID).expect("oid"));
+    let context = ChangeContext::system("тест FHIR");
+    let at = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
+    app.registry.change_card(&Actor::System, &changed, card.row.version_id, at, context).await.expect("change");
+
+    // Branches of a head organization, by any form of the reference; the head included once.
+    for query in [
+        format!("partof=Organization/{REAVIZ_OID}"),
+        format!("partof={REAVIZ_OID}&_include=Organization:partof"),
+        format!("partof={}/Organization/{REAVIZ_OID}", urlencode("http://x/fhir/r4")),
+    ] {
+        let (status, bundle, _) = get(&app, &format!("/Organization?{query}"), None).await;
+        assert_eq!(status, 200, "{query}: {bundle}");
+        let found: Vec<&Value> = entries(&bundle, "match");
+        assert_eq!((bundle["total"].as_u64(), found.len()), (Some(1), 1), "{query}: {bundle}");
+        assert_eq!(found[0]["id"], branch.as_str());
+        assert_eq!(found[0]["partOf"]["reference"], format!("Organization/{REAVIZ_OID}"));
+        if query.contains("_include") {
+            let heads = entries(&bundle, "include");
+            assert_eq!((heads.len(), &heads[0]["id"]), (1, &Value::from(REAVIZ_OID)), "{bundle}");
+        }
+    }
+    let (_, head, _) =
+        get(&app, &format!("/Organization?_id={REAVIZ_OID}&_revinclude=Organization:partof"), None).await;
+    let included: Vec<&Value> = entries(&head, "include");
+    assert_eq!(included.iter().map(|o| &o["id"]).collect::<Vec<_>>(), [&Value::from(branch.as_str())], "{head}");
+    let (_, none, _) = get(&app, &format!("/Organization?partof=Organization/{branch}"), None).await;
+    assert_eq!(none["total"], 0, "a branch has no branches: {none}");
+    let (status, _, _) = get(&app, "/Organization?partof=Location/1.2.3", None).await;
+    assert_eq!(status, 400, "partof names an Organization");
+
+    // The town (legal or actual address) and the postal code: starts with, contains, exact.
+    let samara = "%D0%A1%D0%B0%D0%BC%D0%B0%D1%80%D0%B0"; // Самара
+    for (query, found) in [
+        (format!("address-city={samara}"), true),
+        ("address-city=%D1%81%D0%B0%D0%BC".to_owned(), true), // сам
+        ("address-city:contains=%D0%B0%D0%BC%D0%B0%D1%80".to_owned(), true), // амар
+        (format!("address-city:exact={samara}"), true),
+        ("address-city:exact=%D1%81%D0%B0%D0%BC%D0%B0%D1%80%D0%B0".to_owned(), false), // самара
+        ("address-city=%D0%B0%D0%BC%D0%B0%D1%80".to_owned(), false),                   // амар: not a beginning
+        ("address-postalcode=443001".to_owned(), true),
+        ("address-postalcode=4430".to_owned(), true),
+        ("address-postalcode:contains=3001".to_owned(), true),
+        ("address-postalcode=3001".to_owned(), false),
+        (
+            format!(
+                "address-city={samara}&address-postalcode=443001&name=%D1%83%D0%BD%D0%B8%D0%B2%D0%B5%D1%80%D1%81%D0%B8%D1%82%D0%B5%D1%82"
+            ),
+            true,
+        ), // университет
+        (format!("address-city={samara}&address-state=77"), false),
+    ] {
+        let (status, bundle, _) = get(&app, &format!("/Organization?{query}&_count=100"), None).await;
+        assert_eq!(status, 200, "{query}: {bundle}");
+        let matches = entries(&bundle, "match");
+        assert_eq!(matches.iter().any(|o| o["id"] == REAVIZ_OID), found, "{query}: {bundle}");
+        assert_eq!(bundle["total"].as_u64(), Some(matches.len() as u64), "{query}: {bundle}");
+    }
+    let (_, towns, _) = get(&app, &format!("/Organization?address-city={samara}&_count=100"), None).await;
+    for org in entries(&towns, "match") {
+        let cities: Vec<&str> =
+            org["address"].as_array().into_iter().flatten().filter_map(|a| a["city"].as_str()).collect();
+        assert!(cities.iter().any(|c| c.starts_with("Самара")), "{org}");
+    }
+
+    // `_lastUpdated` on the card's locations and services: the moment their card version took effect.
+    let since = urlencode(&frmo_registry_instant(at));
+    let (_, reaviz, _) = get(&app, &format!("/Organization/{REAVIZ_OID}"), None).await;
+    let moment = urlencode(reaviz["meta"]["lastUpdated"].as_str().expect("lastUpdated"));
+    for kind in ["Location", "HealthcareService"] {
+        let (_, all, _) = get(&app, &format!("/{kind}?organization={REAVIZ_OID}&_count=100"), None).await;
+        let (status, same, _) =
+            get(&app, &format!("/{kind}?organization={REAVIZ_OID}&_lastUpdated=le{moment}&_count=100"), None).await;
+        assert_eq!(status, 200, "{same}");
+        assert!(all["total"].as_u64().is_some_and(|n| n > 0), "{all}");
+        assert_eq!(same["total"], all["total"], "{kind}: {same}");
+        let (_, later, _) = get(&app, &format!("/{kind}?organization={REAVIZ_OID}&_lastUpdated=gt{since}"), None).await;
+        assert_eq!(later["total"], 0, "{kind}: {later}");
+    }
+    let (status, _, _) =
+        get(&app, &format!("/Practitioner?organization={REAVIZ_OID}&_lastUpdated=gt{since}"), None).await;
+    assert_eq!(status, 400, "not a parameter of Practitioner");
+}
+
 fn frmo_registry_instant(at: time::OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339).expect("format")
 }
@@ -420,5 +518,6 @@ backend_tests!(
     the_card_is_an_organization_with_locations_found_by_word_forms,
     workers_personal_data_never_reaches_an_anonymous_caller,
     history_feeds_every_version_since_a_moment,
+    organizations_are_found_by_head_town_and_postal_code,
     fhir_tools_validate_and_mirror_the_register,
 );
