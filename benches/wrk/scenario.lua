@@ -68,8 +68,8 @@ end
 -- done() runs in wrk's main Lua state, which never saw init's arguments: the caller names the row.
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT %.0f %.2f %.2f %d %d\n",
-    summary.requests / (summary.duration / 1e6),
+  local rate = summary.requests / (summary.duration / 1e6)
+  io.write(string.format("RESULT " .. (rate < 100 and "%.1f" or "%.0f") .. " %.2f %.2f %d %d\n", rate,
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     summary.requests, e.connect + e.read + e.write + e.status + e.timeout))
 end
