@@ -96,7 +96,7 @@ impl Registry {
         let key = match oid {
             Some(oid) => {
                 let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
-                Some((oid.kind(), oid.region().code(), oid.number()))
+                Some(frmo_store::search::head::key_of(&oid))
             }
             None => None,
         };

@@ -87,7 +87,7 @@ impl VersionRecord {
         }
         Ok(Self {
             oid: org.oid.as_str().to_owned(),
-            key: (org.oid.kind(), org.oid.region().code(), org.oid.number()),
+            key: crate::search::head::key_of(&org.oid),
             region: org.region_id.code(),
             valid_from,
             name_short: org.name_short.clone(),

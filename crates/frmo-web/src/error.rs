@@ -265,7 +265,7 @@ tokio::task_local! {
     static CURRENT: (String, String);
 }
 
-/// Runs the rest of the stack with the request's id and path at hand (for error pages).
+/// The request's id and path, at hand for error pages while the rest of the stack runs.
 pub(crate) struct RequestContext((String, String));
 
 impl RequestContext {

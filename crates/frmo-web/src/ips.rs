@@ -258,6 +258,16 @@ fn single(caller: &Caller, content: Value) -> Json<Value> {
     envelope(caller, json!({ "content": content }))
 }
 
+/// [`single`] around content already written as JSON text (the organization model, kept per card
+/// version), without reading it back.
+fn single_written(caller: &Caller, content: &str) -> Response {
+    let body = format!(
+        "{{\"requestId\":{},\"errorUserMessage\":null,\"content\":{content}}}",
+        Value::from(caller.request_id.as_str())
+    );
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
 fn paged(caller: &Caller, page: Page) -> Json<Value> {
     envelope(caller, json!({"offset": page.offset, "limit": page.limit, "total": page.total, "content": page.content}))
 }
@@ -303,12 +313,7 @@ async fn organization(
 ) -> Result<Response, IpsError> {
     let oid = params.get("oid").map(String::as_str).unwrap_or_default();
     let content = s.registry.ips_organization(&c.actor, oid, &c.request_id).await.map_err(failed(&c))?;
-    // The model comes written (kept per card version): the envelope goes around its text.
-    let body = format!(
-        "{{\"requestId\":{},\"errorUserMessage\":null,\"content\":{content}}}",
-        Value::from(c.request_id.as_str())
-    );
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    Ok(single_written(&c, &content))
 }
 
 async fn put_organization(

@@ -330,7 +330,6 @@ pub struct ResolvedSession(pub Option<Session>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddress(pub IpAddr);
 
-/// The middleware: counts the request in its class, or answers `429`.
 /// The rate limits of a request (see `crate::frame`): `None` when it may go on, else the refusal.
 /// Notes the client's address (and a session it resolved) on the request for the handlers.
 pub(crate) async fn admit(state: &AppState, request: &mut Request) -> Option<Response> {

@@ -239,7 +239,7 @@ pub(crate) struct Timer<'a> {
     metrics: &'a Metrics,
     started: Instant,
     route: Option<MatchedPath>,
-    method: axum::http::Method,
+    method: Method,
     _in_flight: InFlight<'a>,
 }
 
