@@ -95,7 +95,7 @@ impl Default for JobsSettings {
 
 impl JobsSettings {
     /// The settings, checked; an error names the setting.
-    pub fn checked(&self) -> Result<frmo_registry::jobs::JobSettings, String> {
+    pub fn checked(&self) -> Result<frmo_registry::reports::jobs::JobSettings, String> {
         if !(2..=3600).contains(&self.lease_seconds) {
             return Err(format!("jobs.lease_seconds: ожидается от 2 до 3600 секунд, получено {}", self.lease_seconds));
         }
@@ -108,7 +108,7 @@ impl JobsSettings {
         if !(1..=3600).contains(&self.poll_seconds) {
             return Err(format!("jobs.poll_seconds: ожидается от 1 до 3600 секунд, получено {}", self.poll_seconds));
         }
-        Ok(frmo_registry::jobs::JobSettings {
+        Ok(frmo_registry::reports::jobs::JobSettings {
             lease: std::time::Duration::from_secs(self.lease_seconds),
             max_attempts: self.max_attempts,
             concurrent: self.concurrent,
@@ -187,7 +187,7 @@ impl Config {
         } else {
             trust_anchors(Path::new(&d.trust_dir)).map_err(|e| format!("documents.trust_dir: {e:#}"))?
         };
-        frmo_registry::files::Files::check_location(&self.files_location())
+        frmo_registry::documents::files::Files::check_location(&self.files_location())
             .map_err(|e| format!("files (FRMO_FILES): {e}"))?;
         Ok(frmo_registry::documents::DocumentSettings {
             max_bytes: d.max_mb * 1024 * 1024,
@@ -199,10 +199,10 @@ impl Config {
     }
 
     /// Opens the document store (a local folder is created when missing).
-    pub fn files(&self) -> Result<frmo_registry::files::Files, String> {
+    pub fn files(&self) -> Result<frmo_registry::documents::files::Files, String> {
         let d = &self.documents;
         let env = |name: &str| std::env::var(name).unwrap_or_default();
-        let s3 = frmo_registry::files::S3Settings {
+        let s3 = frmo_registry::documents::files::S3Settings {
             endpoint: d.s3_endpoint.clone(),
             region: d.s3_region.clone(),
             access_key_id: if d.s3_access_key_id.is_empty() {
@@ -216,7 +216,8 @@ impl Config {
                 d.s3_secret_access_key.clone()
             },
         };
-        frmo_registry::files::Files::open(&self.files_location(), &s3).map_err(|e| format!("files (FRMO_FILES): {e}"))
+        frmo_registry::documents::files::Files::open(&self.files_location(), &s3)
+            .map_err(|e| format!("files (FRMO_FILES): {e}"))
     }
 }
 
@@ -270,7 +271,10 @@ pub struct ModerationSettings {
 impl Default for ModerationSettings {
     fn default() -> Self {
         ModerationSettings {
-            direct_fields: frmo_registry::requests::DEFAULT_DIRECT.iter().map(|f| (*f).to_owned()).collect(),
+            direct_fields: frmo_registry::moderation::requests::DEFAULT_DIRECT
+                .iter()
+                .map(|f| (*f).to_owned())
+                .collect(),
             review_days: 5,
             calendar_file: String::new(),
         }
@@ -279,7 +283,7 @@ impl Default for ModerationSettings {
 
 impl ModerationSettings {
     /// The policy, with its calendar read and checked; an error names the setting.
-    pub fn build(&self) -> Result<frmo_registry::requests::Moderation, String> {
+    pub fn build(&self) -> Result<frmo_registry::moderation::requests::Moderation, String> {
         let calendar = if self.calendar_file.is_empty() {
             frmo_domain::calendar::ProductionCalendar::default()
         } else {
@@ -288,7 +292,7 @@ impl ModerationSettings {
             frmo_domain::calendar::ProductionCalendar::parse(&text)
                 .map_err(|e| format!("moderation.calendar_file ({}): {e}", self.calendar_file))?
         };
-        frmo_registry::requests::Moderation::new(&self.direct_fields, self.review_days, calendar)
+        frmo_registry::moderation::requests::Moderation::new(&self.direct_fields, self.review_days, calendar)
             .map_err(|(setting, message)| format!("moderation.{setting}: {message}"))
     }
 }

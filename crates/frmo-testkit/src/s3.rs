@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
-use frmo_registry::files::{Files, S3Settings};
+use frmo_registry::documents::files::{Files, S3Settings};
 
 use crate::process::{ReadyChild, free_port};
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::ident::RegionCode;
 use frmo_domain::reference;
 use frmo_registry::RegistryError;
-use frmo_registry::applications::{Application, ApplicationForm};
+use frmo_registry::moderation::applications::{Application, ApplicationForm};
 
 use crate::AppState;
 use crate::error::{PageError, render};

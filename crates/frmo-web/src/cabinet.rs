@@ -13,7 +13,7 @@ use frmo_domain::access::{Action, Target};
 use frmo_domain::org::Contacts;
 use frmo_registry::RegistryError;
 use frmo_registry::identity::{current_consent, method_label};
-use frmo_registry::requests::Proposal;
+use frmo_registry::moderation::requests::Proposal;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -178,7 +178,7 @@ struct CabinetPage {
     csrf: String,
     consent: bool,
     confirmed: bool,
-    orgs: Vec<frmo_registry::cabinet::MyOrganization>,
+    orgs: Vec<frmo_registry::identity::cabinet::MyOrganization>,
     operator_regions: String,
     unread: i64,
     /// An operator's or administrator's work: requests waiting for a decision, and how many are
@@ -441,10 +441,10 @@ struct OrganizationView {
     head: String,
     actual_address: String,
     edit_denied: Option<(&'static str, &'static str, &'static str)>,
-    members: Vec<frmo_registry::cabinet::Member>,
+    members: Vec<frmo_registry::identity::cabinet::Member>,
     may_manage_members: bool,
     status: StatusCode,
-    invitations: Vec<frmo_registry::cabinet::Invitation>,
+    invitations: Vec<frmo_registry::identity::cabinet::Invitation>,
     /// The card form's problems; its typed values are in the fields above and `reason`.
     errors: FormErrors,
     reason: String,
@@ -568,8 +568,8 @@ pub(crate) struct CardForm {
 
 impl CardForm {
     /// The edited fields (a field the form did not send stays as it is).
-    pub(crate) fn edit(&self) -> frmo_registry::cabinet::CardEdit {
-        frmo_registry::cabinet::CardEdit {
+    pub(crate) fn edit(&self) -> frmo_registry::identity::cabinet::CardEdit {
+        frmo_registry::identity::cabinet::CardEdit {
             name_full: self.name_full.clone(),
             name_short: self.name_short.clone(),
             head_full_name: self.head_full_name.clone(),

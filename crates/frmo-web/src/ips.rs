@@ -20,8 +20,8 @@ use axum::routing::{MethodRouter, get};
 use axum::{Extension, Json, Router};
 use frmo_domain::access::Actor;
 use frmo_registry::RegistryError;
-use frmo_registry::ips::frmr::PersonKey;
-use frmo_registry::ips::{MAX_LIMIT, Page, Part, Written};
+use frmo_registry::integration::ips::frmr::PersonKey;
+use frmo_registry::integration::ips::{MAX_LIMIT, Page, Part, Written};
 use serde_json::{Value, json};
 use tower_http::request_id::RequestId;
 

@@ -5,8 +5,8 @@
 use axum::extract::{FromRequest as _, Multipart, Request};
 use frmo_domain::error::ValidationError;
 use frmo_registry::RegistryError;
+use frmo_registry::documents::files::Staged;
 use frmo_registry::documents::megabytes;
-use frmo_registry::files::Staged;
 
 use crate::AppState;
 use crate::session::Viewer;

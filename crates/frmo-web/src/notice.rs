@@ -162,7 +162,7 @@ pub fn fixed(code: Option<&str>) -> Option<Confirmation> {
 }
 
 /// The confirmation of a request just sent or sent again: its number, the deadline, what next.
-pub fn request_sent(view: &frmo_registry::requests::RequestView, review_days: u32) -> Confirmation {
+pub fn request_sent(view: &frmo_registry::moderation::requests::RequestView, review_days: u32) -> Confirmation {
     let due = crate::requests::date(view.due_on);
     let mut sent = format!("Заявка {} отправлена на проверку оператору региона.", view.number);
     if !due.is_empty() {
@@ -177,7 +177,11 @@ pub fn request_sent(view: &frmo_registry::requests::RequestView, review_days: u3
 
 /// The confirmation of an action on a request, made from the request as it now is (`?done=` only
 /// chooses which): a link cannot make the page claim what did not happen.
-pub fn of_request(view: &frmo_registry::requests::RequestView, code: &str, review_days: u32) -> Option<Confirmation> {
+pub fn of_request(
+    view: &frmo_registry::moderation::requests::RequestView,
+    code: &str,
+    review_days: u32,
+) -> Option<Confirmation> {
     let number = view.number.clone();
     let decided = |title: &str, next: &[&str]| {
         Some(Confirmation::new("decision-made", title, next).reference("Номер заявки", number.clone()))

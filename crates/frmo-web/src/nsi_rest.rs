@@ -3,7 +3,7 @@
 //! from `https://nsi.rosminzdrav.ru` to `https://<frmo>/nsi`: `data` (pages of rows in the
 //! column/value shape), `versions` and `passport`, with the parameters `identifier`, `version`,
 //! `page` (from 1) and `size`. `userKey` is accepted and ignored: the register is public.
-//! Everything is served from the published versions (`frmo_registry::publication`).
+//! Everything is served from the published versions (`frmo_registry::register::publication`).
 //!
 //! The shapes are those public clients read (no official client is on PyPI or npm; the files'
 //! repositories are not resolvable, so they are cited by description and file id of the code
@@ -37,8 +37,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
-use frmo_registry::nsi::FIELDS;
-use frmo_registry::publication::{NSI_IDENTIFIER, Publication};
+use frmo_registry::register::nsi::FIELDS;
+use frmo_registry::register::publication::{NSI_IDENTIFIER, Publication};
 use frmo_registry::{Registry, RegistryError};
 use serde::Deserialize;
 use serde_json::{Value, json};

@@ -8,7 +8,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use frmo_domain::access::{Action, Target};
 use frmo_registry::RegistryError;
-use frmo_registry::jobs::{JobSpec, JobView};
+use frmo_registry::reports::jobs::{JobSpec, JobView};
 use frmo_registry::reports::output::{self, CsvFlavour};
 use frmo_registry::reports::{CATALOGUE, Definition, MONTHS, Period, PeriodKind, Report, ReportParams};
 use serde::Deserialize;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::{Action, Target, decide};
 use frmo_domain::ident::RegionCode;
 use frmo_registry::RegistryError;
-use frmo_registry::requests::{RequestView, Verdict, parse_request_number};
+use frmo_registry::moderation::requests::{RequestView, Verdict, parse_request_number};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -89,7 +89,7 @@ struct Row {
 }
 
 fn row(view: &RequestView) -> Row {
-    let fields = if view.kind == frmo_registry::applications::INCLUSION {
+    let fields = if view.kind == frmo_registry::moderation::applications::INCLUSION {
         "новая организация".to_owned()
     } else {
         view.changes.iter().map(|c| field_label(c["field"].as_str().unwrap_or_default())).collect::<Vec<_>>().join(", ")
@@ -226,8 +226,8 @@ struct StatisticsPage {
     user_name: String,
     csrf: String,
     since: String,
-    regions: Vec<frmo_registry::requests::ReviewFigures>,
-    operators: Vec<frmo_registry::requests::ReviewFigures>,
+    regions: Vec<frmo_registry::moderation::requests::ReviewFigures>,
+    operators: Vec<frmo_registry::moderation::requests::ReviewFigures>,
 }
 
 #[derive(Deserialize)]
@@ -383,14 +383,14 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
             .events
             .iter()
             .map(|e| {
-                let label = frmo_registry::requests::status_label(&e.status).to_owned();
+                let label = frmo_registry::moderation::requests::status_label(&e.status).to_owned();
                 (format_time(e.at), e.actor.clone(), label, e.comment.clone().unwrap_or_default())
             })
             .collect(),
         requisites: view
             .proposal
             .as_object()
-            .filter(|_| view.kind == frmo_registry::applications::INCLUSION)
+            .filter(|_| view.kind == frmo_registry::moderation::applications::INCLUSION)
             .map(|card| {
                 [
                     "nameFull",
@@ -413,7 +413,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
         due: date(view.due_on),
         may_withdraw: open && session.user.id == view.author_id,
         resubmit: if view.status == "returned"
-            && view.kind != frmo_registry::applications::INCLUSION
+            && view.kind != frmo_registry::moderation::applications::INCLUSION
             && session.user.id == view.author_id
         {
             resubmit_fields(&view.proposal, outcome.resubmit.as_ref())

@@ -6,7 +6,7 @@
 use askama::Template;
 use axum::extract::{Form, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use frmo_registry::systems::IssuedKey;
+use frmo_registry::integration::systems::IssuedKey;
 use serde::Deserialize;
 
 use crate::AppState;

@@ -113,11 +113,11 @@ pub async fn audit(config: Config, command: AuditCommand) -> anyhow::Result<Exit
     let AuditCommand::Verify = command;
     let app = App::build(config.for_batch()).await?;
     match app.registry.verify_journal().await? {
-        frmo_registry::journal::Verdict::Intact { entries, head } => {
+        frmo_registry::moderation::journal::Verdict::Intact { entries, head } => {
             println!("журнал аудита цел: записей {entries}; последняя № {} {}", head.0, head.1);
             Ok(ExitCode::SUCCESS)
         }
-        frmo_registry::journal::Verdict::Broken { id, reason } => {
+        frmo_registry::moderation::journal::Verdict::Broken { id, reason } => {
             eprintln!("журнал аудита повреждён: первая неверная запись № {id}: {reason}");
             Ok(super::failed())
         }

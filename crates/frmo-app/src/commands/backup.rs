@@ -88,8 +88,8 @@ pub async fn backup(config: Config, dir: PathBuf) -> anyhow::Result<ExitCode> {
     let database = dir.join(DATABASE);
     app.registry.backup_database(&Actor::System, &database).await?;
     let (journal_entries, journal_head) = match app.registry.verify_journal().await? {
-        frmo_registry::journal::Verdict::Intact { entries, head } => (entries, head),
-        frmo_registry::journal::Verdict::Broken { id, reason } => {
+        frmo_registry::moderation::journal::Verdict::Intact { entries, head } => (entries, head),
+        frmo_registry::moderation::journal::Verdict::Broken { id, reason } => {
             bail!("журнал аудита повреждён (запись № {id}: {reason}); копия не сделана")
         }
     };
@@ -163,7 +163,7 @@ pub async fn restore(config: Config, dir: PathBuf) -> anyhow::Result<ExitCode> {
     let app = App::build(config.for_batch()).await?;
     let organizations = app.registry.count().await?;
     let verdict = app.registry.verify_journal().await?;
-    let intact = matches!(&verdict, frmo_registry::journal::Verdict::Intact { entries, head }
+    let intact = matches!(&verdict, frmo_registry::moderation::journal::Verdict::Intact { entries, head }
         if *entries == manifest.journal_entries && *head == manifest.journal_head);
     if !intact || organizations != manifest.organizations {
         eprintln!(

@@ -27,7 +27,7 @@ pub enum ExportCommand {
 
 pub async fn export(config: Config, command: ExportCommand) -> anyhow::Result<ExitCode> {
     let ExportCommand::Nsi { format, out } = command;
-    let format = match frmo_registry::nsi::Format::parse(&format) {
+    let format = match frmo_registry::register::nsi::Format::parse(&format) {
         Ok(format) => format,
         Err(error) => {
             eprintln!("frmo export nsi: --format: {error}");
@@ -76,7 +76,7 @@ pub async fn import(config: Config, command: ImportCommand) -> anyhow::Result<Ex
     let advance = |done: usize| progress.set_position(done as u64);
     let report = app.registry.import_nsi_file(&Actor::System, bytes, "cli", advance).await?;
     progress.finish_and_clear();
-    let report_text = frmo_registry::nsi::report_text;
+    let report_text = frmo_registry::register::nsi::report_text;
     if !report.applied {
         eprintln!("файл не загружен, ничего не изменено; ошибок: {}", report.errors.len());
         eprint!("{}", report_text(&report.errors));
@@ -105,8 +105,8 @@ pub async fn import(config: Config, command: ImportCommand) -> anyhow::Result<Ex
 pub async fn publish(config: Config) -> anyhow::Result<ExitCode> {
     let app = App::build(config.for_batch()).await?;
     let registry = &app.registry;
-    let total =
-        u64::try_from(registry.count().await?).unwrap_or_default() * frmo_registry::publication::FILES_PER_VERSION;
+    let total = u64::try_from(registry.count().await?).unwrap_or_default()
+        * frmo_registry::register::publication::FILES_PER_VERSION;
     let progress = indicatif::ProgressBar::new(total);
     let started = Instant::now();
     let result = registry.publish_nsi(&Actor::System, "cli", |n| progress.set_position(n)).await;
@@ -170,7 +170,8 @@ pub async fn directories(config: Config, command: DirectoriesCommand) -> anyhow:
             let bytes = super::read(&file)?;
             let app = App::build(config.for_batch()).await?;
             let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let import = frmo_registry::directories::DirectoryImport { bytes, file_name, directory, version, map };
+            let import =
+                frmo_registry::register::directories::DirectoryImport { bytes, file_name, directory, version, map };
             match app.registry.import_directory(&Actor::System, import).await {
                 Ok(report) => {
                     println!(

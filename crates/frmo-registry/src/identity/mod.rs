@@ -2,6 +2,7 @@
 //! database, so several processes share them), consents, memberships and the access check that
 //! journals every refusal.
 
+pub mod cabinet;
 pub mod local;
 pub mod totp;
 
@@ -223,7 +224,7 @@ impl Registry {
         };
         self.store.create_session(&token_hash(&token), &record).await?;
         self.store.record_login_success(user_id, now).await?;
-        for (oid, role) in self.store.claim_invitations(user_id, crate::cabinet::GRANTED, now).await? {
+        for (oid, role) in self.store.claim_invitations(user_id, crate::identity::cabinet::GRANTED, now).await? {
             let detail = serde_json::json!({"claim": role, "userId": user_id});
             self.journal(&acting_user(user_id), "membership", &oid, detail, "-").await?;
         }

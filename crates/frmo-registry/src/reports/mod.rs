@@ -4,6 +4,7 @@
 //! [`Report`]: titled columns, typed rows, totals and a chart, which `output` renders as a table
 //! with an SVG chart, CSV, XLSX and PDF from the same values.
 
+pub mod jobs;
 pub mod output;
 mod period;
 
@@ -181,7 +182,7 @@ impl Report {
 
     /// The lines under the title: period, scope, generation time (Moscow).
     pub fn subtitle(&self) -> Vec<String> {
-        let at = self.generated_at.to_offset(crate::requests::MOSCOW);
+        let at = self.generated_at.to_offset(crate::moderation::requests::MOSCOW);
         vec![
             format!("Период: {}", self.period.label()),
             format!("Данные: {}", self.scope),
@@ -547,7 +548,7 @@ impl Registry {
 
     /// Requests submitted in the period: review figures per region, or counts per status.
     async fn moderation_rows(&self, scope: &Scope, period: &Period, by_status: bool) -> Result<Vec<Vec<Datum>>> {
-        let from = period.from.midnight().assume_offset(crate::requests::MOSCOW).unix_timestamp();
+        let from = period.from.midnight().assume_offset(crate::moderation::requests::MOSCOW).unix_timestamp();
         let until = crate::end_of_day(period.to).unix_timestamp();
         let regions = scope.regions.clone().unwrap_or_default();
         let records: Vec<_> = self
@@ -561,7 +562,7 @@ impl Registry {
         if by_status {
             let mut counts = BTreeMap::<String, i64>::new();
             for record in &records {
-                *counts.entry(crate::requests::status_label(&record.status).to_owned()).or_default() += 1;
+                *counts.entry(crate::moderation::requests::status_label(&record.status).to_owned()).or_default() += 1;
             }
             return Ok(counts.into_iter().map(|(status, n)| vec![Datum::Text(status), Datum::Int(n)]).collect());
         }

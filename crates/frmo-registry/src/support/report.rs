@@ -12,8 +12,8 @@ use time::{Duration, OffsetDateTime, Time};
 
 use super::classifier::Topic;
 use super::requests::status_label;
+use crate::moderation::requests::MOSCOW;
 use crate::reports::{Datum, Period};
-use crate::requests::MOSCOW;
 use crate::{Registry, Result};
 
 /// Business seconds (09:00–18:00 Moscow on working days) between two moments.

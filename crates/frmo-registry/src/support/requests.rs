@@ -16,9 +16,9 @@ use serde_json::json;
 use time::{Duration, OffsetDateTime, Time};
 
 use super::classifier::{Basis, Classifier, Topic};
+use crate::documents::files::Staged;
 use crate::documents::{files_error, megabytes};
-use crate::files::Staged;
-use crate::requests::MOSCOW;
+use crate::moderation::requests::MOSCOW;
 use crate::{Registry, RegistryError, Result};
 
 /// The working day, Moscow time: 09:00–18:00.

@@ -6,9 +6,9 @@
 use frmo_domain::access::{Actor, DenyCode};
 use frmo_domain::ident::checksum::{inn10_check_digit, ogrn_check_digit};
 use frmo_registry::RegistryError;
-use frmo_registry::applications::{Application, ApplicationForm};
 use frmo_registry::identity::local::NewLocalUser;
-use frmo_registry::requests::Verdict;
+use frmo_registry::moderation::applications::{Application, ApplicationForm};
+use frmo_registry::moderation::requests::Verdict;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};

@@ -3,7 +3,7 @@
 //! numbers stay numbers, and the registry's own readers take the `'` off again.
 
 use frmo_domain::access::Actor;
-use frmo_registry::nsi::{FIELDS, Format};
+use frmo_registry::register::nsi::{FIELDS, Format};
 use frmo_registry::reports::output::{self, CsvFlavour};
 use frmo_registry::reports::{Datum, ReportParams};
 use frmo_registry::workers::rows_from_csv;
@@ -102,7 +102,7 @@ async fn the_nsi_csv_neutralises_text_and_reads_back(backend: Backend) {
     assert!(region_id.parse::<u8>().is_ok(), "{region_id}");
     fields[name] = "@SUM(1+1)*cmd".into();
     let file = format!("{header}\r\n{}\r\n", fields.join(";"));
-    let records = frmo_registry::nsi::parse_file(file.as_bytes()).expect("parses");
+    let records = frmo_registry::register::nsi::parse_file(file.as_bytes()).expect("parses");
     registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import");
     let card = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card");
     assert_eq!(card.organization.name_short, "@SUM(1+1)*cmd");
@@ -114,7 +114,7 @@ async fn the_nsi_csv_neutralises_text_and_reads_back(backend: Backend) {
     assert_eq!(row[name], "'@SUM(1+1)*cmd");
     assert_eq!(row[region], region_id, "numbers stay numbers");
     // Read back by the registry, the name is what was stored.
-    let records = frmo_registry::nsi::parse_file(&out).expect("parses");
+    let records = frmo_registry::register::nsi::parse_file(&out).expect("parses");
     let report = registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import");
     assert!(report.applied && report.updated == 0, "{report:?}");
 }

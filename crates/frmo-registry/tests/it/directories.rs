@@ -4,7 +4,7 @@
 
 use frmo_domain::access::Actor;
 use frmo_domain::reference;
-use frmo_registry::directories::DirectoryImport;
+use frmo_registry::register::directories::DirectoryImport;
 use frmo_registry::workers::{DetailForm, WorkerFilter};
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};

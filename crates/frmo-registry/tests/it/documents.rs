@@ -3,8 +3,8 @@
 //! leave no file and no row, the orphan sweep and expiry reminders.
 
 use frmo_domain::access::{Actor, DenyCode};
+use frmo_registry::documents::files::Staged;
 use frmo_registry::documents::{DocumentForm, DocumentSettings, Upload};
-use frmo_registry::files::Staged;
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::docx::lying_docx;
 use frmo_testkit::s3::{Storage, TestFiles};

@@ -5,7 +5,7 @@
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::calendar::ProductionCalendar;
 use frmo_domain::org::Contacts;
-use frmo_registry::requests::{Moderation, Proposal};
+use frmo_registry::moderation::requests::{Moderation, Proposal};
 use frmo_store::audit::Verdict;
 use frmo_testkit::{Backend, backend_tests};
 

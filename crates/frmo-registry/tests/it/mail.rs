@@ -7,7 +7,7 @@ use frmo_domain::access::Actor;
 use frmo_registry::Registry;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::mail::{Delivery, Mailer};
-use frmo_registry::requests::{Proposal, Verdict};
+use frmo_registry::moderation::requests::{Proposal, Verdict};
 use frmo_testkit::smtp::SmtpSink;
 use frmo_testkit::{Backend, backend_tests};
 

@@ -1,7 +1,7 @@
 //! Registry use cases, on both backends: the search the public register and the API rely on.
 
 use frmo_domain::access::Actor;
-use frmo_registry::journal::ChangeContext;
+use frmo_registry::moderation::journal::ChangeContext;
 use frmo_registry::seed::real_organizations;
 use frmo_registry::{Registry, RegistryError, SearchPage, SearchParams};
 use frmo_testkit::{Backend, TestDb, backend_tests};

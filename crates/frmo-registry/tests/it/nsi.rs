@@ -3,7 +3,7 @@
 
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;
-use frmo_registry::nsi::{FIELDS, Format, parse_file, report_text};
+use frmo_registry::register::nsi::{FIELDS, Format, parse_file, report_text};
 use frmo_registry::workers::ImportReport;
 use frmo_testkit::{Backend, TestDb, backend_tests};
 

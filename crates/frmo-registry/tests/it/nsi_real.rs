@@ -8,7 +8,7 @@
 
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;
-use frmo_registry::nsi::{Format, parse_file, report_text};
+use frmo_registry::register::nsi::{Format, parse_file, report_text};
 use frmo_testkit::{Backend, TestDb, backend_tests};
 use serde_json::Value;
 

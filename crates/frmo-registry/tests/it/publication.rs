@@ -3,7 +3,7 @@
 //! their records; files are downloadable with their SHA-256; only administrators publish.
 
 use frmo_domain::access::{Actor, Principal};
-use frmo_registry::journal::ChangeContext;
+use frmo_registry::moderation::journal::ChangeContext;
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::s3::{Storage, TestFiles};
 use frmo_testkit::{Backend, TestDb, backend_tests};

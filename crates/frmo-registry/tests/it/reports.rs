@@ -208,7 +208,7 @@ fn check_formats(report: &Report) {
 /// once the lease runs out (the process died) this registry claims it and finishes it; a job
 /// claimed too many times is given up with a message.
 async fn a_job_whose_process_died_is_taken_over_once_its_lease_runs_out(backend: Backend) {
-    use frmo_registry::jobs::{JobSettings, JobSpec};
+    use frmo_registry::reports::jobs::{JobSettings, JobSpec};
     let db = frmo_testkit::TestDb::new(backend).await;
     let files = frmo_testkit::s3::TestFiles::new(frmo_testkit::s3::Storage::Local);
     let settings = JobSettings { lease: std::time::Duration::from_secs(30), max_attempts: 2, concurrent: 1 };

@@ -5,9 +5,9 @@
 use frmo_domain::access::{Actor, DenyCode};
 use frmo_domain::calendar::ProductionCalendar;
 use frmo_domain::org::Organization;
-use frmo_registry::cabinet::CardEdit;
+use frmo_registry::identity::cabinet::CardEdit;
 use frmo_registry::identity::local::NewLocalUser;
-use frmo_registry::requests::{Moderation, Proposal, RequestView, Verdict};
+use frmo_registry::moderation::requests::{Moderation, Proposal, RequestView, Verdict};
 use frmo_registry::{Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 

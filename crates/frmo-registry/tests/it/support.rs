@@ -4,7 +4,7 @@
 
 use frmo_domain::access::{Actor, DenyCode, FederalRole};
 use frmo_registry::documents::DocumentSettings;
-use frmo_registry::files::Staged;
+use frmo_registry::documents::files::Staged;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::reports::{Datum, ReportParams};
 use frmo_registry::support::help::{ArticleForm, search_in};

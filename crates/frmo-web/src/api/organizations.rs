@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use frmo_domain::access::Actor;
 use frmo_domain::ident::RegionCode;
 use frmo_registry::SearchParams;
-use frmo_registry::search::parse_date;
+use frmo_registry::register::search::parse_date;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;

@@ -358,8 +358,8 @@ pub fn updated_within(range: Option<(OffsetDateTime, OffsetDateTime)>, at: Offse
 }
 
 /// A string parameter as the index matches it.
-pub fn text_match(param: &Param) -> frmo_registry::search::TextMatch {
-    use frmo_registry::search::TextMatch;
+pub fn text_match(param: &Param) -> frmo_registry::register::search::TextMatch {
+    use frmo_registry::register::search::TextMatch;
     match param.modifier.as_deref() {
         Some("exact") => TextMatch::Exact(param.value.clone()),
         Some("contains") => TextMatch::Contains(param.value.clone()),

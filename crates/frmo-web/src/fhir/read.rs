@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use frmo_domain::access::Actor;
 use frmo_domain::org::Organization;
-use frmo_registry::fhir::{DirectoryPart, MAX_HISTORY_PAGE, WorkerDirectory};
+use frmo_registry::integration::fhir::{DirectoryPart, MAX_HISTORY_PAGE, WorkerDirectory};
 use frmo_registry::{Registry, RegistryError};
 use serde_json::{Value, json};
 use time::OffsetDateTime;

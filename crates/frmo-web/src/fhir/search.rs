@@ -14,8 +14,8 @@ use axum::response::Response;
 use frmo_domain::access::Actor;
 use frmo_domain::ident::OrgOid;
 use frmo_domain::org::OrgStatus;
-use frmo_registry::fhir::DirectoryPart;
-use frmo_registry::search::SearchQuery;
+use frmo_registry::integration::fhir::DirectoryPart;
+use frmo_registry::register::search::SearchQuery;
 use frmo_registry::{RegistryError, SearchParams};
 use serde_json::Value;
 
@@ -393,7 +393,9 @@ pub async fn roles(
 }
 
 /// A search by a practitioner or role that does not exist finds nothing (it is not an error).
-fn empty_when_missing(error: RegistryError) -> Result<frmo_registry::fhir::WorkerDirectory, RegistryError> {
+fn empty_when_missing(
+    error: RegistryError,
+) -> Result<frmo_registry::integration::fhir::WorkerDirectory, RegistryError> {
     match error {
         RegistryError::NotFound(_) => Ok(Default::default()),
         other => Err(other),

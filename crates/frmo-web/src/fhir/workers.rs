@@ -4,7 +4,7 @@
 //! it was not given.
 
 use frmo_domain::org::Organization;
-use frmo_registry::fhir::{DirectoryPerson, EmploymentCard as CardRecord, WorkerDirectory};
+use frmo_registry::integration::fhir::{DirectoryPerson, EmploymentCard as CardRecord, WorkerDirectory};
 use serde_json::{Value, json};
 
 use super::resources::{SNILS, coding, concept};

@@ -8,7 +8,7 @@ use frmo_domain::access::Actor;
 use frmo_domain::org::{LicensedWork, OrgStatus, Organization};
 use frmo_domain::reference;
 use frmo_registry::RegistryError;
-use frmo_registry::search::{format_date, parse_date};
+use frmo_registry::register::search::{format_date, parse_date};
 use serde::Deserialize;
 use time::Date;
 

@@ -7,9 +7,9 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::{Action, Target};
 use frmo_registry::RegistryError;
-use frmo_registry::jobs::JobSpec;
-use frmo_registry::nsi::{FIELDS, json_record};
-use frmo_registry::publication::{Change, Publication, change_label};
+use frmo_registry::register::nsi::{FIELDS, json_record};
+use frmo_registry::register::publication::{Change, Publication, change_label};
+use frmo_registry::reports::jobs::JobSpec;
 use serde::Deserialize;
 use serde_json::json;
 

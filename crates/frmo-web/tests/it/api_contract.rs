@@ -14,7 +14,7 @@
 use std::process::Command;
 
 use frmo_domain::access::{Actor, FederalRole};
-use frmo_registry::journal::ChangeContext;
+use frmo_registry::moderation::journal::ChangeContext;
 use frmo_testkit::{Backend, TestApp};
 
 use super::{REAVIZ_OID, esia_person};

@@ -2,7 +2,7 @@
 //! of our own arc), before and after a real НСИ download is installed.
 
 use frmo_domain::access::Actor;
-use frmo_registry::directories::DirectoryImport;
+use frmo_registry::register::directories::DirectoryImport;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests};
 
 /// The row of directory `id` in the page's table.

@@ -8,7 +8,7 @@
 
 use frmo_domain::access::Actor;
 use frmo_domain::ident::checksum::snils_check;
-use frmo_registry::journal::ChangeContext;
+use frmo_registry::moderation::journal::ChangeContext;
 use frmo_registry::workers::WorkerForm;
 use frmo_testkit::{Backend, TestApp, backend_tests};
 use serde_json::Value;

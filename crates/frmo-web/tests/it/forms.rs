@@ -56,7 +56,7 @@ async fn the_card_form_keeps_what_was_typed_and_confirms_the_request(backend: Ba
     let request = app.registry.store().requests_of_org(REAVIZ_OID, 1).await.expect("requests").remove(0);
     assert_eq!(good.location.as_deref(), Some(format!("{path}?sent={}", request.id).as_str()));
     let done = browser.follow(good).await;
-    let number = frmo_registry::requests::request_number(&request.kind, request.id, request.created_at);
+    let number = frmo_registry::moderation::requests::request_number(&request.kind, request.id, request.created_at);
     assert!(done.body.contains("class=\"panel\" role=\"status\" id=\"request-submitted\""), "{}", done.body);
     assert!(done.body.contains(&format!("Номер заявки: <strong>{number}</strong>")), "{}", done.body);
     assert!(
@@ -81,7 +81,7 @@ async fn the_card_form_keeps_what_was_typed_and_confirms_the_request(backend: Ba
 async fn a_refused_decision_keeps_the_verdict_and_the_comment_and_a_decision_is_confirmed(backend: Backend) {
     let app = TestApp::demo(backend, 0).await;
     let member = esia_person(&app, "5101", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, false))).await;
-    let proposal = frmo_registry::cabinet::CardEdit {
+    let proposal = frmo_registry::identity::cabinet::CardEdit {
         contacts: Some(frmo_domain::org::Contacts { phone: Some("+7 846 111-22-33".into()), ..Default::default() }),
         ..Default::default()
     };
@@ -92,7 +92,7 @@ async fn a_refused_decision_keeps_the_verdict_and_the_comment_and_a_decision_is_
         .edit_card(&session.actor(), REAVIZ_OID, proposal, version, "новый номер", "test")
         .await
         .expect("request");
-    let frmo_registry::requests::Proposal::Request(view) = sent else { panic!("contacts are moderated") };
+    let frmo_registry::moderation::requests::Proposal::Request(view) = sent else { panic!("contacts are moderated") };
     let path = format!("/cabinet/requests/{}", view.id);
 
     let mut operator = operator_browser(&app).await;

@@ -117,7 +117,7 @@ async fn a_system_reads_its_organization_as_the_service_writes_it(backend: Backe
     let calls: Vec<_> = journal.iter().filter(|r| r.entry.kind == "ips_call").collect();
     assert!(calls.len() >= 8, "{} calls journaled", calls.len());
     assert!(calls.iter().all(|r| !r.entry.detail.contains(key)), "the key is never journaled");
-    let (refused, by_system): (Vec<&&frmo_registry::journal::AuditRecord>, Vec<_>) =
+    let (refused, by_system): (Vec<&&frmo_registry::moderation::journal::AuditRecord>, Vec<_>) =
         calls.iter().partition(|r| r.entry.detail.contains("\"status\":401"));
     assert_eq!(refused.len(), 2, "calls without a valid key (none, a wrong one) are journaled too");
     assert!(by_system.iter().all(|r| r.entry.actor.contains("mis-samara")));
@@ -384,8 +384,9 @@ async fn an_administrator_issues_and_revokes_keys_in_the_cabinet(backend: Backen
 async fn concurrent_calls_are_each_journaled_once(backend: Backend) {
     let app = TestApp::demo(backend, 0).await;
     let key = app.registry.add_system(&Actor::System, "burst", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;
-    let journaled =
-        |records: &[frmo_registry::journal::AuditRecord]| records.iter().filter(|r| r.entry.kind == "ips_call").count();
+    let journaled = |records: &[frmo_registry::moderation::journal::AuditRecord]| {
+        records.iter().filter(|r| r.entry.kind == "ips_call").count()
+    };
     let before = journaled(&app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal"));
     let path = format!("/org/{REAVIZ_OID}");
     let calls = (0..40).map(|_| call(&app, "GET", &path, Some(&key), None));
@@ -394,7 +395,10 @@ async fn concurrent_calls_are_each_journaled_once(backend: Backend) {
     let after = journaled(&app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal"));
     assert_eq!(after - before, 40, "one entry per call, each written before its answer");
     assert!(
-        matches!(app.registry.verify_journal().await.expect("verify"), frmo_registry::journal::Verdict::Intact { .. }),
+        matches!(
+            app.registry.verify_journal().await.expect("verify"),
+            frmo_registry::moderation::journal::Verdict::Intact { .. }
+        ),
         "the chain is whole"
     );
 }

@@ -107,7 +107,9 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
         .edit_contacts(&author.actor, REAVIZ_OID, contacts, card.row.version_id, "матрица", "setup")
         .await
         .expect("a request");
-    let frmo_registry::requests::Proposal::Request(request) = proposal else { panic!("contacts are moderated") };
+    let frmo_registry::moderation::requests::Proposal::Request(request) = proposal else {
+        panic!("contacts are moderated")
+    };
     let mut checked = 0;
     for kind in &actors {
         let mut browser = Browser::new(&app);

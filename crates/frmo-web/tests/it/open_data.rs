@@ -2,7 +2,7 @@
 //! anyone downloads the files and reads the versions, the change list and the feed.
 
 use frmo_domain::access::Actor;
-use frmo_registry::journal::ChangeContext;
+use frmo_registry::moderation::journal::ChangeContext;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
 use super::REAVIZ_OID;
@@ -180,7 +180,7 @@ async fn an_nsi_client_reads_the_published_versions_through_the_nsi_rest_shape(b
         assert_eq!(published.len(), records.len());
         for record in &records {
             let columns: Vec<&str> = record.iter().map(|(c, _)| c.as_str()).collect();
-            assert_eq!(columns, frmo_registry::nsi::FIELDS);
+            assert_eq!(columns, frmo_registry::register::nsi::FIELDS);
             let same = published.iter().find(|p| p["oid"].as_str() == Some(&field(record, "oid"))).expect("published");
             for (column, value) in record {
                 // НСИ's REST service writes every value as text; the published JSON types codes and

@@ -198,7 +198,7 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
 
 async fn request_number(app: &TestApp, id: i64) -> String {
     let record = app.registry.store().request(id).await.expect("lookup").expect("request");
-    frmo_registry::requests::request_number(&record.kind, record.id, record.created_at)
+    frmo_registry::moderation::requests::request_number(&record.kind, record.id, record.created_at)
 }
 
 fn pairs<'a>(fields: &'a [(&'static str, String)]) -> Vec<(&'a str, &'a str)> {

@@ -7,6 +7,8 @@
 //! then the blobs go to the store, then the row; if the row fails, the blobs are deleted, and what a
 //! crash leaves between the two steps is swept as an orphan.
 
+pub mod files;
+
 use frmo_domain::access::{Action, Actor};
 use frmo_domain::document::{DocumentKind, DocumentStatus, Format, PackageLimits, sniff_seekable, unreadable};
 use frmo_domain::error::ValidationError;
@@ -14,8 +16,8 @@ use frmo_store::documents::DocumentRecord;
 use serde::Serialize;
 use time::Date;
 
-use crate::files::{Files, FilesError, Staged};
-use crate::search::{format_date, parse_date};
+use crate::documents::files::{Files, FilesError, Staged};
+use crate::register::search::{format_date, parse_date};
 use crate::{Registry, RegistryError, Result};
 use frmo_domain::date::{iso, read as read_date};
 
@@ -242,7 +244,7 @@ impl Registry {
 
     /// Today's date in Moscow.
     pub(crate) fn today(&self) -> Date {
-        crate::requests::moscow_date(self.now())
+        crate::moderation::requests::moscow_date(self.now())
     }
 
     /// Adds a document (or a new version of one) to an organization. Checks everything before

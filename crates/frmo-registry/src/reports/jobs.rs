@@ -161,7 +161,7 @@ impl Registry {
             }
             JobSpec::Publish => {
                 self.authorize(actor, Action::Administer, Target::None, request_id).await?;
-                let files = crate::publication::FILES_PER_VERSION as i64;
+                let files = crate::register::publication::FILES_PER_VERSION as i64;
                 ("Публикация новой версии НСИ 1461".to_owned(), self.count().await? * files)
             }
         };
@@ -242,7 +242,13 @@ impl Registry {
         }
     }
 
-    async fn run_job(&self, claim: &JobClaim, actor: &Actor, spec: JobSpec, files: crate::files::Files) -> Result<()> {
+    async fn run_job(
+        &self,
+        claim: &JobClaim,
+        actor: &Actor,
+        spec: JobSpec,
+        files: crate::documents::files::Files,
+    ) -> Result<()> {
         let id = claim.id;
         let progress = Arc::new(AtomicU64::new(0));
         // The lease is renewed (and progress recorded) by a task of its own, so a job busy on its
@@ -280,7 +286,7 @@ impl Registry {
         renewal.abort();
         let (file, name, format) = result?;
         let size = std::fs::metadata(file.path()).map_err(io)?.len();
-        let key = format!("jobs/{id}/{}", crate::files::clean_name(&name));
+        let key = format!("jobs/{id}/{}", crate::documents::files::clean_name(&name));
         files.put_file(&key, file.path()).await.map_err(crate::documents::files_error)?;
         let done = i64::try_from(progress.load(Ordering::Relaxed)).unwrap_or(i64::MAX);
         let record = JobFile {
@@ -305,7 +311,7 @@ impl Registry {
         let mut file = tempfile::NamedTempFile::new().map_err(io)?;
         match spec {
             JobSpec::Register { format } => {
-                let nsi_format = crate::nsi::Format::parse(format)
+                let nsi_format = crate::register::nsi::Format::parse(format)
                     .map_err(|message| RegistryError::invalid(ValidationError::new("format", "Формат", message)))?;
                 let mut out = std::io::BufWriter::new(file.as_file_mut());
                 self.export_nsi(nsi_format, &mut out, |n| progress.store(n, Ordering::Relaxed)).await?;

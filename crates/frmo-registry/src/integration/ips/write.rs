@@ -184,7 +184,7 @@ pub fn address(value: &Value, place: &Value, region: RegionCode, errors: &mut Er
         structure: part("struct"),
         ..Address::default()
     };
-    address.text = part("addressText").unwrap_or_else(|| crate::nsi::address_line(&address, region));
+    address.text = part("addressText").unwrap_or_else(|| crate::register::nsi::address_line(&address, region));
     address
 }
 

@@ -16,7 +16,7 @@ use frmo_store::requests::{NewRequest, RequestEvent, RequestRecord, StatusChange
 use serde_json::{Value, json};
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::journal::differences;
+use crate::moderation::journal::differences;
 use crate::{Registry, RegistryError, Result};
 
 /// Card fields that always wait for an operator, whatever the policy says.
@@ -171,7 +171,7 @@ impl Verdict {
 /// `ИЗ-2026-000123` for a change request, `ЗВ-2026-000123` for an application for inclusion.
 pub fn request_number(kind: &str, id: i64, created_at: i64) -> String {
     let year = OffsetDateTime::from_unix_timestamp(created_at).map_or(0, |t| t.to_offset(MOSCOW).year());
-    let prefix = if kind == crate::applications::INCLUSION { "ЗВ" } else { "ИЗ" };
+    let prefix = if kind == crate::moderation::applications::INCLUSION { "ЗВ" } else { "ИЗ" };
     format!("{prefix}-{year}-{id:06}")
 }
 
@@ -241,7 +241,7 @@ impl Registry {
         let reason = required("reason", "Причина изменения", reason, "укажите, почему меняются данные")?;
         let moderated = changes.iter().any(|c| !self.moderation.is_direct(c["field"].as_str().unwrap_or_default()));
         if !moderated {
-            let context = crate::journal::ChangeContext { by: actor, reason: &reason, request_id };
+            let context = crate::moderation::journal::ChangeContext { by: actor, reason: &reason, request_id };
             let version = self
                 .apply_change(
                     &Actor::System,
@@ -364,7 +364,7 @@ impl Registry {
         };
         let decision = json!({"request": number, "decision": to, "comment": comment});
         let decision_entry = self.entry(actor, "decision", &record.org_oid, decision, request_id).await;
-        if record.kind == crate::applications::INCLUSION && matches!(verdict, Verdict::Approve { .. }) {
+        if record.kind == crate::moderation::applications::INCLUSION && matches!(verdict, Verdict::Approve { .. }) {
             self.approve_inclusion(actor, &record, &change, decision_entry, request_id).await?;
             return self.request_view(actor, id, request_id).await;
         }
@@ -468,12 +468,15 @@ impl Registry {
         actor: &Actor,
         id: i64,
         revision: i64,
-        edit: crate::cabinet::CardEdit,
+        edit: crate::identity::cabinet::CardEdit,
         reason: &str,
         request_id: &str,
     ) -> Result<RequestView> {
         let record = self.authored(actor, id, request_id).await?;
-        if record.status != "returned" || record.kind == crate::applications::INCLUSION || record.revision != revision {
+        if record.status != "returned"
+            || record.kind == crate::moderation::applications::INCLUSION
+            || record.revision != revision
+        {
             return Err(moved(&record));
         }
         let proposed: Organization = serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
@@ -621,7 +624,7 @@ impl Registry {
             applied_version: record.applied_version,
             events: events
                 .into_iter()
-                .map(|e| RequestEvent { actor: crate::journal::person_name(&e.actor), ..e })
+                .map(|e| RequestEvent { actor: crate::moderation::journal::person_name(&e.actor), ..e })
                 .collect(),
         }
     }

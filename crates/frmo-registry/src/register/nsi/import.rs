@@ -1268,7 +1268,7 @@ impl Journal {
                     "reason": REASON,
                     "editedVersion": version,
                     "validFrom": self.now.unix_timestamp(),
-                    "fields": crate::journal::differences(&before, &after),
+                    "fields": crate::moderation::journal::differences(&before, &after),
                 });
                 Ok((self.entry(&after.oid, detail), frmo_store::VersionRecord::new(&after, self.now)?, Some(version)))
             }

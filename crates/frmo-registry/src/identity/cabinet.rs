@@ -236,7 +236,7 @@ impl Registry {
         edited_version: i64,
         reason: &str,
         request_id: &str,
-    ) -> Result<crate::requests::Proposal> {
+    ) -> Result<crate::moderation::requests::Proposal> {
         let edit = CardEdit { contacts: Some(contacts), ..CardEdit::default() };
         self.edit_card(actor, oid, edit, edited_version, reason, request_id).await
     }
@@ -251,7 +251,7 @@ impl Registry {
         edited_version: i64,
         reason: &str,
         request_id: &str,
-    ) -> Result<crate::requests::Proposal> {
+    ) -> Result<crate::moderation::requests::Proposal> {
         let card = self.card(&Actor::System, oid, None).await?;
         let target = Target::Organization { oid, region: card.organization.region_id.code() };
         self.authorize(actor, Action::EditOrganization, target, request_id).await?;

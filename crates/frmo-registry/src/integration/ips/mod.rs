@@ -1,6 +1,6 @@
 //! The integration API regional systems already speak (ЕГИСЗ ИПС, issue #21): ФРМО's organization,
 //! departments, buildings, licences and staffing, read as the service's models and written through
-//! the same moderation as the cabinet. The caller is an information system ([`crate::systems`]) acting
+//! the same moderation as the cabinet. The caller is an information system ([`crate::integration::systems`]) acting
 //! as a member of its organizations: it reads and changes only those, and what the moderation policy
 //! holds back becomes a change request «На проверке» whose number the answer carries.
 
@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::requests::Proposal;
+use crate::moderation::requests::Proposal;
 use crate::{Card, Registry, RegistryError, Result};
 
 /// What a write did: applied at once (the card's new version), or held for the operator.
@@ -204,9 +204,9 @@ impl Registry {
             .map(|r| {
                 json!({
                     "id": r.id,
-                    "number": crate::requests::request_number(&r.kind, r.id, r.created_at),
+                    "number": crate::moderation::requests::request_number(&r.kind, r.id, r.created_at),
                     "status": r.status,
-                    "statusLabel": crate::requests::status_label(&r.status),
+                    "statusLabel": crate::moderation::requests::status_label(&r.status),
                     "comment": r.comment,
                 })
             })
@@ -376,8 +376,8 @@ impl Registry {
             }
             _ => body["oid"] = Value::String(card.organization.oid.as_str().to_owned()),
         }
-        let proposed =
-            crate::nsi::card_from_api(&body, &card.organization, self.today()).map_err(RegistryError::Invalid)?;
+        let proposed = crate::register::nsi::card_from_api(&body, &card.organization, self.today())
+            .map_err(RegistryError::Invalid)?;
         self.ips_propose(actor, card, proposed, "PUT org", request_id).await
     }
 

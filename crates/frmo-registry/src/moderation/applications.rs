@@ -12,8 +12,8 @@ use frmo_store::requests::{NewRequest, RequestRecord, StatusChange};
 use serde_json::json;
 use time::OffsetDateTime;
 
-use crate::requests::{RequestView, request_number};
-use crate::search::SearchQuery;
+use crate::moderation::requests::{RequestView, request_number};
+use crate::register::search::SearchQuery;
 use crate::{Registry, RegistryError, Result};
 
 /// The OID kind of medical organizations (`1.2.643.5.1.13.13.12.2.RR.N`).
@@ -273,7 +273,7 @@ impl Registry {
                 version,
                 vec![decision_entry, created],
                 notices,
-                crate::requests::moved_message(&number),
+                crate::moderation::requests::moved_message(&number),
             )
             .await?;
         self.refresh_index().await?;

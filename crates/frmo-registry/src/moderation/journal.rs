@@ -140,8 +140,8 @@ fn history_entry(record: AuditRecord) -> Option<HistoryEntry> {
     let detail: Value = serde_json::from_str(&e.detail).unwrap_or_default();
     let text = |key: &str| detail[key].as_str().map(str::to_owned);
     let what = match e.kind.as_str() {
-        "decision" => text("decision").map(|d| crate::requests::status_label(&d).to_owned()),
-        "request" => text("status").map(|s| crate::requests::status_label(&s).to_owned()),
+        "decision" => text("decision").map(|d| crate::moderation::requests::status_label(&d).to_owned()),
+        "request" => text("status").map(|s| crate::moderation::requests::status_label(&s).to_owned()),
         "membership" => match (text("grant"), text("revoke")) {
             (Some(role), _) => Some(format!("доступ дан ({role})")),
             (_, Some(role)) => Some(format!("доступ снят ({role})")),

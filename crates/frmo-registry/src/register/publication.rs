@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::documents::{Download, files_error};
-use crate::nsi::{self, Format};
+use crate::register::nsi::{self, Format};
 use crate::{Registry, RegistryError, Result};
 
 /// A published file.
