@@ -5,6 +5,8 @@ pub mod classifier;
 pub mod help;
 pub mod report;
 pub mod requests;
+mod step;
+mod submit;
 
 /// `23.11.2026 15:00 МСК`.
 pub fn format_time(unix: i64) -> String {

@@ -6,18 +6,11 @@
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, Principal, Target, decide};
 use frmo_domain::calendar::ProductionCalendar;
-use frmo_domain::error::ValidationError;
-use frmo_store::outbox::{mail_statement, notification_statement};
-use frmo_store::sql::Statement;
-use frmo_store::support::{
-    NewSupportRequest, SupportAttachment, SupportMessage, SupportRecord, SupportStep, attachment_statement,
-};
-use serde_json::json;
+use frmo_store::support::{SupportAttachment, SupportMessage, SupportRecord};
 use time::{Duration, OffsetDateTime, Time};
 
-use super::classifier::{Basis, Classifier, Topic};
-use crate::documents::files::Staged;
-use crate::documents::{files_error, megabytes};
+use super::classifier::{Classifier, Topic};
+use crate::documents::files_error;
 use crate::moderation::requests::MOSCOW;
 use crate::{Registry, RegistryError, Result};
 
@@ -165,16 +158,16 @@ pub fn valid_email(email: &str) -> bool {
 }
 
 /// Text fit to keep: trimmed, without control characters other than line breaks and tabs.
-fn clean(text: &str) -> String {
+pub(super) fn clean(text: &str) -> String {
     text.trim().chars().filter(|c| !c.is_control() || matches!(c, '\n' | '\t')).collect::<String>().replace("\r", "")
 }
 
 /// A short context field (page, code, request id): one line, at most 300 characters.
-fn short(text: &str) -> String {
+pub(super) fn short(text: &str) -> String {
     text.trim().chars().filter(|c| !c.is_control()).take(300).collect()
 }
 
-fn principal(actor: &Actor) -> Option<&Principal> {
+pub(super) fn principal(actor: &Actor) -> Option<&Principal> {
     match actor {
         Actor::User(p) => Some(p),
         _ => None,
@@ -194,221 +187,6 @@ impl Registry {
         let stored = self.store.support_training().await?;
         let extra = stored.into_iter().filter_map(|(topic, text)| Topic::parse(&topic).map(|t| (t, text)));
         Ok(Classifier::shipped_with(extra))
-    }
-
-    /// Files a request. Everything is checked before anything is stored: a refused request leaves
-    /// no row and no file. Returns its id.
-    pub async fn submit_support_request(
-        &self,
-        actor: &Actor,
-        form: SupportForm,
-        attachments: Vec<Staged>,
-        request_id: &str,
-    ) -> Result<i64> {
-        let signed_in = principal(actor);
-        if signed_in.is_some() {
-            self.authorize(actor, Action::AskSupport, Target::None, request_id).await?;
-        }
-        let mut errors = Vec::new();
-        let text = clean(&form.text);
-        match text.chars().count() {
-            0 => errors.push(ValidationError::new("text", "Текст обращения", "не заполнен: опишите, что случилось")),
-            n if n > MAX_TEXT => errors.push(ValidationError::new(
-                "text",
-                "Текст обращения",
-                format!("не длиннее {MAX_TEXT} символов (сейчас {n})"),
-            )),
-            _ => {}
-        }
-        let chosen = match form.topic.trim() {
-            "" => None,
-            code => match Topic::parse(code) {
-                Some(topic) => Some(topic),
-                None => {
-                    errors.push(ValidationError::new("topic", "Тема", "выберите тему из списка"));
-                    None
-                }
-            },
-        };
-        let typed_email = form.email.trim().to_owned();
-        let email = if !typed_email.is_empty() {
-            if !valid_email(&typed_email) {
-                errors.push(ValidationError::new(
-                    "email",
-                    "Электронная почта",
-                    format!("«{typed_email}» не похоже на адрес электронной почты"),
-                ));
-            }
-            Some(typed_email)
-        } else if let Some(person) = signed_in {
-            self.store.user_label(person.user_id).await?.and_then(|u| u.email)
-        } else {
-            errors.push(ValidationError::new(
-                "email",
-                "Электронная почта",
-                "не заполнена: на неё придёт ответ службы поддержки",
-            ));
-            None
-        };
-        let org_oid = form.org_oid.trim().to_owned();
-        let region = if org_oid.is_empty() {
-            None
-        } else {
-            match self.organization_region(&org_oid).await {
-                Ok(region) => Some(region),
-                Err(RegistryError::NotFound(_) | RegistryError::Invalid(_)) => {
-                    errors.push(ValidationError::new(
-                        "org",
-                        "Организация",
-                        format!("организация с OID «{org_oid}» не найдена в реестре"),
-                    ));
-                    None
-                }
-                Err(other) => return Err(other),
-            }
-        };
-        let mut files = Vec::new();
-        let attachments: Vec<Staged> = attachments.into_iter().filter(|f| f.size > 0).collect();
-        // The public form is not a file drop: the anonymous attach fewer and smaller files.
-        let (max_files, anonymous_bytes) = match signed_in {
-            Some(_) => (MAX_ATTACHMENTS, u64::MAX),
-            None => (self.limits.settings.anonymous_support_files, self.limits.settings.anonymous_support_file_bytes),
-        };
-        if attachments.len() > max_files {
-            let message = match max_files {
-                0 => "к обращению без входа в кабинет файлы не прикладываются; войдите, чтобы приложить их".to_owned(),
-                n => format!("не больше {n} файлов"),
-            };
-            errors.push(ValidationError::new("files", "Вложения", message));
-        } else if !attachments.is_empty() {
-            match self.documents_store() {
-                Err(_) => {
-                    errors.push(ValidationError::new("files", "Вложения", "файлы в этом развёртывании не принимаются"))
-                }
-                Ok(documents) => {
-                    let max_bytes = documents.settings.max_bytes.min(anonymous_bytes);
-                    for mut staged in attachments {
-                        if staged.size > max_bytes {
-                            let limit = megabytes(max_bytes);
-                            errors.push(ValidationError::new(
-                                "files",
-                                "Вложения",
-                                format!("файл «{}» больше допустимых {limit}", staged.name),
-                            ));
-                            continue;
-                        }
-                        let sha = staged.finish().map_err(|e| RegistryError::Store(e.into()))?;
-                        match crate::documents::sniff_staged(&staged, documents.settings.package_limits).await? {
-                            Ok(format) => files.push((staged, sha, format)),
-                            Err(error) => errors.push(ValidationError::new(
-                                "files",
-                                "Вложения",
-                                format!("файл «{}»: {}", staged.name, error.message),
-                            )),
-                        }
-                    }
-                }
-            }
-        }
-        if !errors.is_empty() {
-            return Err(RegistryError::Invalid(errors));
-        }
-
-        let guess = self.support_classifier().await?.classify(&text, chosen);
-        let (queue, hours) = route(guess.topic, region);
-        let now = self.now();
-        let due_at = add_business_hours(&self.moderation.calendar, now, hours);
-        let basis = match guess.basis {
-            Basis::Explicit => "explicit",
-            Basis::Rule(_) => "rule",
-            Basis::Model => "model",
-        };
-        let mut stored: Vec<String> = Vec::new();
-        let mut statements = Vec::new();
-        for (staged, sha, format) in &files {
-            let documents = self.documents_store()?;
-            let key = format!("support/{}", uuid::Uuid::new_v4().simple());
-            if let Err(error) = documents.files.put_file(&key, staged.path()).await {
-                for key in &stored {
-                    let _ = documents.files.delete(key).await;
-                }
-                return Err(files_error(error));
-            }
-            statements.push(attachment_statement(&key, &staged.name, format.extension(), staged.size as i64, sha));
-            stored.push(key);
-        }
-        let (_, actor_label) = self.actor_label(actor).await;
-        let author_label = if signed_in.is_some() {
-            actor_label
-        } else {
-            "заявитель (публичная форма)".to_owned()
-        };
-        let new = NewSupportRequest {
-            author_id: signed_in.map(|p| p.user_id),
-            email: email.as_deref(),
-            org_oid: &org_oid,
-            region,
-            chosen_topic: chosen.map(Topic::as_str),
-            topic: guess.topic.as_str(),
-            topic_basis: basis,
-            queue,
-            body: &text,
-            page: &short(&form.page),
-            error_code: &short(&form.error_code),
-            error_request: &short(&form.error_request),
-            now,
-            due_at,
-            actor: &author_label,
-        };
-        let id = match self.store.create_support_request(&new, statements).await {
-            Ok(id) => id,
-            Err(error) => {
-                if let Ok(documents) = self.documents_store() {
-                    for key in &stored {
-                        let _ = documents.files.delete(key).await;
-                    }
-                }
-                return Err(error.into());
-            }
-        };
-        let number = number(id, now);
-        let detail = json!({
-            "action": "create", "number": number, "topic": guess.topic.as_str(), "basis": basis,
-            "queue": queue, "attachments": stored.len(),
-        });
-        self.journal(actor, "support", &format!("support:{id}"), detail, request_id).await?;
-        // Tell the requester the number, and the region's operators about a request in their queue.
-        let mut notices = Vec::new();
-        let due = super::format_time(due_at);
-        let title = format!("Обращение {number} принято");
-        let body = format!("Ваше обращение зарегистрировано: тема «{}», ответ — до {due}.", guess.topic.label());
-        if let Some(person) = signed_in {
-            notices.push(notification_statement(person.user_id, &title, &body, &format!("/cabinet/support/{id}"), now));
-        }
-        if let Some(email) = &email {
-            // Only fixed text and the number: the address is whatever the sender typed, and the
-            // registry must not relay a stranger's words to it.
-            let text = format!(
-                "{body}\n\nЕсли вы не обращались в службу поддержки реестра медицинских организаций, \
-                 ничего не делайте.\n\n— Служба поддержки ФРМО"
-            );
-            notices.push(mail_statement(email, &title, &text, now));
-        }
-        if queue == "region"
-            && let Some(region) = region
-        {
-            for (operator, _) in self.store.operators_of(region).await? {
-                notices.push(notification_statement(
-                    operator,
-                    &format!("Новое обращение {number}"),
-                    &format!("Тема «{}», ответ до {due}.", guess.topic.label()),
-                    &format!("/cabinet/support/{id}"),
-                    now,
-                ));
-            }
-        }
-        self.store.run_all(notices).await?;
-        Ok(id)
     }
 
     /// Whether `actor` handles the request (its queue's staff). Pure on the record.
@@ -508,184 +286,6 @@ impl Registry {
         let bytes = self.documents_store()?.files.read(&found.file_key).await.map_err(files_error)?;
         Ok((found, bytes))
     }
-
-    /// Takes a step on a request (see [`StepForm`]); the status it is in afterwards.
-    pub async fn support_step(&self, actor: &Actor, id: i64, form: StepForm, request_id: &str) -> Result<&'static str> {
-        let view = self.support_request(actor, id, request_id).await?;
-        let record = &view.record;
-        let text = clean(&form.text);
-        if text.chars().count() > MAX_TEXT {
-            return Err(RegistryError::invalid(ValidationError::new(
-                "text",
-                "Сообщение",
-                format!("не длиннее {MAX_TEXT} символов"),
-            )));
-        }
-        let need_text = |label: &'static str| {
-            if text.is_empty() {
-                Err(RegistryError::invalid(ValidationError::new("text", label, "не заполнено")))
-            } else {
-                Ok(())
-            }
-        };
-        let person = principal(actor).map(|p| p.user_id);
-        let (_, label) = self.actor_label(actor).await;
-        let now = self.now();
-        let open: &[&str] = &["new", "in_progress", "waiting_user"];
-        let note: String;
-        let mut step = SupportStep {
-            id,
-            revision: form.revision,
-            at: now,
-            user_id: person,
-            actor: &label,
-            ..SupportStep::default()
-        };
-        let staff_only = |allowed: bool| {
-            if allowed { Ok(()) } else { Err(RegistryError::Forbidden(DenyCode::RoleRequired)) }
-        };
-        let author_only = |allowed: bool| {
-            if allowed { Ok(()) } else { Err(RegistryError::Forbidden(DenyCode::NotTheAuthor)) }
-        };
-        let rating;
-        let new_topic;
-        let routed;
-        // Who is told, what.
-        let mut tell_author: Option<(String, String)> = None;
-        let mut tell_assignee: Option<(String, String)> = None;
-        match form.action.as_str() {
-            "take" => {
-                staff_only(view.handler)?;
-                step.from = &["new", "in_progress", "waiting_user"];
-                step.to = "in_progress";
-                step.assignee = person;
-            }
-            "answer" => {
-                staff_only(view.handler)?;
-                need_text("Ответ")?;
-                step.from = open;
-                step.to = "waiting_user";
-                step.staff_answer = true;
-                step.assignee = record.assignee_id.or(person);
-                step.message = Some((&text, true));
-                tell_author = Some((format!("Ответ на обращение {}", view.number), text.clone()));
-            }
-            "resolve" => {
-                staff_only(view.handler)?;
-                step.from = open;
-                step.to = "resolved";
-                step.resolved = true;
-                step.staff_answer = !text.is_empty();
-                step.message = Some((&text, true));
-                let body = if text.is_empty() { "Обращение решено.".to_owned() } else { text.clone() };
-                tell_author = Some((
-                    format!("Обращение {} решено", view.number),
-                    format!(
-                        "{body}\n\nОцените, пожалуйста, ответ в личном кабинете; если проблема осталась, обращение можно открыть снова в течение {REOPEN_DAYS} дней."
-                    ),
-                ));
-            }
-            "reclassify" => {
-                staff_only(view.handler)?;
-                let topic = Topic::parse(form.topic.trim()).ok_or_else(|| {
-                    RegistryError::invalid(ValidationError::new("topic", "Тема", "выберите тему из списка"))
-                })?;
-                new_topic = topic;
-                let (queue, hours) = route(topic, record.region);
-                routed = (queue, add_business_hours(&self.moderation.calendar, record.created_at, hours));
-                // The status stays: the guard lists only the current one.
-                step.from = match record.status.as_str() {
-                    "new" => &["new"],
-                    "in_progress" => &["in_progress"],
-                    "waiting_user" => &["waiting_user"],
-                    "resolved" => &["resolved"],
-                    _ => &["-"],
-                };
-                step.to = status_of(&record.status);
-                step.topic = Some((new_topic.as_str(), "operator", routed.0, routed.1));
-                step.training = Some(&record.body);
-                note = format!("Тема изменена: «{}» → «{}»", view.topic_label, topic.label());
-                step.message = Some((&note, true));
-            }
-            "reply" => {
-                author_only(view.author)?;
-                need_text("Сообщение")?;
-                step.from = open;
-                step.to = if record.status == "new" { "new" } else { "in_progress" };
-                step.message = Some((&text, false));
-                tell_assignee = Some((format!("Пользователь ответил: {}", view.number), text.clone()));
-            }
-            "reopen" => {
-                author_only(view.author)?;
-                if !view.reopenable {
-                    return Err(RegistryError::Conflict(format!(
-                        "Открыть снова можно только решённое обращение в течение {REOPEN_DAYS} дней после решения."
-                    )));
-                }
-                step.from = &["resolved"];
-                step.to = "in_progress";
-                step.reopened = true;
-                step.message = Some((&text, false));
-                tell_assignee = Some((format!("Обращение {} открыто снова", view.number), text.clone()));
-            }
-            "rate" => {
-                author_only(view.author)?;
-                rating = form.rating.trim().parse::<i64>().ok().filter(|r| (1..=5).contains(r)).ok_or_else(|| {
-                    RegistryError::invalid(ValidationError::new("rating", "Оценка", "выберите от 1 до 5"))
-                })?;
-                step.from = &["resolved"];
-                step.to = "closed";
-                step.rating = Some(rating);
-                step.message = Some((&text, false));
-            }
-            "close" => {
-                if !view.author && !view.handler {
-                    return Err(RegistryError::Forbidden(DenyCode::NotTheAuthor));
-                }
-                step.from = &["new", "in_progress", "waiting_user", "resolved"];
-                step.to = "closed";
-                step.message = Some((&text, view.handler && !view.author));
-            }
-            other => {
-                return Err(RegistryError::invalid(ValidationError::new(
-                    "action",
-                    "Действие",
-                    format!("неизвестное действие «{other}»"),
-                )));
-            }
-        }
-        let mut notices: Vec<Statement> = Vec::new();
-        let link = format!("/cabinet/support/{id}");
-        if let Some((title, body)) = &tell_author {
-            match record.author_id {
-                Some(author) => notices.extend(self.notice(author, title, body, &link).await?),
-                None => {
-                    if let Some(email) = &record.email {
-                        let text = format!(
-                            "{body}\n\nЧтобы ответить, отправьте новое обращение и укажите номер {}.\n\n— Служба поддержки ФРМО",
-                            view.number
-                        );
-                        notices.push(mail_statement(email, title, &text, now));
-                    }
-                }
-            }
-        }
-        if let (Some((title, body)), Some(assignee)) = (&tell_assignee, record.assignee_id) {
-            notices.extend(self.notice(assignee, title, body, &link).await?);
-        }
-        let detail = json!({
-            "action": form.action, "number": view.number, "from": record.status, "to": step.to,
-            "topic": step.topic.map(|t| t.0), "rating": step.rating,
-        });
-        let audit = vec![self.entry(actor, "support", &format!("support:{id}"), detail, request_id).await];
-        if self.store.support_step(&step, audit, notices).await? {
-            Ok(status_of(step.to))
-        } else {
-            Err(RegistryError::Conflict(
-                "Обращение уже изменилось (ответ или смена статуса); обновите страницу.".into(),
-            ))
-        }
-    }
 }
 
 impl Registry {
@@ -730,7 +330,7 @@ impl Registry {
 }
 
 /// The static spelling of a status.
-fn status_of(status: &str) -> &'static str {
+pub(super) fn status_of(status: &str) -> &'static str {
     match status {
         "new" => "new",
         "in_progress" => "in_progress",
