@@ -3,6 +3,10 @@
 //! signature and certificate hash for real (a wrong one gets `ESIA-007053`), lets a tester choose a
 //! demo person, issues signed tokens with ЕСИА's claims, and serves `/rs/prns`, contacts, roles,
 //! organizations and logout. State (codes, tokens) lives in memory: a stand is one process.
+//!
+//! Why one file of more than 600 lines: the stand is ЕСИА's server side, and each endpoint sits beside
+//! the checks of the protocol it answers (signature, certificate hash, code, token), as ЕСИА's
+//! methodical guidelines describe them one after another; it serves tests and demos only.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -19,6 +19,10 @@
 //! Inversion is the binary extended Euclidean algorithm on ordinary numbers.
 //!
 //! Nothing here is constant-time: branches and loop counts depend on the values.
+//!
+//! Why one file of more than 600 lines: the Montgomery arithmetic is one unit (reduction, multiplication,
+//! squaring, inversion share their carry chains and invariants) and is checked as one against OpenSSL;
+//! half of it in another file would be harder to verify, not easier to read.
 
 use num_bigint::BigUint;
 

@@ -6,6 +6,10 @@
 //! part through a byte budget, so a zip bomb stops at the limit instead of
 //! filling memory. Cells are stored sparsely until they have a value, so a
 //! sheet that claims `XFD1048576` costs nothing unless it fills it.
+//!
+//! Why one file of more than 600 lines: one streaming reader of one untrusted format, whose parts
+//! (the package's relationships, shared strings, styles, the sheet) share one byte budget and one
+//! error type; the unit tests, a third of it, check it against files written by other software.
 
 use std::cell::Cell;
 use std::collections::HashSet;
