@@ -20,7 +20,7 @@
 //!
 //! Nothing here is constant-time: branches and loop counts depend on the values.
 //!
-//! Why one file of more than 600 lines: the Montgomery arithmetic is one unit (reduction, multiplication,
+//! Why one file of more than 600 lines: the modular arithmetic is one unit (both reductions, multiplication,
 //! squaring, inversion share their carry chains and invariants) and is checked as one against OpenSSL;
 //! half of it in another file would be harder to verify, not easier to read.
 
