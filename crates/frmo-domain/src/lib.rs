@@ -9,4 +9,5 @@ pub mod error;
 pub mod ident;
 pub mod org;
 pub mod reference;
+pub mod status;
 pub mod worker;

@@ -2,7 +2,8 @@
 //! the revision the decider saw: the statement returns no row when someone else moved first.
 
 use crate::sql::{Statement, Transition, Value, take_text as text};
-use crate::{Result, Store};
+use crate::{Result, Store, StoreError};
+use frmo_domain::status::RequestStatus;
 
 /// A change request as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +14,7 @@ pub struct RequestRecord {
     pub org_oid: String,
     pub region: u8,
     pub author_id: i64,
-    pub status: String,
+    pub status: RequestStatus,
     pub base_version: i64,
     pub proposed: String,
     pub changes: String,
@@ -34,7 +35,7 @@ pub struct RequestEvent {
     pub at: i64,
     pub user_id: Option<i64>,
     pub actor: String,
-    pub status: String,
+    pub status: RequestStatus,
     pub comment: Option<String>,
 }
 
@@ -46,7 +47,7 @@ pub struct NewRequest<'a> {
     pub org_oid: &'a str,
     pub region: u8,
     pub author_id: i64,
-    pub status: &'a str,
+    pub status: RequestStatus,
     pub base_version: i64,
     pub proposed: &'a str,
     pub changes: &'a str,
@@ -60,9 +61,9 @@ pub struct NewRequest<'a> {
 #[derive(Debug, Clone)]
 pub struct StatusChange<'a> {
     pub id: i64,
-    pub from: &'a [&'a str],
+    pub from: &'a [RequestStatus],
     pub revision: i64,
-    pub to: &'a str,
+    pub to: RequestStatus,
     pub at: i64,
     pub user_id: i64,
     pub actor: &'a str,
@@ -80,13 +81,13 @@ macro_rules! request_select {
     };
 }
 
-fn record(mut r: Vec<Value>) -> RequestRecord {
-    RequestRecord {
+fn record(mut r: Vec<Value>) -> Result<RequestRecord> {
+    Ok(RequestRecord {
         id: r[0].int().unwrap_or_default(),
         org_oid: text(&mut r, 1).unwrap_or_default(),
         region: r[2].int().and_then(|v| u8::try_from(v).ok()).unwrap_or_default(),
         author_id: r[3].int().unwrap_or_default(),
-        status: text(&mut r, 4).unwrap_or_default(),
+        status: stored_status(&mut r, 4)?,
         base_version: r[5].int().unwrap_or_default(),
         proposed: text(&mut r, 6).unwrap_or_default(),
         changes: text(&mut r, 7).unwrap_or_default(),
@@ -100,7 +101,13 @@ fn record(mut r: Vec<Value>) -> RequestRecord {
         applied_version: r[15].int(),
         revision: r[16].int().unwrap_or_default(),
         kind: text(&mut r, 17).unwrap_or_default(),
-    }
+    })
+}
+
+/// The status in column `i`; a code this version does not know is an error, not a guess.
+fn stored_status(r: &mut [Value], i: usize) -> Result<RequestStatus> {
+    let code = text(r, i).unwrap_or_default();
+    RequestStatus::parse(&code).ok_or_else(|| StoreError::Unexpected(format!("unknown request status {code:?}")))
 }
 
 const EVENT: &str = "INSERT INTO request_events (at, user_id, actor, status, comment, request_id)
@@ -113,7 +120,7 @@ fn event(change: &StatusChange<'_>) -> Statement {
             change.at.into(),
             change.user_id.into(),
             change.actor.into(),
-            change.to.into(),
+            change.to.as_str().into(),
             change.comment.into(),
             change.id.into(),
         ],
@@ -123,8 +130,8 @@ fn event(change: &StatusChange<'_>) -> Statement {
 /// The guarded update of a status change; it returns the id only when the request was still in
 /// one of `from` at `revision`. Up to three `from` statuses (unused ones repeat the first).
 fn guard(change: &StatusChange<'_>, submitted_at: Option<i64>, due_on: Option<&str>) -> Statement {
-    let from = |i: usize| change.from.get(i).or(change.from.first()).copied().unwrap_or_default();
-    let decided = matches!(change.to, "approved" | "rejected");
+    let from = |i: usize| change.from.get(i).or(change.from.first()).map_or("", |s| s.as_str());
+    let decided = matches!(change.to, RequestStatus::Approved | RequestStatus::Rejected);
     (
         "UPDATE change_requests SET status = $1, revision = revision + 1,
              comment = coalesce($2, comment),
@@ -135,7 +142,7 @@ fn guard(change: &StatusChange<'_>, submitted_at: Option<i64>, due_on: Option<&s
          WHERE id = $8 AND revision = $9 AND status IN ($10, $11, $12)
          RETURNING id",
         vec![
-            change.to.into(),
+            change.to.as_str().into(),
             change.comment.into(),
             decided.into(),
             change.at.into(),
@@ -154,7 +161,7 @@ fn guard(change: &StatusChange<'_>, submitted_at: Option<i64>, due_on: Option<&s
 impl Store {
     /// Creates a request with its first history step; its id.
     pub async fn create_request(&self, new: &NewRequest<'_>, actor: &str) -> Result<i64> {
-        let submitted_at = (new.status == "submitted").then_some(new.now);
+        let submitted_at = (new.status == RequestStatus::Submitted).then_some(new.now);
         let first: Statement = (
             "INSERT INTO change_requests (org_oid, region, author_id, status, base_version, proposed, changes, reason,
                  created_at, submitted_at, due_on, kind)
@@ -163,7 +170,7 @@ impl Store {
                 new.org_oid.into(),
                 i64::from(new.region).into(),
                 new.author_id.into(),
-                new.status.into(),
+                new.status.as_str().into(),
                 new.base_version.into(),
                 new.proposed.into(),
                 new.changes.into(),
@@ -175,7 +182,7 @@ impl Store {
             ],
         );
         let step: Statement =
-            (EVENT, vec![new.now.into(), new.author_id.into(), actor.into(), new.status.into(), Value::Null]);
+            (EVENT, vec![new.now.into(), new.author_id.into(), actor.into(), new.status.as_str().into(), Value::Null]);
         match self {
             Store::Sqlite(s) => s.insert_with(first, vec![step]).await,
             Store::Postgres(s) => s.insert_with(first, vec![step]).await,
@@ -184,7 +191,7 @@ impl Store {
 
     pub async fn request(&self, id: i64) -> Result<Option<RequestRecord>> {
         let rows = self.query(request_select!("WHERE id = $1"), vec![id.into()]).await?;
-        Ok(rows.into_iter().next().map(record))
+        Ok(rows.into_iter().next().map(record).transpose()?)
     }
 
     /// A person's requests, newest first.
@@ -195,7 +202,7 @@ impl Store {
                 vec![author_id.into(), limit.into()],
             )
             .await?;
-        Ok(rows.into_iter().map(record).collect())
+        Ok(rows.into_iter().map(record).collect::<Result<_>>()?)
     }
 
     /// Requests waiting for a decision, oldest submission first; `regions` empty means all.
@@ -208,7 +215,7 @@ impl Store {
                     vec![limit.into()],
                 )
                 .await?;
-            list.extend(rows.into_iter().map(record));
+            list.extend(rows.into_iter().map(record).collect::<Result<Vec<_>>>()?);
         }
         for &region in regions {
             let rows = self
@@ -217,7 +224,7 @@ impl Store {
                     vec![i64::from(region).into(), limit.into()],
                 )
                 .await?;
-            list.extend(rows.into_iter().map(record));
+            list.extend(rows.into_iter().map(record).collect::<Result<Vec<_>>>()?);
         }
         list.sort_by_key(|r| (r.submitted_at, r.id));
         list.truncate(usize::try_from(limit).unwrap_or(0));
@@ -227,7 +234,11 @@ impl Store {
     /// Requests submitted since `since` (unix seconds) in `regions` (empty: all), for statistics.
     pub async fn requests_submitted_since(&self, since: i64, regions: &[u8]) -> Result<Vec<RequestRecord>> {
         let rows = self.query(request_select!("WHERE submitted_at >= $1 ORDER BY id"), vec![since.into()]).await?;
-        Ok(rows.into_iter().map(record).filter(|r| regions.is_empty() || regions.contains(&r.region)).collect())
+        Ok(rows
+            .into_iter()
+            .map(record)
+            .filter(|r| r.as_ref().map_or(true, |r| regions.is_empty() || regions.contains(&r.region)))
+            .collect::<Result<_>>()?)
     }
 
     /// An organization's requests, newest first.
@@ -235,7 +246,7 @@ impl Store {
         let rows = self
             .query(request_select!("WHERE org_oid = $1 ORDER BY id DESC LIMIT $2"), vec![oid.into(), limit.into()])
             .await?;
-        Ok(rows.into_iter().map(record).collect())
+        Ok(rows.into_iter().map(record).collect::<Result<_>>()?)
     }
 
     /// The 50 latest requests `author_id` made about `oid`, newest first. (The limit is written into
@@ -247,7 +258,7 @@ impl Store {
                 vec![author_id.into(), oid.into()],
             )
             .await?;
-        Ok(rows.into_iter().map(record).collect())
+        Ok(rows.into_iter().map(record).collect::<Result<_>>()?)
     }
 
     pub async fn request_events(&self, id: i64) -> Result<Vec<RequestEvent>> {
@@ -257,16 +268,17 @@ impl Store {
                 vec![id.into()],
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|mut r| RequestEvent {
-                at: r[0].int().unwrap_or_default(),
-                user_id: r[1].int(),
-                actor: text(&mut r, 2).unwrap_or_default(),
-                status: text(&mut r, 3).unwrap_or_default(),
-                comment: text(&mut r, 4),
+        rows.into_iter()
+            .map(|mut r| {
+                Ok(RequestEvent {
+                    at: r[0].int().unwrap_or_default(),
+                    user_id: r[1].int(),
+                    actor: text(&mut r, 2).unwrap_or_default(),
+                    status: stored_status(&mut r, 3)?,
+                    comment: text(&mut r, 4),
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Moves a request to another status unless someone moved it first (then `false`). A
@@ -345,6 +357,8 @@ impl Store {
         Ok(rows
             .into_iter()
             .map(record)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
             .filter(|r| serde_json::from_str::<serde_json::Value>(&r.proposed).is_ok_and(|card| card["inn"] == inn))
             .collect())
     }

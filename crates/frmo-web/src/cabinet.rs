@@ -538,7 +538,7 @@ async fn organization(
         // A request of another organization, or one not to be seen, shows nothing.
         if let Ok(view) = state.registry.request_view(&session.actor(), id, &viewer.request_id).await
             && view.org_oid == oid
-            && view.status == "submitted"
+            && view.status == frmo_domain::status::RequestStatus::Submitted
         {
             done = Some(notice::request_sent(&view, state.registry.moderation().review_days));
         }

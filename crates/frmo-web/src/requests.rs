@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::{Action, Target, decide};
 use frmo_domain::ident::RegionCode;
+use frmo_domain::status::RequestStatus;
 use frmo_registry::RegistryError;
 use frmo_registry::moderation::requests::{RequestView, Verdict, parse_request_number};
 use serde::Deserialize;
@@ -82,7 +83,7 @@ struct Row {
     fields: String,
     status: &'static str,
     /// `submitted`, `returned`…: the tag's colour.
-    status_code: String,
+    status_code: &'static str,
     due: String,
     overdue: bool,
     business_days: String,
@@ -100,8 +101,8 @@ fn row(view: &RequestView) -> Row {
         org_oid: view.org_oid.clone(),
         title: view.title.clone(),
         fields,
-        status: view.status_label,
-        status_code: view.status.clone(),
+        status: view.status.label(),
+        status_code: view.status.as_str(),
         due: date(view.due_on),
         overdue: view.overdue,
         business_days: view.business_days.map(|d| d.to_string()).unwrap_or_default(),
@@ -364,7 +365,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
     let actor = session.actor();
     let view = state.registry.request_view(&actor, id, &viewer.request_id).await?;
     let target = Target::Organization { oid: &view.org_oid, region: view.region };
-    let open = ["draft", "submitted", "returned"].contains(&view.status.as_str());
+    let open = view.status.is_open();
     let page = RequestPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -383,7 +384,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
             .events
             .iter()
             .map(|e| {
-                let label = frmo_registry::moderation::requests::status_label(&e.status).to_owned();
+                let label = e.status.label().to_owned();
                 (format_time(e.at), e.actor.clone(), label, e.comment.clone().unwrap_or_default())
             })
             .collect(),
@@ -412,7 +413,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
         submitted: view.submitted_at.map(format_time).unwrap_or_default(),
         due: date(view.due_on),
         may_withdraw: open && session.user.id == view.author_id,
-        resubmit: if view.status == "returned"
+        resubmit: if view.status == RequestStatus::Returned
             && view.kind != frmo_registry::moderation::applications::INCLUSION
             && session.user.id == view.author_id
         {
@@ -421,7 +422,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
             Vec::new()
         },
         resubmit_reason: outcome.resubmit.as_ref().map_or_else(|| view.reason.clone(), |typed| typed.reason.clone()),
-        may_decide: view.status == "submitted" && decide(&actor, Action::Moderate, target).is_allowed(),
+        may_decide: view.status == RequestStatus::Submitted && decide(&actor, Action::Moderate, target).is_allowed(),
         done: notice::of_request(&view, &outcome.done_code, state.registry.moderation().review_days),
         view,
         verdict: outcome.decision.as_ref().map(|d| d.0.clone()).unwrap_or_default(),

@@ -8,6 +8,7 @@ use frmo_domain::access::{Action, Actor, DenyCode, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::ident::{Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode};
 use frmo_domain::org::{Address, Contacts, OrgStatus, Organization};
+use frmo_domain::status::RequestStatus;
 use frmo_store::requests::{NewRequest, RequestRecord, StatusChange};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -220,7 +221,7 @@ impl Registry {
             org_oid: "",
             region,
             author_id: person.user_id,
-            status: "submitted",
+            status: RequestStatus::Submitted,
             base_version: 0,
             proposed: &proposed,
             changes: "[]",

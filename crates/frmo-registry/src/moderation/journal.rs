@@ -4,6 +4,7 @@
 
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::org::Organization;
+use frmo_domain::status::RequestStatus;
 use frmo_store::audit::AuditEntry;
 pub use frmo_store::audit::{AuditRecord, Verdict};
 use serde_json::{Value, json};
@@ -140,8 +141,8 @@ fn history_entry(record: AuditRecord) -> Option<HistoryEntry> {
     let detail: Value = serde_json::from_str(&e.detail).unwrap_or_default();
     let text = |key: &str| detail[key].as_str().map(str::to_owned);
     let what = match e.kind.as_str() {
-        "decision" => text("decision").map(|d| crate::moderation::requests::status_label(&d).to_owned()),
-        "request" => text("status").map(|s| crate::moderation::requests::status_label(&s).to_owned()),
+        "decision" => text("decision").and_then(|d| RequestStatus::parse(&d)).map(|s| s.label().to_owned()),
+        "request" => text("status").and_then(|s| RequestStatus::parse(&s)).map(|s| s.label().to_owned()),
         "membership" => match (text("grant"), text("revoke")) {
             (Some(role), _) => Some(format!("доступ дан ({role})")),
             (_, Some(role)) => Some(format!("доступ снят ({role})")),

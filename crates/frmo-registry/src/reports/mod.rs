@@ -562,7 +562,7 @@ impl Registry {
         if by_status {
             let mut counts = BTreeMap::<String, i64>::new();
             for record in &records {
-                *counts.entry(crate::moderation::requests::status_label(&record.status).to_owned()).or_default() += 1;
+                *counts.entry(record.status.label().to_owned()).or_default() += 1;
             }
             return Ok(counts.into_iter().map(|(status, n)| vec![Datum::Text(status), Datum::Int(n)]).collect());
         }

@@ -96,7 +96,7 @@ async fn a_new_organization_is_applied_for_approved_and_gets_its_oid(backend: Ba
     assert!(registry.moderation_queue(&operator, "r").await.expect("queue").iter().any(|r| r.id == view.id));
     let decided =
         registry.decide_request(&operator, view.id, view.revision, Verdict::approve(), "r").await.expect("approve");
-    assert_eq!(decided.status, "approved");
+    assert_eq!(decided.status.as_str(), "approved");
     let oid = decided.org_oid.clone();
     assert!(oid.starts_with("1.2.643.5.1.13.13.12.2.63."), "an OID in the region: {oid}");
     let card = registry.card(&Actor::Anonymous, &oid, None).await.expect("the new card");

@@ -12,6 +12,7 @@ use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::ident::{DepartmentOid, OrgOid, RegionCode};
 use frmo_domain::org::{OrgStatus, Organization};
+use frmo_domain::status::RequestStatus;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -23,19 +24,14 @@ use crate::{Card, Registry, RegistryError, Result};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Written {
     Applied { version: i64 },
-    Request { id: i64, number: String, status: String, status_label: &'static str },
+    Request { id: i64, number: String, status: RequestStatus },
 }
 
 impl Written {
     fn of(proposal: Proposal) -> Self {
         match proposal {
             Proposal::Applied { version } => Written::Applied { version },
-            Proposal::Request(view) => Written::Request {
-                id: view.id,
-                number: view.number,
-                status: view.status,
-                status_label: view.status_label,
-            },
+            Proposal::Request(view) => Written::Request { id: view.id, number: view.number, status: view.status },
         }
     }
 
@@ -43,9 +39,9 @@ impl Written {
     pub fn to_json(&self) -> Value {
         match self {
             Written::Applied { version } => json!({"applied": true, "version": version}),
-            Written::Request { id, number, status, status_label } => json!({
+            Written::Request { id, number, status } => json!({
                 "applied": false,
-                "changeRequest": {"id": id, "number": number, "status": status, "statusLabel": status_label},
+                "changeRequest": {"id": id, "number": number, "status": status.as_str(), "statusLabel": status.label()},
             }),
         }
     }
@@ -205,8 +201,8 @@ impl Registry {
                 json!({
                     "id": r.id,
                     "number": crate::moderation::requests::request_number(&r.kind, r.id, r.created_at),
-                    "status": r.status,
-                    "statusLabel": crate::moderation::requests::status_label(&r.status),
+                    "status": r.status.as_str(),
+                    "statusLabel": r.status.label(),
                     "comment": r.comment,
                 })
             })

@@ -4,6 +4,7 @@
 use frmo_domain::access::{Action, Actor, DenyCode, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::org::Organization;
+use frmo_domain::status::RequestStatus;
 use frmo_store::requests::{NewRequest, RequestRecord, StatusChange};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -74,7 +75,7 @@ impl Registry {
             return Ok(Proposal::Applied { version });
         }
         let now = self.now();
-        let status = if submit { "submitted" } else { "draft" };
+        let status = if submit { RequestStatus::Submitted } else { RequestStatus::Draft };
         let due = submit.then(|| self.due_on(now).to_string());
         let proposed_json = serde_json::to_string(&proposed).map_err(frmo_store::StoreError::from)?;
         let changes_json = Value::Array(changes).to_string();
@@ -94,7 +95,7 @@ impl Registry {
         let label = self.actor_label(actor).await.1;
         let id = self.store.create_request(&new, &label).await?;
         let number = request_number("change", id, now);
-        self.journal(actor, "request", &oid, json!({"request": number, "status": status}), request_id).await?;
+        self.journal(actor, "request", &oid, json!({"request": number, "status": status.as_str()}), request_id).await?;
         if submit {
             // After the request is in (its number is its id): the queue shows it even if this fails.
             let notices = self.submission_notices(region, id, &number, &oid, &reason).await?;
@@ -112,8 +113,12 @@ impl Registry {
         request_id: &str,
     ) -> Result<RequestView> {
         let record = self.authored(actor, id, request_id).await?;
-        let step =
-            AuthorStep { from: &["draft", "submitted", "returned"], to: "withdrawn", submitted: None, proposal: None };
+        let step = AuthorStep {
+            from: &[RequestStatus::Draft, RequestStatus::Submitted, RequestStatus::Returned],
+            to: RequestStatus::Withdrawn,
+            submitted: None,
+            proposal: None,
+        };
         self.author_moves(actor, &record, revision, step, request_id).await
     }
 
@@ -153,7 +158,12 @@ impl Registry {
         let due = self.due_on(self.now()).to_string();
         let submitted = Some((self.now(), due.as_str()));
         let proposal_ref = proposal.as_ref().map(|(p, c, r, v)| (p.as_str(), c.as_str(), r.as_str(), *v));
-        let step = AuthorStep { from: &["draft", "returned"], to: "submitted", submitted, proposal: proposal_ref };
+        let step = AuthorStep {
+            from: &[RequestStatus::Draft, RequestStatus::Returned],
+            to: RequestStatus::Submitted,
+            submitted,
+            proposal: proposal_ref,
+        };
         self.author_moves(actor, &record, revision, step, request_id).await
     }
 
@@ -170,7 +180,7 @@ impl Registry {
         request_id: &str,
     ) -> Result<RequestView> {
         let record = self.authored(actor, id, request_id).await?;
-        if record.status != "returned"
+        if record.status != RequestStatus::Returned
             || record.kind == crate::moderation::applications::INCLUSION
             || record.revision != revision
         {
@@ -202,7 +212,7 @@ impl Registry {
     ) -> Result<RequestView> {
         let AuthorStep { from, to, submitted, proposal } = step;
         let number = request_number(&record.kind, record.id, record.created_at);
-        if !from.contains(&record.status.as_str()) || record.revision != revision {
+        if !from.contains(&record.status) || record.revision != revision {
             return Err(moved(record));
         }
         let label = self.actor_label(actor).await.1;
@@ -216,9 +226,10 @@ impl Registry {
             actor: &label,
             comment: None,
         };
-        let entry =
-            self.entry(actor, "request", &record.org_oid, json!({"request": number, "status": to}), request_id).await;
-        let notices = if to == "submitted" {
+        let entry = self
+            .entry(actor, "request", &record.org_oid, json!({"request": number, "status": to.as_str()}), request_id)
+            .await;
+        let notices = if to == RequestStatus::Submitted {
             let reason = proposal.map_or(record.reason.as_str(), |p| p.2);
             self.submission_notices(record.region, record.id, &number, &record.org_oid, reason).await?
         } else {

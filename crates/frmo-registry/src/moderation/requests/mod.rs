@@ -16,6 +16,7 @@ use frmo_domain::access::{Action, Actor, DenyCode, Target};
 use frmo_domain::calendar::ProductionCalendar;
 use frmo_domain::error::ValidationError;
 use frmo_domain::org::Organization;
+use frmo_domain::status::RequestStatus;
 use frmo_store::requests::{RequestEvent, RequestRecord};
 use serde_json::Value;
 use time::{Date, OffsetDateTime, UtcOffset};
@@ -86,24 +87,11 @@ impl Moderation {
     }
 }
 
-/// The statuses of a request, with their Russian names.
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "draft" => "черновик",
-        "submitted" => "на проверке",
-        "returned" => "возвращена на доработку",
-        "approved" => "одобрена",
-        "rejected" => "отклонена",
-        "withdrawn" => "отозвана",
-        _ => "неизвестно",
-    }
-}
-
 /// A step an author takes with their request: from which statuses to which, with the submission
 /// (time, deadline) and a corrected proposal (card, changes, reason, base version) when resubmitting.
 struct AuthorStep<'a> {
-    from: &'a [&'a str],
-    to: &'a str,
+    from: &'a [RequestStatus],
+    to: RequestStatus,
     submitted: Option<(i64, &'a str)>,
     proposal: Option<(&'a str, &'a str, &'a str, i64)>,
 }
@@ -132,8 +120,7 @@ pub struct RequestView {
     pub org_oid: String,
     pub region: u8,
     pub author_id: i64,
-    pub status: String,
-    pub status_label: &'static str,
+    pub status: RequestStatus,
     pub reason: String,
     /// `{"field", "before", "after"}` per changed field.
     pub changes: Vec<Value>,
@@ -233,9 +220,10 @@ impl Registry {
             .as_deref()
             .and_then(|d| Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok());
         let today = moscow_date(self.now());
-        let overdue = record.status == "submitted" && due_on.is_some_and(|due| today > due);
+        let overdue = record.status == RequestStatus::Submitted && due_on.is_some_and(|due| today > due);
         let business_days = record.submitted_at.map(|at| {
-            let end = record.decided_at.filter(|_| record.status != "submitted").map_or(today, moscow_date);
+            let end =
+                record.decided_at.filter(|_| record.status != RequestStatus::Submitted).map_or(today, moscow_date);
             self.moderation.calendar.business_days_between(moscow_date(at), end)
         });
         let proposal: Value = serde_json::from_str(&record.proposed).unwrap_or_default();
@@ -249,7 +237,6 @@ impl Registry {
             org_oid: record.org_oid,
             region: record.region,
             author_id: record.author_id,
-            status_label: status_label(&record.status),
             status: record.status,
             reason: record.reason,
             changes: serde_json::from_str(&record.changes).unwrap_or_default(),
@@ -291,6 +278,6 @@ fn moved(record: &RequestRecord) -> RegistryError {
     let number = request_number(&record.kind, record.id, record.created_at);
     RegistryError::Conflict(format!(
         "Заявка {number} сейчас в статусе «{}»; обновите страницу, чтобы увидеть её состояние.",
-        status_label(&record.status)
+        record.status.label()
     ))
 }

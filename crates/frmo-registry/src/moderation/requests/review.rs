@@ -4,6 +4,7 @@
 use frmo_domain::access::{Action, Actor, DenyCode, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::org::Organization;
+use frmo_domain::status::RequestStatus;
 use frmo_store::VersionRecord;
 use frmo_store::requests::{RequestRecord, StatusChange};
 use serde_json::json;
@@ -11,7 +12,6 @@ use time::{Date, OffsetDateTime};
 
 use super::{
     MOSCOW, RequestView, Verdict, changed_fields, moscow_date, moved, moved_message, request_number, required,
-    status_label,
 };
 use crate::{Registry, RegistryError, Result};
 
@@ -40,7 +40,7 @@ impl Registry {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };
         self.authorize(actor, Action::Moderate, target, request_id).await?;
-        if record.status != "submitted" || record.revision != revision {
+        if record.status != RequestStatus::Submitted || record.revision != revision {
             return Err(moved(&record));
         }
         let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
@@ -56,18 +56,19 @@ impl Registry {
                         "не длиннее 2000 символов",
                     )));
                 }
-                ("approved", Some(comment.to_owned()).filter(|c| !c.is_empty()))
+                (RequestStatus::Approved, Some(comment.to_owned()).filter(|c| !c.is_empty()))
             }
-            Verdict::Reject { reason } => {
-                ("rejected", Some(required("comment", "Причина отказа", reason, "укажите причину отказа")?))
-            }
+            Verdict::Reject { reason } => (
+                RequestStatus::Rejected,
+                Some(required("comment", "Причина отказа", reason, "укажите причину отказа")?),
+            ),
             Verdict::Return { comment } => {
-                ("returned", Some(required("comment", "Комментарий", comment, "укажите, что исправить")?))
+                (RequestStatus::Returned, Some(required("comment", "Комментарий", comment, "укажите, что исправить")?))
             }
         };
         let change = StatusChange {
             id,
-            from: &["submitted"],
+            from: &[RequestStatus::Submitted],
             revision,
             to,
             at: self.now(),
@@ -124,17 +125,19 @@ impl Registry {
         &self,
         record: &RequestRecord,
         number: &str,
-        to: &str,
+        to: RequestStatus,
         comment: Option<&str>,
     ) -> Result<Vec<frmo_store::sql::Statement>> {
-        let title = format!("Заявка {number} {}", status_label(to));
+        let title = format!("Заявка {number} {}", to.label());
         let body = match (to, comment) {
-            ("approved", None) => format!("Изменения в карточке организации {} внесены в реестр.", record.org_oid),
-            ("approved", Some(comment)) => format!(
+            (RequestStatus::Approved, None) => {
+                format!("Изменения в карточке организации {} внесены в реестр.", record.org_oid)
+            }
+            (RequestStatus::Approved, Some(comment)) => format!(
                 "Изменения в карточке организации {} внесены в реестр. Комментарий оператора: {comment}",
                 record.org_oid
             ),
-            ("returned", Some(comment)) => {
+            (RequestStatus::Returned, Some(comment)) => {
                 format!("Оператор вернул заявку на доработку: {comment}. Исправьте её и отправьте снова.")
             }
             (_, Some(comment)) => format!("Оператор отклонил заявку. Причина: {comment}"),
@@ -204,8 +207,8 @@ impl Registry {
         for record in records {
             // Returned, withdrawn and draft requests are with their authors: neither decided nor waiting.
             let decided_by = record.decided_by;
-            let decided = ["approved", "rejected"].contains(&record.status.as_str());
-            if !decided && record.status != "submitted" {
+            let decided = matches!(record.status, RequestStatus::Approved | RequestStatus::Rejected);
+            if !decided && record.status != RequestStatus::Submitted {
                 continue;
             }
             let late = decided
