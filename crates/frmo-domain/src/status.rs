@@ -88,6 +88,13 @@ statuses! {
     }
 }
 
+impl Default for SupportStatus {
+    /// A request just filed.
+    fn default() -> Self {
+        SupportStatus::New
+    }
+}
+
 impl SupportStatus {
     /// Still being worked on: neither resolved nor closed.
     pub fn is_open(self) -> bool {

@@ -3,7 +3,9 @@
 //! (`running`, `lease_owner`, `lease_until`); the owner keeps the lease alive while it works, and a
 //! job whose lease ran out is claimed again by any process.
 
-use crate::sql::{Value, take_text as text};
+use frmo_domain::status::JobStatus;
+
+use crate::sql::{Value, take_code, take_text as text};
 use crate::{Result, Store};
 
 /// A job as stored.
@@ -14,8 +16,7 @@ pub struct JobRecord {
     pub kind: String,
     pub params: String,
     pub title: String,
-    /// `queued`, `running`, `done` or `failed`.
-    pub status: String,
+    pub status: JobStatus,
     pub progress: i64,
     pub total: i64,
     pub file_key: Option<String>,
@@ -67,14 +68,14 @@ macro_rules! job_select {
     };
 }
 
-fn record(mut r: Vec<Value>) -> JobRecord {
-    JobRecord {
+fn record(mut r: Vec<Value>) -> Result<JobRecord> {
+    Ok(JobRecord {
         id: r[0].int().unwrap_or_default(),
         user_id: r[1].int(),
         kind: text(&mut r, 2).unwrap_or_default(),
         params: text(&mut r, 3).unwrap_or_default(),
         title: text(&mut r, 4).unwrap_or_default(),
-        status: text(&mut r, 5).unwrap_or_default(),
+        status: take_code(&mut r, 5, JobStatus::parse, "job status")?,
         progress: r[6].int().unwrap_or_default(),
         total: r[7].int().unwrap_or_default(),
         file_key: text(&mut r, 8),
@@ -86,7 +87,7 @@ fn record(mut r: Vec<Value>) -> JobRecord {
         finished_at: r[14].int(),
         lease_owner: text(&mut r, 15),
         attempts: r[16].int().unwrap_or_default(),
-    }
+    })
 }
 
 impl Store {
@@ -111,7 +112,7 @@ impl Store {
     }
 
     pub async fn job(&self, id: i64) -> Result<Option<JobRecord>> {
-        Ok(self.query(job_select!("WHERE id = $1"), vec![id.into()]).await?.into_iter().next().map(record))
+        self.query(job_select!("WHERE id = $1"), vec![id.into()]).await?.into_iter().next().map(record).transpose()
     }
 
     /// A person's jobs, newest first.
@@ -119,7 +120,7 @@ impl Store {
         let rows = self
             .query(job_select!("WHERE user_id = $1 ORDER BY id DESC LIMIT $2"), vec![user_id.into(), limit.into()])
             .await?;
-        Ok(rows.into_iter().map(record).collect())
+        rows.into_iter().map(record).collect()
     }
 
     /// Claims the oldest job that is queued or whose lease ran out before `now`, for `owner` until

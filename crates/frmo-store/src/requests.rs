@@ -1,9 +1,10 @@
 //! Change requests and their status history (migration 0004). Status changes are conditional on
 //! the revision the decider saw: the statement returns no row when someone else moved first.
 
-use crate::sql::{Statement, Transition, Value, take_text as text};
-use crate::{Result, Store, StoreError};
 use frmo_domain::status::RequestStatus;
+
+use crate::sql::{Statement, Transition, Value, take_code, take_text as text};
+use crate::{Result, Store};
 
 /// A change request as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,7 +88,7 @@ fn record(mut r: Vec<Value>) -> Result<RequestRecord> {
         org_oid: text(&mut r, 1).unwrap_or_default(),
         region: r[2].int().and_then(|v| u8::try_from(v).ok()).unwrap_or_default(),
         author_id: r[3].int().unwrap_or_default(),
-        status: stored_status(&mut r, 4)?,
+        status: take_code(&mut r, 4, RequestStatus::parse, "request status")?,
         base_version: r[5].int().unwrap_or_default(),
         proposed: text(&mut r, 6).unwrap_or_default(),
         changes: text(&mut r, 7).unwrap_or_default(),
@@ -102,12 +103,6 @@ fn record(mut r: Vec<Value>) -> Result<RequestRecord> {
         revision: r[16].int().unwrap_or_default(),
         kind: text(&mut r, 17).unwrap_or_default(),
     })
-}
-
-/// The status in column `i`; a code this version does not know is an error, not a guess.
-fn stored_status(r: &mut [Value], i: usize) -> Result<RequestStatus> {
-    let code = text(r, i).unwrap_or_default();
-    RequestStatus::parse(&code).ok_or_else(|| StoreError::Unexpected(format!("unknown request status {code:?}")))
 }
 
 const EVENT: &str = "INSERT INTO request_events (at, user_id, actor, status, comment, request_id)
@@ -191,7 +186,7 @@ impl Store {
 
     pub async fn request(&self, id: i64) -> Result<Option<RequestRecord>> {
         let rows = self.query(request_select!("WHERE id = $1"), vec![id.into()]).await?;
-        Ok(rows.into_iter().next().map(record).transpose()?)
+        rows.into_iter().next().map(record).transpose()
     }
 
     /// A person's requests, newest first.
@@ -202,7 +197,7 @@ impl Store {
                 vec![author_id.into(), limit.into()],
             )
             .await?;
-        Ok(rows.into_iter().map(record).collect::<Result<_>>()?)
+        rows.into_iter().map(record).collect()
     }
 
     /// Requests waiting for a decision, oldest submission first; `regions` empty means all.
@@ -234,11 +229,10 @@ impl Store {
     /// Requests submitted since `since` (unix seconds) in `regions` (empty: all), for statistics.
     pub async fn requests_submitted_since(&self, since: i64, regions: &[u8]) -> Result<Vec<RequestRecord>> {
         let rows = self.query(request_select!("WHERE submitted_at >= $1 ORDER BY id"), vec![since.into()]).await?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .map(record)
             .filter(|r| r.as_ref().map_or(true, |r| regions.is_empty() || regions.contains(&r.region)))
-            .collect::<Result<_>>()?)
+            .collect()
     }
 
     /// An organization's requests, newest first.
@@ -246,7 +240,7 @@ impl Store {
         let rows = self
             .query(request_select!("WHERE org_oid = $1 ORDER BY id DESC LIMIT $2"), vec![oid.into(), limit.into()])
             .await?;
-        Ok(rows.into_iter().map(record).collect::<Result<_>>()?)
+        rows.into_iter().map(record).collect()
     }
 
     /// The 50 latest requests `author_id` made about `oid`, newest first. (The limit is written into
@@ -258,7 +252,7 @@ impl Store {
                 vec![author_id.into(), oid.into()],
             )
             .await?;
-        Ok(rows.into_iter().map(record).collect::<Result<_>>()?)
+        rows.into_iter().map(record).collect()
     }
 
     pub async fn request_events(&self, id: i64) -> Result<Vec<RequestEvent>> {
@@ -274,7 +268,7 @@ impl Store {
                     at: r[0].int().unwrap_or_default(),
                     user_id: r[1].int(),
                     actor: text(&mut r, 2).unwrap_or_default(),
-                    status: stored_status(&mut r, 3)?,
+                    status: take_code(&mut r, 3, RequestStatus::parse, "request status")?,
                     comment: text(&mut r, 4),
                 })
             })

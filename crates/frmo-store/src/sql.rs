@@ -199,6 +199,13 @@ pub(crate) fn postgres_row(row: &tokio_postgres::Row) -> Result<Vec<Value>> {
         .collect()
 }
 
+/// The code in column `i` read as what it names (a status): a code this version does not know is
+/// an error, never a guess.
+pub(crate) fn take_code<T>(row: &mut [Value], i: usize, parse: impl Fn(&str) -> Option<T>, what: &str) -> Result<T> {
+    let code = take_text(row, i).unwrap_or_default();
+    parse(&code).ok_or_else(|| StoreError::Unexpected(format!("unknown {what} {code:?}")))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

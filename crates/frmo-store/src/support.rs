@@ -2,8 +2,10 @@
 //! learns from (migration 0011). A step (answer, status, assignment, re-classification, rating) is
 //! guarded by the revision its author saw: of two steps at once exactly one lands.
 
+use frmo_domain::status::SupportStatus;
+
 use crate::audit::AuditEntry;
-use crate::sql::{Statement, Value, take_text as text};
+use crate::sql::{Statement, Value, take_code, take_text as text};
 use crate::{Result, Store};
 
 /// A support request as stored.
@@ -22,7 +24,7 @@ pub struct SupportRecord {
     pub page: String,
     pub error_code: String,
     pub error_request: String,
-    pub status: String,
+    pub status: SupportStatus,
     pub assignee_id: Option<i64>,
     pub created_at: i64,
     pub due_at: i64,
@@ -40,7 +42,7 @@ pub struct SupportMessage {
     pub actor: String,
     pub staff: bool,
     pub body: String,
-    pub status: Option<String>,
+    pub status: Option<SupportStatus>,
 }
 
 /// A file attached to a request.
@@ -81,8 +83,8 @@ pub struct SupportStep<'a> {
     pub id: i64,
     pub revision: i64,
     /// At most five statuses.
-    pub from: &'a [&'a str],
-    pub to: &'a str,
+    pub from: &'a [SupportStatus],
+    pub to: SupportStatus,
     pub at: i64,
     pub user_id: Option<i64>,
     pub actor: &'a str,
@@ -110,8 +112,8 @@ macro_rules! support_select {
     };
 }
 
-fn record(mut r: Vec<Value>) -> SupportRecord {
-    SupportRecord {
+fn record(mut r: Vec<Value>) -> Result<SupportRecord> {
+    Ok(SupportRecord {
         id: r[0].int().unwrap_or_default(),
         author_id: r[1].int(),
         email: text(&mut r, 2),
@@ -125,7 +127,7 @@ fn record(mut r: Vec<Value>) -> SupportRecord {
         page: text(&mut r, 10).unwrap_or_default(),
         error_code: text(&mut r, 11).unwrap_or_default(),
         error_request: text(&mut r, 12).unwrap_or_default(),
-        status: text(&mut r, 13).unwrap_or_default(),
+        status: take_code(&mut r, 13, SupportStatus::parse, "support status")?,
         assignee_id: r[14].int(),
         created_at: r[15].int().unwrap_or_default(),
         due_at: r[16].int().unwrap_or_default(),
@@ -133,7 +135,7 @@ fn record(mut r: Vec<Value>) -> SupportRecord {
         resolved_at: r[18].int(),
         rating: r[19].int(),
         revision: r[20].int().unwrap_or_default(),
-    }
+    })
 }
 
 const MESSAGE: &str = "INSERT INTO support_messages (at, user_id, actor, staff, body, status, request_id)
@@ -159,7 +161,7 @@ impl Store {
         let first: Statement = (
             "INSERT INTO support_requests (author_id, email, org_oid, region, chosen_topic, topic, topic_basis, queue,
                  body, page, error_code, error_request, status, created_at, due_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'new', $13, $14) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $15, $13, $14) RETURNING id",
             vec![
                 new.author_id.into(),
                 new.email.into(),
@@ -175,11 +177,19 @@ impl Store {
                 new.error_request.into(),
                 new.now.into(),
                 new.due_at.into(),
+                SupportStatus::New.as_str().into(),
             ],
         );
         let message: Statement = (
             MESSAGE,
-            vec![new.now.into(), new.author_id.into(), new.actor.into(), false.into(), new.body.into(), "new".into()],
+            vec![
+                new.now.into(),
+                new.author_id.into(),
+                new.actor.into(),
+                false.into(),
+                new.body.into(),
+                SupportStatus::New.as_str().into(),
+            ],
         );
         let then = std::iter::once(message).chain(attachments).collect();
         match self {
@@ -190,7 +200,7 @@ impl Store {
 
     pub async fn support_request(&self, id: i64) -> Result<Option<SupportRecord>> {
         let rows = self.query(support_select!("WHERE id = $1"), vec![id.into()]).await?;
-        Ok(rows.into_iter().next().map(record))
+        rows.into_iter().next().map(record).transpose()
     }
 
     /// A person's requests, newest first.
@@ -201,7 +211,7 @@ impl Store {
                 vec![author_id.into(), limit.into()],
             )
             .await?;
-        Ok(rows.into_iter().map(record).collect())
+        rows.into_iter().map(record).collect()
     }
 
     /// Requests not closed, the nearest deadline first (the operators' queue before filtering by
@@ -210,7 +220,7 @@ impl Store {
         let rows = self
             .query(support_select!("WHERE status <> 'closed' ORDER BY due_at, id LIMIT $1"), vec![limit.into()])
             .await?;
-        Ok(rows.into_iter().map(record).collect())
+        rows.into_iter().map(record).collect()
     }
 
     /// Requests created in `[from, to)` (unix seconds), for statistics.
@@ -221,7 +231,7 @@ impl Store {
                 vec![from.into(), to.into()],
             )
             .await?;
-        Ok(rows.into_iter().map(record).collect())
+        rows.into_iter().map(record).collect()
     }
 
     pub async fn support_messages(&self, request_id: i64) -> Result<Vec<SupportMessage>> {
@@ -239,7 +249,7 @@ impl Store {
                 actor: text(&mut r, 2).unwrap_or_default(),
                 staff: r[3].flag(),
                 body: text(&mut r, 4).unwrap_or_default(),
-                status: text(&mut r, 5),
+                status: text(&mut r, 5).as_deref().and_then(SupportStatus::parse),
             })
             .collect())
     }
@@ -273,7 +283,7 @@ impl Store {
         audit: Vec<AuditEntry>,
         notices: Vec<Statement>,
     ) -> Result<bool> {
-        let from = |i: usize| step.from.get(i).or(step.from.first()).copied().unwrap_or_default();
+        let from = |i: usize| step.from.get(i).or(step.from.first()).map_or("", |s| s.as_str());
         let (topic, basis, queue, due_at) = match step.topic {
             Some((topic, basis, queue, due_at)) => (Some(topic), Some(basis), Some(queue), Some(due_at)),
             None => (None, None, None, None),
@@ -289,7 +299,7 @@ impl Store {
              WHERE id = $12 AND revision = $13 AND status IN ($14, $15, $16, $17, $18)
              RETURNING id",
             vec![
-                step.to.into(),
+                step.to.as_str().into(),
                 step.assignee.into(),
                 topic.into(),
                 basis.into(),
@@ -319,7 +329,7 @@ impl Store {
                 step.actor.into(),
                 staff.into(),
                 body.into(),
-                step.to.into(),
+                step.to.as_str().into(),
                 step.id.into(),
             ],
         ));

@@ -11,10 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use frmo_domain::access::{Action, Target};
+use frmo_domain::status::SupportStatus;
 use frmo_registry::RegistryError;
 use frmo_registry::support::classifier::Topic;
 use frmo_registry::support::help;
-use frmo_registry::support::requests::{MAX_ATTACHMENTS, StepForm, SupportForm, SupportView, status_label};
+use frmo_registry::support::requests::{MAX_ATTACHMENTS, StepForm, SupportForm, SupportView};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -412,7 +413,7 @@ async fn request_page(
                 m.actor.clone(),
                 m.staff,
                 m.body.clone(),
-                m.status.as_deref().map_or("", status_label),
+                m.status.map_or("", SupportStatus::label),
             )
         })
         .collect();
@@ -431,7 +432,7 @@ async fn request_page(
         csrf: viewer.csrf().to_owned(),
         created: frmo_registry::support::format_time(view.record.created_at),
         due,
-        open: !matches!(view.record.status.as_str(), "resolved" | "closed"),
+        open: view.record.status.is_open(),
         view,
         messages,
         topics: topics(),

@@ -104,7 +104,9 @@ pub struct DocumentView {
     /// `dd.MM.yyyy`.
     pub issued_on: String,
     pub valid_until: Option<String>,
-    pub status: &'static str,
+    /// Written as its Russian label (`актуален`, `истекает`, …), as the API has always said it.
+    #[serde(serialize_with = "status_label")]
+    pub status: DocumentStatus,
     pub public: bool,
     pub file_name: String,
     pub media_type: String,
@@ -190,7 +192,7 @@ impl Documents {
             number: record.number,
             issued_on: read_date(&record.issued_on).map(format_date).unwrap_or(record.issued_on),
             valid_until: valid_until.map(format_date),
-            status: status.label(),
+            status,
             public: record.public,
             file_name: record.file_name,
             media_type: record.media_type,
@@ -522,4 +524,8 @@ impl Registry {
             }
         })
     }
+}
+
+fn status_label<S: serde::Serializer>(status: &DocumentStatus, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+    serializer.serialize_str(status.label())
 }

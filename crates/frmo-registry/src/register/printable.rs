@@ -74,7 +74,10 @@ impl Registry {
                 "Документ",
                 format!(
                     "{} № {} от {}, до {until} ({})",
-                    document.kind_name, document.number, document.issued_on, document.status
+                    document.kind_name,
+                    document.number,
+                    document.issued_on,
+                    document.status.label()
                 ),
             );
         }

@@ -14,6 +14,7 @@ use tokio::sync::Semaphore;
 
 use frmo_domain::access::{Action, Actor, FederalRole, Target};
 use frmo_domain::error::ValidationError;
+use frmo_domain::status::JobStatus;
 use frmo_store::jobs::{JobClaim, JobFile, JobRecord};
 use serde::{Deserialize, Serialize};
 
@@ -113,7 +114,7 @@ pub struct JobView {
 
 impl JobView {
     pub fn percent(&self) -> i64 {
-        if self.record.status == "done" {
+        if self.record.status == JobStatus::Done {
             100
         } else if self.record.total > 0 {
             (self.record.progress * 100 / self.record.total).clamp(0, 99)
@@ -124,16 +125,16 @@ impl JobView {
 
     /// Not finished yet: queued or running (the page refreshes itself).
     pub fn is_open(&self) -> bool {
-        matches!(self.record.status.as_str(), "queued" | "running")
+        self.record.status.is_open()
+    }
+
+    /// Its file is ready to download.
+    pub fn is_done(&self) -> bool {
+        self.record.status == JobStatus::Done
     }
 
     pub fn status_label(&self) -> &'static str {
-        match self.record.status.as_str() {
-            "done" => "готово",
-            "failed" => "не удалось",
-            "queued" => "в очереди",
-            _ => "выполняется",
-        }
+        self.record.status.label()
     }
 }
 

@@ -11,7 +11,6 @@ use frmo_store::support::SupportRecord;
 use time::{Duration, OffsetDateTime, Time};
 
 use super::classifier::Topic;
-use super::requests::status_label;
 use crate::moderation::requests::MOSCOW;
 use crate::reports::{Datum, Period};
 use crate::{Registry, Result};
@@ -81,7 +80,7 @@ impl Registry {
                 "region" => record
                     .region
                     .map_or_else(|| "без региона".to_owned(), |r| crate::reports::region_label(i64::from(r))),
-                "status" => status_label(&record.status).to_owned(),
+                "status" => record.status.label().to_owned(),
                 _ => Topic::parse(&record.topic).map_or_else(|| record.topic.clone(), |t| t.label().to_owned()),
             };
             let figures = groups.entry(key).or_default();
@@ -89,9 +88,7 @@ impl Registry {
             match record.first_answer_at {
                 Some(at) if at <= record.due_at => figures.in_time += 1,
                 Some(_) => figures.late += 1,
-                None if now > record.due_at && !matches!(record.status.as_str(), "resolved" | "closed") => {
-                    figures.late += 1
-                }
+                None if now > record.due_at && record.status.is_open() => figures.late += 1,
                 None => {}
             }
             if let Some(at) = record.first_answer_at {
@@ -102,7 +99,7 @@ impl Registry {
                 figures.to_resolve.0 += business_seconds_between(calendar, record.created_at, at);
                 figures.to_resolve.1 += 1;
             }
-            if matches!(record.status.as_str(), "resolved" | "closed") {
+            if !record.status.is_open() {
                 figures.resolved += 1;
             }
             if let Some(rating) = record.rating {

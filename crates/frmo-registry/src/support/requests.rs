@@ -6,6 +6,7 @@
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, Principal, Target, decide};
 use frmo_domain::calendar::ProductionCalendar;
+use frmo_domain::status::SupportStatus;
 use frmo_store::support::{SupportAttachment, SupportMessage, SupportRecord};
 use time::{Duration, OffsetDateTime, Time};
 
@@ -41,17 +42,6 @@ pub fn queue_label(queue: &str) -> &'static str {
         "desk" => "Служба поддержки",
         "region" => "Оператор региона",
         "admin" => "Администратор реестра",
-        _ => "—",
-    }
-}
-
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "new" => "новое",
-        "in_progress" => "в работе",
-        "waiting_user" => "ожидает ответа пользователя",
-        "resolved" => "решено",
-        "closed" => "закрыто",
         _ => "—",
     }
 }
@@ -232,14 +222,12 @@ impl Registry {
             topic,
             topic_label: topic.label(),
             queue_label: queue_label(&record.queue),
-            status_label: status_label(&record.status),
-            overdue: record.first_answer_at.is_none()
-                && !matches!(record.status.as_str(), "resolved" | "closed")
-                && now > record.due_at,
+            status_label: record.status.label(),
+            overdue: record.first_answer_at.is_none() && record.status.is_open() && now > record.due_at,
             handler,
             author,
             email: if handler { record.email.clone() } else { None },
-            reopenable: record.status == "resolved"
+            reopenable: record.status == SupportStatus::Resolved
                 && record.resolved_at.is_some_and(|at| now - at <= REOPEN_DAYS * 86_400),
             messages,
             attachments,
@@ -295,7 +283,7 @@ impl Registry {
         let cutoff = self.now() - REOPEN_DAYS * 86_400;
         let mut closed = 0;
         for record in self.store.open_support_requests(10_000).await? {
-            if record.status != "resolved" || record.resolved_at.is_none_or(|at| at >= cutoff) {
+            if record.status != SupportStatus::Resolved || record.resolved_at.is_none_or(|at| at >= cutoff) {
                 continue;
             }
             let step = StepForm {
@@ -326,17 +314,6 @@ impl Registry {
                 }
             }
         })
-    }
-}
-
-/// The static spelling of a status.
-pub(super) fn status_of(status: &str) -> &'static str {
-    match status {
-        "new" => "new",
-        "in_progress" => "in_progress",
-        "waiting_user" => "waiting_user",
-        "resolved" => "resolved",
-        _ => "closed",
     }
 }
 

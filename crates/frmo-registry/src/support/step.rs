@@ -3,20 +3,25 @@
 
 use frmo_domain::access::{Actor, DenyCode};
 use frmo_domain::error::ValidationError;
+use frmo_domain::status::SupportStatus;
 use frmo_store::outbox::mail_statement;
 use frmo_store::sql::Statement;
 use frmo_store::support::SupportStep;
 use serde_json::json;
 
 use crate::support::classifier::Topic;
-use crate::support::requests::{
-    MAX_TEXT, REOPEN_DAYS, StepForm, add_business_hours, clean, principal, route, status_of,
-};
+use crate::support::requests::{MAX_TEXT, REOPEN_DAYS, StepForm, add_business_hours, clean, principal, route};
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
     /// Takes a step on a request (see [`StepForm`]); the status it is in afterwards.
-    pub async fn support_step(&self, actor: &Actor, id: i64, form: StepForm, request_id: &str) -> Result<&'static str> {
+    pub async fn support_step(
+        &self,
+        actor: &Actor,
+        id: i64,
+        form: StepForm,
+        request_id: &str,
+    ) -> Result<SupportStatus> {
         let view = self.support_request(actor, id, request_id).await?;
         let record = &view.record;
         let text = clean(&form.text);
@@ -37,7 +42,7 @@ impl Registry {
         let person = principal(actor).map(|p| p.user_id);
         let (_, label) = self.actor_label(actor).await;
         let now = self.now();
-        let open: &[&str] = &["new", "in_progress", "waiting_user"];
+        let open: &[SupportStatus] = &[SupportStatus::New, SupportStatus::InProgress, SupportStatus::WaitingUser];
         let note: String;
         let mut step = SupportStep {
             id,
@@ -62,15 +67,15 @@ impl Registry {
         match form.action.as_str() {
             "take" => {
                 staff_only(view.handler)?;
-                step.from = &["new", "in_progress", "waiting_user"];
-                step.to = "in_progress";
+                step.from = open;
+                step.to = SupportStatus::InProgress;
                 step.assignee = person;
             }
             "answer" => {
                 staff_only(view.handler)?;
                 need_text("Ответ")?;
                 step.from = open;
-                step.to = "waiting_user";
+                step.to = SupportStatus::WaitingUser;
                 step.staff_answer = true;
                 step.assignee = record.assignee_id.or(person);
                 step.message = Some((&text, true));
@@ -79,7 +84,7 @@ impl Registry {
             "resolve" => {
                 staff_only(view.handler)?;
                 step.from = open;
-                step.to = "resolved";
+                step.to = SupportStatus::Resolved;
                 step.resolved = true;
                 step.staff_answer = !text.is_empty();
                 step.message = Some((&text, true));
@@ -100,14 +105,10 @@ impl Registry {
                 let (queue, hours) = route(topic, record.region);
                 routed = (queue, add_business_hours(&self.moderation.calendar, record.created_at, hours));
                 // The status stays: the guard lists only the current one.
-                step.from = match record.status.as_str() {
-                    "new" => &["new"],
-                    "in_progress" => &["in_progress"],
-                    "waiting_user" => &["waiting_user"],
-                    "resolved" => &["resolved"],
-                    _ => &["-"],
-                };
-                step.to = status_of(&record.status);
+                // A closed request keeps its topic: no status lets the guard through.
+                step.from =
+                    if record.status == SupportStatus::Closed { &[] } else { std::slice::from_ref(&record.status) };
+                step.to = record.status;
                 step.topic = Some((new_topic.as_str(), "operator", routed.0, routed.1));
                 step.training = Some(&record.body);
                 note = format!("Тема изменена: «{}» → «{}»", view.topic_label, topic.label());
@@ -117,7 +118,8 @@ impl Registry {
                 author_only(view.author)?;
                 need_text("Сообщение")?;
                 step.from = open;
-                step.to = if record.status == "new" { "new" } else { "in_progress" };
+                step.to =
+                    if record.status == SupportStatus::New { SupportStatus::New } else { SupportStatus::InProgress };
                 step.message = Some((&text, false));
                 tell_assignee = Some((format!("Пользователь ответил: {}", view.number), text.clone()));
             }
@@ -128,8 +130,8 @@ impl Registry {
                         "Открыть снова можно только решённое обращение в течение {REOPEN_DAYS} дней после решения."
                     )));
                 }
-                step.from = &["resolved"];
-                step.to = "in_progress";
+                step.from = &[SupportStatus::Resolved];
+                step.to = SupportStatus::InProgress;
                 step.reopened = true;
                 step.message = Some((&text, false));
                 tell_assignee = Some((format!("Обращение {} открыто снова", view.number), text.clone()));
@@ -139,8 +141,8 @@ impl Registry {
                 rating = form.rating.trim().parse::<i64>().ok().filter(|r| (1..=5).contains(r)).ok_or_else(|| {
                     RegistryError::invalid(ValidationError::new("rating", "Оценка", "выберите от 1 до 5"))
                 })?;
-                step.from = &["resolved"];
-                step.to = "closed";
+                step.from = &[SupportStatus::Resolved];
+                step.to = SupportStatus::Closed;
                 step.rating = Some(rating);
                 step.message = Some((&text, false));
             }
@@ -148,8 +150,13 @@ impl Registry {
                 if !view.author && !view.handler {
                     return Err(RegistryError::Forbidden(DenyCode::NotTheAuthor));
                 }
-                step.from = &["new", "in_progress", "waiting_user", "resolved"];
-                step.to = "closed";
+                step.from = &[
+                    SupportStatus::New,
+                    SupportStatus::InProgress,
+                    SupportStatus::WaitingUser,
+                    SupportStatus::Resolved,
+                ];
+                step.to = SupportStatus::Closed;
                 step.message = Some((&text, view.handler && !view.author));
             }
             other => {
@@ -180,12 +187,12 @@ impl Registry {
             notices.extend(self.notice(assignee, title, body, &link).await?);
         }
         let detail = json!({
-            "action": form.action, "number": view.number, "from": record.status, "to": step.to,
+            "action": form.action, "number": view.number, "from": record.status.as_str(), "to": step.to.as_str(),
             "topic": step.topic.map(|t| t.0), "rating": step.rating,
         });
         let audit = vec![self.entry(actor, "support", &format!("support:{id}"), detail, request_id).await];
         if self.store.support_step(&step, audit, notices).await? {
-            Ok(status_of(step.to))
+            Ok(step.to)
         } else {
             Err(RegistryError::Conflict(
                 "Обращение уже изменилось (ответ или смена статуса); обновите страницу.".into(),

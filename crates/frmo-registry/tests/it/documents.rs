@@ -89,7 +89,7 @@ async fn documents_are_kept_in_versions_and_read_by_those_who_may(backend: Backe
     let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
     let view = list.iter().find(|d| d.id == id).expect("listed");
     assert_eq!(
-        (view.status, view.public, view.version, view.file_name.as_str()),
+        (view.status.label(), view.public, view.version, view.file_name.as_str()),
         ("актуален", true, 1, "Лицензия.pdf")
     );
     assert_eq!((view.media_type.as_str(), view.size), ("application/pdf", pdf.len() as i64));
@@ -132,8 +132,8 @@ async fn documents_are_kept_in_versions_and_read_by_those_who_may(backend: Backe
     let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
     let old = list.iter().find(|d| d.id == id).expect("old version kept");
     let fresh = list.iter().find(|d| d.id == new).expect("new version");
-    assert_eq!((old.status, old.current), ("заменён", false));
-    assert_eq!((fresh.status, fresh.version, fresh.series.as_str()), ("актуален", 2, old.series.as_str()));
+    assert_eq!((old.status.label(), old.current), ("заменён", false));
+    assert_eq!((fresh.status.label(), fresh.version, fresh.series.as_str()), ("актуален", 2, old.series.as_str()));
     assert_eq!(
         registry.public_documents(REAVIZ_OID).await.expect("public").iter().map(|d| d.id).collect::<Vec<_>>(),
         vec![new]
@@ -222,7 +222,7 @@ async fn orphans_are_swept_and_expiry_is_reminded_once(backend: Backend, storage
         registry.upload_document(&member, REAVIZ_OID, upload(form(8, "А-8", "2099-12-31"), "b.pdf", &pdf, None), "t");
     later.await.expect("a far one");
     let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
-    assert_eq!(list.iter().find(|d| d.id == lease).map(|d| d.status), Some("истекает"));
+    assert_eq!(list.iter().find(|d| d.id == lease).map(|d| d.status.label()), Some("истекает"));
 
     assert_eq!(registry.remind_expiring_documents().await.expect("remind"), 1);
     assert_eq!(registry.remind_expiring_documents().await.expect("remind again"), 0, "once per document");

@@ -251,14 +251,14 @@ async fn a_job_whose_process_died_is_taken_over_once_its_lease_runs_out(backend:
     registry.advance_clock(80);
     assert_eq!(registry.take_jobs().await.expect("take"), 0);
     let job = store.job(id).await.expect("lookup").expect("job");
-    assert_eq!(job.status, "failed", "{job:?}");
+    assert_eq!(job.status.as_str(), "failed", "{job:?}");
     assert!(job.error.as_deref().is_some_and(|e| e.contains("Запустите выгрузку снова")), "{job:?}");
 }
 
 async fn wait_for_job(registry: &Registry, id: i64) -> frmo_store::jobs::JobRecord {
     for _ in 0..600 {
         let job = registry.store().job(id).await.expect("lookup").expect("job");
-        if job.status != "running" && job.status != "queued" {
+        if !job.status.is_open() {
             return job;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;

@@ -77,7 +77,7 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     assert_eq!(view.record.topic, "access");
     assert_eq!(view.record.topic_basis, "rule");
     assert_eq!(view.record.queue, "desk");
-    assert_eq!(view.record.status, "new");
+    assert_eq!(view.record.status.as_str(), "new");
     assert_eq!(view.record.error_code, "ACCOUNT_NOT_CONFIRMED");
     assert_eq!(view.record.due_at, add_business_hours(&registry.moderation().calendar, view.record.created_at, 8));
     assert!(view.number.starts_with("ОБ-20") && view.number.ends_with(&format!("{access:06}")));
@@ -115,7 +115,7 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     // The operator takes and answers; the member hears of it in the cabinet and by e-mail.
     let mut revision = handled.record.revision;
     assert_eq!(
-        registry.support_step(&samara, data, step("take", "", revision), "r").await.expect("take"),
+        registry.support_step(&samara, data, step("take", "", revision), "r").await.expect("take").as_str(),
         "in_progress"
     );
     revision += 1;
@@ -133,7 +133,7 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     let mail = registry.store().mail_to("ivanova@example.ru").await.expect("outbox");
     assert!(mail.iter().any(|m| m.subject.contains("Ответ на обращение") && m.body.contains("Подайте заявку")));
     let view = registry.support_request(&member, data, "r").await.expect("view");
-    assert_eq!(view.record.status, "waiting_user");
+    assert_eq!(view.record.status.as_str(), "waiting_user");
     assert!(view.record.first_answer_at.is_some());
     assert_eq!(view.messages.len(), 3, "{:?}", view.messages);
 
@@ -147,7 +147,7 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     let bad = StepForm { action: "rate".into(), rating: "9".into(), revision, ..StepForm::default() };
     assert!(matches!(registry.support_step(&member, data, bad, "r").await, Err(RegistryError::Invalid(_))));
     let rate = StepForm { action: "rate".into(), rating: "5".into(), revision, ..StepForm::default() };
-    assert_eq!(registry.support_step(&member, data, rate, "r").await.expect("rate"), "closed");
+    assert_eq!(registry.support_step(&member, data, rate, "r").await.expect("rate").as_str(), "closed");
     let view = registry.support_request(&member, data, "r").await.expect("view");
     assert_eq!(view.record.rating, Some(5));
     assert!(!view.reopenable);
@@ -164,7 +164,7 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     registry.support_step(&admin, access, reclassify, "r").await.expect("reclassify");
     let view = registry.support_request(&admin, access, "r").await.expect("admin");
     assert_eq!((view.record.topic.as_str(), view.record.topic_basis.as_str()), ("failure", "operator"));
-    assert_eq!(view.record.status, "new");
+    assert_eq!(view.record.status.as_str(), "new");
     assert_eq!(registry.support_classifier().await.expect("model").examples(), before + 1);
 
     // The statistics of the report catalogue: by topic for the administrator, only region 63 for
@@ -250,7 +250,7 @@ async fn resolved_requests_close_after_the_reopening_days(backend: Backend) {
     assert!(matches!(reopen, Err(RegistryError::Conflict(_))), "{reopen:?}");
     assert_eq!(registry.close_resolved_support_requests("job").await.expect("job"), 1);
     let view = registry.support_request(&member, id, "r").await.expect("view");
-    assert_eq!(view.record.status, "closed");
+    assert_eq!(view.record.status.as_str(), "closed");
     assert!(view.messages.last().is_some_and(|m| m.body.contains("автоматически")));
 }
 
