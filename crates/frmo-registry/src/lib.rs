@@ -13,6 +13,7 @@ pub mod support;
 pub mod workers;
 
 // Shared by the contexts.
+mod cache;
 pub mod csv;
 mod error;
 pub mod limits;
@@ -32,6 +33,9 @@ pub use error::RegistryError;
 pub use register::search::{SearchPage, SearchParams};
 
 pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
+
+/// The most result rows the registry keeps (a few hundred bytes each).
+const LISTED_MAX: usize = 50_000;
 
 /// The registry: the store and the search index that follows it. Cheap to clone.
 #[derive(Clone)]
@@ -54,6 +58,8 @@ pub struct Registry {
     calls: Arc<moderation::journal::GroupCommit>,
     /// Card versions as the integration API's organization model, already written.
     ips_rendered: Arc<integration::ips::Rendered>,
+    /// Result rows of card versions, as search lists them.
+    listed: Arc<cache::VersionCache<frmo_store::ListItem>>,
     /// This process's part in running background jobs.
     jobs: Arc<reports::jobs::JobRunner>,
 }
@@ -92,7 +98,8 @@ impl Registry {
             documents: None,
             limits: Arc::default(),
             calls: Arc::default(),
-            ips_rendered: Arc::default(),
+            ips_rendered: Arc::new(integration::ips::Rendered::new(integration::ips::RENDERED_MAX)),
+            listed: Arc::new(cache::VersionCache::new(LISTED_MAX)),
             jobs: Arc::default(),
         }
     }

@@ -166,6 +166,7 @@ impl Registry {
         self.index.replace(fresh);
         // Versions were rewritten in place (directory codes): what was made from them is stale.
         self.ips_rendered.clear();
+        self.listed.clear();
         Ok(taken)
     }
 

@@ -291,13 +291,27 @@ impl Registry {
 
         let hits = self.index.search(&index_query);
         let ids: Vec<i64> = hits.hits.iter().map(|h| h.version_id).collect();
-        let items = match (ids.is_empty(), actor) {
-            (true, _) => Vec::new(),
-            // The anonymous's results may come from a read replica (the rest from the primary).
-            (false, Actor::Anonymous) => self.store.public_list_items(&ids).await?,
-            (false, _) => self.store.list_items(&ids).await?,
-        };
+        let items = self.list_items(actor, &ids).await?;
         Ok(SearchPage { items, total: hits.total, next_cursor: hits.next.map(|c| c.encode()) })
+    }
+
+    /// The result rows of these versions, in the order given: those already read from the
+    /// registry's cache (a version never changes), the rest from the store — for the anonymous,
+    /// from a read replica when there is one.
+    async fn list_items(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<ListItem>> {
+        let (mut items, missing) = self.listed.get_many(ids);
+        if !missing.is_empty() {
+            let read = match actor {
+                Actor::Anonymous => self.store.public_list_items(&missing).await?,
+                _ => self.store.list_items(&missing).await?,
+            };
+            for item in &read {
+                self.listed.keep(item.version_id, item.clone());
+            }
+            items.extend(read);
+            items.sort_by_key(|item| ids.iter().position(|&id| id == item.version_id));
+        }
+        Ok(items)
     }
 }
 

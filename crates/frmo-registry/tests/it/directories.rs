@@ -260,6 +260,8 @@ async fn of_type(registry: &Registry, code: u32) -> Vec<String> {
         ..frmo_registry::SearchParams::default()
     };
     let page = registry.search(&Actor::Anonymous, &params.parse().expect("query")).await.expect("search");
+    // The rows say the type the search found them by: none is kept from before a re-numbering.
+    assert!(page.items.iter().all(|i| i.org_type == code), "{:?}", page.items);
     let mut oids: Vec<String> = page.items.into_iter().map(|i| i.oid).collect();
     oids.sort();
     oids

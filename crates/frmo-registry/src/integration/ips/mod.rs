@@ -115,40 +115,11 @@ fn new_guid() -> String {
     format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
 }
 
-/// Card versions written as the `Organization` model, with the card's region, by version id. A
-/// version's card changes only when directory codes are re-numbered, which rebuilds the index and
-/// clears this. Bounded: emptied when full (a read then writes the model again).
-#[derive(Default)]
-pub(crate) struct Rendered {
-    models: std::sync::Mutex<std::collections::HashMap<i64, (RegionCode, Arc<str>)>>,
-}
+/// Card versions written as the `Organization` model, with the card's region, by version id.
+pub(crate) type Rendered = crate::cache::VersionCache<(RegionCode, Arc<str>)>;
 
 /// The most versions [`Rendered`] holds (about 3 KB each).
-const RENDERED_MAX: usize = 50_000;
-
-impl Rendered {
-    fn models(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<i64, (RegionCode, Arc<str>)>> {
-        self.models.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn get(&self, version: i64) -> Option<(RegionCode, Arc<str>)> {
-        self.models().get(&version).cloned()
-    }
-
-    fn keep(&self, version: i64, region: RegionCode, model: String) -> (RegionCode, Arc<str>) {
-        let rendered = (region, Arc::from(model));
-        let mut models = self.models();
-        if models.len() >= RENDERED_MAX {
-            models.clear();
-        }
-        models.insert(version, rendered.clone());
-        rendered
-    }
-
-    pub(crate) fn clear(&self) {
-        self.models().clear();
-    }
-}
+pub(crate) const RENDERED_MAX: usize = 50_000;
 
 /// The JSON text of `object` (an object) with `field` added last.
 fn with_field(object: &str, field: &str, value: &Value) -> String {
@@ -181,8 +152,9 @@ impl Registry {
             None => {
                 let organization: Organization =
                     serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
-                let model = frmo::organization(&organization).to_string();
-                self.ips_rendered.keep(row.version_id, organization.region_id, model)
+                let rendered = (organization.region_id, Arc::from(frmo::organization(&organization).to_string()));
+                self.ips_rendered.keep(row.version_id, rendered.clone());
+                rendered
             }
         };
         let target = Target::Organization { oid: oid.as_str(), region: region.code() };
