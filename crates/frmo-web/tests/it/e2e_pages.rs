@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use frmo_web::cabinet::ROUTES;
+use frmo_web::identity::cabinet::ROUTES;
 
 fn page_list() -> serde_json::Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/e2e/pages.json");

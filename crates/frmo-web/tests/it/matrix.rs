@@ -4,7 +4,7 @@
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Target, decide};
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
-use frmo_web::cabinet::ROUTES;
+use frmo_web::identity::cabinet::ROUTES;
 
 use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
 

@@ -22,8 +22,8 @@ use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::multipart::FileField;
-use crate::session::Viewer;
 
 /// The public routes of support and the help centre.
 pub fn public_router() -> Router<AppState> {
@@ -143,7 +143,7 @@ async fn public_form(
         let query = serde_urlencoded(&prefill);
         return Ok(Redirect::to(&format!("/cabinet/support/new?{query}")).into_response());
     }
-    let (csrf, cookie) = crate::auth::form_token(&state, &headers);
+    let (csrf, cookie) = crate::identity::auth::form_token(&state, &headers);
     let page = form_page(&state, &viewer, prefilled(prefill), FormErrors::none(), csrf).await?;
     let mut response = render(&page);
     if let Some(cookie) = cookie {
@@ -230,7 +230,7 @@ async fn public_submit(State(state): State<AppState>, viewer: Viewer, request: R
     match submit(&state, &viewer, request).await? {
         Ok(id) => {
             let number = state.registry.support_request_number(id).await?.unwrap_or_default();
-            let page = crate::auth::MessagePage {
+            let page = crate::identity::auth::MessagePage {
                 title: "Обращение принято",
                 paragraphs: vec![
                     format!("Номер обращения: {number}."),
@@ -719,6 +719,6 @@ pub(crate) async fn save_article(
 async fn script() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../static/support.js"),
+        include_str!("../../static/support.js"),
     )
 }

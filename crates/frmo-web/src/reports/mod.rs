@@ -15,11 +15,11 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::query::ApiQuery;
-use crate::session::Viewer;
+use crate::register::api::ApiPath;
 
 #[derive(Template)]
 #[template(path = "reports.html")]

@@ -16,11 +16,11 @@ use futures_util::StreamExt as _;
 use serde_json::json;
 
 use crate::AppState;
-use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::multipart::{FileField, invalid};
-use crate::session::Viewer;
+use crate::register::api::ApiPath;
 
 /// The header API clients send the session's form token in (a cross-site form cannot set it).
 pub const CSRF_HEADER: &str = "x-csrf-token";

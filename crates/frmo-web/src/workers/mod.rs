@@ -18,15 +18,15 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::form::FormErrors;
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::multipart::{FileField, invalid};
 use crate::pager::{PAGE_SIZE, Pager};
-use crate::pages::{Choice, choices};
 use crate::query::ApiQuery;
-use crate::session::Viewer;
+use crate::register::api::ApiPath;
+use crate::register::pages::{Choice, choices};
 
 /// Largest import file, bytes (10,000 rows take about 2 MB).
 const IMPORT_LIMIT: u64 = 20 * 1024 * 1024;

@@ -20,9 +20,10 @@ use serde_json::json;
 use crate::error::{ApiError, PageError, render};
 use crate::form::FormErrors;
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
+use crate::moderation::{applications, requests};
 use crate::notice::{self, Confirmation};
-use crate::session::Viewer;
-use crate::{AppState, applications, documents, reports, requests, support, workers};
+use crate::{AppState, documents, reports, support, workers};
 
 /// A route and the access it needs.
 pub struct RouteSpec {
@@ -139,16 +140,20 @@ pub const ROUTES: &[RouteSpec] = &[
     route("GET", "/cabinet/reports", Action::ReadReports, false, || get(reports::catalogue)),
     route("GET", "/cabinet/reports/{name}", Action::ReadReports, false, || get(reports::page)),
     route("GET", "/cabinet/reports/{name}/download", Action::ReadReports, false, || get(reports::download)),
-    route("POST", "/cabinet/open-data/publish", Action::Administer, false, || post(crate::pages::open_data::publish)),
+    route("POST", "/cabinet/open-data/publish", Action::Administer, false, || {
+        post(crate::register::pages::open_data::publish)
+    }),
     route("POST", "/cabinet/jobs", Action::ReadReports, false, || post(reports::start_job)),
     route("GET", "/cabinet/jobs", Action::ReadReports, false, || get(reports::jobs)),
     route("GET", "/cabinet/jobs/{job}", Action::ReadReports, false, || get(reports::job)),
     route("GET", "/cabinet/jobs/{job}/file", Action::ReadReports, false, || get(reports::job_file)),
     route("GET", "/api/v1/reports", Action::ReadReports, true, || get(reports::api_catalogue)),
     route("GET", "/api/v1/reports/{name}", Action::ReadReports, true, || get(reports::api_report)),
-    route("GET", "/cabinet/admin/systems", Action::Administer, false, || get(crate::systems::list)),
-    route("POST", "/cabinet/admin/systems", Action::Administer, false, || post(crate::systems::add)),
-    route("POST", "/cabinet/admin/systems/revoke", Action::Administer, false, || post(crate::systems::revoke)),
+    route("GET", "/cabinet/admin/systems", Action::Administer, false, || get(crate::integration::systems::list)),
+    route("POST", "/cabinet/admin/systems", Action::Administer, false, || post(crate::integration::systems::add)),
+    route("POST", "/cabinet/admin/systems/revoke", Action::Administer, false, || {
+        post(crate::integration::systems::revoke)
+    }),
     route("GET", "/cabinet/audit/denials", Action::ReadAudit, false, || get(denials)),
     route("GET", "/cabinet/audit/journal.csv", Action::ReadAudit, false, || get(journal_csv)),
     route("GET", "/api/v1/me", Action::UseCabinet, true, || get(api_me)),
@@ -808,7 +813,7 @@ async fn notifications(State(state): State<AppState>, viewer: Viewer) -> Result<
 async fn read_notifications(
     State(state): State<AppState>,
     viewer: Viewer,
-    Form(form): Form<crate::auth::CsrfOnly>,
+    Form(form): Form<crate::identity::auth::CsrfOnly>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
@@ -836,7 +841,7 @@ async fn api_me(State(state): State<AppState>, viewer: Viewer) -> Result<Respons
 async fn api_organization(
     State(state): State<AppState>,
     viewer: Viewer,
-    crate::api::ApiPath(oid): crate::api::ApiPath<String>,
+    crate::register::api::ApiPath(oid): crate::register::api::ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor();
     if viewer.session.is_none() {
