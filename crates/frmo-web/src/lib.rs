@@ -25,6 +25,7 @@ mod notice;
 mod ops;
 mod pager;
 mod query;
+pub mod routes;
 mod server;
 
 use std::sync::Arc;
@@ -171,6 +172,11 @@ fn forbid_storing(headers: &mut axum::http::HeaderMap) {
     }
 }
 
+/// A moment as people read it: Moscow time, marked «МСК».
+pub(crate) fn format_time(unix: i64) -> String {
+    frmo_domain::date::moscow_time(unix)
+}
+
 /// A layer of the cabinet's router: every answer of its routes is stored nowhere.
 pub(crate) async fn never_stored(mut response: Response) -> Response {
     forbid_storing(response.headers_mut());
@@ -253,7 +259,7 @@ pub fn router(state: AppState) -> Router {
     router
         .merge(register::pages::router())
         .merge(identity::auth::router())
-        .merge(identity::cabinet::router())
+        .merge(routes::router(&state))
         .merge(support::public_router())
         .nest("/api/v1", register::api::router())
         .nest(register::nsi_rest::PREFIX, register::nsi_rest::router())

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::format_time;
 use crate::i18n::filters;
-use crate::identity::cabinet::format_time;
 use crate::identity::session::Viewer;
 use crate::notice::{self, Confirmation};
 

@@ -15,8 +15,8 @@ use serde_json::Value;
 use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::format_time;
 use crate::i18n::filters;
-use crate::identity::cabinet::format_time;
 use crate::identity::session::Viewer;
 use crate::notice;
 use crate::pager::{PAGE_SIZE, Pager};
@@ -335,7 +335,7 @@ struct Outcome {
     /// The decision form refused: verdict and comment as typed.
     decision: Option<(String, String)>,
     /// The resubmission refused: the form as typed.
-    resubmit: Option<crate::identity::cabinet::CardForm>,
+    resubmit: Option<crate::identity::organization::CardForm>,
     /// The confirmation asked for (`?done=`), shown if the request's state bears it out.
     done_code: String,
 }
@@ -434,7 +434,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
 /// The resubmission form's fields: what was typed, else what the request proposed.
 fn resubmit_fields(
     proposal: &Value,
-    typed: Option<&crate::identity::cabinet::CardForm>,
+    typed: Option<&crate::identity::organization::CardForm>,
 ) -> Vec<(&'static str, &'static str, String)> {
     EDITABLE
         .iter()
@@ -511,7 +511,7 @@ pub(crate) async fn resubmit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<crate::identity::cabinet::CardForm>,
+    Form(form): Form<crate::identity::organization::CardForm>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
