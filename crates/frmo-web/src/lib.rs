@@ -1,6 +1,7 @@
-//! How people and systems reach the registry: the axum router with the public pages (`pages/`),
-//! the JSON API (`api/`), health checks, and the layers every request passes (request id, tracing,
-//! timeouts, security headers). Handlers are thin: parse → call frmo-registry → render.
+//! How people and systems reach the registry: the axum router with the public pages and the JSON
+//! API (`register/`), the cabinet's contexts (their route tables in `routes`), health checks, and
+//! the layers every request passes (request id, tracing, timeouts, security headers). Handlers are
+//! thin: parse → call frmo-registry → render.
 
 // The contexts, as frmo-registry's: a use case's pages and routes are found by its context's name.
 // Each folder's `mod.rs` says what the context serves and declares its cabinet routes (`ROUTES`).

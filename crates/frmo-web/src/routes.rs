@@ -135,3 +135,56 @@ pub(crate) async fn guard(
     parts.extensions.insert(ResolvedSession(viewer.session));
     next.run(Request::from_parts(parts, body)).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    fn spec(path: &'static str) -> &'static RouteSpec {
+        cabinet().find(|spec| spec.path == path).expect("a route of the cabinet")
+    }
+
+    #[test]
+    fn the_target_is_the_organization_then_the_request_then_nothing() {
+        let oid = "1.2.643.5.1.13.13.12.2.78.6258";
+        let on_worker = params(&[("oid", oid), ("id", "7")]);
+        assert_eq!(
+            target(spec("/cabinet/organizations/{oid}/workers/{id}"), &on_worker),
+            Some(RouteTarget::Organization(oid))
+        );
+        assert_eq!(
+            target(spec("/cabinet/requests/{id}/withdraw"), &params(&[("id", "12")])),
+            Some(RouteTarget::Request { id: 12, author_only: true })
+        );
+        assert_eq!(
+            target(spec("/cabinet/requests/{id}"), &params(&[("id", "12")])),
+            Some(RouteTarget::Request { id: 12, author_only: false })
+        );
+        // Not a number: the handler answers it as it always did.
+        assert_eq!(target(spec("/cabinet/requests/{id}"), &params(&[("id", "ИЗ-1")])), None);
+        assert_eq!(target(spec("/cabinet/jobs/{job}"), &params(&[("job", "3")])), Some(RouteTarget::None));
+    }
+
+    #[test]
+    fn every_route_is_the_cabinets_and_names_its_target_plainly() {
+        let mut seen = std::collections::BTreeSet::new();
+        for spec in cabinet() {
+            assert!(seen.insert((spec.method, spec.path)), "declared twice: {} {}", spec.method, spec.path);
+            assert!(
+                spec.path.starts_with("/cabinet") || spec.path.starts_with("/api/v1/"),
+                "{}: cabinet routes live under /cabinet or the API",
+                spec.path
+            );
+            assert_eq!(spec.api, spec.path.starts_with("/api/"), "{}: the API's routes answer JSON", spec.path);
+            // `{id}` without `{oid}` is a change request: the guard takes its organization.
+            if spec.path.contains("{id}") && !spec.path.contains("{oid}") {
+                assert!(spec.path.starts_with("/cabinet/requests/{id}"), "{}: `{{id}}` names a request", spec.path);
+            }
+            assert!(!spec.author_only || spec.path.contains("{id}"), "{}: only a request has an author", spec.path);
+        }
+    }
+}
