@@ -42,7 +42,7 @@ async fn oidc_login(
     settings: &OidcSettings,
     public_url: &str,
     http: reqwest::Client,
-) -> anyhow::Result<frmo_web::oidc::OidcLogin> {
+) -> anyhow::Result<frmo_web::identity::oidc::OidcLogin> {
     let provider = frmo_oidc::Provider::discover(
         &http,
         frmo_oidc::ProviderConfig {
@@ -56,7 +56,7 @@ async fn oidc_login(
     .await
     .with_context(|| format!("OpenID Connect: поставщик {} недоступен", settings.issuer))?;
     let name = if settings.name.is_empty() { "OpenID Connect".to_owned() } else { settings.name.clone() };
-    Ok(frmo_web::oidc::OidcLogin { name, provider, http, trusted: settings.trusted })
+    Ok(frmo_web::identity::oidc::OidcLogin { name, provider, http, trusted: settings.trusted })
 }
 
 /// The relying party of a real ЕСИА (or an external stand) from the configuration.

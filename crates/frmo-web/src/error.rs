@@ -135,7 +135,8 @@ impl IntoResponse for FhirError {
             issues.push(serde_json::json!({"severity": "error", "code": code, "diagnostics": p.message}));
         }
         let body = serde_json::json!({"resourceType": "OperationOutcome", "issue": issues});
-        (p.status, [(axum::http::header::CONTENT_TYPE, crate::fhir::FHIR_JSON)], body.to_string()).into_response()
+        (p.status, [(axum::http::header::CONTENT_TYPE, crate::integration::fhir::FHIR_JSON)], body.to_string())
+            .into_response()
     }
 }
 

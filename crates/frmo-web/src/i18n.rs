@@ -95,7 +95,7 @@ impl Asked {
     pub(crate) fn of(request: &Request) -> Self {
         let (asked, rest) = split_lang(request.uri().query().unwrap_or_default());
         let lang = asked.and_then(Locale::parse);
-        let kept = crate::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
+        let kept = crate::identity::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
         let locale = lang.or(kept).unwrap_or(Locale::Ru);
         Asked { lang, current: Current { locale, here: here(request.uri().path(), &rest) } }
     }
@@ -105,7 +105,10 @@ impl Asked {
         let mut response = CURRENT.scope(self.current, inner).await;
         let headers = response.headers_mut();
         if let Some(asked) = self.lang {
-            headers.append(header::SET_COOKIE, crate::session::set_cookie(state, COOKIE, asked.code(), Some(YEAR)));
+            headers.append(
+                header::SET_COOKIE,
+                crate::identity::session::set_cookie(state, COOKIE, asked.code(), Some(YEAR)),
+            );
         }
         let html =
             headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));

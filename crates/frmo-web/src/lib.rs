@@ -1,35 +1,33 @@
-//! How people and systems reach the registry: the axum router with the public pages (`pages/`),
-//! the JSON API (`api/`), health checks, and the layers every request passes (request id, tracing,
-//! timeouts, security headers). Handlers are thin: parse → call frmo-registry → render.
+//! How people and systems reach the registry: the axum router with the public pages and the JSON
+//! API (`register/`), the cabinet's contexts (their route tables in `routes`), health checks, and
+//! the layers every request passes (request id, tracing, timeouts, security headers). Handlers are
+//! thin: parse → call frmo-registry → render.
 
-mod api;
-mod applications;
-mod auth;
-pub mod cabinet;
+// The contexts, as frmo-registry's: a use case's pages and routes are found by its context's name.
+// Each folder's `mod.rs` says what the context serves and declares its cabinet routes (`ROUTES`).
+pub(crate) mod documents;
+pub mod identity;
+pub mod integration;
+pub(crate) mod moderation;
+pub mod register;
+pub(crate) mod reports;
+pub(crate) mod support;
+pub(crate) mod workers;
+
+// Shared by the contexts.
 pub mod demo;
-pub mod documents;
 mod error;
-pub mod fhir;
 mod form;
 pub mod i18n;
-pub mod ips;
 pub mod limits;
 pub mod metrics;
 mod multipart;
 mod notice;
-pub mod nsi_rest;
-pub mod oidc;
 mod ops;
 mod pager;
-mod pages;
 mod query;
-mod reports;
-mod requests;
+pub mod routes;
 mod server;
-pub mod session;
-mod support;
-mod systems;
-mod workers;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -104,7 +102,7 @@ pub struct AuthSettings {
     /// `Strict-Transport-Security` is sent: served over HTTPS and not switched off (`hsts = false`).
     pub hsts: bool,
     pub esia: Option<frmo_esia::EsiaClient>,
-    pub oidc: Option<oidc::OidcLogin>,
+    pub oidc: Option<identity::oidc::OidcLogin>,
 }
 
 impl AuthSettings {
@@ -160,7 +158,8 @@ struct HeaderSettings {
 fn depends_on_session(request: &axum::extract::Request) -> bool {
     let path = request.uri().path();
     let under = |prefix: &str| path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'));
-    session::cookie(request.headers(), session::SESSION_COOKIE).is_some_and(|token| !token.is_empty())
+    identity::session::cookie(request.headers(), identity::session::SESSION_COOKIE)
+        .is_some_and(|token| !token.is_empty())
         || request.headers().contains_key(header::AUTHORIZATION)
         || ["/cabinet", "/login", "/logout"].into_iter().any(under)
 }
@@ -172,6 +171,11 @@ fn forbid_storing(headers: &mut axum::http::HeaderMap) {
     if !cache.contains("no-store") && !cache.starts_with("public") {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
+}
+
+/// A moment as people read it: Moscow time, marked «МСК».
+pub(crate) fn format_time(unix: i64) -> String {
+    frmo_domain::date::moscow_time(unix)
 }
 
 /// A layer of the cabinet's router: every answer of its routes is stored nowhere.
@@ -208,7 +212,7 @@ async fn frame(
     next: axum::middleware::Next,
 ) -> Response {
     let timer = metrics::Timer::start(&state.metrics, &request);
-    let api = api::is_api(request.uri().path());
+    let api = register::api::is_api(request.uri().path());
     let personal = depends_on_session(&request);
     let locale = i18n::Asked::of(&request);
     let context = error::RequestContext::of(&request);
@@ -220,7 +224,7 @@ async fn frame(
     };
     let response = locale.run(&state, context.run(admitted)).await;
     let response = secure(&settings, personal, response);
-    let response = if api { api::as_json_error(response) } else { response };
+    let response = if api { register::api::as_json_error(response) } else { response };
     timer.observe(&response);
     response
 }
@@ -254,14 +258,14 @@ pub fn router(state: AppState) -> Router {
         router = router.nest_service(path, service.clone());
     }
     router
-        .merge(pages::router())
-        .merge(auth::router())
-        .merge(cabinet::router())
+        .merge(register::pages::router())
+        .merge(identity::auth::router())
+        .merge(routes::router(&state))
         .merge(support::public_router())
-        .nest("/api/v1", api::router())
-        .nest(nsi_rest::PREFIX, nsi_rest::router())
-        .nest(ips::PREFIX, ips::router(state.clone()))
-        .nest(fhir::PREFIX, fhir::router())
+        .nest("/api/v1", register::api::router())
+        .nest(register::nsi_rest::PREFIX, register::nsi_rest::router())
+        .nest(integration::ips::PREFIX, integration::ips::router(state.clone()))
+        .nest(integration::fhir::PREFIX, integration::fhir::router())
         .merge(ops::router())
         .with_state(state.clone())
         .layer(CatchPanicLayer::custom(error::panic_response))

@@ -17,7 +17,7 @@ use frmo_registry::limits::{Rate, RateLimiter, RegistryLimits};
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::session::{SESSION_COOKIE, cookie};
+use crate::identity::session::{SESSION_COOKIE, cookie};
 
 /// Requests per minute sustained, and how many may come at once; `per_minute = 0` turns it off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,9 +308,9 @@ pub fn classify(method: &Method, path: &str, multipart: bool) -> Option<Class> {
     } else if post && multipart {
         Class::Upload
     } else if path.starts_with("/api/")
-        || path.starts_with(crate::nsi_rest::PREFIX)
-        || path.starts_with(crate::ips::PREFIX)
-        || path.starts_with(crate::fhir::PREFIX)
+        || path.starts_with(crate::register::nsi_rest::PREFIX)
+        || path.starts_with(crate::integration::ips::PREFIX)
+        || path.starts_with(crate::integration::fhir::PREFIX)
     {
         Class::Api
     } else if path.starts_with("/cabinet") || path.starts_with("/logout") {
@@ -372,9 +372,9 @@ pub(crate) async fn admit(state: &AppState, request: &mut Request) -> Option<Res
             state.metrics.refused(class);
             Some(crate::error::too_many_requests(
                 path.starts_with("/api/")
-                    || path.starts_with(crate::nsi_rest::PREFIX)
-                    || path.starts_with(crate::ips::PREFIX)
-                    || path.starts_with(crate::fhir::PREFIX),
+                    || path.starts_with(crate::register::nsi_rest::PREFIX)
+                    || path.starts_with(crate::integration::ips::PREFIX)
+                    || path.starts_with(crate::integration::fhir::PREFIX),
                 seconds,
             ))
         }

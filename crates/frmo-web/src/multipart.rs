@@ -9,7 +9,7 @@ use frmo_registry::documents::files::Staged;
 use frmo_registry::documents::megabytes;
 
 use crate::AppState;
-use crate::session::Viewer;
+use crate::identity::session::Viewer;
 
 /// Longest text field of a form, bytes.
 const TEXT_LIMIT: usize = 1000;
@@ -72,7 +72,7 @@ pub async fn read(
         let name = field.name().unwrap_or_default().to_owned();
         if let Some(spec) = files.iter().find(|f| f.name == name) {
             if !csrf_ok {
-                return Err(crate::session::csrf_error());
+                return Err(crate::identity::session::csrf_error());
             }
             let mut staged = Staged::new(field.file_name().unwrap_or_default(), spec.limit)
                 .map_err(|e| RegistryError::Store(e.into()))?;
@@ -102,7 +102,7 @@ pub async fn read(
         }
     }
     if !csrf_ok {
-        return Err(crate::session::csrf_error());
+        return Err(crate::identity::session::csrf_error());
     }
     Ok(received)
 }

@@ -163,7 +163,7 @@ pub fn fixed(code: Option<&str>) -> Option<Confirmation> {
 
 /// The confirmation of a request just sent or sent again: its number, the deadline, what next.
 pub fn request_sent(view: &frmo_registry::moderation::requests::RequestView, review_days: u32) -> Confirmation {
-    let due = crate::requests::date(view.due_on);
+    let due = crate::moderation::requests::date(view.due_on);
     let mut sent = format!("Заявка {} отправлена на проверку оператору региона.", view.number);
     if !due.is_empty() {
         sent.push_str(&format!(" Решение — в течение {review_days} рабочих дней, до {due}."));

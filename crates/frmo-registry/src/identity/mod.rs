@@ -4,6 +4,7 @@
 
 pub mod cabinet;
 pub mod local;
+pub mod route;
 pub mod totp;
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Membership, Principal, Target, decide};
@@ -316,10 +317,17 @@ impl Registry {
         RegistryError::Forbidden(code)
     }
 
-    /// The organization target of an OID (its region from the current card).
+    /// The organization target of an OID (its region from the current card, read without parsing
+    /// the rest of the card: every route on an organization asks it first).
     pub async fn organization_region(&self, oid: &str) -> Result<u8> {
-        let card = self.card(&Actor::System, oid, None).await?;
-        Ok(card.organization.region_id.code())
+        #[derive(serde::Deserialize)]
+        struct Region {
+            #[serde(rename = "regionId")]
+            region_id: frmo_domain::ident::RegionCode,
+        }
+        let row = self.card_json(&Actor::System, oid, None).await?;
+        let card: Region = serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
+        Ok(card.region_id.code())
     }
 
     /// The target of an organization (its region looked up), authorized for `action`; a refusal is

@@ -267,7 +267,7 @@ impl Registry {
 pub const NSI_IDENTIFIER: &str = "1.2.643.5.1.13.13.11.1461";
 
 /// The largest page of [`Registry::nsi_page`]: public НСИ clients ask for up to 2,000 rows a page
-/// (see `crates/frmo-web/src/nsi_rest.rs`).
+/// (see `crates/frmo-web/src/register/nsi_rest.rs`).
 pub const NSI_PAGE_MAX: i64 = 2000;
 
 /// A page of a published version's records, as НСИ's `port/rest/data` serves it.

@@ -18,6 +18,7 @@ mod nsi_real;
 mod publication;
 mod reports;
 mod requests;
+mod route_access;
 mod support;
 mod workers;
 use time::OffsetDateTime;

@@ -1,10 +1,9 @@
 //! The browser tests' page list (tests/e2e/pages.json) covers every page of the cabinet: each GET
-//! route of `ROUTES` that is not the JSON API is swept for accessibility and layout, or is a file
-//! download named with what it is. A route added later fails here until it is listed.
+//! route of the cabinet's tables (`frmo_web::routes::cabinet()`) that is not the JSON API is swept
+//! for accessibility and layout, or is a file download named with what it is. A route added later
+//! fails here until it is listed.
 
 use std::collections::BTreeSet;
-
-use frmo_web::cabinet::ROUTES;
 
 fn page_list() -> serde_json::Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/e2e/pages.json");
@@ -19,7 +18,8 @@ fn every_cabinet_page_is_in_the_browser_sweep() {
         list["cabinet"].as_array().expect("cabinet").iter().map(|p| p["route"].as_str().expect("route")).collect();
     let downloads: BTreeSet<&str> =
         list["downloads"].as_object().expect("downloads").keys().map(String::as_str).collect();
-    let pages: BTreeSet<&str> = ROUTES.iter().filter(|r| r.method == "GET" && !r.api).map(|r| r.path).collect();
+    let pages: BTreeSet<&str> =
+        frmo_web::routes::cabinet().filter(|r| r.method == "GET" && !r.api).map(|r| r.path).collect();
 
     let missing: Vec<_> = pages.iter().filter(|p| !swept.contains(*p) && !downloads.contains(*p)).collect();
     assert!(missing.is_empty(), "GET routes of the cabinet missing from tests/e2e/pages.json: {missing:?}");

@@ -186,7 +186,7 @@ async fn the_card_is_an_organization_with_locations_found_by_word_forms(backend:
     // Every route answers (ids of this card; searches scoped to it).
     let location = department_id.to_owned();
     let service = service["id"].as_str().expect("id").to_owned();
-    for (route, _) in frmo_web::fhir::ROUTES {
+    for (route, _) in frmo_web::integration::fhir::ROUTES {
         let path = route
             .replace("Organization/{id}", &format!("Organization/{REAVIZ_OID}"))
             .replace("Location/{id}", &format!("Location/{location}"))

@@ -318,7 +318,7 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     let (status, doc) = app.get_json("/ips/openapi.json").await;
     assert_eq!(status, 200);
     let documented: Vec<&str> = doc["paths"].as_object().expect("paths").keys().map(String::as_str).collect();
-    let routes: Vec<&str> = frmo_web::ips::ROUTES.iter().map(|(path, _)| *path).collect();
+    let routes: Vec<&str> = frmo_web::integration::ips::ROUTES.iter().map(|(path, _)| *path).collect();
     assert_eq!(documented.len(), routes.len(), "{documented:?}");
     assert!(routes.iter().all(|r| documented.contains(r)), "{routes:?} vs {documented:?}");
     let key = app.registry.add_system(&Actor::System, "doc", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;

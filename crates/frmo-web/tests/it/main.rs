@@ -246,7 +246,7 @@ backend_tests!(
 #[test]
 fn openapi_describes_every_search_parameter() {
     let spec: serde_json::Value =
-        serde_json::from_str(include_str!("../../src/api/openapi.json")).expect("openapi.json is JSON");
+        serde_json::from_str(include_str!("../../src/register/api/openapi.json")).expect("openapi.json is JSON");
     let documented: Vec<&str> = spec["paths"]["/organizations"]["get"]["parameters"]
         .as_array()
         .expect("parameters")

@@ -92,7 +92,7 @@ async fn the_register_is_published_and_read_over_http(backend: Backend) {
 }
 
 /// The register read the way public НСИ clients read the portal's REST service (no such client is
-/// installable here, so this drives the documented shapes: see `crates/frmo-web/src/nsi_rest.rs`):
+/// installable here, so this drives the documented shapes: see `crates/frmo-web/src/register/nsi_rest.rs`):
 /// the passport's `rowsCount` and `keys`, then `data` pages `1..=(rowsCount-1)/size+1`, each row a
 /// list of `{column, value}`; the versions list; errors as `{result: "ERROR", resultText}`.
 async fn an_nsi_client_reads_the_published_versions_through_the_nsi_rest_shape(backend: Backend) {

@@ -195,7 +195,7 @@ impl Registry {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };
         self.authorize(actor, Action::EditOrganization, target, request_id).await?;
-        let is_author = matches!(actor, Actor::User(p) if p.user_id == record.author_id);
+        let is_author = crate::identity::route::is_author(actor, record.author_id);
         if !is_author {
             return Err(self.refuse(actor, Action::EditOrganization, target, DenyCode::NotTheAuthor, request_id).await);
         }

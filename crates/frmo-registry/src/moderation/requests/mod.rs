@@ -191,7 +191,7 @@ impl Registry {
     pub async fn request_view(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestView> {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };
-        let is_author = matches!(actor, Actor::User(p) if p.user_id == record.author_id);
+        let is_author = crate::identity::route::is_author(actor, record.author_id);
         if !is_author {
             self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
         }

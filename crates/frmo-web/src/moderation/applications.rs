@@ -15,8 +15,8 @@ use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
 use crate::i18n::filters;
-use crate::pages::{Choice, choices};
-use crate::session::Viewer;
+use crate::identity::session::Viewer;
+use crate::register::pages::{Choice, choices};
 
 #[derive(Template)]
 #[template(path = "application.html")]

@@ -11,9 +11,9 @@ use frmo_registry::register::search::parse_date;
 use serde::{Deserialize, Serialize};
 
 use crate::AppState;
-use crate::api::ApiPath;
 use crate::error::ApiError;
 use crate::query::ApiQuery;
+use crate::register::api::ApiPath;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,7 +8,7 @@ use super::resources::{INN, INN_OIDS, KPP, OGRN, OGRN_OIDS, URI_SYSTEM};
 use super::{Found, resources, searchset, workers};
 use crate::AppState;
 use crate::error::FhirError;
-use crate::session::Viewer;
+use crate::identity::session::Viewer;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use frmo_domain::access::Actor;

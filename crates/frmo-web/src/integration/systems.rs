@@ -10,12 +10,12 @@ use frmo_registry::integration::systems::IssuedKey;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::format_time;
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::notice::{self, Confirmation};
-use crate::session::Viewer;
 
 const PAGE: &str = "/cabinet/admin/systems";
 

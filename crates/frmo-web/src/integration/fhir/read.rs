@@ -15,7 +15,7 @@ use super::resources::OrganizationHead;
 use super::{base, fhir_json, resource_response, resources, tagged_response, workers};
 use crate::AppState;
 use crate::error::FhirError;
-use crate::session::Viewer;
+use crate::identity::session::Viewer;
 
 fn not_found(resource: &str, id: &str) -> RegistryError {
     RegistryError::NotFound(format!("{resource}/{id} не найден"))

@@ -14,12 +14,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::AppState;
-use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::multipart::invalid;
 use crate::query::ApiQuery;
-use crate::session::Viewer;
+use crate::register::api::ApiPath;
 
 /// A published version as the page shows it.
 struct VersionRow {

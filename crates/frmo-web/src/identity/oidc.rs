@@ -9,9 +9,9 @@ use frmo_registry::identity::SignIn;
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{begin_flow, login_failed, signed_in, take_flow};
 use crate::error::PageError;
-use crate::session::Viewer;
+use crate::identity::auth::{begin_flow, login_failed, signed_in, take_flow};
+use crate::identity::session::Viewer;
 
 /// A configured OpenID Connect provider.
 pub struct OidcLogin {

@@ -22,15 +22,15 @@ use crate::multipart::invalid;
 /// What serves a route.
 type Handler = fn() -> MethodRouter<AppState>;
 
-/// Every route of the public API (the signed-in one is in [`crate::cabinet::ROUTES`]), each
-/// described in `openapi.json` (a test holds them to it).
+/// Every route of the public API (the signed-in one is in the cabinet's tables,
+/// [`crate::routes::CABINET`]), each described in `openapi.json` (a test holds them to it).
 pub const ROUTES: &[(&str, &str, Handler)] = &[
     ("GET", "/organizations", || get(organizations::list)),
     ("GET", "/organizations/{oid}", || get(organizations::get)),
     ("GET", "/organizations/{oid}/documents", || get(crate::documents::api_public)),
-    ("GET", "/nsi/1461/versions", || get(crate::pages::open_data::api_versions)),
-    ("GET", "/nsi/1461/versions/{version}/changes", || get(crate::pages::open_data::api_version_changes)),
-    ("GET", "/nsi/1461/changes", || get(crate::pages::open_data::api_feed)),
+    ("GET", "/nsi/1461/versions", || get(crate::register::pages::open_data::api_versions)),
+    ("GET", "/nsi/1461/versions/{version}/changes", || get(crate::register::pages::open_data::api_version_changes)),
+    ("GET", "/nsi/1461/changes", || get(crate::register::pages::open_data::api_feed)),
     ("GET", "/openapi.json", || get(openapi)),
 ];
 
@@ -121,7 +121,7 @@ mod tests {
     fn served() -> Vec<(String, String)> {
         let mut routes: Vec<(String, String)> =
             ROUTES.iter().map(|(method, path, _)| ((*method).to_owned(), (*path).to_owned())).collect();
-        for route in crate::cabinet::ROUTES.iter().filter(|r| r.api) {
+        for route in crate::routes::cabinet().filter(|r| r.api) {
             let path = route.path.strip_prefix("/api/v1").expect("API routes are under /api/v1");
             match path.strip_suffix("{name}") {
                 Some(reports) => routes.extend(

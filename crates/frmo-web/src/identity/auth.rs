@@ -16,10 +16,10 @@ use crate::AppState;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
 use crate::i18n::filters;
-use crate::notice::{self, Confirmation};
-use crate::session::{
+use crate::identity::session::{
     FLOW_COOKIE, FORM_COOKIE, SESSION_COOKIE, Viewer, constant_time_eq, cookie, csrf_error, set_cookie,
 };
+use crate::notice::{self, Confirmation};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -27,8 +27,8 @@ pub fn router() -> Router<AppState> {
         .route("/login/local", post(local_login))
         .route("/login/esia", get(esia_start))
         .route("/login/esia/callback", get(esia_callback))
-        .route("/login/oidc", get(crate::oidc::start))
-        .route("/login/oidc/callback", get(crate::oidc::callback))
+        .route("/login/oidc", get(crate::identity::oidc::start))
+        .route("/login/oidc/callback", get(crate::identity::oidc::callback))
         .route("/login/forgot", get(forgot_page).post(forgot))
         .route("/login/reset/{token}", get(reset_page).post(reset))
         .route("/logout", post(logout))

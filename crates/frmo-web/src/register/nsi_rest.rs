@@ -99,7 +99,7 @@ impl NsiQuery {
     fn version(&self) -> Result<Option<i64>, RegistryError> {
         match self.version.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(text) => crate::pages::open_data::version_number(text).map(Some),
+            Some(text) => crate::register::pages::open_data::version_number(text).map(Some),
         }
     }
 }

@@ -14,13 +14,13 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::AppState;
-use crate::cabinet::format_time;
 use crate::error::{PageError, render};
 use crate::form::FormErrors;
+use crate::format_time;
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::notice;
 use crate::pager::{PAGE_SIZE, Pager};
-use crate::session::Viewer;
 
 /// Russian names of the card fields people change most.
 pub(crate) fn field_label(field: &str) -> &str {
@@ -336,7 +336,7 @@ struct Outcome {
     /// The decision form refused: verdict and comment as typed.
     decision: Option<(String, String)>,
     /// The resubmission refused: the form as typed.
-    resubmit: Option<crate::cabinet::CardForm>,
+    resubmit: Option<crate::identity::organization::CardForm>,
     /// The confirmation asked for (`?done=`), shown if the request's state bears it out.
     done_code: String,
 }
@@ -435,7 +435,7 @@ async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outco
 /// The resubmission form's fields: what was typed, else what the request proposed.
 fn resubmit_fields(
     proposal: &Value,
-    typed: Option<&crate::cabinet::CardForm>,
+    typed: Option<&crate::identity::organization::CardForm>,
 ) -> Vec<(&'static str, &'static str, String)> {
     EDITABLE
         .iter()
@@ -512,7 +512,7 @@ pub(crate) async fn resubmit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<String>,
-    Form(form): Form<crate::cabinet::CardForm>,
+    Form(form): Form<crate::identity::organization::CardForm>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;

@@ -29,7 +29,7 @@ pub fn router() -> Router<AppState> {
 async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
-        include_str!("../../static/site.css"),
+        include_str!("../../../static/site.css"),
     )
 }
 

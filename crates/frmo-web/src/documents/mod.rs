@@ -5,9 +5,10 @@
 use askama::Template;
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use frmo_domain::access::Action;
 use frmo_domain::document::DOCUMENT_KINDS;
 use frmo_registry::RegistryError;
@@ -16,11 +17,25 @@ use futures_util::StreamExt as _;
 use serde_json::json;
 
 use crate::AppState;
-use crate::api::ApiPath;
 use crate::error::{ApiError, PageError, render};
 use crate::i18n::filters;
+use crate::identity::session::Viewer;
 use crate::multipart::{FileField, invalid};
-use crate::session::Viewer;
+use crate::register::api::ApiPath;
+use crate::routes::{self, RouteSpec};
+
+/// The documents context's cabinet routes: uploads take no body limit of the framework (the
+/// per-file limits apply while streaming) and are refused before their body is read.
+pub const ROUTES: &[RouteSpec] = &[
+    routes::page("GET", "/cabinet/organizations/{oid}/documents", Action::ReadOrganization, || get(list)),
+    routes::page("POST", "/cabinet/organizations/{oid}/documents", Action::EditOrganization, || {
+        post(upload).layer(DefaultBodyLimit::disable())
+    }),
+    routes::api("GET", "/api/v1/cabinet/organizations/{oid}/documents", Action::ReadOrganization, || get(api_list)),
+    routes::api("POST", "/api/v1/cabinet/organizations/{oid}/documents", Action::EditOrganization, || {
+        post(api_upload).layer(DefaultBodyLimit::disable())
+    }),
+];
 
 /// The header API clients send the session's form token in (a cross-site form cannot set it).
 pub const CSRF_HEADER: &str = "x-csrf-token";

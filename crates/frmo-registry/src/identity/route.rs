@@ -1,0 +1,64 @@
+//! The access a route of the web asks for before its handler runs: the action the route names, on
+//! what its path names. The use case behind the route checks again and decides the same, so a
+//! refused request is refused — and journaled — once, before its body is read.
+
+use frmo_domain::access::{Action, Actor, DenyCode, Target};
+
+use crate::{Registry, RegistryError, Result};
+
+/// What a route's path names as the target of its action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteTarget<'a> {
+    /// Nothing: the action is asked at all (a report, the moderation queue of any region).
+    None,
+    /// An organization, by OID.
+    Organization(&'a str),
+    /// A change request or an application, by id: its organization is the target. `author_only`:
+    /// only its author may, on top of the action.
+    Request { id: i64, author_only: bool },
+}
+
+impl Registry {
+    /// Whether `actor` may use a route that needs `action` on `on`; a refusal is journaled and
+    /// returned as `Forbidden`. The anonymous are asked to sign in first, as every cabinet use case
+    /// does (`UseCabinet`). A target that does not exist is `NotFound`, journaling nothing: the use
+    /// case answers that its own way.
+    pub async fn authorize_route(
+        &self,
+        actor: &Actor,
+        action: Action,
+        on: RouteTarget<'_>,
+        request_id: &str,
+    ) -> Result<()> {
+        if matches!(actor, Actor::Anonymous) {
+            return self.authorize(actor, Action::UseCabinet, Target::None, request_id).await;
+        }
+        match on {
+            RouteTarget::None => self.authorize(actor, action, Target::None, request_id).await,
+            RouteTarget::Organization(oid) => self.organization_target(actor, oid, action, request_id).await.map(drop),
+            RouteTarget::Request { id, author_only } => {
+                let record = self
+                    .store
+                    .request(id)
+                    .await?
+                    .ok_or_else(|| RegistryError::NotFound(format!("Заявка {id} не найдена.")))?;
+                let target = Target::Organization { oid: &record.org_oid, region: record.region };
+                let author = is_author(actor, record.author_id);
+                // Its author reads a request whatever their role now (as `request_view` lets them).
+                if author && action == Action::ReadOrganization {
+                    return Ok(());
+                }
+                self.authorize(actor, action, target, request_id).await?;
+                if author_only && !author {
+                    return Err(self.refuse(actor, action, target, DenyCode::NotTheAuthor, request_id).await);
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Whether `actor` is the person `author_id`.
+pub(crate) fn is_author(actor: &Actor, author_id: i64) -> bool {
+    matches!(actor, Actor::User(p) if p.user_id == author_id)
+}
