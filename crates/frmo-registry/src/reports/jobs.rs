@@ -109,15 +109,40 @@ const GAVE_UP: &str = "Прервано: обработчик несколько
 /// A job as its owner sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobView {
-    pub record: JobRecord,
+    pub id: i64,
+    pub title: String,
+    pub status: JobStatus,
+    /// Steps done, of `total`.
+    pub progress: i64,
+    pub total: i64,
+    /// The file's name and size, once done.
+    pub file_name: Option<String>,
+    pub size: Option<i64>,
+    /// Why it failed.
+    pub error: Option<String>,
+}
+
+impl From<JobRecord> for JobView {
+    fn from(record: JobRecord) -> Self {
+        JobView {
+            id: record.id,
+            title: record.title,
+            status: record.status,
+            progress: record.progress,
+            total: record.total,
+            file_name: record.file_name,
+            size: record.size,
+            error: record.error,
+        }
+    }
 }
 
 impl JobView {
     pub fn percent(&self) -> i64 {
-        if self.record.status == JobStatus::Done {
+        if self.status == JobStatus::Done {
             100
-        } else if self.record.total > 0 {
-            (self.record.progress * 100 / self.record.total).clamp(0, 99)
+        } else if self.total > 0 {
+            (self.progress * 100 / self.total).clamp(0, 99)
         } else {
             0
         }
@@ -125,16 +150,16 @@ impl JobView {
 
     /// Not finished yet: queued or running (the page refreshes itself).
     pub fn is_open(&self) -> bool {
-        self.record.status.is_open()
+        self.status.is_open()
     }
 
     /// Its file is ready to download.
     pub fn is_done(&self) -> bool {
-        self.record.status == JobStatus::Done
+        self.status == JobStatus::Done
     }
 
     pub fn status_label(&self) -> &'static str {
-        self.record.status.label()
+        self.status.label()
     }
 }
 
@@ -350,6 +375,10 @@ impl Registry {
 
     /// A job its owner (or an administrator) may see; anyone else is told it does not exist.
     pub async fn job(&self, actor: &Actor, id: i64, request_id: &str) -> Result<JobView> {
+        self.owned_job(actor, id, request_id).await.map(JobView::from)
+    }
+
+    async fn owned_job(&self, actor: &Actor, id: i64, request_id: &str) -> Result<JobRecord> {
         self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
         let missing = || RegistryError::NotFound(format!("Задание {id} не найдено."));
         let record = self.store.job(id).await?.ok_or_else(missing)?;
@@ -363,19 +392,19 @@ impl Registry {
         if !allowed {
             return Err(missing());
         }
-        Ok(JobView { record })
+        Ok(record)
     }
 
     /// The person's jobs, newest first.
     pub async fn my_jobs(&self, actor: &Actor, request_id: &str) -> Result<Vec<JobView>> {
         self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
         let Actor::User(person) = actor else { return Ok(Vec::new()) };
-        Ok(self.store.jobs_of(person.user_id, 20).await?.into_iter().map(|record| JobView { record }).collect())
+        Ok(self.store.jobs_of(person.user_id, 20).await?.into_iter().map(JobView::from).collect())
     }
 
     /// The file of a finished job.
     pub async fn job_file(&self, actor: &Actor, id: i64, request_id: &str) -> Result<Download> {
-        let job = self.job(actor, id, request_id).await?.record;
+        let job = self.owned_job(actor, id, request_id).await?;
         let (Some(key), Some(name), Some(media_type)) = (job.file_key, job.file_name, job.media_type) else {
             return Err(RegistryError::Conflict(format!("Задание {id} ещё не готово.")));
         };

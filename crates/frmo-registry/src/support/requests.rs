@@ -108,7 +108,25 @@ pub struct StepForm {
 /// A request as a person sees it.
 #[derive(Debug, Clone)]
 pub struct SupportView {
-    pub record: SupportRecord,
+    pub id: i64,
+    /// The organization it is about, or empty.
+    pub org_oid: String,
+    /// The queue's code (`federal`, `region-63`, …).
+    pub queue: String,
+    pub body: String,
+    /// The page it was sent from, and the error (code, request id) it reports, or empty.
+    pub page: String,
+    pub error_code: String,
+    pub error_request: String,
+    pub status: SupportStatus,
+    pub created_at: i64,
+    pub due_at: i64,
+    /// The author's rating of the answer, 1–5.
+    pub rating: Option<i64>,
+    /// Steps are taken on the revision their author saw.
+    pub revision: i64,
+    /// The row as stored, for the registry's own steps.
+    pub(crate) record: SupportRecord,
     /// `ОБ-2026-000123`.
     pub number: String,
     pub topic: Topic,
@@ -231,6 +249,18 @@ impl Registry {
                 && record.resolved_at.is_some_and(|at| now - at <= REOPEN_DAYS * 86_400),
             messages,
             attachments,
+            id: record.id,
+            org_oid: record.org_oid.clone(),
+            queue: record.queue.clone(),
+            body: record.body.clone(),
+            page: record.page.clone(),
+            error_code: record.error_code.clone(),
+            error_request: record.error_request.clone(),
+            status: record.status,
+            created_at: record.created_at,
+            due_at: record.due_at,
+            rating: record.rating,
+            revision: record.revision,
             record,
         }
     }

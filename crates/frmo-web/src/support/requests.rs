@@ -33,17 +33,17 @@ struct Row {
 }
 
 fn row(view: &SupportView) -> Row {
-    let excerpt: String = view.record.body.chars().take(80).collect();
+    let excerpt: String = view.body.chars().take(80).collect();
     Row {
-        id: view.record.id,
+        id: view.id,
         number: view.number.clone(),
         topic: view.topic_label,
         queue: view.queue_label,
         status: view.status_label,
-        created: frmo_registry::support::format_time(view.record.created_at),
-        due: frmo_registry::support::format_time(view.record.due_at),
+        created: frmo_registry::support::format_time(view.created_at),
+        due: frmo_registry::support::format_time(view.due_at),
         overdue: view.overdue,
-        excerpt: if view.record.body.chars().count() > 80 { format!("{excerpt}…") } else { excerpt },
+        excerpt: if view.body.chars().count() > 80 { format!("{excerpt}…") } else { excerpt },
     }
 }
 
@@ -99,7 +99,7 @@ pub(crate) async fn queue(
         .support_queue(&session.actor(), &viewer.request_id)
         .await?
         .into_iter()
-        .filter(|v| filter.queue.is_empty() || v.record.queue == filter.queue)
+        .filter(|v| filter.queue.is_empty() || v.queue == filter.queue)
         .filter(|v| filter.overdue.is_empty() || v.overdue)
         .collect();
     let page = ListPage {
@@ -167,7 +167,7 @@ async fn request_page(
             )
         })
         .collect();
-    let due = frmo_registry::support::format_time(view.record.due_at);
+    let due = frmo_registry::support::format_time(view.due_at);
     let done = (outcome.sent && view.author).then(|| {
         let mut done = crate::notice::Confirmation::new("support-sent", "Обращение отправлено", &[])
             .reference("Номер обращения", view.number.clone());
@@ -180,9 +180,9 @@ async fn request_page(
     let page = RequestPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        created: frmo_registry::support::format_time(view.record.created_at),
+        created: frmo_registry::support::format_time(view.created_at),
         due,
-        open: view.record.status.is_open(),
+        open: view.status.is_open(),
         view,
         messages,
         topics: topics(),
