@@ -125,38 +125,6 @@ macro_rules! user_query {
 }
 
 impl Store {
-    pub(crate) async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
-        match self {
-            Store::Sqlite(s) => s.query(sql, values).await,
-            Store::Postgres(s) => s.query(sql, values).await,
-        }
-    }
-
-    /// Runs statements in one transaction; the rows each returned.
-    pub async fn transact(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
-        match self {
-            Store::Sqlite(s) => s.transact(statements).await,
-            Store::Postgres(s) => s.transact(statements).await,
-        }
-    }
-
-    /// Runs `statements` in one transaction when the first (a guard) returns a row, then appends
-    /// `audit`; `false` (and nothing written) when the guard returns none.
-    pub async fn transact_guarded(
-        &self,
-        statements: Vec<crate::sql::Statement>,
-        audit: Vec<crate::audit::AuditEntry>,
-    ) -> Result<bool> {
-        match self {
-            Store::Sqlite(s) => s.transact_guarded(statements, audit).await,
-            Store::Postgres(s) => s.transact_guarded(statements, audit).await,
-        }
-    }
-
-    pub(crate) async fn execute(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
-        Ok(self.transact(vec![(sql, values)]).await?.pop().unwrap_or_default())
-    }
-
     /// Creates the user or refreshes what the identity provider says about them; returns the id.
     pub async fn upsert_user(&self, user: &NewUser, now: i64) -> Result<i64> {
         let rows = self

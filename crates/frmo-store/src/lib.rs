@@ -1,6 +1,17 @@
 //! Where records live: one store API over two backends (`sqlite/` embedded, `postgres/` for
 //! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
 
+/// Calls the same method on whichever backend the store is: the one `match` on the backend that
+/// is not about a dialect (defined first, so every module below may use it).
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            $crate::Store::Sqlite($store) => $call,
+            $crate::Store::Postgres($store) => $call,
+        }
+    };
+}
+
 pub mod audit;
 pub mod directories;
 pub mod documents;
@@ -203,15 +214,6 @@ pub struct PoolUse {
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
     Postgres(Box<postgres::PgStore>),
-}
-
-macro_rules! dispatch {
-    ($self:ident, $store:ident => $call:expr) => {
-        match $self {
-            Store::Sqlite($store) => $call,
-            Store::Postgres($store) => $call,
-        }
-    };
 }
 
 impl Store {

@@ -182,10 +182,7 @@ impl Store {
             vec![new.now.into(), new.author_id.into(), new.actor.into(), false.into(), new.body.into(), "new".into()],
         );
         let then = std::iter::once(message).chain(attachments).collect();
-        match self {
-            Store::Sqlite(s) => s.insert_with(first, then).await,
-            Store::Postgres(s) => s.insert_with(first, then).await,
-        }
+        self.insert_with(first, then).await
     }
 
     pub async fn support_request(&self, id: i64) -> Result<Option<SupportRecord>> {
