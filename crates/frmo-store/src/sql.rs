@@ -56,10 +56,12 @@ impl Value {
 
 /// The id an `INSERT … RETURNING id` gave.
 pub fn returned_id(rows: Vec<Vec<Value>>) -> Result<i64> {
-    rows.first()
-        .and_then(|row| row.first())
-        .and_then(Value::int)
-        .ok_or_else(|| StoreError::Unexpected("the insert returned no id".into()))
+    first_int(rows).ok_or_else(|| StoreError::Unexpected("the insert returned no id".into()))
+}
+
+/// The integer in the first column of the first row (a count, a number), if any.
+pub(crate) fn first_int(rows: Vec<Vec<Value>>) -> Option<i64> {
+    rows.first().and_then(|row| row.first()).and_then(Value::int)
 }
 
 /// Takes the text of column `i` out of a row (leaving NULL behind): rows are read once, by column.
@@ -327,8 +329,6 @@ pub(crate) fn postgres_row(row: &tokio_postgres::Row) -> Result<Vec<Value>> {
 
 #[cfg(test)]
 mod tests {
-    use super::{dialects, json_texts, json_value, skip_locked};
-
     #[test]
     fn named_pieces_are_spelled_per_dialect_and_literals_kept() {
         let (sqlite, postgres) = dialects![
