@@ -201,7 +201,6 @@ pub struct ColumnInfo {
     pub not_null: bool,
 }
 
-/// The store: one API, two backends, chosen by the database URL.
 /// The server's own message when there is one ("db error" alone says nothing).
 fn postgres_message(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
@@ -221,6 +220,7 @@ pub struct PoolUse {
     pub size: usize,
 }
 
+/// The store: one API, two backends, chosen by the database URL.
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
     Postgres(Box<postgres::PgStore>),
