@@ -198,10 +198,7 @@ pub fn verify_page(state: &mut (i64, String), records: &[AuditRecord]) -> Option
 impl Store {
     /// Appends entries to the journal, chained after its head; returns the last number.
     pub async fn append_audit(&self, entries: Vec<AuditEntry>) -> Result<i64> {
-        match self {
-            Store::Sqlite(s) => s.append_audit(entries).await,
-            Store::Postgres(s) => s.append_audit(entries).await,
-        }
+        dispatch!(self, s => s.append_audit(entries).await)
     }
 
     /// Entries after number `after`, in order, at most `limit`.

@@ -3,7 +3,7 @@
 //! persons' `details` JSON rewritten by the caller and written back only if unchanged meanwhile.
 
 use crate::audit::AuditEntry;
-use crate::sql::take_text as text;
+use crate::sql::{dialects, json_value, take_text as text};
 use crate::{Result, Store};
 
 /// A directory as installed: its entries as JSON.
@@ -70,12 +70,11 @@ impl Rewrite {
                 vec![d.after.into(), d.person_id.into(), d.before.into()],
             ),
             Rewrite::Card(c) => (
-                store.dialect((
-                    "UPDATE organization_versions SET card = $1, org_type = $2, agency_kind = $3
-                     WHERE id = $4 AND card = $5 RETURNING id",
-                    "UPDATE organization_versions SET card = $1::text::json, org_type = $2, agency_kind = $3
-                     WHERE id = $4 AND card::text = $5 RETURNING id",
-                )),
+                store.dialect(dialects![
+                    "UPDATE organization_versions SET card = ",
+                    {json_value "$1"},
+                    ", org_type = $2, agency_kind = $3 WHERE id = $4 AND CAST(card AS TEXT) = $5 RETURNING id",
+                ]),
                 vec![c.after.into(), c.org_type.into(), c.agency_kind.into(), c.version_id.into(), c.before.into()],
             ),
             Rewrite::Request(r) => (
@@ -230,9 +229,6 @@ impl Store {
         }
         let checked_from = statements.len();
         statements.extend(rewrites.into_iter().map(|r| r.statement(self)));
-        match self {
-            Store::Sqlite(s) => s.transact_checked(statements, checked_from, vec![audit]).await,
-            Store::Postgres(s) => s.transact_checked(statements, checked_from, vec![audit]).await,
-        }
+        self.transact_checked(statements, checked_from, vec![audit]).await
     }
 }

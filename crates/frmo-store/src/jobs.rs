@@ -5,7 +5,7 @@
 
 use frmo_domain::status::JobStatus;
 
-use crate::sql::{Value, take_code, take_text as text};
+use crate::sql::{Value, dialects, skip_locked, take_code, take_text as text};
 use crate::{Result, Store};
 
 /// A job as stored.
@@ -141,18 +141,15 @@ impl Store {
             vec![gave_up.into(), now.into(), max_attempts.into()],
         )
         .await?;
-        let claim = self.dialect((
+        let claim = self.dialect(dialects![
             "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $3, attempts = attempts + 1
              WHERE id = (SELECT id FROM jobs
                          WHERE status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until < $2))
-                         ORDER BY id LIMIT 1)
+                         ORDER BY id LIMIT 1",
+            { skip_locked },
+            ")
              RETURNING id, attempts",
-            "UPDATE jobs SET status = 'running', lease_owner = $1, lease_until = $3, attempts = attempts + 1
-             WHERE id = (SELECT id FROM jobs
-                         WHERE status = 'queued' OR (status = 'running' AND (lease_until IS NULL OR lease_until < $2))
-                         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)
-             RETURNING id, attempts",
-        ));
+        ]);
         let rows = self.execute(claim, vec![owner.into(), now.into(), until.into()]).await?;
         let Some((id, attempts)) = rows.first().and_then(|r| Some((r[0].int()?, r[1].int()?))) else {
             return Ok(None);

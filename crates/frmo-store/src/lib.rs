@@ -1,7 +1,21 @@
-//! Where records live: one store API over two backends (`sqlite/` embedded, `postgres/` for
-//! scale-out), their migrations, and the Russian search normaliser and index. The only SQL.
+//! Where records live: one store API over two backends (`backend/sqlite` embedded,
+//! `backend/postgres` for scale-out), their migrations, and the Russian search normaliser and
+//! index. The only SQL. A statement is written once, with `$n` placeholders (`sql`); what stays per
+//! backend, and why, is in `backend/` (docs/architecture.md, "Dialects").
+
+/// Calls the same method on whichever backend the store is: the one `match` on the backend that
+/// is not about a dialect (defined first, so every module below may use it).
+macro_rules! dispatch {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            $crate::Store::Sqlite($store) => $call,
+            $crate::Store::Postgres($store) => $call,
+        }
+    };
+}
 
 pub mod audit;
+mod backend;
 pub mod directories;
 pub mod documents;
 pub mod identity;
@@ -9,14 +23,12 @@ pub mod invitations;
 pub mod jobs;
 mod migrations;
 pub mod outbox;
-pub mod postgres;
 pub mod publication;
 pub mod reports;
 pub mod requests;
 pub mod search;
 pub mod seed;
 pub mod sql;
-pub mod sqlite;
 pub mod support;
 pub mod systems;
 #[cfg(feature = "testing")]
@@ -26,6 +38,7 @@ pub mod workers;
 use frmo_domain::org::{OrgStatus, Organization, iso_date_text};
 use time::OffsetDateTime;
 
+pub use backend::{postgres, sqlite};
 pub use migrations::{Migration, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS};
 pub use search::index::{IndexedVersion, OrgKey};
 
@@ -162,15 +175,23 @@ pub enum Identifier {
 }
 
 impl Identifier {
-    fn column(self) -> &'static str {
+    /// The versions carrying a value of this identifier, oldest first.
+    fn lookup(self) -> &'static str {
         match self {
-            Identifier::Inn => "inn",
-            Identifier::Ogrn => "ogrn",
-            Identifier::Kpp => "kpp",
-            Identifier::Oid => "oid",
+            Identifier::Inn => "SELECT id FROM organization_versions WHERE inn = $1 ORDER BY id LIMIT 10000",
+            Identifier::Ogrn => "SELECT id FROM organization_versions WHERE ogrn = $1 ORDER BY id LIMIT 10000",
+            Identifier::Kpp => "SELECT id FROM organization_versions WHERE kpp = $1 ORDER BY id LIMIT 10000",
+            Identifier::Oid => "SELECT id FROM organization_versions WHERE oid = $1 ORDER BY id LIMIT 10000",
         }
     }
 }
+
+/// Moves an OID sequence (`$1` kind, `$2` region) past a number written with a new organization
+/// (`$3`), never back: part of both backends' inserts of new organizations.
+pub(crate) const MOVE_OID_SEQUENCE: &str = "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, $3)
+     ON CONFLICT (kind, region) DO UPDATE SET last_number = CASE
+         WHEN excluded.last_number > oid_sequences.last_number THEN excluded.last_number
+         ELSE oid_sequences.last_number END";
 
 /// A table column as the schema describes it, for the parity check between backends.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -180,7 +201,6 @@ pub struct ColumnInfo {
     pub not_null: bool,
 }
 
-/// The store: one API, two backends, chosen by the database URL.
 /// The server's own message when there is one ("db error" alone says nothing).
 fn postgres_message(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
@@ -200,18 +220,10 @@ pub struct PoolUse {
     pub size: usize,
 }
 
+/// The store: one API, two backends, chosen by the database URL.
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
     Postgres(Box<postgres::PgStore>),
-}
-
-macro_rules! dispatch {
-    ($self:ident, $store:ident => $call:expr) => {
-        match $self {
-            Store::Sqlite($store) => $call,
-            Store::Postgres($store) => $call,
-        }
-    };
 }
 
 impl Store {
@@ -257,7 +269,7 @@ impl Store {
 
     /// One trivial query: the database answers.
     pub async fn ping(&self) -> Result<()> {
-        dispatch!(self, s => s.ping().await)
+        self.query("SELECT 1", Vec::new()).await.map(drop)
     }
 
     /// Writes new organizations (their first versions) in one transaction, and moves the OID
@@ -315,12 +327,26 @@ impl Store {
 
     /// Hands out the next OID number of a kind in a region; never the same twice.
     pub async fn allocate_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
-        dispatch!(self, s => s.allocate_oid_number(kind, region).await)
+        let rows = self
+            .execute(
+                "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, 1)
+                 ON CONFLICT (kind, region) DO UPDATE SET last_number = oid_sequences.last_number + 1
+                 RETURNING last_number",
+                vec![i64::from(kind).into(), i64::from(region).into()],
+            )
+            .await?;
+        Ok(sql::returned_id(rows)? as u32)
     }
 
     /// The last OID number handed out for a kind in a region (0 when none).
     pub async fn last_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
-        dispatch!(self, s => s.last_oid_number(kind, region).await)
+        let rows = self
+            .query(
+                "SELECT coalesce(max(last_number), 0) FROM oid_sequences WHERE kind = $1 AND region = $2",
+                vec![i64::from(kind).into(), i64::from(region).into()],
+            )
+            .await?;
+        Ok(sql::first_int(rows).unwrap_or_default() as u32)
     }
 
     /// The version of a card in force at `at` (the current one when `None`).
@@ -340,7 +366,8 @@ impl Store {
 
     /// Every version (of any time) carrying this identifier.
     pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
-        dispatch!(self, s => s.versions_with(identifier, value).await)
+        let rows = self.query(identifier.lookup(), vec![value.into()]).await?;
+        Ok(rows.iter().filter_map(|row| row.first().and_then(sql::Value::int)).collect())
     }
 
     /// Result-list lines of these versions, in the order given.
@@ -452,7 +479,7 @@ impl Store {
     }
 
     pub async fn count_organizations(&self) -> Result<i64> {
-        dispatch!(self, s => s.count_organizations().await)
+        Ok(sql::first_int(self.query("SELECT count(*) FROM organizations", Vec::new()).await?).unwrap_or_default())
     }
 
     /// Every column of every table, for the schema parity test.

@@ -1,8 +1,8 @@
-//! Aggregates for the report catalogue. Each query is one static statement per dialect (the two
-//! differ only in how a card's JSON field and a JSON list parameter are read), filtered by a
-//! [`Scope`] passed as two JSON-array parameters, so nothing is ever spliced into SQL.
+//! Aggregates for the report catalogue. Each query is one [`dialects!`] statement (the two
+//! spellings differ only in how a JSON list parameter is read), filtered by a [`Scope`] passed as
+//! two JSON-array parameters, so nothing is ever spliced into SQL.
 
-use crate::sql::{Value, take_text as text};
+use crate::sql::{Value, dialects, json_smallints, json_texts, take_text as text};
 use crate::{Result, Store};
 
 /// What part of the register a report covers: `None` is "no restriction".
@@ -23,33 +23,20 @@ impl Scope {
     }
 }
 
-/// A statement in both dialects from one template macro, which takes the scope macro last.
-macro_rules! dialects {
-    ($template:ident $(, $arg:literal)*) => {
-        ($template!($($arg,)* scope_sqlite), $template!($($arg,)* scope_postgres))
-    };
-}
-
-macro_rules! scope_sqlite {
-    ($region:literal, $oid:literal) => {
+/// The scope's filter on a region and an OID column, a named piece of [`dialects!`]: `$1` regions,
+/// `$2` OIDs, each a JSON array or NULL for "no restriction".
+macro_rules! scope {
+    ($dialect:ident $region:literal $oid:literal) => {
         concat!(
-            "($1 IS NULL OR ",
+            "(CAST($1 AS TEXT) IS NULL OR ",
             $region,
-            " IN (SELECT value FROM json_each($1))) AND ($2 IS NULL OR ",
+            " IN (",
+            json_smallints!($dialect "$1"),
+            ")) AND (CAST($2 AS TEXT) IS NULL OR ",
             $oid,
-            " IN (SELECT value FROM json_each($2)))"
-        )
-    };
-}
-
-macro_rules! scope_postgres {
-    ($region:literal, $oid:literal) => {
-        concat!(
-            "($1::text IS NULL OR ",
-            $region,
-            " IN (SELECT jsonb_array_elements_text($1::text::jsonb)::smallint)) AND ($2::text IS NULL OR ",
-            $oid,
-            " IN (SELECT jsonb_array_elements_text($2::text::jsonb)))"
+            " IN (",
+            json_texts!($dialect "$2"),
+            "))"
         )
     };
 }
@@ -58,26 +45,22 @@ macro_rules! scope_postgres {
 /// day (ISO dates; the card's `createDate`/`deleteDate` are ISO too, so text order is date order).
 /// The dates are generated columns read through a partial covering index (migration 0011).
 macro_rules! organization_counts {
-    ($key:literal, $scope:ident) => {
-        concat!(
+    ($key:literal) => {
+        dialects![
             "SELECT ",
             $key,
-            ", ",
-            "COUNT(CASE WHEN c < $3 AND (d IS NULL OR d >= $3) THEN 1 END), ",
+            ", COUNT(CASE WHEN c < $3 AND (d IS NULL OR d >= $3) THEN 1 END), ",
             "COUNT(CASE WHEN c BETWEEN $3 AND $4 THEN 1 END), ",
             "COUNT(CASE WHEN d BETWEEN $3 AND $4 THEN 1 END), ",
-            "COUNT(CASE WHEN c <= $4 AND (d IS NULL OR d > $4) THEN 1 END) ",
-            "FROM (SELECT ",
+            "COUNT(CASE WHEN c <= $4 AND (d IS NULL OR d > $4) THEN 1 END) FROM (SELECT ",
             $key,
-            ", create_date AS c, delete_date AS d FROM organization_versions ",
-            "WHERE valid_to IS NULL AND ",
-            $scope!("region", "oid"),
-            ") AS o ",
-            "GROUP BY ",
+            ", create_date AS c, delete_date AS d FROM organization_versions WHERE valid_to IS NULL AND ",
+            {scope "region" "oid"},
+            ") AS o GROUP BY ",
             $key,
             " ORDER BY ",
             $key
-        )
+        ]
     };
 }
 
@@ -130,76 +113,73 @@ pub struct StaffCounts {
 
 /// Organizations per month of a date column within `$3..=$4`.
 macro_rules! per_month {
-    ($column:literal, $scope:ident) => {
-        concat!(
+    ($column:literal) => {
+        dialects![
             "SELECT substr(m, 1, 7), COUNT(*) FROM (SELECT ",
             $column,
-            " AS m FROM organization_versions ",
-            "WHERE valid_to IS NULL AND ",
-            $scope!("region", "oid"),
+            " AS m FROM organization_versions WHERE valid_to IS NULL AND ",
+            {scope "region" "oid"},
             ") AS o WHERE m BETWEEN $3 AND $4 GROUP BY 1 ORDER BY 1"
-        )
+        ]
     };
 }
 
 macro_rules! expiring_documents {
-    ($scope:ident) => {
-        concat!(
+    () => {
+        dialects![
             "SELECT d.oid, v.name_short, v.region, d.kind, d.number, d.valid_until FROM documents d ",
             "JOIN organization_versions v ON v.oid = d.oid AND v.valid_to IS NULL ",
             "WHERE d.replaced_at IS NULL AND d.valid_until BETWEEN $3 AND $4 AND ",
-            $scope!("v.region", "d.oid"),
+            {scope "v.region" "d.oid"},
             " ORDER BY d.valid_until, v.name_short, d.number"
-        )
+        ]
     };
 }
 
 macro_rules! declared_rates {
-    ($scope:ident) => {
-        concat!(
+    () => {
+        dialects![
             "SELECT s.position, CAST(SUM(s.rate) AS BIGINT) FROM staffing s JOIN organizations o ON o.oid = s.oid WHERE ",
-            $scope!("o.region", "s.oid"),
+            {scope "o.region" "s.oid"},
             " GROUP BY s.position"
-        )
+        ]
     };
 }
 
 /// Open employment cards on the day `$3`, per position: rates and distinct people (by СНИЛС: a
 /// person employed by several organizations counts once).
 macro_rules! busy_rates {
-    ($scope:ident) => {
-        concat!(
+    () => {
+        dialects![
             "SELECT c.position, CAST(SUM(c.rate) AS BIGINT), COUNT(DISTINCT p.snils) FROM employment_cards c ",
             "JOIN persons p ON p.id = c.person_id JOIN organizations o ON o.oid = c.oid WHERE c.begin_date <= $3 AND (c.end_date IS NULL OR c.end_date > $3) AND ",
-            $scope!("o.region", "c.oid"),
+            {scope "o.region" "c.oid"},
             " GROUP BY c.position"
-        )
+        ]
     };
 }
 
 /// People (by СНИЛС) employed on the day `$3` whose credential of a specialty is valid that day.
 macro_rules! specialists {
-    ($scope:ident) => {
-        concat!(
+    () => {
+        dialects![
             "SELECT w.specialty, COUNT(DISTINCT p.snils) FROM worker_credentials w JOIN persons p ON p.id = w.person_id ",
             "JOIN employment_cards c ON c.person_id = w.person_id JOIN organizations o ON o.oid = c.oid ",
             "WHERE w.issued_on <= $3 AND w.valid_until >= $3 AND c.begin_date <= $3 AND (c.end_date IS NULL OR c.end_date > $3) AND ",
-            $scope!("o.region", "c.oid"),
+            {scope "o.region" "c.oid"},
             " GROUP BY w.specialty"
-        )
+        ]
     };
 }
 
 /// Current cards in scope after a row id, for reports that read the card's structure (beds).
 macro_rules! cards_after {
-    ($cast:literal, $scope:ident) => {
-        concat!(
-            "SELECT id, ",
-            $cast,
-            " FROM organization_versions WHERE valid_to IS NULL AND id > $3 AND ",
-            $scope!("region", "oid"),
+    () => {
+        dialects![
+            "SELECT id, CAST(card AS TEXT) FROM organization_versions WHERE valid_to IS NULL AND id > $3 AND ",
+            {scope "region" "oid"},
             " ORDER BY id LIMIT $4"
-        )
+        ]
     };
 }
 
@@ -208,13 +188,6 @@ fn int(row: &[Value], i: usize) -> i64 {
 }
 
 impl Store {
-    pub(crate) fn dialect(&self, (sqlite, postgres): (&'static str, &'static str)) -> &'static str {
-        match self {
-            Store::Sqlite(_) => sqlite,
-            Store::Postgres(_) => postgres,
-        }
-    }
-
     async fn scoped(
         &self,
         sql: (&'static str, &'static str),
@@ -237,10 +210,10 @@ impl Store {
         to: &str,
     ) -> Result<Vec<OrganizationCounts>> {
         let sql = match key {
-            OrganizationKey::Region => dialects!(organization_counts, "region"),
-            OrganizationKey::OrganizationType => dialects!(organization_counts, "org_type"),
-            OrganizationKey::AgencyKind => dialects!(organization_counts, "agency_kind"),
-            OrganizationKey::Status => dialects!(organization_counts, "status"),
+            OrganizationKey::Region => organization_counts!("region"),
+            OrganizationKey::OrganizationType => organization_counts!("org_type"),
+            OrganizationKey::AgencyKind => organization_counts!("agency_kind"),
+            OrganizationKey::Status => organization_counts!("status"),
         };
         let rows = self.scoped(sql, scope, vec![from.into(), to.into()]).await?;
         Ok(rows
@@ -261,8 +234,8 @@ impl Store {
     /// Organizations opened and closed per month of `from..=to`, months without either left out.
     pub async fn organization_months(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<MonthCounts>> {
         let period = || vec![Value::from(from), Value::from(to)];
-        let opened = self.scoped(dialects!(per_month, "create_date"), scope, period()).await?;
-        let closed = self.scoped(dialects!(per_month, "delete_date"), scope, period()).await?;
+        let opened = self.scoped(per_month!("create_date"), scope, period()).await?;
+        let closed = self.scoped(per_month!("delete_date"), scope, period()).await?;
         let mut months = std::collections::BTreeMap::<String, MonthCounts>::new();
         for (rows, is_opened) in [(opened, true), (closed, false)] {
             for mut r in rows {
@@ -281,7 +254,7 @@ impl Store {
 
     /// Current (not replaced) documents in scope valid until a day of `from..=to`.
     pub async fn expiring_documents(&self, scope: &Scope, from: &str, to: &str) -> Result<Vec<ExpiringDocument>> {
-        let sql = dialects!(expiring_documents);
+        let sql = expiring_documents!();
         let rows = self.scoped(sql, scope, vec![from.into(), to.into()]).await?;
         Ok(rows
             .into_iter()
@@ -298,8 +271,8 @@ impl Store {
 
     /// Per position: declared rates (the staffing tables), rates busy and people employed on `day`.
     pub async fn staff_by_position(&self, scope: &Scope, day: &str) -> Result<Vec<StaffCounts>> {
-        let declared = self.scoped(dialects!(declared_rates), scope, vec![]).await?;
-        let busy = self.scoped(dialects!(busy_rates), scope, vec![day.into()]).await?;
+        let declared = self.scoped(declared_rates!(), scope, vec![]).await?;
+        let busy = self.scoped(busy_rates!(), scope, vec![day.into()]).await?;
         let mut positions = std::collections::BTreeMap::<i64, StaffCounts>::new();
         for r in declared {
             positions
@@ -318,13 +291,13 @@ impl Store {
 
     /// Per specialty: people employed on `day` whose credential in it is valid that day.
     pub async fn staff_by_specialty(&self, scope: &Scope, day: &str) -> Result<Vec<StaffCounts>> {
-        let rows = self.scoped(dialects!(specialists), scope, vec![day.into()]).await?;
+        let rows = self.scoped(specialists!(), scope, vec![day.into()]).await?;
         Ok(rows.iter().map(|r| StaffCounts { code: int(r, 0), people: int(r, 1), ..StaffCounts::default() }).collect())
     }
 
     /// Current cards in scope with row ids after `after`: `(id, card JSON)`.
     pub async fn scoped_cards_after(&self, scope: &Scope, after: i64, limit: i64) -> Result<Vec<(i64, String)>> {
-        let sql = (cards_after!("card", scope_sqlite), cards_after!("CAST(card AS TEXT)", scope_postgres));
+        let sql = cards_after!();
         let rows = self.scoped(sql, scope, vec![after.into(), limit.into()]).await?;
         Ok(rows.into_iter().map(|mut r| (int(&r, 0), text(&mut r, 1).unwrap_or_default())).collect())
     }

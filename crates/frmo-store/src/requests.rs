@@ -178,10 +178,7 @@ impl Store {
         );
         let step: Statement =
             (EVENT, vec![new.now.into(), new.author_id.into(), actor.into(), new.status.as_str().into(), Value::Null]);
-        match self {
-            Store::Sqlite(s) => s.insert_with(first, vec![step]).await,
-            Store::Postgres(s) => s.insert_with(first, vec![step]).await,
-        }
+        self.insert_with(first, vec![step]).await
     }
 
     pub async fn request(&self, id: i64) -> Result<Option<RequestRecord>> {

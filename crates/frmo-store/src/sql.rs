@@ -1,11 +1,16 @@
-//! Portable statements for the tables whose SQL is the same in both dialects (identity, journals):
-//! written once with `$1…` placeholders, values of four kinds, rows as vectors of values. The
-//! organization tables keep their tuned per-backend code in `sqlite.rs` and `postgres.rs`.
+//! The one way a statement is written (docs/architecture.md, "Dialects"): once, with `$1…`
+//! placeholders, run on both backends with values of four kinds and rows as vectors of values.
+//! SQLite's `?1` spelling is made when it runs ([`sqlite_sql`]). Where the dialects really differ
+//! inside a statement (a JSON array parameter, a text bound into a JSON column, `SKIP LOCKED`), the
+//! statement is written with [`dialects!`] and a named piece for the difference, and both
+//! spellings are fixed at compile time. What cannot be one statement (binary COPY, bulk-load index
+//! dropping, the hot reads, pools and PRAGMAs) lives per backend in `backend/sqlite` and
+//! `backend/postgres`, each function with its reason.
 
 use bytes::BytesMut;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 
-use crate::{Result, StoreError};
+use crate::{Result, Store, StoreError};
 
 /// A value bound to or read from a portable statement. Times are Unix seconds (`Int`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,10 +56,12 @@ impl Value {
 
 /// The id an `INSERT … RETURNING id` gave.
 pub fn returned_id(rows: Vec<Vec<Value>>) -> Result<i64> {
-    rows.first()
-        .and_then(|row| row.first())
-        .and_then(Value::int)
-        .ok_or_else(|| StoreError::Unexpected("the insert returned no id".into()))
+    first_int(rows).ok_or_else(|| StoreError::Unexpected("the insert returned no id".into()))
+}
+
+/// The integer in the first column of the first row (a count, a number), if any.
+pub(crate) fn first_int(rows: Vec<Vec<Value>>) -> Option<i64> {
+    rows.first().and_then(|row| row.first()).and_then(Value::int)
 }
 
 /// Takes the text of column `i` out of a row (leaving NULL behind): rows are read once, by column.
@@ -104,6 +111,127 @@ pub struct Transition {
     pub guard: Option<Statement>,
     pub conflict: String,
     pub after: Vec<Statement>,
+}
+
+/// One statement in both dialects' spellings, `(sqlite, postgres)`, from one text. Its pieces are
+/// literals, the same in both, and named pieces `{name args}` (the macro `name!` given the dialect
+/// first: `json_texts`, `json_smallints`, `json_value`, `skip_locked` below, or a file's own built
+/// from them); a piece in parentheses is a macro call giving a literal, the same in both. Pick the
+/// spelling with [`Store::dialect`].
+macro_rules! dialects {
+    ($($piece:tt),+ $(,)?) => {
+        (
+            concat!($($crate::sql::piece!(sqlite $piece)),+),
+            concat!($($crate::sql::piece!(postgres $piece)),+),
+        )
+    };
+}
+
+macro_rules! piece {
+    ($dialect:ident $text:literal) => {
+        $text
+    };
+    ($dialect:ident { $name:ident $($arg:tt)* }) => {
+        $name!($dialect $($arg)*)
+    };
+    ($dialect:ident ( $($call:tt)* )) => {
+        $($call)*
+    };
+}
+
+/// The elements of a JSON array of strings bound as text (`$n`), as the rows of a subquery.
+macro_rules! json_texts {
+    (sqlite $p:literal) => {
+        concat!("SELECT value FROM json_each(", $p, ")")
+    };
+    (postgres $p:literal) => {
+        concat!("SELECT jsonb_array_elements_text(", $p, "::text::jsonb)")
+    };
+}
+
+/// The elements of a JSON array of small integers (region codes) bound as text, as rows.
+macro_rules! json_smallints {
+    (sqlite $p:literal) => {
+        concat!("SELECT value FROM json_each(", $p, ")")
+    };
+    (postgres $p:literal) => {
+        concat!("SELECT jsonb_array_elements_text(", $p, "::text::jsonb)::smallint")
+    };
+}
+
+/// A text value bound for a JSON column (the card: `TEXT` in SQLite, `JSON` in PostgreSQL).
+macro_rules! json_value {
+    (sqlite $p:literal) => {
+        $p
+    };
+    (postgres $p:literal) => {
+        concat!($p, "::text::json")
+    };
+}
+
+/// Claimers of a row pass over one another's (PostgreSQL; SQLite has one writer at a time).
+macro_rules! skip_locked {
+    (sqlite) => {
+        ""
+    };
+    (postgres) => {
+        " FOR UPDATE SKIP LOCKED"
+    };
+}
+
+pub(crate) use {dialects, json_smallints, json_texts, json_value, piece, skip_locked};
+
+/// Running portable statements: the backend's own runner, the same statement text.
+impl Store {
+    /// The spelling of a [`dialects!`] statement for this store's backend.
+    pub(crate) fn dialect(&self, (sqlite, postgres): (&'static str, &'static str)) -> &'static str {
+        match self {
+            Store::Sqlite(_) => sqlite,
+            Store::Postgres(_) => postgres,
+        }
+    }
+
+    /// Runs a read statement; its rows.
+    pub(crate) async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+        dispatch!(self, s => s.query(sql, values).await)
+    }
+
+    /// Runs one write statement in its own transaction; its rows.
+    pub(crate) async fn execute(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
+        Ok(self.transact(vec![(sql, values)]).await?.pop().unwrap_or_default())
+    }
+
+    /// Runs statements in one transaction; the rows each returned.
+    pub async fn transact(&self, statements: Vec<Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
+        dispatch!(self, s => s.transact(statements).await)
+    }
+
+    /// Runs `statements` in one transaction when the first (a guard) returns a row, then appends
+    /// `audit`; `false` (and nothing written) when the guard returns none.
+    pub async fn transact_guarded(
+        &self,
+        statements: Vec<Statement>,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<bool> {
+        dispatch!(self, s => s.transact_guarded(statements, audit).await)
+    }
+
+    /// Runs `statements` and appends `audit` in one transaction; rolls back with a `Conflict` when
+    /// a statement from `checked_from` on returns no row (the row it meant was changed meanwhile).
+    pub(crate) async fn transact_checked(
+        &self,
+        statements: Vec<Statement>,
+        checked_from: usize,
+        audit: Vec<crate::audit::AuditEntry>,
+    ) -> Result<()> {
+        dispatch!(self, s => s.transact_checked(statements, checked_from, audit).await)
+    }
+
+    /// Runs `first` (which returns the new row's id), then each of `then` with that id bound as its
+    /// last parameter, in one transaction; the id.
+    pub(crate) async fn insert_with(&self, first: Statement, then: Vec<Statement>) -> Result<i64> {
+        dispatch!(self, s => s.insert_with(first, then).await)
+    }
 }
 
 /// The statement in SQLite's spelling: `$1` becomes `?1` (numbered, so a value may be used twice).
@@ -208,6 +336,24 @@ pub(crate) fn take_code<T>(row: &mut [Value], i: usize, parse: impl Fn(&str) -> 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn named_pieces_are_spelled_per_dialect_and_literals_kept() {
+        let (sqlite, postgres) = dialects![
+            "UPDATE t SET card = ",
+            {json_value "$1"},
+            " WHERE oid IN (",
+            {json_texts "$2"},
+            ")",
+            {skip_locked},
+            (concat!(" RETURNING ", "id")),
+        ];
+        assert_eq!(sqlite, "UPDATE t SET card = $1 WHERE oid IN (SELECT value FROM json_each($2)) RETURNING id");
+        assert_eq!(
+            postgres,
+            "UPDATE t SET card = $1::text::json WHERE oid IN (SELECT jsonb_array_elements_text($2::text::jsonb)) FOR UPDATE SKIP LOCKED RETURNING id"
+        );
+    }
+
     #[test]
     fn only_placeholders_become_question_marks() {
         let sql = "SELECT json_extract(d, '$.items[0]'), \"a$1\" FROM t WHERE a = $1 AND b = $12 AND c = 'it''s $2'";

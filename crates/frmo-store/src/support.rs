@@ -192,10 +192,7 @@ impl Store {
             ],
         );
         let then = std::iter::once(message).chain(attachments).collect();
-        match self {
-            Store::Sqlite(s) => s.insert_with(first, then).await,
-            Store::Postgres(s) => s.insert_with(first, then).await,
-        }
+        self.insert_with(first, then).await
     }
 
     pub async fn support_request(&self, id: i64) -> Result<Option<SupportRecord>> {

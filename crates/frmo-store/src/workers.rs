@@ -2,7 +2,7 @@
 //! organization), employment cards, credentials, the staffing table. Writes are statements run together in one transaction with their journal entries
 //! (`Store::transact_guarded`), so an import of ten thousand rows is all or nothing.
 
-use crate::sql::{Statement, Value, take_text as text};
+use crate::sql::{Statement, Value, dialects, json_texts, take_text as text};
 use crate::{Result, Store};
 
 /// A person as one employer keeps them (the personal data included: the registry decides who sees
@@ -285,24 +285,8 @@ impl Store {
         let mut found = Vec::new();
         for chunk in snils.chunks(1000) {
             let list = serde_json::to_string(chunk)?;
-            let rows = match self {
-                Store::Sqlite(_) => {
-                    self.query(
-                        person_select!(" WHERE oid = $2 AND snils IN (SELECT value FROM json_each($1))"),
-                        vec![list.into(), oid.into()],
-                    )
-                    .await?
-                }
-                Store::Postgres(_) => {
-                    self.query(
-                        person_select!(
-                            " WHERE oid = $2 AND snils IN (SELECT jsonb_array_elements_text($1::text::jsonb))"
-                        ),
-                        vec![list.into(), oid.into()],
-                    )
-                    .await?
-                }
-            };
+            let sql = dialects![(person_select!(" WHERE oid = $2 AND snils IN (")), {json_texts "$1"}, ")"];
+            let rows = self.query(self.dialect(sql), vec![list.into(), oid.into()]).await?;
             found.extend(rows.into_iter().map(person));
         }
         Ok(found)

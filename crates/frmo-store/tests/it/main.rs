@@ -96,6 +96,14 @@ async fn oid_numbers_are_never_reused(backend: Backend) {
     let b = store.allocate_oid_number(2, 63).await.expect("allocate");
     assert_eq!((a, b), (4, 5));
     assert_eq!(store.allocate_oid_number(2, 77).await.expect("other region"), 1);
+    // Writing an organization numbered below the sequence (an import) never moves it back.
+    let generator = Generator::new(7);
+    let late = generator.organization(region("77"), 9);
+    store.insert_new(records(&[late]).expect("valid")).await.expect("insert 9");
+    assert_eq!(store.last_oid_number(2, 77).await.expect("last"), 9);
+    let low = generator.organization(region("77"), 5);
+    store.insert_new(records(&[low]).expect("valid")).await.expect("insert 5");
+    assert_eq!(store.last_oid_number(2, 77).await.expect("last"), 9);
 }
 
 async fn a_failed_batch_leaves_nothing(backend: Backend) {

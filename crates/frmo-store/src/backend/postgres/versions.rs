@@ -1,70 +1,31 @@
-//! The scale-out backend: PostgreSQL through tokio-postgres. Reads go to a few pipelined clients
-//! with prepared statements; writes go through one client, one transaction at a time, holding an
-//! advisory lock so version ids commit in increasing order (the search index follows them by id).
+//! PostgreSQL's code for the organization tables (organizations, their versions, the OID sequences)
+//! that stays per backend by reason: versions are written by binary COPY with typed columns
+//! (`TIMESTAMPTZ`, `JSON` cards stored with lz4), the bulk load drops indexes and foreign keys from
+//! the catalogue, and the hot paths — the card read, the result list, the index feed — run
+//! statements prepared once per reader and read columns straight through tokio-postgres, without
+//! the portable runner's rows of values. The statements that are the same in both dialects are
+//! portable ones in `lib.rs`.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
-use tokio::sync::{Mutex, OnceCell};
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{Json, ToSql, Type};
-use tokio_postgres::{Client, Config, NoTls, Statement};
+use tokio_postgres::{Client, Statement};
 
+use super::{PgStore, Reader, VERSION_WRITE_LOCK, append_audit, run};
+use crate::backend::parse_status;
 use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
-use crate::sql::{self, Value, postgres_row};
-use crate::sqlite::parse_status;
-use crate::{
-    BulkLoad, CardRow, ColumnInfo, Identifier, ListItem, POSTGRES_MIGRATIONS, Result, StoreError, VersionRecord,
-};
+use crate::sql;
+use crate::{BulkLoad, CardRow, ListItem, Result, StoreError, VersionRecord};
 
-/// Three pipelined readers measured best on 2 cores (2: 18.5k, 3: 21.9k, 4: 15.5k card req/s on 300k organizations).
-const READERS: usize = 3;
-/// Serialises writers of organization versions (any number of processes).
-const VERSION_WRITE_LOCK: i64 = 1461;
-
-struct Statements {
+pub(super) struct Statements {
     card_current: Statement,
     card_at: Statement,
     list_items: Statement,
     versions_after: Statement,
-    by_inn: Statement,
-    by_ogrn: Statement,
-    by_kpp: Statement,
-    by_oid: Statement,
-}
-
-struct Reader {
-    client: Client,
-    statements: OnceCell<Statements>,
-    /// The portable read statements ([`PgStore::query`]) prepared on this connection, by their text:
-    /// a lookup is then one round trip, not a parse and an execute.
-    prepared: std::sync::Mutex<std::collections::HashMap<&'static str, Statement>>,
-}
-
-pub struct PgStore {
-    readers: Vec<Reader>,
-    next: AtomicUsize,
-    writer: Mutex<Client>,
-    /// Readers on a streaming replica, for the public reads it may serve (`Store::public_card`).
-    replica: Vec<Reader>,
-}
-
-impl Reader {
-    async fn open(config: &Config) -> Result<Reader> {
-        Ok(Reader { client: connect(config).await?, statements: OnceCell::new(), prepared: Default::default() })
-    }
-}
-
-async fn connect(config: &Config) -> Result<Client> {
-    let (client, connection) = config.connect(NoTls).await?;
-    tokio::spawn(async move {
-        if let Err(error) = connection.await {
-            tracing::warn!(%error, "PostgreSQL connection closed");
-        }
-    });
-    Ok(client)
 }
 
 const LIST_COLUMNS: &str =
@@ -138,43 +99,19 @@ impl<'a> PgVersion<'a> {
 }
 
 impl PgStore {
-    pub async fn connect(config: Config) -> Result<Self> {
-        let writer = connect(&config).await?;
-        let mut readers = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
-            readers.push(Reader::open(&config).await?);
-        }
-        Ok(PgStore { readers, next: AtomicUsize::new(0), writer: Mutex::new(writer), replica: Vec::new() })
-    }
-
-    /// Adds readers on a streaming replica of this database.
-    pub async fn with_replica(mut self, config: Config) -> Result<Self> {
-        let mut replica = Vec::with_capacity(READERS);
-        for _ in 0..READERS {
-            replica.push(Reader::open(&config).await?);
-        }
-        self.replica = replica;
-        Ok(self)
-    }
-
-    pub fn has_replica(&self) -> bool {
-        !self.replica.is_empty()
-    }
-
+    /// Per backend, hot path: a reader with the hot reads prepared.
     async fn reader(&self) -> Result<(&Client, &Statements)> {
         self.reader_of(&self.readers).await
     }
 
     /// A reader of `set` (the primary's or the replica's) with its statements prepared.
+    /// Per backend, hot path: the hot reads prepared once per client.
     async fn reader_of<'a>(&'a self, set: &'a [Reader]) -> Result<(&'a Client, &'a Statements)> {
         let reader = &set[self.next.fetch_add(1, Ordering::Relaxed) % set.len()];
         let client = &reader.client;
         let statements = reader
             .statements
             .get_or_try_init(|| async {
-                let by = |column: &str| {
-                    format!("SELECT id FROM organization_versions WHERE {column} = $1 ORDER BY id LIMIT 10000")
-                };
                 Ok::<_, StoreError>(Statements {
                     card_current: client
                         .prepare(
@@ -200,153 +137,13 @@ impl PgStore {
                              WHERE v.id > $1 ORDER BY v.id LIMIT $2",
                         )
                         .await?,
-                    by_inn: client.prepare(&by("inn")).await?,
-                    by_ogrn: client.prepare(&by("ogrn")).await?,
-                    by_kpp: client.prepare(&by("kpp")).await?,
-                    by_oid: client.prepare(&by("oid")).await?,
                 })
             })
             .await?;
         Ok((client, statements))
     }
 
-    /// Runs a portable read statement on a reader.
-    pub async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
-        let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
-        let cached = reader.prepared.lock().unwrap_or_else(|e| e.into_inner()).get(sql).cloned();
-        let statement = match cached {
-            Some(statement) => statement,
-            None => {
-                let statement = reader.client.prepare(sql).await?;
-                reader.prepared.lock().unwrap_or_else(|e| e.into_inner()).insert(sql, statement.clone());
-                statement
-            }
-        };
-        let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-        reader.client.query(&statement, &params).await?.iter().map(postgres_row).collect()
-    }
-
-    /// Runs `first` (which returns the new row's id), then each of `then` with that id bound as its
-    /// last parameter, in one write transaction; the id.
-    pub async fn insert_with(&self, first: sql::Statement, then: Vec<sql::Statement>) -> Result<i64> {
-        let mut client = self.writer.lock().await;
-        let tx = client.transaction().await?;
-        let id = sql::returned_id(run(&tx, &first).await?)?;
-        for (sql, mut values) in then {
-            values.push(id.into());
-            run(&tx, &(sql, values)).await?;
-        }
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    /// Runs `statements` in one write transaction when the first (a guard) returns a row, then
-    /// appends `audit`; `false` (and nothing written) when the guard returns none.
-    pub async fn transact_guarded(
-        &self,
-        statements: Vec<sql::Statement>,
-        audit: Vec<crate::audit::AuditEntry>,
-    ) -> Result<bool> {
-        let mut client = self.writer.lock().await;
-        let tx = client.transaction().await?;
-        let mut statements = statements.iter();
-        if let Some(guard) = statements.next()
-            && run(&tx, guard).await?.is_empty()
-        {
-            return Ok(false);
-        }
-        run_many(&tx, statements.as_slice()).await?;
-        append_audit(&tx, &audit).await?;
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Runs `statements` and appends `audit` in one transaction; rolls back with a `Conflict` when
-    /// a statement from `checked_from` on returns no row (the row it meant was changed meanwhile).
-    pub async fn transact_checked(
-        &self,
-        statements: Vec<sql::Statement>,
-        checked_from: usize,
-        audit: Vec<crate::audit::AuditEntry>,
-    ) -> Result<()> {
-        let mut client = self.writer.lock().await;
-        let tx = client.transaction().await?;
-        let results = run_many(&tx, &statements).await?;
-        if results.iter().skip(checked_from).any(Vec::is_empty) {
-            return Err(crate::StoreError::Conflict(crate::CHANGED_MEANWHILE.into()));
-        }
-        append_audit(&tx, &audit).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
-    /// Runs portable statements in one write transaction; the rows each returned, in order.
-    pub async fn transact(&self, statements: Vec<sql::Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
-        let mut client = self.writer.lock().await;
-        let tx = client.transaction().await?;
-        let results = run_many(&tx, &statements).await?;
-        tx.commit().await?;
-        Ok(results)
-    }
-
-    pub async fn migrate(&self) -> Result<Vec<&'static str>> {
-        let mut client = self.writer.lock().await;
-        let tx = client.transaction().await?;
-        // One migrator at a time, whichever process runs it.
-        tx.execute("SELECT pg_advisory_xact_lock(1)", &[]).await?;
-        tx.batch_execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)",
-        )
-        .await?;
-        let mut applied = Vec::new();
-        for migration in POSTGRES_MIGRATIONS {
-            let done: bool = tx
-                .query_one("SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)", &[&migration.version])
-                .await?
-                .get(0);
-            if !done {
-                tx.batch_execute(migration.sql).await?;
-                tx.execute(
-                    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, now())",
-                    &[&migration.version],
-                )
-                .await?;
-                applied.push(migration.version);
-            }
-        }
-        tx.commit().await?;
-        Ok(applied)
-    }
-
-    /// Connections still open (the pipelined readers and the writer); a pipelined client has no
-    /// "busy" state to report.
-    pub fn pool_use(&self) -> crate::PoolUse {
-        let readers = self.readers.iter().filter(|r| !r.client.is_closed()).count();
-        let writer = self.writer.try_lock().map_or(1, |w| usize::from(!w.is_closed()));
-        crate::PoolUse { open: readers + writer, busy: None, size: READERS + 1 }
-    }
-
-    /// How far the replica's replay is behind, in seconds (0 when it has replayed everything it
-    /// received); `None` without a replica.
-    pub async fn replica_lag(&self) -> Result<Option<f64>> {
-        let Some(reader) = self.replica.first() else { return Ok(None) };
-        let row = reader
-            .client
-            .query_one(
-                "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
-                        ELSE COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0) END::float8",
-                &[],
-            )
-            .await?;
-        Ok(Some(row.get(0)))
-    }
-
-    pub async fn ping(&self) -> Result<()> {
-        let reader = &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()];
-        reader.client.simple_query("SELECT 1").await?;
-        Ok(())
-    }
-
+    /// Per backend: binary COPY under the version writers' advisory lock.
     pub async fn insert_new(
         &self,
         records: Vec<VersionRecord>,
@@ -371,6 +168,7 @@ impl PgStore {
         Ok(())
     }
 
+    /// Per backend: indexes and foreign keys from the catalogue.
     pub async fn begin_bulk_load(&self) -> Result<Option<BulkLoad>> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
@@ -415,6 +213,7 @@ impl PgStore {
         Ok(Some(BulkLoad { indexes: restore }))
     }
 
+    /// Per backend: indexes and foreign keys restored, then `VACUUM (ANALYZE)`.
     pub async fn finish_bulk_load(&self, load: BulkLoad) -> Result<()> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
@@ -429,14 +228,7 @@ impl PgStore {
         Ok(())
     }
 
-    pub async fn append_audit(&self, entries: Vec<crate::audit::AuditEntry>) -> Result<i64> {
-        let mut client = self.writer.lock().await;
-        let tx = client.transaction().await?;
-        let last = append_audit(&tx, &entries).await?;
-        tx.commit().await?;
-        Ok(last)
-    }
-
+    /// Per backend: under the advisory lock, times as `TIMESTAMPTZ`.
     pub async fn append_version(
         &self,
         r: VersionRecord,
@@ -461,37 +253,13 @@ impl PgStore {
         Ok(id)
     }
 
-    pub async fn allocate_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
-        let client = self.writer.lock().await;
-        let number: i32 = client
-            .query_one(
-                "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, 1)
-                 ON CONFLICT (kind, region) DO UPDATE SET last_number = oid_sequences.last_number + 1
-                 RETURNING last_number",
-                &[&i16::from(kind), &i16::from(region)],
-            )
-            .await?
-            .get(0);
-        Ok(number as u32)
-    }
-
-    pub async fn last_oid_number(&self, kind: u8, region: u8) -> Result<u32> {
-        let (client, _) = self.reader().await?;
-        let number: i32 = client
-            .query_one(
-                "SELECT coalesce(max(last_number), 0) FROM oid_sequences WHERE kind = $1 AND region = $2",
-                &[&i16::from(kind), &i16::from(region)],
-            )
-            .await?
-            .get(0);
-        Ok(number as u32)
-    }
-
+    /// Per backend, hot path: a prepared read straight into a `CardRow`.
     pub async fn card(&self, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
         self.card_on(false, oid, at).await
     }
 
     /// [`PgStore::card`] on the replica (`replica` and one is configured) or the primary.
+    /// Per backend, hot path: a prepared read straight into a `CardRow`.
     pub async fn card_on(&self, replica: bool, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
         let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
         let (client, s) = self.reader_of(set).await?;
@@ -502,22 +270,13 @@ impl PgStore {
         Ok(row.map(|r| CardRow { version_id: r.get(0), valid_from: r.get(1), valid_to: r.get(2), card: r.get(3) }))
     }
 
-    pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
-        let (client, s) = self.reader().await?;
-        let statement = match identifier {
-            Identifier::Inn => &s.by_inn,
-            Identifier::Ogrn => &s.by_ogrn,
-            Identifier::Kpp => &s.by_kpp,
-            Identifier::Oid => &s.by_oid,
-        };
-        Ok(client.query(statement, &[&value]).await?.iter().map(|r| r.get(0)).collect())
-    }
-
+    /// Per backend, hot path: the ids as an array, columns read straight.
     pub async fn list_items(&self, version_ids: &[i64]) -> Result<Vec<ListItem>> {
         self.list_items_on(false, version_ids).await
     }
 
     /// [`PgStore::list_items`] on the replica (`replica` and one is configured) or the primary.
+    /// Per backend, hot path: the ids as an array, columns read straight.
     pub async fn list_items_on(&self, replica: bool, version_ids: &[i64]) -> Result<Vec<ListItem>> {
         let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
         let (client, s) = self.reader_of(set).await?;
@@ -541,6 +300,7 @@ impl PgStore {
             .collect())
     }
 
+    /// Per backend, the index feed: the card's head as a text prefix, columns read straight.
     pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
         let (client, s) = self.reader().await?;
         let rows = client.query(&s.versions_after, &[&after, &(limit as i64), &(HEAD_BYTES as i32)]).await?;
@@ -562,6 +322,7 @@ impl PgStore {
             .collect())
     }
 
+    /// Per backend, hot path: OIDs as an array per chunk, columns read straight.
     pub async fn current_cards_of(&self, oids: Vec<String>) -> Result<Vec<(String, i64, String)>> {
         let (client, _) = self.reader().await?;
         let mut found = Vec::with_capacity(oids.len());
@@ -580,6 +341,7 @@ impl PgStore {
         Ok(found)
     }
 
+    /// Per backend: one transaction under the advisory lock, COPY per batch.
     pub async fn write_import(&self, mut batches: tokio::sync::mpsc::Receiver<crate::ImportBatch>) -> Result<()> {
         let mut client = self.writer.lock().await;
         let tx = client.transaction().await?;
@@ -600,27 +362,11 @@ impl PgStore {
         tx.commit().await?;
         Ok(())
     }
-
-    pub async fn count_organizations(&self) -> Result<i64> {
-        let (client, _) = self.reader().await?;
-        Ok(client.query_one("SELECT count(*) FROM organizations", &[]).await?.get(0))
-    }
-
-    pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
-        let (client, _) = self.reader().await?;
-        let rows = client
-            .query(
-                "SELECT table_name::text, column_name::text, is_nullable = 'NO' FROM information_schema.columns
-                 WHERE table_schema = current_schema()",
-                &[],
-            )
-            .await?;
-        Ok(rows.iter().map(|r| ColumnInfo { table: r.get(0), column: r.get(1), not_null: r.get(2) }).collect())
-    }
 }
 
 /// Writes new organizations (their first versions, by COPY) and moves the OID sequences past their
 /// numbers.
+/// Per backend, seeding's hot path: binary COPY.
 async fn insert_organizations(tx: &tokio_postgres::Transaction<'_>, records: &[VersionRecord]) -> Result<()> {
     let sink = tx.copy_in("COPY organizations (oid, kind, region, number, created_at) FROM STDIN BINARY").await?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::TEXT, Type::INT2, Type::INT2, Type::INT4, Type::TIMESTAMPTZ]);
@@ -641,21 +387,17 @@ async fn insert_organizations(tx: &tokio_postgres::Transaction<'_>, records: &[V
 
     let mut highest = std::collections::BTreeMap::new();
     for r in records {
-        let top = highest.entry((i16::from(r.key.0), i16::from(r.key.1))).or_insert(0i32);
-        *top = (*top).max(r.key.2 as i32);
+        let top = highest.entry((i64::from(r.key.0), i64::from(r.key.1))).or_insert(0i64);
+        *top = (*top).max(i64::from(r.key.2));
     }
     for ((kind, region), number) in highest {
-        tx.execute(
-            "INSERT INTO oid_sequences (kind, region, last_number) VALUES ($1, $2, $3)
-             ON CONFLICT (kind, region) DO UPDATE SET last_number = greatest(oid_sequences.last_number, excluded.last_number)",
-            &[&kind, &region, &number],
-        )
-        .await?;
+        run(tx, &(crate::MOVE_OID_SEQUENCE, vec![kind.into(), region.into(), number.into()])).await?;
     }
     Ok(())
 }
 
 /// Closes `expected_current` (it must be the organization's current version) and writes `r` after it.
+/// Per backend: typed columns (`TIMESTAMPTZ`, `JSON`) bound straight.
 async fn append_in(tx: &tokio_postgres::Transaction<'_>, r: &VersionRecord, expected_current: i64) -> Result<i64> {
     let closed = tx
         .execute(
@@ -683,58 +425,4 @@ async fn append_in(tx: &tokio_postgres::Transaction<'_>, r: &VersionRecord, expe
         .await?
         .get(0);
     Ok(id)
-}
-
-/// Runs one portable statement inside `tx`; its rows.
-async fn run(tx: &tokio_postgres::Transaction<'_>, (sql, values): &sql::Statement) -> Result<Vec<Vec<Value>>> {
-    let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-    tx.query(*sql, &params).await?.iter().map(postgres_row).collect()
-}
-
-/// Statements in flight at once on the writer's connection.
-const PIPELINE: usize = 256;
-
-/// Runs `statements` in order inside `tx`, pipelined: each distinct statement is prepared once, and
-/// up to [`PIPELINE`] executions are sent before their answers are awaited (the server still runs
-/// them one after another, in order). A bulk import is thousands of statements: one round trip
-/// each would be most of its time.
-async fn run_many(tx: &tokio_postgres::Transaction<'_>, statements: &[sql::Statement]) -> Result<Vec<Vec<Vec<Value>>>> {
-    let mut prepared: std::collections::HashMap<&str, tokio_postgres::Statement> = std::collections::HashMap::new();
-    for (sql, _) in statements {
-        if !prepared.contains_key(sql) {
-            prepared.insert(sql, tx.prepare(sql).await?);
-        }
-    }
-    let mut results = Vec::with_capacity(statements.len());
-    for chunk in statements.chunks(PIPELINE) {
-        let answers = futures_util::future::try_join_all(chunk.iter().map(|(sql, values)| {
-            let statement = &prepared[sql];
-            async move {
-                let params: Vec<&(dyn ToSql + Sync)> = values.iter().map(|v| v as &(dyn ToSql + Sync)).collect();
-                tx.query(statement, &params).await
-            }
-        }))
-        .await?;
-        for rows in answers {
-            results.push(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
-        }
-    }
-    Ok(results)
-}
-
-/// Appends journal entries inside `tx`. The table lock (which readers do not wait for) makes
-/// appenders of every process take turns, so the chain has one head; it is held to the commit.
-async fn append_audit(tx: &tokio_postgres::Transaction<'_>, entries: &[crate::audit::AuditEntry]) -> Result<i64> {
-    if entries.is_empty() {
-        return Ok(0);
-    }
-    tx.batch_execute("LOCK TABLE audit_journal IN SHARE ROW EXCLUSIVE MODE").await?;
-    let rows = tx.query(crate::audit::HEAD, &[]).await?;
-    let head = crate::audit::head(rows.iter().map(postgres_row).collect::<Result<Vec<_>>>()?);
-    let statements: Vec<sql::Statement> =
-        crate::audit::chained(head.clone(), entries).iter().map(|link| (crate::audit::INSERT, link.values())).collect();
-    let last = statements.last().and_then(|(_, values)| values[0].int()).unwrap_or(head.0);
-    // Pipelined: an import journals thousands of entries, one round trip each would be most of it.
-    run_many(tx, &statements).await?;
-    Ok(last)
 }
