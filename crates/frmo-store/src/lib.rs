@@ -478,6 +478,15 @@ impl Store {
         dispatch!(self, s => s.write_import(batches).await)
     }
 
+    /// The region (`regionId`) of an organization's current version, `None` for an OID the register
+    /// does not have: what an access decision needs, without reading the card.
+    pub async fn current_region(&self, oid: &str) -> Result<Option<u8>> {
+        let rows = self
+            .query("SELECT region FROM organization_versions WHERE oid = $1 AND valid_to IS NULL", vec![oid.into()])
+            .await?;
+        Ok(sql::first_int(rows).and_then(|region| u8::try_from(region).ok()))
+    }
+
     pub async fn count_organizations(&self) -> Result<i64> {
         Ok(sql::first_int(self.query("SELECT count(*) FROM organizations", Vec::new()).await?).unwrap_or_default())
     }

@@ -317,9 +317,14 @@ impl Registry {
         RegistryError::Forbidden(code)
     }
 
-    /// The organization target of an OID (its region from the current card, read without parsing
-    /// the rest of the card: every route on an organization asks it first).
+    /// The region of an organization's current card (its `regionId`), from the version's column
+    /// rather than the card: every route on an organization asks it first.
     pub async fn organization_region(&self, oid: &str) -> Result<u8> {
+        if let Some(region) = self.store.current_region(oid).await? {
+            return Ok(region);
+        }
+        // Not found by the column: the card read answers as every use case does (not found, or a
+        // card written in between).
         #[derive(serde::Deserialize)]
         struct Region {
             #[serde(rename = "regionId")]
