@@ -175,7 +175,8 @@ pub enum Identifier {
 }
 
 impl Identifier {
-    /// The versions carrying a value of this identifier, oldest first.
+    /// The versions carrying a value of this identifier, oldest first: one text for both backends,
+    /// each running it on its hot path (`versions_with`).
     fn lookup(self) -> &'static str {
         match self {
             Identifier::Inn => "SELECT id FROM organization_versions WHERE inn = $1 ORDER BY id LIMIT 10000",
@@ -269,7 +270,7 @@ impl Store {
 
     /// One trivial query: the database answers.
     pub async fn ping(&self) -> Result<()> {
-        self.query("SELECT 1", Vec::new()).await.map(drop)
+        dispatch!(self, s => s.ping().await)
     }
 
     /// Writes new organizations (their first versions) in one transaction, and moves the OID
@@ -366,8 +367,7 @@ impl Store {
 
     /// Every version (of any time) carrying this identifier.
     pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
-        let rows = self.query(identifier.lookup(), vec![value.into()]).await?;
-        Ok(rows.iter().filter_map(|row| row.first().and_then(sql::Value::int)).collect())
+        dispatch!(self, s => s.versions_with(identifier, value).await)
     }
 
     /// Result-list lines of these versions, in the order given.

@@ -243,6 +243,12 @@ impl PgStore {
         Ok(last)
     }
 
+    /// Per backend, the readiness probe: the simple protocol needs no prepared statement.
+    pub async fn ping(&self) -> Result<()> {
+        self.client().simple_query("SELECT 1").await?;
+        Ok(())
+    }
+
     /// Per backend: the schema as the catalogue describes it.
     pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
         let rows = self

@@ -19,13 +19,17 @@ use crate::backend::parse_status;
 use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
 use crate::sql;
-use crate::{BulkLoad, CardRow, ListItem, Result, StoreError, VersionRecord};
+use crate::{BulkLoad, CardRow, Identifier, ListItem, Result, StoreError, VersionRecord};
 
 pub(super) struct Statements {
     card_current: Statement,
     card_at: Statement,
     list_items: Statement,
     versions_after: Statement,
+    by_inn: Statement,
+    by_ogrn: Statement,
+    by_kpp: Statement,
+    by_oid: Statement,
 }
 
 const LIST_COLUMNS: &str =
@@ -137,6 +141,10 @@ impl PgStore {
                              WHERE v.id > $1 ORDER BY v.id LIMIT $2",
                         )
                         .await?,
+                    by_inn: client.prepare(Identifier::Inn.lookup()).await?,
+                    by_ogrn: client.prepare(Identifier::Ogrn.lookup()).await?,
+                    by_kpp: client.prepare(Identifier::Kpp.lookup()).await?,
+                    by_oid: client.prepare(Identifier::Oid.lookup()).await?,
                 })
             })
             .await?;
@@ -268,6 +276,19 @@ impl PgStore {
             Some(at) => client.query_opt(&s.card_at, &[&oid, &at]).await?,
         };
         Ok(row.map(|r| CardRow { version_id: r.get(0), valid_from: r.get(1), valid_to: r.get(2), card: r.get(3) }))
+    }
+
+    /// Per backend, hot path (the ИНН, ОГРН, КПП and OID search): prepared once per reader from the
+    /// one text of `Identifier::lookup`, ids read straight.
+    pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
+        let (client, s) = self.reader().await?;
+        let statement = match identifier {
+            Identifier::Inn => &s.by_inn,
+            Identifier::Ogrn => &s.by_ogrn,
+            Identifier::Kpp => &s.by_kpp,
+            Identifier::Oid => &s.by_oid,
+        };
+        Ok(client.query(statement, &[&value]).await?.iter().map(|r| r.get(0)).collect())
     }
 
     /// Per backend, hot path: the ids as an array, columns read straight.

@@ -304,6 +304,11 @@ impl SqliteStore {
         self.write(move |tx| append_audit(tx, &entries)).await
     }
 
+    /// Per backend, the readiness probe: straight on a reader, without the runner's rows of values.
+    pub async fn ping(&self) -> Result<()> {
+        self.point(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)).map(drop)?))
+    }
+
     /// Per backend: the schema as `pragma_table_xinfo` describes it.
     pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
         self.read(|c| {
