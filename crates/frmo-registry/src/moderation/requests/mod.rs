@@ -105,6 +105,16 @@ pub enum Proposal {
     Request(Box<RequestView>),
 }
 
+/// A step of a request's history as people read it: when, who (a name, never an account), the
+/// status it moved to and the comment given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestStep {
+    pub at: i64,
+    pub actor: String,
+    pub status: RequestStatus,
+    pub comment: Option<String>,
+}
+
 /// A request as people see it.
 #[derive(Debug, Clone)]
 pub struct RequestView {
@@ -134,7 +144,7 @@ pub struct RequestView {
     pub revision: i64,
     pub base_version: i64,
     pub applied_version: Option<i64>,
-    pub events: Vec<RequestEvent>,
+    pub events: Vec<RequestStep>,
 }
 
 /// An operator's decision.
@@ -250,7 +260,12 @@ impl Registry {
             applied_version: record.applied_version,
             events: events
                 .into_iter()
-                .map(|e| RequestEvent { actor: crate::moderation::journal::person_name(&e.actor), ..e })
+                .map(|e| RequestStep {
+                    at: e.at,
+                    actor: crate::moderation::journal::person_name(&e.actor),
+                    status: e.status,
+                    comment: e.comment,
+                })
                 .collect(),
         }
     }
