@@ -125,8 +125,6 @@ pub struct SupportView {
     pub rating: Option<i64>,
     /// Steps are taken on the revision their author saw.
     pub revision: i64,
-    /// The row as stored, for the registry's own steps.
-    pub(crate) record: SupportRecord,
     /// `ОБ-2026-000123`.
     pub number: String,
     pub topic: Topic,
@@ -211,6 +209,16 @@ impl Registry {
     /// A request for its author or its handlers; others get «not found» (a request's existence is
     /// not theirs to know), and the refusal is journaled.
     pub async fn support_request(&self, actor: &Actor, id: i64, request_id: &str) -> Result<SupportView> {
+        self.readable_support_request(actor, id, request_id).await.map(|(_, view)| view)
+    }
+
+    /// [`Registry::support_request`] with the row as stored, for the registry's own steps.
+    pub(super) async fn readable_support_request(
+        &self,
+        actor: &Actor,
+        id: i64,
+        request_id: &str,
+    ) -> Result<(SupportRecord, SupportView)> {
         self.authorize(actor, Action::AskSupport, Target::None, request_id).await?;
         let not_found = || RegistryError::NotFound(format!("Обращение {id} не найдено"));
         let record = self.store.support_request(id).await?.ok_or_else(not_found)?;
@@ -222,12 +230,13 @@ impl Registry {
         }
         let messages = self.store.support_messages(id).await?;
         let attachments = self.store.support_attachments(id).await?;
-        Ok(self.support_view(record, author, handler, messages, attachments))
+        let view = self.support_view(&record, author, handler, messages, attachments);
+        Ok((record, view))
     }
 
     fn support_view(
         &self,
-        record: SupportRecord,
+        record: &SupportRecord,
         author: bool,
         handler: bool,
         messages: Vec<SupportMessage>,
@@ -261,7 +270,6 @@ impl Registry {
             due_at: record.due_at,
             rating: record.rating,
             revision: record.revision,
-            record,
         }
     }
 
@@ -270,7 +278,7 @@ impl Registry {
         self.authorize(actor, Action::AskSupport, Target::None, request_id).await?;
         let Some(person) = principal(actor) else { return Ok(Vec::new()) };
         let records = self.store.support_requests_of(person.user_id, 200).await?;
-        Ok(records.into_iter().map(|r| self.support_view(r, true, false, Vec::new(), Vec::new())).collect())
+        Ok(records.into_iter().map(|r| self.support_view(&r, true, false, Vec::new(), Vec::new())).collect())
     }
 
     /// The operator's queue: open requests the actor handles, the nearest deadline first.
@@ -282,7 +290,7 @@ impl Registry {
             .filter(|r| Self::handles(actor, r))
             .map(|r| {
                 let author = principal(actor).is_some_and(|p| Some(p.user_id) == r.author_id);
-                self.support_view(r, author, true, Vec::new(), Vec::new())
+                self.support_view(&r, author, true, Vec::new(), Vec::new())
             })
             .collect())
     }

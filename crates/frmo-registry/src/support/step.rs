@@ -22,8 +22,7 @@ impl Registry {
         form: StepForm,
         request_id: &str,
     ) -> Result<SupportStatus> {
-        let view = self.support_request(actor, id, request_id).await?;
-        let record = &view.record;
+        let (record, view) = self.readable_support_request(actor, id, request_id).await?;
         let text = clean(&form.text);
         if text.chars().count() > MAX_TEXT {
             return Err(RegistryError::invalid(ValidationError::new(
