@@ -36,6 +36,8 @@ pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
 
 /// The most result rows the registry keeps (a few hundred bytes each).
 const LISTED_MAX: usize = 50_000;
+/// The most current cards the open register keeps (a few kilobytes each).
+const CARDS_MAX: usize = 20_000;
 
 /// The registry: the store and the search index that follows it. Cheap to clone.
 #[derive(Clone)]
@@ -60,6 +62,8 @@ pub struct Registry {
     ips_rendered: Arc<integration::ips::Rendered>,
     /// Result rows of card versions, as search lists them.
     listed: Arc<cache::VersionCache<frmo_store::ListItem>>,
+    /// The open register's current cards as stored, by version id.
+    cards: Arc<cache::VersionCache<CardRow>>,
     /// This process's part in running background jobs.
     jobs: Arc<reports::jobs::JobRunner>,
 }
@@ -100,6 +104,7 @@ impl Registry {
             calls: Arc::default(),
             ips_rendered: Arc::new(integration::ips::Rendered::new(integration::ips::RENDERED_MAX)),
             listed: Arc::new(cache::VersionCache::new(LISTED_MAX)),
+            cards: Arc::new(cache::VersionCache::new(CARDS_MAX)),
             jobs: Arc::default(),
         }
     }

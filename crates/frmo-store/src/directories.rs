@@ -3,7 +3,7 @@
 //! persons' `details` JSON rewritten by the caller and written back only if unchanged meanwhile.
 
 use crate::audit::AuditEntry;
-use crate::sql::{dialects, json_value, take_text as text};
+use crate::sql::take_text as text;
 use crate::{Result, Store};
 
 /// A directory as installed: its entries as JSON.
@@ -63,18 +63,15 @@ impl From<DetailsRewrite> for Rewrite {
 
 impl Rewrite {
     /// The checked update (it returns the row's id only when the row still read `before`).
-    fn statement(self, store: &Store) -> crate::sql::Statement {
+    fn statement(self) -> crate::sql::Statement {
         match self {
             Rewrite::Details(d) => (
                 "UPDATE persons SET details = $1 WHERE id = $2 AND details = $3 RETURNING id",
                 vec![d.after.into(), d.person_id.into(), d.before.into()],
             ),
             Rewrite::Card(c) => (
-                store.dialect(dialects![
-                    "UPDATE organization_versions SET card = ",
-                    {json_value "$1"},
-                    ", org_type = $2, agency_kind = $3 WHERE id = $4 AND CAST(card AS TEXT) = $5 RETURNING id",
-                ]),
+                "UPDATE organization_versions SET card = $1, org_type = $2, agency_kind = $3
+                 WHERE id = $4 AND card = $5 RETURNING id",
                 vec![c.after.into(), c.org_type.into(), c.agency_kind.into(), c.version_id.into(), c.before.into()],
             ),
             Rewrite::Request(r) => (
@@ -170,8 +167,7 @@ impl Store {
 
     /// Every organization version's card JSON, by version id.
     pub async fn all_cards(&self) -> Result<Vec<(i64, String)>> {
-        let rows =
-            self.query("SELECT id, CAST(card AS TEXT) FROM organization_versions ORDER BY id", Vec::new()).await?;
+        let rows = self.query("SELECT id, card FROM organization_versions ORDER BY id", Vec::new()).await?;
         Ok(rows
             .into_iter()
             .map(|mut r| (r[0].int().unwrap_or_default(), text(&mut r, 1).unwrap_or_default()))
@@ -228,7 +224,7 @@ impl Store {
             statements.push((back, Vec::new()));
         }
         let checked_from = statements.len();
-        statements.extend(rewrites.into_iter().map(|r| r.statement(self)));
+        statements.extend(rewrites.into_iter().map(Rewrite::statement));
         self.transact_checked(statements, checked_from, vec![audit]).await
     }
 }

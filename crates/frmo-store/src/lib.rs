@@ -357,9 +357,8 @@ impl Store {
 
     /// One version of a card by its id: `(oid, card JSON)`, whichever organization it belongs to.
     pub async fn card_version(&self, version_id: i64) -> Result<Option<(String, String)>> {
-        let rows = self
-            .query("SELECT oid, CAST(card AS TEXT) FROM organization_versions WHERE id = $1", vec![version_id.into()])
-            .await?;
+        let rows =
+            self.query("SELECT oid, card FROM organization_versions WHERE id = $1", vec![version_id.into()]).await?;
         Ok(rows.into_iter().next().map(|mut r| {
             (sql::take_text(&mut r, 0).unwrap_or_default(), sql::take_text(&mut r, 1).unwrap_or_default())
         }))
@@ -451,7 +450,7 @@ impl Store {
             Store::Postgres(_) => {
                 let rows = self
                     .query(
-                        "SELECT id, CAST(card AS TEXT) FROM organization_versions WHERE valid_to IS NULL AND id > $1 ORDER BY id LIMIT $2",
+                        "SELECT id, card FROM organization_versions WHERE valid_to IS NULL AND id > $1 ORDER BY id LIMIT $2",
                         vec![after.into(), limit.into()],
                     )
                     .await?;

@@ -82,7 +82,7 @@ impl Store {
     pub async fn card_at(&self, oid: &str, upto: i64) -> Result<Option<(i64, String)>> {
         let rows = self
             .query(
-                "SELECT id, CAST(card AS TEXT) FROM organization_versions WHERE oid = $1 AND id <= $2 ORDER BY id DESC LIMIT 1",
+                "SELECT id, card FROM organization_versions WHERE oid = $1 AND id <= $2 ORDER BY id DESC LIMIT 1",
                 vec![oid.into(), upto.into()],
             )
             .await?;
@@ -104,7 +104,7 @@ impl Store {
             .query(
                 // The page's version ids first, then only their cards (sorting the cards themselves
                 // costs seconds at 100,000 organizations).
-                "SELECT CAST(card AS TEXT) FROM organization_versions WHERE id IN
+                "SELECT card FROM organization_versions WHERE id IN
                    (SELECT MAX(id) FROM organization_versions WHERE id <= $1 GROUP BY oid
                     ORDER BY MAX(id) LIMIT $2 OFFSET $3)
                  ORDER BY id",

@@ -176,7 +176,7 @@ macro_rules! specialists {
 macro_rules! cards_after {
     () => {
         dialects![
-            "SELECT id, CAST(card AS TEXT) FROM organization_versions WHERE valid_to IS NULL AND id > $3 AND ",
+            "SELECT id, card FROM organization_versions WHERE valid_to IS NULL AND id > $3 AND ",
             {scope "region" "oid"},
             " ORDER BY id LIMIT $4"
         ]

@@ -115,7 +115,7 @@ pub struct Transition {
 
 /// One statement in both dialects' spellings, `(sqlite, postgres)`, from one text. Its pieces are
 /// literals, the same in both, and named pieces `{name args}` (the macro `name!` given the dialect
-/// first: `json_texts`, `json_smallints`, `json_value`, `skip_locked` below, or a file's own built
+/// first: `json_texts`, `json_smallints`, `skip_locked` below, or a file's own built
 /// from them); a piece in parentheses is a macro call giving a literal, the same in both. Pick the
 /// spelling with [`Store::dialect`].
 macro_rules! dialects {
@@ -159,16 +159,6 @@ macro_rules! json_smallints {
     };
 }
 
-/// A text value bound for a JSON column (the card: `TEXT` in SQLite, `JSON` in PostgreSQL).
-macro_rules! json_value {
-    (sqlite $p:literal) => {
-        $p
-    };
-    (postgres $p:literal) => {
-        concat!($p, "::text::json")
-    };
-}
-
 /// Claimers of a row pass over one another's (PostgreSQL; SQLite has one writer at a time).
 macro_rules! skip_locked {
     (sqlite) => {
@@ -179,7 +169,7 @@ macro_rules! skip_locked {
     };
 }
 
-pub(crate) use {dialects, json_smallints, json_texts, json_value, piece, skip_locked};
+pub(crate) use {dialects, json_smallints, json_texts, piece, skip_locked};
 
 /// Running portable statements: the backend's own runner, the same statement text.
 impl Store {
@@ -339,9 +329,7 @@ mod tests {
     #[test]
     fn named_pieces_are_spelled_per_dialect_and_literals_kept() {
         let (sqlite, postgres) = dialects![
-            "UPDATE t SET card = ",
-            {json_value "$1"},
-            " WHERE oid IN (",
+            "UPDATE t SET card = $1 WHERE oid IN (",
             {json_texts "$2"},
             ")",
             {skip_locked},
@@ -350,7 +338,7 @@ mod tests {
         assert_eq!(sqlite, "UPDATE t SET card = $1 WHERE oid IN (SELECT value FROM json_each($2)) RETURNING id");
         assert_eq!(
             postgres,
-            "UPDATE t SET card = $1::text::json WHERE oid IN (SELECT jsonb_array_elements_text($2::text::jsonb)) FOR UPDATE SKIP LOCKED RETURNING id"
+            "UPDATE t SET card = $1 WHERE oid IN (SELECT jsonb_array_elements_text($2::text::jsonb)) FOR UPDATE SKIP LOCKED RETURNING id"
         );
     }
 

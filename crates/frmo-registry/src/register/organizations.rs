@@ -6,6 +6,7 @@ use std::time::Duration;
 use frmo_domain::access::{Action, Actor};
 use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Organization;
+use frmo_store::search::head::key_of;
 use frmo_store::search::index::SearchIndex;
 use frmo_store::{CardRow, VersionRecord};
 use time::{Date, OffsetDateTime, Time};
@@ -27,10 +28,30 @@ impl Registry {
         // The anonymous read the open register, which a read replica may serve; everyone else may
         // be reading what they have just written, which only the primary is sure to have.
         let row = match actor {
+            Actor::Anonymous if at.is_none() => self.public_current_card(&oid).await?,
             Actor::Anonymous => self.store.public_card(oid.as_str(), at).await?,
             _ => self.store.card(oid.as_str(), at).await?,
         };
         row.ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
+    }
+
+    /// The open register's current card: the stored bytes of the version the search index holds as
+    /// current, kept by version id (a version never changes), read from the store when not kept.
+    /// A change is visible at once: the writer refreshes its index before it answers, and another
+    /// process's index follows the store within a refresh ([`Registry::follow_store`]), as a read
+    /// replica would.
+    async fn public_current_card(&self, oid: &OrgOid) -> Result<Option<CardRow>> {
+        let current = self.index.current_version(key_of(oid));
+        if let Some(row) = current.and_then(|version| self.cards.get(version)) {
+            return Ok(Some(row));
+        }
+        let row = self.store.public_card(oid.as_str(), None).await?;
+        if let Some(row) = &row
+            && Some(row.version_id) == current
+        {
+            self.cards.keep(row.version_id, row.clone());
+        }
+        Ok(row)
     }
 
     /// The card of an organization, parsed, for pages.
@@ -167,6 +188,7 @@ impl Registry {
         // Versions were rewritten in place (directory codes): what was made from them is stale.
         self.ips_rendered.clear();
         self.listed.clear();
+        self.cards.clear();
         Ok(taken)
     }
 

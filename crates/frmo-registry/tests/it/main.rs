@@ -267,7 +267,33 @@ async fn new_oids_follow_the_region_sequence(backend: Backend) {
     assert!(registry.card(&Actor::Anonymous, a.as_str(), None).await.is_err(), "a fresh OID is unused");
 }
 
+/// A process keeps the open register's current cards; another process's change replaces what it
+/// keeps as soon as its index follows the store (as `follow_store` does every quarter second).
+async fn a_change_in_another_process_replaces_a_kept_card(backend: Backend) {
+    let (db, writer) = demo(backend, 5).await;
+    let reader = Registry::open(db.store().await).await.expect("second process");
+    let kept = reader.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    assert_eq!(reader.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("kept").row, kept.row);
+    let mut renamed = kept.organization.clone();
+    renamed.name_short = "Реавиз (другой процесс)".into();
+    let version = writer
+        .change_card(
+            &Actor::System,
+            &renamed,
+            kept.row.version_id,
+            OffsetDateTime::now_utc(),
+            ChangeContext::system("тест"),
+        )
+        .await
+        .expect("change");
+    assert_eq!(writer.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("writer").row.version_id, version);
+    reader.refresh_index().await.expect("follow");
+    let now = reader.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("reader");
+    assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (version, "Реавиз (другой процесс)"));
+}
+
 backend_tests!(
+    a_change_in_another_process_replaces_a_kept_card,
     the_real_organization_is_found_every_way,
     wrong_check_digits_are_refused_naming_the_field,
     exact_identifier_hits_rank_before_name_matches,

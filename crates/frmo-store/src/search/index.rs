@@ -128,6 +128,8 @@ struct Inner {
     total_len: u64,
     /// The branches of each head organization.
     children: HashMap<OrgKey, Vec<u32>>,
+    /// Each organization's current version (the one no later version closed): its id.
+    current: HashMap<OrgKey, i64>,
     towns: Dictionary,
     postal_codes: Dictionary,
 }
@@ -153,6 +155,12 @@ impl SearchIndex {
 
     pub fn len(&self) -> usize {
         self.read().docs.len()
+    }
+
+    /// The id of the organization's current version as far as the index has followed the store:
+    /// at once for this process's own writes, within a refresh for other processes'.
+    pub fn current_version(&self, key: OrgKey) -> Option<i64> {
+        self.read().current.get(&key).copied()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -212,6 +220,12 @@ impl Inner {
         if let Some(previous) = v.previous_id.and_then(|id| self.position(id)) {
             let doc = &mut self.docs[previous as usize];
             doc.valid_to = doc.valid_to.min(v.valid_from);
+            if self.current.get(&v.key) == Some(&doc.version_id) {
+                self.current.remove(&v.key);
+            }
+        }
+        if v.valid_to.is_none() {
+            self.current.insert(v.key, v.version_id);
         }
         let position = self.docs.len() as u32;
         let region = v.region;
@@ -434,6 +448,7 @@ mod tests {
     fn superseded_versions_drop_out_of_the_present_but_not_the_past() {
         let index = SearchIndex::new();
         index.apply(&[version(1, (2, 50, 1), "стар назван")]);
+        assert_eq!(index.current_version((2, 50, 1)), Some(1));
         let mut renamed = version(2, (2, 50, 1), "нов назван");
         renamed.previous_id = Some(1);
         renamed.valid_from = 100;
@@ -445,6 +460,17 @@ mod tests {
         let hits = index.search(&q);
         assert_eq!(hits.total, 1);
         assert_eq!(hits.hits[0].version_id, 2);
+        assert_eq!(index.current_version((2, 50, 1)), Some(2));
+        assert_eq!(index.current_version((2, 50, 2)), None);
+    }
+
+    #[test]
+    fn a_version_written_closed_is_not_current() {
+        let index = SearchIndex::new();
+        let mut past = version(1, (2, 50, 1), "назван");
+        past.valid_to = Some(100);
+        index.apply(&[past]);
+        assert_eq!(index.current_version((2, 50, 1)), None);
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! PostgreSQL's code for the organization tables (organizations, their versions, the OID sequences)
 //! that stays per backend by reason: versions are written by binary COPY with typed columns
-//! (`TIMESTAMPTZ`, `JSON` cards stored with lz4), the bulk load drops indexes and foreign keys from
+//! (`TIMESTAMPTZ`, cards as lz4-compressed text), the bulk load drops indexes and foreign keys from
 //! the catalogue, and the hot paths — the card read, the result list, the index feed — run
 //! statements prepared once per reader and read columns straight through tokio-postgres, without
 //! the portable runner's rows of values. The statements that are the same in both dialects are
@@ -8,10 +8,9 @@
 
 use std::sync::atomic::Ordering;
 
-use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
-use tokio_postgres::types::{Json, ToSql, Type};
+use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, Statement};
 
 use super::{PgStore, Reader, VERSION_WRITE_LOCK, append_audit, run};
@@ -52,7 +51,7 @@ const VERSION_TYPES: [Type; 16] = [
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
-    Type::JSON,
+    Type::TEXT,
     Type::TEXT,
     Type::TEXT,
 ];
@@ -64,7 +63,6 @@ struct PgVersion<'a> {
     org_type: i32,
     agency_kind: i32,
     status: &'static str,
-    card: Json<Box<RawValue>>,
 }
 
 impl<'a> PgVersion<'a> {
@@ -75,7 +73,6 @@ impl<'a> PgVersion<'a> {
             org_type: record.org_type as i32,
             agency_kind: record.agency_kind as i32,
             status: record.status.as_str(),
-            card: Json(RawValue::from_string(record.card.clone())?),
         })
     }
 
@@ -95,7 +92,7 @@ impl<'a> PgVersion<'a> {
             &self.status,
             &r.address,
             &r.search_terms,
-            &self.card,
+            &r.card,
             &r.create_date,
             &r.delete_date,
         ]
@@ -119,13 +116,13 @@ impl PgStore {
                 Ok::<_, StoreError>(Statements {
                     card_current: client
                         .prepare(
-                            "SELECT id, valid_from, valid_to, card::text FROM organization_versions
+                            "SELECT id, valid_from, valid_to, card FROM organization_versions
                              WHERE oid = $1 AND valid_to IS NULL",
                         )
                         .await?,
                     card_at: client
                         .prepare(
-                            "SELECT id, valid_from, valid_to, card::text FROM organization_versions
+                            "SELECT id, valid_from, valid_to, card FROM organization_versions
                              WHERE oid = $1 AND valid_from <= $2 AND (valid_to IS NULL OR valid_to > $2)
                              ORDER BY valid_from DESC LIMIT 1",
                         )
@@ -136,7 +133,7 @@ impl PgStore {
                     versions_after: client
                         .prepare(
                             "SELECT v.id, v.previous_id, o.kind, o.region, o.number, v.region, v.org_type, v.agency_kind,
-                                    v.status, v.valid_from, v.valid_to, v.search_terms, left(v.card::text, $3)
+                                    v.status, v.valid_from, v.valid_to, v.search_terms, left(v.card, $3)
                              FROM organization_versions v JOIN organizations o ON o.oid = v.oid
                              WHERE v.id > $1 ORDER BY v.id LIMIT $2",
                         )
@@ -350,7 +347,7 @@ impl PgStore {
         for chunk in oids.chunks(5_000) {
             let rows = client
                 .query(
-                    "SELECT oid, id, CAST(card AS TEXT) FROM organization_versions
+                    "SELECT oid, id, card FROM organization_versions
                      WHERE valid_to IS NULL AND oid = ANY($1)",
                     &[&chunk],
                 )
@@ -418,7 +415,7 @@ async fn insert_organizations(tx: &tokio_postgres::Transaction<'_>, records: &[V
 }
 
 /// Closes `expected_current` (it must be the organization's current version) and writes `r` after it.
-/// Per backend: typed columns (`TIMESTAMPTZ`, `JSON`) bound straight.
+/// Per backend: typed columns (`TIMESTAMPTZ`, `SMALLINT`) bound straight.
 async fn append_in(tx: &tokio_postgres::Transaction<'_>, r: &VersionRecord, expected_current: i64) -> Result<i64> {
     let closed = tx
         .execute(
