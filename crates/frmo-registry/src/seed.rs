@@ -85,7 +85,11 @@ impl Registry {
         }
         written?;
         producer.await.map_err(frmo_store::StoreError::from)?;
-        self.refresh_index().await?;
+        // A batch command (`frmo seed`) builds no index it would throw away on exit: a server
+        // builds its own when it starts.
+        if self.indexed {
+            self.refresh_index().await?;
+        }
         Ok(())
     }
 

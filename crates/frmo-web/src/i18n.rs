@@ -47,11 +47,12 @@ impl Locale {
     }
 }
 
-/// The locale of the request being answered and its address without `lang` (for the switch).
+/// The locale of the request being answered and its address (for the switch, which drops `lang`
+/// from it only when a page shows the switch).
 #[derive(Clone)]
 struct Current {
     locale: Locale,
-    here: String,
+    uri: axum::http::Uri,
 }
 
 tokio::task_local! {
@@ -93,11 +94,11 @@ pub(crate) struct Asked {
 
 impl Asked {
     pub(crate) fn of(request: &Request) -> Self {
-        let (asked, rest) = split_lang(request.uri().query().unwrap_or_default());
-        let lang = asked.and_then(Locale::parse);
+        let asked = request.uri().query().unwrap_or_default().split('&').filter_map(|p| p.strip_prefix("lang="));
+        let lang = asked.last().and_then(Locale::parse);
         let kept = crate::identity::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
         let locale = lang.or(kept).unwrap_or(Locale::Ru);
-        Asked { lang, current: Current { locale, here: here(request.uri().path(), &rest) } }
+        Asked { lang, current: Current { locale, uri: request.uri().clone() } }
     }
 
     /// Runs `inner` in the locale; then sets the cookie if asked, and marks pages as varying by it.
@@ -137,7 +138,9 @@ pub struct Switch {
 }
 
 pub fn switch() -> Switch {
-    let here = CURRENT.try_with(|c| c.here.clone()).unwrap_or_else(|_| "/".to_owned());
+    let here = CURRENT
+        .try_with(|c| here(c.uri.path(), &split_lang(c.uri.query().unwrap_or_default()).1))
+        .unwrap_or_else(|_| "/".to_owned());
     let (other, label) = match locale() {
         Locale::Ru => (Locale::En, "English"),
         Locale::En => (Locale::Ru, "Русский"),
@@ -489,7 +492,9 @@ mod tests {
     #[test]
     fn quoted_russian_in_english_is_marked() {
         let mut out = String::new();
-        CURRENT.sync_scope(Current { locale: Locale::En, here: "/".into() }, || english_into(&mut out, "“м” or “f” <"));
+        CURRENT.sync_scope(Current { locale: Locale::En, uri: axum::http::Uri::from_static("/") }, || {
+            english_into(&mut out, "“м” or “f” <")
+        });
         assert_eq!(out, "“<span lang=\"ru\">м</span>” or “f” &lt;");
     }
 

@@ -9,10 +9,10 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -137,39 +137,37 @@ impl Drop for Slot {
     }
 }
 
-/// What the idle watch needs of a connection: when a byte last moved, and requests in handling.
+/// What the idle watch needs of a connection: whether bytes moved since it last looked, and
+/// requests in handling. Moving bytes only sets a flag (no clock read per read or write).
 struct Activity {
-    started: Instant,
-    last_ms: AtomicU64,
+    moved: AtomicBool,
     in_flight: AtomicUsize,
 }
 
 impl Activity {
     fn new() -> Self {
-        Activity { started: Instant::now(), last_ms: AtomicU64::new(0), in_flight: AtomicUsize::new(0) }
+        Activity { moved: AtomicBool::new(false), in_flight: AtomicUsize::new(0) }
     }
 
     fn touch(&self) {
-        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        self.last_ms.store(now, Ordering::Relaxed);
+        self.moved.store(true, Ordering::Relaxed);
     }
 
-    /// How long nothing has moved while no request was being handled (zero while one is).
-    fn idle_for(&self) -> Duration {
-        if self.in_flight.load(Ordering::Relaxed) > 0 {
-            return Duration::ZERO;
-        }
-        self.started.elapsed().saturating_sub(Duration::from_millis(self.last_ms.load(Ordering::Relaxed)))
-    }
-
-    /// Resolves once the connection has been idle for `limit`.
+    /// Resolves once the connection has been idle — no byte moved, no request in handling — for
+    /// `limit`, give or take a quarter of it: it looks four times per `limit`.
     async fn idle(&self, limit: Duration) {
+        let step = (limit / 4).max(Duration::from_millis(1));
+        let mut quiet = Duration::ZERO;
         loop {
-            let idle = self.idle_for();
-            if idle >= limit {
-                return;
+            tokio::time::sleep(step).await;
+            if self.moved.swap(false, Ordering::Relaxed) || self.in_flight.load(Ordering::Relaxed) > 0 {
+                quiet = Duration::ZERO;
+            } else {
+                quiet += step;
+                if quiet >= limit {
+                    return;
+                }
             }
-            tokio::time::sleep(limit - idle).await;
         }
     }
 }

@@ -28,7 +28,7 @@ pub struct SeedArgs {
 /// Generates organizations (the same seed gives the same register), with a progress bar.
 pub async fn seed(config: Config, args: SeedArgs) -> anyhow::Result<ExitCode> {
     let SeedArgs { orgs, seed } = args;
-    let app = App::build(without_sign_in(config)).await?;
+    let app = App::build(config.for_batch()).await?;
     let bar = indicatif::ProgressBar::new(orgs).with_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} организаций, {per_sec}, осталось {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
@@ -39,12 +39,6 @@ pub async fn seed(config: Config, args: SeedArgs) -> anyhow::Result<ExitCode> {
     let seconds = started.elapsed().as_secs_f64();
     println!("seeded {orgs} organizations in {seconds:.1} s ({:.0} orgs/s)", orgs as f64 / seconds.max(1e-9));
     Ok(ExitCode::SUCCESS)
-}
-
-/// The search index, but nobody signs in.
-fn without_sign_in(mut config: Config) -> Config {
-    config.run.sign_in = false;
-    config
 }
 
 #[derive(Subcommand, Debug)]
@@ -69,7 +63,7 @@ pub enum UserCommand {
 
 pub async fn user(config: Config, command: UserCommand) -> anyhow::Result<ExitCode> {
     let UserCommand::Add { login, name, email, role, region } = command;
-    let app = App::build(without_sign_in(config)).await?;
+    let app = App::build(config.for_batch()).await?;
     let federal = match role.as_str() {
         "admin" => Some(FederalRole::Admin),
         "auditor" => Some(FederalRole::Auditor),
