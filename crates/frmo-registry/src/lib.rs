@@ -64,6 +64,8 @@ pub struct Registry {
     listed: Arc<cache::VersionCache<frmo_store::ListItem>>,
     /// The open register's current cards as stored, by version id.
     cards: Arc<cache::VersionCache<CardRow>>,
+    /// The installed directories as last taken up (id, version, installed at), once installed.
+    directories_seen: Arc<std::sync::Mutex<Option<Vec<(String, String, i64)>>>>,
     /// This process's part in running background jobs.
     jobs: Arc<reports::jobs::JobRunner>,
 }
@@ -105,6 +107,7 @@ impl Registry {
             ips_rendered: Arc::new(integration::ips::Rendered::new(integration::ips::RENDERED_MAX)),
             listed: Arc::new(cache::VersionCache::new(LISTED_MAX)),
             cards: Arc::new(cache::VersionCache::new(CARDS_MAX)),
+            directories_seen: Arc::default(),
             jobs: Arc::default(),
         }
     }

@@ -150,6 +150,25 @@ impl Store {
             .collect())
     }
 
+    /// What tells one installation of the directories from another: each installed directory's id,
+    /// version and time of installation (a few rows, read by every process's follow of the store).
+    /// Sorted by id byte by byte (not by the database's collation).
+    pub async fn directories_stamp(&self) -> Result<Vec<(String, String, i64)>> {
+        let rows = self.query("SELECT id, version, installed_at FROM reference_directories", Vec::new()).await?;
+        let mut stamp: Vec<_> = rows
+            .into_iter()
+            .map(|mut r| {
+                (
+                    text(&mut r, 0).unwrap_or_default(),
+                    text(&mut r, 1).unwrap_or_default(),
+                    r[2].int().unwrap_or_default(),
+                )
+            })
+            .collect();
+        stamp.sort();
+        Ok(stamp)
+    }
+
     /// The codes stored in `column`.
     pub async fn codes_in_use(&self, column: CodeColumn) -> Result<Vec<i64>> {
         let rows = self.query(column.sql()[0], Vec::new()).await?;

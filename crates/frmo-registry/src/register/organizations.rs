@@ -192,13 +192,17 @@ impl Registry {
         Ok(taken)
     }
 
-    /// Keeps the index in step with versions written by other processes.
+    /// Keeps the index in step with versions written by other processes, and the directories with
+    /// those they installed.
     pub fn follow_store(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let registry = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             loop {
                 tick.tick().await;
+                if let Err(error) = registry.follow_directories().await {
+                    tracing::warn!(%error, "installed directories not followed");
+                }
                 if let Err(error) = registry.refresh_index().await {
                     tracing::warn!(%error, "search index refresh failed");
                 }

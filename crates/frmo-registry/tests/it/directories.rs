@@ -273,6 +273,11 @@ async fn of_type(registry: &Registry, code: u32) -> Vec<String> {
 /// the name, not the number.
 async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_meaning(backend: Backend) {
     let (db, registry) = demo(backend, 20).await;
+    // Another process on the same database, started before the import, has read and searched.
+    let other = Registry::open(db.store().await).await.expect("another process");
+    for process in [&registry, &other] {
+        process.install_directories().await.expect("at start");
+    }
     // A pending request whose proposal and changes carry a type code.
     let chief = member(&registry, "1000299654", true).await;
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
@@ -281,6 +286,8 @@ async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_mea
     registry.propose_change(&chief, proposed, card.row.version_id, "смена формы", true, "t").await.expect("propose");
     let before = meanings(&db).await;
     let (state_owned, private) = (of_type(&registry, 1).await, of_type(&registry, 3).await);
+    assert_eq!((of_type(&other, 1).await, of_type(&other, 3).await), (state_owned.clone(), private.clone()));
+    other.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("kept by the other process");
     assert!(!state_owned.is_empty() || !private.is_empty(), "the demo has organizations of types 1 and 3");
 
     // No НСИ OID is known for the ФРМО directories: the file's name must carry one (a placeholder here).
@@ -318,6 +325,16 @@ async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_mea
     let after = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").organization;
     assert_eq!(after.mo_agency_kind_id, card.organization.mo_agency_kind_id + 100);
     assert_eq!(after.validate(), Ok(()), "the card stays valid under the installed directories");
+    // The importer has taken up its own imports; the other process takes them up when it follows.
+    assert!(!registry.follow_directories().await.expect("follow"), "nothing new for the importer");
+    assert!(other.follow_directories().await.expect("follow"), "the other process sees the imports");
+    assert!(!other.follow_directories().await.expect("follow"), "and then nothing new");
+    assert_eq!(
+        (of_type(&other, 3).await, of_type(&other, 1).await),
+        (of_type(&registry, 3).await, of_type(&registry, 1).await)
+    );
+    let theirs = other.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").organization;
+    assert_eq!(theirs.mo_agency_kind_id, after.mo_agency_kind_id);
     reference::uninstall_all();
 }
 

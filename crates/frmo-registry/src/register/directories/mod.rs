@@ -310,7 +310,37 @@ impl Registry {
     /// Installs the directories stored by earlier imports over the shipped ones (at start).
     pub async fn install_directories(&self) -> Result<usize> {
         let installed = self.store.installed_directories().await?;
+        let mut stamp: Vec<_> = installed.iter().map(|d| (d.id.clone(), d.version.clone(), d.installed_at)).collect();
+        stamp.sort();
+        *self.directories_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(stamp);
         Ok(installed.iter().filter_map(to_installed).map(reference::install).filter(|done| *done).count())
+    }
+
+    /// Notes a directory this process installed itself as taken up (another process's installation
+    /// still differs from what was seen, and is followed).
+    fn took_up(&self, directory: &InstalledDirectory) {
+        let mut seen = self.directories_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(seen) = seen.as_mut() {
+            seen.retain(|(id, _, _)| *id != directory.id);
+            seen.push((directory.id.clone(), directory.version.clone(), directory.installed_at));
+            seen.sort();
+        }
+    }
+
+    /// Takes up directories installed since this process last looked (by another process, or by
+    /// this one): their codes, and — since their import rewrote versions in place — a rebuilt index
+    /// and nothing kept of the old versions. Whether there were any.
+    pub async fn follow_directories(&self) -> Result<bool> {
+        let stamp = self.store.directories_stamp().await?;
+        let seen = self.directories_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        if seen.as_ref().is_none_or(|seen| *seen == stamp) {
+            return Ok(false);
+        }
+        self.install_directories().await?;
+        if self.indexed {
+            self.rebuild_index().await?;
+        }
+        Ok(true)
     }
 
     /// Loads a real НСИ directory download over the directory it stands for, re-numbering the
@@ -419,6 +449,7 @@ impl Registry {
             entries: entries.len(),
             remapped: moved.iter().map(|&(o, n)| (o, n, name_of(o))).collect(),
         };
+        self.took_up(&installed);
         if let Some(directory) = to_installed(&installed) {
             reference::install(directory);
         }
