@@ -327,7 +327,7 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let gone = registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id, "r").await;
     assert!(matches!(gone, Err(RegistryError::NotFound(_))), "{gone:?}");
     let journal = registry.journal_of(REAVIZ_OID, 50).await.expect("journal");
-    assert!(journal.iter().any(|r| r.entry.kind == "membership" && r.entry.detail.contains("\"claim\"")));
+    assert!(journal.iter().any(|r| r.kind == "membership" && r.detail.contains("\"claim\"")));
 
     // A member may not manage members; the refusal is journaled.
     let member = consenting(&registry, &newcomer).await;
