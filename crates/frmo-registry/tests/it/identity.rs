@@ -4,8 +4,7 @@
 use frmo_domain::access::{Action, Actor, DenyCode, FederalRole, Target};
 use frmo_registry::RegistryError;
 use frmo_registry::identity::local::NewLocalUser;
-use frmo_registry::identity::{OrgRole, SignIn, local, totp};
-use frmo_store::identity::NewUser;
+use frmo_registry::identity::{NewUser, OrgRole, SignIn, local, totp};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::{REAVIZ_OID, demo};
