@@ -7,7 +7,6 @@ use frmo_domain::error::ValidationError;
 use frmo_domain::ident::{DepartmentOid, Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode, SubdivisionOid};
 use frmo_domain::org::OrgStatus;
 use frmo_domain::reference;
-pub use frmo_store::search::head::TextMatch;
 use frmo_store::search::head::key_of;
 use frmo_store::search::index::{Cursor, IndexQuery};
 use frmo_store::search::normalize;
@@ -65,6 +64,26 @@ pub struct SearchQuery {
     pub as_of: Option<Date>,
     pub cursor: Option<Cursor>,
     pub limit: usize,
+}
+
+/// How a string parameter matches, as FHIR's string search: the value's beginning (the default),
+/// anywhere in it, or the whole value exactly; the first two ignore case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMatch {
+    Prefix(String),
+    Contains(String),
+    Exact(String),
+}
+
+impl From<TextMatch> for frmo_store::search::head::TextMatch {
+    fn from(wanted: TextMatch) -> Self {
+        use frmo_store::search::head::TextMatch as Index;
+        match wanted {
+            TextMatch::Prefix(text) => Index::Prefix(text),
+            TextMatch::Contains(text) => Index::Contains(text),
+            TextMatch::Exact(text) => Index::Exact(text),
+        }
+    }
 }
 
 /// One page of results.
@@ -248,8 +267,8 @@ impl Registry {
             not_status: query.not_status,
             valid_from: query.valid_from.map(|(from, to)| (micros(from), micros(to))),
             parent: query.parent.as_ref().map(key_of),
-            town: query.town.clone(),
-            postal_code: query.postal_code.clone(),
+            town: query.town.clone().map(Into::into),
+            postal_code: query.postal_code.clone().map(Into::into),
             at: micros(at),
             after: query.cursor,
             limit: query.limit,
