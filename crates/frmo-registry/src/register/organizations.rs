@@ -6,13 +6,13 @@ use std::time::Duration;
 use frmo_domain::access::{Action, Actor};
 use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Organization;
+use frmo_store::VersionRecord;
 use frmo_store::search::index::SearchIndex;
-use frmo_store::{CardRow, VersionRecord};
 use time::{Date, OffsetDateTime, Time};
 
 use super::search;
 use crate::moderation::journal;
-use crate::{Card, Registry, RegistryError, Result, end_of_day};
+use crate::{Card, CardVersion, Registry, RegistryError, Result, end_of_day};
 
 /// How many versions the index takes from the store per round trip.
 const INDEX_BATCH: usize = 20_000;
@@ -20,7 +20,7 @@ const INDEX_BATCH: usize = 20_000;
 impl Registry {
     /// The card of an organization as JSON, current or as of the end of a date. The hot path of the
     /// API: one lookup, no re-serialisation. The anonymous's read may come from a read replica.
-    pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardRow> {
+    pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardVersion> {
         Self::check(actor, Action::ReadPublicRegister)?;
         let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
         let at = as_of.map(end_of_day);
@@ -30,7 +30,7 @@ impl Registry {
             Actor::Anonymous => self.store.public_card(oid.as_str(), at).await?,
             _ => self.store.card(oid.as_str(), at).await?,
         };
-        row.ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
+        row.map(CardVersion::from).ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
     }
 
     /// The card of an organization, parsed, for pages.
