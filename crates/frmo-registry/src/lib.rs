@@ -61,18 +61,34 @@ pub struct Registry {
     /// Card versions as the integration API's organization model, already written.
     ips_rendered: Arc<integration::ips::Rendered>,
     /// Result rows of card versions, as search lists them.
-    listed: Arc<cache::VersionCache<frmo_store::ListItem>>,
+    listed: Arc<cache::VersionCache<register::search::ListedOrganization>>,
     /// The open register's current cards as stored, by version id.
-    cards: Arc<cache::VersionCache<CardRow>>,
+    cards: Arc<cache::VersionCache<CardVersion>>,
     /// The installed directories as last taken up (id, version, installed at), once installed.
     directories_seen: Arc<std::sync::Mutex<Option<Vec<(String, String, i64)>>>>,
     /// This process's part in running background jobs.
     jobs: Arc<reports::jobs::JobRunner>,
 }
 
+/// A version of an organization's card: its id (the ETag), when it took effect, and the card's
+/// JSON as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CardVersion {
+    pub version_id: i64,
+    pub valid_from: OffsetDateTime,
+    pub card: String,
+}
+
+impl From<CardRow> for CardVersion {
+    fn from(row: CardRow) -> Self {
+        let CardRow { version_id, valid_from, card, .. } = row;
+        CardVersion { version_id, valid_from, card }
+    }
+}
+
 /// A card as stored: its JSON and the version it is.
 pub struct Card {
-    pub row: CardRow,
+    pub row: CardVersion,
     pub organization: Organization,
 }
 

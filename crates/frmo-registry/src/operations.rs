@@ -4,7 +4,20 @@
 
 use crate::{Registry, Result};
 
-pub use frmo_store::PoolUse;
+/// The store's connections: open now, in use (where the backend can tell) and the most it keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolUse {
+    pub open: usize,
+    pub busy: Option<usize>,
+    pub size: usize,
+}
+
+impl From<frmo_store::PoolUse> for PoolUse {
+    fn from(pool: frmo_store::PoolUse) -> Self {
+        let frmo_store::PoolUse { open, busy, size } = pool;
+        PoolUse { open, busy, size }
+    }
+}
 
 /// The state of the process's store and queues at one instant.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +49,7 @@ impl Registry {
             mail_waiting,
             mail_failed,
             index_lag_versions: (newest - self.index.last_version_id()).max(0),
-            pool: self.store.pool_use(),
+            pool: self.store.pool_use().into(),
             replica_lag_ms: self.store.replica_lag().await?.map(|seconds| (seconds * 1000.0).round() as i64),
         })
     }

@@ -1,16 +1,19 @@
 //! Seeding the register: generated organizations (`frmo seed`, benchmarks) and the demo register
-//! (`serve --demo`). The generator itself is `frmo_store::seed`, re-exported here.
+//! (`serve --demo`). The generator itself is `frmo_store::seed`.
 
 use frmo_domain::access::Actor;
 use frmo_domain::ident::RegionCode;
 use frmo_domain::org::Organization;
 use frmo_store::VersionRecord;
-pub use frmo_store::seed::{Generator, RecordError, real_organizations};
+/// The real organizations of the demo register. A generator, not a row: it returns the domain's
+/// `Organization` cards, which tests register through the registry like any other.
+pub use frmo_store::seed::real_organizations;
+use frmo_store::seed::{Generator, RecordError};
 
 use crate::{Registry, RegistryError, Result};
 
 /// Turns generated organizations into store records (validated, effective from creation).
-pub fn records(organizations: &[Organization]) -> Result<Vec<VersionRecord>> {
+fn records(organizations: &[Organization]) -> Result<Vec<VersionRecord>> {
     frmo_store::seed::records(organizations).map_err(|error| match error {
         RecordError::Invalid(errors) => RegistryError::Invalid(errors),
         RecordError::Store(error) => error.into(),

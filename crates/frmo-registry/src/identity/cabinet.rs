@@ -6,10 +6,29 @@ use frmo_domain::access::{Action, Actor, Decision, DenyCode, Target, acts_for_re
 use frmo_domain::error::ValidationError;
 use frmo_domain::org::Contacts;
 
-pub use frmo_store::outbox::NotificationRecord;
+use frmo_store::outbox::NotificationRecord;
 
 use crate::identity::Session;
 use crate::{Card, Registry, RegistryError, Result};
+
+/// A notification in the cabinet, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    /// When it was made, Unix seconds.
+    pub at: i64,
+    pub title: String,
+    pub body: String,
+    /// Where it leads in the cabinet.
+    pub link: String,
+    pub read: bool,
+}
+
+impl From<NotificationRecord> for Notification {
+    fn from(record: NotificationRecord) -> Self {
+        let NotificationRecord { id: _, at, title, body, link, read } = record;
+        Notification { at, title, body, link, read }
+    }
+}
 
 /// A line of «Мои организации».
 #[derive(Debug, Clone)]
@@ -98,8 +117,8 @@ fn role_label(role: &str) -> &'static str {
 
 impl Registry {
     /// The person's notifications, newest first (at most `limit`).
-    pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<NotificationRecord>> {
-        Ok(self.store.notifications(user_id, limit).await?)
+    pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
+        Ok(self.store.notifications(user_id, limit).await?.into_iter().map(Notification::from).collect())
     }
 
     /// How many of the person's notifications are unread.
@@ -113,15 +132,16 @@ impl Registry {
     }
 
     pub async fn my_organizations(&self, session: &Session) -> Result<Vec<MyOrganization>> {
-        let actor = session.actor();
+        let person = session.principal();
+        let actor = Actor::User(person.clone());
         let mut list = Vec::new();
-        for membership in &session.user.memberships {
+        for membership in &person.memberships {
             let Ok(card) = self.card(&Actor::System, &membership.org_oid, None).await else { continue };
             let target = Target::Organization { oid: &membership.org_oid, region: card.organization.region_id.code() };
             list.push(MyOrganization {
                 oid: membership.org_oid.clone(),
                 name: card.organization.name_short,
-                role: role_label(&membership.role),
+                role: role_label(if membership.chief { "chief" } else { "member" }),
                 can_edit: decide(&actor, Action::EditOrganization, target).is_allowed(),
             });
         }

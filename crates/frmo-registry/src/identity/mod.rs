@@ -6,13 +6,14 @@ pub mod cabinet;
 pub mod local;
 pub mod route;
 pub mod totp;
+mod views;
 
-use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Membership, Principal, Target, decide};
+use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Principal, Target, decide};
 use frmo_store::Identifier;
-/// A person as an identity provider vouches for them (the `user` of a `SignIn`).
-pub use frmo_store::identity::NewUser;
-use frmo_store::identity::{ConsentRecord, DenialRecord, SessionRecord, UserRecord};
+use frmo_store::identity::SessionRecord;
 use sha2::{Digest, Sha256};
+use views::principal;
+pub use views::{Consent, Denial, NewUser, Session, SessionTerms, SessionUser};
 
 use crate::{Registry, RegistryError, Result};
 
@@ -85,41 +86,6 @@ pub struct NewSession {
     pub user_id: i64,
 }
 
-/// A live session and its person.
-#[derive(Debug, Clone)]
-pub struct Session {
-    pub token_hash: String,
-    pub record: SessionRecord,
-    pub user: UserRecord,
-    pub consent: Option<ConsentRecord>,
-}
-
-impl Session {
-    pub fn principal(&self) -> Principal {
-        principal(&self.user, self.consent.as_ref())
-    }
-
-    pub fn actor(&self) -> Actor {
-        Actor::User(self.principal())
-    }
-}
-
-pub fn principal(user: &UserRecord, consent: Option<&ConsentRecord>) -> Principal {
-    Principal {
-        user_id: user.id,
-        confirmed: user.confirmed,
-        consent: consent.is_some_and(|c| c.accepted && c.version == current_consent().0),
-        memberships: user
-            .memberships
-            .iter()
-            .map(|m| Membership { org_oid: m.org_oid.clone(), chief: m.role == "chief" })
-            .collect(),
-        operator_regions: user.operator_regions.clone(),
-        member_regions: Vec::new(),
-        federal_role: user.federal_role.as_deref().and_then(FederalRole::parse),
-    }
-}
-
 /// 32 random bytes, base64url: session ids, form tokens, reset links.
 /// The person `user_id` as the author of a journal entry (before or without a session).
 pub(crate) fn acting_user(user_id: i64) -> Actor {
@@ -177,7 +143,7 @@ impl Registry {
     /// registry cards by ОГРН (and ИНН), and a new session.
     pub async fn sign_in(&self, sign_in: SignIn) -> Result<NewSession> {
         let now = self.now();
-        let user_id = self.store.upsert_user(&sign_in.user, now).await?;
+        let user_id = self.store.upsert_user(&sign_in.user.into(), now).await?;
         if let Some(organizations) = &sign_in.organizations {
             let mut matched = Vec::new();
             for role in organizations {
@@ -263,7 +229,7 @@ impl Registry {
         }
         let Some(user) = self.store.user(record.user_id).await? else { return Ok(None) };
         let consent = self.store.consents(user.id).await?.into_iter().next();
-        Ok(Some(Session { token_hash: hash, record, user, consent }))
+        Ok(Some(Session::new(hash, record, user, consent.as_ref())))
     }
 
     pub async fn sign_out(&self, session: &Session) -> Result<()> {
@@ -288,8 +254,8 @@ impl Registry {
         self.journal(&session.actor(), "consent", &format!("user:{}", session.user.id), detail, "-").await
     }
 
-    pub async fn consent_history(&self, session: &Session) -> Result<Vec<ConsentRecord>> {
-        Ok(self.store.consents(session.user.id).await?)
+    pub async fn consent_history(&self, session: &Session) -> Result<Vec<Consent>> {
+        Ok(self.store.consents(session.user.id).await?.into_iter().map(Consent::from).collect())
     }
 
     /// Checks access; a refusal is journaled with the request id and returned as `Forbidden`.
@@ -363,9 +329,9 @@ impl Registry {
         decide(actor, action, Target::None).is_allowed()
     }
 
-    pub async fn denials(&self, actor: &Actor, limit: i64, request_id: &str) -> Result<Vec<DenialRecord>> {
+    pub async fn denials(&self, actor: &Actor, limit: i64, request_id: &str) -> Result<Vec<Denial>> {
         self.authorize(actor, Action::ReadAudit, Target::None, request_id).await?;
-        Ok(self.store.denials(limit).await?)
+        Ok(self.store.denials(limit).await?.into_iter().map(Denial::from).collect())
     }
 
     /// Gives a person a federal role and operator regions (command line and administrators).

@@ -13,9 +13,6 @@ use time::OffsetDateTime;
 
 use crate::{Registry, RegistryError, Result};
 
-/// An employment card as stored (the `PractitionerRole` of a worker).
-pub use frmo_store::workers::CardRecord as EmploymentCard;
-
 /// The most versions one page of the history feed holds.
 pub const MAX_HISTORY_PAGE: usize = 500;
 
@@ -64,11 +61,35 @@ pub struct PersonalData {
     pub email: Option<String>,
 }
 
+/// An employment card, as a worker's `PractitionerRole` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EmploymentCard {
+    pub id: i64,
+    /// The organization's record of the person.
+    pub person_id: i64,
+    pub oid: String,
+    /// The department as written on the card.
+    pub department: String,
+    /// Codes of the `positions` and `employment_types` directories.
+    pub position: i64,
+    pub position_type: i64,
+    /// ISO dates.
+    pub begin_date: String,
+    pub end_date: Option<String>,
+}
+
+impl From<CardRecord> for EmploymentCard {
+    fn from(card: CardRecord) -> Self {
+        let CardRecord { id, person_id, oid, department, position, position_type, begin_date, end_date, .. } = card;
+        EmploymentCard { id, person_id, oid, department, position, position_type, begin_date, end_date }
+    }
+}
+
 /// A worker directory: people and their employment cards (roles) in one organization.
 #[derive(Debug, Clone, Default)]
 pub struct WorkerDirectory {
     pub persons: Vec<DirectoryPerson>,
-    pub roles: Vec<CardRecord>,
+    pub roles: Vec<EmploymentCard>,
     /// Personal data was shown (and journaled).
     pub personal: bool,
 }
@@ -193,6 +214,7 @@ impl Registry {
                 patronymic: p.patronymic,
             })
             .collect();
+        let roles = roles.into_iter().map(EmploymentCard::from).collect();
         Ok(WorkerDirectory { persons, roles, personal: shown })
     }
 }

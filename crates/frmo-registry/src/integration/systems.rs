@@ -48,7 +48,7 @@ fn display_name(name: &str) -> String {
 }
 
 /// The principal a system acts as.
-pub fn system_principal(system: &SystemRecord) -> Principal {
+fn system_principal(system: &SystemRecord) -> Principal {
     Principal {
         user_id: system.user_id,
         // A system is not a person: nobody signs in as it, the administrator who issued its key

@@ -5,8 +5,7 @@
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::org::Organization;
 use frmo_domain::status::RequestStatus;
-use frmo_store::audit::AuditEntry;
-pub use frmo_store::audit::{AuditRecord, Verdict};
+use frmo_store::audit::{AuditEntry, AuditRecord};
 use serde_json::{Value, json};
 
 use crate::{Registry, Result};
@@ -88,11 +87,52 @@ impl GroupCommit {
     }
 }
 
+/// An entry of the journal, as tests and tools read it (its place in the chain stays with
+/// `verify_journal`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JournalEntry {
+    /// Unix seconds.
+    pub at: i64,
+    /// Who, as it was at the time: name (provider, subject), or «система».
+    pub actor: String,
+    /// `sign_in`, `sign_in_failed`, `denial`, `change`, `membership`, `consent`, `export`…
+    pub kind: String,
+    /// Details as JSON.
+    pub detail: String,
+    pub request_id: String,
+}
+
+impl From<AuditRecord> for JournalEntry {
+    fn from(record: AuditRecord) -> Self {
+        let AuditEntry { at, actor, kind, detail, request_id, .. } = record.entry;
+        JournalEntry { at, actor, kind, detail, request_id }
+    }
+}
+
+/// The outcome of walking the journal's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Every entry is in place: how many, and the last one's number and hash (keep them: an
+    /// entry cut off the end leaves a shorter chain that is whole in itself).
+    Intact { entries: i64, head: (i64, String) },
+    /// The first entry that is not what was written, and why (in Russian).
+    Broken { id: i64, reason: String },
+}
+
+impl From<frmo_store::audit::Verdict> for Verdict {
+    fn from(verdict: frmo_store::audit::Verdict) -> Self {
+        match verdict {
+            frmo_store::audit::Verdict::Intact { entries, head } => Verdict::Intact { entries, head },
+            frmo_store::audit::Verdict::Broken { id, reason } => Verdict::Broken { id, reason },
+        }
+    }
+}
+
 /// The CSV header of the journal export.
 pub const CSV_HEADER: &str = "id;at;user_id;actor;kind;target;detail;request_id;prev_hash;hash\r\n";
 
 /// One journal entry as a CSV line (`;`-separated, UTF-8).
-pub fn csv_line(record: &AuditRecord) -> String {
+fn csv_line(record: &AuditRecord) -> String {
     let e = &record.entry;
     let at = time::OffsetDateTime::from_unix_timestamp(e.at)
         .ok()
@@ -211,7 +251,7 @@ impl Registry {
 
     /// Walks the whole chain (`frmo audit verify`).
     pub async fn verify_journal(&self) -> Result<Verdict> {
-        Ok(self.store.verify_audit().await?)
+        Ok(self.store.verify_audit().await?.into())
     }
 
     /// May `actor` export the journal? The answer is journaled either way (a denial, or the export).
@@ -245,8 +285,8 @@ impl Registry {
     }
 
     /// The latest journal entries about one target (an OID), for its history.
-    pub async fn journal_of(&self, target: &str, limit: i64) -> Result<Vec<AuditRecord>> {
-        Ok(self.store.audit_of_target(target, limit).await?)
+    pub async fn journal_of(&self, target: &str, limit: i64) -> Result<Vec<JournalEntry>> {
+        Ok(self.store.audit_of_target(target, limit).await?.into_iter().map(JournalEntry::from).collect())
     }
 
     /// «История изменений» of an organization, newest first: changes with their fields before and

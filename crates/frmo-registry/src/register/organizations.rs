@@ -6,14 +6,14 @@ use std::time::Duration;
 use frmo_domain::access::{Action, Actor};
 use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Organization;
+use frmo_store::VersionRecord;
 use frmo_store::search::head::key_of;
 use frmo_store::search::index::SearchIndex;
-use frmo_store::{CardRow, VersionRecord};
 use time::{Date, OffsetDateTime, Time};
 
 use super::search;
 use crate::moderation::journal;
-use crate::{Card, Registry, RegistryError, Result, end_of_day};
+use crate::{Card, CardVersion, Registry, RegistryError, Result, end_of_day};
 
 /// How many versions the index takes from the store per round trip.
 const INDEX_BATCH: usize = 20_000;
@@ -21,7 +21,7 @@ const INDEX_BATCH: usize = 20_000;
 impl Registry {
     /// The card of an organization as JSON, current or as of the end of a date. The hot path of the
     /// API: one lookup, no re-serialisation. The anonymous's read may come from a read replica.
-    pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardRow> {
+    pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardVersion> {
         Self::check(actor, Action::ReadPublicRegister)?;
         let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
         let at = as_of.map(end_of_day);
@@ -29,8 +29,8 @@ impl Registry {
         // be reading what they have just written, which only the primary is sure to have.
         let row = match actor {
             Actor::Anonymous if at.is_none() => self.public_current_card(&oid).await?,
-            Actor::Anonymous => self.store.public_card(oid.as_str(), at).await?,
-            _ => self.store.card(oid.as_str(), at).await?,
+            Actor::Anonymous => self.store.public_card(oid.as_str(), at).await?.map(CardVersion::from),
+            _ => self.store.card(oid.as_str(), at).await?.map(CardVersion::from),
         };
         row.ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
     }
@@ -40,12 +40,12 @@ impl Registry {
     /// A change is visible at once: the writer refreshes its index before it answers, and another
     /// process's index follows the store within a refresh ([`Registry::follow_store`]), as a read
     /// replica would.
-    async fn public_current_card(&self, oid: &OrgOid) -> Result<Option<CardRow>> {
+    async fn public_current_card(&self, oid: &OrgOid) -> Result<Option<CardVersion>> {
         let current = self.index.current_version(key_of(oid));
         if let Some(row) = current.and_then(|version| self.cards.get(version)) {
             return Ok(Some(row));
         }
-        let row = self.store.public_card(oid.as_str(), None).await?;
+        let row = self.store.public_card(oid.as_str(), None).await?.map(CardVersion::from);
         if let Some(row) = &row
             && Some(row.version_id) == current
         {

@@ -33,8 +33,30 @@ pub struct PublishedFile {
 /// A version as the public sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Publication {
-    pub version: NsiVersion,
+    pub version: PublishedVersion,
     pub files: Vec<PublishedFile>,
+}
+
+/// A published version's number, time and counts, as the open-data pages and НСИ's services show
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedVersion {
+    pub version: i64,
+    /// Unix seconds.
+    pub published_at: i64,
+    pub records: i64,
+    pub added: i64,
+    pub changed: i64,
+    pub closed: i64,
+    /// The last organization version the publication had seen: its records are the cards as of it.
+    pub(crate) watermark: i64,
+}
+
+impl From<NsiVersion> for PublishedVersion {
+    fn from(stored: NsiVersion) -> Self {
+        let NsiVersion { version, published_at, watermark, records, added, changed, closed, .. } = stored;
+        PublishedVersion { version, published_at, records, added, changed, closed, watermark }
+    }
 }
 
 /// How an organization's record changed.
@@ -178,12 +200,12 @@ impl Registry {
                 "Одновременно опубликована другая версия; обновите страницу и проверьте, нужна ли ещё одна.".into(),
             ));
         }
-        Ok(Publication { version, files: published })
+        Ok(Publication { version: version.into(), files: published })
     }
 
     fn publication(version: NsiVersion) -> Publication {
         let files = serde_json::from_str(&version.files).unwrap_or_default();
-        Publication { version, files }
+        Publication { version: version.into(), files }
     }
 
     /// Every published version, newest first (public).
@@ -246,7 +268,7 @@ impl Registry {
         Ok((latest, changes))
     }
 
-    async fn nsi_changes(&self, after: i64, upto: &NsiVersion) -> Result<Vec<Change>> {
+    async fn nsi_changes(&self, after: i64, upto: &PublishedVersion) -> Result<Vec<Change>> {
         let mut by_oid = std::collections::BTreeMap::<String, String>::new();
         for (_, oid, change) in self.store.nsi_changes(after, upto.version).await? {
             let entry = by_oid.entry(oid).or_insert_with(|| change.clone());

@@ -7,7 +7,6 @@ use frmo_domain::error::ValidationError;
 use frmo_domain::ident::{DepartmentOid, Inn, Kpp, Ogrn, Ogrnip, OrgOid, RegionCode, SubdivisionOid};
 use frmo_domain::org::OrgStatus;
 use frmo_domain::reference;
-pub use frmo_store::search::head::TextMatch;
 use frmo_store::search::head::key_of;
 use frmo_store::search::index::{Cursor, IndexQuery};
 use frmo_store::search::normalize;
@@ -67,10 +66,81 @@ pub struct SearchQuery {
     pub limit: usize,
 }
 
+/// How a string parameter matches, as FHIR's string search: the value's beginning (the default),
+/// anywhere in it, or the whole value exactly; the first two ignore case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TextMatch {
+    Prefix(String),
+    Contains(String),
+    Exact(String),
+}
+
+impl From<TextMatch> for frmo_store::search::head::TextMatch {
+    fn from(wanted: TextMatch) -> Self {
+        use frmo_store::search::head::TextMatch as Index;
+        match wanted {
+            TextMatch::Prefix(text) => Index::Prefix(text),
+            TextMatch::Contains(text) => Index::Contains(text),
+            TextMatch::Exact(text) => Index::Exact(text),
+        }
+    }
+}
+
+/// One line of a result list: a version of an organization's card, by the columns it is looked
+/// up with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedOrganization {
+    pub version_id: i64,
+    pub oid: String,
+    pub name_short: String,
+    pub name_full: String,
+    pub inn: String,
+    pub ogrn: Option<String>,
+    pub kpp: Option<String>,
+    pub region: u8,
+    pub org_type: u32,
+    pub agency_kind: u32,
+    pub status: OrgStatus,
+    pub address: String,
+}
+
+impl From<ListItem> for ListedOrganization {
+    fn from(item: ListItem) -> Self {
+        let ListItem {
+            version_id,
+            oid,
+            name_short,
+            name_full,
+            inn,
+            ogrn,
+            kpp,
+            region,
+            org_type,
+            agency_kind,
+            status,
+            address,
+        } = item;
+        ListedOrganization {
+            version_id,
+            oid,
+            name_short,
+            name_full,
+            inn,
+            ogrn,
+            kpp,
+            region,
+            org_type,
+            agency_kind,
+            status,
+            address,
+        }
+    }
+}
+
 /// One page of results.
 #[derive(Debug, Clone)]
 pub struct SearchPage {
-    pub items: Vec<ListItem>,
+    pub items: Vec<ListedOrganization>,
     pub total: usize,
     pub next_cursor: Option<String>,
 }
@@ -231,9 +301,9 @@ fn classify(token: &str) -> Option<Identifier> {
 impl Registry {
     /// The result rows of the first `count` versions ever written (the demo's ЕСИА stand acts for
     /// the first organizations of the demo register).
-    pub async fn first_versions(&self, count: i64) -> Result<Vec<ListItem>> {
+    pub async fn first_versions(&self, count: i64) -> Result<Vec<ListedOrganization>> {
         let ids: Vec<i64> = (1..=count).collect();
-        Ok(self.store.list_items(&ids).await?)
+        Ok(self.store.list_items(&ids).await?.into_iter().map(ListedOrganization::from).collect())
     }
 
     pub async fn search(&self, actor: &Actor, query: &SearchQuery) -> Result<SearchPage> {
@@ -248,8 +318,8 @@ impl Registry {
             not_status: query.not_status,
             valid_from: query.valid_from.map(|(from, to)| (micros(from), micros(to))),
             parent: query.parent.as_ref().map(key_of),
-            town: query.town.clone(),
-            postal_code: query.postal_code.clone(),
+            town: query.town.clone().map(Into::into),
+            postal_code: query.postal_code.clone().map(Into::into),
             at: micros(at),
             after: query.cursor,
             limit: query.limit,
@@ -298,13 +368,14 @@ impl Registry {
     /// The result rows of these versions, in the order given: those already read from the
     /// registry's cache (a version never changes), the rest from the store — for the anonymous,
     /// from a read replica when there is one.
-    async fn list_items(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<ListItem>> {
+    async fn list_items(&self, actor: &Actor, ids: &[i64]) -> Result<Vec<ListedOrganization>> {
         let (mut items, missing) = self.listed.get_many(ids);
         if !missing.is_empty() {
             let read = match actor {
                 Actor::Anonymous => self.store.public_list_items(&missing).await?,
                 _ => self.store.list_items(&missing).await?,
             };
+            let read: Vec<ListedOrganization> = read.into_iter().map(ListedOrganization::from).collect();
             for item in &read {
                 self.listed.keep(item.version_id, item.clone());
             }

@@ -139,10 +139,48 @@ pub struct SupportView {
     pub author: bool,
     /// The requester's e-mail: only for handlers.
     pub email: Option<String>,
-    pub messages: Vec<SupportMessage>,
-    pub attachments: Vec<SupportAttachment>,
+    pub messages: Vec<MessageView>,
+    pub attachments: Vec<AttachmentView>,
     /// The author may still reopen it.
     pub reopenable: bool,
+}
+
+/// A message of a request's conversation (or a status step, with `status`), as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageView {
+    pub at: i64,
+    /// Who wrote it, as named at the time.
+    pub actor: String,
+    /// Written by the support staff.
+    pub staff: bool,
+    pub body: String,
+    /// The status the request moved to with it, if it is a step.
+    pub status: Option<SupportStatus>,
+}
+
+impl From<SupportMessage> for MessageView {
+    fn from(message: SupportMessage) -> Self {
+        let SupportMessage { at, user_id: _, actor, staff, body, status } = message;
+        MessageView { at, actor, staff, body, status }
+    }
+}
+
+/// A file attached to a request, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentView {
+    pub id: i64,
+    pub name: String,
+    /// `pdf`, `docx`, `jpg` or `png`.
+    pub format: String,
+    /// Bytes.
+    pub size: i64,
+}
+
+impl From<SupportAttachment> for AttachmentView {
+    fn from(attachment: SupportAttachment) -> Self {
+        let SupportAttachment { id, name, format, size, .. } = attachment;
+        AttachmentView { id, name, format, size }
+    }
 }
 
 /// The request number: `ОБ-<year>-<id, 6 digits>`.
@@ -256,8 +294,8 @@ impl Registry {
             email: if handler { record.email.clone() } else { None },
             reopenable: record.status == SupportStatus::Resolved
                 && record.resolved_at.is_some_and(|at| now - at <= REOPEN_DAYS * 86_400),
-            messages,
-            attachments,
+            messages: messages.into_iter().map(MessageView::from).collect(),
+            attachments: attachments.into_iter().map(AttachmentView::from).collect(),
             id: record.id,
             org_oid: record.org_oid.clone(),
             queue: record.queue.clone(),
@@ -295,22 +333,20 @@ impl Registry {
             .collect())
     }
 
-    /// An attachment's record, for the request's author and handlers.
+    /// An attachment and its bytes, for the request's author and handlers.
     pub async fn support_attachment(
         &self,
         actor: &Actor,
         id: i64,
         attachment: i64,
         request_id: &str,
-    ) -> Result<(SupportAttachment, bytes::Bytes)> {
-        let view = self.support_request(actor, id, request_id).await?;
-        let found = view
-            .attachments
-            .into_iter()
+    ) -> Result<(AttachmentView, bytes::Bytes)> {
+        self.support_request(actor, id, request_id).await?;
+        let found = (self.store.support_attachments(id).await?.into_iter())
             .find(|a| a.id == attachment)
             .ok_or_else(|| RegistryError::NotFound(format!("Вложение {attachment} не найдено")))?;
         let bytes = self.documents_store()?.files.read(&found.file_key).await.map_err(files_error)?;
-        Ok((found, bytes))
+        Ok((found.into(), bytes))
     }
 }
 

@@ -104,7 +104,7 @@ async fn a_new_organization_is_applied_for_approved_and_gets_its_oid(backend: Ba
     assert_eq!(decided.applied_version, Some(card.row.version_id));
     let notes = registry.store().notifications(applicant_id, 5).await.expect("notifications");
     assert!(notes[0].body.contains(&oid), "{:?}", notes[0]);
-    assert!(registry.journal_of(&oid, 5).await.expect("journal").iter().any(|e| e.entry.kind == "change"));
+    assert!(registry.journal_of(&oid, 5).await.expect("journal").iter().any(|e| e.kind == "change"));
 }
 
 async fn unconfirmed_accounts_cannot_apply(backend: Backend) {

@@ -146,7 +146,7 @@ async fn documents_are_kept_in_versions_and_read_by_those_who_may(backend: Backe
     assert_eq!(stored_files(&files).await.len(), 4, "three files and one signature; the refused one left none");
 
     let journal = registry.journal_of(REAVIZ_OID, 50).await.expect("journal");
-    assert_eq!(journal.iter().filter(|r| r.entry.kind == "document").count(), 3);
+    assert_eq!(journal.iter().filter(|r| r.kind == "document").count(), 3);
 }
 
 async fn bad_uploads_are_refused_by_field_and_leave_nothing(backend: Backend, storage: Storage) {

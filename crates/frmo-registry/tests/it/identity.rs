@@ -4,8 +4,7 @@
 use frmo_domain::access::{Action, Actor, DenyCode, FederalRole, Target};
 use frmo_registry::RegistryError;
 use frmo_registry::identity::local::NewLocalUser;
-use frmo_registry::identity::{OrgRole, SignIn, local, totp};
-use frmo_store::identity::NewUser;
+use frmo_registry::identity::{NewUser, OrgRole, SignIn, local, totp};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::{REAVIZ_OID, demo};
@@ -327,7 +326,7 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let gone = registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id, "r").await;
     assert!(matches!(gone, Err(RegistryError::NotFound(_))), "{gone:?}");
     let journal = registry.journal_of(REAVIZ_OID, 50).await.expect("journal");
-    assert!(journal.iter().any(|r| r.entry.kind == "membership" && r.entry.detail.contains("\"claim\"")));
+    assert!(journal.iter().any(|r| r.kind == "membership" && r.detail.contains("\"claim\"")));
 
     // A member may not manage members; the refusal is journaled.
     let member = consenting(&registry, &newcomer).await;

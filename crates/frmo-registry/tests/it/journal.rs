@@ -5,8 +5,8 @@
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::calendar::ProductionCalendar;
 use frmo_domain::org::Contacts;
+use frmo_registry::moderation::journal::Verdict;
 use frmo_registry::moderation::requests::{Moderation, Proposal};
-use frmo_store::audit::Verdict;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
@@ -29,10 +29,10 @@ async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) 
     assert!(matches!(proposal, Ok(Proposal::Applied { .. })), "{proposal:?}");
 
     let history = registry.journal_of(REAVIZ_OID, 10).await.expect("history");
-    let change = history.iter().find(|r| r.entry.kind == "change").expect("the change is journaled");
-    assert_eq!(change.entry.request_id, "req-edit");
-    assert_eq!(change.entry.actor, "Иванова Мария Петровна (esia 1000299654)");
-    let detail: serde_json::Value = serde_json::from_str(&change.entry.detail).expect("JSON");
+    let change = history.iter().find(|r| r.kind == "change").expect("the change is journaled");
+    assert_eq!(change.request_id, "req-edit");
+    assert_eq!(change.actor, "Иванова Мария Петровна (esia 1000299654)");
+    let detail: serde_json::Value = serde_json::from_str(&change.detail).expect("JSON");
     let fields = detail["fields"].as_array().expect("fields");
     let phone = fields.iter().find(|f| f["field"] == "contacts").expect("contacts changed");
     assert_eq!(phone["before"]["phone"].as_str(), before.as_deref());

@@ -12,6 +12,7 @@ mod directories;
 mod documents;
 mod identity;
 mod journal;
+mod layers;
 mod mail;
 mod nsi;
 mod nsi_real;

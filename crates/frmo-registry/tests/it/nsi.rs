@@ -245,7 +245,7 @@ async fn import_merges_by_oid_and_keeps_the_rest_of_the_card(backend: Backend) {
     expected.name_short = after.organization.name_short.clone();
     assert_eq!(after.organization, expected, "departments, buildings, licences, contacts kept");
     let history = registry.journal_of(REAVIZ_OID, 5).await.expect("journal");
-    assert!(history.iter().any(|r| r.entry.kind == "change" && r.entry.detail.contains("Университет «Реавиз»")));
+    assert!(history.iter().any(|r| r.kind == "change" && r.detail.contains("Университет «Реавиз»")));
     let created = registry.card(&Actor::System, new_oid, None).await.expect("new card");
     assert_eq!(created.organization.name_short, "Новая клиника");
     let region = frmo_domain::ident::RegionCode::parse("63").expect("region");

@@ -90,9 +90,9 @@ async fn a_moderated_change_waits_for_the_operator_of_its_region(backend: Backen
 
     // The journal has the decision and the change, linked to the request.
     let history = registry.journal_of(REAVIZ_OID, 10).await.expect("history");
-    let change = history.iter().find(|e| e.entry.kind == "change").expect("change");
-    assert!(change.entry.detail.contains(&view.number) && change.entry.detail.contains("сменился номер"));
-    assert!(history.iter().any(|e| e.entry.kind == "decision" && e.entry.request_id == "r3"));
+    let change = history.iter().find(|e| e.kind == "change").expect("change");
+    assert!(change.detail.contains(&view.number) && change.detail.contains("сменился номер"));
+    assert!(history.iter().any(|e| e.kind == "decision" && e.request_id == "r3"));
 }
 
 async fn bad_proposals_store_nothing(backend: Backend) {
@@ -135,7 +135,7 @@ async fn structure_changes_apply_at_once_with_their_journal_entry(backend: Backe
     assert_eq!(now.row.version_id, version);
     assert!(now.organization.departments[0].depart_name.ends_with("(перепрофилировано)"));
     let history = registry.journal_of(REAVIZ_OID, 5).await.expect("history");
-    assert!(history.iter().any(|e| e.entry.kind == "change" && e.entry.request_id == "r-d"));
+    assert!(history.iter().any(|e| e.kind == "change" && e.request_id == "r-d"));
     assert!(registry.my_requests(&member).await.expect("mine").is_empty(), "no request was needed");
 }
 

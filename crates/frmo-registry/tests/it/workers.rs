@@ -42,13 +42,7 @@ pub(crate) async fn member(registry: &Registry, oid: &str, confirmed: bool) -> A
 }
 
 async fn personal_views(registry: &Registry) -> usize {
-    registry
-        .journal_of(REAVIZ_OID, 1000)
-        .await
-        .expect("journal")
-        .iter()
-        .filter(|r| r.entry.kind == "personal_data")
-        .count()
+    registry.journal_of(REAVIZ_OID, 1000).await.expect("journal").iter().filter(|r| r.kind == "personal_data").count()
 }
 
 async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backend: Backend) {
@@ -138,7 +132,7 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     let refused = registry.edit_worker(&chief, REAVIZ_OID, line.card_id, &other, "t").await;
     assert!(matches!(refused, Err(RegistryError::Invalid(e)) if e[0].field == "snils"));
     let journal = registry.journal_of(REAVIZ_OID, 100).await.expect("journal");
-    assert!(journal.iter().any(|r| r.entry.kind == "worker" && r.entry.detail.contains("\"rate\"")));
+    assert!(journal.iter().any(|r| r.kind == "worker" && r.detail.contains("\"rate\"")));
     let form = registry.worker_form(&chief, REAVIZ_OID, nurse_id, line.card_id, "t").await.expect("form");
     assert_eq!((form.rate.as_str(), form.department.as_str()), ("0,75", "Хирургическое отделение"));
     assert!(registry.worker_form(&unconfirmed, REAVIZ_OID, nurse_id, line.card_id, "t").await.is_err());
@@ -469,7 +463,7 @@ async fn another_organization_cannot_overwrite_or_probe_a_person(backend: Backen
     assert_eq!(all.cards.len(), 2);
     for oid in [REAVIZ_OID, other_oid.as_str()] {
         let journal = registry.journal_of(oid, 50).await.expect("journal");
-        let read = journal.iter().any(|r| r.entry.kind == "personal_data" && r.entry.request_id == "t-all");
+        let read = journal.iter().any(|r| r.kind == "personal_data" && r.request_id == "t-all");
         assert!(read, "{oid}'s journal shows its record was read");
     }
     let all = registry.worker_by_snils(&Actor::System, &snils(3), "t").await.expect("all");

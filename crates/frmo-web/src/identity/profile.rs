@@ -54,10 +54,10 @@ async fn profile_page(state: &AppState, viewer: &Viewer, outcome: ProfileOutcome
     let session = viewer.require(state).await?;
     let principal = session.principal();
     let user = &session.user;
-    let mut roles: Vec<String> = user
+    let mut roles: Vec<String> = principal
         .memberships
         .iter()
-        .map(|m| format!("{} в {}", if m.role == "chief" { "руководитель" } else { "сотрудник" }, m.org_oid))
+        .map(|m| format!("{} в {}", if m.chief { "руководитель" } else { "сотрудник" }, m.org_oid))
         .collect();
     if !principal.operator_regions.is_empty() {
         roles.push(format!(

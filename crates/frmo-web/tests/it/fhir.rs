@@ -269,7 +269,7 @@ async fn workers_personal_data_never_reaches_an_anonymous_caller(backend: Backen
     app.registry.dismiss_worker(&chief.actor, REAVIZ_OID, gone_card, "2022-01-31", "1", "t").await.expect("dismiss");
     let personal_views = || async {
         let journal = app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal");
-        journal.iter().filter(|r| r.entry.kind == "personal_data").count()
+        journal.iter().filter(|r| r.kind == "personal_data").count()
     };
     let before = personal_views().await;
 

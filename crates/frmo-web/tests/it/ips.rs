@@ -114,13 +114,13 @@ async fn a_system_reads_its_organization_as_the_service_writes_it(backend: Backe
 
     // Every call is journaled with the system as the actor, and the key is nowhere in it.
     let journal = app.registry.journal_of(REAVIZ_OID, 200).await.expect("journal");
-    let calls: Vec<_> = journal.iter().filter(|r| r.entry.kind == "ips_call").collect();
+    let calls: Vec<_> = journal.iter().filter(|r| r.kind == "ips_call").collect();
     assert!(calls.len() >= 8, "{} calls journaled", calls.len());
-    assert!(calls.iter().all(|r| !r.entry.detail.contains(key)), "the key is never journaled");
-    let (refused, by_system): (Vec<&&frmo_registry::moderation::journal::AuditRecord>, Vec<_>) =
-        calls.iter().partition(|r| r.entry.detail.contains("\"status\":401"));
+    assert!(calls.iter().all(|r| !r.detail.contains(key)), "the key is never journaled");
+    let (refused, by_system): (Vec<&&frmo_registry::moderation::journal::JournalEntry>, Vec<_>) =
+        calls.iter().partition(|r| r.detail.contains("\"status\":401"));
     assert_eq!(refused.len(), 2, "calls without a valid key (none, a wrong one) are journaled too");
-    assert!(by_system.iter().all(|r| r.entry.actor.contains("mis-samara")));
+    assert!(by_system.iter().all(|r| r.actor.contains("mis-samara")));
 
     // A revoked key stops at once.
     app.registry.revoke_system(&Actor::System, "mis-samara", "t").await.expect("revoke");
@@ -297,7 +297,7 @@ async fn frmr_persons_are_added_read_and_closed_with_personal_data_journaled(bac
 
     let journal = app.registry.journal_of(REAVIZ_OID, 200).await.expect("journal");
     assert!(
-        journal.iter().any(|r| r.entry.kind == "personal_data" && r.entry.actor.contains("mis")),
+        journal.iter().any(|r| r.kind == "personal_data" && r.actor.contains("mis")),
         "unmasked reads are journaled"
     );
 }
@@ -384,8 +384,8 @@ async fn an_administrator_issues_and_revokes_keys_in_the_cabinet(backend: Backen
 async fn concurrent_calls_are_each_journaled_once(backend: Backend) {
     let app = TestApp::demo(backend, 0).await;
     let key = app.registry.add_system(&Actor::System, "burst", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;
-    let journaled = |records: &[frmo_registry::moderation::journal::AuditRecord]| {
-        records.iter().filter(|r| r.entry.kind == "ips_call").count()
+    let journaled = |records: &[frmo_registry::moderation::journal::JournalEntry]| {
+        records.iter().filter(|r| r.kind == "ips_call").count()
     };
     let before = journaled(&app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal"));
     let path = format!("/org/{REAVIZ_OID}");

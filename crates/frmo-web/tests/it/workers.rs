@@ -22,7 +22,7 @@ async fn browser(app: &TestApp, subject: &str, confirmed: bool, ogrn: Option<&st
 
 async fn personal_views(app: &TestApp) -> usize {
     let journal = app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal");
-    journal.iter().filter(|r| r.entry.kind == "personal_data").count()
+    journal.iter().filter(|r| r.kind == "personal_data").count()
 }
 
 /// A `multipart/form-data` body with the form token and one file.

@@ -4,7 +4,7 @@
 //! it was not given.
 
 use frmo_domain::org::Organization;
-use frmo_registry::integration::fhir::{DirectoryPerson, EmploymentCard as CardRecord, WorkerDirectory};
+use frmo_registry::integration::fhir::{DirectoryPerson, EmploymentCard, WorkerDirectory};
 use serde_json::{Value, json};
 
 use super::resources::{SNILS, coding, concept};
@@ -81,13 +81,13 @@ pub fn practitioner(p: &DirectoryPerson) -> Value {
 }
 
 /// The department of a card as a `Location` of the organization's card, when its name is one.
-fn department_location(card: &CardRecord, org: Option<&Organization>) -> Option<String> {
+fn department_location(card: &EmploymentCard, org: Option<&Organization>) -> Option<String> {
     let wanted = card.department.trim().to_lowercase();
     let department = org?.departments.iter().find(|d| d.depart_name.trim().to_lowercase() == wanted)?;
     Some(department.oid.as_str().to_owned())
 }
 
-pub fn role(card: &CardRecord, directory: &WorkerDirectory, org: Option<&Organization>, today: &str) -> Value {
+pub fn role(card: &EmploymentCard, directory: &WorkerDirectory, org: Option<&Organization>, today: &str) -> Value {
     let specialties: Vec<Value> = directory
         .persons
         .iter()
