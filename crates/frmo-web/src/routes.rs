@@ -123,7 +123,7 @@ pub(crate) async fn guard(
     };
     let params = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &state).await.map(|Path(p)| p);
     if let Some(on) = params.as_deref().ok().and_then(|params| target(spec, params)) {
-        let decision = state.registry.authorize_route(&viewer.actor(), spec.action, on, &viewer.request_id).await;
+        let decision = state.registry.authorize_route(&viewer.caller, spec.action, on).await;
         if let Err(refusal @ RegistryError::Forbidden(_)) = decision {
             return if spec.api {
                 ApiError::from(refusal).into_response()

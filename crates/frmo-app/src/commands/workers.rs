@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use frmo_domain::access::Actor;
 
 use crate::{App, Config};
+use frmo_registry::Caller;
 
 #[derive(Subcommand, Debug)]
 pub enum WorkersCommand {
@@ -43,9 +43,9 @@ pub async fn run(config: Config, command: WorkersCommand) -> anyhow::Result<Exit
             let app = App::build(config.for_batch()).await?;
             let registry = &app.registry;
             let bytes = match format.as_str() {
-                "xlsx" => registry.export_workers_xlsx(&Actor::System, &org, "cli").await?,
-                "pdf" => registry.export_workers_pdf(&Actor::System, &org, "cli").await?,
-                _ => registry.export_workers_csv(&Actor::System, &org, "cli").await?.into_bytes(),
+                "xlsx" => registry.export_workers_xlsx(&Caller::system("cli"), &org).await?,
+                "pdf" => registry.export_workers_pdf(&Caller::system("cli"), &org).await?,
+                _ => registry.export_workers_csv(&Caller::system("cli"), &org).await?.into_bytes(),
             };
             super::write_out(out.as_ref(), &bytes)?;
             Ok(ExitCode::SUCCESS)
@@ -61,7 +61,7 @@ async fn import(config: Config, org: &str, file: &std::path::Path) -> anyhow::Re
     progress.enable_steady_tick(Duration::from_millis(120));
     let started = Instant::now();
     let report = match frmo_registry::workers::rows_from_file(&bytes) {
-        Ok(rows) => app.registry.import_workers(&Actor::System, org, rows, "cli").await?,
+        Ok(rows) => app.registry.import_workers(&Caller::system("cli"), org, rows).await?,
         Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
     };
     progress.finish_and_clear();

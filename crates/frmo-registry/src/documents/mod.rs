@@ -16,6 +16,7 @@ use frmo_store::documents::DocumentRecord;
 use serde::Serialize;
 use time::Date;
 
+use crate::Caller;
 use crate::documents::files::{Files, FilesError, Staged};
 use crate::register::search::{format_date, parse_date};
 use crate::{Registry, RegistryError, Result};
@@ -251,9 +252,9 @@ impl Registry {
 
     /// Adds a document (or a new version of one) to an organization. Checks everything before
     /// anything is stored; a refused upload leaves no file and no row.
-    pub async fn upload_document(&self, actor: &Actor, oid: &str, upload: Upload, request_id: &str) -> Result<i64> {
+    pub async fn upload_document(&self, caller: &Caller, oid: &str, upload: Upload) -> Result<i64> {
         let documents = self.documents_store()?;
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let Upload { form, file, signature } = upload;
         let mut errors = Vec::new();
         let mut field = |result: std::result::Result<(), ValidationError>| {
@@ -372,7 +373,7 @@ impl Registry {
             let _ = documents.files.delete(&file_key).await;
             return Err(files_error(error));
         }
-        let uploaded_by = match actor {
+        let uploaded_by = match caller.actor() {
             Actor::User(person) => Some(person.user_id),
             _ => None,
         };
@@ -402,7 +403,7 @@ impl Registry {
             "document": kind.name, "number": record.number, "file": record.file_name, "sha256": record.sha256,
             "signed": record.signature_key.is_some(), "replaces": form.replaces,
         });
-        let entry = self.entry(actor, "document", oid, detail, request_id).await;
+        let entry = self.entry(caller, "document", oid, detail).await;
         match self.store.insert_document(&record, replaced.map(|old| old.id), vec![entry]).await {
             Ok(id) => Ok(id),
             Err(error) => {
@@ -417,9 +418,9 @@ impl Registry {
     }
 
     /// Every document version of an organization (newest first), for those who may read it.
-    pub async fn documents(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<DocumentView>> {
+    pub async fn documents(&self, caller: &Caller, oid: &str) -> Result<Vec<DocumentView>> {
         let documents = self.documents_store()?;
-        self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::ReadOrganization).await?;
         let today = self.today();
         Ok(self.store.documents_of(oid).await?.into_iter().map(|r| documents.view(r, today)).collect())
     }
@@ -440,12 +441,12 @@ impl Registry {
 
     /// A document's file (or its signature): anyone for a current public document, those who may
     /// read the organization otherwise.
-    pub async fn document_file(&self, actor: &Actor, id: i64, signature: bool, request_id: &str) -> Result<Download> {
+    pub async fn document_file(&self, caller: &Caller, id: i64, signature: bool) -> Result<Download> {
         let documents = self.documents_store()?;
         let missing = || RegistryError::NotFound(format!("Документ {id} не найден"));
         let record = self.store.document(id).await?.ok_or_else(missing)?;
         if !(record.public && record.replaced_at.is_none()) {
-            self.organization_target(actor, &record.oid, Action::ReadOrganization, request_id).await?;
+            self.organization_target(caller, &record.oid, Action::ReadOrganization).await?;
         }
         let (key, name, media_type, size) = if signature {
             let key =

@@ -8,6 +8,7 @@ use frmo_domain::org::Contacts;
 
 pub use frmo_store::outbox::NotificationRecord;
 
+use crate::Caller;
 use crate::identity::Session;
 use crate::{Card, Registry, RegistryError, Result};
 
@@ -129,11 +130,11 @@ impl Registry {
     }
 
     /// An organization's cabinet page, for those who may read it.
-    pub async fn organization_page(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<OrganizationPage> {
+    pub async fn organization_page(&self, caller: &Caller, oid: &str) -> Result<OrganizationPage> {
         let card = self.card(&Actor::System, oid, None).await?;
         let target = Target::Organization { oid, region: card.organization.region_id.code() };
-        self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
-        let edit_denied = match decide(actor, Action::EditOrganization, target) {
+        self.authorize(caller, Action::ReadOrganization, target).await?;
+        let edit_denied = match decide(caller.actor(), Action::EditOrganization, target) {
             Decision::Allow => None,
             Decision::Deny(code) => Some(code),
         };
@@ -154,7 +155,7 @@ impl Registry {
                 revocable: m.source == GRANTED,
             })
             .collect();
-        let may_manage_members = decide(actor, Action::ManageMembers, target).is_allowed();
+        let may_manage_members = decide(caller.actor(), Action::ManageMembers, target).is_allowed();
         let invitations = if may_manage_members {
             let stored = self.store.invitations_of(oid).await?;
             stored
@@ -173,12 +174,12 @@ impl Registry {
     /// name signs in ([`Registry::start_session`]). Nobody's account is looked up here: the answer is
     /// the same whether the name belongs to somebody or not, so the form confirms nothing about
     /// other people (issue #17).
-    pub async fn grant_member(&self, actor: &Actor, oid: &str, who: &str, role: &str, request_id: &str) -> Result<()> {
-        let target = self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
+    pub async fn grant_member(&self, caller: &Caller, oid: &str, who: &str, role: &str) -> Result<()> {
+        let target = self.organization_target(caller, oid, Action::ManageMembers).await?;
         let mut errors = Vec::new();
         if !ROLES.contains(&role) {
             errors.push(ValidationError::new("role", "Роль", "выберите «сотрудник» или «руководитель»"));
-        } else if role == "chief" && !acts_for_registry(actor, target) {
+        } else if role == "chief" && !acts_for_registry(caller.actor(), target) {
             errors.push(ValidationError::new(
                 "role",
                 "Роль",
@@ -187,28 +188,28 @@ impl Registry {
         }
         let key = invitation_key(who).map_err(|e| errors.push(e)).ok();
         let Some(key) = key.filter(|_| errors.is_empty()) else { return Err(RegistryError::Invalid(errors)) };
-        let by = match actor {
+        let by = match caller.actor() {
             Actor::User(person) => Some(person.user_id),
             _ => None,
         };
         self.store.invite_member(oid, &key, role, by, self.now()).await?;
         let detail = serde_json::json!({"invite": role, "who": key});
-        self.journal(actor, "membership", oid, detail, request_id).await
+        self.journal(caller, "membership", oid, detail).await
     }
 
     /// Withdraws an invitation that has not been used yet.
-    pub async fn withdraw_invitation(&self, actor: &Actor, oid: &str, id: i64, request_id: &str) -> Result<()> {
-        self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
+    pub async fn withdraw_invitation(&self, caller: &Caller, oid: &str, id: i64) -> Result<()> {
+        self.organization_target(caller, oid, Action::ManageMembers).await?;
         let withdrawn = self.store.withdraw_invitation(id, oid).await?;
         let invitation = withdrawn.ok_or_else(|| RegistryError::NotFound(format!("Приглашения {id} нет.")))?;
         let detail = serde_json::json!({"withdraw": invitation.role, "who": invitation.who});
-        self.journal(actor, "membership", oid, detail, request_id).await
+        self.journal(caller, "membership", oid, detail).await
     }
 
     /// Takes away a membership granted in the registry.
-    pub async fn revoke_member(&self, actor: &Actor, oid: &str, user_id: i64, request_id: &str) -> Result<()> {
-        self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
-        if let Actor::User(person) = actor
+    pub async fn revoke_member(&self, caller: &Caller, oid: &str, user_id: i64) -> Result<()> {
+        self.organization_target(caller, oid, Action::ManageMembers).await?;
+        if let Actor::User(person) = caller.actor()
             && person.user_id == user_id
         {
             return Err(RegistryError::Conflict("Свой доступ к организации снять нельзя: попросите оператора.".into()));
@@ -221,7 +222,7 @@ impl Registry {
             Some(m) => {
                 self.store.revoke_membership(user_id, oid).await?;
                 let detail = serde_json::json!({"revoke": m.role, "userId": user_id});
-                self.journal(actor, "membership", oid, detail, request_id).await
+                self.journal(caller, "membership", oid, detail).await
             }
         }
     }
@@ -230,33 +231,31 @@ impl Registry {
     /// with only the contacts.
     pub async fn edit_contacts(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         oid: &str,
         contacts: Contacts,
         edited_version: i64,
         reason: &str,
-        request_id: &str,
     ) -> Result<crate::moderation::requests::Proposal> {
         let edit = CardEdit { contacts: Some(contacts), ..CardEdit::default() };
-        self.edit_card(actor, oid, edit, edited_version, reason, request_id).await
+        self.edit_card(caller, oid, edit, edited_version, reason).await
     }
 
     /// Proposes the edited fields of an organization's card, made from `edited_version`, with the
     /// reason; moderated or direct as the policy says.
     pub async fn edit_card(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         oid: &str,
         edit: CardEdit,
         edited_version: i64,
         reason: &str,
-        request_id: &str,
     ) -> Result<crate::moderation::requests::Proposal> {
         let card = self.card(&Actor::System, oid, None).await?;
         let target = Target::Organization { oid, region: card.organization.region_id.code() };
-        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
+        self.authorize(caller, Action::EditOrganization, target).await?;
         let proposed = edit.apply(card.organization.clone())?;
-        self.propose_from(actor, card, proposed, edited_version, reason, true, request_id).await
+        self.propose_from(caller, card, proposed, edited_version, reason, true).await
     }
 }
 

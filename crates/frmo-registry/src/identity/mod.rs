@@ -3,6 +3,7 @@
 //! journals every refusal.
 
 pub mod cabinet;
+pub mod caller;
 pub mod local;
 pub mod route;
 pub mod totp;
@@ -14,6 +15,7 @@ pub use frmo_store::identity::NewUser;
 use frmo_store::identity::{ConsentRecord, DenialRecord, SessionRecord, UserRecord};
 use sha2::{Digest, Sha256};
 
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 /// The consent to personal-data processing, every version ever shown (the last is current).
@@ -227,14 +229,13 @@ impl Registry {
         self.store.record_login_success(user_id, now).await?;
         for (oid, role) in self.store.claim_invitations(user_id, crate::identity::cabinet::GRANTED, now).await? {
             let detail = serde_json::json!({"claim": role, "userId": user_id});
-            self.journal(&acting_user(user_id), "membership", &oid, detail, "-").await?;
+            self.journal(&Caller::new(acting_user(user_id), "-"), "membership", &oid, detail).await?;
         }
         self.journal(
-            &acting_user(user_id),
+            &Caller::new(acting_user(user_id), "-"),
             "sign_in",
             &format!("user:{user_id}"),
             serde_json::json!({"method": method}),
-            "-",
         )
         .await?;
         Ok(NewSession { token, csrf, user_id })
@@ -269,14 +270,15 @@ impl Registry {
     pub async fn sign_out(&self, session: &Session) -> Result<()> {
         self.store.delete_session(&session.token_hash).await?;
         let detail = serde_json::json!({"everywhere": false});
-        self.journal(&session.actor(), "sign_out", &format!("user:{}", session.user.id), detail, "-").await
+        self.journal(&Caller::new(session.actor(), "-"), "sign_out", &format!("user:{}", session.user.id), detail).await
     }
 
     /// Ends every session of the person, on every device; returns how many ended.
     pub async fn sign_out_everywhere(&self, session: &Session) -> Result<usize> {
         let ended = self.store.delete_user_sessions(session.user.id).await?;
         let detail = serde_json::json!({"everywhere": true, "sessionsEnded": ended});
-        self.journal(&session.actor(), "sign_out", &format!("user:{}", session.user.id), detail, "-").await?;
+        self.journal(&Caller::new(session.actor(), "-"), "sign_out", &format!("user:{}", session.user.id), detail)
+            .await?;
         Ok(ended)
     }
 
@@ -285,7 +287,7 @@ impl Registry {
         let version = current_consent().0;
         self.store.record_consent(session.user.id, version, accepted, self.now()).await?;
         let detail = serde_json::json!({"version": version, "accepted": accepted});
-        self.journal(&session.actor(), "consent", &format!("user:{}", session.user.id), detail, "-").await
+        self.journal(&Caller::new(session.actor(), "-"), "consent", &format!("user:{}", session.user.id), detail).await
     }
 
     pub async fn consent_history(&self, session: &Session) -> Result<Vec<ConsentRecord>> {
@@ -293,25 +295,18 @@ impl Registry {
     }
 
     /// Checks access; a refusal is journaled with the request id and returned as `Forbidden`.
-    pub async fn authorize(&self, actor: &Actor, action: Action, target: Target<'_>, request_id: &str) -> Result<()> {
-        match decide(actor, action, target) {
+    pub async fn authorize(&self, caller: &Caller, action: Action, target: Target<'_>) -> Result<()> {
+        match decide(caller.actor(), action, target) {
             Decision::Allow => Ok(()),
-            Decision::Deny(code) => Err(self.refuse(actor, action, target, code, request_id).await),
+            Decision::Deny(code) => Err(self.refuse(caller, action, target, code).await),
         }
     }
 
     /// Journals a refusal and returns its error (for refusals `decide` cannot see, such as a
     /// request that is someone else's).
-    pub async fn refuse(
-        &self,
-        actor: &Actor,
-        action: Action,
-        target: Target<'_>,
-        code: DenyCode,
-        request_id: &str,
-    ) -> RegistryError {
+    pub async fn refuse(&self, caller: &Caller, action: Action, target: Target<'_>, code: DenyCode) -> RegistryError {
         let detail = serde_json::json!({"action": action.as_str(), "code": code.as_str()});
-        if let Err(error) = self.journal(actor, "denial", &target.describe(), detail, request_id).await {
+        if let Err(error) = self.journal(caller, "denial", &target.describe(), detail).await {
             tracing::error!(%error, "could not journal an access denial");
         }
         RegistryError::Forbidden(code)
@@ -337,16 +332,10 @@ impl Registry {
 
     /// The target of an organization (its region looked up), authorized for `action`; a refusal is
     /// journaled. Use cases call it before they read or write anything of the organization.
-    pub async fn organization_target<'a>(
-        &self,
-        actor: &Actor,
-        oid: &'a str,
-        action: Action,
-        request_id: &str,
-    ) -> Result<Target<'a>> {
+    pub async fn organization_target<'a>(&self, caller: &Caller, oid: &'a str, action: Action) -> Result<Target<'a>> {
         let region = self.organization_region(oid).await?;
         let target = Target::Organization { oid, region };
-        self.authorize(actor, action, target, request_id).await?;
+        self.authorize(caller, action, target).await?;
         Ok(target)
     }
 
@@ -363,8 +352,8 @@ impl Registry {
         decide(actor, action, Target::None).is_allowed()
     }
 
-    pub async fn denials(&self, actor: &Actor, limit: i64, request_id: &str) -> Result<Vec<DenialRecord>> {
-        self.authorize(actor, Action::ReadAudit, Target::None, request_id).await?;
+    pub async fn denials(&self, caller: &Caller, limit: i64) -> Result<Vec<DenialRecord>> {
+        self.authorize(caller, Action::ReadAudit, Target::None).await?;
         Ok(self.store.denials(limit).await?)
     }
 
@@ -376,7 +365,7 @@ impl Registry {
         role: Option<FederalRole>,
         regions: &[u8],
     ) -> Result<()> {
-        self.authorize(actor, Action::Administer, Target::None, "-").await?;
+        self.authorize(&Caller::new(actor.clone(), "-"), Action::Administer, Target::None).await?;
         Ok(self.store.set_staff_roles(user_id, role.map(FederalRole::as_str), regions).await?)
     }
 }

@@ -11,6 +11,7 @@ use frmo_store::{CardRow, VersionRecord};
 use time::{Date, OffsetDateTime, Time};
 
 use super::search;
+use crate::Caller;
 use crate::moderation::journal;
 use crate::{Card, Registry, RegistryError, Result, end_of_day};
 
@@ -89,7 +90,9 @@ impl Registry {
             "validFrom": at.unix_timestamp(),
             "fields": journal::differences(before, organization),
         });
-        let entry = self.entry(context.by, "change", organization.oid.as_str(), detail, context.request_id).await;
+        let entry = self
+            .entry(&Caller::new(context.by.clone(), context.request_id), "change", organization.oid.as_str(), detail)
+            .await;
         let record = VersionRecord::new(organization, at)?;
         let id = self.store.append_version(record, edited_version, vec![entry]).await?;
         self.refresh_index().await?;

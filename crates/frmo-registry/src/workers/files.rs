@@ -16,6 +16,7 @@ use super::{
     COLUMNS, EXTERNAL, HIDDEN, ImportReport, REQUIRED, RowError, StaffingLine, WorkerForm, card_record,
     credential_statement, display_date, formatted_snils, mask_snils, name_in, person_statement,
 };
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
@@ -25,12 +26,11 @@ impl Registry {
     /// A person is matched by СНИЛС; a card by department and position (an open one is updated).
     pub async fn import_workers(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         oid: &str,
         rows: Vec<(usize, WorkerForm)>,
-        request_id: &str,
     ) -> Result<ImportReport> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let today = self.today();
         let mut report = ImportReport { rows: rows.len(), ..ImportReport::default() };
         let mut inputs = Vec::with_capacity(rows.len());
@@ -129,7 +129,7 @@ impl Registry {
             statements.extend(input.credential.as_ref().map(|cr| credential_statement(snils, oid, cr)));
         }
         let detail = serde_json::json!({"import": report.rows, "created": report.created, "updated": report.updated});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let entry = self.entry(caller, "worker", oid, detail).await;
         if !self.store.transact_guarded(statements, vec![entry]).await? {
             return Err(RegistryError::NotFound(format!("Организация {oid} в реестре не найдена")));
         }
@@ -140,15 +140,9 @@ impl Registry {
     /// The organization's current workers in the import's columns (open cards; personal data
     /// masked unless the actor may see it), and the organization's short name. Journaled as an
     /// export of `format`.
-    async fn workers_table(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        format: &str,
-        request_id: &str,
-    ) -> Result<(String, Vec<Vec<String>>)> {
-        let target = self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
-        let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
+    async fn workers_table(&self, caller: &Caller, oid: &str, format: &str) -> Result<(String, Vec<Vec<String>>)> {
+        let target = self.organization_target(caller, oid, Action::ReadOrganization).await?;
+        let personal = decide(caller.actor(), Action::ReadPersonalData, target).is_allowed();
         let today = iso(self.today());
         let persons: HashMap<i64, PersonRecord> =
             self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
@@ -192,14 +186,14 @@ impl Registry {
         }
         let detail =
             serde_json::json!({"export": format!("workers.{format}"), "rows": rows.len(), "personal": personal});
-        self.journal(actor, if personal { "personal_data" } else { "export" }, oid, detail, request_id).await?;
+        self.journal(caller, if personal { "personal_data" } else { "export" }, oid, detail).await?;
         let name = self.card(&Actor::System, oid, None).await?.organization.name_short;
         Ok((name, rows))
     }
 
     /// The organization's workers as a CSV file in the import's columns.
-    pub async fn export_workers_csv(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<String> {
-        let (_, rows) = self.workers_table(actor, oid, "csv", request_id).await?;
+    pub async fn export_workers_csv(&self, caller: &Caller, oid: &str) -> Result<String> {
+        let (_, rows) = self.workers_table(caller, oid, "csv").await?;
         let mut out = template_csv();
         for row in rows {
             out.push_str(&crate::csv::line(&row));
@@ -209,9 +203,9 @@ impl Registry {
 
     /// The organization's workers as an XLSX workbook in the import's columns: dates as dates,
     /// rates as numbers, codes as integers (it loads back through the import).
-    pub async fn export_workers_xlsx(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<u8>> {
+    pub async fn export_workers_xlsx(&self, caller: &Caller, oid: &str) -> Result<Vec<u8>> {
         use frmo_office::xlsx::{Cell, Column, Sheet};
-        let (_, rows) = self.workers_table(actor, oid, "xlsx", request_id).await?;
+        let (_, rows) = self.workers_table(caller, oid, "xlsx").await?;
         let cell = |key: &str, value: String| -> Cell {
             if value.is_empty() {
                 return Cell::Empty;
@@ -239,8 +233,8 @@ impl Registry {
     }
 
     /// The organization's workers as a PDF list (A4 landscape, Cyrillic font embedded).
-    pub async fn export_workers_pdf(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<u8>> {
-        let (name, rows) = self.workers_table(actor, oid, "pdf", request_id).await?;
+    pub async fn export_workers_pdf(&self, caller: &Caller, oid: &str) -> Result<Vec<u8>> {
+        let (name, rows) = self.workers_table(caller, oid, "pdf").await?;
         let at = |key: &str| COLUMNS.iter().position(|(k, _)| *k == key).unwrap_or_default();
         let [snils, last, first, patronymic, born, department, position, kind, rate, begin, until] = [
             "snils",

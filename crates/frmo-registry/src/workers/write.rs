@@ -1,6 +1,6 @@
 //! Changing workers: adding, editing, a credential or contact added, dismissal, the staffing table.
 
-use frmo_domain::access::{Action, Actor};
+use frmo_domain::access::Action;
 use frmo_domain::date::{iso, parse as parse_date, read as read_date};
 use frmo_domain::error::ValidationError;
 use frmo_domain::ident::Snils;
@@ -10,12 +10,13 @@ use frmo_store::workers::{self as store, StaffingRecord};
 use super::{
     DetailForm, Details, WorkerForm, card_record, credential_statement, formatted_snils, keep, person_statement,
 };
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
     /// Adds a worker (or a new card of a person already in the register) to the organization.
-    pub async fn add_worker(&self, actor: &Actor, oid: &str, form: &WorkerForm, request_id: &str) -> Result<i64> {
-        let report = self.import_workers(actor, oid, vec![(0, form.clone())], request_id).await?;
+    pub async fn add_worker(&self, caller: &Caller, oid: &str, form: &WorkerForm) -> Result<i64> {
+        let report = self.import_workers(caller, oid, vec![(0, form.clone())]).await?;
         if !report.applied {
             return Err(RegistryError::Invalid(
                 report.errors.into_iter().map(|e| ValidationError::new(e.field, e.label, e.message)).collect(),
@@ -29,15 +30,8 @@ impl Registry {
     /// Changes a worker: their personal details and one open card (department, position, type,
     /// rate, begin date), and adds or refreshes a credential. The СНИЛС is the person's identity and
     /// is not changed here. Journaled with the fields before and after.
-    pub async fn edit_worker(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        card_id: i64,
-        form: &WorkerForm,
-        request_id: &str,
-    ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+    pub async fn edit_worker(&self, caller: &Caller, oid: &str, card_id: i64, form: &WorkerForm) -> Result<()> {
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let missing = || RegistryError::NotFound(format!("Карточка {card_id} в организации {oid} не найдена"));
         let card = self.store.card_record(card_id).await?.filter(|c| c.oid == oid).ok_or_else(missing)?;
         if card.end_date.is_some() {
@@ -74,7 +68,7 @@ impl Registry {
         changed("rate", format_rate(card.rate), format_rate(updated.rate));
         changed("beginDate", card.begin_date.clone(), updated.begin_date.clone());
         let detail = serde_json::json!({"edit": card_id, "personId": person.id, "fields": fields});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let entry = self.entry(caller, "worker", oid, detail).await;
         if self.store.transact_guarded(statements, vec![entry]).await? {
             Ok(())
         } else {
@@ -84,16 +78,9 @@ impl Registry {
 
     /// The worker form filled from the register (person and one card), for editing: needs the
     /// right to edit and to see personal data (the view is journaled).
-    pub async fn worker_form(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        person_id: i64,
-        card_id: i64,
-        request_id: &str,
-    ) -> Result<WorkerForm> {
-        let target = self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
-        self.authorize(actor, Action::ReadPersonalData, target, request_id).await?;
+    pub async fn worker_form(&self, caller: &Caller, oid: &str, person_id: i64, card_id: i64) -> Result<WorkerForm> {
+        let target = self.organization_target(caller, oid, Action::EditOrganization).await?;
+        self.authorize(caller, Action::ReadPersonalData, target).await?;
         let missing = || RegistryError::NotFound(format!("Карточка {card_id} работника {person_id} не найдена"));
         let card = self
             .store
@@ -102,14 +89,7 @@ impl Registry {
             .filter(|c| c.oid == oid && c.person_id == person_id)
             .ok_or_else(missing)?;
         let p = self.store.person(person_id).await?.ok_or_else(missing)?;
-        self.journal(
-            actor,
-            "personal_data",
-            oid,
-            serde_json::json!({"view": "edit", "personId": person_id}),
-            request_id,
-        )
-        .await?;
+        self.journal(caller, "personal_data", oid, serde_json::json!({"view": "edit", "personId": person_id})).await?;
         Ok(WorkerForm {
             snils: formatted_snils(&p.snils),
             last_name: p.last_name,
@@ -131,15 +111,8 @@ impl Registry {
     }
 
     /// Adds a diploma or a qualification category to a worker of the organization.
-    pub async fn add_worker_detail(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        person_id: i64,
-        form: &DetailForm,
-        request_id: &str,
-    ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+    pub async fn add_worker_detail(&self, caller: &Caller, oid: &str, person_id: i64, form: &DetailForm) -> Result<()> {
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
         let person = self.store.person(person_id).await?.filter(|p| p.oid == oid).ok_or_else(missing)?;
         let mut details: Details = serde_json::from_str(&person.details).unwrap_or_default();
@@ -186,7 +159,7 @@ impl Registry {
         }
         let after = serde_json::to_string(&details).map_err(frmo_store::StoreError::from)?;
         let detail = serde_json::json!({"detail": form.kind, "personId": person_id});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let entry = self.entry(caller, "worker", oid, detail).await;
         let statement = store::set_details(person_id, &person.details, &after, self.now());
         if self.store.transact_guarded(vec![statement], vec![entry]).await? {
             Ok(())
@@ -198,14 +171,13 @@ impl Registry {
     /// Closes an open card: the last working day and the reason (directory `dismissal_reasons`).
     pub async fn dismiss_worker(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         oid: &str,
         card_id: i64,
         end_date: &str,
         reason: &str,
-        request_id: &str,
     ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let card = self
             .store
             .card_record(card_id)
@@ -227,7 +199,7 @@ impl Registry {
         };
         let detail =
             serde_json::json!({"dismiss": card_id, "personId": card.person_id, "endDate": iso(end), "reason": reason});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let entry = self.entry(caller, "worker", oid, detail).await;
         let statement = store::dismiss_card(card_id, oid, &iso(end), i64::from(reason), self.now());
         if self.store.transact_guarded(vec![statement], vec![entry]).await? {
             Ok(())
@@ -239,14 +211,13 @@ impl Registry {
     /// Declares the rate of a department × position in the staffing table (0 removes the line).
     pub async fn set_staffing(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         oid: &str,
         department: &str,
         position: &str,
         rate: &str,
-        request_id: &str,
     ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let mut errors = Vec::new();
         let department = department.trim();
         if department.is_empty() {
@@ -263,7 +234,7 @@ impl Registry {
         let line =
             StaffingRecord { department: department.to_owned(), position: i64::from(position), rate, note: None };
         let detail = serde_json::json!({"staffing": department, "position": position, "rate": rate});
-        let entry = self.entry(actor, "staffing", oid, detail, request_id).await;
+        let entry = self.entry(caller, "staffing", oid, detail).await;
         let statements = vec![store::organization_exists(oid), store::set_staffing(oid, &line, self.now())];
         self.store.transact_guarded(statements, vec![entry]).await?;
         Ok(())

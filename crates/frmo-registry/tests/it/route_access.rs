@@ -6,7 +6,7 @@ use frmo_domain::access::{Action, Actor, DenyCode};
 use frmo_registry::identity::SignIn;
 use frmo_registry::identity::route::RouteTarget;
 use frmo_registry::moderation::requests::Proposal;
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
@@ -14,9 +14,9 @@ use super::{REAVIZ_OID, demo};
 
 /// Asks for a route and returns the refusal's code (`None` when allowed) and the denials it
 /// journaled.
-async fn ask(registry: &Registry, actor: &Actor, action: Action, on: RouteTarget<'_>) -> (Option<DenyCode>, usize) {
+async fn ask(registry: &Registry, caller: &Caller, action: Action, on: RouteTarget<'_>) -> (Option<DenyCode>, usize) {
     let before = registry.store().denials(1000).await.expect("denials").len();
-    let code = match registry.authorize_route(actor, action, on, "route-test").await {
+    let code = match registry.authorize_route(&caller.with_request_id("route-test"), action, on).await {
         Ok(()) => None,
         Err(RegistryError::Forbidden(code)) => Some(code),
         Err(other) => panic!("{action:?} on {on:?}: {other:?}"),
@@ -35,7 +35,7 @@ async fn a_route_is_allowed_or_refused_as_its_use_case_decides(backend: Backend)
     let mut proposed = card.organization;
     proposed.contacts.phone = Some("+7 846 111-22-33".into());
     let Proposal::Request(request) = registry
-        .propose_change(&author, proposed, card.row.version_id, "сменился номер", true, "r")
+        .propose_change(&author, proposed, card.row.version_id, "сменился номер", true)
         .await
         .expect("a request")
     else {
@@ -46,7 +46,7 @@ async fn a_route_is_allowed_or_refused_as_its_use_case_decides(backend: Backend)
 
     // The anonymous are asked to sign in, journaled as the cabinet's use cases journal it.
     assert_eq!(
-        ask(&registry, &Actor::Anonymous, Action::EditOrganization, org).await,
+        ask(&registry, &Caller::anonymous("t"), Action::EditOrganization, org).await,
         (Some(DenyCode::NotSignedIn), 1)
     );
     let denial = &registry.store().denials(1).await.expect("denials")[0];
@@ -84,17 +84,11 @@ async fn a_route_is_allowed_or_refused_as_its_use_case_decides(backend: Backend)
     // A target that does not exist is the use case's to answer: nothing is journaled.
     let before = registry.store().denials(1000).await.expect("denials").len();
     let missing = registry
-        .authorize_route(
-            &author,
-            Action::ReadOrganization,
-            RouteTarget::Request { id: 999_999, author_only: false },
-            "r",
-        )
+        .authorize_route(&author, Action::ReadOrganization, RouteTarget::Request { id: 999_999, author_only: false })
         .await;
     assert!(matches!(missing, Err(RegistryError::NotFound(_))), "{missing:?}");
     let unknown = "1.2.643.5.1.13.13.12.2.78.999999";
-    let missing =
-        registry.authorize_route(&author, Action::ReadOrganization, RouteTarget::Organization(unknown), "r").await;
+    let missing = registry.authorize_route(&author, Action::ReadOrganization, RouteTarget::Organization(unknown)).await;
     assert!(matches!(missing, Err(RegistryError::NotFound(_))), "{missing:?}");
     assert_eq!(registry.store().denials(1000).await.expect("denials").len(), before);
 }

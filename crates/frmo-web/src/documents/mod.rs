@@ -66,7 +66,7 @@ async fn page(
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let actor = session.actor();
-    let documents = state.registry.documents(&actor, oid, &viewer.request_id).await?;
+    let documents = state.registry.documents(&viewer.caller, oid).await?;
     let card = state.registry.card(&actor, oid, None).await?;
     let may_upload = state.registry.may(&actor, oid, Action::EditOrganization).await?;
     let max = state.registry.documents_settings().map_or(0, |d| d.settings.max_bytes);
@@ -110,13 +110,13 @@ pub async fn upload(
     Path(oid): Path<String>,
     request: Request,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let mut typed = frmo_registry::documents::DocumentForm::default();
     let result = match receive(&state, &viewer, None, request).await {
         Ok(upload) => {
             typed = upload.form.clone();
-            state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await
+            state.registry.upload_document(&viewer.caller, &oid, upload).await
         }
         Err(error) => Err(error),
     };
@@ -139,7 +139,7 @@ pub async fn api_list(
     viewer: Viewer,
     ApiPath(oid): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let documents = state.registry.documents(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let documents = state.registry.documents(&viewer.caller, &oid).await?;
     Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())
 }
 
@@ -150,12 +150,11 @@ pub async fn api_upload(
     ApiPath(oid): ApiPath<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let actor = viewer.actor();
-    state.registry.organization_target(&actor, &oid, Action::EditOrganization, &viewer.request_id).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let upload = receive(&state, &viewer, Some(&token), request).await?;
-    let id = state.registry.upload_document(&actor, &oid, upload, &viewer.request_id).await?;
-    let document = state.registry.documents(&actor, &oid, &viewer.request_id).await?.into_iter().find(|d| d.id == id);
+    let id = state.registry.upload_document(&viewer.caller, &oid, upload).await?;
+    let document = state.registry.documents(&viewer.caller, &oid).await?.into_iter().find(|d| d.id == id);
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "document": document }))).into_response())
 }
 
@@ -186,7 +185,7 @@ pub async fn signature(
 
 async fn send(state: &AppState, viewer: &Viewer, id: &str, signature: bool) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Документ «{id}» не найден")))?;
-    let download = state.registry.document_file(&viewer.actor(), id, signature, &viewer.request_id).await?;
+    let download = state.registry.document_file(&viewer.caller, id, signature).await?;
     Ok(stream(download))
 }
 

@@ -80,7 +80,7 @@ async fn organization_view(
     outcome: Outcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    let page = state.registry.organization_page(&session.actor(), oid, &viewer.request_id).await?;
+    let page = state.registry.organization_page(&viewer.caller, oid).await?;
     let mut org = page.card.organization;
     let (errors, typed) = outcome.card.map_or((FormErrors::none(), None), |(e, f)| (e, Some(f)));
     if let Some(typed) = &typed {
@@ -128,9 +128,9 @@ pub(super) async fn organization(
 ) -> Result<Response, PageError> {
     let query: Done = crate::query::parse(raw)?;
     let mut done = notice::fixed(query.done.as_deref());
-    if let (Some(id), Some(session)) = (query.sent.and_then(|s| s.parse().ok()), viewer.session.as_ref()) {
+    if let (Some(id), Some(_)) = (query.sent.and_then(|s| s.parse().ok()), viewer.session.as_ref()) {
         // A request of another organization, or one not to be seen, shows nothing.
-        if let Ok(view) = state.registry.request_view(&session.actor(), id, &viewer.request_id).await
+        if let Ok(view) = state.registry.request_view(&viewer.caller, id).await
             && view.org_oid == oid
             && view.status == RequestStatus::Submitted
         {
@@ -208,11 +208,10 @@ pub(super) async fn edit_card(
     Path(oid): Path<String>,
     Form(form): Form<CardForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let edit = form.edit();
-    let result =
-        state.registry.edit_card(&session.actor(), &oid, edit, form.version, &form.reason, &viewer.request_id).await;
+    let result = state.registry.edit_card(&viewer.caller, &oid, edit, form.version, &form.reason).await;
     let page = format!("/cabinet/organizations/{oid}");
     match result {
         Ok(Proposal::Applied { .. }) => Ok(Redirect::to(&notice::to(&page, notice::CARD_SAVED)).into_response()),
@@ -260,9 +259,9 @@ pub(super) async fn grant_member(
     Path(oid): Path<String>,
     Form(form): Form<GrantForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    let result = state.registry.grant_member(&session.actor(), &oid, &form.who, &form.role, &viewer.request_id).await;
+    let result = state.registry.grant_member(&viewer.caller, &oid, &form.who, &form.role).await;
     after_members_change(&state, &viewer, &oid, result, (&form.who, &form.role), notice::INVITED).await
 }
 
@@ -281,10 +280,10 @@ pub(super) async fn revoke_member(
     Path(oid): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let user_id = form.user.trim().parse().unwrap_or(0);
-    let result = state.registry.revoke_member(&session.actor(), &oid, user_id, &viewer.request_id).await;
+    let result = state.registry.revoke_member(&viewer.caller, &oid, user_id).await;
     after_members_change(&state, &viewer, &oid, result, ("", ""), notice::MEMBERS).await
 }
 
@@ -303,10 +302,10 @@ pub(super) async fn withdraw_invitation(
     Path(oid): Path<String>,
     Form(form): Form<WithdrawForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = form.invitation.trim().parse().unwrap_or(0);
-    let result = state.registry.withdraw_invitation(&session.actor(), &oid, id, &viewer.request_id).await;
+    let result = state.registry.withdraw_invitation(&viewer.caller, &oid, id).await;
     after_members_change(&state, &viewer, &oid, result, ("", ""), notice::MEMBERS).await
 }
 
@@ -315,11 +314,10 @@ pub(super) async fn api_organization(
     viewer: Viewer,
     crate::register::api::ApiPath(oid): crate::register::api::ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let actor = viewer.actor();
     if viewer.session.is_none() {
         viewer.authorize(&state, Action::ReadOrganization, Target::None).await?;
     }
-    let page = state.registry.organization_page(&actor, &oid, &viewer.request_id).await?;
+    let page = state.registry.organization_page(&viewer.caller, &oid).await?;
     Ok(Json(json!({
         "oid": page.card.organization.oid.as_str(),
         "versionId": page.card.row.version_id,

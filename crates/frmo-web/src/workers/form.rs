@@ -183,7 +183,7 @@ async fn form_page(
     errors: FormErrors,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    state.registry.organization_target(&session.actor(), oid, Action::EditOrganization, &viewer.request_id).await?;
+    state.registry.organization_target(&viewer.caller, oid, Action::EditOrganization).await?;
     let card = state.registry.card(&session.actor(), oid, None).await?;
     let status = errors.status();
     let view = NewWorkerView {
@@ -231,10 +231,10 @@ pub async fn add(
     Path(oid): Path<String>,
     Form(fields): Form<WorkerFormFields>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&fields.csrf)?;
-    match state.registry.add_worker(&session.actor(), &oid, &fields.form(), &viewer.request_id).await {
+    match state.registry.add_worker(&viewer.caller, &oid, &fields.form()).await {
         Ok(person) => {
             Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
         }
@@ -257,13 +257,13 @@ pub async fn edit_form(
     Path((oid, id)): Path<(String, String)>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let params: EditParams = crate::query::parse(raw)?;
     let missing = || RegistryError::NotFound(format!("Работник «{id}» не найден"));
     let person: i64 = id.parse().map_err(|_| missing())?;
     let card: i64 = params.card.as_deref().unwrap_or_default().parse().map_err(|_| missing())?;
-    let form = state.registry.worker_form(&session.actor(), &oid, person, card, &viewer.request_id).await?;
+    let form = state.registry.worker_form(&viewer.caller, &oid, person, card).await?;
     form_page(&state, &viewer, &oid, Some((person, card)), WorkerFormFields::from(form), FormErrors::none()).await
 }
 
@@ -274,12 +274,12 @@ pub async fn edit(
     Path((oid, id)): Path<(String, String)>,
     Form(fields): Form<WorkerFormFields>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&fields.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
     let card: i64 = fields.card.trim().parse().unwrap_or(0);
-    match state.registry.edit_worker(&session.actor(), &oid, card, &fields.form(), &viewer.request_id).await {
+    match state.registry.edit_worker(&viewer.caller, &oid, card, &fields.form()).await {
         Ok(()) => {
             Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
         }

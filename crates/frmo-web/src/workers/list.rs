@@ -126,7 +126,7 @@ async fn list_page(
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let filter = params.filter()?;
-    let mut page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
+    let mut page = state.registry.workers(&viewer.caller, oid, &filter).await?;
     let found = page.lines.len();
     let pager = Pager::of_query(found, &format!("/cabinet/organizations/{oid}/workers"), query, PAGE_SIZE);
     page.lines = pager.slice(std::mem::take(&mut page.lines));
@@ -144,7 +144,7 @@ async fn list_page(
         oid: oid.to_owned(),
         name: card.organization.name_short,
         page,
-        may_edit: state.registry.may(&viewer.actor(), oid, Action::EditOrganization).await?,
+        may_edit: state.registry.may(viewer.actor(), oid, Action::EditOrganization).await?,
         q: filter.q.clone(),
         department: filter.department.clone(),
         expiring: filter.expiring_days.map(|d| d.to_string()).unwrap_or_default(),
@@ -182,8 +182,8 @@ pub async fn import(
     Path(oid): Path<String>,
     request: Request,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let files = [FileField { name: "file", label: "Файл", limit: IMPORT_LIMIT }];
     let received = match crate::multipart::read(&state, &viewer, None, request, &files).await {
         Ok(received) => received,
@@ -220,7 +220,7 @@ async fn import_file(
     file.finish().map_err(|e| RegistryError::Store(e.into()))?;
     let bytes = tokio::fs::read(file.path()).await.map_err(|e| RegistryError::Store(e.into()))?;
     match rows_from_file(&bytes) {
-        Ok(rows) => state.registry.import_workers(&viewer.actor(), oid, rows, &viewer.request_id).await,
+        Ok(rows) => state.registry.import_workers(&viewer.caller, oid, rows).await,
         Err(errors) => Ok(ImportReport { errors, ..ImportReport::default() }),
     }
 }
@@ -231,7 +231,7 @@ pub async fn export(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    let csv = state.registry.export_workers_csv(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let csv = state.registry.export_workers_csv(&viewer.caller, &oid).await?;
     Ok(csv_response(csv, "workers.csv"))
 }
 
@@ -241,7 +241,7 @@ pub async fn export_xlsx(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    let bytes = state.registry.export_workers_xlsx(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let bytes = state.registry.export_workers_xlsx(&viewer.caller, &oid).await?;
     Ok(file_response(bytes, XLSX, "workers.xlsx"))
 }
 
@@ -251,7 +251,7 @@ pub async fn export_pdf(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    let bytes = state.registry.export_workers_pdf(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let bytes = state.registry.export_workers_pdf(&viewer.caller, &oid).await?;
     Ok(file_response(bytes, "application/pdf", "workers.pdf"))
 }
 
@@ -261,7 +261,7 @@ pub async fn template(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    state.registry.organization_target(&viewer.actor(), &oid, Action::ReadOrganization, &viewer.request_id).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::ReadOrganization).await?;
     Ok(csv_response(frmo_registry::workers::template_csv(), "workers-template.csv"))
 }
 
@@ -271,7 +271,7 @@ pub async fn template_xlsx(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    state.registry.organization_target(&viewer.actor(), &oid, Action::ReadOrganization, &viewer.request_id).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::ReadOrganization).await?;
     let body = frmo_registry::workers::template_xlsx()
         .map_err(|e| RegistryError::Conflict(format!("Шаблон не собран: {e}")))?;
     Ok(file_response(body, XLSX, "workers-template.xlsx"))
@@ -313,14 +313,10 @@ pub async fn staffing(
     Path(oid): Path<String>,
     Form(form): Form<StaffingForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&form.csrf)?;
-    match state
-        .registry
-        .set_staffing(&session.actor(), &oid, &form.department, &form.position, &form.rate, &viewer.request_id)
-        .await
-    {
+    match state.registry.set_staffing(&viewer.caller, &oid, &form.department, &form.position, &form.rate).await {
         Ok(()) => {
             let list = format!("/cabinet/organizations/{oid}/workers");
             Ok(Redirect::to(&format!("{}#staffing", crate::notice::to(&list, crate::notice::STAFFING))).into_response())
@@ -339,7 +335,7 @@ pub async fn api_list(
     ApiPath(oid): ApiPath<String>,
     ApiQuery(params): ApiQuery<FilterParams>,
 ) -> Result<Response, ApiError> {
-    let page = state.registry.workers(&viewer.actor(), &oid, &params.filter()?, &viewer.request_id).await?;
+    let page = state.registry.workers(&viewer.caller, &oid, &params.filter()?).await?;
     let workers: Vec<&WorkerLine> = page.lines.iter().collect();
     Ok(Json(json!({ "oid": oid, "personalData": page.personal, "workers": workers, "staffing": page.staffing }))
         .into_response())

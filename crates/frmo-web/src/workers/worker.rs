@@ -53,7 +53,7 @@ pub async fn check(
             .filter(|d| (0..=3650).contains(d))
             .ok_or_else(|| invalid("days", "Дней", "ожидается число дней от 0 до 3650"))?,
     };
-    let check = state.registry.check_workers(&session.actor(), &oid, days, &viewer.request_id).await?;
+    let check = state.registry.check_workers(&viewer.caller, &oid, days).await?;
     Ok(render(&CheckView { user_name: session.user.display_name.clone(), csrf: viewer.csrf().to_owned(), oid, check }))
 }
 
@@ -88,16 +88,16 @@ async fn worker_page(
     (errors, typed, done): WorkerOutcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    state.registry.organization_target(&session.actor(), oid, Action::ReadOrganization, &viewer.request_id).await?;
+    state.registry.organization_target(&viewer.caller, oid, Action::ReadOrganization).await?;
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Работник «{id}» не найден")))?;
-    let worker = state.registry.worker(&session.actor(), oid, id, &viewer.request_id).await?;
+    let worker = state.registry.worker(&viewer.caller, oid, id).await?;
     let status = errors.status();
     let view = WorkerPageView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         oid: oid.to_owned(),
         worker,
-        may_edit: state.registry.may(&viewer.actor(), oid, Action::EditOrganization).await?,
+        may_edit: state.registry.may(viewer.actor(), oid, Action::EditOrganization).await?,
         reasons: directory_choices("dismissal_reasons", None),
         levels: directory_choices("education_levels", None),
         categories: directory_choices("qualification_categories", None),
@@ -146,14 +146,11 @@ pub async fn dismiss(
     Path((oid, id)): Path<(String, String)>,
     Form(form): Form<DismissForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&form.csrf)?;
     let card: i64 = form.card.trim().parse().unwrap_or(0);
-    let result = state
-        .registry
-        .dismiss_worker(&session.actor(), &oid, card, &form.end_date, &form.reason, &viewer.request_id)
-        .await;
+    let result = state.registry.dismiss_worker(&viewer.caller, &oid, card, &form.end_date, &form.reason).await;
     match result {
         Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::DISMISSED)).into_response()),
         Err(error) => {
@@ -191,8 +188,8 @@ pub async fn details(
     Path((oid, id)): Path<(String, String)>,
     Form(f): Form<DetailFields>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&f.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
     // The form's ids begin with its kind (`education-date`, `qualification-date`).
@@ -207,7 +204,7 @@ pub async fn details(
         date: f.date,
         valid_until: f.valid_until,
     };
-    match state.registry.add_worker_detail(&session.actor(), &oid, person, &form, &viewer.request_id).await {
+    match state.registry.add_worker_detail(&viewer.caller, &oid, person, &form).await {
         Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::WORKER_SAVED)).into_response()),
         Err(error) => {
             let fields = ["code", "institution", "document_number", "date", "specialty", "valid_until"];
@@ -224,6 +221,6 @@ pub async fn api_worker(
     ApiPath(snils): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     viewer.require(&state).await?;
-    let worker = state.registry.worker_by_snils(&viewer.actor(), &snils, &viewer.request_id).await?;
+    let worker = state.registry.worker_by_snils(&viewer.caller, &snils).await?;
     Ok(Json(worker).into_response())
 }
