@@ -131,30 +131,21 @@ impl Registry {
 
     /// An organization's cabinet page, for those who may read it.
     pub async fn organization_page(&self, caller: &Caller, oid: &str) -> Result<OrganizationPage> {
-        let card = self.card(&Actor::System, oid, None).await?;
+        let (card, members) = if caller.is_authorized(oid, Action::ReadOrganization) {
+            // Allowed already in this request (by the route layer): the card and its members are
+            // read at once.
+            tokio::try_join!(self.card(&Actor::System, oid, None), self.members(oid))?
+        } else {
+            let card = self.card(&Actor::System, oid, None).await?;
+            let target = Target::Organization { oid, region: card.organization.region_id.code() };
+            self.authorize(caller, Action::ReadOrganization, target).await?;
+            (card, self.members(oid).await?)
+        };
         let target = Target::Organization { oid, region: card.organization.region_id.code() };
-        self.authorize(caller, Action::ReadOrganization, target).await?;
         let edit_denied = match decide(caller.actor(), Action::EditOrganization, target) {
             Decision::Allow => None,
             Decision::Deny(code) => Some(code),
         };
-        let members = self
-            .store
-            .members_of(oid)
-            .await?
-            .into_iter()
-            .map(|m| Member {
-                user_id: m.user_id,
-                name: m.display_name,
-                role: role_label(&m.role),
-                source: if m.source == GRANTED {
-                    "оператор или руководитель"
-                } else {
-                    "ЕСИА"
-                },
-                revocable: m.source == GRANTED,
-            })
-            .collect();
         let may_manage_members = decide(caller.actor(), Action::ManageMembers, target).is_allowed();
         let invitations = if may_manage_members {
             let stored = self.store.invitations_of(oid).await?;
@@ -166,6 +157,18 @@ impl Registry {
             Vec::new()
         };
         Ok(OrganizationPage { card, edit_denied, members, may_manage_members, invitations })
+    }
+
+    /// Who may act for the organization, as its cabinet page lists them.
+    async fn members(&self, oid: &str) -> Result<Vec<Member>> {
+        let members = self.store.members_of(oid).await?.into_iter().map(|m| Member {
+            user_id: m.user_id,
+            name: m.display_name,
+            role: role_label(&m.role),
+            source: if m.source == GRANTED { "оператор или руководитель" } else { "ЕСИА" },
+            revocable: m.source == GRANTED,
+        });
+        Ok(members.collect())
     }
 
     /// Invites a person to an organization's cabinet. `who` is a local login, an e-mail address or

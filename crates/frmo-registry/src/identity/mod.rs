@@ -331,8 +331,14 @@ impl Registry {
     }
 
     /// The target of an organization (its region looked up), authorized for `action`; a refusal is
-    /// journaled. Use cases call it before they read or write anything of the organization.
+    /// journaled. Use cases call it before they read or write anything of the organization. A
+    /// caller carrying the registry's decision for exactly this organization and action (the route
+    /// layer's) is not asked again, and the region it read is used.
     pub async fn organization_target<'a>(&self, caller: &Caller, oid: &'a str, action: Action) -> Result<Target<'a>> {
+        // Decided already for this request (by the route layer): the region is not read twice.
+        if let Some(region) = caller.authorized_region(oid, action) {
+            return Ok(Target::Organization { oid, region });
+        }
         let region = self.organization_region(oid).await?;
         let target = Target::Organization { oid, region };
         self.authorize(caller, action, target).await?;

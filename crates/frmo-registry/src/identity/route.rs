@@ -24,13 +24,21 @@ impl Registry {
     /// returned as `Forbidden`. The anonymous are asked to sign in first, as every cabinet use case
     /// does (`UseCabinet`). A target that does not exist is `NotFound`, journaling nothing: the use
     /// case answers that its own way.
-    pub async fn authorize_route(&self, caller: &Caller, action: Action, on: RouteTarget<'_>) -> Result<()> {
+    ///
+    /// Allowed, it returns the caller to hand to the use case: on an organization, carrying the
+    /// decision and the region read for it, so the use case's own check of the same action on the
+    /// same organization reads nothing again ([`Registry::organization_target`]).
+    pub async fn authorize_route(&self, caller: &Caller, action: Action, on: RouteTarget<'_>) -> Result<Caller> {
         if matches!(caller.actor(), Actor::Anonymous) {
-            return self.authorize(caller, Action::UseCabinet, Target::None).await;
+            self.authorize(caller, Action::UseCabinet, Target::None).await?;
+            return Ok(caller.clone());
         }
         match on {
-            RouteTarget::None => self.authorize(caller, action, Target::None).await,
-            RouteTarget::Organization(oid) => self.organization_target(caller, oid, action).await.map(drop),
+            RouteTarget::None => self.authorize(caller, action, Target::None).await.map(|()| caller.clone()),
+            RouteTarget::Organization(oid) => match self.organization_target(caller, oid, action).await? {
+                Target::Organization { oid, region } => Ok(caller.authorized_for(oid, region, action)),
+                Target::None => Ok(caller.clone()),
+            },
             RouteTarget::Request { id, author_only } => {
                 let record = self
                     .store
@@ -41,13 +49,13 @@ impl Registry {
                 let author = is_author(caller.actor(), record.author_id);
                 // Its author reads a request whatever their role now (as `request_view` lets them).
                 if author && action == Action::ReadOrganization {
-                    return Ok(());
+                    return Ok(caller.clone());
                 }
                 self.authorize(caller, action, target).await?;
                 if author_only && !author {
                     return Err(self.refuse(caller, action, target, DenyCode::NotTheAuthor).await);
                 }
-                Ok(())
+                Ok(caller.clone())
             }
         }
     }

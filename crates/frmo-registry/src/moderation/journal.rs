@@ -240,8 +240,7 @@ impl Registry {
     /// after, decisions and requests, and who may act for it, for those who may read the
     /// organization.
     pub async fn organization_history(&self, caller: &Caller, oid: &str) -> Result<Vec<HistoryEntry>> {
-        let region = self.organization_region(oid).await?;
-        self.authorize(caller, Action::ReadOrganization, Target::Organization { oid, region }).await?;
+        self.organization_target(caller, oid, Action::ReadOrganization).await?;
         let records = self.store.audit_of_target(oid, 500).await?;
         Ok(records.into_iter().filter_map(history_entry).collect())
     }

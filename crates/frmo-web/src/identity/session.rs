@@ -43,6 +43,11 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("frmo_invalid=; Max-Age=0"))
 }
 
+/// The caller the route layer authorized ([`crate::routes`]), handed on to the handler's `Viewer`
+/// so that the use case finds the decision made and does not look the organization up again.
+#[derive(Clone)]
+pub(crate) struct AuthorizedCaller(pub(crate) Caller);
+
 /// Who is asking, and the request's id (for journals and error pages).
 pub struct Viewer {
     pub session: Option<Session>,
@@ -130,7 +135,11 @@ impl FromRequestParts<AppState> for Viewer {
             parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip())
         });
         let client = client.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
-        let caller = Caller::new(session.as_ref().map_or(Actor::Anonymous, Session::actor), request_id);
+        // Behind the route layer, the caller it authorized (carrying its decision); else a new one.
+        let caller = match parts.extensions.get::<AuthorizedCaller>() {
+            Some(AuthorizedCaller(caller)) => caller.clone(),
+            None => Caller::new(session.as_ref().map_or(Actor::Anonymous, Session::actor), request_id),
+        };
         Ok(Viewer { session, caller, form_cookie, client })
     }
 }
