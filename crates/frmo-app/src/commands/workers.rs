@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 use clap::Subcommand;
 
 use crate::{App, Config};
-use frmo_registry::Caller;
+use frmo_domain::ident::OrgOid;
+use frmo_registry::{Caller, RegistryError};
 
 #[derive(Subcommand, Debug)]
 pub enum WorkersCommand {
@@ -42,6 +43,7 @@ pub async fn run(config: Config, command: WorkersCommand) -> anyhow::Result<Exit
             }
             let app = App::build(config.for_batch()).await?;
             let registry = &app.registry;
+            let org = organization(&org)?;
             let bytes = match format.as_str() {
                 "xlsx" => registry.export_workers_xlsx(&Caller::system("cli"), &org).await?,
                 "pdf" => registry.export_workers_pdf(&Caller::system("cli"), &org).await?,
@@ -60,8 +62,9 @@ async fn import(config: Config, org: &str, file: &std::path::Path) -> anyhow::Re
     progress.set_message(format!("проверка и загрузка {}", file.display()));
     progress.enable_steady_tick(Duration::from_millis(120));
     let started = Instant::now();
+    let org = organization(org)?;
     let report = match frmo_registry::workers::rows_from_file(&bytes) {
-        Ok(rows) => app.registry.import_workers(&Caller::system("cli"), org, rows).await?,
+        Ok(rows) => app.registry.import_workers(&Caller::system("cli"), &org, rows).await?,
         Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
     };
     progress.finish_and_clear();
@@ -79,4 +82,9 @@ async fn import(config: Config, org: &str, file: &std::path::Path) -> anyhow::Re
         eprint!("{}", report.errors_csv().trim_start_matches('\u{feff}'));
         Ok(super::failed())
     }
+}
+
+/// `--org`: an organization's OID, refused as the registry refuses one that does not parse.
+fn organization(org: &str) -> Result<OrgOid, RegistryError> {
+    OrgOid::parse(org).map_err(RegistryError::invalid)
 }

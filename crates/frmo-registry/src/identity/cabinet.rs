@@ -4,6 +4,7 @@
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, Target, acts_for_registry, decide};
 use frmo_domain::error::ValidationError;
+use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Contacts;
 
 pub use frmo_store::outbox::NotificationRecord;
@@ -130,25 +131,25 @@ impl Registry {
     }
 
     /// An organization's cabinet page, for those who may read it.
-    pub async fn organization_page(&self, caller: &Caller, oid: &str) -> Result<OrganizationPage> {
-        let (card, members) = if caller.is_authorized(oid, Action::ReadOrganization) {
+    pub async fn organization_page(&self, caller: &Caller, oid: &OrgOid) -> Result<OrganizationPage> {
+        let (card, members) = if caller.is_authorized(oid.as_str(), Action::ReadOrganization) {
             // Allowed already in this request (by the route layer): the card and its members are
             // read at once.
-            tokio::try_join!(self.card(&Actor::System, oid, None), self.members(oid))?
+            tokio::try_join!(self.card(&Actor::System, oid.as_str(), None), self.members(oid.as_str()))?
         } else {
-            let card = self.card(&Actor::System, oid, None).await?;
-            let target = Target::Organization { oid, region: card.organization.region_id.code() };
+            let card = self.card(&Actor::System, oid.as_str(), None).await?;
+            let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
             self.authorize(caller, Action::ReadOrganization, target).await?;
-            (card, self.members(oid).await?)
+            (card, self.members(oid.as_str()).await?)
         };
-        let target = Target::Organization { oid, region: card.organization.region_id.code() };
+        let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
         let edit_denied = match decide(caller.actor(), Action::EditOrganization, target) {
             Decision::Allow => None,
             Decision::Deny(code) => Some(code),
         };
         let may_manage_members = decide(caller.actor(), Action::ManageMembers, target).is_allowed();
         let invitations = if may_manage_members {
-            let stored = self.store.invitations_of(oid).await?;
+            let stored = self.store.invitations_of(oid.as_str()).await?;
             stored
                 .into_iter()
                 .map(|i| Invitation { id: i.id, who: invitation_label(&i.who), role: role_label(&i.role) })
@@ -177,7 +178,7 @@ impl Registry {
     /// name signs in ([`Registry::start_session`]). Nobody's account is looked up here: the answer is
     /// the same whether the name belongs to somebody or not, so the form confirms nothing about
     /// other people (issue #17).
-    pub async fn grant_member(&self, caller: &Caller, oid: &str, who: &str, role: &str) -> Result<()> {
+    pub async fn grant_member(&self, caller: &Caller, oid: &OrgOid, who: &str, role: &str) -> Result<()> {
         let target = self.organization_target(caller, oid, Action::ManageMembers).await?;
         let mut errors = Vec::new();
         if !ROLES.contains(&role) {
@@ -195,37 +196,37 @@ impl Registry {
             Actor::User(person) => Some(person.user_id),
             _ => None,
         };
-        self.store.invite_member(oid, &key, role, by, self.now()).await?;
+        self.store.invite_member(oid.as_str(), &key, role, by, self.now()).await?;
         let detail = serde_json::json!({"invite": role, "who": key});
-        self.journal(caller, "membership", oid, detail).await
+        self.journal(caller, "membership", oid.as_str(), detail).await
     }
 
     /// Withdraws an invitation that has not been used yet.
-    pub async fn withdraw_invitation(&self, caller: &Caller, oid: &str, id: i64) -> Result<()> {
+    pub async fn withdraw_invitation(&self, caller: &Caller, oid: &OrgOid, id: i64) -> Result<()> {
         self.organization_target(caller, oid, Action::ManageMembers).await?;
-        let withdrawn = self.store.withdraw_invitation(id, oid).await?;
+        let withdrawn = self.store.withdraw_invitation(id, oid.as_str()).await?;
         let invitation = withdrawn.ok_or_else(|| RegistryError::NotFound(format!("Приглашения {id} нет.")))?;
         let detail = serde_json::json!({"withdraw": invitation.role, "who": invitation.who});
-        self.journal(caller, "membership", oid, detail).await
+        self.journal(caller, "membership", oid.as_str(), detail).await
     }
 
     /// Takes away a membership granted in the registry.
-    pub async fn revoke_member(&self, caller: &Caller, oid: &str, user_id: i64) -> Result<()> {
+    pub async fn revoke_member(&self, caller: &Caller, oid: &OrgOid, user_id: i64) -> Result<()> {
         self.organization_target(caller, oid, Action::ManageMembers).await?;
         if let Actor::User(person) = caller.actor()
             && person.user_id == user_id
         {
             return Err(RegistryError::Conflict("Свой доступ к организации снять нельзя: попросите оператора.".into()));
         }
-        match self.store.membership(user_id, oid).await? {
+        match self.store.membership(user_id, oid.as_str()).await? {
             None => Err(RegistryError::NotFound(format!("У пользователя {user_id} нет доступа к организации {oid}."))),
             Some(m) if m.source != GRANTED => Err(RegistryError::Conflict(
                 "Роль этого человека в организации подтверждена ЕСИА; она снимается в ЕСИА.".into(),
             )),
             Some(m) => {
-                self.store.revoke_membership(user_id, oid).await?;
+                self.store.revoke_membership(user_id, oid.as_str()).await?;
                 let detail = serde_json::json!({"revoke": m.role, "userId": user_id});
-                self.journal(caller, "membership", oid, detail).await
+                self.journal(caller, "membership", oid.as_str(), detail).await
             }
         }
     }
@@ -235,7 +236,7 @@ impl Registry {
     pub async fn edit_contacts(
         &self,
         caller: &Caller,
-        oid: &str,
+        oid: &OrgOid,
         contacts: Contacts,
         edited_version: i64,
         reason: &str,
@@ -249,13 +250,13 @@ impl Registry {
     pub async fn edit_card(
         &self,
         caller: &Caller,
-        oid: &str,
+        oid: &OrgOid,
         edit: CardEdit,
         edited_version: i64,
         reason: &str,
     ) -> Result<crate::moderation::requests::Proposal> {
-        let card = self.card(&Actor::System, oid, None).await?;
-        let target = Target::Organization { oid, region: card.organization.region_id.code() };
+        let card = self.card(&Actor::System, oid.as_str(), None).await?;
+        let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
         self.authorize(caller, Action::EditOrganization, target).await?;
         let proposed = edit.apply(card.organization.clone())?;
         self.propose_from(caller, card, proposed, edited_version, reason, true).await

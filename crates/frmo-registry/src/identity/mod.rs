@@ -9,6 +9,7 @@ pub mod route;
 pub mod totp;
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Membership, Principal, Target, decide};
+use frmo_domain::ident::OrgOid;
 use frmo_store::Identifier;
 /// A person as an identity provider vouches for them (the `user` of a `SignIn`).
 pub use frmo_store::identity::NewUser;
@@ -334,22 +335,27 @@ impl Registry {
     /// journaled. Use cases call it before they read or write anything of the organization. A
     /// caller carrying the registry's decision for exactly this organization and action (the route
     /// layer's) is not asked again, and the region it read is used.
-    pub async fn organization_target<'a>(&self, caller: &Caller, oid: &'a str, action: Action) -> Result<Target<'a>> {
+    pub async fn organization_target<'a>(
+        &self,
+        caller: &Caller,
+        oid: &'a OrgOid,
+        action: Action,
+    ) -> Result<Target<'a>> {
         // Decided already for this request (by the route layer): the region is not read twice.
-        if let Some(region) = caller.authorized_region(oid, action) {
-            return Ok(Target::Organization { oid, region });
+        if let Some(region) = caller.authorized_region(oid.as_str(), action) {
+            return Ok(Target::Organization { oid: oid.as_str(), region });
         }
-        let region = self.organization_region(oid).await?;
-        let target = Target::Organization { oid, region };
+        let region = self.organization_region(oid.as_str()).await?;
+        let target = Target::Organization { oid: oid.as_str(), region };
         self.authorize(caller, action, target).await?;
         Ok(target)
     }
 
     /// Whether `actor` may do `action` to the organization, without journaling: for pages that
     /// show or hide a form (the use case itself still authorizes).
-    pub async fn may(&self, actor: &Actor, oid: &str, action: Action) -> Result<bool> {
-        let region = self.organization_region(oid).await?;
-        Ok(decide(actor, action, Target::Organization { oid, region }).is_allowed())
+    pub async fn may(&self, actor: &Actor, oid: &OrgOid, action: Action) -> Result<bool> {
+        let region = self.organization_region(oid.as_str()).await?;
+        Ok(decide(actor, action, Target::Organization { oid: oid.as_str(), region }).is_allowed())
     }
 
     /// Whether `actor` may do `action` where no organization is involved (publish, handle support,

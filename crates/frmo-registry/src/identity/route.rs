@@ -5,6 +5,7 @@
 use frmo_domain::access::{Action, Actor, DenyCode, Target};
 
 use crate::Caller;
+use crate::register::organization_oid;
 use crate::{Registry, RegistryError, Result};
 
 /// What a route's path names as the target of its action.
@@ -35,10 +36,12 @@ impl Registry {
         }
         match on {
             RouteTarget::None => self.authorize(caller, action, Target::None).await.map(|()| caller.clone()),
-            RouteTarget::Organization(oid) => match self.organization_target(caller, oid, action).await? {
-                Target::Organization { oid, region } => Ok(caller.authorized_for(oid, region, action)),
-                Target::None => Ok(caller.clone()),
-            },
+            RouteTarget::Organization(text) => {
+                match self.organization_target(caller, &organization_oid(text)?, action).await? {
+                    Target::Organization { oid, region } => Ok(caller.authorized_for(oid, region, action)),
+                    Target::None => Ok(caller.clone()),
+                }
+            }
             RouteTarget::Request { id, author_only } => {
                 let record = self
                     .store

@@ -3,6 +3,7 @@
 //! by `frmo audit verify`, exported as CSV for auditors.
 
 use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Organization;
 use frmo_domain::status::RequestStatus;
 use frmo_store::audit::AuditEntry;
@@ -239,9 +240,9 @@ impl Registry {
     /// «История изменений» of an organization, newest first: changes with their fields before and
     /// after, decisions and requests, and who may act for it, for those who may read the
     /// organization.
-    pub async fn organization_history(&self, caller: &Caller, oid: &str) -> Result<Vec<HistoryEntry>> {
+    pub async fn organization_history(&self, caller: &Caller, oid: &OrgOid) -> Result<Vec<HistoryEntry>> {
         self.organization_target(caller, oid, Action::ReadOrganization).await?;
-        let records = self.store.audit_of_target(oid, 500).await?;
+        let records = self.store.audit_of_target(oid.as_str(), 500).await?;
         Ok(records.into_iter().filter_map(history_entry).collect())
     }
 }

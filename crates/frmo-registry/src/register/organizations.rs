@@ -188,7 +188,13 @@ impl Registry {
     }
 }
 
-fn not_found_message(oid: &OrgOid, as_of: Option<Date>) -> String {
+/// An organization's OID as an address names it: one that does not parse is answered as an
+/// unknown one is (`NotFound`, the same message), so a malformed address is told nothing more.
+pub fn organization_oid(text: &str) -> Result<OrgOid> {
+    OrgOid::parse(text).map_err(|_| RegistryError::NotFound(not_found_message(text.trim(), None)))
+}
+
+fn not_found_message(oid: impl std::fmt::Display, as_of: Option<Date>) -> String {
     match as_of {
         Some(date) => format!("Организация {oid} на {} в реестре не найдена", search::format_date(date)),
         None => format!("Организация {oid} в реестре не найдена"),

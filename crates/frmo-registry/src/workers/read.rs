@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use frmo_domain::access::{Action, Target, decide};
 use frmo_domain::date::{format as format_date, iso, read as read_date};
 use frmo_domain::error::ValidationError;
+use frmo_domain::ident::OrgOid;
 use frmo_domain::ident::Snils;
 use frmo_domain::reference;
 use frmo_domain::worker::{Sex, format_rate};
@@ -58,17 +59,17 @@ impl Registry {
 
     /// The organization's workers (open cards; dismissed too on request), filtered, with the
     /// staffing table.
-    pub async fn workers(&self, caller: &Caller, oid: &str, filter: &WorkerFilter) -> Result<WorkersPage> {
+    pub async fn workers(&self, caller: &Caller, oid: &OrgOid, filter: &WorkerFilter) -> Result<WorkersPage> {
         let target = self.organization_target(caller, oid, Action::ReadOrganization).await?;
         let today = self.today();
         let persons: HashMap<i64, PersonRecord> =
-            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
-        let credentials = self.store.credentials_of(oid).await?;
+            self.store.persons_of(oid.as_str()).await?.into_iter().map(|p| (p.id, p)).collect();
+        let credentials = self.store.credentials_of(oid.as_str()).await?;
         let mut by_person: HashMap<i64, Vec<&CredentialRecord>> = HashMap::new();
         for c in &credentials {
             by_person.entry(c.person_id).or_default().push(c);
         }
-        let cards = self.store.cards_of(oid).await?;
+        let cards = self.store.cards_of(oid.as_str()).await?;
         // Whoever sees the СНИЛС masked may not search by it, nor by any part of it: matching digits
         // would confirm them one at a time.
         let personal = decide(caller.actor(), Action::ReadPersonalData, target).is_allowed();
@@ -122,17 +123,17 @@ impl Registry {
             })
             .collect();
         lines.sort_by(|a, b| a.name.cmp(&b.name).then(a.card_id.cmp(&b.card_id)));
-        let staffing = staffing_lines(self.store.staffing_of(oid).await?, &cards, today);
+        let staffing = staffing_lines(self.store.staffing_of(oid.as_str()).await?, &cards, today);
         Ok(WorkersPage { lines, personal, staffing })
     }
 
     /// A worker's page: the person and their cards in this organization.
-    pub async fn worker(&self, caller: &Caller, oid: &str, person_id: i64) -> Result<WorkerView> {
+    pub async fn worker(&self, caller: &Caller, oid: &OrgOid, person_id: i64) -> Result<WorkerView> {
         let target = self.organization_target(caller, oid, Action::ReadOrganization).await?;
         let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
         let person = self.store.person(person_id).await?.ok_or_else(missing)?;
         let cards: Vec<CardRecord> =
-            self.store.cards_of_person(person_id).await?.into_iter().filter(|c| c.oid == oid).collect();
+            self.store.cards_of_person(person_id).await?.into_iter().filter(|c| c.oid == oid.as_str()).collect();
         if cards.is_empty() {
             return Err(missing());
         }
@@ -257,7 +258,7 @@ impl Registry {
     /// within `days`, cards whose position is not in the directory, and likely duplicates (the
     /// same name and birth date under different СНИЛС — for those who may see birth dates — or two
     /// open cards of one person in the same department and position).
-    pub async fn check_workers(&self, caller: &Caller, oid: &str, days: i64) -> Result<WorkerCheck> {
+    pub async fn check_workers(&self, caller: &Caller, oid: &OrgOid, days: i64) -> Result<WorkerCheck> {
         let all = self.workers(caller, oid, &WorkerFilter::default()).await?;
         let soon = self.today() + time::Duration::days(days);
         let expiring: Vec<WorkerLine> = all
@@ -270,7 +271,7 @@ impl Registry {
         let without_position: Vec<WorkerLine> =
             all.lines.iter().filter(|l| !positions.is_some_and(|d| d.contains(l.position))).cloned().collect();
         let persons: HashMap<i64, PersonRecord> =
-            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
+            self.store.persons_of(oid.as_str()).await?.into_iter().map(|p| (p.id, p)).collect();
         let mut by_identity: HashMap<(String, String), Vec<i64>> = HashMap::new();
         // Matching birth dates is reading them: only for those who see them.
         for p in persons.values().filter(|_| all.personal) {

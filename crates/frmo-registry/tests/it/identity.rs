@@ -8,7 +8,7 @@ use frmo_registry::{Caller, RegistryError};
 use frmo_store::identity::NewUser;
 use frmo_testkit::{Backend, backend_tests};
 
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 fn account<'a>(
     login: &'a str,
@@ -300,23 +300,23 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let before = registry.store().members_of(REAVIZ_OID).await.expect("members");
 
     // Bad input names its field and changes nothing.
-    let bad_role = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "owner").await;
+    let bad_role = registry.grant_member(&chief, &REAVIZ, "petrov@example.org", "owner").await;
     assert!(matches!(&bad_role, Err(RegistryError::Invalid(e)) if e[0].field == "role"), "{bad_role:?}");
-    let bad_snils = registry.grant_member(&chief, REAVIZ_OID, "112-233-445 00", "member").await;
+    let bad_snils = registry.grant_member(&chief, &REAVIZ, "112-233-445 00", "member").await;
     assert!(matches!(&bad_snils, Err(RegistryError::Invalid(e)) if e[0].field == "who"), "{bad_snils:?}");
     // A chief names members, not chiefs.
-    let chief_by_chief = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "chief").await;
+    let chief_by_chief = registry.grant_member(&chief, &REAVIZ, "petrov@example.org", "chief").await;
     assert!(matches!(&chief_by_chief, Err(RegistryError::Invalid(e)) if e[0].field == "role"));
     assert!(registry.store().invitations_of(REAVIZ_OID).await.expect("invitations").is_empty());
 
     // Inviting looks nobody up: a name nobody bears is answered like one somebody bears, and
     // neither changes who has access until that person signs in.
-    registry.grant_member(&chief, REAVIZ_OID, "nobody@example.org", "member").await.expect("invite");
-    registry.grant_member(&chief, REAVIZ_OID, " PETROV@example.org ", "member").await.expect("invite");
+    registry.grant_member(&chief, &REAVIZ, "nobody@example.org", "member").await.expect("invite");
+    registry.grant_member(&chief, &REAVIZ, " PETROV@example.org ", "member").await.expect("invite");
     assert_eq!(registry.store().members_of(REAVIZ_OID).await.expect("members"), before);
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
     assert!(session.principal().memberships.is_empty());
-    let page = registry.organization_page(&chief, REAVIZ_OID).await.expect("page");
+    let page = registry.organization_page(&chief, &REAVIZ).await.expect("page");
     assert!(page.may_manage_members);
     let listed: Vec<&str> = page.invitations.iter().map(|i| i.who.as_str()).collect();
     assert_eq!(listed.len(), 2, "{listed:?}");
@@ -326,20 +326,19 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
     assert_eq!(session.principal().memberships.len(), 1);
     let granted = newcomer.user_id;
-    let page = registry.organization_page(&chief, REAVIZ_OID).await.expect("page");
+    let page = registry.organization_page(&chief, &REAVIZ).await.expect("page");
     assert!(page.members.iter().any(|m| m.user_id == granted && m.revocable));
     assert!(page.members.iter().any(|m| m.name == "Иванова Мария Петровна" && !m.revocable), "ЕСИА roles stay");
     assert_eq!(page.invitations.len(), 1, "only the unused invitation is left");
-    registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id).await.expect("withdraw");
-    let gone = registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id).await;
+    registry.withdraw_invitation(&chief, &REAVIZ, page.invitations[0].id).await.expect("withdraw");
+    let gone = registry.withdraw_invitation(&chief, &REAVIZ, page.invitations[0].id).await;
     assert!(matches!(gone, Err(RegistryError::NotFound(_))), "{gone:?}");
     let journal = registry.journal_of(REAVIZ_OID, 50).await.expect("journal");
     assert!(journal.iter().any(|r| r.entry.kind == "membership" && r.entry.detail.contains("\"claim\"")));
 
     // A member may not manage members; the refusal is journaled.
     let member = consenting(&registry, &newcomer).await;
-    let refused =
-        registry.grant_member(&member.with_request_id("r-77"), REAVIZ_OID, "petrov@example.org", "member").await;
+    let refused = registry.grant_member(&member.with_request_id("r-77"), &REAVIZ, "petrov@example.org", "member").await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotChief))), "{refused:?}");
     assert_eq!(registry.store().denials(1).await.expect("denials")[0].request_id, "r-77");
 
@@ -350,9 +349,9 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
         .expect("operator");
     let operator_session = registry.start_session(operator, "local", "{}").await.expect("session");
     let operator = consenting(&registry, &operator_session).await;
-    registry.grant_member(&operator, REAVIZ_OID, "petrov@example.org", "chief").await.expect("chief by operator");
+    registry.grant_member(&operator, &REAVIZ, "petrov@example.org", "chief").await.expect("chief by operator");
     // …and invites the ЕСИА chief as a member: the role ЕСИА vouches for is kept at their sign-in.
-    registry.grant_member(&operator, REAVIZ_OID, "ivanova@example.ru", "member").await.expect("invite");
+    registry.grant_member(&operator, &REAVIZ, "ivanova@example.ru", "member").await.expect("invite");
     registry.sign_in(esia_sign_in("10", true, true)).await.expect("chief again");
     let newcomer = registry.sign_in(again).await.expect("sign in again");
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
@@ -360,12 +359,12 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let members = registry.store().members_of(REAVIZ_OID).await.expect("members");
     assert!(members.iter().any(|m| m.role == "chief" && m.source == "esia"), "{members:?}");
     let esia_chief = registry.store().user_by_subject("esia", "10").await.expect("lookup").expect("user");
-    let esia_role = registry.revoke_member(&operator, REAVIZ_OID, esia_chief.id).await;
+    let esia_role = registry.revoke_member(&operator, &REAVIZ, esia_chief.id).await;
     assert!(matches!(esia_role, Err(RegistryError::Conflict(_))), "{esia_role:?}");
-    registry.revoke_member(&operator, REAVIZ_OID, granted).await.expect("revoke");
+    registry.revoke_member(&operator, &REAVIZ, granted).await.expect("revoke");
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
     assert!(session.principal().memberships.is_empty());
-    let again = registry.revoke_member(&operator, REAVIZ_OID, granted).await;
+    let again = registry.revoke_member(&operator, &REAVIZ, granted).await;
     assert!(matches!(again, Err(RegistryError::NotFound(_))), "{again:?}");
 }
 

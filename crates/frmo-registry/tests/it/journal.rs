@@ -11,7 +11,7 @@ use frmo_store::audit::Verdict;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
@@ -26,7 +26,7 @@ async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) 
     let before = card.organization.contacts.phone.clone();
     let contacts = Contacts { phone: Some("+7 846 333-54-51".into()), ..card.organization.contacts.clone() };
     let proposal = registry
-        .edit_contacts(&actor.with_request_id("req-edit"), REAVIZ_OID, contacts, card.row.version_id, "новый номер")
+        .edit_contacts(&actor.with_request_id("req-edit"), &REAVIZ, contacts, card.row.version_id, "новый номер")
         .await;
     assert!(matches!(proposal, Ok(Proposal::Applied { .. })), "{proposal:?}");
 

@@ -12,7 +12,7 @@ use frmo_testkit::smtp::SmtpSink;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 fn mailer(sink: &SmtpSink) -> Mailer {
     Mailer::smtp("127.0.0.1", sink.port, "Реестр МО <noreply@frmo.example>").expect("mailer")
@@ -41,10 +41,8 @@ async fn a_decision_reaches_its_author_in_the_cabinet_and_by_mail(backend: Backe
     let (operator_id, operator) = operator(&registry).await;
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 111-22-33".into()), ..Default::default() };
-    let Proposal::Request(request) = registry
-        .edit_contacts(&author, REAVIZ_OID, contacts, card.row.version_id, "новый номер")
-        .await
-        .expect("request")
+    let Proposal::Request(request) =
+        registry.edit_contacts(&author, &REAVIZ, contacts, card.row.version_id, "новый номер").await.expect("request")
     else {
         panic!("moderated");
     };

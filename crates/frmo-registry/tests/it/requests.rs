@@ -12,7 +12,7 @@ use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 /// A local operator of `regions`, signed in with consent.
 async fn operator(registry: &Registry, login: &str, regions: &[u8]) -> Caller {
@@ -264,21 +264,21 @@ async fn key_requisites_wait_for_the_operator_whatever_the_policy(backend: Backe
         head_full_name: Some("Пивень Дмитрий Валентинович".into()), ..CardEdit::default()
     };
     let direct =
-        registry.edit_card(&member.with_request_id("r"), REAVIZ_OID, edit, card.row.version_id, "новый ректор").await;
+        registry.edit_card(&member.with_request_id("r"), &REAVIZ, edit, card.row.version_id, "новый ректор").await;
     let Ok(Proposal::Applied { version }) = direct else { panic!("a direct field applies at once: {direct:?}") };
     let edit = CardEdit {
         name_short: Some("Университет «Реавиз»".into()),
         head_full_name: Some("Иванов Иван Иванович".into()),
         ..CardEdit::default()
     };
-    let moderated = registry.edit_card(&member.with_request_id("r"), REAVIZ_OID, edit, version, "переименование").await;
+    let moderated = registry.edit_card(&member.with_request_id("r"), &REAVIZ, edit, version, "переименование").await;
     let Ok(Proposal::Request(view)) = moderated else { panic!("a key requisite is moderated: {moderated:?}") };
     let fields: Vec<&str> = view.changes.iter().filter_map(|c| c["field"].as_str()).collect();
     assert_eq!(fields, ["headFullName", "nameShort"]);
     let bad = registry
         .edit_card(
             &member.with_request_id("r"),
-            REAVIZ_OID,
+            &REAVIZ,
             CardEdit { legal_address: Some(" ".into()), ..CardEdit::default() },
             version,
             "r",

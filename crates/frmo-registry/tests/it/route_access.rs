@@ -3,6 +3,7 @@
 //! use case.
 
 use frmo_domain::access::{Action, Actor, DenyCode};
+use frmo_domain::ident::OrgOid;
 use frmo_registry::identity::SignIn;
 use frmo_registry::identity::route::RouteTarget;
 use frmo_registry::moderation::requests::Proposal;
@@ -11,7 +12,7 @@ use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 /// Asks for a route and returns the refusal's code (`None` when allowed) and the denials it
 /// journaled.
@@ -114,9 +115,9 @@ async fn a_routes_decision_serves_its_own_use_case_and_nothing_else(backend: Bac
 
     // Called directly, with no decision made: a stranger is refused, and the refusal journaled.
     let before = denials().await;
-    let refused = registry.workers(&stranger, REAVIZ_OID, &everyone).await;
+    let refused = registry.workers(&stranger, &REAVIZ, &everyone).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotAMember))), "{refused:?}");
-    let refused = registry.organization_page(&stranger, REAVIZ_OID).await;
+    let refused = registry.organization_page(&stranger, &REAVIZ).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotAMember))), "{:?}", refused.err());
     assert_eq!(denials().await, before + 2);
 
@@ -127,19 +128,19 @@ async fn a_routes_decision_serves_its_own_use_case_and_nothing_else(backend: Bac
     assert!(!allowed.is_authorized(REAVIZ_OID, Action::ManageMembers));
     assert!(!member.is_authorized(REAVIZ_OID, Action::ReadOrganization), "the caller asked is left as it was");
     assert!(!allowed.with_request_id("next").is_authorized(REAVIZ_OID, Action::ReadOrganization));
-    registry.workers(&allowed, REAVIZ_OID, &everyone).await.expect("the use case behind the route");
-    let page = registry.organization_page(&allowed, REAVIZ_OID).await.expect("the organization's page");
+    registry.workers(&allowed, &REAVIZ, &everyone).await.expect("the use case behind the route");
+    let page = registry.organization_page(&allowed, &REAVIZ).await.expect("the organization's page");
     assert_eq!(page.card.organization.oid.as_str(), REAVIZ_OID);
     assert!(!page.may_manage_members, "a member, not its chief");
 
     // Another action on the same organization is decided again: a member does not manage members.
     let before = denials().await;
-    let refused = registry.grant_member(&allowed, REAVIZ_OID, "someone@example.ru", "member").await;
+    let refused = registry.grant_member(&allowed, &REAVIZ, "someone@example.ru", "member").await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotChief))), "{refused:?}");
     // Another organization is decided again: the member is not one of its people.
     let elsewhere = super::search(&registry, super::q("больница")).await.expect("search");
     let other = elsewhere.items.iter().find(|i| i.oid != REAVIZ_OID).expect("another organization");
-    let refused = registry.workers(&allowed, &other.oid, &everyone).await;
+    let refused = registry.workers(&allowed, &OrgOid::parse(&other.oid).expect("an OID"), &everyone).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotAMember))), "{refused:?}");
     assert_eq!(denials().await, before + 2);
 

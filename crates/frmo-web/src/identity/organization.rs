@@ -8,10 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use frmo_domain::access::{Action, Target};
+use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Contacts;
 use frmo_domain::status::RequestStatus;
 use frmo_registry::RegistryError;
 use frmo_registry::moderation::requests::Proposal;
+use frmo_registry::register::organization_oid;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -76,7 +78,7 @@ const CARD_FIELDS: [&str; 9] = [
 async fn organization_view(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     outcome: Outcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
@@ -126,12 +128,13 @@ pub(super) async fn organization(
     Path(oid): Path<String>,
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let query: Done = crate::query::parse(raw)?;
     let mut done = notice::fixed(query.done.as_deref());
     if let (Some(id), Some(_)) = (query.sent.and_then(|s| s.parse().ok()), viewer.session.as_ref()) {
         // A request of another organization, or one not to be seen, shows nothing.
         if let Ok(view) = state.registry.request_view(&viewer.caller, id).await
-            && view.org_oid == oid
+            && view.org_oid == oid.as_str()
             && view.status == RequestStatus::Submitted
         {
             done = Some(notice::request_sent(&view, state.registry.moderation().review_days));
@@ -208,6 +211,7 @@ pub(super) async fn edit_card(
     Path(oid): Path<String>,
     Form(form): Form<CardForm>,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let edit = form.edit();
@@ -228,7 +232,7 @@ pub(super) async fn edit_card(
 async fn after_members_change(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     result: Result<(), RegistryError>,
     typed: (&str, &str),
     done: &str,
@@ -259,6 +263,7 @@ pub(super) async fn grant_member(
     Path(oid): Path<String>,
     Form(form): Form<GrantForm>,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let result = state.registry.grant_member(&viewer.caller, &oid, &form.who, &form.role).await;
@@ -280,6 +285,7 @@ pub(super) async fn revoke_member(
     Path(oid): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let user_id = form.user.trim().parse().unwrap_or(0);
@@ -302,6 +308,7 @@ pub(super) async fn withdraw_invitation(
     Path(oid): Path<String>,
     Form(form): Form<WithdrawForm>,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = form.invitation.trim().parse().unwrap_or(0);
@@ -314,6 +321,7 @@ pub(super) async fn api_organization(
     viewer: Viewer,
     crate::register::api::ApiPath(oid): crate::register::api::ApiPath<String>,
 ) -> Result<Response, ApiError> {
+    let oid = organization_oid(&oid)?;
     if viewer.session.is_none() {
         viewer.authorize(&state, Action::ReadOrganization, Target::None).await?;
     }

@@ -10,6 +10,7 @@ use frmo_domain::ident::RegionCode;
 use frmo_domain::status::RequestStatus;
 use frmo_registry::RegistryError;
 use frmo_registry::moderation::requests::{RequestView, Verdict, parse_request_number};
+use frmo_registry::register::organization_oid;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -178,16 +179,17 @@ pub(crate) async fn history(
     Path(oid): Path<String>,
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let session = viewer.require(&state).await?;
     let entries = state.registry.organization_history(&viewer.caller, &oid).await?;
-    let card = state.registry.card(&frmo_domain::access::Actor::System, &oid, None).await?;
+    let card = state.registry.card(&frmo_domain::access::Actor::System, oid.as_str(), None).await?;
     let path = format!("/cabinet/organizations/{oid}/history");
     let pager = Pager::of_query(entries.len(), &path, raw.0.as_deref(), PAGE_SIZE);
     let page = HistoryPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         name: card.organization.name_short,
-        oid,
+        oid: oid.to_string(),
         entries: pager
             .slice(entries)
             .into_iter()

@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::Action;
+use frmo_domain::ident::OrgOid;
 use frmo_registry::RegistryError;
+use frmo_registry::register::organization_oid;
 use frmo_registry::workers::WorkerView;
 use serde::Deserialize;
 
@@ -43,6 +45,7 @@ pub async fn check(
     Path(oid): Path<String>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let session = viewer.require(&state).await?;
     let params: CheckParams = crate::query::parse(raw)?;
     let days = match params.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
@@ -54,7 +57,12 @@ pub async fn check(
             .ok_or_else(|| invalid("days", "Дней", "ожидается число дней от 0 до 3650"))?,
     };
     let check = state.registry.check_workers(&viewer.caller, &oid, days).await?;
-    Ok(render(&CheckView { user_name: session.user.display_name.clone(), csrf: viewer.csrf().to_owned(), oid, check }))
+    Ok(render(&CheckView {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        oid: oid.to_string(),
+        check,
+    }))
 }
 
 #[derive(Template)]
@@ -83,7 +91,7 @@ type WorkerOutcome = (FormErrors, DetailFields, Option<crate::notice::Confirmati
 async fn worker_page(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     id: &str,
     (errors, typed, done): WorkerOutcome,
 ) -> Result<Response, PageError> {
@@ -95,7 +103,7 @@ async fn worker_page(
     let view = WorkerPageView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        oid: oid.to_owned(),
+        oid: oid.to_string(),
         worker,
         may_edit: state.registry.may(viewer.actor(), oid, Action::EditOrganization).await?,
         reasons: directory_choices("dismissal_reasons", None),
@@ -116,6 +124,7 @@ pub async fn page(
     Path((oid, id)): Path<(String, String)>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let query: crate::notice::DoneQuery = crate::query::parse(raw)?;
     worker_page(
         &state,
@@ -146,13 +155,14 @@ pub async fn dismiss(
     Path((oid, id)): Path<(String, String)>,
     Form(form): Form<DismissForm>,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     viewer.require(&state).await?;
     state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&form.csrf)?;
     let card: i64 = form.card.trim().parse().unwrap_or(0);
     let result = state.registry.dismiss_worker(&viewer.caller, &oid, card, &form.end_date, &form.reason).await;
     match result {
-        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::DISMISSED)).into_response()),
+        Ok(()) => Ok(Redirect::to(&worker_done(oid.as_str(), &id, crate::notice::DISMISSED)).into_response()),
         Err(error) => {
             // Every problem of a dismissal is shown at its date (the reason is a choice).
             let errors = FormErrors::from_registry(error, "", &[&format!("end_date_{card}")])?;
@@ -188,6 +198,7 @@ pub async fn details(
     Path((oid, id)): Path<(String, String)>,
     Form(f): Form<DetailFields>,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     viewer.require(&state).await?;
     state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&f.csrf)?;
@@ -205,7 +216,7 @@ pub async fn details(
         valid_until: f.valid_until,
     };
     match state.registry.add_worker_detail(&viewer.caller, &oid, person, &form).await {
-        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::WORKER_SAVED)).into_response()),
+        Ok(()) => Ok(Redirect::to(&worker_done(oid.as_str(), &id, crate::notice::WORKER_SAVED)).into_response()),
         Err(error) => {
             let fields = ["code", "institution", "document_number", "date", "specialty", "valid_until"];
             let errors = FormErrors::from_registry(error, &format!("{kind}-"), &fields)?;

@@ -6,7 +6,7 @@ use frmo_registry::Caller;
 use frmo_registry::workers::WorkerForm;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests};
 
-use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use super::{REAVIZ, REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
 fn worker(n: u32) -> WorkerForm {
     let body = 4_000_000 + n;
@@ -34,7 +34,7 @@ async fn the_workers_list_has_page_numbers(backend: Backend) {
     let session = app.registry.session(&chief.token).await.expect("lookup").expect("session");
     let rows = (1..=120).map(|n| (n as usize, worker(n))).collect();
     let report =
-        app.registry.import_workers(&Caller::new(session.actor(), "test"), REAVIZ_OID, rows).await.expect("import");
+        app.registry.import_workers(&Caller::new(session.actor(), "test"), &REAVIZ, rows).await.expect("import");
     assert!(report.applied, "{:?}", report.errors.first());
     let mut browser = Browser::new(&app);
     browser.cookies.insert("frmo_session".into(), chief.token);

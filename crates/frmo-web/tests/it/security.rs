@@ -7,7 +7,7 @@ use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::identity::totp;
 use frmo_testkit::{Backend, Browser, TestApp, TestDb, backend_tests, input_value};
 
-use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use super::{REAVIZ, REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
 fn header(response: &reqwest::Response, name: &str) -> String {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
@@ -209,12 +209,12 @@ async fn user_text_is_escaped_where_it_is_shown(backend: Backend) {
         begin_date: "2020-09-01".into(),
         ..Default::default()
     };
-    app.registry.add_worker(&caller, REAVIZ_OID, &worker).await.expect("a worker");
+    app.registry.add_worker(&caller, &REAVIZ, &worker).await.expect("a worker");
     let list = get(&app, &format!("/cabinet/organizations/{REAVIZ_OID}/workers"), Some(&chief.token)).await;
     let list = list.text().await.expect("page");
     assert!(escaped(&list), "{list}");
 
-    app.registry.grant_member(&caller, REAVIZ_OID, payload, "member").await.expect("an invitation");
+    app.registry.grant_member(&caller, &REAVIZ, payload, "member").await.expect("an invitation");
     let page = get(&app, &format!("/cabinet/organizations/{REAVIZ_OID}"), Some(&chief.token)).await;
     let page = page.text().await.expect("page");
     assert!(escaped(&page), "{page}");

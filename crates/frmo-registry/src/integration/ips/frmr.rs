@@ -249,7 +249,7 @@ impl Registry {
         }
         let rows: Vec<(usize, WorkerForm)> =
             cards.iter().enumerate().map(|(i, c)| (i + 1, worker_form(&person, c, &departments))).collect();
-        let report = self.import_workers(caller, oid.as_str(), rows.clone()).await?;
+        let report = self.import_workers(caller, &oid, rows.clone()).await?;
         if !report.applied {
             return Err(RegistryError::Invalid(
                 report.errors.into_iter().map(|e| ValidationError::new(e.field, e.label, e.message)).collect(),
@@ -280,7 +280,7 @@ impl Registry {
             target.extend(given.clone());
         }
         let form = worker_form(&person, body, &departments);
-        self.edit_worker(caller, oid.as_str(), card_id, &form).await
+        self.edit_worker(caller, &oid, card_id, &form).await
     }
 
     /// `DELETE person/card?entityId=`: the card closed on `end_date` (today when not given).
@@ -297,6 +297,6 @@ impl Registry {
             card_id.trim().parse().map_err(|_| RegistryError::NotFound("Личное дело не найдено".into()))?;
         let today = frmo_domain::date::format(self.today());
         let end = end_date.map(|d| d.get(..10).unwrap_or(d).to_owned()).unwrap_or(today);
-        self.dismiss_worker(caller, oid.as_str(), card_id, &end, reason.unwrap_or("")).await
+        self.dismiss_worker(caller, &oid, card_id, &end, reason.unwrap_or("")).await
     }
 }
