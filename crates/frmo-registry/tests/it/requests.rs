@@ -35,11 +35,7 @@ async fn with_phone(registry: &Registry, phone: &str) -> (Organization, i64) {
 
 async fn submitted(registry: &Registry, author: &Caller, phone: &str) -> RequestView {
     let (org, version) = with_phone(registry, phone).await;
-    match registry
-        .propose_change(&author.with_request_id("r"), org, version, "сменился номер", true)
-        .await
-        .expect("propose")
-    {
+    match registry.propose_change(&author, org, version, "сменился номер", true).await.expect("propose") {
         Proposal::Request(view) => *view,
         Proposal::Applied { .. } => panic!("contacts are moderated by default"),
     }
@@ -72,12 +68,12 @@ async fn a_moderated_change_waits_for_the_operator_of_its_region(backend: Backen
     let refused = registry.decide_request(&member, view.id, view.revision, Verdict::approve()).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OperatorRequired))), "{refused:?}");
     let moscow = operator(&registry, "op77", &[77]).await;
-    assert!(registry.moderation_queue(&moscow.with_request_id("r")).await.expect("queue").is_empty());
+    assert!(registry.moderation_queue(&moscow).await.expect("queue").is_empty());
     let refused = registry.decide_request(&moscow, view.id, view.revision, Verdict::approve()).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OutsideRegion))), "{refused:?}");
 
     let samara = operator(&registry, "op63", &[63]).await;
-    let queue = registry.moderation_queue(&samara.with_request_id("r")).await.expect("queue");
+    let queue = registry.moderation_queue(&samara).await.expect("queue");
     assert_eq!(queue.iter().map(|r| r.id).collect::<Vec<_>>(), [view.id]);
     assert!(!queue[0].overdue);
     // The approval's comment is kept and shown to the author.
@@ -90,7 +86,7 @@ async fn a_moderated_change_waits_for_the_operator_of_its_region(backend: Backen
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     assert_eq!(decided.applied_version, Some(card.row.version_id));
     assert_eq!(decided.events.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(), ["submitted", "approved"]);
-    assert!(registry.moderation_queue(&samara.with_request_id("r")).await.expect("queue").is_empty());
+    assert!(registry.moderation_queue(&samara).await.expect("queue").is_empty());
 
     // The journal has the decision and the change, linked to the request.
     let history = registry.journal_of(REAVIZ_OID, 10).await.expect("history");
@@ -104,18 +100,16 @@ async fn bad_proposals_store_nothing(backend: Backend) {
     let member = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
     let member = consenting(&registry, &member).await;
     let (org, version) = with_phone(&registry, "+7 846 111-22-33").await;
-    let no_reason = registry.propose_change(&member.with_request_id("r"), org.clone(), version, "   ", true).await;
+    let no_reason = registry.propose_change(&member, org.clone(), version, "   ", true).await;
     assert!(matches!(&no_reason, Err(RegistryError::Invalid(e)) if e[0].field == "reason"), "{no_reason:?}");
-    let stale = registry.propose_change(&member.with_request_id("r"), org.clone(), version - 1, "причина", true).await;
+    let stale = registry.propose_change(&member, org.clone(), version - 1, "причина", true).await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
-    let unchanged = registry
-        .propose_change(&member.with_request_id("r"), card.organization.clone(), version, "причина", true)
-        .await;
+    let unchanged = registry.propose_change(&member, card.organization.clone(), version, "причина", true).await;
     assert!(matches!(&unchanged, Err(RegistryError::Invalid(e)) if e[0].field == "card"), "{unchanged:?}");
     let mut nameless = org;
     nameless.name_full = String::new();
-    let invalid = registry.propose_change(&member.with_request_id("r"), nameless, version, "причина", true).await;
+    let invalid = registry.propose_change(&member, nameless, version, "причина", true).await;
     assert!(matches!(&invalid, Err(RegistryError::Invalid(e)) if e[0].field == "nameFull"), "{invalid:?}");
     assert!(registry.my_requests(member.actor()).await.expect("mine").is_empty());
     assert_eq!(registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").row.version_id, version);
@@ -123,7 +117,7 @@ async fn bad_proposals_store_nothing(backend: Backend) {
     let unconfirmed = registry.sign_in(esia_sign_in("1000299656", false, false)).await.expect("sign in");
     let unconfirmed = consenting(&registry, &unconfirmed).await;
     let (org, version) = with_phone(&registry, "+7 846 111-22-33").await;
-    let refused = registry.propose_change(&unconfirmed.with_request_id("r"), org, version, "причина", true).await;
+    let refused = registry.propose_change(&unconfirmed, org, version, "причина", true).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))), "{refused:?}");
 }
 
@@ -163,7 +157,7 @@ async fn of_two_decisions_at_once_exactly_one_lands(backend: Backend) {
     let loser = if approve.is_ok() { reject } else { approve.map(|_| unreachable!()) };
     let Err(RegistryError::Conflict(message)) = loser else { panic!("the other gets a conflict: {loser:?}") };
     assert!(message.contains(&view.number), "{message}");
-    let final_view = registry.request_view(&member.with_request_id("r"), view.id).await.expect("view");
+    let final_view = registry.request_view(&member, view.id).await.expect("view");
     let phone = current_phone(&registry).await;
     match final_view.status.as_str() {
         "approved" => assert_eq!(phone.as_deref(), Some("+7 846 999-00-00")),
@@ -185,17 +179,11 @@ async fn returned_requests_are_corrected_and_resubmitted_or_withdrawn(backend: B
     let samara = operator(&registry, "op63", &[63]).await;
     let view = submitted(&registry, &member, "+7 846 111-22-33").await;
 
-    let no_comment = registry
-        .decide_request(&samara.with_request_id("r"), view.id, view.revision, Verdict::Return { comment: " ".into() })
-        .await;
+    let no_comment =
+        registry.decide_request(&samara, view.id, view.revision, Verdict::Return { comment: " ".into() }).await;
     assert!(matches!(&no_comment, Err(RegistryError::Invalid(e)) if e[0].field == "comment"), "{no_comment:?}");
     let returned = registry
-        .decide_request(
-            &samara.with_request_id("r"),
-            view.id,
-            view.revision,
-            Verdict::Return { comment: "укажите код города".into() },
-        )
+        .decide_request(&samara, view.id, view.revision, Verdict::Return { comment: "укажите код города".into() })
         .await
         .expect("return");
     assert_eq!((returned.status.as_str(), returned.comment.as_deref()), ("returned", Some("укажите код города")));
@@ -206,7 +194,7 @@ async fn returned_requests_are_corrected_and_resubmitted_or_withdrawn(backend: B
         registry.submit_request(&colleague, view.id, returned.revision, Some((org.clone(), "исправлено"))).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotTheAuthor))), "{refused:?}");
     let resubmitted = registry
-        .submit_request(&member.with_request_id("r"), view.id, returned.revision, Some((org, "исправлено")))
+        .submit_request(&member, view.id, returned.revision, Some((org, "исправлено")))
         .await
         .expect("resubmit");
     assert_eq!(resubmitted.status.as_str(), "submitted");
@@ -217,18 +205,16 @@ async fn returned_requests_are_corrected_and_resubmitted_or_withdrawn(backend: B
         resubmitted.changes
     );
     // A decision on the revision before the resubmission does not land.
-    let stale =
-        registry.decide_request(&samara.with_request_id("r"), view.id, returned.revision, Verdict::approve()).await;
+    let stale = registry.decide_request(&samara, view.id, returned.revision, Verdict::approve()).await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
 
-    let withdrawn =
-        registry.withdraw_request(&member.with_request_id("r"), view.id, resubmitted.revision).await.expect("withdraw");
+    let withdrawn = registry.withdraw_request(&member, view.id, resubmitted.revision).await.expect("withdraw");
     assert_eq!(withdrawn.status.as_str(), "withdrawn");
     assert_eq!(
         withdrawn.events.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(),
         ["submitted", "returned", "submitted", "withdrawn"]
     );
-    let again = registry.withdraw_request(&member.with_request_id("r"), view.id, withdrawn.revision).await;
+    let again = registry.withdraw_request(&member, view.id, withdrawn.revision).await;
     assert!(matches!(again, Err(RegistryError::Conflict(_))), "{again:?}");
 }
 
@@ -239,16 +225,12 @@ async fn an_approval_after_the_card_changed_is_refused(backend: Backend) {
     let samara = operator(&registry, "op63", &[63]).await;
     let first = submitted(&registry, &member, "+7 846 111-22-33").await;
     let second = submitted(&registry, &member, "+7 846 444-55-66").await;
-    registry
-        .decide_request(&samara.with_request_id("r"), first.id, first.revision, Verdict::approve())
-        .await
-        .expect("first");
-    let conflict =
-        registry.decide_request(&samara.with_request_id("r"), second.id, second.revision, Verdict::approve()).await;
+    registry.decide_request(&samara, first.id, first.revision, Verdict::approve()).await.expect("first");
+    let conflict = registry.decide_request(&samara, second.id, second.revision, Verdict::approve()).await;
     let Err(RegistryError::Conflict(message)) = conflict else { panic!("{conflict:?}") };
     assert!(message.contains("изменилась после подачи"), "{message}");
     assert_eq!(current_phone(&registry).await.as_deref(), Some("+7 846 111-22-33"));
-    let view = registry.request_view(&samara.with_request_id("r"), second.id).await.expect("view");
+    let view = registry.request_view(&samara, second.id).await.expect("view");
     assert_eq!(view.status.as_str(), "submitted", "still waiting: the operator returns it");
 }
 
@@ -263,26 +245,19 @@ async fn key_requisites_wait_for_the_operator_whatever_the_policy(backend: Backe
     let edit = CardEdit {
         head_full_name: Some("Пивень Дмитрий Валентинович".into()), ..CardEdit::default()
     };
-    let direct =
-        registry.edit_card(&member.with_request_id("r"), &REAVIZ, edit, card.row.version_id, "новый ректор").await;
+    let direct = registry.edit_card(&member, &REAVIZ, edit, card.row.version_id, "новый ректор").await;
     let Ok(Proposal::Applied { version }) = direct else { panic!("a direct field applies at once: {direct:?}") };
     let edit = CardEdit {
         name_short: Some("Университет «Реавиз»".into()),
         head_full_name: Some("Иванов Иван Иванович".into()),
         ..CardEdit::default()
     };
-    let moderated = registry.edit_card(&member.with_request_id("r"), &REAVIZ, edit, version, "переименование").await;
+    let moderated = registry.edit_card(&member, &REAVIZ, edit, version, "переименование").await;
     let Ok(Proposal::Request(view)) = moderated else { panic!("a key requisite is moderated: {moderated:?}") };
     let fields: Vec<&str> = view.changes.iter().filter_map(|c| c["field"].as_str()).collect();
     assert_eq!(fields, ["headFullName", "nameShort"]);
     let bad = registry
-        .edit_card(
-            &member.with_request_id("r"),
-            &REAVIZ,
-            CardEdit { legal_address: Some(" ".into()), ..CardEdit::default() },
-            version,
-            "r",
-        )
+        .edit_card(&member, &REAVIZ, CardEdit { legal_address: Some(" ".into()), ..CardEdit::default() }, version, "r")
         .await;
     assert!(matches!(&bad, Err(RegistryError::Invalid(e)) if e[0].field == "legalAddress"), "{bad:?}");
     assert!(Moderation::new(&["inn".to_owned()], 5, ProductionCalendar::default()).is_err(), "key fields never direct");
@@ -294,27 +269,24 @@ async fn overdue_requests_are_flagged_and_review_times_counted(backend: Backend)
     let member = consenting(&registry, &member).await;
     let samara = operator(&registry, "op63", &[63]).await;
     let first = submitted(&registry, &member, "+7 846 111-22-33").await;
-    registry
-        .decide_request(&samara.with_request_id("r"), first.id, first.revision, Verdict::approve())
-        .await
-        .expect("approve");
+    registry.decide_request(&samara, first.id, first.revision, Verdict::approve()).await.expect("approve");
     let second = submitted(&registry, &member, "+7 846 444-55-66").await;
-    assert!(!registry.moderation_queue(&samara.with_request_id("r")).await.expect("queue")[0].overdue);
+    assert!(!registry.moderation_queue(&samara).await.expect("queue")[0].overdue);
     // Three weeks later the second is past its five business days.
     registry.advance_clock(21 * 86_400);
-    let queue = registry.moderation_queue(&samara.with_request_id("r")).await.expect("queue");
+    let queue = registry.moderation_queue(&samara).await.expect("queue");
     assert_eq!(queue[0].id, second.id);
     assert!(queue[0].overdue && queue[0].business_days.is_some_and(|d| d > 5), "{:?}", queue[0]);
 
     let since = time::Date::from_calendar_date(2000, time::Month::January, 1).expect("date");
-    let stats = registry.review_statistics(&samara.with_request_id("r"), since).await.expect("statistics");
+    let stats = registry.review_statistics(&samara, since).await.expect("statistics");
     let region = &stats.by_region[0];
     assert_eq!((region.key.as_str(), region.decided, region.waiting, region.overdue), ("63", 1, 1, 1));
     assert_eq!(region.decided_late, 0);
     assert!(region.average_days < 1.0, "decided the same day: {}", region.average_days);
     assert_eq!(stats.by_operator[0].key, "Оператор");
     assert_eq!(stats.by_operator[0].decided, 1);
-    let refused = registry.review_statistics(&member.with_request_id("r"), since).await;
+    let refused = registry.review_statistics(&member, since).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OperatorRequired))), "{refused:?}");
 }
 
