@@ -35,7 +35,7 @@ async fn with_phone(registry: &Registry, phone: &str) -> (Organization, i64) {
 
 async fn submitted(registry: &Registry, author: &Caller, phone: &str) -> RequestView {
     let (org, version) = with_phone(registry, phone).await;
-    match registry.propose_change(&author, org, version, "сменился номер", true).await.expect("propose") {
+    match registry.propose_change(author, org, version, "сменился номер", true).await.expect("propose") {
         Proposal::Request(view) => *view,
         Proposal::Applied { .. } => panic!("contacts are moderated by default"),
     }
