@@ -7,7 +7,7 @@ use frmo_testkit::{Backend, SignedIn, TestApp, backend_tests};
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
 
 fn principal(person: &SignedIn) -> &Principal {
-    match &person.actor {
+    match person.actor() {
         Actor::User(principal) => principal,
         other => panic!("a signed-in person, not {other:?}"),
     }
@@ -30,8 +30,8 @@ async fn each_role_helper_signs_in_the_person_it_names(backend: Backend) {
     assert_eq!(principal(&chief).memberships, [Membership { org_oid: REAVIZ_OID.into(), chief: true }]);
     let people = [&admin, &auditor, &operator, &member, &chief];
     for person in people {
-        assert!(principal(person).consent && principal(person).confirmed, "{:?}", person.actor);
-        assert_eq!(person.browser(&app).get("/cabinet").await.status, 200, "{:?}", person.actor);
+        assert!(principal(person).consent && principal(person).confirmed, "{:?}", person.actor());
+        assert_eq!(person.browser(&app).get("/cabinet").await.status, 200, "{:?}", person.actor());
     }
     let ids: std::collections::BTreeSet<i64> = people.iter().map(|p| p.user_id).collect();
     assert_eq!(ids.len(), people.len(), "every call makes a new person");

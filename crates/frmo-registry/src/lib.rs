@@ -30,6 +30,7 @@ use frmo_store::{CardRow, Store};
 use time::{Date, OffsetDateTime, Time};
 
 pub use error::RegistryError;
+pub use identity::caller::Caller;
 pub use register::search::{SearchPage, SearchParams};
 
 pub type Result<T, E = RegistryError> = std::result::Result<T, E>;

@@ -13,7 +13,7 @@ mod roles;
 pub mod s3;
 pub mod smtp;
 
-pub use roles::SignedIn;
+pub use roles::{SignedIn, TEST_REQUEST};
 
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;

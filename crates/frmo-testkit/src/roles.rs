@@ -4,19 +4,28 @@
 use std::sync::atomic::Ordering;
 
 use frmo_domain::access::{Actor, FederalRole};
+use frmo_registry::Caller;
 use frmo_registry::identity::{NewSession, NewUser, OrgRole, SignIn};
 
 use crate::{Browser, TestApp};
 
-/// A signed-in person: the session's token and form token, and who they are to the registry.
+/// The request id of the registry calls tests make themselves.
+pub const TEST_REQUEST: &str = "test";
+
+/// A signed-in person: the session's token and form token, and who they are to the registry (as a
+/// caller of its use cases, in the request [`TEST_REQUEST`]).
 pub struct SignedIn {
     pub token: String,
     pub csrf: String,
     pub user_id: i64,
-    pub actor: Actor,
+    pub caller: Caller,
 }
 
 impl SignedIn {
+    pub fn actor(&self) -> &Actor {
+        self.caller.actor()
+    }
+
     /// The `Cookie` header of their requests.
     pub fn cookie(&self) -> String {
         format!("frmo_session={}", self.token)
@@ -106,6 +115,7 @@ impl TestApp {
         let session = self.registry.session(&new.token).await.expect("lookup").expect("session");
         self.registry.decide_consent(&session, true).await.expect("consent");
         let session = self.registry.session(&new.token).await.expect("lookup").expect("session");
-        SignedIn { token: new.token, csrf: new.csrf, user_id: new.user_id, actor: session.actor() }
+        let caller = Caller::new(session.actor(), TEST_REQUEST);
+        SignedIn { token: new.token, csrf: new.csrf, user_id: new.user_id, caller }
     }
 }

@@ -16,7 +16,7 @@ use frmo_registry::identity::route::RouteTarget;
 
 use crate::AppState;
 use crate::error::{ApiError, PageError};
-use crate::identity::session::Viewer;
+use crate::identity::session::{AuthorizedCaller, Viewer};
 use crate::limits::ResolvedSession;
 
 /// A route and the access it needs.
@@ -110,7 +110,9 @@ fn target<'a>(spec: &RouteSpec, params: &'a [(String, String)]) -> Option<RouteT
 /// registry's decision on the route's action. A refusal is answered (and journaled, once) here as
 /// the handler would answer it: the error page, or the API's JSON error; the anonymous are asked
 /// to sign in. A target that does not exist, or a path that does not parse, is left to the
-/// handler. The session found is handed on, so the handler's `Viewer` does not look it up again.
+/// handler. The session found is handed on, so the handler's `Viewer` does not look it up again,
+/// and so is the caller the registry authorized: it carries the decision (and the organization's
+/// region), so the use case behind the route does not read the region a second time.
 pub(crate) async fn guard(
     State((state, spec)): State<(AppState, &'static RouteSpec)>,
     request: Request,
@@ -123,13 +125,18 @@ pub(crate) async fn guard(
     };
     let params = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &state).await.map(|Path(p)| p);
     if let Some(on) = params.as_deref().ok().and_then(|params| target(spec, params)) {
-        let decision = state.registry.authorize_route(&viewer.actor(), spec.action, on, &viewer.request_id).await;
-        if let Err(refusal @ RegistryError::Forbidden(_)) = decision {
-            return if spec.api {
-                ApiError::from(refusal).into_response()
-            } else {
-                PageError::from(refusal).into_response()
-            };
+        match state.registry.authorize_route(&viewer.caller, spec.action, on).await {
+            Ok(caller) => {
+                parts.extensions.insert(AuthorizedCaller(caller));
+            }
+            Err(refusal @ RegistryError::Forbidden(_)) => {
+                return if spec.api {
+                    ApiError::from(refusal).into_response()
+                } else {
+                    PageError::from(refusal).into_response()
+                };
+            }
+            Err(_) => {}
         }
     }
     parts.extensions.insert(ResolvedSession(viewer.session));

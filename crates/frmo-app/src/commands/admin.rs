@@ -7,6 +7,7 @@ use clap::Subcommand;
 use frmo_domain::access::{Actor, FederalRole};
 
 use crate::{App, Config};
+use frmo_registry::Caller;
 
 /// Applies the migrations the database lacks and names them.
 pub async fn migrate(config: &Config) -> anyhow::Result<ExitCode> {
@@ -144,17 +145,17 @@ pub async fn systems(config: Config, command: SystemsCommand) -> anyhow::Result<
     let registry = &app.registry;
     match command {
         SystemsCommand::Add { name, orgs, regions } => {
-            let issued = registry.add_system(&Actor::System, &name, &orgs, &regions, "cli").await?;
+            let issued = registry.add_system(&Caller::system("cli"), &name, &orgs, &regions).await?;
             println!("система {name} добавлена; ключ (показывается один раз, сохраните его):");
             println!("{}", issued.key);
             println!("адрес для её клиента ИПС: <адрес реестра>/ips/{}/", issued.key);
         }
         SystemsCommand::Revoke { name } => {
-            registry.revoke_system(&Actor::System, &name, "cli").await?;
+            registry.revoke_system(&Caller::system("cli"), &name).await?;
             println!("ключ системы {name} отозван");
         }
         SystemsCommand::List => {
-            for s in registry.systems(&Actor::System, "cli").await? {
+            for s in registry.systems(&Caller::system("cli")).await? {
                 let regions: Vec<String> = s.regions.iter().map(u8::to_string).collect();
                 let revoked = if s.revoked_at.is_some() { "отозван" } else { "действует" };
                 println!("{}\t{}…\t{}\t{}\t{revoked}", s.name, s.key_hint, s.orgs.join(" "), regions.join(" "));

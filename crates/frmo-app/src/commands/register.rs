@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::Subcommand;
 use frmo_domain::access::Actor;
-use frmo_registry::RegistryError;
+use frmo_registry::{Caller, RegistryError};
 
 use crate::{App, Config};
 
@@ -74,7 +74,7 @@ pub async fn import(config: Config, command: ImportCommand) -> anyhow::Result<Ex
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
     );
     let advance = |done: usize| progress.set_position(done as u64);
-    let report = app.registry.import_nsi_file(&Actor::System, bytes, "cli", advance).await?;
+    let report = app.registry.import_nsi_file(&Caller::system("cli"), bytes, advance).await?;
     progress.finish_and_clear();
     let report_text = frmo_registry::register::nsi::report_text;
     if !report.applied {
@@ -109,7 +109,7 @@ pub async fn publish(config: Config) -> anyhow::Result<ExitCode> {
         * frmo_registry::register::publication::FILES_PER_VERSION;
     let progress = indicatif::ProgressBar::new(total);
     let started = Instant::now();
-    let result = registry.publish_nsi(&Actor::System, "cli", |n| progress.set_position(n)).await;
+    let result = registry.publish_nsi(&Caller::system("cli"), |n| progress.set_position(n)).await;
     progress.finish_and_clear();
     match result {
         Ok(publication) => {

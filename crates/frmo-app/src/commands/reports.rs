@@ -5,9 +5,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use frmo_domain::access::Actor;
-use frmo_registry::RegistryError;
+
 use frmo_registry::reports::output::{self, CsvFlavour};
+use frmo_registry::{Caller, RegistryError};
 
 use crate::{App, Config};
 
@@ -74,7 +74,7 @@ async fn run_one(
     let progress = indicatif::ProgressBar::new_spinner().with_message(format!("отчёт «{name}»…"));
     progress.enable_steady_tick(Duration::from_millis(120));
     let started = Instant::now();
-    let report = match app.registry.run_report(&Actor::System, name, params, "cli").await {
+    let report = match app.registry.run_report(&Caller::system("cli"), name, params).await {
         Ok(report) => report,
         Err(error @ (RegistryError::Invalid(_) | RegistryError::NotFound(_))) => {
             progress.finish_and_clear();

@@ -5,9 +5,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Subcommand;
-use frmo_domain::access::Actor;
 
 use crate::{App, Config};
+use frmo_domain::ident::OrgOid;
+use frmo_registry::{Caller, RegistryError};
 
 #[derive(Subcommand, Debug)]
 pub enum WorkersCommand {
@@ -42,10 +43,11 @@ pub async fn run(config: Config, command: WorkersCommand) -> anyhow::Result<Exit
             }
             let app = App::build(config.for_batch()).await?;
             let registry = &app.registry;
+            let org = organization(&org)?;
             let bytes = match format.as_str() {
-                "xlsx" => registry.export_workers_xlsx(&Actor::System, &org, "cli").await?,
-                "pdf" => registry.export_workers_pdf(&Actor::System, &org, "cli").await?,
-                _ => registry.export_workers_csv(&Actor::System, &org, "cli").await?.into_bytes(),
+                "xlsx" => registry.export_workers_xlsx(&Caller::system("cli"), &org).await?,
+                "pdf" => registry.export_workers_pdf(&Caller::system("cli"), &org).await?,
+                _ => registry.export_workers_csv(&Caller::system("cli"), &org).await?.into_bytes(),
             };
             super::write_out(out.as_ref(), &bytes)?;
             Ok(ExitCode::SUCCESS)
@@ -60,8 +62,9 @@ async fn import(config: Config, org: &str, file: &std::path::Path) -> anyhow::Re
     progress.set_message(format!("проверка и загрузка {}", file.display()));
     progress.enable_steady_tick(Duration::from_millis(120));
     let started = Instant::now();
+    let org = organization(org)?;
     let report = match frmo_registry::workers::rows_from_file(&bytes) {
-        Ok(rows) => app.registry.import_workers(&Actor::System, org, rows, "cli").await?,
+        Ok(rows) => app.registry.import_workers(&Caller::system("cli"), &org, rows).await?,
         Err(errors) => frmo_registry::workers::ImportReport { errors, ..Default::default() },
     };
     progress.finish_and_clear();
@@ -79,4 +82,9 @@ async fn import(config: Config, org: &str, file: &std::path::Path) -> anyhow::Re
         eprint!("{}", report.errors_csv().trim_start_matches('\u{feff}'));
         Ok(super::failed())
     }
+}
+
+/// `--org`: an organization's OID, refused as the registry refuses one that does not parse.
+fn organization(org: &str) -> Result<OrgOid, RegistryError> {
+    OrgOid::parse(org).map_err(RegistryError::invalid)
 }

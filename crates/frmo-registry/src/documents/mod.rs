@@ -12,10 +12,12 @@ pub mod files;
 use frmo_domain::access::{Action, Actor};
 use frmo_domain::document::{DocumentKind, DocumentStatus, Format, PackageLimits, sniff_seekable, unreadable};
 use frmo_domain::error::ValidationError;
+use frmo_domain::ident::OrgOid;
 use frmo_store::documents::DocumentRecord;
 use serde::Serialize;
 use time::Date;
 
+use crate::Caller;
 use crate::documents::files::{Files, FilesError, Staged};
 use crate::register::search::{format_date, parse_date};
 use crate::{Registry, RegistryError, Result};
@@ -251,9 +253,9 @@ impl Registry {
 
     /// Adds a document (or a new version of one) to an organization. Checks everything before
     /// anything is stored; a refused upload leaves no file and no row.
-    pub async fn upload_document(&self, actor: &Actor, oid: &str, upload: Upload, request_id: &str) -> Result<i64> {
+    pub async fn upload_document(&self, caller: &Caller, oid: &OrgOid, upload: Upload) -> Result<i64> {
         let documents = self.documents_store()?;
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let Upload { form, file, signature } = upload;
         let mut errors = Vec::new();
         let mut field = |result: std::result::Result<(), ValidationError>| {
@@ -349,8 +351,8 @@ impl Registry {
         let replaced = match form.replaces {
             None => None,
             Some(id) => match self.store.document(id).await? {
-                Some(old) if old.oid == oid && old.replaced_at.is_none() => Some(old),
-                Some(old) if old.oid == oid => {
+                Some(old) if old.oid == oid.as_str() && old.replaced_at.is_none() => Some(old),
+                Some(old) if old.oid == oid.as_str() => {
                     return Err(RegistryError::Conflict("Этот документ уже заменён; обновите страницу.".into()));
                 }
                 _ => return Err(RegistryError::NotFound(format!("Документ {id} у организации {oid} не найден"))),
@@ -372,13 +374,13 @@ impl Registry {
             let _ = documents.files.delete(&file_key).await;
             return Err(files_error(error));
         }
-        let uploaded_by = match actor {
+        let uploaded_by = match caller.actor() {
             Actor::User(person) => Some(person.user_id),
             _ => None,
         };
         let record = DocumentRecord {
             id: 0,
-            oid: oid.to_owned(),
+            oid: oid.as_str().to_owned(),
             series: replaced.as_ref().map_or_else(|| blob.clone(), |old| old.series.clone()),
             version: replaced.as_ref().map_or(1, |old| old.version + 1),
             kind: i64::from(kind.code),
@@ -402,7 +404,7 @@ impl Registry {
             "document": kind.name, "number": record.number, "file": record.file_name, "sha256": record.sha256,
             "signed": record.signature_key.is_some(), "replaces": form.replaces,
         });
-        let entry = self.entry(actor, "document", oid, detail, request_id).await;
+        let entry = self.entry(caller, "document", oid.as_str(), detail).await;
         match self.store.insert_document(&record, replaced.map(|old| old.id), vec![entry]).await {
             Ok(id) => Ok(id),
             Err(error) => {
@@ -417,20 +419,20 @@ impl Registry {
     }
 
     /// Every document version of an organization (newest first), for those who may read it.
-    pub async fn documents(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<DocumentView>> {
+    pub async fn documents(&self, caller: &Caller, oid: &OrgOid) -> Result<Vec<DocumentView>> {
         let documents = self.documents_store()?;
-        self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::ReadOrganization).await?;
         let today = self.today();
-        Ok(self.store.documents_of(oid).await?.into_iter().map(|r| documents.view(r, today)).collect())
+        Ok(self.store.documents_of(oid.as_str()).await?.into_iter().map(|r| documents.view(r, today)).collect())
     }
 
     /// The current public documents of an organization (its licences), for anyone.
-    pub async fn public_documents(&self, oid: &str) -> Result<Vec<DocumentView>> {
+    pub async fn public_documents(&self, oid: &OrgOid) -> Result<Vec<DocumentView>> {
         let Some(documents) = self.documents.as_deref() else { return Ok(Vec::new()) };
         let today = self.today();
         Ok(self
             .store
-            .documents_of(oid)
+            .documents_of(oid.as_str())
             .await?
             .into_iter()
             .filter(|r| r.public && r.replaced_at.is_none())
@@ -440,12 +442,13 @@ impl Registry {
 
     /// A document's file (or its signature): anyone for a current public document, those who may
     /// read the organization otherwise.
-    pub async fn document_file(&self, actor: &Actor, id: i64, signature: bool, request_id: &str) -> Result<Download> {
+    pub async fn document_file(&self, caller: &Caller, id: i64, signature: bool) -> Result<Download> {
         let documents = self.documents_store()?;
         let missing = || RegistryError::NotFound(format!("Документ {id} не найден"));
         let record = self.store.document(id).await?.ok_or_else(missing)?;
         if !(record.public && record.replaced_at.is_none()) {
-            self.organization_target(actor, &record.oid, Action::ReadOrganization, request_id).await?;
+            let oid = OrgOid::parse(&record.oid).map_err(RegistryError::invalid)?;
+            self.organization_target(caller, &oid, Action::ReadOrganization).await?;
         }
         let (key, name, media_type, size) = if signature {
             let key =

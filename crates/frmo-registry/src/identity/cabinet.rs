@@ -4,10 +4,12 @@
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, Target, acts_for_registry, decide};
 use frmo_domain::error::ValidationError;
+use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Contacts;
 
 use frmo_store::outbox::NotificationRecord;
 
+use crate::Caller;
 use crate::identity::Session;
 use crate::{Card, Registry, RegistryError, Result};
 
@@ -149,34 +151,25 @@ impl Registry {
     }
 
     /// An organization's cabinet page, for those who may read it.
-    pub async fn organization_page(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<OrganizationPage> {
-        let card = self.card(&Actor::System, oid, None).await?;
-        let target = Target::Organization { oid, region: card.organization.region_id.code() };
-        self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
-        let edit_denied = match decide(actor, Action::EditOrganization, target) {
+    pub async fn organization_page(&self, caller: &Caller, oid: &OrgOid) -> Result<OrganizationPage> {
+        let (card, members) = if caller.is_authorized(oid.as_str(), Action::ReadOrganization) {
+            // Allowed already in this request (by the route layer): the card and its members are
+            // read at once.
+            tokio::try_join!(self.card(&Actor::System, oid.as_str(), None), self.members(oid.as_str()))?
+        } else {
+            let card = self.card(&Actor::System, oid.as_str(), None).await?;
+            let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
+            self.authorize(caller, Action::ReadOrganization, target).await?;
+            (card, self.members(oid.as_str()).await?)
+        };
+        let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
+        let edit_denied = match decide(caller.actor(), Action::EditOrganization, target) {
             Decision::Allow => None,
             Decision::Deny(code) => Some(code),
         };
-        let members = self
-            .store
-            .members_of(oid)
-            .await?
-            .into_iter()
-            .map(|m| Member {
-                user_id: m.user_id,
-                name: m.display_name,
-                role: role_label(&m.role),
-                source: if m.source == GRANTED {
-                    "оператор или руководитель"
-                } else {
-                    "ЕСИА"
-                },
-                revocable: m.source == GRANTED,
-            })
-            .collect();
-        let may_manage_members = decide(actor, Action::ManageMembers, target).is_allowed();
+        let may_manage_members = decide(caller.actor(), Action::ManageMembers, target).is_allowed();
         let invitations = if may_manage_members {
-            let stored = self.store.invitations_of(oid).await?;
+            let stored = self.store.invitations_of(oid.as_str()).await?;
             stored
                 .into_iter()
                 .map(|i| Invitation { id: i.id, who: invitation_label(&i.who), role: role_label(&i.role) })
@@ -187,18 +180,30 @@ impl Registry {
         Ok(OrganizationPage { card, edit_denied, members, may_manage_members, invitations })
     }
 
+    /// Who may act for the organization, as its cabinet page lists them.
+    async fn members(&self, oid: &str) -> Result<Vec<Member>> {
+        let members = self.store.members_of(oid).await?.into_iter().map(|m| Member {
+            user_id: m.user_id,
+            name: m.display_name,
+            role: role_label(&m.role),
+            source: if m.source == GRANTED { "оператор или руководитель" } else { "ЕСИА" },
+            revocable: m.source == GRANTED,
+        });
+        Ok(members.collect())
+    }
+
     /// Invites a person to an organization's cabinet. `who` is a local login, an e-mail address or
     /// a СНИЛС; `role` is `member` or `chief`. A chief invites members; chiefs are named by the
     /// region's operator (or come from ЕСИА). The membership is made when a person bearing that
     /// name signs in ([`Registry::start_session`]). Nobody's account is looked up here: the answer is
     /// the same whether the name belongs to somebody or not, so the form confirms nothing about
     /// other people (issue #17).
-    pub async fn grant_member(&self, actor: &Actor, oid: &str, who: &str, role: &str, request_id: &str) -> Result<()> {
-        let target = self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
+    pub async fn grant_member(&self, caller: &Caller, oid: &OrgOid, who: &str, role: &str) -> Result<()> {
+        let target = self.organization_target(caller, oid, Action::ManageMembers).await?;
         let mut errors = Vec::new();
         if !ROLES.contains(&role) {
             errors.push(ValidationError::new("role", "Роль", "выберите «сотрудник» или «руководитель»"));
-        } else if role == "chief" && !acts_for_registry(actor, target) {
+        } else if role == "chief" && !acts_for_registry(caller.actor(), target) {
             errors.push(ValidationError::new(
                 "role",
                 "Роль",
@@ -207,41 +212,41 @@ impl Registry {
         }
         let key = invitation_key(who).map_err(|e| errors.push(e)).ok();
         let Some(key) = key.filter(|_| errors.is_empty()) else { return Err(RegistryError::Invalid(errors)) };
-        let by = match actor {
+        let by = match caller.actor() {
             Actor::User(person) => Some(person.user_id),
             _ => None,
         };
-        self.store.invite_member(oid, &key, role, by, self.now()).await?;
+        self.store.invite_member(oid.as_str(), &key, role, by, self.now()).await?;
         let detail = serde_json::json!({"invite": role, "who": key});
-        self.journal(actor, "membership", oid, detail, request_id).await
+        self.journal(caller, "membership", oid.as_str(), detail).await
     }
 
     /// Withdraws an invitation that has not been used yet.
-    pub async fn withdraw_invitation(&self, actor: &Actor, oid: &str, id: i64, request_id: &str) -> Result<()> {
-        self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
-        let withdrawn = self.store.withdraw_invitation(id, oid).await?;
+    pub async fn withdraw_invitation(&self, caller: &Caller, oid: &OrgOid, id: i64) -> Result<()> {
+        self.organization_target(caller, oid, Action::ManageMembers).await?;
+        let withdrawn = self.store.withdraw_invitation(id, oid.as_str()).await?;
         let invitation = withdrawn.ok_or_else(|| RegistryError::NotFound(format!("Приглашения {id} нет.")))?;
         let detail = serde_json::json!({"withdraw": invitation.role, "who": invitation.who});
-        self.journal(actor, "membership", oid, detail, request_id).await
+        self.journal(caller, "membership", oid.as_str(), detail).await
     }
 
     /// Takes away a membership granted in the registry.
-    pub async fn revoke_member(&self, actor: &Actor, oid: &str, user_id: i64, request_id: &str) -> Result<()> {
-        self.organization_target(actor, oid, Action::ManageMembers, request_id).await?;
-        if let Actor::User(person) = actor
+    pub async fn revoke_member(&self, caller: &Caller, oid: &OrgOid, user_id: i64) -> Result<()> {
+        self.organization_target(caller, oid, Action::ManageMembers).await?;
+        if let Actor::User(person) = caller.actor()
             && person.user_id == user_id
         {
             return Err(RegistryError::Conflict("Свой доступ к организации снять нельзя: попросите оператора.".into()));
         }
-        match self.store.membership(user_id, oid).await? {
+        match self.store.membership(user_id, oid.as_str()).await? {
             None => Err(RegistryError::NotFound(format!("У пользователя {user_id} нет доступа к организации {oid}."))),
             Some(m) if m.source != GRANTED => Err(RegistryError::Conflict(
                 "Роль этого человека в организации подтверждена ЕСИА; она снимается в ЕСИА.".into(),
             )),
             Some(m) => {
-                self.store.revoke_membership(user_id, oid).await?;
+                self.store.revoke_membership(user_id, oid.as_str()).await?;
                 let detail = serde_json::json!({"revoke": m.role, "userId": user_id});
-                self.journal(actor, "membership", oid, detail, request_id).await
+                self.journal(caller, "membership", oid.as_str(), detail).await
             }
         }
     }
@@ -250,33 +255,31 @@ impl Registry {
     /// with only the contacts.
     pub async fn edit_contacts(
         &self,
-        actor: &Actor,
-        oid: &str,
+        caller: &Caller,
+        oid: &OrgOid,
         contacts: Contacts,
         edited_version: i64,
         reason: &str,
-        request_id: &str,
     ) -> Result<crate::moderation::requests::Proposal> {
         let edit = CardEdit { contacts: Some(contacts), ..CardEdit::default() };
-        self.edit_card(actor, oid, edit, edited_version, reason, request_id).await
+        self.edit_card(caller, oid, edit, edited_version, reason).await
     }
 
     /// Proposes the edited fields of an organization's card, made from `edited_version`, with the
     /// reason; moderated or direct as the policy says.
     pub async fn edit_card(
         &self,
-        actor: &Actor,
-        oid: &str,
+        caller: &Caller,
+        oid: &OrgOid,
         edit: CardEdit,
         edited_version: i64,
         reason: &str,
-        request_id: &str,
     ) -> Result<crate::moderation::requests::Proposal> {
-        let card = self.card(&Actor::System, oid, None).await?;
-        let target = Target::Organization { oid, region: card.organization.region_id.code() };
-        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
+        let card = self.card(&Actor::System, oid.as_str(), None).await?;
+        let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
+        self.authorize(caller, Action::EditOrganization, target).await?;
         let proposed = edit.apply(card.organization.clone())?;
-        self.propose_from(actor, card, proposed, edited_version, reason, true, request_id).await
+        self.propose_from(caller, card, proposed, edited_version, reason, true).await
     }
 }
 

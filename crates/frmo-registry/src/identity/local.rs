@@ -13,6 +13,7 @@ use frmo_domain::access::{Actor, FederalRole};
 use frmo_domain::error::ValidationError;
 
 use super::{NewSession, acting_user, fill_random, random_token, token_hash, totp};
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 /// Failures in a row (per login and client address) before sign-in is held back.
@@ -91,7 +92,12 @@ pub struct TotpEnrolment {
 impl Registry {
     /// Creates a local account (command line: `frmo user add`).
     pub async fn add_local_user(&self, actor: &Actor, account: &NewLocalUser<'_>) -> Result<i64> {
-        self.authorize(actor, frmo_domain::access::Action::Administer, frmo_domain::access::Target::None, "-").await?;
+        self.authorize(
+            &Caller::new(actor.clone(), "-"),
+            frmo_domain::access::Action::Administer,
+            frmo_domain::access::Target::None,
+        )
+        .await?;
         let NewLocalUser { login, name, email, password, role, regions } = *account;
         let login = login.trim();
         if login.is_empty() || login.chars().any(char::is_whitespace) {
@@ -110,7 +116,7 @@ impl Registry {
         self.store.set_password_hash(id, &hash).await?;
         self.store.set_staff_roles(id, role.map(FederalRole::as_str), regions).await?;
         let detail = serde_json::json!({"created": login, "role": role.map(FederalRole::as_str), "regions": regions});
-        self.journal(actor, "account", &format!("user:{id}"), detail, "-").await?;
+        self.journal(&Caller::new(actor.clone(), "-"), "account", &format!("user:{id}"), detail).await?;
         Ok(id)
     }
 
@@ -177,7 +183,7 @@ impl Registry {
             Some(id) => (acting_user(id), format!("user:{id}")),
             None => (Actor::Anonymous, "-".to_owned()),
         };
-        self.journal(&actor, "sign_in_failed", &target, detail, "-").await?;
+        self.journal(&Caller::new(actor, "-"), "sign_in_failed", &target, detail).await?;
         Ok(wrong_credentials())
     }
 
@@ -211,7 +217,13 @@ impl Registry {
         }
         self.store.record_login_failure(&user.subject, client, now, |failures| lock_until(failures, now)).await?;
         let detail = serde_json::json!({"login": user.subject, "reason": "code", "client": client});
-        self.journal(&acting_user(user.id), "totp_change_refused", &format!("user:{}", user.id), detail, "-").await?;
+        self.journal(
+            &Caller::new(acting_user(user.id), "-"),
+            "totp_change_refused",
+            &format!("user:{}", user.id),
+            detail,
+        )
+        .await?;
         Err(wrong_code())
     }
 
@@ -259,7 +271,7 @@ impl Registry {
             return Err(RegistryError::Conflict("Подключение приложения начато заново; введите код из нового".into()));
         }
         let detail = serde_json::json!({"replaced": user.totp_enabled});
-        self.journal(&acting_user(user_id), "totp_enabled", &format!("user:{user_id}"), detail, "-").await
+        self.journal(&Caller::new(acting_user(user_id), "-"), "totp_enabled", &format!("user:{user_id}"), detail).await
     }
 
     /// Switches the second factor off; needs a current code from it.
@@ -270,8 +282,13 @@ impl Registry {
         }
         self.require_current_code(&user, code, client).await?;
         self.store.disable_totp(user_id).await?;
-        self.journal(&acting_user(user_id), "totp_disabled", &format!("user:{user_id}"), serde_json::json!({}), "-")
-            .await
+        self.journal(
+            &Caller::new(acting_user(user_id), "-"),
+            "totp_disabled",
+            &format!("user:{user_id}"),
+            serde_json::json!({}),
+        )
+        .await
     }
 
     /// Sends a one-time reset link to the account's e-mail. Answers the same whether or not the
@@ -314,7 +331,8 @@ impl Registry {
         self.store.set_password_hash(user_id, &hash_password(new_password)?).await?;
         let ended = self.store.delete_user_sessions(user_id).await?;
         let detail = serde_json::json!({"sessionsEnded": ended});
-        self.journal(&acting_user(user_id), "password_reset", &format!("user:{user_id}"), detail, "-").await
+        self.journal(&Caller::new(acting_user(user_id), "-"), "password_reset", &format!("user:{user_id}"), detail)
+            .await
     }
 }
 

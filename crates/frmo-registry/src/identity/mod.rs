@@ -3,18 +3,21 @@
 //! journals every refusal.
 
 pub mod cabinet;
+pub mod caller;
 pub mod local;
 pub mod route;
 pub mod totp;
 mod views;
 
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Principal, Target, decide};
+use frmo_domain::ident::OrgOid;
 use frmo_store::Identifier;
 use frmo_store::identity::SessionRecord;
 use sha2::{Digest, Sha256};
 use views::principal;
 pub use views::{Consent, Denial, NewUser, Session, SessionTerms, SessionUser};
 
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 /// The consent to personal-data processing, every version ever shown (the last is current).
@@ -193,14 +196,13 @@ impl Registry {
         self.store.record_login_success(user_id, now).await?;
         for (oid, role) in self.store.claim_invitations(user_id, crate::identity::cabinet::GRANTED, now).await? {
             let detail = serde_json::json!({"claim": role, "userId": user_id});
-            self.journal(&acting_user(user_id), "membership", &oid, detail, "-").await?;
+            self.journal(&Caller::new(acting_user(user_id), "-"), "membership", &oid, detail).await?;
         }
         self.journal(
-            &acting_user(user_id),
+            &Caller::new(acting_user(user_id), "-"),
             "sign_in",
             &format!("user:{user_id}"),
             serde_json::json!({"method": method}),
-            "-",
         )
         .await?;
         Ok(NewSession { token, csrf, user_id })
@@ -235,14 +237,15 @@ impl Registry {
     pub async fn sign_out(&self, session: &Session) -> Result<()> {
         self.store.delete_session(&session.token_hash).await?;
         let detail = serde_json::json!({"everywhere": false});
-        self.journal(&session.actor(), "sign_out", &format!("user:{}", session.user.id), detail, "-").await
+        self.journal(&Caller::new(session.actor(), "-"), "sign_out", &format!("user:{}", session.user.id), detail).await
     }
 
     /// Ends every session of the person, on every device; returns how many ended.
     pub async fn sign_out_everywhere(&self, session: &Session) -> Result<usize> {
         let ended = self.store.delete_user_sessions(session.user.id).await?;
         let detail = serde_json::json!({"everywhere": true, "sessionsEnded": ended});
-        self.journal(&session.actor(), "sign_out", &format!("user:{}", session.user.id), detail, "-").await?;
+        self.journal(&Caller::new(session.actor(), "-"), "sign_out", &format!("user:{}", session.user.id), detail)
+            .await?;
         Ok(ended)
     }
 
@@ -251,7 +254,7 @@ impl Registry {
         let version = current_consent().0;
         self.store.record_consent(session.user.id, version, accepted, self.now()).await?;
         let detail = serde_json::json!({"version": version, "accepted": accepted});
-        self.journal(&session.actor(), "consent", &format!("user:{}", session.user.id), detail, "-").await
+        self.journal(&Caller::new(session.actor(), "-"), "consent", &format!("user:{}", session.user.id), detail).await
     }
 
     pub async fn consent_history(&self, session: &Session) -> Result<Vec<Consent>> {
@@ -259,25 +262,18 @@ impl Registry {
     }
 
     /// Checks access; a refusal is journaled with the request id and returned as `Forbidden`.
-    pub async fn authorize(&self, actor: &Actor, action: Action, target: Target<'_>, request_id: &str) -> Result<()> {
-        match decide(actor, action, target) {
+    pub async fn authorize(&self, caller: &Caller, action: Action, target: Target<'_>) -> Result<()> {
+        match decide(caller.actor(), action, target) {
             Decision::Allow => Ok(()),
-            Decision::Deny(code) => Err(self.refuse(actor, action, target, code, request_id).await),
+            Decision::Deny(code) => Err(self.refuse(caller, action, target, code).await),
         }
     }
 
     /// Journals a refusal and returns its error (for refusals `decide` cannot see, such as a
     /// request that is someone else's).
-    pub async fn refuse(
-        &self,
-        actor: &Actor,
-        action: Action,
-        target: Target<'_>,
-        code: DenyCode,
-        request_id: &str,
-    ) -> RegistryError {
+    pub async fn refuse(&self, caller: &Caller, action: Action, target: Target<'_>, code: DenyCode) -> RegistryError {
         let detail = serde_json::json!({"action": action.as_str(), "code": code.as_str()});
-        if let Err(error) = self.journal(actor, "denial", &target.describe(), detail, request_id).await {
+        if let Err(error) = self.journal(caller, "denial", &target.describe(), detail).await {
             tracing::error!(%error, "could not journal an access denial");
         }
         RegistryError::Forbidden(code)
@@ -302,25 +298,30 @@ impl Registry {
     }
 
     /// The target of an organization (its region looked up), authorized for `action`; a refusal is
-    /// journaled. Use cases call it before they read or write anything of the organization.
+    /// journaled. Use cases call it before they read or write anything of the organization. A
+    /// caller carrying the registry's decision for exactly this organization and action (the route
+    /// layer's) is not asked again, and the region it read is used.
     pub async fn organization_target<'a>(
         &self,
-        actor: &Actor,
-        oid: &'a str,
+        caller: &Caller,
+        oid: &'a OrgOid,
         action: Action,
-        request_id: &str,
     ) -> Result<Target<'a>> {
-        let region = self.organization_region(oid).await?;
-        let target = Target::Organization { oid, region };
-        self.authorize(actor, action, target, request_id).await?;
+        // Decided already for this request (by the route layer): the region is not read twice.
+        if let Some(region) = caller.authorized_region(oid.as_str(), action) {
+            return Ok(Target::Organization { oid: oid.as_str(), region });
+        }
+        let region = self.organization_region(oid.as_str()).await?;
+        let target = Target::Organization { oid: oid.as_str(), region };
+        self.authorize(caller, action, target).await?;
         Ok(target)
     }
 
     /// Whether `actor` may do `action` to the organization, without journaling: for pages that
     /// show or hide a form (the use case itself still authorizes).
-    pub async fn may(&self, actor: &Actor, oid: &str, action: Action) -> Result<bool> {
-        let region = self.organization_region(oid).await?;
-        Ok(decide(actor, action, Target::Organization { oid, region }).is_allowed())
+    pub async fn may(&self, actor: &Actor, oid: &OrgOid, action: Action) -> Result<bool> {
+        let region = self.organization_region(oid.as_str()).await?;
+        Ok(decide(actor, action, Target::Organization { oid: oid.as_str(), region }).is_allowed())
     }
 
     /// Whether `actor` may do `action` where no organization is involved (publish, handle support,
@@ -329,8 +330,8 @@ impl Registry {
         decide(actor, action, Target::None).is_allowed()
     }
 
-    pub async fn denials(&self, actor: &Actor, limit: i64, request_id: &str) -> Result<Vec<Denial>> {
-        self.authorize(actor, Action::ReadAudit, Target::None, request_id).await?;
+    pub async fn denials(&self, caller: &Caller, limit: i64) -> Result<Vec<Denial>> {
+        self.authorize(caller, Action::ReadAudit, Target::None).await?;
         Ok(self.store.denials(limit).await?.into_iter().map(Denial::from).collect())
     }
 
@@ -342,7 +343,7 @@ impl Registry {
         role: Option<FederalRole>,
         regions: &[u8],
     ) -> Result<()> {
-        self.authorize(actor, Action::Administer, Target::None, "-").await?;
+        self.authorize(&Caller::new(actor.clone(), "-"), Action::Administer, Target::None).await?;
         Ok(self.store.set_staff_roles(user_id, role.map(FederalRole::as_str), regions).await?)
     }
 }

@@ -4,6 +4,8 @@
 
 use frmo_domain::access::{Action, Actor, DenyCode, Target};
 
+use crate::Caller;
+use crate::register::organization_oid;
 use crate::{Registry, RegistryError, Result};
 
 /// What a route's path names as the target of its action.
@@ -23,19 +25,23 @@ impl Registry {
     /// returned as `Forbidden`. The anonymous are asked to sign in first, as every cabinet use case
     /// does (`UseCabinet`). A target that does not exist is `NotFound`, journaling nothing: the use
     /// case answers that its own way.
-    pub async fn authorize_route(
-        &self,
-        actor: &Actor,
-        action: Action,
-        on: RouteTarget<'_>,
-        request_id: &str,
-    ) -> Result<()> {
-        if matches!(actor, Actor::Anonymous) {
-            return self.authorize(actor, Action::UseCabinet, Target::None, request_id).await;
+    ///
+    /// Allowed, it returns the caller to hand to the use case: on an organization, carrying the
+    /// decision and the region read for it, so the use case's own check of the same action on the
+    /// same organization reads nothing again ([`Registry::organization_target`]).
+    pub async fn authorize_route(&self, caller: &Caller, action: Action, on: RouteTarget<'_>) -> Result<Caller> {
+        if matches!(caller.actor(), Actor::Anonymous) {
+            self.authorize(caller, Action::UseCabinet, Target::None).await?;
+            return Ok(caller.clone());
         }
         match on {
-            RouteTarget::None => self.authorize(actor, action, Target::None, request_id).await,
-            RouteTarget::Organization(oid) => self.organization_target(actor, oid, action, request_id).await.map(drop),
+            RouteTarget::None => self.authorize(caller, action, Target::None).await.map(|()| caller.clone()),
+            RouteTarget::Organization(text) => {
+                match self.organization_target(caller, &organization_oid(text)?, action).await? {
+                    Target::Organization { oid, region } => Ok(caller.authorized_for(oid, region, action)),
+                    Target::None => Ok(caller.clone()),
+                }
+            }
             RouteTarget::Request { id, author_only } => {
                 let record = self
                     .store
@@ -43,16 +49,16 @@ impl Registry {
                     .await?
                     .ok_or_else(|| RegistryError::NotFound(format!("Заявка {id} не найдена.")))?;
                 let target = Target::Organization { oid: &record.org_oid, region: record.region };
-                let author = is_author(actor, record.author_id);
+                let author = is_author(caller.actor(), record.author_id);
                 // Its author reads a request whatever their role now (as `request_view` lets them).
                 if author && action == Action::ReadOrganization {
-                    return Ok(());
+                    return Ok(caller.clone());
                 }
-                self.authorize(actor, action, target, request_id).await?;
+                self.authorize(caller, action, target).await?;
                 if author_only && !author {
-                    return Err(self.refuse(actor, action, target, DenyCode::NotTheAuthor, request_id).await);
+                    return Err(self.refuse(caller, action, target, DenyCode::NotTheAuthor).await);
                 }
-                Ok(())
+                Ok(caller.clone())
             }
         }
     }

@@ -11,6 +11,7 @@ use frmo_store::micros;
 use frmo_store::workers::{CardRecord, CredentialRecord, PersonRecord};
 use time::OffsetDateTime;
 
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 /// The most versions one page of the history feed holds.
@@ -135,16 +136,16 @@ impl Registry {
     }
 
     /// The organization whose record person `id` is, for reading one practitioner.
-    pub async fn directory_of_person(&self, actor: &Actor, id: i64, request_id: &str) -> Result<WorkerDirectory> {
+    pub async fn directory_of_person(&self, caller: &Caller, id: i64) -> Result<WorkerDirectory> {
         let person = self.store.person(id).await?.ok_or_else(|| practitioner_missing(id))?;
-        let found = self.worker_directory(actor, &person.oid, DirectoryPart::Person(id), request_id).await?;
+        let found = self.worker_directory(caller, &person.oid, DirectoryPart::Person(id)).await?;
         if found.persons.is_empty() { Err(practitioner_missing(id)) } else { Ok(found) }
     }
 
     /// The organization of employment card `id`, for reading one practitioner role.
-    pub async fn directory_of_role(&self, actor: &Actor, id: i64, request_id: &str) -> Result<WorkerDirectory> {
+    pub async fn directory_of_role(&self, caller: &Caller, id: i64) -> Result<WorkerDirectory> {
         let card = self.store.card_record(id).await?.ok_or_else(|| role_missing(id))?;
-        let found = self.worker_directory(actor, &card.oid, DirectoryPart::Role(id), request_id).await?;
+        let found = self.worker_directory(caller, &card.oid, DirectoryPart::Role(id)).await?;
         if found.roles.is_empty() { Err(role_missing(id)) } else { Ok(found) }
     }
 
@@ -152,19 +153,13 @@ impl Registry {
     /// organization's personal data (`Action::ReadPersonalData`) gets every record with СНИЛС,
     /// birth date, sex and contacts, and the view is journaled; everyone else gets the people
     /// working there today (name, credentials, positions) and nothing personal.
-    pub async fn worker_directory(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        part: DirectoryPart,
-        request_id: &str,
-    ) -> Result<WorkerDirectory> {
-        Self::check(actor, Action::ReadPublicRegister)?;
+    pub async fn worker_directory(&self, caller: &Caller, oid: &str, part: DirectoryPart) -> Result<WorkerDirectory> {
+        Self::check(caller.actor(), Action::ReadPublicRegister)?;
         let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
         let oid = oid.as_str();
         let region = self.organization_region(oid).await?;
         let target = Target::Organization { oid, region };
-        let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
+        let personal = decide(caller.actor(), Action::ReadPersonalData, target).is_allowed();
         let today = iso(self.today());
         let open = |c: &CardRecord| c.end_date.as_deref().is_none_or(|end| end >= today.as_str());
         let mut roles: Vec<CardRecord> = self.store.cards_of(oid).await?;
@@ -188,7 +183,7 @@ impl Registry {
         let shown = personal && !persons.is_empty();
         if shown {
             let detail = serde_json::json!({"view": "fhir", "persons": persons.len(), "roles": roles.len()});
-            self.journal(actor, "personal_data", oid, detail, request_id).await?;
+            self.journal(caller, "personal_data", oid, detail).await?;
         }
         let persons = persons
             .into_iter()

@@ -12,6 +12,7 @@ use frmo_domain::ident::{OrgOid, RegionCode};
 use frmo_store::systems::{NewSystem, SystemRecord};
 use serde_json::json;
 
+use crate::Caller;
 use crate::identity::{random_token, token_hash};
 use crate::{Registry, RegistryError, Result};
 
@@ -65,13 +66,12 @@ impl Registry {
     /// Creates a system bound to `orgs` and `regions` and returns its key (shown once).
     pub async fn add_system(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         name: &str,
         orgs: &[String],
         regions: &[String],
-        request_id: &str,
     ) -> Result<IssuedKey> {
-        self.authorize(actor, Action::Administer, Target::None, request_id).await?;
+        self.authorize(caller, Action::Administer, Target::None).await?;
         check_name(name)?;
         let mut oids = Vec::new();
         for oid in orgs {
@@ -95,10 +95,8 @@ impl Registry {
         let key = format!("{KEY_PREFIX}{}", random_token());
         let digest = token_hash(&key);
         let hint = &key[..KEY_PREFIX.len() + 4];
-        let (_, created_by) = self.actor_label(actor).await;
-        let entry = self
-            .entry(actor, "system_add", name, json!({"orgs": oids, "regions": codes, "key": hint}), request_id)
-            .await;
+        let (_, created_by) = self.actor_label(caller.actor()).await;
+        let entry = self.entry(caller, "system_add", name, json!({"orgs": oids, "regions": codes, "key": hint})).await;
         let display_name = display_name(name);
         let new = NewSystem {
             name,
@@ -117,9 +115,9 @@ impl Registry {
     }
 
     /// Ends a system's key: its next call is refused.
-    pub async fn revoke_system(&self, actor: &Actor, name: &str, request_id: &str) -> Result<()> {
-        self.authorize(actor, Action::Administer, Target::None, request_id).await?;
-        let entry = self.entry(actor, "system_revoke", name, json!({}), request_id).await;
+    pub async fn revoke_system(&self, caller: &Caller, name: &str) -> Result<()> {
+        self.authorize(caller, Action::Administer, Target::None).await?;
+        let entry = self.entry(caller, "system_revoke", name, json!({})).await;
         if self.store.revoke_system(name, self.now(), entry).await? {
             Ok(())
         } else {
@@ -128,8 +126,8 @@ impl Registry {
     }
 
     /// Every system, revoked ones included.
-    pub async fn systems(&self, actor: &Actor, request_id: &str) -> Result<Vec<SystemAccount>> {
-        self.authorize(actor, Action::Administer, Target::None, request_id).await?;
+    pub async fn systems(&self, caller: &Caller) -> Result<Vec<SystemAccount>> {
+        self.authorize(caller, Action::Administer, Target::None).await?;
         Ok(self.store.systems().await?)
     }
 
@@ -138,13 +136,12 @@ impl Registry {
     /// returns once its entry is written.
     pub async fn journal_call(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         system: Option<&str>,
         target: &str,
         detail: serde_json::Value,
-        request_id: &str,
     ) -> Result<()> {
-        let entry = match (actor, system) {
+        let entry = match (caller.actor(), system) {
             // The system's name is known from its key: no lookup of the user's label.
             (Actor::User(principal), Some(name)) => frmo_store::audit::AuditEntry {
                 at: self.now(),
@@ -153,9 +150,13 @@ impl Registry {
                 kind: "ips_call".to_owned(),
                 target: if target.is_empty() { "-".to_owned() } else { target.to_owned() },
                 detail: detail.to_string(),
-                request_id: if request_id.is_empty() { "-".to_owned() } else { request_id.to_owned() },
+                request_id: if caller.request_id().is_empty() {
+                    "-".to_owned()
+                } else {
+                    caller.request_id().to_owned()
+                },
             },
-            _ => self.entry(actor, "ips_call", target, detail, request_id).await,
+            _ => self.entry(caller, "ips_call", target, detail).await,
         };
         self.calls.append(&self.store, entry).await
     }

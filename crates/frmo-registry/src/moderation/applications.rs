@@ -13,6 +13,7 @@ use frmo_store::requests::{NewRequest, RequestRecord, StatusChange};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::Caller;
 use crate::moderation::requests::{RequestView, request_number};
 use crate::register::search::SearchQuery;
 use crate::{Registry, RegistryError, Result};
@@ -160,14 +161,9 @@ pub enum Application {
 
 impl Registry {
     /// Applies for the inclusion of a new organization.
-    pub async fn apply_for_inclusion(
-        &self,
-        actor: &Actor,
-        form: &ApplicationForm,
-        request_id: &str,
-    ) -> Result<Application> {
-        self.authorize(actor, Action::Apply, Target::None, request_id).await?;
-        let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
+    pub async fn apply_for_inclusion(&self, caller: &Caller, form: &ApplicationForm) -> Result<Application> {
+        self.authorize(caller, Action::Apply, Target::None).await?;
+        let Actor::User(person) = caller.actor() else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
         let today = OffsetDateTime::from_unix_timestamp(self.now()).map_or(time::Date::MIN, |t| t.date());
         let mut organization = form.card(today).map_err(RegistryError::Invalid)?;
         let reason = form.reason.trim();
@@ -229,25 +225,24 @@ impl Registry {
             now,
             due_on: Some(&due),
         };
-        let label = self.actor_label(actor).await.1;
+        let label = self.actor_label(caller.actor()).await.1;
         let id = self.store.create_request(&new, &label).await?;
         let number = request_number(INCLUSION, id, now);
         let detail = json!({"request": number, "status": "submitted", "inn": organization.inn.as_str()});
-        self.journal(actor, "request", &format!("region:{region}"), detail, request_id).await?;
+        self.journal(caller, "request", &format!("region:{region}"), detail).await?;
         let notices = self.submission_notices(region, id, &number, &organization.name_short, reason).await?;
         self.store.run_all(notices).await?;
-        Ok(Application::Submitted(Box::new(self.request_view(actor, id, request_id).await?)))
+        Ok(Application::Submitted(Box::new(self.request_view(caller, id).await?)))
     }
 
     /// Approves an application: an OID in the region, the card, and the application's status,
     /// history, journal entries and notices in one transaction.
     pub(crate) async fn approve_inclusion(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         record: &RequestRecord,
         change: &StatusChange<'_>,
         decision_entry: frmo_store::audit::AuditEntry,
-        request_id: &str,
     ) -> Result<String> {
         let mut organization: Organization =
             serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
@@ -258,7 +253,7 @@ impl Registry {
         organization.create_date = now.date();
         organization.modify_date = now.date();
         let detail = json!({"reason": record.reason, "request": number, "created": oid.as_str()});
-        let created = self.entry(actor, "change", oid.as_str(), detail, request_id).await;
+        let created = self.entry(caller, "change", oid.as_str(), detail).await;
         let notices = self
             .notice(
                 record.author_id,

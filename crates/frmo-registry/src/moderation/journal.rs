@@ -3,11 +3,13 @@
 //! by `frmo audit verify`, exported as CSV for auditors.
 
 use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Organization;
 use frmo_domain::status::RequestStatus;
 use frmo_store::audit::{AuditEntry, AuditRecord};
 use serde_json::{Value, json};
 
+use crate::Caller;
 use crate::{Registry, Result};
 
 /// Who changes the register, why, and in answer to which request.
@@ -215,15 +217,8 @@ impl Registry {
     }
 
     /// An entry by `actor`, stamped now.
-    pub(crate) async fn entry(
-        &self,
-        actor: &Actor,
-        kind: &str,
-        target: &str,
-        detail: Value,
-        request_id: &str,
-    ) -> AuditEntry {
-        let (user_id, label) = self.actor_label(actor).await;
+    pub(crate) async fn entry(&self, caller: &Caller, kind: &str, target: &str, detail: Value) -> AuditEntry {
+        let (user_id, label) = self.actor_label(caller.actor()).await;
         AuditEntry {
             at: self.now(),
             user_id,
@@ -231,20 +226,13 @@ impl Registry {
             kind: kind.to_owned(),
             target: if target.is_empty() { "-".to_owned() } else { target.to_owned() },
             detail: detail.to_string(),
-            request_id: if request_id.is_empty() { "-".to_owned() } else { request_id.to_owned() },
+            request_id: if caller.request_id().is_empty() { "-".to_owned() } else { caller.request_id().to_owned() },
         }
     }
 
     /// Writes one entry to the journal.
-    pub async fn journal(
-        &self,
-        actor: &Actor,
-        kind: &str,
-        target: &str,
-        detail: Value,
-        request_id: &str,
-    ) -> Result<()> {
-        let entry = self.entry(actor, kind, target, detail, request_id).await;
+    pub async fn journal(&self, caller: &Caller, kind: &str, target: &str, detail: Value) -> Result<()> {
+        let entry = self.entry(caller, kind, target, detail).await;
         self.store.append_audit(vec![entry]).await?;
         Ok(())
     }
@@ -255,9 +243,9 @@ impl Registry {
     }
 
     /// May `actor` export the journal? The answer is journaled either way (a denial, or the export).
-    pub async fn begin_journal_export(&self, actor: &Actor, request_id: &str) -> Result<()> {
-        self.authorize(actor, Action::ReadAudit, Target::None, request_id).await?;
-        self.journal(actor, "export", "audit_journal", json!({"format": "csv"}), request_id).await
+    pub async fn begin_journal_export(&self, caller: &Caller) -> Result<()> {
+        self.authorize(caller, Action::ReadAudit, Target::None).await?;
+        self.journal(caller, "export", "audit_journal", json!({"format": "csv"})).await
     }
 
     /// The journal as CSV, a page of 2,000 entries at a time, into `sink` (it stops when the
@@ -292,10 +280,9 @@ impl Registry {
     /// «История изменений» of an organization, newest first: changes with their fields before and
     /// after, decisions and requests, and who may act for it, for those who may read the
     /// organization.
-    pub async fn organization_history(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<HistoryEntry>> {
-        let region = self.organization_region(oid).await?;
-        self.authorize(actor, Action::ReadOrganization, Target::Organization { oid, region }, request_id).await?;
-        let records = self.store.audit_of_target(oid, 500).await?;
+    pub async fn organization_history(&self, caller: &Caller, oid: &OrgOid) -> Result<Vec<HistoryEntry>> {
+        self.organization_target(caller, oid, Action::ReadOrganization).await?;
+        let records = self.store.audit_of_target(oid.as_str(), 500).await?;
         Ok(records.into_iter().filter_map(history_entry).collect())
     }
 }

@@ -6,6 +6,7 @@
 pub mod directories;
 pub mod nsi;
 mod organizations;
+pub use organizations::organization_oid;
 pub mod printable;
 pub mod publication;
 pub mod search;

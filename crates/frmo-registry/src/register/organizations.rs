@@ -12,6 +12,7 @@ use frmo_store::search::index::SearchIndex;
 use time::{Date, OffsetDateTime, Time};
 
 use super::search;
+use crate::Caller;
 use crate::moderation::journal;
 use crate::{Card, CardVersion, Registry, RegistryError, Result, end_of_day};
 
@@ -110,7 +111,9 @@ impl Registry {
             "validFrom": at.unix_timestamp(),
             "fields": journal::differences(before, organization),
         });
-        let entry = self.entry(context.by, "change", organization.oid.as_str(), detail, context.request_id).await;
+        let entry = self
+            .entry(&Caller::new(context.by.clone(), context.request_id), "change", organization.oid.as_str(), detail)
+            .await;
         let record = VersionRecord::new(organization, at)?;
         let id = self.store.append_version(record, edited_version, vec![entry]).await?;
         self.refresh_index().await?;
@@ -211,7 +214,13 @@ impl Registry {
     }
 }
 
-fn not_found_message(oid: &OrgOid, as_of: Option<Date>) -> String {
+/// An organization's OID as an address names it: one that does not parse is answered as an
+/// unknown one is (`NotFound`, the same message), so a malformed address is told nothing more.
+pub fn organization_oid(text: &str) -> Result<OrgOid> {
+    OrgOid::parse(text).map_err(|_| RegistryError::NotFound(not_found_message(text.trim(), None)))
+}
+
+fn not_found_message(oid: impl std::fmt::Display, as_of: Option<Date>) -> String {
     match as_of {
         Some(date) => format!("Организация {oid} на {} в реестре не найдена", search::format_date(date)),
         None => format!("Организация {oid} в реестре не найдена"),

@@ -19,7 +19,7 @@ impl Registry {
     pub async fn card_pdf(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<Vec<u8>> {
         let card = self.card(actor, oid, as_of).await?;
         let org = &card.organization;
-        let documents = if as_of.is_none() { self.public_documents(oid).await? } else { Vec::new() };
+        let documents = if as_of.is_none() { self.public_documents(&org.oid).await? } else { Vec::new() };
         let mut rows: Vec<Vec<String>> = Vec::new();
         let mut row = |label: &str, value: String| {
             if !value.is_empty() {

@@ -16,6 +16,7 @@ use frmo_store::publication::NsiVersion;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::Caller;
 use crate::documents::{Download, files_error};
 use crate::register::nsi::{self, Format};
 use crate::{Registry, RegistryError, Result};
@@ -111,13 +112,8 @@ fn sha256_of(path: &std::path::Path) -> Result<String> {
 impl Registry {
     /// Publishes a new version: the files of the whole register and the changes since the last
     /// version. `progress` gets the records written so far (all formats together).
-    pub async fn publish_nsi(
-        &self,
-        actor: &Actor,
-        request_id: &str,
-        mut progress: impl FnMut(u64) + Send,
-    ) -> Result<Publication> {
-        self.authorize(actor, Action::Administer, Target::None, request_id).await?;
+    pub async fn publish_nsi(&self, caller: &Caller, mut progress: impl FnMut(u64) + Send) -> Result<Publication> {
+        self.authorize(caller, Action::Administer, Target::None).await?;
         let files = self.documents_store()?.files.clone();
         let previous = self.store.nsi_versions().await?.into_iter().next();
         let watermark = self.store.last_version_id().await?;
@@ -176,7 +172,7 @@ impl Registry {
         let version = NsiVersion {
             version: number,
             published_at: self.now(),
-            published_by: match actor {
+            published_by: match caller.actor() {
                 Actor::User(person) => Some(person.user_id),
                 _ => None,
             },
@@ -191,7 +187,7 @@ impl Registry {
             "version": number, "records": records, "added": version.added, "changed": version.changed,
             "closed": version.closed, "watermark": watermark,
         });
-        let entry = self.entry(actor, "nsi_publication", &format!("1461/{number}"), detail, request_id).await;
+        let entry = self.entry(caller, "nsi_publication", &format!("1461/{number}"), detail).await;
         if !self.store.insert_nsi_version(&version, &changes, vec![entry]).await? {
             for file in &published {
                 let _ = files.delete(&file.key).await;

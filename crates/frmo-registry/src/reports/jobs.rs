@@ -18,6 +18,7 @@ use frmo_domain::status::JobStatus;
 use frmo_store::jobs::{JobClaim, JobFile, JobRecord};
 use serde::{Deserialize, Serialize};
 
+use crate::Caller;
 use crate::documents::Download;
 use crate::reports::ReportParams;
 use crate::{Registry, RegistryError, Result};
@@ -165,8 +166,8 @@ impl JobView {
 
 impl Registry {
     /// Starts a job for `actor`; its id. The parameters are checked before anything starts.
-    pub async fn start_job(&self, actor: &Actor, spec: JobSpec, request_id: &str) -> Result<i64> {
-        self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
+    pub async fn start_job(&self, caller: &Caller, spec: JobSpec) -> Result<i64> {
+        self.authorize(caller, Action::ReadReports, Target::None).await?;
         // Where the job's file will go: without it the job is refused before it is queued.
         self.documents_store()?;
         let (title, total) = match &spec {
@@ -186,12 +187,12 @@ impl Registry {
                 (format!("{}, {}, {}", definition.title_of(group), period.label(), format.to_uppercase()), 1)
             }
             JobSpec::Publish => {
-                self.authorize(actor, Action::Administer, Target::None, request_id).await?;
+                self.authorize(caller, Action::Administer, Target::None).await?;
                 let files = crate::register::publication::FILES_PER_VERSION as i64;
                 ("Публикация новой версии НСИ 1461".to_owned(), self.count().await? * files)
             }
         };
-        let user_id = match actor {
+        let user_id = match caller.actor() {
             Actor::User(person) => Some(person.user_id),
             _ => None,
         };
@@ -346,7 +347,9 @@ impl Registry {
                 Ok((file, format!("nsi-1461-{today}.{format}"), format.clone()))
             }
             JobSpec::Publish => {
-                let publication = self.publish_nsi(actor, "job", |n| progress.store(n, Ordering::Relaxed)).await?;
+                let publication = self
+                    .publish_nsi(&Caller::new(actor.clone(), "job"), |n| progress.store(n, Ordering::Relaxed))
+                    .await?;
                 let v = &publication.version;
                 let summary = serde_json::json!({
                     "version": v.version, "records": v.records, "added": v.added, "changed": v.changed,
@@ -358,7 +361,8 @@ impl Registry {
             }
             JobSpec::Report { name, period, group, format } => {
                 use crate::reports::output::{self, CsvFlavour};
-                let report = self.run_report(actor, name, &report_params(period, group), "job").await?;
+                let report =
+                    self.run_report(&Caller::new(actor.clone(), "job"), name, &report_params(period, group)).await?;
                 let bytes = match format.as_str() {
                     "xlsx" => output::xlsx(&report)?,
                     "pdf" => output::pdf(&report)?,
@@ -374,15 +378,15 @@ impl Registry {
     }
 
     /// A job its owner (or an administrator) may see; anyone else is told it does not exist.
-    pub async fn job(&self, actor: &Actor, id: i64, request_id: &str) -> Result<JobView> {
-        self.owned_job(actor, id, request_id).await.map(JobView::from)
+    pub async fn job(&self, caller: &Caller, id: i64) -> Result<JobView> {
+        self.owned_job(caller, id).await.map(JobView::from)
     }
 
-    async fn owned_job(&self, actor: &Actor, id: i64, request_id: &str) -> Result<JobRecord> {
-        self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
+    async fn owned_job(&self, caller: &Caller, id: i64) -> Result<JobRecord> {
+        self.authorize(caller, Action::ReadReports, Target::None).await?;
         let missing = || RegistryError::NotFound(format!("Задание {id} не найдено."));
         let record = self.store.job(id).await?.ok_or_else(missing)?;
-        let allowed = match actor {
+        let allowed = match caller.actor() {
             Actor::System => true,
             Actor::User(person) => {
                 person.federal_role == Some(FederalRole::Admin) || record.user_id == Some(person.user_id)
@@ -396,15 +400,15 @@ impl Registry {
     }
 
     /// The person's jobs, newest first.
-    pub async fn my_jobs(&self, actor: &Actor, request_id: &str) -> Result<Vec<JobView>> {
-        self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
-        let Actor::User(person) = actor else { return Ok(Vec::new()) };
+    pub async fn my_jobs(&self, caller: &Caller) -> Result<Vec<JobView>> {
+        self.authorize(caller, Action::ReadReports, Target::None).await?;
+        let Actor::User(person) = caller.actor() else { return Ok(Vec::new()) };
         Ok(self.store.jobs_of(person.user_id, 20).await?.into_iter().map(JobView::from).collect())
     }
 
     /// The file of a finished job.
-    pub async fn job_file(&self, actor: &Actor, id: i64, request_id: &str) -> Result<Download> {
-        let job = self.owned_job(actor, id, request_id).await?;
+    pub async fn job_file(&self, caller: &Caller, id: i64) -> Result<Download> {
+        let job = self.owned_job(caller, id).await?;
         let (Some(key), Some(name), Some(media_type)) = (job.file_key, job.file_name, job.media_type) else {
             return Err(RegistryError::Conflict(format!("Задание {id} ещё не готово.")));
         };

@@ -24,6 +24,7 @@ use time::{Date, OffsetDateTime};
 
 pub use period::{MONTHS, Period, PeriodKind};
 
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 /// How a report draws its chart.
@@ -311,9 +312,9 @@ struct BedsSubdivision {
 
 impl Registry {
     /// The part of the register `actor` may report on, and its description.
-    async fn report_scope(&self, actor: &Actor, request_id: &str) -> Result<(Scope, String)> {
-        self.authorize(actor, Action::ReadReports, Target::None, request_id).await?;
-        Ok(match actor {
+    async fn report_scope(&self, caller: &Caller) -> Result<(Scope, String)> {
+        self.authorize(caller, Action::ReadReports, Target::None).await?;
+        Ok(match caller.actor() {
             Actor::User(person) if person.federal_role.is_none() => {
                 if !person.operator_regions.is_empty() {
                     let names: Vec<_> = person.operator_regions.iter().map(|r| region_name(i64::from(*r))).collect();
@@ -351,14 +352,8 @@ impl Registry {
         Ok((definition, group, params.period(self.today())?))
     }
 
-    pub async fn run_report(
-        &self,
-        actor: &Actor,
-        name: &str,
-        params: &ReportParams,
-        request_id: &str,
-    ) -> Result<Report> {
-        let (scope, scope_label) = self.report_scope(actor, request_id).await?;
+    pub async fn run_report(&self, caller: &Caller, name: &str, params: &ReportParams) -> Result<Report> {
+        let (scope, scope_label) = self.report_scope(caller).await?;
         let (definition, group, period) = self.report_request(name, params)?;
         let (from, to) = (iso(period.from), iso(period.to));
         let text = Datum::Text;

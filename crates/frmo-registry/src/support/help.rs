@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::access::{Action, Target};
 use frmo_domain::error::ValidationError;
 use frmo_store::search::normalize::terms;
 use frmo_store::support::HelpArticleRecord;
 
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 const SOURCES: &[&str] = &[
@@ -214,8 +215,8 @@ impl Registry {
 
     /// Saves a new version of an article (or a new article, `form.version` 0): administrators
     /// only, checked field by field, journaled; `Conflict` when someone saved a newer version.
-    pub async fn save_help_article(&self, actor: &Actor, form: ArticleForm, request_id: &str) -> Result<String> {
-        self.authorize(actor, Action::Administer, Target::None, request_id).await?;
+    pub async fn save_help_article(&self, caller: &Caller, form: ArticleForm) -> Result<String> {
+        self.authorize(caller, Action::Administer, Target::None).await?;
         let mut errors = Vec::new();
         let slug = form.slug.trim().to_owned();
         if !valid_slug(&slug) {
@@ -258,8 +259,8 @@ impl Registry {
         let text = source(&ArticleForm { slug: slug.clone(), ..form }, version, &updated);
         parse_article(&text).map_err(|e| RegistryError::invalid(ValidationError::new("body", "Текст статьи", e)))?;
         let detail = serde_json::json!({"slug": slug, "version": version});
-        let audit = vec![self.entry(actor, "help_article", &format!("help:{slug}"), detail, request_id).await];
-        let (user_id, _) = self.actor_label(actor).await;
+        let audit = vec![self.entry(caller, "help_article", &format!("help:{slug}"), detail).await];
+        let (user_id, _) = self.actor_label(caller.actor()).await;
         let record =
             HelpArticleRecord { slug: slug.clone(), version, source: text, author_id: user_id, created_at: self.now() };
         self.store.add_help_article(&record, audit).await?;

@@ -11,6 +11,7 @@ use frmo_store::support::{SupportAttachment, SupportMessage, SupportRecord};
 use time::{Duration, OffsetDateTime, Time};
 
 use super::classifier::{Classifier, Topic};
+use crate::Caller;
 use crate::documents::files_error;
 use crate::moderation::requests::MOSCOW;
 use crate::{Registry, RegistryError, Result};
@@ -246,24 +247,23 @@ impl Registry {
 
     /// A request for its author or its handlers; others get «not found» (a request's existence is
     /// not theirs to know), and the refusal is journaled.
-    pub async fn support_request(&self, actor: &Actor, id: i64, request_id: &str) -> Result<SupportView> {
-        self.readable_support_request(actor, id, request_id).await.map(|(_, view)| view)
+    pub async fn support_request(&self, caller: &Caller, id: i64) -> Result<SupportView> {
+        self.readable_support_request(caller, id).await.map(|(_, view)| view)
     }
 
     /// [`Registry::support_request`] with the row as stored, for the registry's own steps.
     pub(super) async fn readable_support_request(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         id: i64,
-        request_id: &str,
     ) -> Result<(SupportRecord, SupportView)> {
-        self.authorize(actor, Action::AskSupport, Target::None, request_id).await?;
+        self.authorize(caller, Action::AskSupport, Target::None).await?;
         let not_found = || RegistryError::NotFound(format!("Обращение {id} не найдено"));
         let record = self.store.support_request(id).await?.ok_or_else(not_found)?;
-        let author = principal(actor).is_some_and(|p| Some(p.user_id) == record.author_id);
-        let handler = Self::handles(actor, &record);
+        let author = principal(caller.actor()).is_some_and(|p| Some(p.user_id) == record.author_id);
+        let handler = Self::handles(caller.actor(), &record);
         if !author && !handler {
-            let _ = self.refuse(actor, Action::HandleSupport, Target::None, DenyCode::RoleRequired, request_id).await;
+            let _ = self.refuse(caller, Action::HandleSupport, Target::None, DenyCode::RoleRequired).await;
             return Err(not_found());
         }
         let messages = self.store.support_messages(id).await?;
@@ -312,22 +312,22 @@ impl Registry {
     }
 
     /// The person's own requests, newest first.
-    pub async fn my_support_requests(&self, actor: &Actor, request_id: &str) -> Result<Vec<SupportView>> {
-        self.authorize(actor, Action::AskSupport, Target::None, request_id).await?;
-        let Some(person) = principal(actor) else { return Ok(Vec::new()) };
+    pub async fn my_support_requests(&self, caller: &Caller) -> Result<Vec<SupportView>> {
+        self.authorize(caller, Action::AskSupport, Target::None).await?;
+        let Some(person) = principal(caller.actor()) else { return Ok(Vec::new()) };
         let records = self.store.support_requests_of(person.user_id, 200).await?;
         Ok(records.into_iter().map(|r| self.support_view(&r, true, false, Vec::new(), Vec::new())).collect())
     }
 
     /// The operator's queue: open requests the actor handles, the nearest deadline first.
-    pub async fn support_queue(&self, actor: &Actor, request_id: &str) -> Result<Vec<SupportView>> {
-        self.authorize(actor, Action::HandleSupport, Target::None, request_id).await?;
+    pub async fn support_queue(&self, caller: &Caller) -> Result<Vec<SupportView>> {
+        self.authorize(caller, Action::HandleSupport, Target::None).await?;
         let records = self.store.open_support_requests(1000).await?;
         Ok(records
             .into_iter()
-            .filter(|r| Self::handles(actor, r))
+            .filter(|r| Self::handles(caller.actor(), r))
             .map(|r| {
-                let author = principal(actor).is_some_and(|p| Some(p.user_id) == r.author_id);
+                let author = principal(caller.actor()).is_some_and(|p| Some(p.user_id) == r.author_id);
                 self.support_view(&r, author, true, Vec::new(), Vec::new())
             })
             .collect())
@@ -336,12 +336,11 @@ impl Registry {
     /// An attachment and its bytes, for the request's author and handlers.
     pub async fn support_attachment(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         id: i64,
         attachment: i64,
-        request_id: &str,
     ) -> Result<(AttachmentView, bytes::Bytes)> {
-        self.support_request(actor, id, request_id).await?;
+        self.support_request(caller, id).await?;
         let found = (self.store.support_attachments(id).await?.into_iter())
             .find(|a| a.id == attachment)
             .ok_or_else(|| RegistryError::NotFound(format!("Вложение {attachment} не найдено")))?;
@@ -366,7 +365,7 @@ impl Registry {
                 revision: record.revision,
                 ..StepForm::default()
             };
-            match self.support_step(&Actor::System, record.id, step, request_id).await {
+            match self.support_step(&Caller::system(request_id), record.id, step).await {
                 Ok(_) => closed += 1,
                 // Someone moved it meanwhile (reopened or rated): nothing to do.
                 Err(RegistryError::Conflict(_)) => {}

@@ -1,7 +1,7 @@
 //! A step in a support conversation: a reply, taking the request, a change of topic or queue,
 //! resolving, reopening within the reopen window, and the author's rating.
 
-use frmo_domain::access::{Actor, DenyCode};
+use frmo_domain::access::DenyCode;
 use frmo_domain::error::ValidationError;
 use frmo_domain::status::SupportStatus;
 use frmo_store::outbox::mail_statement;
@@ -9,20 +9,15 @@ use frmo_store::sql::Statement;
 use frmo_store::support::SupportStep;
 use serde_json::json;
 
+use crate::Caller;
 use crate::support::classifier::Topic;
 use crate::support::requests::{MAX_TEXT, REOPEN_DAYS, StepForm, add_business_hours, clean, principal, route};
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
     /// Takes a step on a request (see [`StepForm`]); the status it is in afterwards.
-    pub async fn support_step(
-        &self,
-        actor: &Actor,
-        id: i64,
-        form: StepForm,
-        request_id: &str,
-    ) -> Result<SupportStatus> {
-        let (record, view) = self.readable_support_request(actor, id, request_id).await?;
+    pub async fn support_step(&self, caller: &Caller, id: i64, form: StepForm) -> Result<SupportStatus> {
+        let (record, view) = self.readable_support_request(caller, id).await?;
         let text = clean(&form.text);
         if text.chars().count() > MAX_TEXT {
             return Err(RegistryError::invalid(ValidationError::new(
@@ -38,8 +33,8 @@ impl Registry {
                 Ok(())
             }
         };
-        let person = principal(actor).map(|p| p.user_id);
-        let (_, label) = self.actor_label(actor).await;
+        let person = principal(caller.actor()).map(|p| p.user_id);
+        let (_, label) = self.actor_label(caller.actor()).await;
         let now = self.now();
         let open: &[SupportStatus] = &[SupportStatus::New, SupportStatus::InProgress, SupportStatus::WaitingUser];
         let note: String;
@@ -189,7 +184,7 @@ impl Registry {
             "action": form.action, "number": view.number, "from": record.status.as_str(), "to": step.to.as_str(),
             "topic": step.topic.map(|t| t.0), "rating": step.rating,
         });
-        let audit = vec![self.entry(actor, "support", &format!("support:{id}"), detail, request_id).await];
+        let audit = vec![self.entry(caller, "support", &format!("support:{id}"), detail).await];
         if self.store.support_step(&step, audit, notices).await? {
             Ok(step.to)
         } else {

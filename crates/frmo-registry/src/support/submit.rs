@@ -1,12 +1,13 @@
 //! A new support request: checked (text, contacts, attachments by content), classified into a topic
 //! and a queue, given its deadline in business hours, stored with its files, and acknowledged.
 
-use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::access::{Action, Target};
 use frmo_domain::error::ValidationError;
 use frmo_store::outbox::{mail_statement, notification_statement};
 use frmo_store::support::{NewSupportRequest, attachment_statement};
 use serde_json::json;
 
+use crate::Caller;
 use crate::documents::files::Staged;
 use crate::documents::{files_error, megabytes};
 use crate::support::classifier::{Basis, Topic};
@@ -20,14 +21,13 @@ impl Registry {
     /// no row and no file. Returns its id.
     pub async fn submit_support_request(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         form: SupportForm,
         attachments: Vec<Staged>,
-        request_id: &str,
     ) -> Result<i64> {
-        let signed_in = principal(actor);
+        let signed_in = principal(caller.actor());
         if signed_in.is_some() {
-            self.authorize(actor, Action::AskSupport, Target::None, request_id).await?;
+            self.authorize(caller, Action::AskSupport, Target::None).await?;
         }
         let mut errors = Vec::new();
         let text = clean(&form.text);
@@ -157,7 +157,7 @@ impl Registry {
             statements.push(attachment_statement(&key, &staged.name, format.extension(), staged.size as i64, sha));
             stored.push(key);
         }
-        let (_, actor_label) = self.actor_label(actor).await;
+        let (_, actor_label) = self.actor_label(caller.actor()).await;
         let author_label = if signed_in.is_some() {
             actor_label
         } else {
@@ -196,7 +196,7 @@ impl Registry {
             "action": "create", "number": number, "topic": guess.topic.as_str(), "basis": basis,
             "queue": queue, "attachments": stored.len(),
         });
-        self.journal(actor, "support", &format!("support:{id}"), detail, request_id).await?;
+        self.journal(caller, "support", &format!("support:{id}"), detail).await?;
         // Tell the requester the number, and the region's operators about a request in their queue.
         let mut notices = Vec::new();
         let due = super::format_time(due_at);

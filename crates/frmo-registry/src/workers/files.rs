@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use frmo_domain::access::{Action, Actor, decide};
 use frmo_domain::date::{iso, read as read_date};
 use frmo_domain::error::ValidationError;
+use frmo_domain::ident::OrgOid;
 use frmo_domain::reference;
 use frmo_domain::worker::{Sex, format_rate};
 use frmo_store::sql::Statement;
@@ -16,6 +17,7 @@ use super::{
     COLUMNS, EXTERNAL, HIDDEN, ImportReport, REQUIRED, RowError, StaffingLine, WorkerForm, card_record,
     credential_statement, display_date, formatted_snils, mask_snils, name_in, person_statement,
 };
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
@@ -25,12 +27,11 @@ impl Registry {
     /// A person is matched by СНИЛС; a card by department and position (an open one is updated).
     pub async fn import_workers(
         &self,
-        actor: &Actor,
-        oid: &str,
+        caller: &Caller,
+        oid: &OrgOid,
         rows: Vec<(usize, WorkerForm)>,
-        request_id: &str,
     ) -> Result<ImportReport> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let today = self.today();
         let mut report = ImportReport { rows: rows.len(), ..ImportReport::default() };
         let mut inputs = Vec::with_capacity(rows.len());
@@ -76,8 +77,13 @@ impl Registry {
         // Against the organization's own records (never another's: docs/workers.md): a СНИЛС it
         // already keeps must be the same person.
         let numbers: Vec<&str> = inputs.iter().map(|(_, _, input)| input.person.snils.as_str()).collect();
-        let existing: HashMap<String, PersonRecord> =
-            self.store.persons_by_snils(oid, &numbers).await?.into_iter().map(|p| (p.snils.clone(), p)).collect();
+        let existing: HashMap<String, PersonRecord> = self
+            .store
+            .persons_by_snils(oid.as_str(), &numbers)
+            .await?
+            .into_iter()
+            .map(|p| (p.snils.clone(), p))
+            .collect();
         let mut reported = HashSet::new();
         for (line, record, input) in &inputs {
             let snils = input.person.snils.as_str();
@@ -100,25 +106,25 @@ impl Registry {
             report.errors.sort_by_key(|e| e.line);
             return Ok(report);
         }
-        let cards = self.store.cards_of(oid).await?;
+        let cards = self.store.cards_of(oid.as_str()).await?;
         let open: HashMap<(i64, String, i64), &CardRecord> = cards
             .iter()
             .filter(|c| c.end_date.is_none())
             .map(|c| ((c.person_id, c.department.to_lowercase(), c.position), c))
             .collect();
         let now = self.now();
-        let mut statements: Vec<Statement> = vec![store::organization_exists(oid)];
+        let mut statements: Vec<Statement> = vec![store::organization_exists(oid.as_str())];
         let mut written: HashSet<String> = HashSet::new();
         for (_, _, input) in &inputs {
             let p = &input.person;
             let snils = p.snils.as_str();
             let known = existing.get(snils);
             if written.insert(snils.to_owned()) {
-                statements.push(person_statement(p, oid, known.map_or("{}", |k| k.details.as_str()), now));
+                statements.push(person_statement(p, oid.as_str(), known.map_or("{}", |k| k.details.as_str()), now));
             }
             let c = &input.card;
             let matching = known.and_then(|k| open.get(&(k.id, c.department.to_lowercase(), i64::from(c.position))));
-            let record = card_record(matching.map_or(0, |m| m.id), known.map_or(0, |k| k.id), oid, c);
+            let record = card_record(matching.map_or(0, |m| m.id), known.map_or(0, |k| k.id), oid.as_str(), c);
             if matching.is_some() {
                 report.updated += 1;
                 statements.push(store::update_card(&record, now));
@@ -126,10 +132,10 @@ impl Registry {
                 report.created += 1;
                 statements.push(store::insert_card(snils, &record, now));
             }
-            statements.extend(input.credential.as_ref().map(|cr| credential_statement(snils, oid, cr)));
+            statements.extend(input.credential.as_ref().map(|cr| credential_statement(snils, oid.as_str(), cr)));
         }
         let detail = serde_json::json!({"import": report.rows, "created": report.created, "updated": report.updated});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let entry = self.entry(caller, "worker", oid.as_str(), detail).await;
         if !self.store.transact_guarded(statements, vec![entry]).await? {
             return Err(RegistryError::NotFound(format!("Организация {oid} в реестре не найдена")));
         }
@@ -140,20 +146,14 @@ impl Registry {
     /// The organization's current workers in the import's columns (open cards; personal data
     /// masked unless the actor may see it), and the organization's short name. Journaled as an
     /// export of `format`.
-    async fn workers_table(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        format: &str,
-        request_id: &str,
-    ) -> Result<(String, Vec<Vec<String>>)> {
-        let target = self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
-        let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
+    async fn workers_table(&self, caller: &Caller, oid: &OrgOid, format: &str) -> Result<(String, Vec<Vec<String>>)> {
+        let target = self.organization_target(caller, oid, Action::ReadOrganization).await?;
+        let personal = decide(caller.actor(), Action::ReadPersonalData, target).is_allowed();
         let today = iso(self.today());
         let persons: HashMap<i64, PersonRecord> =
-            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
-        let credentials = self.store.credentials_of(oid).await?;
-        let cards = self.store.cards_of(oid).await?;
+            self.store.persons_of(oid.as_str()).await?.into_iter().map(|p| (p.id, p)).collect();
+        let credentials = self.store.credentials_of(oid.as_str()).await?;
+        let cards = self.store.cards_of(oid.as_str()).await?;
         let mut rows = Vec::new();
         for card in cards.iter().filter(|c| c.end_date.as_deref().is_none_or(|e| e >= today.as_str())) {
             let Some(p) = persons.get(&card.person_id) else { continue };
@@ -192,14 +192,14 @@ impl Registry {
         }
         let detail =
             serde_json::json!({"export": format!("workers.{format}"), "rows": rows.len(), "personal": personal});
-        self.journal(actor, if personal { "personal_data" } else { "export" }, oid, detail, request_id).await?;
-        let name = self.card(&Actor::System, oid, None).await?.organization.name_short;
+        self.journal(caller, if personal { "personal_data" } else { "export" }, oid.as_str(), detail).await?;
+        let name = self.card(&Actor::System, oid.as_str(), None).await?.organization.name_short;
         Ok((name, rows))
     }
 
     /// The organization's workers as a CSV file in the import's columns.
-    pub async fn export_workers_csv(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<String> {
-        let (_, rows) = self.workers_table(actor, oid, "csv", request_id).await?;
+    pub async fn export_workers_csv(&self, caller: &Caller, oid: &OrgOid) -> Result<String> {
+        let (_, rows) = self.workers_table(caller, oid, "csv").await?;
         let mut out = template_csv();
         for row in rows {
             out.push_str(&crate::csv::line(&row));
@@ -209,9 +209,9 @@ impl Registry {
 
     /// The organization's workers as an XLSX workbook in the import's columns: dates as dates,
     /// rates as numbers, codes as integers (it loads back through the import).
-    pub async fn export_workers_xlsx(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<u8>> {
+    pub async fn export_workers_xlsx(&self, caller: &Caller, oid: &OrgOid) -> Result<Vec<u8>> {
         use frmo_office::xlsx::{Cell, Column, Sheet};
-        let (_, rows) = self.workers_table(actor, oid, "xlsx", request_id).await?;
+        let (_, rows) = self.workers_table(caller, oid, "xlsx").await?;
         let cell = |key: &str, value: String| -> Cell {
             if value.is_empty() {
                 return Cell::Empty;
@@ -239,8 +239,8 @@ impl Registry {
     }
 
     /// The organization's workers as a PDF list (A4 landscape, Cyrillic font embedded).
-    pub async fn export_workers_pdf(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Vec<u8>> {
-        let (name, rows) = self.workers_table(actor, oid, "pdf", request_id).await?;
+    pub async fn export_workers_pdf(&self, caller: &Caller, oid: &OrgOid) -> Result<Vec<u8>> {
+        let (name, rows) = self.workers_table(caller, oid, "pdf").await?;
         let at = |key: &str| COLUMNS.iter().position(|(k, _)| *k == key).unwrap_or_default();
         let [snils, last, first, patronymic, born, department, position, kind, rate, begin, until] = [
             "snils",

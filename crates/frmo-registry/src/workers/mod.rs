@@ -16,7 +16,7 @@ pub use form::{COLUMNS, WorkerForm, WorkerInput};
 use form::{REQUIRED, keep};
 pub use views::*;
 
-use frmo_domain::access::{Action, Actor, Target, decide};
+use frmo_domain::access::{Action, Target, decide};
 use frmo_domain::date::{format as format_date, iso, read as read_date};
 use frmo_domain::ident::Snils;
 use frmo_domain::reference;
@@ -24,6 +24,7 @@ use frmo_domain::worker::{Credential, Employment, Person};
 use frmo_store::sql::Statement;
 use frmo_store::workers::{self as store, CardRecord, CredentialRecord, PersonRecord, PersonWrite};
 
+use crate::Caller;
 use crate::{Registry, Result};
 
 fn name_in(directory: &str, code: i64) -> String {
@@ -121,16 +122,15 @@ impl Registry {
     /// Whether `actor` sees personal data here; when they do, the view is journaled.
     pub(crate) async fn personal_view(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         target: Target<'_>,
         what: serde_json::Value,
-        request_id: &str,
     ) -> Result<bool> {
         let Target::Organization { oid, .. } = target else { return Ok(false) };
-        if !decide(actor, Action::ReadPersonalData, target).is_allowed() {
+        if !decide(caller.actor(), Action::ReadPersonalData, target).is_allowed() {
             return Ok(false);
         }
-        self.journal(actor, "personal_data", oid, what, request_id).await?;
+        self.journal(caller, "personal_data", oid, what).await?;
         Ok(true)
     }
 }

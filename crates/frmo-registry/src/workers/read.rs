@@ -3,9 +3,10 @@
 
 use std::collections::HashMap;
 
-use frmo_domain::access::{Action, Actor, Target, decide};
+use frmo_domain::access::{Action, Target, decide};
 use frmo_domain::date::{format as format_date, iso, read as read_date};
 use frmo_domain::error::ValidationError;
+use frmo_domain::ident::OrgOid;
 use frmo_domain::ident::Snils;
 use frmo_domain::reference;
 use frmo_domain::worker::{Sex, format_rate};
@@ -16,6 +17,7 @@ use super::{
     CredentialView, Details, HIDDEN, WorkerCheck, WorkerFilter, WorkerLine, WorkerView, WorkersPage, display_date,
     formatted_snils, full_name, mask_snils, name_in, staffing_lines,
 };
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
@@ -57,26 +59,20 @@ impl Registry {
 
     /// The organization's workers (open cards; dismissed too on request), filtered, with the
     /// staffing table.
-    pub async fn workers(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        filter: &WorkerFilter,
-        request_id: &str,
-    ) -> Result<WorkersPage> {
-        let target = self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
+    pub async fn workers(&self, caller: &Caller, oid: &OrgOid, filter: &WorkerFilter) -> Result<WorkersPage> {
+        let target = self.organization_target(caller, oid, Action::ReadOrganization).await?;
         let today = self.today();
         let persons: HashMap<i64, PersonRecord> =
-            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
-        let credentials = self.store.credentials_of(oid).await?;
+            self.store.persons_of(oid.as_str()).await?.into_iter().map(|p| (p.id, p)).collect();
+        let credentials = self.store.credentials_of(oid.as_str()).await?;
         let mut by_person: HashMap<i64, Vec<&CredentialRecord>> = HashMap::new();
         for c in &credentials {
             by_person.entry(c.person_id).or_default().push(c);
         }
-        let cards = self.store.cards_of(oid).await?;
+        let cards = self.store.cards_of(oid.as_str()).await?;
         // Whoever sees the СНИЛС masked may not search by it, nor by any part of it: matching digits
         // would confirm them one at a time.
-        let personal = decide(actor, Action::ReadPersonalData, target).is_allowed();
+        let personal = decide(caller.actor(), Action::ReadPersonalData, target).is_allowed();
         let q = filter.q.trim().to_lowercase();
         let q_digits: String = q.chars().filter(char::is_ascii_digit).collect();
         if !q_digits.is_empty() && !personal {
@@ -116,12 +112,7 @@ impl Registry {
         let personal = personal
             && !selected.is_empty()
             && self
-                .personal_view(
-                    actor,
-                    target,
-                    serde_json::json!({"view": "workers", "count": selected.len()}),
-                    request_id,
-                )
+                .personal_view(caller, target, serde_json::json!({"view": "workers", "count": selected.len()}))
                 .await?;
         let mut lines: Vec<WorkerLine> = selected
             .iter()
@@ -132,24 +123,23 @@ impl Registry {
             })
             .collect();
         lines.sort_by(|a, b| a.name.cmp(&b.name).then(a.card_id.cmp(&b.card_id)));
-        let staffing = staffing_lines(self.store.staffing_of(oid).await?, &cards, today);
+        let staffing = staffing_lines(self.store.staffing_of(oid.as_str()).await?, &cards, today);
         Ok(WorkersPage { lines, personal, staffing })
     }
 
     /// A worker's page: the person and their cards in this organization.
-    pub async fn worker(&self, actor: &Actor, oid: &str, person_id: i64, request_id: &str) -> Result<WorkerView> {
-        let target = self.organization_target(actor, oid, Action::ReadOrganization, request_id).await?;
+    pub async fn worker(&self, caller: &Caller, oid: &OrgOid, person_id: i64) -> Result<WorkerView> {
+        let target = self.organization_target(caller, oid, Action::ReadOrganization).await?;
         let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
         let person = self.store.person(person_id).await?.ok_or_else(missing)?;
         let cards: Vec<CardRecord> =
-            self.store.cards_of_person(person_id).await?.into_iter().filter(|c| c.oid == oid).collect();
+            self.store.cards_of_person(person_id).await?.into_iter().filter(|c| c.oid == oid.as_str()).collect();
         if cards.is_empty() {
             return Err(missing());
         }
         let credentials = self.store.credentials_of_person(person_id).await?;
-        let personal = self
-            .personal_view(actor, target, serde_json::json!({"view": "worker", "personId": person_id}), request_id)
-            .await?;
+        let personal =
+            self.personal_view(caller, target, serde_json::json!({"view": "worker", "personId": person_id})).await?;
         Ok(self.worker_view(person, cards, credentials, personal))
     }
 
@@ -230,25 +220,27 @@ impl Registry {
     /// `actor` may see personal data. Looking a person up by СНИЛС is a search by it, so whoever may
     /// see it only masked is answered exactly as if the СНИЛС were unknown, and so is anyone the
     /// person never worked for.
-    pub async fn worker_by_snils(&self, actor: &Actor, snils: &str, request_id: &str) -> Result<WorkerView> {
+    pub async fn worker_by_snils(&self, caller: &Caller, snils: &str) -> Result<WorkerView> {
         let snils = Snils::parse(snils).map_err(RegistryError::invalid)?;
         let missing = || RegistryError::NotFound(format!("Работник со СНИЛС {} не найден", snils.formatted()));
         let mut records = Vec::new();
         for person in self.store.persons_with_snils(snils.as_str()).await? {
             let region = self.organization_region(&person.oid).await?;
-            if decide(actor, Action::ReadPersonalData, Target::Organization { oid: &person.oid, region }).is_allowed() {
+            if decide(caller.actor(), Action::ReadPersonalData, Target::Organization { oid: &person.oid, region })
+                .is_allowed()
+            {
                 records.push(person);
             }
         }
         if records.is_empty() {
             // Journaled as a refusal whether or not the СНИЛС is known: the answer is the same.
-            self.authorize(actor, Action::ReadPersonalData, Target::None, request_id).await.ok();
+            self.authorize(caller, Action::ReadPersonalData, Target::None).await.ok();
             return Err(missing());
         }
         // Each organization's journal shows that its record was read.
         for record in &records {
             let detail = serde_json::json!({"view": "worker", "personId": record.id});
-            self.journal(actor, "personal_data", &record.oid, detail, request_id).await?;
+            self.journal(caller, "personal_data", &record.oid, detail).await?;
         }
         let ids: Vec<i64> = records.iter().map(|p| p.id).collect();
         let mut cards = Vec::new();
@@ -266,8 +258,8 @@ impl Registry {
     /// within `days`, cards whose position is not in the directory, and likely duplicates (the
     /// same name and birth date under different СНИЛС — for those who may see birth dates — or two
     /// open cards of one person in the same department and position).
-    pub async fn check_workers(&self, actor: &Actor, oid: &str, days: i64, request_id: &str) -> Result<WorkerCheck> {
-        let all = self.workers(actor, oid, &WorkerFilter::default(), request_id).await?;
+    pub async fn check_workers(&self, caller: &Caller, oid: &OrgOid, days: i64) -> Result<WorkerCheck> {
+        let all = self.workers(caller, oid, &WorkerFilter::default()).await?;
         let soon = self.today() + time::Duration::days(days);
         let expiring: Vec<WorkerLine> = all
             .lines
@@ -279,7 +271,7 @@ impl Registry {
         let without_position: Vec<WorkerLine> =
             all.lines.iter().filter(|l| !positions.is_some_and(|d| d.contains(l.position))).cloned().collect();
         let persons: HashMap<i64, PersonRecord> =
-            self.store.persons_of(oid).await?.into_iter().map(|p| (p.id, p)).collect();
+            self.store.persons_of(oid.as_str()).await?.into_iter().map(|p| (p.id, p)).collect();
         let mut by_identity: HashMap<(String, String), Vec<i64>> = HashMap::new();
         // Matching birth dates is reading them: only for those who see them.
         for p in persons.values().filter(|_| all.personal) {

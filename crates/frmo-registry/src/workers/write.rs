@@ -1,8 +1,9 @@
 //! Changing workers: adding, editing, a credential or contact added, dismissal, the staffing table.
 
-use frmo_domain::access::{Action, Actor};
+use frmo_domain::access::Action;
 use frmo_domain::date::{iso, parse as parse_date, read as read_date};
 use frmo_domain::error::ValidationError;
+use frmo_domain::ident::OrgOid;
 use frmo_domain::ident::Snils;
 use frmo_domain::worker::{Education, Qualification, Sex, directory_code, format_rate};
 use frmo_store::workers::{self as store, StaffingRecord};
@@ -10,36 +11,30 @@ use frmo_store::workers::{self as store, StaffingRecord};
 use super::{
     DetailForm, Details, WorkerForm, card_record, credential_statement, formatted_snils, keep, person_statement,
 };
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
     /// Adds a worker (or a new card of a person already in the register) to the organization.
-    pub async fn add_worker(&self, actor: &Actor, oid: &str, form: &WorkerForm, request_id: &str) -> Result<i64> {
-        let report = self.import_workers(actor, oid, vec![(0, form.clone())], request_id).await?;
+    pub async fn add_worker(&self, caller: &Caller, oid: &OrgOid, form: &WorkerForm) -> Result<i64> {
+        let report = self.import_workers(caller, oid, vec![(0, form.clone())]).await?;
         if !report.applied {
             return Err(RegistryError::Invalid(
                 report.errors.into_iter().map(|e| ValidationError::new(e.field, e.label, e.message)).collect(),
             ));
         }
         let snils = Snils::parse(&form.snils).map_err(RegistryError::invalid)?;
-        let person = self.store.persons_by_snils(oid, &[snils.as_str()]).await?.pop();
+        let person = self.store.persons_by_snils(oid.as_str(), &[snils.as_str()]).await?.pop();
         person.map(|p| p.id).ok_or_else(|| RegistryError::NotFound("работник не сохранён".into()))
     }
 
     /// Changes a worker: their personal details and one open card (department, position, type,
     /// rate, begin date), and adds or refreshes a credential. The СНИЛС is the person's identity and
     /// is not changed here. Journaled with the fields before and after.
-    pub async fn edit_worker(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        card_id: i64,
-        form: &WorkerForm,
-        request_id: &str,
-    ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+    pub async fn edit_worker(&self, caller: &Caller, oid: &OrgOid, card_id: i64, form: &WorkerForm) -> Result<()> {
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let missing = || RegistryError::NotFound(format!("Карточка {card_id} в организации {oid} не найдена"));
-        let card = self.store.card_record(card_id).await?.filter(|c| c.oid == oid).ok_or_else(missing)?;
+        let card = self.store.card_record(card_id).await?.filter(|c| c.oid == oid.as_str()).ok_or_else(missing)?;
         if card.end_date.is_some() {
             return Err(RegistryError::Conflict("Работник по этой карточке уволен; карточка не изменяется.".into()));
         }
@@ -54,10 +49,11 @@ impl Registry {
         }
         let p = &input.person;
         let birth = iso(p.birth_date);
-        let updated = card_record(card.id, card.person_id, oid, &input.card);
+        let updated = card_record(card.id, card.person_id, oid.as_str(), &input.card);
         let now = self.now();
-        let mut statements = vec![store::update_card(&updated, now), person_statement(p, oid, &person.details, now)];
-        statements.extend(input.credential.as_ref().map(|cr| credential_statement(&person.snils, oid, cr)));
+        let mut statements =
+            vec![store::update_card(&updated, now), person_statement(p, oid.as_str(), &person.details, now)];
+        statements.extend(input.credential.as_ref().map(|cr| credential_statement(&person.snils, oid.as_str(), cr)));
         let mut fields = Vec::new();
         let mut changed = |field: &str, before: String, after: String| {
             if before != after {
@@ -74,7 +70,7 @@ impl Registry {
         changed("rate", format_rate(card.rate), format_rate(updated.rate));
         changed("beginDate", card.begin_date.clone(), updated.begin_date.clone());
         let detail = serde_json::json!({"edit": card_id, "personId": person.id, "fields": fields});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let entry = self.entry(caller, "worker", oid.as_str(), detail).await;
         if self.store.transact_guarded(statements, vec![entry]).await? {
             Ok(())
         } else {
@@ -84,32 +80,19 @@ impl Registry {
 
     /// The worker form filled from the register (person and one card), for editing: needs the
     /// right to edit and to see personal data (the view is journaled).
-    pub async fn worker_form(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        person_id: i64,
-        card_id: i64,
-        request_id: &str,
-    ) -> Result<WorkerForm> {
-        let target = self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
-        self.authorize(actor, Action::ReadPersonalData, target, request_id).await?;
+    pub async fn worker_form(&self, caller: &Caller, oid: &OrgOid, person_id: i64, card_id: i64) -> Result<WorkerForm> {
+        let target = self.organization_target(caller, oid, Action::EditOrganization).await?;
+        self.authorize(caller, Action::ReadPersonalData, target).await?;
         let missing = || RegistryError::NotFound(format!("Карточка {card_id} работника {person_id} не найдена"));
         let card = self
             .store
             .card_record(card_id)
             .await?
-            .filter(|c| c.oid == oid && c.person_id == person_id)
+            .filter(|c| c.oid == oid.as_str() && c.person_id == person_id)
             .ok_or_else(missing)?;
         let p = self.store.person(person_id).await?.ok_or_else(missing)?;
-        self.journal(
-            actor,
-            "personal_data",
-            oid,
-            serde_json::json!({"view": "edit", "personId": person_id}),
-            request_id,
-        )
-        .await?;
+        self.journal(caller, "personal_data", oid.as_str(), serde_json::json!({"view": "edit", "personId": person_id}))
+            .await?;
         Ok(WorkerForm {
             snils: formatted_snils(&p.snils),
             last_name: p.last_name,
@@ -133,15 +116,14 @@ impl Registry {
     /// Adds a diploma or a qualification category to a worker of the organization.
     pub async fn add_worker_detail(
         &self,
-        actor: &Actor,
-        oid: &str,
+        caller: &Caller,
+        oid: &OrgOid,
         person_id: i64,
         form: &DetailForm,
-        request_id: &str,
     ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let missing = || RegistryError::NotFound(format!("Работник {person_id} в организации {oid} не найден"));
-        let person = self.store.person(person_id).await?.filter(|p| p.oid == oid).ok_or_else(missing)?;
+        let person = self.store.person(person_id).await?.filter(|p| p.oid == oid.as_str()).ok_or_else(missing)?;
         let mut details: Details = serde_json::from_str(&person.details).unwrap_or_default();
         let mut errors = Vec::new();
         let date = keep(&mut errors, parse_date("date", "Дата", &form.date));
@@ -186,7 +168,7 @@ impl Registry {
         }
         let after = serde_json::to_string(&details).map_err(frmo_store::StoreError::from)?;
         let detail = serde_json::json!({"detail": form.kind, "personId": person_id});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
+        let entry = self.entry(caller, "worker", oid.as_str(), detail).await;
         let statement = store::set_details(person_id, &person.details, &after, self.now());
         if self.store.transact_guarded(vec![statement], vec![entry]).await? {
             Ok(())
@@ -198,19 +180,18 @@ impl Registry {
     /// Closes an open card: the last working day and the reason (directory `dismissal_reasons`).
     pub async fn dismiss_worker(
         &self,
-        actor: &Actor,
-        oid: &str,
+        caller: &Caller,
+        oid: &OrgOid,
         card_id: i64,
         end_date: &str,
         reason: &str,
-        request_id: &str,
     ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let card = self
             .store
             .card_record(card_id)
             .await?
-            .filter(|c| c.oid == oid)
+            .filter(|c| c.oid == oid.as_str())
             .ok_or_else(|| RegistryError::NotFound(format!("Карточка {card_id} в организации {oid} не найдена")))?;
         let mut errors = Vec::new();
         let end = parse_date("endDate", "Дата увольнения", end_date).map_err(|e| errors.push(e)).ok();
@@ -227,8 +208,8 @@ impl Registry {
         };
         let detail =
             serde_json::json!({"dismiss": card_id, "personId": card.person_id, "endDate": iso(end), "reason": reason});
-        let entry = self.entry(actor, "worker", oid, detail, request_id).await;
-        let statement = store::dismiss_card(card_id, oid, &iso(end), i64::from(reason), self.now());
+        let entry = self.entry(caller, "worker", oid.as_str(), detail).await;
+        let statement = store::dismiss_card(card_id, oid.as_str(), &iso(end), i64::from(reason), self.now());
         if self.store.transact_guarded(vec![statement], vec![entry]).await? {
             Ok(())
         } else {
@@ -239,14 +220,13 @@ impl Registry {
     /// Declares the rate of a department × position in the staffing table (0 removes the line).
     pub async fn set_staffing(
         &self,
-        actor: &Actor,
-        oid: &str,
+        caller: &Caller,
+        oid: &OrgOid,
         department: &str,
         position: &str,
         rate: &str,
-        request_id: &str,
     ) -> Result<()> {
-        self.organization_target(actor, oid, Action::EditOrganization, request_id).await?;
+        self.organization_target(caller, oid, Action::EditOrganization).await?;
         let mut errors = Vec::new();
         let department = department.trim();
         if department.is_empty() {
@@ -263,8 +243,9 @@ impl Registry {
         let line =
             StaffingRecord { department: department.to_owned(), position: i64::from(position), rate, note: None };
         let detail = serde_json::json!({"staffing": department, "position": position, "rate": rate});
-        let entry = self.entry(actor, "staffing", oid, detail, request_id).await;
-        let statements = vec![store::organization_exists(oid), store::set_staffing(oid, &line, self.now())];
+        let entry = self.entry(caller, "staffing", oid.as_str(), detail).await;
+        let statements =
+            vec![store::organization_exists(oid.as_str()), store::set_staffing(oid.as_str(), &line, self.now())];
         self.store.transact_guarded(statements, vec![entry]).await?;
         Ok(())
     }

@@ -51,7 +51,7 @@ async fn a_new_organization_is_applied_for_approved_and_gets_its_oid(backend: Ba
     bad.inn = "6315000711".into();
     bad.region = "100".into();
     bad.organization_type = "".into();
-    let Err(RegistryError::Invalid(errors)) = registry.apply_for_inclusion(&applicant, &bad, "r").await else {
+    let Err(RegistryError::Invalid(errors)) = registry.apply_for_inclusion(&applicant, &bad).await else {
         panic!("a bad form is refused")
     };
     let fields: Vec<&str> = errors.iter().map(|e| e.field).collect();
@@ -64,22 +64,22 @@ async fn a_new_organization_is_applied_for_approved_and_gets_its_oid(backend: Ba
     let mut reaviz = form(2, "Реавиз-2");
     reaviz.inn = "6317006620".into();
     reaviz.ogrn = "1026301420716".into();
-    let duplicate = registry.apply_for_inclusion(&applicant, &reaviz, "r").await;
+    let duplicate = registry.apply_for_inclusion(&applicant, &reaviz).await;
     assert!(matches!(&duplicate, Err(RegistryError::Duplicate { oid, .. }) if oid == REAVIZ_OID), "{duplicate:?}");
-    assert!(registry.my_requests(&applicant).await.expect("mine").is_empty(), "nothing stored");
+    assert!(registry.my_requests(applicant.actor()).await.expect("mine").is_empty(), "nothing stored");
 
     // A similar name in the region is shown first; the applicant confirms.
     let mut similar = form(3, "Реавиз");
-    let shown = registry.apply_for_inclusion(&applicant, &similar, "r").await;
+    let shown = registry.apply_for_inclusion(&applicant, &similar).await;
     let Ok(Application::Similar(names)) = shown else { panic!("similar names are shown: {shown:?}") };
     assert!(names.iter().any(|(oid, _)| oid == REAVIZ_OID), "{names:?}");
     similar.confirm_similar = "1".into();
-    let Ok(Application::Submitted(view)) = registry.apply_for_inclusion(&applicant, &similar, "r").await else {
+    let Ok(Application::Submitted(view)) = registry.apply_for_inclusion(&applicant, &similar).await else {
         panic!("submitted after confirmation")
     };
     assert!(view.number.starts_with("ЗВ-"), "{}", view.number);
     assert_eq!((view.status.as_str(), view.title.as_str(), view.region), ("submitted", "ООО «Реавиз»", 63));
-    let again = registry.apply_for_inclusion(&applicant, &similar, "r").await;
+    let again = registry.apply_for_inclusion(&applicant, &similar).await;
     assert!(matches!(&again, Err(RegistryError::Conflict(m)) if m.contains(&view.number)), "{again:?}");
 
     let account = NewLocalUser {
@@ -93,9 +93,9 @@ async fn a_new_organization_is_applied_for_approved_and_gets_its_oid(backend: Ba
     let operator_id = registry.add_local_user(&Actor::System, &account).await.expect("operator");
     let session = registry.start_session(operator_id, "local", "{}").await.expect("session");
     let operator = consenting(&registry, &session).await;
-    assert!(registry.moderation_queue(&operator, "r").await.expect("queue").iter().any(|r| r.id == view.id));
+    assert!(registry.moderation_queue(&operator).await.expect("queue").iter().any(|r| r.id == view.id));
     let decided =
-        registry.decide_request(&operator, view.id, view.revision, Verdict::approve(), "r").await.expect("approve");
+        registry.decide_request(&operator, view.id, view.revision, Verdict::approve()).await.expect("approve");
     assert_eq!(decided.status.as_str(), "approved");
     let oid = decided.org_oid.clone();
     assert!(oid.starts_with("1.2.643.5.1.13.13.12.2.63."), "an OID in the region: {oid}");
@@ -111,7 +111,7 @@ async fn unconfirmed_accounts_cannot_apply(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let unconfirmed = registry.sign_in(esia_sign_in("1000299656", false, false)).await.expect("sign in");
     let unconfirmed = consenting(&registry, &unconfirmed).await;
-    let refused = registry.apply_for_inclusion(&unconfirmed, &form(4, "Медик"), "r").await;
+    let refused = registry.apply_for_inclusion(&unconfirmed, &form(4, "Медик")).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))), "{refused:?}");
 }
 

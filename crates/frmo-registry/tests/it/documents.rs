@@ -5,14 +5,14 @@
 use frmo_domain::access::{Actor, DenyCode};
 use frmo_registry::documents::files::Staged;
 use frmo_registry::documents::{DocumentForm, DocumentSettings, Upload};
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::docx::lying_docx;
 use frmo_testkit::s3::{Storage, TestFiles};
 use frmo_testkit::{Backend, TestDb, storage_tests};
 use futures_util::StreamExt as _;
 
-use super::REAVIZ_OID;
 use super::identity::{consenting, esia_sign_in};
+use super::{REAVIZ, REAVIZ_OID};
 
 async fn registry(backend: Backend, storage: Storage, settings: DocumentSettings) -> (TestDb, TestFiles, Registry) {
     let db = TestDb::new(backend).await;
@@ -53,13 +53,13 @@ fn upload(form: DocumentForm, name: &str, bytes: &[u8], signature: Option<&[u8]>
     Upload { form, file: Some(staged(name, bytes)), signature: signature.map(|s| staged("licence.pdf.sig", s)) }
 }
 
-async fn member(registry: &Registry) -> Actor {
+async fn member(registry: &Registry) -> Caller {
     let session = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
     consenting(registry, &session).await
 }
 
-async fn download(registry: &Registry, actor: &Actor, id: i64) -> Result<Vec<u8>, RegistryError> {
-    let mut file = registry.document_file(actor, id, false, "t").await?;
+async fn download(registry: &Registry, caller: &Caller, id: i64) -> Result<Vec<u8>, RegistryError> {
+    let mut file = registry.document_file(caller, id, false).await?;
     let mut bytes = Vec::new();
     while let Some(chunk) = file.body.next().await {
         bytes.extend_from_slice(&chunk.expect("chunk"));
@@ -84,9 +84,9 @@ async fn documents_are_kept_in_versions_and_read_by_those_who_may(backend: Backe
     let pdf = document("licence.pdf");
     let signature = fixture("frmo-esign/tests/fixtures/licence-pdf.sig");
     let licence = upload(form(1, "Л041-00110-63/00123456", ""), "C:\\scans\\Лицензия.pdf", &pdf, Some(&signature));
-    let id = registry.upload_document(&member, REAVIZ_OID, licence, "t").await.expect("upload");
+    let id = registry.upload_document(&member, &REAVIZ, licence).await.expect("upload");
 
-    let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
+    let list = registry.documents(&member, &REAVIZ).await.expect("list");
     let view = list.iter().find(|d| d.id == id).expect("listed");
     assert_eq!(
         (view.status.label(), view.public, view.version, view.file_name.as_str()),
@@ -102,24 +102,23 @@ async fn documents_are_kept_in_versions_and_read_by_those_who_may(backend: Backe
     assert!(!verdict.signer.contains("11223344595"), "СНИЛС is not shown: {}", verdict.signer);
 
     // A public licence: on the public card and downloadable by anyone, byte for byte.
-    let public = registry.public_documents(REAVIZ_OID).await.expect("public");
+    let public = registry.public_documents(&REAVIZ).await.expect("public");
     assert_eq!(public.iter().map(|d| d.id).collect::<Vec<_>>(), vec![id]);
-    assert_eq!(download(&registry, &Actor::Anonymous, id).await.expect("public download"), pdf);
-    let mut signature_file = registry.document_file(&Actor::Anonymous, id, true, "t").await.expect("signature");
+    assert_eq!(download(&registry, &Caller::anonymous("t"), id).await.expect("public download"), pdf);
+    let mut signature_file = registry.document_file(&Caller::anonymous("t"), id, true).await.expect("signature");
     assert_eq!(signature_file.body.next().await.expect("a chunk").expect("bytes").len(), signature.len());
 
     // A private order: members only.
     let docx = document("order.docx");
-    let order =
-        registry.upload_document(&member, REAVIZ_OID, upload(form(6, "17-п", ""), "приказ.docx", &docx, None), "t");
+    let order = registry.upload_document(&member, &REAVIZ, upload(form(6, "17-п", ""), "приказ.docx", &docx, None));
     let order = order.await.expect("order");
     assert_eq!(download(&registry, &member, order).await.expect("member download"), docx);
     assert!(matches!(
-        download(&registry, &Actor::Anonymous, order).await,
+        download(&registry, &Caller::anonymous("t"), order).await,
         Err(RegistryError::Forbidden(DenyCode::NotSignedIn))
     ));
     assert!(matches!(
-        registry.documents(&Actor::Anonymous, REAVIZ_OID, "t").await,
+        registry.documents(&Caller::anonymous("t"), &REAVIZ).await,
         Err(RegistryError::Forbidden(DenyCode::NotSignedIn))
     ));
 
@@ -127,21 +126,21 @@ async fn documents_are_kept_in_versions_and_read_by_those_who_may(backend: Backe
     let png = document("scan.png");
     let mut replacement = form(1, "Л041-00110-63/00999999", "");
     replacement.replaces = Some(id);
-    let new = registry.upload_document(&member, REAVIZ_OID, upload(replacement.clone(), "скан.png", &png, None), "t");
+    let new = registry.upload_document(&member, &REAVIZ, upload(replacement.clone(), "скан.png", &png, None));
     let new = new.await.expect("replace");
-    let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
+    let list = registry.documents(&member, &REAVIZ).await.expect("list");
     let old = list.iter().find(|d| d.id == id).expect("old version kept");
     let fresh = list.iter().find(|d| d.id == new).expect("new version");
     assert_eq!((old.status.label(), old.current), ("заменён", false));
     assert_eq!((fresh.status.label(), fresh.version, fresh.series.as_str()), ("актуален", 2, old.series.as_str()));
     assert_eq!(
-        registry.public_documents(REAVIZ_OID).await.expect("public").iter().map(|d| d.id).collect::<Vec<_>>(),
+        registry.public_documents(&REAVIZ).await.expect("public").iter().map(|d| d.id).collect::<Vec<_>>(),
         vec![new]
     );
     assert_eq!(download(&registry, &member, id).await.expect("old version"), pdf);
-    assert!(download(&registry, &Actor::Anonymous, id).await.is_err(), "a replaced version is not public");
+    assert!(download(&registry, &Caller::anonymous("t"), id).await.is_err(), "a replaced version is not public");
     // The same version cannot be replaced twice.
-    let again = registry.upload_document(&member, REAVIZ_OID, upload(replacement, "скан.png", &png, None), "t").await;
+    let again = registry.upload_document(&member, &REAVIZ, upload(replacement, "скан.png", &png, None)).await;
     assert!(matches!(again, Err(RegistryError::Conflict(_))), "{again:?}");
     assert_eq!(stored_files(&files).await.len(), 4, "three files and one signature; the refused one left none");
 
@@ -179,7 +178,7 @@ async fn bad_uploads_are_refused_by_field_and_leave_nothing(backend: Backend, st
         (upload(form(1, "1", ""), "a.pdf", &pdf, Some(garbage_signature)), "signature", "не читается"),
     ];
     for (upload, field, says) in cases {
-        match registry.upload_document(&member, REAVIZ_OID, upload, "t").await {
+        match registry.upload_document(&member, &REAVIZ, upload).await {
             Err(RegistryError::Invalid(errors)) => {
                 let error = errors.iter().find(|e| e.field == field).unwrap_or_else(|| panic!("{field}: {errors:?}"));
                 assert!(error.message.contains(says), "{field}: {error}");
@@ -188,10 +187,10 @@ async fn bad_uploads_are_refused_by_field_and_leave_nothing(backend: Backend, st
         }
     }
     // A stranger may not upload at all.
-    let refused =
-        registry.upload_document(&Actor::Anonymous, REAVIZ_OID, upload(form(1, "1", ""), "a.pdf", &pdf, None), "t");
+    let anonymous = Caller::anonymous("t");
+    let refused = registry.upload_document(&anonymous, &REAVIZ, upload(form(1, "1", ""), "a.pdf", &pdf, None));
     assert!(matches!(refused.await, Err(RegistryError::Forbidden(DenyCode::NotSignedIn))));
-    assert!(registry.documents(&member, REAVIZ_OID, "t").await.expect("list").is_empty(), "no row");
+    assert!(registry.documents(&member, &REAVIZ).await.expect("list").is_empty(), "no row");
     assert!(stored_files(&files).await.is_empty(), "no file");
 }
 
@@ -203,8 +202,8 @@ async fn a_changed_document_keeps_its_signature_marked_invalid(backend: Backend,
     let last = pdf.len() - 20;
     pdf[last] ^= 1;
     let up = upload(form(1, "Л-1", ""), "licence.pdf", &pdf, Some(&signature));
-    let id = registry.upload_document(&member, REAVIZ_OID, up, "t").await.expect("stored, with its verdict");
-    let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
+    let id = registry.upload_document(&member, &REAVIZ, up).await.expect("stored, with its verdict");
+    let list = registry.documents(&member, &REAVIZ).await.expect("list");
     let verdict = list.iter().find(|d| d.id == id).and_then(|d| d.signature.clone()).expect("verdict");
     assert_eq!((verdict.label, verdict.valid), ("недействительна", false));
     assert!(verdict.reason.contains("изменён"), "{}", verdict.reason);
@@ -216,17 +215,16 @@ async fn orphans_are_swept_and_expiry_is_reminded_once(backend: Backend, storage
     let pdf = document("licence.pdf");
     let soon = time::OffsetDateTime::now_utc().date() + time::Duration::days(10);
     let soon = format!("{:04}-{:02}-{:02}", soon.year(), u8::from(soon.month()), soon.day());
-    let lease = registry.upload_document(&member, REAVIZ_OID, upload(form(8, "А-7", &soon), "a.pdf", &pdf, None), "t");
+    let lease = registry.upload_document(&member, &REAVIZ, upload(form(8, "А-7", &soon), "a.pdf", &pdf, None));
     let lease = lease.await.expect("lease");
-    let later =
-        registry.upload_document(&member, REAVIZ_OID, upload(form(8, "А-8", "2099-12-31"), "b.pdf", &pdf, None), "t");
+    let later = registry.upload_document(&member, &REAVIZ, upload(form(8, "А-8", "2099-12-31"), "b.pdf", &pdf, None));
     later.await.expect("a far one");
-    let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
+    let list = registry.documents(&member, &REAVIZ).await.expect("list");
     assert_eq!(list.iter().find(|d| d.id == lease).map(|d| d.status.label()), Some("истекает"));
 
     assert_eq!(registry.remind_expiring_documents().await.expect("remind"), 1);
     assert_eq!(registry.remind_expiring_documents().await.expect("remind again"), 0, "once per document");
-    let Actor::User(person) = &member else { panic!("a person") };
+    let Actor::User(person) = member.actor() else { panic!("a person") };
     let notes = registry.store().notifications(person.user_id, 10).await.expect("notifications");
     assert!(notes.iter().any(|n| n.title.contains("А-7") && n.link.ends_with("/documents")), "{notes:?}");
     assert!(!notes.iter().any(|n| n.title.contains("А-8")));
@@ -251,8 +249,8 @@ async fn without_a_trust_anchor_the_signer_is_unconfirmed(backend: Backend, stor
     let signature = fixture("frmo-esign/tests/fixtures/licence-pdf.sig");
     let licence =
         upload(form(1, "Л041-00110-63/00123457", ""), "Лицензия.pdf", &document("licence.pdf"), Some(&signature));
-    let id = registry.upload_document(&member, REAVIZ_OID, licence, "t").await.expect("upload");
-    let list = registry.documents(&member, REAVIZ_OID, "t").await.expect("list");
+    let id = registry.upload_document(&member, &REAVIZ, licence).await.expect("upload");
+    let list = registry.documents(&member, &REAVIZ).await.expect("list");
     let verdict = list.iter().find(|d| d.id == id).and_then(|d| d.signature.clone()).expect("a verdict");
     assert_eq!((verdict.label, verdict.valid), ("верна, подписант не подтверждён", false), "{verdict:?}");
     assert!(verdict.reason.contains("подписант не подтверждён"), "{}", verdict.reason);

@@ -2,12 +2,12 @@
 //! local accounts (lock-out, TOTP, reset links) and the journal of denials.
 
 use frmo_domain::access::{Action, Actor, DenyCode, FederalRole, Target};
-use frmo_registry::RegistryError;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::identity::{NewUser, OrgRole, SignIn, local, totp};
+use frmo_registry::{Caller, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 fn account<'a>(
     login: &'a str,
@@ -81,12 +81,15 @@ async fn consent_is_required_to_edit_and_its_history_is_kept(backend: Backend) {
     let new = registry.sign_in(esia_sign_in("3", true, false)).await.expect("sign in");
     let session = registry.session(&new.token).await.expect("lookup").expect("session");
     let target = Target::Organization { oid: REAVIZ_OID, region: 63 };
-    let refused = registry.authorize(&session.actor(), Action::EditOrganization, target, "req-1").await;
+    let refused = registry.authorize(&Caller::new(session.actor(), "req-1"), Action::EditOrganization, target).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::ConsentMissing))), "{refused:?}");
 
     registry.decide_consent(&session, true).await.expect("accept");
     let session = registry.session(&new.token).await.expect("lookup").expect("session");
-    registry.authorize(&session.actor(), Action::EditOrganization, target, "req-2").await.expect("allowed");
+    registry
+        .authorize(&Caller::new(session.actor(), "req-2"), Action::EditOrganization, target)
+        .await
+        .expect("allowed");
     registry.decide_consent(&session, false).await.expect("withdraw");
     let session = registry.session(&new.token).await.expect("lookup").expect("session");
     assert!(!session.principal().consent);
@@ -106,8 +109,8 @@ async fn unconfirmed_accounts_read_but_do_not_edit(backend: Backend) {
     registry.decide_consent(&session, true).await.expect("accept");
     let session = registry.session(&new.token).await.expect("lookup").expect("session");
     let target = Target::Organization { oid: REAVIZ_OID, region: 63 };
-    registry.authorize(&session.actor(), Action::ReadOrganization, target, "r").await.expect("reads");
-    let refused = registry.authorize(&session.actor(), Action::EditOrganization, target, "r").await;
+    registry.authorize(&Caller::new(session.actor(), "r"), Action::ReadOrganization, target).await.expect("reads");
+    let refused = registry.authorize(&Caller::new(session.actor(), "r"), Action::EditOrganization, target).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))));
 }
 
@@ -267,11 +270,15 @@ async fn reset_links_work_once_and_expire(backend: Backend) {
     assert!(expired.to_string().contains("устарела"), "{expired}");
 }
 
-/// A signed-in actor with consent given.
-pub(super) async fn consenting(registry: &frmo_registry::Registry, new: &frmo_registry::identity::NewSession) -> Actor {
+/// A signed-in actor with consent given, as the caller of use cases in the request `test`.
+pub(super) async fn consenting(
+    registry: &frmo_registry::Registry,
+    new: &frmo_registry::identity::NewSession,
+) -> Caller {
     let session = registry.session(&new.token).await.expect("lookup").expect("session");
     registry.decide_consent(&session, true).await.expect("accept");
-    registry.session(&new.token).await.expect("lookup").expect("session").actor()
+    let actor = registry.session(&new.token).await.expect("lookup").expect("session").actor();
+    Caller::new(actor, "test")
 }
 
 async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
@@ -292,23 +299,23 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let before = registry.store().members_of(REAVIZ_OID).await.expect("members");
 
     // Bad input names its field and changes nothing.
-    let bad_role = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "owner", "r").await;
+    let bad_role = registry.grant_member(&chief, &REAVIZ, "petrov@example.org", "owner").await;
     assert!(matches!(&bad_role, Err(RegistryError::Invalid(e)) if e[0].field == "role"), "{bad_role:?}");
-    let bad_snils = registry.grant_member(&chief, REAVIZ_OID, "112-233-445 00", "member", "r").await;
+    let bad_snils = registry.grant_member(&chief, &REAVIZ, "112-233-445 00", "member").await;
     assert!(matches!(&bad_snils, Err(RegistryError::Invalid(e)) if e[0].field == "who"), "{bad_snils:?}");
     // A chief names members, not chiefs.
-    let chief_by_chief = registry.grant_member(&chief, REAVIZ_OID, "petrov@example.org", "chief", "r").await;
+    let chief_by_chief = registry.grant_member(&chief, &REAVIZ, "petrov@example.org", "chief").await;
     assert!(matches!(&chief_by_chief, Err(RegistryError::Invalid(e)) if e[0].field == "role"));
     assert!(registry.store().invitations_of(REAVIZ_OID).await.expect("invitations").is_empty());
 
     // Inviting looks nobody up: a name nobody bears is answered like one somebody bears, and
     // neither changes who has access until that person signs in.
-    registry.grant_member(&chief, REAVIZ_OID, "nobody@example.org", "member", "r").await.expect("invite");
-    registry.grant_member(&chief, REAVIZ_OID, " PETROV@example.org ", "member", "r").await.expect("invite");
+    registry.grant_member(&chief, &REAVIZ, "nobody@example.org", "member").await.expect("invite");
+    registry.grant_member(&chief, &REAVIZ, " PETROV@example.org ", "member").await.expect("invite");
     assert_eq!(registry.store().members_of(REAVIZ_OID).await.expect("members"), before);
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
     assert!(session.principal().memberships.is_empty());
-    let page = registry.organization_page(&chief, REAVIZ_OID, "r").await.expect("page");
+    let page = registry.organization_page(&chief, &REAVIZ).await.expect("page");
     assert!(page.may_manage_members);
     let listed: Vec<&str> = page.invitations.iter().map(|i| i.who.as_str()).collect();
     assert_eq!(listed.len(), 2, "{listed:?}");
@@ -318,19 +325,19 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
     assert_eq!(session.principal().memberships.len(), 1);
     let granted = newcomer.user_id;
-    let page = registry.organization_page(&chief, REAVIZ_OID, "r").await.expect("page");
+    let page = registry.organization_page(&chief, &REAVIZ).await.expect("page");
     assert!(page.members.iter().any(|m| m.user_id == granted && m.revocable));
     assert!(page.members.iter().any(|m| m.name == "Иванова Мария Петровна" && !m.revocable), "ЕСИА roles stay");
     assert_eq!(page.invitations.len(), 1, "only the unused invitation is left");
-    registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id, "r").await.expect("withdraw");
-    let gone = registry.withdraw_invitation(&chief, REAVIZ_OID, page.invitations[0].id, "r").await;
+    registry.withdraw_invitation(&chief, &REAVIZ, page.invitations[0].id).await.expect("withdraw");
+    let gone = registry.withdraw_invitation(&chief, &REAVIZ, page.invitations[0].id).await;
     assert!(matches!(gone, Err(RegistryError::NotFound(_))), "{gone:?}");
     let journal = registry.journal_of(REAVIZ_OID, 50).await.expect("journal");
     assert!(journal.iter().any(|r| r.kind == "membership" && r.detail.contains("\"claim\"")));
 
     // A member may not manage members; the refusal is journaled.
     let member = consenting(&registry, &newcomer).await;
-    let refused = registry.grant_member(&member, REAVIZ_OID, "petrov@example.org", "member", "r-77").await;
+    let refused = registry.grant_member(&member.with_request_id("r-77"), &REAVIZ, "petrov@example.org", "member").await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotChief))), "{refused:?}");
     assert_eq!(registry.store().denials(1).await.expect("denials")[0].request_id, "r-77");
 
@@ -341,9 +348,9 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
         .expect("operator");
     let operator_session = registry.start_session(operator, "local", "{}").await.expect("session");
     let operator = consenting(&registry, &operator_session).await;
-    registry.grant_member(&operator, REAVIZ_OID, "petrov@example.org", "chief", "r").await.expect("chief by operator");
+    registry.grant_member(&operator, &REAVIZ, "petrov@example.org", "chief").await.expect("chief by operator");
     // …and invites the ЕСИА chief as a member: the role ЕСИА vouches for is kept at their sign-in.
-    registry.grant_member(&operator, REAVIZ_OID, "ivanova@example.ru", "member", "r").await.expect("invite");
+    registry.grant_member(&operator, &REAVIZ, "ivanova@example.ru", "member").await.expect("invite");
     registry.sign_in(esia_sign_in("10", true, true)).await.expect("chief again");
     let newcomer = registry.sign_in(again).await.expect("sign in again");
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
@@ -351,12 +358,12 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let members = registry.store().members_of(REAVIZ_OID).await.expect("members");
     assert!(members.iter().any(|m| m.role == "chief" && m.source == "esia"), "{members:?}");
     let esia_chief = registry.store().user_by_subject("esia", "10").await.expect("lookup").expect("user");
-    let esia_role = registry.revoke_member(&operator, REAVIZ_OID, esia_chief.id, "r").await;
+    let esia_role = registry.revoke_member(&operator, &REAVIZ, esia_chief.id).await;
     assert!(matches!(esia_role, Err(RegistryError::Conflict(_))), "{esia_role:?}");
-    registry.revoke_member(&operator, REAVIZ_OID, granted, "r").await.expect("revoke");
+    registry.revoke_member(&operator, &REAVIZ, granted).await.expect("revoke");
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
     assert!(session.principal().memberships.is_empty());
-    let again = registry.revoke_member(&operator, REAVIZ_OID, granted, "r").await;
+    let again = registry.revoke_member(&operator, &REAVIZ, granted).await;
     assert!(matches!(again, Err(RegistryError::NotFound(_))), "{again:?}");
 }
 

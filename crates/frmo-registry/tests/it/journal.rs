@@ -5,12 +5,13 @@
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::calendar::ProductionCalendar;
 use frmo_domain::org::Contacts;
+use frmo_registry::Caller;
 use frmo_registry::moderation::journal::Verdict;
 use frmo_registry::moderation::requests::{Moderation, Proposal};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
@@ -24,8 +25,9 @@ async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) 
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let before = card.organization.contacts.phone.clone();
     let contacts = Contacts { phone: Some("+7 846 333-54-51".into()), ..card.organization.contacts.clone() };
-    let proposal =
-        registry.edit_contacts(&actor, REAVIZ_OID, contacts, card.row.version_id, "новый номер", "req-edit").await;
+    let proposal = registry
+        .edit_contacts(&actor.with_request_id("req-edit"), &REAVIZ, contacts, card.row.version_id, "новый номер")
+        .await;
     assert!(matches!(proposal, Ok(Proposal::Applied { .. })), "{proposal:?}");
 
     let history = registry.journal_of(REAVIZ_OID, 10).await.expect("history");
@@ -43,10 +45,9 @@ async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) 
     // A refused change is journaled as a denial, and changes nothing.
     let refused = registry
         .authorize(
-            &Actor::Anonymous,
+            &Caller::anonymous("r-9"),
             Action::EditOrganization,
             Target::Organization { oid: REAVIZ_OID, region: 63 },
-            "r-9",
         )
         .await;
     assert!(refused.is_err());
@@ -77,7 +78,7 @@ async fn auditors_export_the_journal_as_csv_and_the_export_is_journaled(backend:
         .expect("auditor");
     let session = registry.start_session(auditor, "local", "{}").await.expect("session");
     let actor = registry.session(&session.token).await.expect("lookup").expect("session").actor();
-    registry.begin_journal_export(&actor, "req-export").await.expect("auditors may export");
+    registry.begin_journal_export(&Caller::new(actor, "req-export")).await.expect("auditors may export");
     let (sink, mut pages) = tokio::sync::mpsc::channel(4);
     registry.export_journal(sink).await;
     let mut csv = String::new();
@@ -91,8 +92,8 @@ async fn auditors_export_the_journal_as_csv_and_the_export_is_journaled(backend:
     // A JSON detail with `"` is quoted as RFC 4180 says.
     assert!(lines[1].contains(r#";"{""created"":""auditor"""#), "{}", lines[1]);
 
-    let member = Actor::User(frmo_domain::access::Principal { user_id: 999, ..Default::default() });
-    assert!(registry.begin_journal_export(&member, "req-x").await.is_err(), "others may not");
+    let member = Caller::new(Actor::User(frmo_domain::access::Principal { user_id: 999, ..Default::default() }), "t");
+    assert!(registry.begin_journal_export(&member).await.is_err(), "others may not");
 }
 
 backend_tests!(

@@ -4,21 +4,21 @@
 //! address is given up.
 
 use frmo_domain::access::Actor;
-use frmo_registry::Registry;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::mail::{Delivery, Mailer};
 use frmo_registry::moderation::requests::{Proposal, Verdict};
+use frmo_registry::{Caller, Registry};
 use frmo_testkit::smtp::SmtpSink;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 fn mailer(sink: &SmtpSink) -> Mailer {
     Mailer::smtp("127.0.0.1", sink.port, "Реестр МО <noreply@frmo.example>").expect("mailer")
 }
 
-async fn operator(registry: &Registry) -> (i64, Actor) {
+async fn operator(registry: &Registry) -> (i64, Caller) {
     let account = NewLocalUser {
         login: "op63",
         name: "Оператор",
@@ -41,15 +41,13 @@ async fn a_decision_reaches_its_author_in_the_cabinet_and_by_mail(backend: Backe
     let (operator_id, operator) = operator(&registry).await;
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 111-22-33".into()), ..Default::default() };
-    let Proposal::Request(request) = registry
-        .edit_contacts(&author, REAVIZ_OID, contacts, card.row.version_id, "новый номер", "r")
-        .await
-        .expect("request")
+    let Proposal::Request(request) =
+        registry.edit_contacts(&author, &REAVIZ, contacts, card.row.version_id, "новый номер").await.expect("request")
     else {
         panic!("moderated");
     };
     assert_eq!(registry.store().unread_notifications(operator_id).await.expect("count"), 1, "the operator is told");
-    registry.decide_request(&operator, request.id, request.revision, Verdict::approve(), "r").await.expect("approve");
+    registry.decide_request(&operator, request.id, request.revision, Verdict::approve()).await.expect("approve");
     let notes = registry.store().notifications(author_id, 10).await.expect("notifications");
     assert_eq!(notes[0].title, format!("Заявка {} одобрена", request.number));
     assert_eq!(notes[0].link, format!("/cabinet/requests/{}", request.id));

@@ -25,6 +25,9 @@ mod workers;
 use time::OffsetDateTime;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
+/// [`REAVIZ_OID`] parsed once, for the use cases that take an organization's OID.
+static REAVIZ: std::sync::LazyLock<frmo_domain::ident::OrgOid> =
+    std::sync::LazyLock::new(|| frmo_domain::ident::OrgOid::parse(REAVIZ_OID).expect("Реавиз's OID"));
 
 async fn demo(backend: Backend, generated: u64) -> (TestDb, Registry) {
     let db = TestDb::new(backend).await;

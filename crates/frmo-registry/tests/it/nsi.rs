@@ -2,9 +2,9 @@
 //! real loaders' field list, on both backends.
 
 use frmo_domain::access::Actor;
-use frmo_registry::Registry;
 use frmo_registry::register::nsi::{FIELDS, Format, parse_file, report_text};
 use frmo_registry::workers::ImportReport;
+use frmo_registry::{Caller, Registry};
 use frmo_testkit::{Backend, TestDb, backend_tests};
 
 use super::{REAVIZ_OID, demo};
@@ -110,7 +110,7 @@ pub(super) async fn export(registry: &Registry, format: Format) -> Vec<u8> {
 
 pub(super) async fn import(registry: &Registry, file: &[u8]) -> ImportReport {
     let records = parse_file(file).unwrap_or_else(|errors| panic!("{}", report_text(&errors)));
-    registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import")
+    registry.import_nsi(&Caller::system("test"), records, |_| {}).await.expect("import")
 }
 
 /// Versions and journal entries: what a change would add to.
@@ -185,7 +185,7 @@ async fn a_bad_record_is_named_and_nothing_is_imported(backend: Backend) {
             + &((seventh_inn.as_bytes()[seventh_inn.len() - 1] - b'0' + 9) % 10).to_string();
         let broken = text.replacen(&original_inn, &seventh_inn, 1);
         let records = parse_file(broken.as_bytes()).expect("parses");
-        let report = registry.import_nsi(&Actor::System, records, "test", |_| {}).await.expect("import");
+        let report = registry.import_nsi(&Caller::system("test"), records, |_| {}).await.expect("import");
         assert_eq!(
             report.errors.iter().map(|e| (e.record, e.field)).collect::<Vec<_>>(),
             vec![(7, "inn")],

@@ -4,7 +4,7 @@
 
 use frmo_domain::access::{Actor, Principal};
 use frmo_registry::moderation::journal::ChangeContext;
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::s3::{Storage, TestFiles};
 use frmo_testkit::{Backend, TestDb, backend_tests};
 use futures_util::TryStreamExt;
@@ -40,11 +40,11 @@ async fn versions_list_what_changed_and_the_feed_gives_it(backend: Backend) {
             ..Default::default()
         }),
     ] {
-        let refused = registry.publish_nsi(&actor, "t", |_| {}).await;
+        let refused = registry.publish_nsi(&Caller::new(actor, "t"), |_| {}).await;
         assert!(matches!(refused, Err(RegistryError::Forbidden(_))), "{refused:?}");
     }
     let mut seen = 0;
-    let first = registry.publish_nsi(&Actor::System, "t", |n| seen = n).await.expect("publish");
+    let first = registry.publish_nsi(&Caller::system("t"), |n| seen = n).await.expect("publish");
     assert_eq!(first.version.version, 1);
     assert_eq!((first.version.records, first.version.added), (count, count));
     assert_eq!(seen, 3 * u64::try_from(count).expect("n"), "progress over the three formats");
@@ -57,7 +57,7 @@ async fn versions_list_what_changed_and_the_feed_gives_it(backend: Backend) {
     assert_eq!(file.sha256, digest);
     let json: serde_json::Value = serde_json::from_slice(&download(&registry, 1, "1461-1.json").await).expect("json");
     assert_eq!(json["records"].as_array().map(Vec::len), usize::try_from(count).ok());
-    let nothing = registry.publish_nsi(&Actor::System, "t", |_| {}).await;
+    let nothing = registry.publish_nsi(&Caller::system("t"), |_| {}).await;
     assert!(matches!(&nothing, Err(RegistryError::Conflict(m)) if m.contains("не менялся")), "{nothing:?}");
 
     // Rename one organization and close another; then publish version 2.
@@ -95,7 +95,7 @@ async fn versions_list_what_changed_and_the_feed_gives_it(backend: Backend) {
         )
         .await
         .expect("close");
-    let second = registry.publish_nsi(&Actor::System, "t", |_| {}).await.expect("publish 2");
+    let second = registry.publish_nsi(&Caller::system("t"), |_| {}).await.expect("publish 2");
     assert_eq!(
         (second.version.version, second.version.changed, second.version.closed, second.version.added),
         (2, 1, 1, 0)

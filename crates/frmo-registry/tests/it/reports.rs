@@ -4,7 +4,7 @@
 use frmo_domain::access::{Actor, Membership, Principal};
 use frmo_registry::reports::output::{self, CsvFlavour};
 use frmo_registry::reports::{CATALOGUE, Datum, Report, ReportParams};
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::{REAVIZ_OID, demo};
@@ -13,14 +13,15 @@ fn params(period: &str, group: &str) -> ReportParams {
     ReportParams { period: Some(period.into()), group: Some(group.into()), ..ReportParams::default() }
 }
 
-fn operator(region: u8) -> Actor {
-    Actor::User(Principal {
+fn operator(region: u8) -> Caller {
+    let actor = Actor::User(Principal {
         user_id: 7,
         confirmed: true,
         consent: true,
         operator_regions: vec![region],
         ..Default::default()
-    })
+    });
+    Caller::new(actor, "t")
 }
 
 /// Every current card as (region, createDate, deleteDate) — counted here independently of the
@@ -53,7 +54,7 @@ async fn organization_counts_match_the_cards_and_follow_the_scope(backend: Backe
     let (_db, registry) = demo(backend, 400).await;
     let period = "2020";
     let report =
-        registry.run_report(&Actor::System, "organizations", &params(period, "region"), "t").await.expect("run");
+        registry.run_report(&Caller::system("t"), "organizations", &params(period, "region")).await.expect("run");
     assert_eq!(report.columns.len(), 5);
     let cards = cards(&registry).await;
     let (from, to) = ("2020-01-01", "2020-12-31");
@@ -69,7 +70,7 @@ async fn organization_counts_match_the_cards_and_follow_the_scope(backend: Backe
     }
 
     // An operator of Samara sees one region; a member sees its organization; others are refused.
-    let samara = registry.run_report(&operator(63), "organizations", &params(period, "region"), "t").await.expect("op");
+    let samara = registry.run_report(&operator(63), "organizations", &params(period, "region")).await.expect("op");
     assert_eq!(samara.rows.len(), 1, "{:?}", samara.rows);
     assert!(samara.rows[0][0].display().contains("Самарская"), "{:?}", samara.rows[0]);
     let in_samara =
@@ -84,12 +85,16 @@ async fn organization_counts_match_the_cards_and_follow_the_scope(backend: Backe
         memberships: vec![Membership { org_oid: REAVIZ_OID.into(), chief: false }],
         ..Default::default()
     });
-    let own = registry.run_report(&member, "organizations", &params("2026", "status"), "t").await.expect("member");
+    let own = registry
+        .run_report(&Caller::new(member, "t"), "organizations", &params("2026", "status"))
+        .await
+        .expect("member");
     assert_eq!(own.totals.as_ref().map(|t| int(&t[4])), Some(1), "{:?}", own.rows);
     assert!(own.scope.contains("Реавиз"), "{}", own.scope);
 
     for actor in [Actor::Anonymous, Actor::User(Principal { user_id: 9, ..Default::default() })] {
-        let refused = registry.run_report(&actor, "organizations", &params(period, "region"), "t").await;
+        let refused =
+            registry.run_report(&Caller::new(actor.clone(), "t"), "organizations", &params(period, "region")).await;
         assert!(matches!(refused, Err(RegistryError::Forbidden(_))), "{actor:?}: {refused:?}");
     }
 }
@@ -98,13 +103,13 @@ async fn wrong_parameters_name_the_field(backend: Backend) {
     let (_db, registry) = demo(backend, 5).await;
     for (period, group, field) in [("2026-13", "region", "period"), ("2026", "планета", "group")] {
         let error =
-            registry.run_report(&Actor::System, "organizations", &params(period, group), "t").await.expect_err(period);
+            registry.run_report(&Caller::system("t"), "organizations", &params(period, group)).await.expect_err(period);
         match error {
             RegistryError::Invalid(errors) => assert_eq!(errors[0].field, field, "{errors:?}"),
             other => panic!("{other:?}"),
         }
     }
-    let missing = registry.run_report(&Actor::System, "нет-такого", &params("2026", ""), "t").await;
+    let missing = registry.run_report(&Caller::system("t"), "нет-такого", &params("2026", "")).await;
     assert!(matches!(missing, Err(RegistryError::NotFound(_))), "{missing:?}");
 }
 
@@ -143,14 +148,15 @@ async fn every_format_prints_the_same_numbers(backend: Backend) {
     for definition in CATALOGUE {
         for group in definition.groups.iter().map(|g| g.0).chain(definition.groups.is_empty().then_some("")) {
             let report = registry
-                .run_report(&Actor::System, definition.name, &params("2023-07-01..2026-12-31", group), "t")
+                .run_report(&Caller::system("t"), definition.name, &params("2023-07-01..2026-12-31", group))
                 .await
                 .unwrap_or_else(|e| panic!("{} {group}: {e}", definition.name));
             check_formats(&report);
         }
     }
     // The organizations report has rows in the demo register, so the comparison is not vacuous.
-    let report = registry.run_report(&Actor::System, "organizations", &params("2026", "type"), "t").await.expect("run");
+    let report =
+        registry.run_report(&Caller::system("t"), "organizations", &params("2026", "type")).await.expect("run");
     assert!(expected_numbers(&report).len() > 10);
     let svg = output::svg(&report).expect("a chart");
     for row in &report.rows {

@@ -8,14 +8,14 @@ use frmo_domain::org::Organization;
 use frmo_registry::identity::cabinet::CardEdit;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::moderation::requests::{Moderation, Proposal, RequestView, Verdict};
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 /// A local operator of `regions`, signed in with consent.
-async fn operator(registry: &Registry, login: &str, regions: &[u8]) -> Actor {
+async fn operator(registry: &Registry, login: &str, regions: &[u8]) -> Caller {
     let account =
         NewLocalUser {
             login, name: "Оператор", email: None, password: "пароль-оператора-01", role: None, regions
@@ -33,10 +33,9 @@ async fn with_phone(registry: &Registry, phone: &str) -> (Organization, i64) {
     (org, card.row.version_id)
 }
 
-async fn submitted(registry: &Registry, author: &Actor, phone: &str) -> RequestView {
+async fn submitted(registry: &Registry, author: &Caller, phone: &str) -> RequestView {
     let (org, version) = with_phone(registry, phone).await;
-    match registry.propose_change(author, org, version, "сменился номер", true, "r").await.expect("propose")
-    {
+    match registry.propose_change(author, org, version, "сменился номер", true).await.expect("propose") {
         Proposal::Request(view) => *view,
         Proposal::Applied { .. } => panic!("contacts are moderated by default"),
     }
@@ -63,30 +62,31 @@ async fn a_moderated_change_waits_for_the_operator_of_its_region(backend: Backen
         .date();
     assert_eq!(moderation.calendar.business_days_between(submitted_on, due), 5, "five business days");
     assert_eq!(current_phone(&registry).await, before, "nothing changes before the decision");
-    assert_eq!(registry.my_requests(&member).await.expect("mine")[0].id, view.id);
+    assert_eq!(registry.my_requests(member.actor()).await.expect("mine")[0].id, view.id);
 
     // The organization's people and other regions' operators do not decide.
-    let refused = registry.decide_request(&member, view.id, view.revision, Verdict::approve(), "r1").await;
+    let refused = registry.decide_request(&member, view.id, view.revision, Verdict::approve()).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OperatorRequired))), "{refused:?}");
     let moscow = operator(&registry, "op77", &[77]).await;
-    assert!(registry.moderation_queue(&moscow, "r").await.expect("queue").is_empty());
-    let refused = registry.decide_request(&moscow, view.id, view.revision, Verdict::approve(), "r2").await;
+    assert!(registry.moderation_queue(&moscow).await.expect("queue").is_empty());
+    let refused = registry.decide_request(&moscow, view.id, view.revision, Verdict::approve()).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OutsideRegion))), "{refused:?}");
 
     let samara = operator(&registry, "op63", &[63]).await;
-    let queue = registry.moderation_queue(&samara, "r").await.expect("queue");
+    let queue = registry.moderation_queue(&samara).await.expect("queue");
     assert_eq!(queue.iter().map(|r| r.id).collect::<Vec<_>>(), [view.id]);
     assert!(!queue[0].overdue);
     // The approval's comment is kept and shown to the author.
     let approve = Verdict::Approve { comment: "  Проверено по выписке ЕГРЮЛ.  ".into() };
-    let decided = registry.decide_request(&samara, view.id, view.revision, approve, "r3").await.expect("approve");
+    let decided =
+        registry.decide_request(&samara.with_request_id("r3"), view.id, view.revision, approve).await.expect("approve");
     assert_eq!(decided.status.as_str(), "approved");
     assert_eq!(decided.comment.as_deref(), Some("Проверено по выписке ЕГРЮЛ."));
     assert_eq!(current_phone(&registry).await.as_deref(), Some("+7 846 111-22-33"));
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     assert_eq!(decided.applied_version, Some(card.row.version_id));
     assert_eq!(decided.events.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(), ["submitted", "approved"]);
-    assert!(registry.moderation_queue(&samara, "r").await.expect("queue").is_empty());
+    assert!(registry.moderation_queue(&samara).await.expect("queue").is_empty());
 
     // The journal has the decision and the change, linked to the request.
     let history = registry.journal_of(REAVIZ_OID, 10).await.expect("history");
@@ -100,24 +100,24 @@ async fn bad_proposals_store_nothing(backend: Backend) {
     let member = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
     let member = consenting(&registry, &member).await;
     let (org, version) = with_phone(&registry, "+7 846 111-22-33").await;
-    let no_reason = registry.propose_change(&member, org.clone(), version, "   ", true, "r").await;
+    let no_reason = registry.propose_change(&member, org.clone(), version, "   ", true).await;
     assert!(matches!(&no_reason, Err(RegistryError::Invalid(e)) if e[0].field == "reason"), "{no_reason:?}");
-    let stale = registry.propose_change(&member, org.clone(), version - 1, "причина", true, "r").await;
+    let stale = registry.propose_change(&member, org.clone(), version - 1, "причина", true).await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
     let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
-    let unchanged = registry.propose_change(&member, card.organization.clone(), version, "причина", true, "r").await;
+    let unchanged = registry.propose_change(&member, card.organization.clone(), version, "причина", true).await;
     assert!(matches!(&unchanged, Err(RegistryError::Invalid(e)) if e[0].field == "card"), "{unchanged:?}");
     let mut nameless = org;
     nameless.name_full = String::new();
-    let invalid = registry.propose_change(&member, nameless, version, "причина", true, "r").await;
+    let invalid = registry.propose_change(&member, nameless, version, "причина", true).await;
     assert!(matches!(&invalid, Err(RegistryError::Invalid(e)) if e[0].field == "nameFull"), "{invalid:?}");
-    assert!(registry.my_requests(&member).await.expect("mine").is_empty());
+    assert!(registry.my_requests(member.actor()).await.expect("mine").is_empty());
     assert_eq!(registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").row.version_id, version);
 
     let unconfirmed = registry.sign_in(esia_sign_in("1000299656", false, false)).await.expect("sign in");
     let unconfirmed = consenting(&registry, &unconfirmed).await;
     let (org, version) = with_phone(&registry, "+7 846 111-22-33").await;
-    let refused = registry.propose_change(&unconfirmed, org, version, "причина", true, "r").await;
+    let refused = registry.propose_change(&unconfirmed, org, version, "причина", true).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))), "{refused:?}");
 }
 
@@ -129,14 +129,16 @@ async fn structure_changes_apply_at_once_with_their_journal_entry(backend: Backe
     let mut org = card.organization.clone();
     let department = org.departments.first_mut().expect("a department");
     department.depart_name = format!("{} (перепрофилировано)", department.depart_name);
-    let proposal = registry.propose_change(&member, org, card.row.version_id, "перепрофилирование", true, "r-d").await;
+    let proposal = registry
+        .propose_change(&member.with_request_id("r-d"), org, card.row.version_id, "перепрофилирование", true)
+        .await;
     let Ok(Proposal::Applied { version }) = proposal else { panic!("departments change directly: {proposal:?}") };
     let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     assert_eq!(now.row.version_id, version);
     assert!(now.organization.departments[0].depart_name.ends_with("(перепрофилировано)"));
     let history = registry.journal_of(REAVIZ_OID, 5).await.expect("history");
     assert!(history.iter().any(|e| e.kind == "change" && e.request_id == "r-d"));
-    assert!(registry.my_requests(&member).await.expect("mine").is_empty(), "no request was needed");
+    assert!(registry.my_requests(member.actor()).await.expect("mine").is_empty(), "no request was needed");
 }
 
 async fn of_two_decisions_at_once_exactly_one_lands(backend: Backend) {
@@ -148,20 +150,14 @@ async fn of_two_decisions_at_once_exactly_one_lands(backend: Backend) {
     let before = current_phone(&registry).await;
     let view = submitted(&registry, &member, "+7 846 999-00-00").await;
     let (approve, reject) = tokio::join!(
-        registry.decide_request(&first, view.id, view.revision, Verdict::approve(), "a"),
-        registry.decide_request(
-            &second,
-            view.id,
-            view.revision,
-            Verdict::Reject { reason: "нет документа".into() },
-            "b"
-        ),
+        registry.decide_request(&first, view.id, view.revision, Verdict::approve()),
+        registry.decide_request(&second, view.id, view.revision, Verdict::Reject { reason: "нет документа".into() }),
     );
     assert!(approve.is_ok() != reject.is_ok(), "exactly one wins: {approve:?} / {reject:?}");
     let loser = if approve.is_ok() { reject } else { approve.map(|_| unreachable!()) };
     let Err(RegistryError::Conflict(message)) = loser else { panic!("the other gets a conflict: {loser:?}") };
     assert!(message.contains(&view.number), "{message}");
-    let final_view = registry.request_view(&member, view.id, "r").await.expect("view");
+    let final_view = registry.request_view(&member, view.id).await.expect("view");
     let phone = current_phone(&registry).await;
     match final_view.status.as_str() {
         "approved" => assert_eq!(phone.as_deref(), Some("+7 846 999-00-00")),
@@ -184,10 +180,10 @@ async fn returned_requests_are_corrected_and_resubmitted_or_withdrawn(backend: B
     let view = submitted(&registry, &member, "+7 846 111-22-33").await;
 
     let no_comment =
-        registry.decide_request(&samara, view.id, view.revision, Verdict::Return { comment: " ".into() }, "r").await;
+        registry.decide_request(&samara, view.id, view.revision, Verdict::Return { comment: " ".into() }).await;
     assert!(matches!(&no_comment, Err(RegistryError::Invalid(e)) if e[0].field == "comment"), "{no_comment:?}");
     let returned = registry
-        .decide_request(&samara, view.id, view.revision, Verdict::Return { comment: "укажите код города".into() }, "r")
+        .decide_request(&samara, view.id, view.revision, Verdict::Return { comment: "укажите код города".into() })
         .await
         .expect("return");
     assert_eq!((returned.status.as_str(), returned.comment.as_deref()), ("returned", Some("укажите код города")));
@@ -195,10 +191,10 @@ async fn returned_requests_are_corrected_and_resubmitted_or_withdrawn(backend: B
     // Only the author corrects it.
     let (org, _) = with_phone(&registry, "+7 (846) 111-22-34").await;
     let refused =
-        registry.submit_request(&colleague, view.id, returned.revision, Some((org.clone(), "исправлено")), "r-x").await;
+        registry.submit_request(&colleague, view.id, returned.revision, Some((org.clone(), "исправлено"))).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotTheAuthor))), "{refused:?}");
     let resubmitted = registry
-        .submit_request(&member, view.id, returned.revision, Some((org, "исправлено")), "r")
+        .submit_request(&member, view.id, returned.revision, Some((org, "исправлено")))
         .await
         .expect("resubmit");
     assert_eq!(resubmitted.status.as_str(), "submitted");
@@ -209,16 +205,16 @@ async fn returned_requests_are_corrected_and_resubmitted_or_withdrawn(backend: B
         resubmitted.changes
     );
     // A decision on the revision before the resubmission does not land.
-    let stale = registry.decide_request(&samara, view.id, returned.revision, Verdict::approve(), "r").await;
+    let stale = registry.decide_request(&samara, view.id, returned.revision, Verdict::approve()).await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
 
-    let withdrawn = registry.withdraw_request(&member, view.id, resubmitted.revision, "r").await.expect("withdraw");
+    let withdrawn = registry.withdraw_request(&member, view.id, resubmitted.revision).await.expect("withdraw");
     assert_eq!(withdrawn.status.as_str(), "withdrawn");
     assert_eq!(
         withdrawn.events.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(),
         ["submitted", "returned", "submitted", "withdrawn"]
     );
-    let again = registry.withdraw_request(&member, view.id, withdrawn.revision, "r").await;
+    let again = registry.withdraw_request(&member, view.id, withdrawn.revision).await;
     assert!(matches!(again, Err(RegistryError::Conflict(_))), "{again:?}");
 }
 
@@ -229,12 +225,12 @@ async fn an_approval_after_the_card_changed_is_refused(backend: Backend) {
     let samara = operator(&registry, "op63", &[63]).await;
     let first = submitted(&registry, &member, "+7 846 111-22-33").await;
     let second = submitted(&registry, &member, "+7 846 444-55-66").await;
-    registry.decide_request(&samara, first.id, first.revision, Verdict::approve(), "r").await.expect("first");
-    let conflict = registry.decide_request(&samara, second.id, second.revision, Verdict::approve(), "r").await;
+    registry.decide_request(&samara, first.id, first.revision, Verdict::approve()).await.expect("first");
+    let conflict = registry.decide_request(&samara, second.id, second.revision, Verdict::approve()).await;
     let Err(RegistryError::Conflict(message)) = conflict else { panic!("{conflict:?}") };
     assert!(message.contains("изменилась после подачи"), "{message}");
     assert_eq!(current_phone(&registry).await.as_deref(), Some("+7 846 111-22-33"));
-    let view = registry.request_view(&samara, second.id, "r").await.expect("view");
+    let view = registry.request_view(&samara, second.id).await.expect("view");
     assert_eq!(view.status.as_str(), "submitted", "still waiting: the operator returns it");
 }
 
@@ -249,26 +245,19 @@ async fn key_requisites_wait_for_the_operator_whatever_the_policy(backend: Backe
     let edit = CardEdit {
         head_full_name: Some("Пивень Дмитрий Валентинович".into()), ..CardEdit::default()
     };
-    let direct = registry.edit_card(&member, REAVIZ_OID, edit, card.row.version_id, "новый ректор", "r").await;
+    let direct = registry.edit_card(&member, &REAVIZ, edit, card.row.version_id, "новый ректор").await;
     let Ok(Proposal::Applied { version }) = direct else { panic!("a direct field applies at once: {direct:?}") };
     let edit = CardEdit {
         name_short: Some("Университет «Реавиз»".into()),
         head_full_name: Some("Иванов Иван Иванович".into()),
         ..CardEdit::default()
     };
-    let moderated = registry.edit_card(&member, REAVIZ_OID, edit, version, "переименование", "r").await;
+    let moderated = registry.edit_card(&member, &REAVIZ, edit, version, "переименование").await;
     let Ok(Proposal::Request(view)) = moderated else { panic!("a key requisite is moderated: {moderated:?}") };
     let fields: Vec<&str> = view.changes.iter().filter_map(|c| c["field"].as_str()).collect();
     assert_eq!(fields, ["headFullName", "nameShort"]);
     let bad = registry
-        .edit_card(
-            &member,
-            REAVIZ_OID,
-            CardEdit { legal_address: Some(" ".into()), ..CardEdit::default() },
-            version,
-            "r",
-            "r",
-        )
+        .edit_card(&member, &REAVIZ, CardEdit { legal_address: Some(" ".into()), ..CardEdit::default() }, version, "r")
         .await;
     assert!(matches!(&bad, Err(RegistryError::Invalid(e)) if e[0].field == "legalAddress"), "{bad:?}");
     assert!(Moderation::new(&["inn".to_owned()], 5, ProductionCalendar::default()).is_err(), "key fields never direct");
@@ -280,24 +269,24 @@ async fn overdue_requests_are_flagged_and_review_times_counted(backend: Backend)
     let member = consenting(&registry, &member).await;
     let samara = operator(&registry, "op63", &[63]).await;
     let first = submitted(&registry, &member, "+7 846 111-22-33").await;
-    registry.decide_request(&samara, first.id, first.revision, Verdict::approve(), "r").await.expect("approve");
+    registry.decide_request(&samara, first.id, first.revision, Verdict::approve()).await.expect("approve");
     let second = submitted(&registry, &member, "+7 846 444-55-66").await;
-    assert!(!registry.moderation_queue(&samara, "r").await.expect("queue")[0].overdue);
+    assert!(!registry.moderation_queue(&samara).await.expect("queue")[0].overdue);
     // Three weeks later the second is past its five business days.
     registry.advance_clock(21 * 86_400);
-    let queue = registry.moderation_queue(&samara, "r").await.expect("queue");
+    let queue = registry.moderation_queue(&samara).await.expect("queue");
     assert_eq!(queue[0].id, second.id);
     assert!(queue[0].overdue && queue[0].business_days.is_some_and(|d| d > 5), "{:?}", queue[0]);
 
     let since = time::Date::from_calendar_date(2000, time::Month::January, 1).expect("date");
-    let stats = registry.review_statistics(&samara, since, "r").await.expect("statistics");
+    let stats = registry.review_statistics(&samara, since).await.expect("statistics");
     let region = &stats.by_region[0];
     assert_eq!((region.key.as_str(), region.decided, region.waiting, region.overdue), ("63", 1, 1, 1));
     assert_eq!(region.decided_late, 0);
     assert!(region.average_days < 1.0, "decided the same day: {}", region.average_days);
     assert_eq!(stats.by_operator[0].key, "Оператор");
     assert_eq!(stats.by_operator[0].decided, 1);
-    let refused = registry.review_statistics(&member, since, "r").await;
+    let refused = registry.review_statistics(&member, since).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::OperatorRequired))), "{refused:?}");
 }
 

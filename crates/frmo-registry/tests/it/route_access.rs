@@ -3,21 +3,23 @@
 //! use case.
 
 use frmo_domain::access::{Action, Actor, DenyCode};
+use frmo_domain::ident::OrgOid;
 use frmo_registry::identity::SignIn;
 use frmo_registry::identity::route::RouteTarget;
 use frmo_registry::moderation::requests::Proposal;
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::workers::WorkerFilter;
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 /// Asks for a route and returns the refusal's code (`None` when allowed) and the denials it
 /// journaled.
-async fn ask(registry: &Registry, actor: &Actor, action: Action, on: RouteTarget<'_>) -> (Option<DenyCode>, usize) {
+async fn ask(registry: &Registry, caller: &Caller, action: Action, on: RouteTarget<'_>) -> (Option<DenyCode>, usize) {
     let before = registry.store().denials(1000).await.expect("denials").len();
-    let code = match registry.authorize_route(actor, action, on, "route-test").await {
-        Ok(()) => None,
+    let code = match registry.authorize_route(&caller.with_request_id("route-test"), action, on).await {
+        Ok(_) => None,
         Err(RegistryError::Forbidden(code)) => Some(code),
         Err(other) => panic!("{action:?} on {on:?}: {other:?}"),
     };
@@ -35,7 +37,7 @@ async fn a_route_is_allowed_or_refused_as_its_use_case_decides(backend: Backend)
     let mut proposed = card.organization;
     proposed.contacts.phone = Some("+7 846 111-22-33".into());
     let Proposal::Request(request) = registry
-        .propose_change(&author, proposed, card.row.version_id, "сменился номер", true, "r")
+        .propose_change(&author, proposed, card.row.version_id, "сменился номер", true)
         .await
         .expect("a request")
     else {
@@ -46,7 +48,7 @@ async fn a_route_is_allowed_or_refused_as_its_use_case_decides(backend: Backend)
 
     // The anonymous are asked to sign in, journaled as the cabinet's use cases journal it.
     assert_eq!(
-        ask(&registry, &Actor::Anonymous, Action::EditOrganization, org).await,
+        ask(&registry, &Caller::anonymous("t"), Action::EditOrganization, org).await,
         (Some(DenyCode::NotSignedIn), 1)
     );
     let denial = &registry.store().denials(1).await.expect("denials")[0];
@@ -84,19 +86,65 @@ async fn a_route_is_allowed_or_refused_as_its_use_case_decides(backend: Backend)
     // A target that does not exist is the use case's to answer: nothing is journaled.
     let before = registry.store().denials(1000).await.expect("denials").len();
     let missing = registry
-        .authorize_route(
-            &author,
-            Action::ReadOrganization,
-            RouteTarget::Request { id: 999_999, author_only: false },
-            "r",
-        )
+        .authorize_route(&author, Action::ReadOrganization, RouteTarget::Request { id: 999_999, author_only: false })
         .await;
     assert!(matches!(missing, Err(RegistryError::NotFound(_))), "{missing:?}");
     let unknown = "1.2.643.5.1.13.13.12.2.78.999999";
-    let missing =
-        registry.authorize_route(&author, Action::ReadOrganization, RouteTarget::Organization(unknown), "r").await;
+    let missing = registry.authorize_route(&author, Action::ReadOrganization, RouteTarget::Organization(unknown)).await;
     assert!(matches!(missing, Err(RegistryError::NotFound(_))), "{missing:?}");
     assert_eq!(registry.store().denials(1000).await.expect("denials").len(), before);
 }
 
-backend_tests!(a_route_is_allowed_or_refused_as_its_use_case_decides);
+backend_tests!(
+    a_route_is_allowed_or_refused_as_its_use_case_decides,
+    a_routes_decision_serves_its_own_use_case_and_nothing_else
+);
+
+/// The route layer's decision reaches the use case in the caller, for that organization and that
+/// action only: the use case then reads no region again. Without it — a use case called directly,
+/// another action, another organization, another request — the use case decides by itself, and
+/// refuses (journaled) whoever lacks the right.
+async fn a_routes_decision_serves_its_own_use_case_and_nothing_else(backend: Backend) {
+    let (_db, registry) = demo(backend, 20).await;
+    let member =
+        consenting(&registry, &registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("in")).await;
+    let nobody = SignIn { organizations: Some(Vec::new()), ..esia_sign_in("1000299690", true, false) };
+    let stranger = consenting(&registry, &registry.sign_in(nobody).await.expect("in")).await;
+    let everyone = WorkerFilter::default();
+    let denials = || async { registry.store().denials(1000).await.expect("denials").len() };
+
+    // Called directly, with no decision made: a stranger is refused, and the refusal journaled.
+    let before = denials().await;
+    let refused = registry.workers(&stranger, &REAVIZ, &everyone).await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotAMember))), "{refused:?}");
+    let refused = registry.organization_page(&stranger, &REAVIZ).await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotAMember))), "{:?}", refused.err());
+    assert_eq!(denials().await, before + 2);
+
+    // The layer's decision, carried for exactly that organization and action.
+    let org = RouteTarget::Organization(REAVIZ_OID);
+    let allowed = registry.authorize_route(&member, Action::ReadOrganization, org).await.expect("a member reads");
+    assert!(allowed.is_authorized(REAVIZ_OID, Action::ReadOrganization));
+    assert!(!allowed.is_authorized(REAVIZ_OID, Action::ManageMembers));
+    assert!(!member.is_authorized(REAVIZ_OID, Action::ReadOrganization), "the caller asked is left as it was");
+    assert!(!allowed.with_request_id("next").is_authorized(REAVIZ_OID, Action::ReadOrganization));
+    registry.workers(&allowed, &REAVIZ, &everyone).await.expect("the use case behind the route");
+    let page = registry.organization_page(&allowed, &REAVIZ).await.expect("the organization's page");
+    assert_eq!(page.card.organization.oid.as_str(), REAVIZ_OID);
+    assert!(!page.may_manage_members, "a member, not its chief");
+
+    // Another action on the same organization is decided again: a member does not manage members.
+    let before = denials().await;
+    let refused = registry.grant_member(&allowed, &REAVIZ, "someone@example.ru", "member").await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotChief))), "{refused:?}");
+    // Another organization is decided again: the member is not one of its people.
+    let elsewhere = super::search(&registry, super::q("больница")).await.expect("search");
+    let other = elsewhere.items.iter().find(|i| i.oid != REAVIZ_OID).expect("another organization");
+    let refused = registry.workers(&allowed, &OrgOid::parse(&other.oid).expect("an OID"), &everyone).await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotAMember))), "{refused:?}");
+    assert_eq!(denials().await, before + 2);
+
+    // A refused route hands on no caller at all.
+    let refused = registry.authorize_route(&stranger, Action::ReadOrganization, org).await;
+    assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::NotAMember))), "{refused:?}");
+}

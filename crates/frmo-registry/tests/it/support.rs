@@ -9,7 +9,7 @@ use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::reports::{Datum, ReportParams};
 use frmo_registry::support::help::{ArticleForm, search_in};
 use frmo_registry::support::requests::{REOPEN_DAYS, StepForm, SupportForm, add_business_hours};
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::s3::{Storage, TestFiles};
 use frmo_testkit::{Backend, TestDb, backend_tests};
 
@@ -25,7 +25,7 @@ async fn registry(backend: Backend, settings: DocumentSettings) -> (TestDb, Test
 }
 
 /// A local account with a federal role or operator regions, signed in with consent.
-async fn staff(registry: &Registry, login: &str, role: Option<FederalRole>, regions: &[u8]) -> Actor {
+async fn staff(registry: &Registry, login: &str, role: Option<FederalRole>, regions: &[u8]) -> Caller {
     let account = NewLocalUser {
         login,
         name: "Сотрудник поддержки",
@@ -69,11 +69,9 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
         error_code: "ACCOUNT_NOT_CONFIRMED".into(),
         ..SupportForm::default()
     };
-    let access = registry
-        .submit_support_request(&member, form, vec![screenshot("экран.png", &png())], "r1")
-        .await
-        .expect("filed");
-    let view = registry.support_request(&member, access, "r").await.expect("own request");
+    let access =
+        registry.submit_support_request(&member, form, vec![screenshot("экран.png", &png())]).await.expect("filed");
+    let view = registry.support_request(&member, access).await.expect("own request");
     assert_eq!(view.topic.as_str(), "access");
     assert_eq!(stored(&registry, view.id).await.topic_basis, "rule");
     assert_eq!(view.queue, "desk");
@@ -92,11 +90,11 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
         org_oid: REAVIZ_OID.into(),
         ..SupportForm::default()
     };
-    let data = registry.submit_support_request(&member, form, vec![], "r2").await.expect("filed");
-    let queue = |actor: &Actor| {
+    let data = registry.submit_support_request(&member, form, vec![]).await.expect("filed");
+    let queue = |caller: &Caller| {
         let registry = registry.clone();
-        let actor = actor.clone();
-        async move { registry.support_queue(&actor, "r").await.map(|list| list.iter().map(|v| v.id).collect::<Vec<_>>()) }
+        let caller = caller.clone();
+        async move { registry.support_queue(&caller).await.map(|list| list.iter().map(|v| v.id).collect::<Vec<_>>()) }
     };
     assert_eq!(queue(&samara).await.expect("operator's queue"), vec![data]);
     assert!(queue(&moscow).await.expect("other region").is_empty());
@@ -105,62 +103,62 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     assert_eq!(all, vec![access, data]);
     assert!(matches!(queue(&member).await, Err(RegistryError::Forbidden(DenyCode::RoleRequired))));
     // Only handlers see the requester's address, and only the request's own people see it at all.
-    let handled = registry.support_request(&samara, data, "r").await.expect("handler");
+    let handled = registry.support_request(&samara, data).await.expect("handler");
     assert_eq!(handled.email.as_deref(), Some("ivanova@example.ru"));
-    assert!(matches!(registry.support_request(&moscow, data, "r").await, Err(RegistryError::NotFound(_))));
-    assert!(matches!(registry.support_request(&samara, access, "r").await, Err(RegistryError::NotFound(_))));
+    assert!(matches!(registry.support_request(&moscow, data).await, Err(RegistryError::NotFound(_))));
+    assert!(matches!(registry.support_request(&samara, access).await, Err(RegistryError::NotFound(_))));
 
     // The operator takes and answers; the member hears of it in the cabinet and by e-mail.
     let mut revision = handled.revision;
     assert_eq!(
-        registry.support_step(&samara, data, step("take", "", revision), "r").await.expect("take").as_str(),
+        registry.support_step(&samara, data, step("take", "", revision)).await.expect("take").as_str(),
         "in_progress"
     );
     revision += 1;
-    let stale = registry.support_step(&samara, data, step("answer", "Исправим", revision - 1), "r").await;
+    let stale = registry.support_step(&samara, data, step("answer", "Исправим", revision - 1)).await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
-    let refused = registry.support_step(&member, data, step("answer", "сам себе", revision), "r").await;
+    let refused = registry.support_step(&member, data, step("answer", "сам себе", revision)).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::RoleRequired))), "{refused:?}");
-    let empty = registry.support_step(&samara, data, step("answer", "   ", revision), "r").await;
+    let empty = registry.support_step(&samara, data, step("answer", "   ", revision)).await;
     assert!(matches!(&empty, Err(RegistryError::Invalid(e)) if e[0].field == "text"), "{empty:?}");
     registry
-        .support_step(&samara, data, step("answer", "Подайте заявку на изменение карточки", revision), "r")
+        .support_step(&samara, data, step("answer", "Подайте заявку на изменение карточки", revision))
         .await
         .expect("answer");
     revision += 1;
     let mail = registry.store().mail_to("ivanova@example.ru").await.expect("outbox");
     assert!(mail.iter().any(|m| m.subject.contains("Ответ на обращение") && m.body.contains("Подайте заявку")));
-    let view = registry.support_request(&member, data, "r").await.expect("view");
+    let view = registry.support_request(&member, data).await.expect("view");
     assert_eq!(view.status.as_str(), "waiting_user");
     assert!(stored(&registry, view.id).await.first_answer_at.is_some());
     assert_eq!(view.messages.len(), 3, "{:?}", view.messages);
 
     // The member replies, the operator resolves, the member rates: closed.
-    registry.support_step(&member, data, step("reply", "Спасибо, а где это?", revision), "r").await.expect("reply");
+    registry.support_step(&member, data, step("reply", "Спасибо, а где это?", revision)).await.expect("reply");
     revision += 1;
-    registry.support_step(&samara, data, step("resolve", "Раздел «Карточка»", revision), "r").await.expect("resolve");
+    registry.support_step(&samara, data, step("resolve", "Раздел «Карточка»", revision)).await.expect("resolve");
     revision += 1;
-    let view = registry.support_request(&member, data, "r").await.expect("view");
+    let view = registry.support_request(&member, data).await.expect("view");
     assert!(view.reopenable);
     let bad = StepForm { action: "rate".into(), rating: "9".into(), revision, ..StepForm::default() };
-    assert!(matches!(registry.support_step(&member, data, bad, "r").await, Err(RegistryError::Invalid(_))));
+    assert!(matches!(registry.support_step(&member, data, bad).await, Err(RegistryError::Invalid(_))));
     let rate = StepForm { action: "rate".into(), rating: "5".into(), revision, ..StepForm::default() };
-    assert_eq!(registry.support_step(&member, data, rate, "r").await.expect("rate").as_str(), "closed");
-    let view = registry.support_request(&member, data, "r").await.expect("view");
+    assert_eq!(registry.support_step(&member, data, rate).await.expect("rate").as_str(), "closed");
+    let view = registry.support_request(&member, data).await.expect("view");
     assert_eq!(view.rating, Some(5));
     assert!(!view.reopenable);
 
     // An administrator re-classifies the first request: it moves and the text becomes training data.
     let before = registry.support_classifier().await.expect("model").examples();
-    let view = registry.support_request(&admin, access, "r").await.expect("admin");
+    let view = registry.support_request(&admin, access).await.expect("admin");
     let reclassify = StepForm {
         action: "reclassify".into(),
         topic: "failure".into(),
         revision: view.revision,
         ..StepForm::default()
     };
-    registry.support_step(&admin, access, reclassify, "r").await.expect("reclassify");
-    let view = registry.support_request(&admin, access, "r").await.expect("admin");
+    registry.support_step(&admin, access, reclassify).await.expect("reclassify");
+    let view = registry.support_request(&admin, access).await.expect("admin");
     assert_eq!((view.topic.as_str(), stored(&registry, view.id).await.topic_basis.as_str()), ("failure", "operator"));
     assert_eq!(view.status.as_str(), "new");
     assert_eq!(registry.support_classifier().await.expect("model").examples(), before + 1);
@@ -168,13 +166,13 @@ async fn a_request_is_classified_routed_answered_and_rated(backend: Backend) {
     // The statistics of the report catalogue: by topic for the administrator, only region 63 for
     // its operator.
     let params = ReportParams { group: Some("topic".into()), ..ReportParams::default() };
-    let report = registry.run_report(&admin, "support", &params, "r").await.expect("report");
+    let report = registry.run_report(&admin, "support", &params).await.expect("report");
     let row = |label: &str| report.rows.iter().find(|r| r[0] == Datum::Text(label.into())).cloned();
     let data_row = row("Исправление данных").expect("data row");
     assert_eq!(&data_row[1..5], &[Datum::Int(1), Datum::Int(1), Datum::Int(1), Datum::Int(0)]);
     assert_eq!((&data_row[7], &data_row[8]), (&Datum::Int(1), &Datum::Rate(500)));
     assert_eq!(row("Техническая ошибка").expect("re-classified row")[1], Datum::Int(1));
-    let regional = registry.run_report(&samara, "support", &params, "r").await.expect("operator's report");
+    let regional = registry.run_report(&samara, "support", &params).await.expect("operator's report");
     assert_eq!(regional.rows.len(), 1, "{:?}", regional.rows);
     assert_eq!(regional.rows[0][0], Datum::Text("Исправление данных".into()));
 
@@ -198,7 +196,7 @@ async fn bad_public_requests_store_nothing(backend: Backend) {
     ];
     assert!(png().len() > 60, "the fixture must pass the small limit");
     for (form, attachments, field) in cases {
-        let refused = registry.submit_support_request(&Actor::Anonymous, form, attachments, "r").await;
+        let refused = registry.submit_support_request(&Caller::anonymous("r"), form, attachments).await;
         match refused {
             Err(RegistryError::Invalid(errors)) => {
                 assert!(errors.iter().any(|e| e.field == field), "{field}: {errors:?}");
@@ -216,7 +214,7 @@ async fn bad_public_requests_store_nothing(backend: Backend) {
     let form = SupportForm {
         topic: "proposal".into(), ..public("Сайт не открывается после 18:00", "ivanov@mail.ru")
     };
-    let id = registry.submit_support_request(&Actor::Anonymous, form, vec![], "r").await.expect("filed");
+    let id = registry.submit_support_request(&Caller::anonymous("r"), form, vec![]).await.expect("filed");
     let stored = registry.store().support_request(id).await.expect("read").expect("stored");
     assert_eq!(
         (stored.topic.as_str(), stored.topic_basis.as_str(), stored.queue.as_str()),
@@ -234,20 +232,17 @@ async fn resolved_requests_close_after_the_reopening_days(backend: Backend) {
     let session = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
     let member = consenting(&registry, &session).await;
     let form = SupportForm { text: "Как выгрузить отчёт в Excel?".into(), ..SupportForm::default() };
-    let id = registry.submit_support_request(&member, form, vec![], "r").await.expect("filed");
-    let revision = registry.support_request(&admin, id, "r").await.expect("view").revision;
-    registry
-        .support_step(&admin, id, step("resolve", "Кнопка «XLSX» под таблицей", revision), "r")
-        .await
-        .expect("resolve");
+    let id = registry.submit_support_request(&member, form, vec![]).await.expect("filed");
+    let revision = registry.support_request(&admin, id).await.expect("view").revision;
+    registry.support_step(&admin, id, step("resolve", "Кнопка «XLSX» под таблицей", revision)).await.expect("resolve");
     assert_eq!(registry.close_resolved_support_requests("job").await.expect("job"), 0, "too early");
     registry.advance_clock(REOPEN_DAYS * 86_400 + 60);
-    let view = registry.support_request(&member, id, "r").await.expect("view");
+    let view = registry.support_request(&member, id).await.expect("view");
     assert!(!view.reopenable);
-    let reopen = registry.support_step(&member, id, step("reopen", "не помогло", view.revision), "r").await;
+    let reopen = registry.support_step(&member, id, step("reopen", "не помогло", view.revision)).await;
     assert!(matches!(reopen, Err(RegistryError::Conflict(_))), "{reopen:?}");
     assert_eq!(registry.close_resolved_support_requests("job").await.expect("job"), 1);
-    let view = registry.support_request(&member, id, "r").await.expect("view");
+    let view = registry.support_request(&member, id).await.expect("view");
     assert_eq!(view.status.as_str(), "closed");
     assert!(view.messages.last().is_some_and(|m| m.body.contains("автоматически")));
 }
@@ -267,10 +262,7 @@ async fn administrators_edit_help_articles_in_versions(backend: Backend) {
         version,
     };
     let v = i64::from(shipped.version);
-    registry
-        .save_help_article(&admin, edit(v, "## ESIA-007053\n\nОбновите плагин Госуслуг."), "r")
-        .await
-        .expect("saved");
+    registry.save_help_article(&admin, edit(v, "## ESIA-007053\n\nОбновите плагин Госуслуг.")).await.expect("saved");
     let edited = registry.help_article("esia-errors").await.expect("edited");
     assert_eq!(i64::from(edited.version), v + 1);
     assert!(edited.html().contains("плагин"));
@@ -278,12 +270,12 @@ async fn administrators_edit_help_articles_in_versions(backend: Backend) {
     assert_eq!(articles.len(), frmo_registry::support::help::articles().len(), "replaced, not added");
     assert_eq!(search_in(&articles, "плагин госуслуг", 1)[0].slug, "esia-errors");
 
-    let stale = registry.save_help_article(&admin, edit(v, "старая правка"), "r").await;
+    let stale = registry.save_help_article(&admin, edit(v, "старая правка")).await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
-    let refused = registry.save_help_article(&member, edit(v + 1, "правка участника"), "r").await;
+    let refused = registry.save_help_article(&member, edit(v + 1, "правка участника")).await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::RoleRequired))), "{refused:?}");
     let empty = ArticleForm { title: " ".into(), ..edit(v + 1, "") };
-    match registry.save_help_article(&admin, empty, "r").await {
+    match registry.save_help_article(&admin, empty).await {
         Err(RegistryError::Invalid(errors)) => {
             let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
             assert_eq!(fields, ["title", "body"]);
@@ -300,11 +292,11 @@ async fn administrators_edit_help_articles_in_versions(backend: Backend) {
         body: "Адрес выбирается из ГАР.".into(),
         version: 0,
     };
-    registry.save_help_article(&admin, new.clone(), "r").await.expect("new article");
+    registry.save_help_article(&admin, new.clone()).await.expect("new article");
     assert_eq!(registry.help_article("fias-address").await.expect("new").version, 1);
-    assert!(matches!(registry.save_help_article(&admin, new, "r").await, Err(RegistryError::Conflict(_))));
+    assert!(matches!(registry.save_help_article(&admin, new).await, Err(RegistryError::Conflict(_))));
     let bad_slug = ArticleForm { slug: "Плохой адрес".into(), ..ArticleForm::default() };
-    assert!(matches!(registry.save_help_article(&admin, bad_slug, "r").await, Err(RegistryError::Invalid(_))));
+    assert!(matches!(registry.save_help_article(&admin, bad_slug).await, Err(RegistryError::Invalid(_))));
     assert_eq!(registry.store().audit_of_kind("help_article", 10).await.expect("journal").len(), 2);
 }
 

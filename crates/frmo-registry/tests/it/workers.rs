@@ -2,14 +2,15 @@
 //! journal of unmasked views, dismissal, the staffing table, and the bulk import that changes
 //! nothing when one row of ten thousand is wrong.
 
-use frmo_domain::access::{Actor, DenyCode};
+use frmo_domain::access::DenyCode;
+use frmo_domain::ident::OrgOid;
 use frmo_domain::ident::checksum::snils_check;
 use frmo_registry::workers::{WorkerFilter, WorkerForm, rows_from_csv};
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{Caller, Registry, RegistryError};
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ_OID, demo};
+use super::{REAVIZ, REAVIZ_OID, demo};
 
 /// A valid СНИЛС from a number (its check digits computed).
 fn snils(n: u32) -> String {
@@ -36,7 +37,7 @@ pub(crate) fn form(n: u32, department: &str, position: u32, rate: &str) -> Worke
     }
 }
 
-pub(crate) async fn member(registry: &Registry, oid: &str, confirmed: bool) -> Actor {
+pub(crate) async fn member(registry: &Registry, oid: &str, confirmed: bool) -> Caller {
     let session = registry.sign_in(esia_sign_in(oid, confirmed, false)).await.expect("sign in");
     consenting(registry, &session).await
 }
@@ -55,14 +56,14 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     nurse.credential_issued_on = "2021-06-01".into();
     let soon = time::OffsetDateTime::now_utc().date() + time::Duration::days(20);
     nurse.credential_valid_until = frmo_domain::date::iso(soon);
-    let nurse_id = registry.add_worker(&chief, REAVIZ_OID, &nurse, "t").await.expect("add");
+    let nurse_id = registry.add_worker(&chief, &REAVIZ, &nurse).await.expect("add");
     let mut doctor = form(2, "Терапевтическое отделение", 4, "0,5");
     doctor.last_name = "Смирнов".into();
     doctor.sex = "м".into();
-    registry.add_worker(&chief, REAVIZ_OID, &doctor, "t").await.expect("add");
+    registry.add_worker(&chief, &REAVIZ, &doctor).await.expect("add");
 
     let before = personal_views(&registry).await;
-    let page = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    let page = registry.workers(&chief, &REAVIZ, &WorkerFilter::default()).await.expect("list");
     assert!(page.personal);
     assert_eq!(page.lines.len(), 2);
     let line = page.lines.iter().find(|l| l.person_id == nurse_id).expect("the nurse");
@@ -75,29 +76,29 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
 
     // An unconfirmed member sees the list with personal data masked, and nothing is journaled.
     let unconfirmed = member(&registry, "1000299655", false).await;
-    let masked = registry.workers(&unconfirmed, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    let masked = registry.workers(&unconfirmed, &REAVIZ, &WorkerFilter::default()).await.expect("list");
     assert!(!masked.personal);
     assert!(masked.lines.iter().all(|l| l.snils.starts_with("***-***-***") && l.birth_date == "скрыто"));
-    let view = registry.worker(&unconfirmed, REAVIZ_OID, nurse_id, "t").await.expect("page");
+    let view = registry.worker(&unconfirmed, &REAVIZ, nurse_id).await.expect("page");
     assert_eq!((view.phone.as_str(), view.email.as_str()), ("скрыто", "скрыто"));
     assert_eq!(personal_views(&registry).await, before + 1);
     assert!(matches!(
-        registry.workers(&Actor::Anonymous, REAVIZ_OID, &WorkerFilter::default(), "t").await,
+        registry.workers(&Caller::anonymous("t"), &REAVIZ, &WorkerFilter::default()).await,
         Err(RegistryError::Forbidden(DenyCode::NotSignedIn))
     ));
     // By СНИЛС: not found for who may not read any organization of the person.
     assert!(matches!(
-        registry.worker_by_snils(&Actor::Anonymous, &snils(1), "t").await,
+        registry.worker_by_snils(&Caller::anonymous("t"), &snils(1)).await,
         Err(RegistryError::NotFound(_))
     ));
-    let found = registry.worker_by_snils(&chief, &snils(1), "t").await.expect("found");
+    let found = registry.worker_by_snils(&chief, &snils(1)).await.expect("found");
     assert_eq!((found.phone.as_str(), found.cards.len()), ("+7 846 200-00-01", 1));
 
     // Filters.
     let by = |f: WorkerFilter| {
         let registry = registry.clone();
         let chief = chief.clone();
-        async move { registry.workers(&chief, REAVIZ_OID, &f, "t").await.expect("list").lines.len() }
+        async move { registry.workers(&chief, &REAVIZ, &f).await.expect("list").lines.len() }
     };
     assert_eq!(by(WorkerFilter { specialty: Some(34), ..Default::default() }).await, 1);
     assert_eq!(by(WorkerFilter { expiring_days: Some(30), ..Default::default() }).await, 1);
@@ -107,8 +108,8 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     assert_eq!(by(WorkerFilter { department: "хирург".into(), ..Default::default() }).await, 0);
 
     // Staffing: 2 rates of nurses declared, 1 busy; the doctor's position has no line.
-    registry.set_staffing(&chief, REAVIZ_OID, "Терапевтическое отделение", "42", "2", "t").await.expect("staffing");
-    let page = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    registry.set_staffing(&chief, &REAVIZ, "Терапевтическое отделение", "42", "2").await.expect("staffing");
+    let page = registry.workers(&chief, &REAVIZ, &WorkerFilter::default()).await.expect("list");
     let nurses = page.staffing.iter().find(|s| s.position == 42).expect("nurses");
     assert_eq!(
         (nurses.declared.as_str(), nurses.busy.as_str(), nurses.vacancy.as_str(), nurses.mismatch),
@@ -116,7 +117,7 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     );
     let doctors = page.staffing.iter().find(|s| s.position == 4).expect("doctors");
     assert!(doctors.mismatch, "cards without a declared line are flagged");
-    let bad = registry.set_staffing(&chief, REAVIZ_OID, "", "999", "x", "t").await;
+    let bad = registry.set_staffing(&chief, &REAVIZ, "", "999", "x").await;
     assert!(matches!(bad, Err(RegistryError::Invalid(e)) if e.len() == 3));
 
     // Editing: the card and the person change, the СНИЛС does not; the change is journaled.
@@ -124,18 +125,18 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     edited.rate = "0,75".into();
     edited.department = "Хирургическое отделение".into();
     edited.last_name = "Петрова-Смирнова".into();
-    registry.edit_worker(&chief, REAVIZ_OID, line.card_id, &edited, "t").await.expect("edit");
-    let view = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("page");
+    registry.edit_worker(&chief, &REAVIZ, line.card_id, &edited).await.expect("edit");
+    let view = registry.worker(&chief, &REAVIZ, nurse_id).await.expect("page");
     assert_eq!((view.name.as_str(), view.cards[0].rate.as_str()), ("Петрова-Смирнова Анна Сергеевна", "0,75"));
     assert_eq!(view.cards[0].department, "Хирургическое отделение");
     let other = WorkerForm { snils: snils(9), ..edited.clone() };
-    let refused = registry.edit_worker(&chief, REAVIZ_OID, line.card_id, &other, "t").await;
+    let refused = registry.edit_worker(&chief, &REAVIZ, line.card_id, &other).await;
     assert!(matches!(refused, Err(RegistryError::Invalid(e)) if e[0].field == "snils"));
     let journal = registry.journal_of(REAVIZ_OID, 100).await.expect("journal");
     assert!(journal.iter().any(|r| r.kind == "worker" && r.detail.contains("\"rate\"")));
-    let form = registry.worker_form(&chief, REAVIZ_OID, nurse_id, line.card_id, "t").await.expect("form");
+    let form = registry.worker_form(&chief, &REAVIZ, nurse_id, line.card_id).await.expect("form");
     assert_eq!((form.rate.as_str(), form.department.as_str()), ("0,75", "Хирургическое отделение"));
-    assert!(registry.worker_form(&unconfirmed, REAVIZ_OID, nurse_id, line.card_id, "t").await.is_err());
+    assert!(registry.worker_form(&unconfirmed, &REAVIZ, nurse_id, line.card_id).await.is_err());
 
     // Education and a qualification category on the worker's record.
     let diploma = frmo_registry::workers::DetailForm {
@@ -147,7 +148,7 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
         date: "2008-06-30".into(),
         ..Default::default()
     };
-    registry.add_worker_detail(&chief, REAVIZ_OID, nurse_id, &diploma, "t").await.expect("education");
+    registry.add_worker_detail(&chief, &REAVIZ, nurse_id, &diploma).await.expect("education");
     let category = frmo_registry::workers::DetailForm {
         kind: "qualification".into(),
         code: "3".into(),
@@ -156,11 +157,11 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
         valid_until: "2022-01-10".into(),
         ..Default::default()
     };
-    let refused = registry.add_worker_detail(&chief, REAVIZ_OID, nurse_id, &category, "t").await;
+    let refused = registry.add_worker_detail(&chief, &REAVIZ, nurse_id, &category).await;
     assert!(matches!(refused, Err(RegistryError::Invalid(e)) if e[0].field == "validUntil"));
     let category = frmo_registry::workers::DetailForm { valid_until: "2028-01-10".into(), ..category };
-    registry.add_worker_detail(&chief, REAVIZ_OID, nurse_id, &category, "t").await.expect("category");
-    let view = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("page");
+    registry.add_worker_detail(&chief, &REAVIZ, nurse_id, &category).await.expect("category");
+    let view = registry.worker(&chief, &REAVIZ, nurse_id).await.expect("page");
     assert!(view.education[0].contains("высшее — специалитет: Самарский"), "{:?}", view.education);
     assert!(
         view.qualifications[0].starts_with("высшая категория по специальности «Сестринское дело»"),
@@ -172,8 +173,8 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     // another СНИЛС).
     let twin =
         WorkerForm { snils: snils(3), department: "Приёмное отделение".into(), ..doctor.clone() };
-    registry.add_worker(&chief, REAVIZ_OID, &twin, "t").await.expect("twin");
-    let check = registry.check_workers(&chief, REAVIZ_OID, 30, "t").await.expect("check");
+    registry.add_worker(&chief, &REAVIZ, &twin).await.expect("twin");
+    let check = registry.check_workers(&chief, &REAVIZ, 30).await.expect("check");
     assert_eq!(check.expiring.len(), 1);
     assert!(check.without_position.is_empty());
     assert_eq!(check.duplicates.len(), 1, "{:?}", check.duplicates);
@@ -181,10 +182,10 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
 
     // Dismissal.
     let card = line.card_id;
-    let bad = registry.dismiss_worker(&chief, REAVIZ_OID, card, "2019-01-01", "3", "t").await;
+    let bad = registry.dismiss_worker(&chief, &REAVIZ, card, "2019-01-01", "3").await;
     assert!(matches!(bad, Err(RegistryError::Invalid(e)) if e[0].field == "endDate"));
-    registry.dismiss_worker(&chief, REAVIZ_OID, card, "2026-10-31", "3", "t").await.expect("dismiss");
-    let again = registry.dismiss_worker(&chief, REAVIZ_OID, card, "2026-10-31", "3", "t").await;
+    registry.dismiss_worker(&chief, &REAVIZ, card, "2026-10-31", "3").await.expect("dismiss");
+    let again = registry.dismiss_worker(&chief, &REAVIZ, card, "2026-10-31", "3").await;
     assert!(matches!(again, Err(RegistryError::Conflict(_))));
     assert_eq!(by(WorkerFilter::default()).await, 2);
     assert_eq!(by(WorkerFilter { dismissed: true, ..Default::default() }).await, 3);
@@ -193,9 +194,9 @@ async fn workers_are_added_listed_with_masked_personal_data_and_dismissed(backen
     assert_eq!(by(on(time::macros::date!(2026 - 10 - 31))).await, 3);
     assert_eq!(by(on(time::macros::date!(2026 - 11 - 01))).await, 2);
     assert_eq!(by(on(time::macros::date!(2019 - 01 - 01))).await, 0, "before anyone was hired");
-    let closed = registry.edit_worker(&chief, REAVIZ_OID, card, &edited, "t").await;
+    let closed = registry.edit_worker(&chief, &REAVIZ, card, &edited).await;
     assert!(matches!(closed, Err(RegistryError::Conflict(_))), "a dismissed card is not edited");
-    let refused = registry.dismiss_worker(&unconfirmed, REAVIZ_OID, card, "2026-10-31", "3", "t").await;
+    let refused = registry.dismiss_worker(&unconfirmed, &REAVIZ, card, "2026-10-31", "3").await;
     assert!(matches!(refused, Err(RegistryError::Forbidden(DenyCode::AccountNotConfirmed))));
 }
 
@@ -225,33 +226,31 @@ async fn an_import_with_one_bad_row_changes_nothing_and_names_it(backend: Backen
     let chief = member(&registry, "1000299654", true).await;
     let rows = rows_from_csv(&csv(10_000, Some(7))).expect("a readable file");
     assert_eq!(rows.len(), 10_000);
-    let report = registry.import_workers(&chief, REAVIZ_OID, rows, "t").await.expect("import");
+    let report = registry.import_workers(&chief, &REAVIZ, rows).await.expect("import");
     assert!(!report.applied);
     assert_eq!(report.errors.len(), 1, "{:?}", report.errors);
     let error = &report.errors[0];
     assert_eq!((error.record, error.line, error.field), (7, 8, "snils"));
     assert!(error.message.contains("контрольное число"), "{}", error.message);
     assert!(report.errors_csv().contains("8;7;СНИЛС;неверное контрольное число"), "{}", report.errors_csv());
-    let list = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    let list = registry.workers(&chief, &REAVIZ, &WorkerFilter::default()).await.expect("list");
     assert!(list.lines.is_empty(), "nothing was imported");
 
-    let report =
-        registry.import_workers(&chief, REAVIZ_OID, rows_from_csv(&csv(10_000, None)).expect("file"), "t").await;
+    let report = registry.import_workers(&chief, &REAVIZ, rows_from_csv(&csv(10_000, None)).expect("file")).await;
     let report = report.expect("import");
     assert!(report.applied && report.errors.is_empty());
     assert_eq!((report.created, report.updated), (10_000, 0));
     // The same file again changes nothing new: every card is matched and updated in place.
-    let again =
-        registry.import_workers(&chief, REAVIZ_OID, rows_from_csv(&csv(10_000, None)).expect("file"), "t").await;
+    let again = registry.import_workers(&chief, &REAVIZ, rows_from_csv(&csv(10_000, None)).expect("file")).await;
     assert_eq!(again.expect("import").updated, 10_000);
-    let list = registry.workers(&chief, REAVIZ_OID, &WorkerFilter::default(), "t").await.expect("list");
+    let list = registry.workers(&chief, &REAVIZ, &WorkerFilter::default()).await.expect("list");
     assert_eq!(list.lines.len(), 10_000);
 
     // Duplicates inside a file, a СНИЛС known with another birth date, a missing column.
     let mut text = csv(3, None);
     text.push_str(&format!("{};Двойник;Иван;;м;01.02.1980;Отделение 1;2;1;0,5;01.09.2020;;;;;\r\n", snils(1)));
     text.push_str(&format!("{};Другой;Пётр;;м;05.05.1990;Отделение 9;3;1;1;01.09.2020;;;;;\r\n", snils(2)));
-    let report = registry.import_workers(&chief, REAVIZ_OID, rows_from_csv(&text).expect("file"), "t").await;
+    let report = registry.import_workers(&chief, &REAVIZ, rows_from_csv(&text).expect("file")).await;
     let report = report.expect("import");
     assert!(!report.applied);
     let lines: Vec<(usize, &str)> = report.errors.iter().map(|e| (e.line, e.field)).collect();
@@ -261,20 +260,20 @@ async fn an_import_with_one_bad_row_changes_nothing_and_names_it(backend: Backen
     assert!(missing[0].message.contains("Имя"), "{}", missing[0].message);
 
     // The export reads back as the same rows.
-    let export = registry.export_workers_csv(&chief, REAVIZ_OID, "t").await.expect("export");
+    let export = registry.export_workers_csv(&chief, &REAVIZ).await.expect("export");
     let back = rows_from_csv(&export).expect("the export is an import file");
     assert_eq!(back.len(), 10_000);
-    let report = registry.import_workers(&chief, REAVIZ_OID, back, "t").await.expect("re-import");
+    let report = registry.import_workers(&chief, &REAVIZ, back).await.expect("re-import");
     assert_eq!((report.applied, report.created, report.updated), (true, 0, 10_000), "{:?}", report.errors.first());
 
     // The same through XLSX (typed dates, numbers and codes), and a PDF an independent reader reads.
-    let xlsx = registry.export_workers_xlsx(&chief, REAVIZ_OID, "t").await.expect("xlsx");
+    let xlsx = registry.export_workers_xlsx(&chief, &REAVIZ).await.expect("xlsx");
     let back = frmo_registry::workers::rows_from_file(&xlsx).expect("the workbook is an import file");
     assert_eq!(back.len(), 10_000);
     assert_eq!(back[0].1.begin_date, "01.09.2020", "a date cell reads as a date");
-    let report = registry.import_workers(&chief, REAVIZ_OID, back, "t").await.expect("re-import");
+    let report = registry.import_workers(&chief, &REAVIZ, back).await.expect("re-import");
     assert_eq!((report.applied, report.created, report.updated), (true, 0, 10_000), "{:?}", report.errors.first());
-    let pdf = registry.export_workers_pdf(&chief, REAVIZ_OID, "t").await.expect("pdf");
+    let pdf = registry.export_workers_pdf(&chief, &REAVIZ).await.expect("pdf");
     let dir = tempfile::tempdir().expect("temp");
     std::fs::write(dir.path().join("workers.pdf"), &pdf).expect("write");
     let text = std::process::Command::new("pdftotext")
@@ -289,7 +288,7 @@ async fn an_import_with_one_bad_row_changes_nothing_and_names_it(backend: Backen
 }
 
 /// The chief of another (generated) organization: a person from ЕСИА whose role matches its ОГРН.
-async fn chief_elsewhere(registry: &Registry) -> (Actor, String) {
+async fn chief_elsewhere(registry: &Registry) -> (Caller, OrgOid) {
     let page = super::search(registry, super::q("больница")).await.expect("search");
     let other = page.items.iter().find(|i| i.oid != REAVIZ_OID && i.ogrn.is_some()).expect("another hospital");
     let mut sign_in = esia_sign_in("2000300700", true, true);
@@ -301,7 +300,7 @@ async fn chief_elsewhere(registry: &Registry) -> (Actor, String) {
         chief: true,
     }]);
     let session = registry.sign_in(sign_in).await.expect("sign in");
-    (consenting(registry, &session).await, other.oid.clone())
+    (consenting(registry, &session).await, OrgOid::parse(&other.oid).expect("an OID"))
 }
 
 /// The import template's sheet to fill is empty (nothing is imported by mistake); its «Пример» row,
@@ -322,7 +321,7 @@ async fn the_import_template_carries_an_example_that_imports(backend: Backend) {
     };
     let filled = frmo_office::xlsx::write(&[example]).expect("workbook");
     let rows = frmo_registry::workers::rows_from_file(&filled).expect("rows");
-    let report = registry.import_workers(&chief, REAVIZ_OID, rows, "t").await.expect("import");
+    let report = registry.import_workers(&chief, &REAVIZ, rows).await.expect("import");
     assert!(report.applied && report.created == 1, "{:?}", report.errors);
 
     let dir = tempfile::tempdir().expect("dir");
@@ -349,8 +348,8 @@ async fn an_ended_accreditation_is_expired_not_expiring(backend: Backend) {
     ended.credential_number = "7724 000000001".into();
     ended.credential_issued_on = "2019-06-01".into();
     ended.credential_valid_until = "2024-05-31".into();
-    let id = registry.add_worker(&chief, REAVIZ_OID, &ended, "t").await.expect("add");
-    let view = registry.worker(&chief, REAVIZ_OID, id, "t").await.expect("view");
+    let id = registry.add_worker(&chief, &REAVIZ, &ended).await.expect("add");
+    let view = registry.worker(&chief, &REAVIZ, id).await.expect("view");
     assert_eq!((view.credentials[0].expiring, view.credentials[0].expired), (true, true));
     assert!(view.cards[0].expired);
     let soon = time::OffsetDateTime::now_utc().date() + time::Duration::days(10);
@@ -360,8 +359,8 @@ async fn an_ended_accreditation_is_expired_not_expiring(backend: Backend) {
     current.credential_number = "7724 000000002".into();
     current.credential_issued_on = "2021-06-01".into();
     current.credential_valid_until = frmo_domain::date::iso(soon);
-    let id = registry.add_worker(&chief, REAVIZ_OID, &current, "t").await.expect("add");
-    let view = registry.worker(&chief, REAVIZ_OID, id, "t").await.expect("view");
+    let id = registry.add_worker(&chief, &REAVIZ, &current).await.expect("add");
+    let view = registry.worker(&chief, &REAVIZ, id).await.expect("view");
     assert_eq!((view.credentials[0].expiring, view.credentials[0].expired), (true, false));
 }
 
@@ -371,19 +370,19 @@ async fn an_ended_accreditation_is_expired_not_expiring(backend: Backend) {
 async fn masked_personal_data_is_no_oracle(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let chief = member(&registry, "1000299654", true).await;
-    registry.add_worker(&chief, REAVIZ_OID, &form(1, "Терапевтическое отделение", 42, "1"), "t").await.expect("add");
+    registry.add_worker(&chief, &REAVIZ, &form(1, "Терапевтическое отделение", 42, "1")).await.expect("add");
     let twin = WorkerForm { snils: snils(2), ..form(1, "Приёмное отделение", 42, "1") };
-    registry.add_worker(&chief, REAVIZ_OID, &twin, "t").await.expect("add");
+    registry.add_worker(&chief, &REAVIZ, &twin).await.expect("add");
     let unconfirmed = member(&registry, "1000299655", false).await;
     let full = snils(1);
     // The two visible digits, then one more at a time: refused before any record is compared.
     for probe in [&full[9..], &full[8..], &full[6..], full.as_str(), "Петрова 12"] {
         let filter = WorkerFilter { q: probe.into(), ..WorkerFilter::default() };
-        let refused = registry.workers(&unconfirmed, REAVIZ_OID, &filter, "t").await;
+        let refused = registry.workers(&unconfirmed, &REAVIZ, &filter).await;
         assert!(matches!(&refused, Err(RegistryError::Invalid(e)) if e[0].field == "q"), "{probe}: {refused:?}");
     }
     let by_name = WorkerFilter { q: "петрова".into(), ..WorkerFilter::default() };
-    assert_eq!(registry.workers(&unconfirmed, REAVIZ_OID, &by_name, "t").await.expect("by name").lines.len(), 2);
+    assert_eq!(registry.workers(&unconfirmed, &REAVIZ, &by_name).await.expect("by name").lines.len(), 2);
     // By the whole СНИЛС: the same «not found» as for a number nobody has.
     let not_found = |r: Result<(), RegistryError>, number: &str| match r {
         Err(RegistryError::NotFound(m)) => {
@@ -391,13 +390,13 @@ async fn masked_personal_data_is_no_oracle(backend: Backend) {
         }
         other => panic!("{number}: {other:?}"),
     };
-    let known = registry.worker_by_snils(&unconfirmed, &full, "t").await.map(drop);
-    let unknown = registry.worker_by_snils(&unconfirmed, &snils(77), "t").await.map(drop);
+    let known = registry.worker_by_snils(&unconfirmed, &full).await.map(drop);
+    let unknown = registry.worker_by_snils(&unconfirmed, &snils(77)).await.map(drop);
     assert_eq!(not_found(known, &full), not_found(unknown, &snils(77)));
     // The duplicate check does not compare birth dates for who may not read them.
-    let check = registry.check_workers(&unconfirmed, REAVIZ_OID, 30, "t").await.expect("check");
+    let check = registry.check_workers(&unconfirmed, &REAVIZ, 30).await.expect("check");
     assert!(check.duplicates.is_empty(), "{:?}", check.duplicates);
-    let check = registry.check_workers(&chief, REAVIZ_OID, 30, "t").await.expect("check");
+    let check = registry.check_workers(&chief, &REAVIZ, 30).await.expect("check");
     assert_eq!(check.duplicates.len(), 1, "{:?}", check.duplicates);
 }
 
@@ -407,17 +406,17 @@ async fn another_organization_cannot_overwrite_or_probe_a_person(backend: Backen
     let (_db, registry) = demo(backend, 60).await;
     let chief = member(&registry, "1000299654", true).await;
     let nurse = form(1, "Терапевтическое отделение", 42, "1");
-    let nurse_id = registry.add_worker(&chief, REAVIZ_OID, &nurse, "t").await.expect("add");
-    let before = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("view");
+    let nurse_id = registry.add_worker(&chief, &REAVIZ, &nurse).await.expect("add");
+    let before = registry.worker(&chief, &REAVIZ, nurse_id).await.expect("view");
 
     let cleaner = WorkerForm { snils: snils(3), ..form(3, "Хозяйственная служба", 42, "1") };
-    registry.add_worker(&chief, REAVIZ_OID, &cleaner, "t").await.expect("add");
+    registry.add_worker(&chief, &REAVIZ, &cleaner).await.expect("add");
 
     let (other, other_oid) = chief_elsewhere(&registry).await;
     // A wrong birth date is not refused (a refusal would confirm the СНИЛС is in the register):
     // the other organization keeps its own record.
     let wrong = WorkerForm { birth_date: "1990-01-01".into(), last_name: "Иванова".into(), ..cleaner.clone() };
-    registry.add_worker(&other, &other_oid, &wrong, "t").await.expect("added elsewhere");
+    registry.add_worker(&other, &other_oid, &wrong).await.expect("added elsewhere");
     // The right birth date with other name and contacts: stored in their record, not in ours.
     let overwrite = WorkerForm {
         last_name: "Подменная".into(),
@@ -427,7 +426,7 @@ async fn another_organization_cannot_overwrite_or_probe_a_person(backend: Backen
         department: "Хирургия".into(),
         ..nurse.clone()
     };
-    let theirs = registry.add_worker(&other, &other_oid, &overwrite, "t").await.expect("added elsewhere");
+    let theirs = registry.add_worker(&other, &other_oid, &overwrite).await.expect("added elsewhere");
     let mut detail = frmo_registry::workers::DetailForm {
         kind: "education".into(),
         code: "2".into(),
@@ -437,36 +436,36 @@ async fn another_organization_cannot_overwrite_or_probe_a_person(backend: Backen
         date: "2008-06-30".into(),
         ..Default::default()
     };
-    registry.add_worker_detail(&other, &other_oid, theirs, &detail, "t").await.expect("their record");
-    let after = registry.worker(&chief, REAVIZ_OID, nurse_id, "t").await.expect("view");
+    registry.add_worker_detail(&other, &other_oid, theirs, &detail).await.expect("their record");
+    let after = registry.worker(&chief, &REAVIZ, nurse_id).await.expect("view");
     assert_eq!(
         (&after.name, &after.phone, &after.email, &after.document, &after.birth_date, &after.education),
         (&before.name, &before.phone, &before.email, &before.document, &before.birth_date, &before.education),
         "our view of the person is unchanged"
     );
-    let seen = registry.worker(&other, &other_oid, theirs, "t").await.expect("their view");
+    let seen = registry.worker(&other, &other_oid, theirs).await.expect("their view");
     assert_eq!((seen.name.as_str(), seen.phone.as_str()), ("Подменная Анна Сергеевна", "+7 999 000-00-00"));
     // They cannot reach our record by its id, nor add to it.
-    assert!(matches!(registry.worker(&other, &other_oid, nurse_id, "t").await, Err(RegistryError::NotFound(_))));
+    assert!(matches!(registry.worker(&other, &other_oid, nurse_id).await, Err(RegistryError::NotFound(_))));
     detail.institution = "Ещё один".into();
-    let refused = registry.add_worker_detail(&other, &other_oid, nurse_id, &detail, "t").await;
+    let refused = registry.add_worker_detail(&other, &other_oid, nurse_id, &detail).await;
     assert!(matches!(refused, Err(RegistryError::NotFound(_))));
-    assert!(registry.worker(&other, REAVIZ_OID, nurse_id, "t").await.is_err());
+    assert!(registry.worker(&other, &REAVIZ, nurse_id).await.is_err());
     // By СНИЛС each sees only their own organization's cards.
-    let ours = registry.worker_by_snils(&chief, &snils(1), "t").await.expect("ours");
+    let ours = registry.worker_by_snils(&chief, &snils(1)).await.expect("ours");
     assert!(ours.cards.iter().all(|c| c.department == "Терапевтическое отделение"), "{:?}", ours.cards);
-    let mine = registry.worker_by_snils(&other, &snils(1), "t").await.expect("theirs");
+    let mine = registry.worker_by_snils(&other, &snils(1)).await.expect("theirs");
     assert_eq!(mine.cards.len(), 1);
     assert_eq!(mine.name, "Подменная Анна Сергеевна");
     // The federal view (CLI, administrators) joins both employers' records by СНИЛС.
-    let all = registry.worker_by_snils(&Actor::System, &snils(1), "t-all").await.expect("all");
+    let all = registry.worker_by_snils(&Caller::system("t-all"), &snils(1)).await.expect("all");
     assert_eq!(all.cards.len(), 2);
     for oid in [REAVIZ_OID, other_oid.as_str()] {
         let journal = registry.journal_of(oid, 50).await.expect("journal");
         let read = journal.iter().any(|r| r.kind == "personal_data" && r.request_id == "t-all");
         assert!(read, "{oid}'s journal shows its record was read");
     }
-    let all = registry.worker_by_snils(&Actor::System, &snils(3), "t").await.expect("all");
+    let all = registry.worker_by_snils(&Caller::system("t"), &snils(3)).await.expect("all");
     assert_eq!(all.cards.len(), 2);
 }
 

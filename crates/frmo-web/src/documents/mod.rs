@@ -11,8 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use frmo_domain::access::Action;
 use frmo_domain::document::DOCUMENT_KINDS;
+use frmo_domain::ident::OrgOid;
 use frmo_registry::RegistryError;
 use frmo_registry::documents::{DocumentForm, DocumentView, Upload, megabytes};
+use frmo_registry::register::organization_oid;
 use futures_util::StreamExt as _;
 use serde_json::json;
 
@@ -60,21 +62,21 @@ struct DocumentsPage {
 async fn page(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     (errors, typed): (crate::form::FormErrors, frmo_registry::documents::DocumentForm),
     done: Option<crate::notice::Confirmation>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let actor = session.actor();
-    let documents = state.registry.documents(&actor, oid, &viewer.request_id).await?;
-    let card = state.registry.card(&actor, oid, None).await?;
+    let documents = state.registry.documents(&viewer.caller, oid).await?;
+    let card = state.registry.card(&actor, oid.as_str(), None).await?;
     let may_upload = state.registry.may(&actor, oid, Action::EditOrganization).await?;
     let max = state.registry.documents_settings().map_or(0, |d| d.settings.max_bytes);
     let status = errors.status();
     let view = DocumentsPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        oid: oid.to_owned(),
+        oid: oid.to_string(),
         name: card.organization.name_short,
         documents,
         may_upload,
@@ -94,6 +96,7 @@ pub async fn list(
     Path(oid): Path<String>,
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     #[derive(serde::Deserialize, Default)]
     struct Done {
         done: Option<String>,
@@ -110,13 +113,14 @@ pub async fn upload(
     Path(oid): Path<String>,
     request: Request,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let mut typed = frmo_registry::documents::DocumentForm::default();
     let result = match receive(&state, &viewer, None, request).await {
         Ok(upload) => {
             typed = upload.form.clone();
-            state.registry.upload_document(&session.actor(), &oid, upload, &viewer.request_id).await
+            state.registry.upload_document(&viewer.caller, &oid, upload).await
         }
         Err(error) => Err(error),
     };
@@ -139,7 +143,8 @@ pub async fn api_list(
     viewer: Viewer,
     ApiPath(oid): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let documents = state.registry.documents(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    let documents = state.registry.documents(&viewer.caller, &oid).await?;
     Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())
 }
 
@@ -150,19 +155,19 @@ pub async fn api_upload(
     ApiPath(oid): ApiPath<String>,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let actor = viewer.actor();
-    state.registry.organization_target(&actor, &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let token = request.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let upload = receive(&state, &viewer, Some(&token), request).await?;
-    let id = state.registry.upload_document(&actor, &oid, upload, &viewer.request_id).await?;
-    let document = state.registry.documents(&actor, &oid, &viewer.request_id).await?.into_iter().find(|d| d.id == id);
+    let id = state.registry.upload_document(&viewer.caller, &oid, upload).await?;
+    let document = state.registry.documents(&viewer.caller, &oid).await?.into_iter().find(|d| d.id == id);
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "document": document }))).into_response())
 }
 
 /// `GET /api/v1/organizations/{oid}/documents`: the current public documents (licences).
 pub async fn api_public(State(state): State<AppState>, ApiPath(oid): ApiPath<String>) -> Result<Response, ApiError> {
-    state.registry.card_json(&frmo_domain::access::Actor::Anonymous, &oid, None).await?;
-    let documents = state.registry.public_documents(&oid).await?;
+    let card = state.registry.card(&frmo_domain::access::Actor::Anonymous, &oid, None).await?;
+    let documents = state.registry.public_documents(&card.organization.oid).await?;
     Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())
 }
 
@@ -186,7 +191,7 @@ pub async fn signature(
 
 async fn send(state: &AppState, viewer: &Viewer, id: &str, signature: bool) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Документ «{id}» не найден")))?;
-    let download = state.registry.document_file(&viewer.actor(), id, signature, &viewer.request_id).await?;
+    let download = state.registry.document_file(&viewer.caller, id, signature).await?;
     Ok(stream(download))
 }
 

@@ -250,14 +250,14 @@ async fn esia_callback(
             frmo_esia::EsiaError::Esia { code, .. } if is_esia_code(code) => (error.to_string(), Some(code.as_str())),
             _ => ("ЕСИА отказала во входе. Попробуйте войти ещё раз.".to_owned(), None),
         };
-        return login_failed(StatusCode::BAD_REQUEST, vec![message], code, &viewer.request_id);
+        return login_failed(StatusCode::BAD_REQUEST, vec![message], code, viewer.request_id());
     }
     if started.is_none() {
         return login_failed(
             StatusCode::BAD_REQUEST,
             vec!["Вход устарел или начат в другом браузере. Начните вход заново.".into()],
             Some("LOGIN_STATE_MISMATCH"),
-            &viewer.request_id,
+            viewer.request_id(),
         );
     }
     let Some(code) = callback.code else {
@@ -265,7 +265,7 @@ async fn esia_callback(
             StatusCode::BAD_REQUEST,
             vec!["ЕСИА не вернула код авторизации.".into()],
             None,
-            &viewer.request_id,
+            viewer.request_id(),
         );
     };
     let login = match esia.complete(&code).await {
@@ -276,7 +276,12 @@ async fn esia_callback(
                 frmo_esia::EsiaError::Esia { code, .. } => Some(code.clone()),
                 _ => None,
             };
-            return login_failed(StatusCode::BAD_GATEWAY, vec![error.to_string()], code.as_deref(), &viewer.request_id);
+            return login_failed(
+                StatusCode::BAD_GATEWAY,
+                vec![error.to_string()],
+                code.as_deref(),
+                viewer.request_id(),
+            );
         }
     };
     let email = login.contacts.iter().find(|c| c.kind == "EML").map(|c| c.value.clone());

@@ -47,7 +47,7 @@ pub(super) async fn my_organizations(
     let moderates = !principal.operator_regions.is_empty()
         || principal.federal_role == Some(frmo_domain::access::FederalRole::Admin);
     let moderation = if moderates && state.registry.may_at_all(&actor, Action::Moderate) {
-        let queue = state.registry.moderation_queue(&actor, &viewer.request_id).await?;
+        let queue = state.registry.moderation_queue(&viewer.caller).await?;
         Some((queue.len(), queue.iter().filter(|r| r.overdue).count()))
     } else {
         None

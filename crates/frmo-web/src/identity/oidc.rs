@@ -89,7 +89,7 @@ pub(crate) async fn callback(
                 if known { format!(" ({error})") } else { String::new() }
             )],
             Some("OIDC_ERROR"),
-            &viewer.request_id,
+            viewer.request_id(),
         );
     }
     let (Some(pending), Some(code)) = (pending, callback.code) else {
@@ -97,7 +97,7 @@ pub(crate) async fn callback(
             StatusCode::BAD_REQUEST,
             vec!["Вход устарел или начат в другом браузере. Начните вход заново.".into()],
             Some("LOGIN_STATE_MISMATCH"),
-            &viewer.request_id,
+            viewer.request_id(),
         );
     };
     let identity = match oidc.provider.exchange(&oidc.http, &code, &returned_state, &pending).await {
@@ -108,7 +108,7 @@ pub(crate) async fn callback(
                 StatusCode::BAD_GATEWAY,
                 vec![error.to_string()],
                 Some("OIDC_TOKEN"),
-                &viewer.request_id,
+                viewer.request_id(),
             );
         }
     };

@@ -8,10 +8,12 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use frmo_domain::access::{Action, Target};
+use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Contacts;
 use frmo_domain::status::RequestStatus;
 use frmo_registry::RegistryError;
 use frmo_registry::moderation::requests::Proposal;
+use frmo_registry::register::organization_oid;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -76,11 +78,11 @@ const CARD_FIELDS: [&str; 9] = [
 async fn organization_view(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     outcome: Outcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    let page = state.registry.organization_page(&session.actor(), oid, &viewer.request_id).await?;
+    let page = state.registry.organization_page(&viewer.caller, oid).await?;
     let mut org = page.card.organization;
     let (errors, typed) = outcome.card.map_or((FormErrors::none(), None), |(e, f)| (e, Some(f)));
     if let Some(typed) = &typed {
@@ -126,12 +128,13 @@ pub(super) async fn organization(
     Path(oid): Path<String>,
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let query: Done = crate::query::parse(raw)?;
     let mut done = notice::fixed(query.done.as_deref());
-    if let (Some(id), Some(session)) = (query.sent.and_then(|s| s.parse().ok()), viewer.session.as_ref()) {
+    if let (Some(id), Some(_)) = (query.sent.and_then(|s| s.parse().ok()), viewer.session.as_ref()) {
         // A request of another organization, or one not to be seen, shows nothing.
-        if let Ok(view) = state.registry.request_view(&session.actor(), id, &viewer.request_id).await
-            && view.org_oid == oid
+        if let Ok(view) = state.registry.request_view(&viewer.caller, id).await
+            && view.org_oid == oid.as_str()
             && view.status == RequestStatus::Submitted
         {
             done = Some(notice::request_sent(&view, state.registry.moderation().review_days));
@@ -208,11 +211,11 @@ pub(super) async fn edit_card(
     Path(oid): Path<String>,
     Form(form): Form<CardForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let edit = form.edit();
-    let result =
-        state.registry.edit_card(&session.actor(), &oid, edit, form.version, &form.reason, &viewer.request_id).await;
+    let result = state.registry.edit_card(&viewer.caller, &oid, edit, form.version, &form.reason).await;
     let page = format!("/cabinet/organizations/{oid}");
     match result {
         Ok(Proposal::Applied { .. }) => Ok(Redirect::to(&notice::to(&page, notice::CARD_SAVED)).into_response()),
@@ -229,7 +232,7 @@ pub(super) async fn edit_card(
 async fn after_members_change(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     result: Result<(), RegistryError>,
     typed: (&str, &str),
     done: &str,
@@ -260,9 +263,10 @@ pub(super) async fn grant_member(
     Path(oid): Path<String>,
     Form(form): Form<GrantForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    let result = state.registry.grant_member(&session.actor(), &oid, &form.who, &form.role, &viewer.request_id).await;
+    let result = state.registry.grant_member(&viewer.caller, &oid, &form.who, &form.role).await;
     after_members_change(&state, &viewer, &oid, result, (&form.who, &form.role), notice::INVITED).await
 }
 
@@ -281,10 +285,11 @@ pub(super) async fn revoke_member(
     Path(oid): Path<String>,
     Form(form): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let user_id = form.user.trim().parse().unwrap_or(0);
-    let result = state.registry.revoke_member(&session.actor(), &oid, user_id, &viewer.request_id).await;
+    let result = state.registry.revoke_member(&viewer.caller, &oid, user_id).await;
     after_members_change(&state, &viewer, &oid, result, ("", ""), notice::MEMBERS).await
 }
 
@@ -303,10 +308,11 @@ pub(super) async fn withdraw_invitation(
     Path(oid): Path<String>,
     Form(form): Form<WithdrawForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = form.invitation.trim().parse().unwrap_or(0);
-    let result = state.registry.withdraw_invitation(&session.actor(), &oid, id, &viewer.request_id).await;
+    let result = state.registry.withdraw_invitation(&viewer.caller, &oid, id).await;
     after_members_change(&state, &viewer, &oid, result, ("", ""), notice::MEMBERS).await
 }
 
@@ -315,11 +321,11 @@ pub(super) async fn api_organization(
     viewer: Viewer,
     crate::register::api::ApiPath(oid): crate::register::api::ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    let actor = viewer.actor();
+    let oid = organization_oid(&oid)?;
     if viewer.session.is_none() {
         viewer.authorize(&state, Action::ReadOrganization, Target::None).await?;
     }
-    let page = state.registry.organization_page(&actor, &oid, &viewer.request_id).await?;
+    let page = state.registry.organization_page(&viewer.caller, &oid).await?;
     Ok(Json(json!({
         "oid": page.card.organization.oid.as_str(),
         "versionId": page.card.row.version_id,

@@ -7,8 +7,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
-use frmo_registry::RegistryError;
 use frmo_registry::identity::Session;
+use frmo_registry::{Caller, RegistryError};
 
 use crate::AppState;
 use crate::error::PageError;
@@ -43,10 +43,16 @@ pub fn set_cookie(state: &AppState, name: &str, value: &str, max_age: Option<i64
     HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static("frmo_invalid=; Max-Age=0"))
 }
 
+/// The caller the route layer authorized ([`crate::routes`]), handed on to the handler's `Viewer`
+/// so that the use case finds the decision made and does not look the organization up again.
+#[derive(Clone)]
+pub(crate) struct AuthorizedCaller(pub(crate) Caller);
+
 /// Who is asking, and the request's id (for journals and error pages).
 pub struct Viewer {
     pub session: Option<Session>,
-    pub request_id: String,
+    /// The session's actor (or the anonymous) and the request's id, for the registry's use cases.
+    pub caller: Caller,
     /// The visitor's double-submit form token (the `FORM_COOKIE`), for forms of the public site.
     pub form_cookie: Option<String>,
     /// The client's address (`-` when the server does not say it): failed sign-ins are counted per
@@ -55,13 +61,18 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    pub fn actor(&self) -> Actor {
-        self.session.as_ref().map_or(Actor::Anonymous, Session::actor)
+    pub fn actor(&self) -> &Actor {
+        self.caller.actor()
+    }
+
+    /// The request's id.
+    pub fn request_id(&self) -> &str {
+        self.caller.request_id()
     }
 
     /// Checks access, journaling a refusal.
     pub async fn authorize(&self, state: &AppState, action: Action, target: Target<'_>) -> Result<(), RegistryError> {
-        state.registry.authorize(&self.actor(), action, target, &self.request_id).await
+        state.registry.authorize(&self.caller, action, target).await
     }
 
     /// The session, or the "sign in first" refusal (journaled).
@@ -124,6 +135,11 @@ impl FromRequestParts<AppState> for Viewer {
             parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0.ip())
         });
         let client = client.map_or_else(|| "-".to_owned(), |ip| ip.to_string());
-        Ok(Viewer { session, request_id, form_cookie, client })
+        // Behind the route layer, the caller it authorized (carrying its decision); else a new one.
+        let caller = match parts.extensions.get::<AuthorizedCaller>() {
+            Some(AuthorizedCaller(caller)) => caller.clone(),
+            None => Caller::new(session.as_ref().map_or(Actor::Anonymous, Session::actor), request_id),
+        };
+        Ok(Viewer { session, caller, form_cookie, client })
     }
 }

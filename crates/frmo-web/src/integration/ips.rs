@@ -19,9 +19,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum::{Extension, Json, Router};
 use frmo_domain::access::Actor;
-use frmo_registry::RegistryError;
 use frmo_registry::integration::ips::frmr::PersonKey;
 use frmo_registry::integration::ips::{MAX_LIMIT, Page, Part, Written};
+use frmo_registry::{Caller, RegistryError};
 use serde_json::{Value, json};
 use tower_http::request_id::RequestId;
 
@@ -103,7 +103,7 @@ const NOT_HELD: &[&str] = &[
 
 async fn not_held(Extension(c): Extension<Caller>) -> IpsError {
     let message = "Этот ресурс ИПС реестр не ведёт: таких сведений в нём нет (см. /ips/openapi.json)";
-    IpsError::new(RegistryError::NotFound(message.into()), &c.request_id)
+    IpsError::new(RegistryError::NotFound(message.into()), c.request_id())
 }
 
 pub fn router(state: AppState) -> Router<AppState> {
@@ -127,13 +127,6 @@ pub const OPENAPI: &str = include_str!("ips.openapi.json");
 
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI)
-}
-
-/// The system a call acts for, and the call's id.
-#[derive(Clone)]
-pub struct Caller {
-    actor: Actor,
-    request_id: String,
 }
 
 fn key_of(path: Option<&str>, headers: &HeaderMap) -> Option<String> {
@@ -182,14 +175,16 @@ async fn caller(State(state): State<AppState>, raw: RawPathParams, mut request: 
             match counted {
                 Err(seconds) => (crate::error::too_many_requests(true, seconds), actor, Some(system)),
                 Ok(()) => {
-                    request.extensions_mut().insert(Caller { actor: actor.clone(), request_id: request_id.clone() });
+                    request.extensions_mut().insert(Caller::new(actor.clone(), request_id.clone()));
                     (next.run(request).await, actor, Some(system))
                 }
             }
         }
     };
     let detail = json!({"method": method, "path": path, "status": response.status().as_u16()});
-    if let Err(error) = registry.journal_call(&actor, system.as_deref(), &target, detail, &request_id).await {
+    if let Err(error) =
+        registry.journal_call(&Caller::new(actor, &request_id), system.as_deref(), &target, detail).await
+    {
         tracing::error!(%error, "an integration API call could not be journaled");
     }
     response
@@ -205,7 +200,7 @@ fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Option<&'a str>
 fn required<'a>(params: &'a HashMap<String, String>, name: &'static str, caller: &Caller) -> Result<&'a str, IpsError> {
     param(params, name).ok_or_else(|| {
         let error = frmo_domain::error::ValidationError::new(name, name, "не указан параметр запроса");
-        IpsError::new(RegistryError::invalid(error), &caller.request_id)
+        IpsError::new(RegistryError::invalid(error), caller.request_id())
     })
 }
 
@@ -219,7 +214,7 @@ fn whole(
         None => Ok(default),
         Some(text) => text.parse().map_err(|_| {
             let error = frmo_domain::error::ValidationError::new(name, name, "ожидается целое неотрицательное число");
-            IpsError::new(RegistryError::invalid(error), &caller.request_id)
+            IpsError::new(RegistryError::invalid(error), caller.request_id())
         }),
     }
 }
@@ -230,7 +225,7 @@ fn paging(params: &HashMap<String, String>, most: usize, caller: &Caller) -> Res
     let limit = whole(params, "limit", 10, caller)?;
     if limit == 0 || limit > most {
         let error = frmo_domain::error::ValidationError::new("limit", "limit", format!("допустимо от 1 до {most}"));
-        return Err(IpsError::new(RegistryError::invalid(error), &caller.request_id));
+        return Err(IpsError::new(RegistryError::invalid(error), caller.request_id()));
     }
     Ok((offset, limit))
 }
@@ -240,14 +235,14 @@ fn code(params: &HashMap<String, String>, name: &'static str, caller: &Caller) -
         .map(|text| {
             text.parse().map_err(|_| {
                 let error = frmo_domain::error::ValidationError::new(name, name, "ожидается код (целое число)");
-                IpsError::new(RegistryError::invalid(error), &caller.request_id)
+                IpsError::new(RegistryError::invalid(error), caller.request_id())
             })
         })
         .transpose()
 }
 
 fn envelope(caller: &Caller, mut fields: Value) -> Json<Value> {
-    let mut body = json!({"requestId": caller.request_id, "errorUserMessage": Value::Null});
+    let mut body = json!({"requestId": caller.request_id(), "errorUserMessage": Value::Null});
     if let (Some(body), Some(fields)) = (body.as_object_mut(), fields.as_object_mut()) {
         body.append(fields);
     }
@@ -263,7 +258,7 @@ fn single(caller: &Caller, content: Value) -> Json<Value> {
 fn single_written(caller: &Caller, content: &str) -> Response {
     let body = format!(
         "{{\"requestId\":{},\"errorUserMessage\":null,\"content\":{content}}}",
-        Value::from(caller.request_id.as_str())
+        Value::from(caller.request_id())
     );
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
@@ -281,7 +276,7 @@ fn written(caller: &Caller, written: &Written, entity: Option<String>) -> Json<V
 }
 
 fn failed(caller: &Caller) -> impl Fn(RegistryError) -> IpsError + '_ {
-    move |error| IpsError::new(error, &caller.request_id)
+    move |error| IpsError::new(error, caller.request_id())
 }
 
 /// A JSON body: an object, or the call is refused naming the body.
@@ -295,14 +290,13 @@ fn body(bytes: &[u8], caller: &Caller) -> Result<Value, IpsError> {
 
 fn bad_body(caller: &Caller, message: &str) -> IpsError {
     let error = frmo_domain::error::ValidationError::new("body", "Тело запроса", message);
-    IpsError::new(RegistryError::invalid(error), &caller.request_id)
+    IpsError::new(RegistryError::invalid(error), caller.request_id())
 }
 
 async fn organizations(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let (offset, limit) = paging(&p, MAX_LIMIT, &c)?;
     let org_type = code(&p, "orgTypeId", &c)?;
-    let page =
-        s.registry.ips_organizations(&c.actor, org_type, offset, limit, &c.request_id).await.map_err(failed(&c))?;
+    let page = s.registry.ips_organizations(&c, org_type, offset, limit).await.map_err(failed(&c))?;
     Ok(paged(&c, page))
 }
 
@@ -312,7 +306,7 @@ async fn organization(
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response, IpsError> {
     let oid = params.get("oid").map(String::as_str).unwrap_or_default();
-    let content = s.registry.ips_organization(&c.actor, oid, &c.request_id).await.map_err(failed(&c))?;
+    let content = s.registry.ips_organization(&c, oid).await.map_err(failed(&c))?;
     Ok(single_written(&c, &content))
 }
 
@@ -324,14 +318,14 @@ async fn put_organization(
 ) -> Answer {
     let oid = required(&p, "oid", &c)?;
     let body = body(&bytes, &c)?;
-    let done = s.registry.ips_put_organization(&c.actor, oid, &body, &c.request_id).await.map_err(failed(&c))?;
+    let done = s.registry.ips_put_organization(&c, oid, &body).await.map_err(failed(&c))?;
     Ok(written(&c, &done, None))
 }
 
 async fn delete_organization(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let oid = required(&p, "oid", &c)?;
     let reason = required(&p, "deleteReason", &c)?;
-    let done = s.registry.ips_delete_organization(&c.actor, oid, reason, &c.request_id).await.map_err(failed(&c))?;
+    let done = s.registry.ips_delete_organization(&c, oid, reason).await.map_err(failed(&c))?;
     Ok(written(&c, &done, None))
 }
 
@@ -339,8 +333,7 @@ async fn departments(State(s): State<AppState>, Extension(c): Extension<Caller>,
     let oid = required(&p, "oid", &c)?;
     let (offset, limit) = paging(&p, MAX_LIMIT, &c)?;
     let kind = code(&p, "departTypeId", &c)?;
-    let page =
-        s.registry.ips_departments(&c.actor, oid, kind, offset, limit, &c.request_id).await.map_err(failed(&c))?;
+    let page = s.registry.ips_departments(&c, oid, kind, offset, limit).await.map_err(failed(&c))?;
     Ok(paged(&c, page))
 }
 
@@ -354,24 +347,24 @@ async fn department(
     // The organization is the department's own when the client does not name it.
     let oid =
         param(&p, "oid").map(str::to_owned).unwrap_or_else(|| depart.split(".0.").next().unwrap_or("").to_owned());
-    let found = s.registry.ips_department(&c.actor, &oid, depart, &c.request_id).await.map_err(failed(&c))?;
+    let found = s.registry.ips_department(&c, &oid, depart).await.map_err(failed(&c))?;
     Ok(single(&c, found))
 }
 
 async fn buildings(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let oid = required(&p, "oid", &c)?;
-    Ok(paged(&c, s.registry.ips_buildings(&c.actor, oid, &c.request_id).await.map_err(failed(&c))?))
+    Ok(paged(&c, s.registry.ips_buildings(&c, oid).await.map_err(failed(&c))?))
 }
 
 async fn building(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
-    Ok(single(&c, s.registry.ips_building(&c.actor, oid, id, &c.request_id).await.map_err(failed(&c))?))
+    Ok(single(&c, s.registry.ips_building(&c, oid, id).await.map_err(failed(&c))?))
 }
 
 async fn add_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: &[u8], part: Part) -> Answer {
     let oid = required(&p, "oid", &c)?;
     let body = body(bytes, &c)?;
-    let (id, done) = s.registry.ips_add_part(&c.actor, part, oid, &body, &c.request_id).await.map_err(failed(&c))?;
+    let (id, done) = s.registry.ips_add_part(&c, part, oid, &body).await.map_err(failed(&c))?;
     Ok(written(&c, &done, Some(id)))
 }
 
@@ -379,25 +372,24 @@ async fn add_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: &[u
 async fn change_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: Option<&[u8]>, part: Part) -> Answer {
     let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
     let body = bytes.map(|bytes| body(bytes, &c)).transpose()?;
-    let done =
-        s.registry.ips_change_part(&c.actor, part, oid, id, body.as_ref(), &c.request_id).await.map_err(failed(&c))?;
+    let done = s.registry.ips_change_part(&c, part, oid, id, body.as_ref()).await.map_err(failed(&c))?;
     Ok(written(&c, &done, None))
 }
 
 async fn licences(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let oid = required(&p, "oid", &c)?;
-    Ok(paged(&c, s.registry.ips_licences(&c.actor, oid, None, &c.request_id).await.map_err(failed(&c))?))
+    Ok(paged(&c, s.registry.ips_licences(&c, oid, None).await.map_err(failed(&c))?))
 }
 
 async fn licence(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
-    let mut page = s.registry.ips_licences(&c.actor, oid, Some(id), &c.request_id).await.map_err(failed(&c))?;
+    let mut page = s.registry.ips_licences(&c, oid, Some(id)).await.map_err(failed(&c))?;
     Ok(single(&c, page.content.pop().unwrap_or_default()))
 }
 
 async fn staff(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let oid = required(&p, "oid", &c)?;
-    Ok(paged(&c, s.registry.ips_staff(&c.actor, oid, &c.request_id).await.map_err(failed(&c))?))
+    Ok(paged(&c, s.registry.ips_staff(&c, oid).await.map_err(failed(&c))?))
 }
 
 fn person_key(p: &HashMap<String, String>) -> PersonKey {
@@ -406,7 +398,7 @@ fn person_key(p: &HashMap<String, String>) -> PersonKey {
 
 async fn find_person(s: &AppState, c: &Caller, p: &HashMap<String, String>, full: bool) -> Result<Value, IpsError> {
     let mo = required(p, "mo", c)?;
-    s.registry.ips_person(&c.actor, mo, &person_key(p), full, &c.request_id).await.map_err(failed(c))
+    s.registry.ips_person(c, mo, &person_key(p), full).await.map_err(failed(c))
 }
 
 async fn person(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
@@ -427,7 +419,7 @@ async fn person_cards(State(s): State<AppState>, Extension(c): Extension<Caller>
 async fn person_list(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let mo = required(&p, "mo", &c)?;
     let (offset, limit) = paging(&p, MAX_PERSONS, &c)?;
-    Ok(paged(&c, s.registry.ips_person_list(&c.actor, mo, offset, limit, &c.request_id).await.map_err(failed(&c))?))
+    Ok(paged(&c, s.registry.ips_person_list(&c, mo, offset, limit).await.map_err(failed(&c))?))
 }
 
 async fn post_person(
@@ -438,7 +430,7 @@ async fn post_person(
 ) -> Answer {
     let mo = required(&p, "mo", &c)?;
     let body = body(&bytes, &c)?;
-    let id = s.registry.ips_add_cards(&c.actor, mo, &body, None, &c.request_id).await.map_err(failed(&c))?;
+    let id = s.registry.ips_add_cards(&c, mo, &body, None).await.map_err(failed(&c))?;
     Ok(single(&c, json!({ "entityId": id })))
 }
 
@@ -457,12 +449,12 @@ async fn post_card(
                 "oid",
                 "укажите oid или snils работника",
             )),
-            &c.request_id,
+            c.request_id(),
         ));
     }
     let card: Value =
         serde_json::from_slice(&bytes).map_err(|e| bad_body(&c, &format!("не разобран как JSON: {e}")))?;
-    let id = s.registry.ips_add_cards(&c.actor, mo, &card, Some(&key), &c.request_id).await.map_err(failed(&c))?;
+    let id = s.registry.ips_add_cards(&c, mo, &card, Some(&key)).await.map_err(failed(&c))?;
     Ok(single(&c, json!({ "entityId": id })))
 }
 
@@ -474,13 +466,13 @@ async fn put_card(
 ) -> Answer {
     let (mo, id) = (required(&p, "mo", &c)?, required(&p, "entityId", &c)?);
     let body = body(&bytes, &c)?;
-    s.registry.ips_put_card(&c.actor, mo, id, &body, &c.request_id).await.map_err(failed(&c))?;
+    s.registry.ips_put_card(&c, mo, id, &body).await.map_err(failed(&c))?;
     Ok(envelope(&c, json!({"applied": true})))
 }
 
 async fn delete_card(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
     let (mo, id) = (required(&p, "mo", &c)?, required(&p, "entityId", &c)?);
     let (end, reason) = (param(&p, "endDate"), param(&p, "fireReasonId").or_else(|| param(&p, "endTypeId")));
-    s.registry.ips_close_card(&c.actor, mo, id, end, reason, &c.request_id).await.map_err(failed(&c))?;
+    s.registry.ips_close_card(&c, mo, id, end, reason).await.map_err(failed(&c))?;
     Ok(envelope(&c, json!({"applied": true})))
 }

@@ -79,7 +79,7 @@ async fn page(
     (errors, typed): (FormErrors, AddForm),
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    let systems = state.registry.systems(&session.actor(), &viewer.request_id).await?;
+    let systems = state.registry.systems(&viewer.caller).await?;
     let status = errors.status();
     let page = SystemsPage {
         user_name: session.user.display_name.clone(),
@@ -116,15 +116,13 @@ pub async fn add(
     viewer: Viewer,
     Form(form): Form<AddForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let words = |text: &str| {
         text.split([' ', ',', ';', '\n']).filter(|w| !w.trim().is_empty()).map(str::to_owned).collect::<Vec<_>>()
     };
-    let added = state
-        .registry
-        .add_system(&session.actor(), form.name.trim(), &words(&form.orgs), &words(&form.regions), &viewer.request_id)
-        .await;
+    let added =
+        state.registry.add_system(&viewer.caller, form.name.trim(), &words(&form.orgs), &words(&form.regions)).await;
     match added {
         // The key is shown on this answer only: it is never put in an address or stored.
         Ok(issued) => page(&state, &viewer, Some(issued), None, (FormErrors::none(), AddForm::default())).await,
@@ -140,8 +138,8 @@ pub async fn revoke(
     viewer: Viewer,
     Form(form): Form<RevokeForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
-    state.registry.revoke_system(&session.actor(), &form.name, &viewer.request_id).await?;
+    state.registry.revoke_system(&viewer.caller, &form.name).await?;
     Ok(Redirect::to(&notice::to(PAGE, notice::SYSTEM_REVOKED)).into_response())
 }

@@ -99,7 +99,7 @@ pub(crate) async fn submit(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     viewer.check_csrf(&submitted.csrf)?;
-    let result = state.registry.apply_for_inclusion(&session.actor(), &submitted.form, &viewer.request_id).await;
+    let result = state.registry.apply_for_inclusion(&viewer.caller, &submitted.form).await;
     let mut view = page(&viewer, &session.user.display_name, submitted.form);
     match result {
         Ok(Application::Submitted(request)) => {

@@ -28,7 +28,7 @@ pub(super) async fn denials(
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let list = state.registry.denials(&session.actor(), DENIALS_LISTED, &viewer.request_id).await?;
+    let list = state.registry.denials(&viewer.caller, DENIALS_LISTED).await?;
     let pager =
         crate::pager::Pager::of_query(list.len(), "/cabinet/audit/denials", raw.0.as_deref(), crate::pager::PAGE_SIZE);
     let page = DenialsPage {
@@ -55,8 +55,8 @@ pub(super) async fn denials(
 
 /// The whole audit journal as CSV (`;`, UTF-8), streamed a page at a time; the export is journaled.
 pub(super) async fn journal_csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.begin_journal_export(&session.actor(), &viewer.request_id).await?;
+    viewer.require(&state).await?;
+    state.registry.begin_journal_export(&viewer.caller).await?;
     let (sink, pages) = tokio::sync::mpsc::channel(4);
     let registry = state.registry.clone();
     tokio::spawn(async move { registry.export_journal(sink).await });

@@ -10,6 +10,7 @@ use frmo_domain::ident::RegionCode;
 use frmo_domain::status::RequestStatus;
 use frmo_registry::RegistryError;
 use frmo_registry::moderation::requests::{RequestView, Verdict, parse_request_number};
+use frmo_registry::register::organization_oid;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -178,16 +179,17 @@ pub(crate) async fn history(
     Path(oid): Path<String>,
     raw: axum::extract::RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let session = viewer.require(&state).await?;
-    let entries = state.registry.organization_history(&session.actor(), &oid, &viewer.request_id).await?;
-    let card = state.registry.card(&frmo_domain::access::Actor::System, &oid, None).await?;
+    let entries = state.registry.organization_history(&viewer.caller, &oid).await?;
+    let card = state.registry.card(&frmo_domain::access::Actor::System, oid.as_str(), None).await?;
     let path = format!("/cabinet/organizations/{oid}/history");
     let pager = Pager::of_query(entries.len(), &path, raw.0.as_deref(), PAGE_SIZE);
     let page = HistoryPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
         name: card.organization.name_short,
-        oid,
+        oid: oid.to_string(),
         entries: pager
             .slice(entries)
             .into_iter()
@@ -256,7 +258,7 @@ pub(crate) async fn statistics(
             })?
         }
     };
-    let stats = state.registry.review_statistics(&session.actor(), since, &viewer.request_id).await?;
+    let stats = state.registry.review_statistics(&viewer.caller, since).await?;
     let page = StatisticsPage {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
@@ -286,7 +288,7 @@ pub(crate) async fn queue(
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
     let filter: QueueFilter = crate::query::parse(axum::extract::RawQuery(raw.clone()))?;
-    let mut views = state.registry.moderation_queue(&session.actor(), &viewer.request_id).await?;
+    let mut views = state.registry.moderation_queue(&viewer.caller).await?;
     let region = filter.region.trim();
     if !region.is_empty() {
         let code = RegionCode::parse(region).map_err(RegistryError::invalid)?;
@@ -363,7 +365,7 @@ fn request_id(text: &str) -> Result<i64, PageError> {
 async fn request_view(state: &AppState, viewer: &Viewer, id: i64, outcome: Outcome) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let actor = session.actor();
-    let view = state.registry.request_view(&actor, id, &viewer.request_id).await?;
+    let view = state.registry.request_view(&viewer.caller, id).await?;
     let target = Target::Organization { oid: &view.org_oid, region: view.region };
     let open = view.status.is_open();
     let page = RequestPage {
@@ -499,11 +501,11 @@ pub(crate) async fn withdraw(
     Path(id): Path<String>,
     Form(form): Form<WithdrawForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = request_id(&id)?;
     let revision = form.revision.trim().parse().unwrap_or(0);
-    let result = state.registry.withdraw_request(&session.actor(), id, revision, &viewer.request_id).await;
+    let result = state.registry.withdraw_request(&viewer.caller, id, revision).await;
     after(&state, &viewer, id, result, "withdrawn", ("", &["withdraw"], Outcome::default())).await
 }
 
@@ -514,13 +516,10 @@ pub(crate) async fn resubmit(
     Path(id): Path<String>,
     Form(form): Form<crate::identity::organization::CardForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = request_id(&id)?;
-    let result = state
-        .registry
-        .resubmit_request(&session.actor(), id, form.version, form.edit(), &form.reason, &viewer.request_id)
-        .await;
+    let result = state.registry.resubmit_request(&viewer.caller, id, form.version, form.edit(), &form.reason).await;
     let fields: Vec<&str> = EDITABLE.iter().map(|(_, field, _)| *field).chain(["reason"]).collect();
     let outcome = Outcome { resubmit: Some(form), ..Outcome::default() };
     after(&state, &viewer, id, result, "sent", ("re-", &fields, outcome)).await
@@ -544,7 +543,7 @@ pub(crate) async fn decision(
     Path(id): Path<String>,
     Form(form): Form<DecisionForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.check_csrf(&form.csrf)?;
     let id = request_id(&id)?;
     let typed = Outcome { decision: Some((form.verdict.clone(), form.comment.clone())), ..Outcome::default() };
@@ -564,6 +563,6 @@ pub(crate) async fn decision(
         }
     };
     let revision = form.revision.trim().parse().unwrap_or(0);
-    let result = state.registry.decide_request(&session.actor(), id, revision, verdict, &viewer.request_id).await;
+    let result = state.registry.decide_request(&viewer.caller, id, revision, verdict).await;
     after(&state, &viewer, id, result, "decision", ("", &DECISION_FIELDS, typed)).await
 }

@@ -88,7 +88,7 @@ pub(crate) async fn page(
     Query(params): Query<ReportParams>,
 ) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let (report, errors) = match state.registry.run_report(&session.actor(), &name, &params, &viewer.request_id).await {
+    let (report, errors) = match state.registry.run_report(&viewer.caller, &name, &params).await {
         Ok(report) => (Some(report), crate::form::FormErrors::none()),
         Err(error @ RegistryError::Invalid(_)) => {
             (None, crate::form::FormErrors::from_registry(error, "", &["kind", "group"])?)
@@ -156,7 +156,7 @@ pub(crate) async fn download(
     Path(name): Path<String>,
     Query(query): Query<DownloadQuery>,
 ) -> Result<Response, PageError> {
-    let report = state.registry.run_report(&viewer.actor(), &name, &query.params, &viewer.request_id).await?;
+    let report = state.registry.run_report(&viewer.caller, &name, &query.params).await?;
     let (body, media_type, extension) = match query.format.as_deref().unwrap_or("xlsx") {
         "csv" => (output::csv(&report, CsvFlavour::Excel), "text/csv; charset=utf-8", "csv"),
         "csv-rfc" => (output::csv(&report, CsvFlavour::Rfc4180), "text/csv; charset=utf-8; header=present", "csv"),
@@ -213,6 +213,6 @@ pub(crate) async fn api_report(
     ApiQuery(ApiReportParams { period, group }): ApiQuery<ApiReportParams>,
 ) -> Result<Response, ApiError> {
     let params = ReportParams { period, group, ..ReportParams::default() };
-    let report = state.registry.run_report(&viewer.actor(), &name, &params, &viewer.request_id).await?;
+    let report = state.registry.run_report(&viewer.caller, &name, &params).await?;
     Ok(Json(output::json(&report)).into_response())
 }

@@ -50,7 +50,7 @@ pub(crate) async fn start_job(
             .into());
         }
     };
-    let id = state.registry.start_job(&viewer.actor(), spec, &viewer.request_id).await?;
+    let id = state.registry.start_job(&viewer.caller, spec).await?;
     Ok(axum::response::Redirect::to(&format!("/cabinet/jobs/{id}")).into_response())
 }
 
@@ -67,7 +67,7 @@ struct JobsPage {
 
 /// `GET /cabinet/jobs`
 pub(crate) async fn jobs(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
-    let jobs = state.registry.my_jobs(&viewer.actor(), &viewer.request_id).await?;
+    let jobs = state.registry.my_jobs(&viewer.caller).await?;
     let session = viewer.require(&state).await?;
     let running = jobs.iter().any(JobView::is_open);
     Ok(render(&JobsPage {
@@ -91,7 +91,7 @@ pub(crate) async fn job(
     Path(job): Path<String>,
 ) -> Result<Response, PageError> {
     viewer.authorize(&state, Action::ReadReports, Target::None).await?;
-    let view = state.registry.job(&viewer.actor(), job_id(&job)?, &viewer.request_id).await?;
+    let view = state.registry.job(&viewer.caller, job_id(&job)?).await?;
     let session = viewer.require(&state).await?;
     let running = view.is_open();
     Ok(render(&JobsPage {
@@ -110,6 +110,6 @@ pub(crate) async fn job_file(
     Path(job): Path<String>,
 ) -> Result<Response, PageError> {
     viewer.authorize(&state, Action::ReadReports, Target::None).await?;
-    let download = state.registry.job_file(&viewer.actor(), job_id(&job)?, &viewer.request_id).await?;
+    let download = state.registry.job_file(&viewer.caller, job_id(&job)?).await?;
     Ok(crate::documents::stream(download))
 }

@@ -193,7 +193,7 @@ async fn submit(
         }
     }
     let attachments = received.files.into_iter().map(|(_, staged)| staged).collect();
-    match state.registry.submit_support_request(&viewer.actor(), form.clone(), attachments, &viewer.request_id).await {
+    match state.registry.submit_support_request(&viewer.caller, form.clone(), attachments).await {
         Ok(id) => Ok(Ok(id)),
         Err(error) => Ok(Err((form, support_form_errors(error)?))),
     }

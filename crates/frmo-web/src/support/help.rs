@@ -47,7 +47,7 @@ pub(super) async fn help_centre(
         searched: !q.trim().is_empty(),
         results: found.iter().map(|a| (a.slug.clone(), a.title.clone(), a.summary())).collect(),
         q,
-        may_edit: state.registry.may_at_all(&viewer.actor(), Action::Administer),
+        may_edit: state.registry.may_at_all(viewer.actor(), Action::Administer),
     };
     Ok(render(&page))
 }
@@ -78,7 +78,7 @@ pub(super) async fn article(
         version: article.version,
         updated: article.updated,
         topic: article.topic,
-        may_edit: state.registry.may_at_all(&viewer.actor(), Action::Administer),
+        may_edit: state.registry.may_at_all(viewer.actor(), Action::Administer),
     }))
 }
 
@@ -174,7 +174,7 @@ pub(crate) async fn save_article(
     Path(slug): Path<String>,
     Form(input): Form<ArticleInput>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.authorize(&state, Action::Administer, Target::None).await?;
     viewer.check_csrf(&input.csrf)?;
     let new = slug == "new";
@@ -186,7 +186,7 @@ pub(crate) async fn save_article(
         body: input.body,
         version: input.version.trim().parse().unwrap_or_default(),
     };
-    match state.registry.save_help_article(&session.actor(), form.clone(), &viewer.request_id).await {
+    match state.registry.save_help_article(&viewer.caller, form.clone()).await {
         Ok(slug) => Ok(Redirect::to(&format!("/support/articles/{slug}")).into_response()),
         Err(error) => {
             let first = if new { "slug" } else { "title" };

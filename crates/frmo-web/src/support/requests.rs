@@ -63,7 +63,7 @@ struct ListPage {
 /// `GET /cabinet/support`: «Мои обращения».
 pub(crate) async fn my_requests(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let session = viewer.require(&state).await?;
-    let views = state.registry.my_support_requests(&session.actor(), &viewer.request_id).await?;
+    let views = state.registry.my_support_requests(&viewer.caller).await?;
     let may_handle = state.registry.may_at_all(&session.actor(), Action::HandleSupport);
     let page = ListPage {
         user_name: session.user.display_name.clone(),
@@ -96,7 +96,7 @@ pub(crate) async fn queue(
     let session = viewer.require(&state).await?;
     let views: Vec<SupportView> = state
         .registry
-        .support_queue(&session.actor(), &viewer.request_id)
+        .support_queue(&viewer.caller)
         .await?
         .into_iter()
         .filter(|v| filter.queue.is_empty() || v.queue == filter.queue)
@@ -153,7 +153,7 @@ async fn request_page(
     let session = viewer.require(state).await?;
     viewer.authorize(state, Action::AskSupport, Target::None).await?;
     let id = ticket(id)?;
-    let view = state.registry.support_request(&session.actor(), id, &viewer.request_id).await?;
+    let view = state.registry.support_request(&viewer.caller, id).await?;
     let messages = view
         .messages
         .iter()
@@ -239,7 +239,7 @@ pub(crate) async fn step(
     Path(id): Path<String>,
     Form(input): Form<StepInput>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.authorize(&state, Action::AskSupport, Target::None).await?;
     viewer.check_csrf(&input.csrf)?;
     let number = ticket(&id)?;
@@ -252,7 +252,7 @@ pub(crate) async fn step(
         rating: input.rating,
         revision: input.revision.trim().parse().unwrap_or_default(),
     };
-    match state.registry.support_step(&session.actor(), number, form, &viewer.request_id).await {
+    match state.registry.support_step(&viewer.caller, number, form).await {
         Ok(_) => Ok(Redirect::to(&format!("/cabinet/support/{number}")).into_response()),
         Err(error) => {
             // Every problem of a step is about its one field, whatever the registry names it.
@@ -268,11 +268,10 @@ pub(crate) async fn attachment(
     viewer: Viewer,
     Path((id, file)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
+    viewer.require(&state).await?;
     viewer.authorize(&state, Action::AskSupport, Target::None).await?;
     let file = ticket(&file)?;
-    let (found, bytes) =
-        state.registry.support_attachment(&session.actor(), ticket(&id)?, file, &viewer.request_id).await?;
+    let (found, bytes) = state.registry.support_attachment(&viewer.caller, ticket(&id)?, file).await?;
     let media = match found.format.as_str() {
         "pdf" => "application/pdf",
         "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

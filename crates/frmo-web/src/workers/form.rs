@@ -5,7 +5,9 @@ use axum::Form;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::Action;
+use frmo_domain::ident::OrgOid;
 use frmo_registry::RegistryError;
+use frmo_registry::register::organization_oid;
 use frmo_registry::workers::WorkerForm;
 use serde::Deserialize;
 
@@ -166,7 +168,7 @@ impl WorkerFormFields {
 async fn new_page(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     form: WorkerFormFields,
     errors: FormErrors,
 ) -> Result<Response, PageError> {
@@ -177,19 +179,19 @@ async fn new_page(
 async fn form_page(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     edit: Option<(i64, i64)>,
     form: WorkerFormFields,
     errors: FormErrors,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    state.registry.organization_target(&session.actor(), oid, Action::EditOrganization, &viewer.request_id).await?;
-    let card = state.registry.card(&session.actor(), oid, None).await?;
+    state.registry.organization_target(&viewer.caller, oid, Action::EditOrganization).await?;
+    let card = state.registry.card(&session.actor(), oid.as_str(), None).await?;
     let status = errors.status();
     let view = NewWorkerView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        oid: oid.to_owned(),
+        oid: oid.to_string(),
         name: card.organization.name_short,
         heading: if edit.is_some() {
             "Изменить сведения о работнике"
@@ -220,6 +222,7 @@ pub async fn new(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     new_page(&state, &viewer, &oid, WorkerFormFields { rate: "1".into(), ..Default::default() }, FormErrors::none())
         .await
 }
@@ -231,12 +234,14 @@ pub async fn add(
     Path(oid): Path<String>,
     Form(fields): Form<WorkerFormFields>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&fields.csrf)?;
-    match state.registry.add_worker(&session.actor(), &oid, &fields.form(), &viewer.request_id).await {
+    match state.registry.add_worker(&viewer.caller, &oid, &fields.form()).await {
         Ok(person) => {
-            Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
+            Ok(Redirect::to(&worker_done(oid.as_str(), &person.to_string(), crate::notice::WORKER_SAVED))
+                .into_response())
         }
         Err(error) => {
             let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;
@@ -257,13 +262,14 @@ pub async fn edit_form(
     Path((oid, id)): Path<(String, String)>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let params: EditParams = crate::query::parse(raw)?;
     let missing = || RegistryError::NotFound(format!("Работник «{id}» не найден"));
     let person: i64 = id.parse().map_err(|_| missing())?;
     let card: i64 = params.card.as_deref().unwrap_or_default().parse().map_err(|_| missing())?;
-    let form = state.registry.worker_form(&session.actor(), &oid, person, card, &viewer.request_id).await?;
+    let form = state.registry.worker_form(&viewer.caller, &oid, person, card).await?;
     form_page(&state, &viewer, &oid, Some((person, card)), WorkerFormFields::from(form), FormErrors::none()).await
 }
 
@@ -274,14 +280,16 @@ pub async fn edit(
     Path((oid, id)): Path<(String, String)>,
     Form(fields): Form<WorkerFormFields>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&fields.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
     let card: i64 = fields.card.trim().parse().unwrap_or(0);
-    match state.registry.edit_worker(&session.actor(), &oid, card, &fields.form(), &viewer.request_id).await {
+    match state.registry.edit_worker(&viewer.caller, &oid, card, &fields.form()).await {
         Ok(()) => {
-            Ok(Redirect::to(&worker_done(&oid, &person.to_string(), crate::notice::WORKER_SAVED)).into_response())
+            Ok(Redirect::to(&worker_done(oid.as_str(), &person.to_string(), crate::notice::WORKER_SAVED))
+                .into_response())
         }
         Err(error) => {
             let errors = FormErrors::from_registry(error, "", &WORKER_FIELDS)?;

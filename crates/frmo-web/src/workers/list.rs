@@ -9,7 +9,9 @@ use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::Action;
+use frmo_domain::ident::OrgOid;
 use frmo_registry::RegistryError;
+use frmo_registry::register::organization_oid;
 use frmo_registry::workers::{ImportReport, WorkerFilter, WorkerLine, WorkersPage, rows_from_file};
 use serde::Deserialize;
 use serde_json::json;
@@ -119,18 +121,18 @@ struct WorkersView {
 async fn list_page(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     (params, query): (FilterParams, Option<&str>),
     report: Option<ImportReport>,
     (errors, staffing): (FormErrors, StaffingForm),
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let filter = params.filter()?;
-    let mut page = state.registry.workers(&session.actor(), oid, &filter, &viewer.request_id).await?;
+    let mut page = state.registry.workers(&viewer.caller, oid, &filter).await?;
     let found = page.lines.len();
     let pager = Pager::of_query(found, &format!("/cabinet/organizations/{oid}/workers"), query, PAGE_SIZE);
     page.lines = pager.slice(std::mem::take(&mut page.lines));
-    let card = state.registry.card(&session.actor(), oid, None).await?;
+    let card = state.registry.card(&session.actor(), oid.as_str(), None).await?;
     let report_csv =
         report.as_ref().map(|r| crate::query::percent_encode(&r.errors_csv(), b"-_.~")).unwrap_or_default();
     let status = if errors.is_empty() && report.as_ref().is_none_or(|r| r.applied) {
@@ -141,10 +143,10 @@ async fn list_page(
     let view = WorkersView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        oid: oid.to_owned(),
+        oid: oid.to_string(),
         name: card.organization.name_short,
         page,
-        may_edit: state.registry.may(&viewer.actor(), oid, Action::EditOrganization).await?,
+        may_edit: state.registry.may(viewer.actor(), oid, Action::EditOrganization).await?,
         q: filter.q.clone(),
         department: filter.department.clone(),
         expiring: filter.expiring_days.map(|d| d.to_string()).unwrap_or_default(),
@@ -171,6 +173,7 @@ pub async fn list(
     Path(oid): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let params: FilterParams = crate::query::parse(RawQuery(query.clone()))?;
     list_page(&state, &viewer, &oid, (params, query.as_deref()), None, Default::default()).await
 }
@@ -182,8 +185,9 @@ pub async fn import(
     Path(oid): Path<String>,
     request: Request,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     let files = [FileField { name: "file", label: "Файл", limit: IMPORT_LIMIT }];
     let received = match crate::multipart::read(&state, &viewer, None, request, &files).await {
         Ok(received) => received,
@@ -211,7 +215,7 @@ pub async fn import(
 async fn import_file(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     mut received: crate::multipart::Received,
 ) -> Result<ImportReport, RegistryError> {
     let Some(mut file) = received.take_file("file").filter(|f| f.size > 0) else {
@@ -220,7 +224,7 @@ async fn import_file(
     file.finish().map_err(|e| RegistryError::Store(e.into()))?;
     let bytes = tokio::fs::read(file.path()).await.map_err(|e| RegistryError::Store(e.into()))?;
     match rows_from_file(&bytes) {
-        Ok(rows) => state.registry.import_workers(&viewer.actor(), oid, rows, &viewer.request_id).await,
+        Ok(rows) => state.registry.import_workers(&viewer.caller, oid, rows).await,
         Err(errors) => Ok(ImportReport { errors, ..ImportReport::default() }),
     }
 }
@@ -231,7 +235,8 @@ pub async fn export(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    let csv = state.registry.export_workers_csv(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    let csv = state.registry.export_workers_csv(&viewer.caller, &oid).await?;
     Ok(csv_response(csv, "workers.csv"))
 }
 
@@ -241,7 +246,9 @@ pub async fn export_xlsx(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    let bytes = state.registry.export_workers_xlsx(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    let oid = organization_oid(oid.as_str())?;
+    let bytes = state.registry.export_workers_xlsx(&viewer.caller, &oid).await?;
     Ok(file_response(bytes, XLSX, "workers.xlsx"))
 }
 
@@ -251,7 +258,8 @@ pub async fn export_pdf(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    let bytes = state.registry.export_workers_pdf(&viewer.actor(), &oid, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    let bytes = state.registry.export_workers_pdf(&viewer.caller, &oid).await?;
     Ok(file_response(bytes, "application/pdf", "workers.pdf"))
 }
 
@@ -261,7 +269,8 @@ pub async fn template(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    state.registry.organization_target(&viewer.actor(), &oid, Action::ReadOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::ReadOrganization).await?;
     Ok(csv_response(frmo_registry::workers::template_csv(), "workers-template.csv"))
 }
 
@@ -271,7 +280,8 @@ pub async fn template_xlsx(
     viewer: Viewer,
     Path(oid): Path<String>,
 ) -> Result<Response, PageError> {
-    state.registry.organization_target(&viewer.actor(), &oid, Action::ReadOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::ReadOrganization).await?;
     let body = frmo_registry::workers::template_xlsx()
         .map_err(|e| RegistryError::Conflict(format!("Шаблон не собран: {e}")))?;
     Ok(file_response(body, XLSX, "workers-template.xlsx"))
@@ -313,14 +323,11 @@ pub async fn staffing(
     Path(oid): Path<String>,
     Form(form): Form<StaffingForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&form.csrf)?;
-    match state
-        .registry
-        .set_staffing(&session.actor(), &oid, &form.department, &form.position, &form.rate, &viewer.request_id)
-        .await
-    {
+    match state.registry.set_staffing(&viewer.caller, &oid, &form.department, &form.position, &form.rate).await {
         Ok(()) => {
             let list = format!("/cabinet/organizations/{oid}/workers");
             Ok(Redirect::to(&format!("{}#staffing", crate::notice::to(&list, crate::notice::STAFFING))).into_response())
@@ -339,7 +346,8 @@ pub async fn api_list(
     ApiPath(oid): ApiPath<String>,
     ApiQuery(params): ApiQuery<FilterParams>,
 ) -> Result<Response, ApiError> {
-    let page = state.registry.workers(&viewer.actor(), &oid, &params.filter()?, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    let page = state.registry.workers(&viewer.caller, &oid, &params.filter()?).await?;
     let workers: Vec<&WorkerLine> = page.lines.iter().collect();
     Ok(Json(json!({ "oid": oid, "personalData": page.personal, "workers": workers, "staffing": page.staffing }))
         .into_response())

@@ -7,7 +7,9 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use frmo_domain::access::Action;
+use frmo_domain::ident::OrgOid;
 use frmo_registry::RegistryError;
+use frmo_registry::register::organization_oid;
 use frmo_registry::workers::WorkerView;
 use serde::Deserialize;
 
@@ -43,6 +45,7 @@ pub async fn check(
     Path(oid): Path<String>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let session = viewer.require(&state).await?;
     let params: CheckParams = crate::query::parse(raw)?;
     let days = match params.days.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
@@ -53,8 +56,13 @@ pub async fn check(
             .filter(|d| (0..=3650).contains(d))
             .ok_or_else(|| invalid("days", "Дней", "ожидается число дней от 0 до 3650"))?,
     };
-    let check = state.registry.check_workers(&session.actor(), &oid, days, &viewer.request_id).await?;
-    Ok(render(&CheckView { user_name: session.user.display_name.clone(), csrf: viewer.csrf().to_owned(), oid, check }))
+    let check = state.registry.check_workers(&viewer.caller, &oid, days).await?;
+    Ok(render(&CheckView {
+        user_name: session.user.display_name.clone(),
+        csrf: viewer.csrf().to_owned(),
+        oid: oid.to_string(),
+        check,
+    }))
 }
 
 #[derive(Template)]
@@ -83,21 +91,21 @@ type WorkerOutcome = (FormErrors, DetailFields, Option<crate::notice::Confirmati
 async fn worker_page(
     state: &AppState,
     viewer: &Viewer,
-    oid: &str,
+    oid: &OrgOid,
     id: &str,
     (errors, typed, done): WorkerOutcome,
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
-    state.registry.organization_target(&session.actor(), oid, Action::ReadOrganization, &viewer.request_id).await?;
+    state.registry.organization_target(&viewer.caller, oid, Action::ReadOrganization).await?;
     let id: i64 = id.parse().map_err(|_| RegistryError::NotFound(format!("Работник «{id}» не найден")))?;
-    let worker = state.registry.worker(&session.actor(), oid, id, &viewer.request_id).await?;
+    let worker = state.registry.worker(&viewer.caller, oid, id).await?;
     let status = errors.status();
     let view = WorkerPageView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        oid: oid.to_owned(),
+        oid: oid.to_string(),
         worker,
-        may_edit: state.registry.may(&viewer.actor(), oid, Action::EditOrganization).await?,
+        may_edit: state.registry.may(viewer.actor(), oid, Action::EditOrganization).await?,
         reasons: directory_choices("dismissal_reasons", None),
         levels: directory_choices("education_levels", None),
         categories: directory_choices("qualification_categories", None),
@@ -116,6 +124,7 @@ pub async fn page(
     Path((oid, id)): Path<(String, String)>,
     raw: RawQuery,
 ) -> Result<Response, PageError> {
+    let oid = organization_oid(&oid)?;
     let query: crate::notice::DoneQuery = crate::query::parse(raw)?;
     worker_page(
         &state,
@@ -146,16 +155,14 @@ pub async fn dismiss(
     Path((oid, id)): Path<(String, String)>,
     Form(form): Form<DismissForm>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&form.csrf)?;
     let card: i64 = form.card.trim().parse().unwrap_or(0);
-    let result = state
-        .registry
-        .dismiss_worker(&session.actor(), &oid, card, &form.end_date, &form.reason, &viewer.request_id)
-        .await;
+    let result = state.registry.dismiss_worker(&viewer.caller, &oid, card, &form.end_date, &form.reason).await;
     match result {
-        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::DISMISSED)).into_response()),
+        Ok(()) => Ok(Redirect::to(&worker_done(oid.as_str(), &id, crate::notice::DISMISSED)).into_response()),
         Err(error) => {
             // Every problem of a dismissal is shown at its date (the reason is a choice).
             let errors = FormErrors::from_registry(error, "", &[&format!("end_date_{card}")])?;
@@ -191,8 +198,9 @@ pub async fn details(
     Path((oid, id)): Path<(String, String)>,
     Form(f): Form<DetailFields>,
 ) -> Result<Response, PageError> {
-    let session = viewer.require(&state).await?;
-    state.registry.organization_target(&session.actor(), &oid, Action::EditOrganization, &viewer.request_id).await?;
+    let oid = organization_oid(&oid)?;
+    viewer.require(&state).await?;
+    state.registry.organization_target(&viewer.caller, &oid, Action::EditOrganization).await?;
     viewer.check_csrf(&f.csrf)?;
     let person: i64 = id.parse().unwrap_or(0);
     // The form's ids begin with its kind (`education-date`, `qualification-date`).
@@ -207,8 +215,8 @@ pub async fn details(
         date: f.date,
         valid_until: f.valid_until,
     };
-    match state.registry.add_worker_detail(&session.actor(), &oid, person, &form, &viewer.request_id).await {
-        Ok(()) => Ok(Redirect::to(&worker_done(&oid, &id, crate::notice::WORKER_SAVED)).into_response()),
+    match state.registry.add_worker_detail(&viewer.caller, &oid, person, &form).await {
+        Ok(()) => Ok(Redirect::to(&worker_done(oid.as_str(), &id, crate::notice::WORKER_SAVED)).into_response()),
         Err(error) => {
             let fields = ["code", "institution", "document_number", "date", "specialty", "valid_until"];
             let errors = FormErrors::from_registry(error, &format!("{kind}-"), &fields)?;
@@ -224,6 +232,6 @@ pub async fn api_worker(
     ApiPath(snils): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     viewer.require(&state).await?;
-    let worker = state.registry.worker_by_snils(&viewer.actor(), &snils, &viewer.request_id).await?;
+    let worker = state.registry.worker_by_snils(&viewer.caller, &snils).await?;
     Ok(Json(worker).into_response())
 }

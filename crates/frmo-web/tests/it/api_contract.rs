@@ -14,6 +14,7 @@
 use std::process::Command;
 
 use frmo_domain::access::{Actor, FederalRole};
+use frmo_registry::Caller;
 use frmo_registry::moderation::journal::ChangeContext;
 use frmo_testkit::{Backend, TestApp};
 
@@ -83,14 +84,14 @@ async fn the_api_keeps_its_openapi_contract(backend: Backend) {
     let app = TestApp::with_limits(backend, 30, limits).await;
     // Two published versions of НСИ 1461 (a renamed organization between them), so the open-data
     // feed has something to serve.
-    app.registry.publish_nsi(&Actor::System, "contract", |_| {}).await.expect("version 1");
+    app.registry.publish_nsi(&Caller::system("contract"), |_| {}).await.expect("version 1");
     let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let mut renamed = card.organization.clone();
     renamed.name_short = "Реавиз (версия 2)".into();
     let now = time::OffsetDateTime::now_utc();
     let context = ChangeContext::system("contract");
     app.registry.change_card(&Actor::System, &renamed, card.row.version_id, now, context).await.expect("rename");
-    app.registry.publish_nsi(&Actor::System, "contract", |_| {}).await.expect("version 2");
+    app.registry.publish_nsi(&Caller::system("contract"), |_| {}).await.expect("version 2");
     let token = administrator(&app, "3000001").await;
     fuzz(&app, "public", None, &[]).await;
     fuzz(&app, "signed-in", Some(&token), &["--include-method", "GET"]).await;

@@ -13,7 +13,7 @@ use frmo_registry::workers::WorkerForm;
 use frmo_testkit::{Backend, TestApp, backend_tests};
 use serde_json::Value;
 
-use super::REAVIZ_OID;
+use super::{REAVIZ, REAVIZ_OID};
 
 const FHIR: &str = "/fhir/r4";
 
@@ -260,13 +260,13 @@ async fn workers_personal_data_never_reaches_an_anonymous_caller(backend: Backen
         credential_valid_until: "2031-06-01".into(),
         ..WorkerForm::default()
     };
-    let doctor_id = app.registry.add_worker(&chief.actor, REAVIZ_OID, &doctor, "t").await.expect("add");
+    let doctor_id = app.registry.add_worker(&chief.caller, &REAVIZ, &doctor).await.expect("add");
     doctor.snils = snils(2);
     doctor.last_name = "Уволенный".into();
     doctor.birth_date = "1970-01-02".into();
-    let gone = app.registry.add_worker(&chief.actor, REAVIZ_OID, &doctor, "t").await.expect("add");
-    let gone_card = app.registry.worker(&chief.actor, REAVIZ_OID, gone, "t").await.expect("view").cards[0].card_id;
-    app.registry.dismiss_worker(&chief.actor, REAVIZ_OID, gone_card, "2022-01-31", "1", "t").await.expect("dismiss");
+    let gone = app.registry.add_worker(&chief.caller, &REAVIZ, &doctor).await.expect("add");
+    let gone_card = app.registry.worker(&chief.caller, &REAVIZ, gone).await.expect("view").cards[0].card_id;
+    app.registry.dismiss_worker(&chief.caller, &REAVIZ, gone_card, "2022-01-31", "1").await.expect("dismiss");
     let personal_views = || async {
         let journal = app.registry.journal_of(REAVIZ_OID, 1000).await.expect("journal");
         journal.iter().filter(|r| r.kind == "personal_data").count()
@@ -499,7 +499,7 @@ async fn fhir_tools_validate_and_mirror_the_register(backend: Backend) {
         credential_valid_until: "2031-06-01".into(),
         ..WorkerForm::default()
     };
-    app.registry.add_worker(&chief.actor, REAVIZ_OID, &worker, "t").await.expect("add");
+    app.registry.add_worker(&chief.caller, &REAVIZ, &worker).await.expect("add");
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fhir/check.py");
     let mut command = std::process::Command::new("python3");
     command.arg(script).arg(format!("{}{FHIR}", app.base)).arg(REAVIZ_OID).arg("31");

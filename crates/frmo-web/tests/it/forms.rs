@@ -7,7 +7,8 @@ use frmo_domain::access::Actor;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
 use super::requests::operator_browser;
-use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use super::{REAVIZ, REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use frmo_registry::Caller;
 
 /// The summary lists the problem as a link to `field`, and the field carries its message.
 fn assert_refused_at(body: &str, field: &str, message: &str) {
@@ -89,7 +90,7 @@ async fn a_refused_decision_keeps_the_verdict_and_the_comment_and_a_decision_is_
     let version = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").row.version_id;
     let sent = app
         .registry
-        .edit_card(&session.actor(), REAVIZ_OID, proposal, version, "новый номер", "test")
+        .edit_card(&Caller::new(session.actor(), "test"), &REAVIZ, proposal, version, "новый номер")
         .await
         .expect("request");
     let frmo_registry::moderation::requests::Proposal::Request(view) = sent else { panic!("contacts are moderated") };

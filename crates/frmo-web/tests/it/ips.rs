@@ -10,6 +10,7 @@ use frmo_testkit::{Backend, TestApp, backend_tests, reference_sample};
 use serde_json::{Value, json};
 
 use super::REAVIZ_OID;
+use frmo_registry::Caller;
 
 async fn call(app: &TestApp, method: &str, path: &str, key: Option<&str>, body: Option<&Value>) -> (u16, Value) {
     let url = format!("{}/ips{path}", app.base);
@@ -43,7 +44,7 @@ fn is_problem(body: &Value, code: u16) -> bool {
 async fn a_system_reads_its_organization_as_the_service_writes_it(backend: Backend) {
     let app = TestApp::demo(backend, 30).await;
     let issued =
-        app.registry.add_system(&Actor::System, "mis-samara", &[REAVIZ_OID.into()], &[], "t").await.expect("key");
+        app.registry.add_system(&Caller::system("t"), "mis-samara", &[REAVIZ_OID.into()], &[]).await.expect("key");
     let key = issued.key.as_str();
 
     // The key as the path segment, as a header, as a Bearer token: the same card.
@@ -123,7 +124,7 @@ async fn a_system_reads_its_organization_as_the_service_writes_it(backend: Backe
     assert!(by_system.iter().all(|r| r.actor.contains("mis-samara")));
 
     // A revoked key stops at once.
-    app.registry.revoke_system(&Actor::System, "mis-samara", "t").await.expect("revoke");
+    app.registry.revoke_system(&Caller::system("t"), "mis-samara").await.expect("revoke");
     let (status, _) = call(&app, "GET", &format!("/org/{REAVIZ_OID}"), Some(key), None).await;
     assert_eq!(status, 401);
 }
@@ -132,7 +133,7 @@ async fn a_regional_key_reaches_the_organizations_of_its_region_only(backend: Ba
     let app = TestApp::demo(backend, 30).await;
     let (other, region) = elsewhere(&app).await;
     let issued =
-        app.registry.add_system(&Actor::System, "minzdrav", &[], &[region.to_string()], "t").await.expect("key");
+        app.registry.add_system(&Caller::system("t"), "minzdrav", &[], &[region.to_string()]).await.expect("key");
     let (status, card) = call(&app, "GET", &format!("/org/{other}"), Some(&issued.key), None).await;
     assert_eq!((status, card["content"]["regionId"]["id"].as_u64()), (200, Some(region)), "{card}");
     let (status, _) = call(&app, "GET", &format!("/org/{REAVIZ_OID}"), Some(&issued.key), None).await;
@@ -144,19 +145,20 @@ async fn a_regional_key_reaches_the_organizations_of_its_region_only(backend: Ba
         "{list}"
     );
     // The same name twice, an organization that does not exist, no scope: refused naming why.
-    assert!(app.registry.add_system(&Actor::System, "minzdrav", &[], &["77".into()], "t").await.is_err());
+    assert!(app.registry.add_system(&Caller::system("t"), "minzdrav", &[], &["77".into()]).await.is_err());
     assert!(
         app.registry
-            .add_system(&Actor::System, "x-y", &["1.2.643.5.1.13.13.12.2.77.999999".into()], &[], "t")
+            .add_system(&Caller::system("t"), "x-y", &["1.2.643.5.1.13.13.12.2.77.999999".into()], &[])
             .await
             .is_err()
     );
-    assert!(app.registry.add_system(&Actor::System, "nothing", &[], &[], "t").await.is_err());
+    assert!(app.registry.add_system(&Caller::system("t"), "nothing", &[], &[]).await.is_err());
 }
 
 async fn writes_follow_the_moderation_policy_and_bad_input_stores_nothing(backend: Backend) {
     let app = TestApp::demo(backend, 5).await;
-    let secret = app.registry.add_system(&Actor::System, "mis", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;
+    let secret =
+        app.registry.add_system(&Caller::system("t"), "mis", &[REAVIZ_OID.into()], &[]).await.expect("key").key;
     let key = Some(secret.as_str());
 
     // The real card as the public client sends it with `PUT org`, with a new short name.
@@ -234,7 +236,7 @@ async fn writes_follow_the_moderation_policy_and_bad_input_stores_nothing(backen
 
 async fn frmr_persons_are_added_read_and_closed_with_personal_data_journaled(backend: Backend) {
     let app = TestApp::demo(backend, 5).await;
-    let key = app.registry.add_system(&Actor::System, "mis", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;
+    let key = app.registry.add_system(&Caller::system("t"), "mis", &[REAVIZ_OID.into()], &[]).await.expect("key").key;
     let key = Some(key.as_str());
     let (_, departments) = call(&app, "GET", &format!("/org/depart?oid={REAVIZ_OID}"), key, None).await;
     let depart = departments["content"][0]["oid"].as_str().expect("department").to_owned();
@@ -321,7 +323,7 @@ async fn the_openapi_document_describes_every_route(backend: Backend) {
     let routes: Vec<&str> = frmo_web::integration::ips::ROUTES.iter().map(|(path, _)| *path).collect();
     assert_eq!(documented.len(), routes.len(), "{documented:?}");
     assert!(routes.iter().all(|r| documented.contains(r)), "{routes:?} vs {documented:?}");
-    let key = app.registry.add_system(&Actor::System, "doc", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;
+    let key = app.registry.add_system(&Caller::system("t"), "doc", &[REAVIZ_OID.into()], &[]).await.expect("key").key;
     for path in routes {
         let path = path.replace("{oid}", REAVIZ_OID).replace("{depart_oid}", &format!("{REAVIZ_OID}.0.1"));
         let (status, body) =
@@ -383,7 +385,7 @@ async fn an_administrator_issues_and_revokes_keys_in_the_cabinet(backend: Backen
 /// chain stays whole.
 async fn concurrent_calls_are_each_journaled_once(backend: Backend) {
     let app = TestApp::demo(backend, 0).await;
-    let key = app.registry.add_system(&Actor::System, "burst", &[REAVIZ_OID.into()], &[], "t").await.expect("key").key;
+    let key = app.registry.add_system(&Caller::system("t"), "burst", &[REAVIZ_OID.into()], &[]).await.expect("key").key;
     let journaled = |records: &[frmo_registry::moderation::journal::JournalEntry]| {
         records.iter().filter(|r| r.kind == "ips_call").count()
     };

@@ -17,6 +17,7 @@ mod locale;
 mod matrix;
 mod members;
 mod metrics;
+mod oid_paths;
 mod oidc;
 mod open_data;
 mod paging;
@@ -27,6 +28,9 @@ mod support;
 mod workers;
 
 const REAVIZ_OID: &str = "1.2.643.5.1.13.13.12.2.78.6258";
+/// [`REAVIZ_OID`] parsed once, for the use cases that take an organization's OID.
+static REAVIZ: std::sync::LazyLock<frmo_domain::ident::OrgOid> =
+    std::sync::LazyLock::new(|| frmo_domain::ident::OrgOid::parse(REAVIZ_OID).expect("Реавиз's OID"));
 const REAVIZ_OGRN: &str = "1026301420716";
 
 /// Signs a ЕСИА person in through the registry itself (no browser) and accepts the consent. `org` is

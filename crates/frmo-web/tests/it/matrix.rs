@@ -5,7 +5,8 @@
 use frmo_domain::access::{Action, Actor, Decision, DenyCode, FederalRole, Target, decide};
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
-use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use super::{REAVIZ, REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use frmo_registry::Caller;
 
 const REAVIZ_REGION: u8 = 63;
 
@@ -103,7 +104,7 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 000-00-01".into()), ..Default::default() };
     let proposal = app
         .registry
-        .edit_contacts(&author.actor, REAVIZ_OID, contacts, card.row.version_id, "матрица", "setup")
+        .edit_contacts(&Caller::new(author.actor.clone(), "setup"), &REAVIZ, contacts, card.row.version_id, "матрица")
         .await
         .expect("a request");
     let frmo_registry::moderation::requests::Proposal::Request(request) = proposal else {

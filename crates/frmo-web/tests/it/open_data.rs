@@ -2,6 +2,7 @@
 //! anyone downloads the files and reads the versions, the change list and the feed.
 
 use frmo_domain::access::Actor;
+use frmo_registry::Caller;
 use frmo_registry::moderation::journal::ChangeContext;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
@@ -25,7 +26,7 @@ async fn rename_reaviz_and_publish(
         )
         .await
         .expect("rename");
-    app.registry.publish_nsi(&Actor::System, "t", |_| {}).await.expect("next version");
+    app.registry.publish_nsi(&Caller::system("t"), |_| {}).await.expect("next version");
     renamed
 }
 
@@ -102,7 +103,7 @@ async fn an_nsi_client_reads_the_published_versions_through_the_nsi_rest_shape(b
     let (status, none) = app.get_json(&format!("/nsi/port/rest/passport?identifier={OID}")).await;
     assert_eq!((status, none["result"].as_str()), (404, Some("ERROR")), "nothing published yet: {none}");
 
-    app.registry.publish_nsi(&Actor::System, "t", |_| {}).await.expect("version 1");
+    app.registry.publish_nsi(&Caller::system("t"), |_| {}).await.expect("version 1");
     let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let old_name = card.organization.name_full.clone();
     let renamed =

@@ -2,10 +2,11 @@
 //! filters.
 
 use frmo_domain::ident::checksum::snils_check;
+use frmo_registry::Caller;
 use frmo_registry::workers::WorkerForm;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests};
 
-use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use super::{REAVIZ, REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
 fn worker(n: u32) -> WorkerForm {
     let body = 4_000_000 + n;
@@ -32,7 +33,8 @@ async fn the_workers_list_has_page_numbers(backend: Backend) {
     let chief = esia_person(&app, "6001", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, true))).await;
     let session = app.registry.session(&chief.token).await.expect("lookup").expect("session");
     let rows = (1..=120).map(|n| (n as usize, worker(n))).collect();
-    let report = app.registry.import_workers(&session.actor(), REAVIZ_OID, rows, "test").await.expect("import");
+    let report =
+        app.registry.import_workers(&Caller::new(session.actor(), "test"), &REAVIZ, rows).await.expect("import");
     assert!(report.applied, "{:?}", report.errors.first());
     let mut browser = Browser::new(&app);
     browser.cookies.insert("frmo_session".into(), chief.token);

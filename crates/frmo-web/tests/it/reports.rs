@@ -5,7 +5,7 @@
 use frmo_domain::access::Actor;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests};
 
-use super::REAVIZ_OID;
+use super::{REAVIZ, REAVIZ_OID};
 
 async fn an_operator_reads_reports_of_the_region(backend: Backend) {
     let app = TestApp::demo(backend, 30).await;
@@ -13,10 +13,7 @@ async fn an_operator_reads_reports_of_the_region(backend: Backend) {
     let member = app.as_member(REAVIZ_OID).await;
     let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 000-00-02".into()), ..Default::default() };
-    app.registry
-        .edit_contacts(&member.actor, REAVIZ_OID, contacts, card.row.version_id, "отчёт", "t")
-        .await
-        .expect("request");
+    app.registry.edit_contacts(&member.caller, &REAVIZ, contacts, card.row.version_id, "отчёт").await.expect("request");
     let mut operator = app.as_operator(63).await.browser(&app);
     let request = app.registry.store().requests_of_org(REAVIZ_OID, 1).await.expect("requests").remove(0);
     let page = operator.get(&format!("/cabinet/requests/{}", request.id)).await;

@@ -2,11 +2,12 @@
 //! HSTS behind HTTPS, confirmations that no link can word, and the second factor over HTTP.
 
 use frmo_domain::access::Actor;
+use frmo_registry::Caller;
 use frmo_registry::identity::local::NewLocalUser;
 use frmo_registry::identity::totp;
 use frmo_testkit::{Backend, Browser, TestApp, TestDb, backend_tests, input_value};
 
-use super::{REAVIZ_OGRN, REAVIZ_OID, esia_person};
+use super::{REAVIZ, REAVIZ_OGRN, REAVIZ_OID, esia_person};
 
 fn header(response: &reqwest::Response, name: &str) -> String {
     response.headers().get(name).and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned()
@@ -194,6 +195,7 @@ async fn user_text_is_escaped_where_it_is_shown(backend: Backend) {
 
     let chief = esia_person(&app, "7101", "Иванова Мария Петровна", None, true, Some((REAVIZ_OGRN, true))).await;
     let actor = app.registry.session(&chief.token).await.expect("lookup").expect("session").actor();
+    let caller = Caller::new(actor, "t");
     let worker = frmo_registry::workers::WorkerForm {
         snils: "112-233-445 95".into(),
         last_name: "Петрова".into(),
@@ -207,12 +209,12 @@ async fn user_text_is_escaped_where_it_is_shown(backend: Backend) {
         begin_date: "2020-09-01".into(),
         ..Default::default()
     };
-    app.registry.add_worker(&actor, REAVIZ_OID, &worker, "t").await.expect("a worker");
+    app.registry.add_worker(&caller, &REAVIZ, &worker).await.expect("a worker");
     let list = get(&app, &format!("/cabinet/organizations/{REAVIZ_OID}/workers"), Some(&chief.token)).await;
     let list = list.text().await.expect("page");
     assert!(escaped(&list), "{list}");
 
-    app.registry.grant_member(&actor, REAVIZ_OID, payload, "member", "t").await.expect("an invitation");
+    app.registry.grant_member(&caller, &REAVIZ, payload, "member").await.expect("an invitation");
     let page = get(&app, &format!("/cabinet/organizations/{REAVIZ_OID}"), Some(&chief.token)).await;
     let page = page.text().await.expect("page");
     assert!(escaped(&page), "{page}");
@@ -225,7 +227,10 @@ async fn denials_are_listed_in_pages(backend: Backend) {
     let stranger = Actor::User(Principal { user_id: 1, confirmed: true, consent: true, ..Principal::default() });
     let target = Target::Organization { oid: REAVIZ_OID, region: 63 };
     for i in 0..60 {
-        let refused = app.registry.authorize(&stranger, Action::EditOrganization, target, &format!("req-{i:02}")).await;
+        let refused = app
+            .registry
+            .authorize(&Caller::new(stranger.clone(), format!("req-{i:02}")), Action::EditOrganization, target)
+            .await;
         assert!(refused.is_err());
     }
     let mut auditor = app.as_auditor().await.browser(&app);

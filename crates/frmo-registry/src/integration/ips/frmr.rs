@@ -14,6 +14,7 @@ use frmo_store::workers::{CardRecord, PersonRecord};
 use serde_json::{Value, json};
 
 use super::{Page, org_oid};
+use crate::Caller;
 use crate::workers::WorkerForm;
 use crate::{Registry, RegistryError, Result};
 
@@ -155,16 +156,15 @@ impl Registry {
     /// and its departments as (OID, name).
     async fn ips_people(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         mo: &str,
         what: Value,
-        request_id: &str,
     ) -> Result<(Vec<PersonRecord>, Vec<CardRecord>, bool, Vec<(String, String)>)> {
         let oid = org_oid(mo)?;
         let region = self.organization_region(oid.as_str()).await?;
         let target = Target::Organization { oid: oid.as_str(), region };
-        self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
-        let personal = self.personal_view(actor, target, what, request_id).await?;
+        self.authorize(caller, Action::ReadOrganization, target).await?;
+        let personal = self.personal_view(caller, target, what).await?;
         let org = self.card(&Actor::System, oid.as_str(), None).await?.organization;
         let departments = org.departments.iter().map(|d| (d.oid.as_str().to_owned(), d.depart_name.clone())).collect();
         let persons = self.store.persons_of(oid.as_str()).await?;
@@ -173,32 +173,18 @@ impl Registry {
     }
 
     /// `person/list?mo=`: the organization's workers, a page of `limit` from `offset`.
-    pub async fn ips_person_list(
-        &self,
-        actor: &Actor,
-        mo: &str,
-        offset: usize,
-        limit: usize,
-        request_id: &str,
-    ) -> Result<Page> {
+    pub async fn ips_person_list(&self, caller: &Caller, mo: &str, offset: usize, limit: usize) -> Result<Page> {
         let what = json!({"view": "ips person/list", "offset": offset, "limit": limit});
-        let (persons, _, personal, _) = self.ips_people(actor, mo, what, request_id).await?;
+        let (persons, _, personal, _) = self.ips_people(caller, mo, what).await?;
         Ok(Page::of(persons.iter().map(|p| person(p, personal)).collect(), offset, limit))
     }
 
     /// `person` / `person/full` (`full`: with `personCard`) by our person id or by СНИЛС. Looking a
     /// person up by СНИЛС is a search by it: without the right to see personal data it is answered
     /// as if nobody had it.
-    pub async fn ips_person(
-        &self,
-        actor: &Actor,
-        mo: &str,
-        key: &PersonKey,
-        full: bool,
-        request_id: &str,
-    ) -> Result<Value> {
+    pub async fn ips_person(&self, caller: &Caller, mo: &str, key: &PersonKey, full: bool) -> Result<Value> {
         let what = json!({"view": if full { "ips person/full" } else { "ips person" }, "oid": key.oid});
-        let (persons, cards, personal, departments) = self.ips_people(actor, mo, what, request_id).await?;
+        let (persons, cards, personal, departments) = self.ips_people(caller, mo, what).await?;
         let snils = match key.snils.as_deref().filter(|s| !s.trim().is_empty()) {
             Some(s) => Some(Snils::parse(s).map_err(RegistryError::invalid)?),
             None => None,
@@ -226,11 +212,10 @@ impl Registry {
     /// organization already has (`key`): adds the worker's cards, all or nothing; the person's id.
     pub async fn ips_add_cards(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         mo: &str,
         body: &Value,
         key: Option<&PersonKey>,
-        request_id: &str,
     ) -> Result<String> {
         let oid = org_oid(mo)?;
         let org = self.card(&Actor::System, oid.as_str(), None).await?.organization;
@@ -239,7 +224,7 @@ impl Registry {
         let (person, cards) = match key {
             Some(key) => {
                 let what = json!({"view": "ips person/card", "oid": key.oid});
-                let (persons, _, _, _) = self.ips_people(actor, mo, what, request_id).await?;
+                let (persons, _, _, _) = self.ips_people(caller, mo, what).await?;
                 let wanted = |p: &&PersonRecord| {
                     key.oid.as_deref().is_some_and(|o| o.trim() == p.id.to_string())
                         || key.snils.as_deref().is_some_and(|s| Snils::parse(s).is_ok_and(|s| s.as_str() == p.snils))
@@ -264,7 +249,7 @@ impl Registry {
         }
         let rows: Vec<(usize, WorkerForm)> =
             cards.iter().enumerate().map(|(i, c)| (i + 1, worker_form(&person, c, &departments))).collect();
-        let report = self.import_workers(actor, oid.as_str(), rows.clone(), request_id).await?;
+        let report = self.import_workers(caller, &oid, rows.clone()).await?;
         if !report.applied {
             return Err(RegistryError::Invalid(
                 report.errors.into_iter().map(|e| ValidationError::new(e.field, e.label, e.message)).collect(),
@@ -276,19 +261,12 @@ impl Registry {
     }
 
     /// `PUT person/card?entityId=`: the card (and the person's record here) as the body says.
-    pub async fn ips_put_card(
-        &self,
-        actor: &Actor,
-        mo: &str,
-        card_id: &str,
-        body: &Value,
-        request_id: &str,
-    ) -> Result<()> {
+    pub async fn ips_put_card(&self, caller: &Caller, mo: &str, card_id: &str, body: &Value) -> Result<()> {
         let oid = org_oid(mo)?;
         let card_id: i64 =
             card_id.trim().parse().map_err(|_| RegistryError::NotFound("Личное дело не найдено".into()))?;
         let what = json!({"view": "ips person/card", "card": card_id});
-        let (persons, cards, _, departments) = self.ips_people(actor, mo, what, request_id).await?;
+        let (persons, cards, _, departments) = self.ips_people(caller, mo, what).await?;
         let record = cards
             .iter()
             .find(|c| c.id == card_id)
@@ -302,24 +280,23 @@ impl Registry {
             target.extend(given.clone());
         }
         let form = worker_form(&person, body, &departments);
-        self.edit_worker(actor, oid.as_str(), card_id, &form, request_id).await
+        self.edit_worker(caller, &oid, card_id, &form).await
     }
 
     /// `DELETE person/card?entityId=`: the card closed on `end_date` (today when not given).
     pub async fn ips_close_card(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         mo: &str,
         card_id: &str,
         end_date: Option<&str>,
         reason: Option<&str>,
-        request_id: &str,
     ) -> Result<()> {
         let oid = org_oid(mo)?;
         let card_id: i64 =
             card_id.trim().parse().map_err(|_| RegistryError::NotFound("Личное дело не найдено".into()))?;
         let today = frmo_domain::date::format(self.today());
         let end = end_date.map(|d| d.get(..10).unwrap_or(d).to_owned()).unwrap_or(today);
-        self.dismiss_worker(actor, oid.as_str(), card_id, &end, reason.unwrap_or(""), request_id).await
+        self.dismiss_worker(caller, &oid, card_id, &end, reason.unwrap_or("")).await
     }
 }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
+use crate::Caller;
 use crate::moderation::requests::Proposal;
 use crate::{Card, Registry, RegistryError, Result};
 
@@ -130,19 +131,19 @@ fn with_field(object: &str, field: &str, value: &Value) -> String {
 
 impl Registry {
     /// The organization's current card, if `actor` may read it (as a member does).
-    async fn ips_card(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Card> {
+    async fn ips_card(&self, caller: &Caller, oid: &str) -> Result<Card> {
         let oid = org_oid(oid)?;
         // Which organizations exist is public (the open register): the card is read first and
         // its region decides, one lookup instead of two.
         let card = self.card(&Actor::System, oid.as_str(), None).await?;
         let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
-        self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
+        self.authorize(caller, Action::ReadOrganization, target).await?;
         Ok(card)
     }
 
     /// `GET org/{oid}`: the organization, and the requests the caller made about it with their fate,
     /// as the JSON text of the `Organization` model with `changeRequests`.
-    pub async fn ips_organization(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<String> {
+    pub async fn ips_organization(&self, caller: &Caller, oid: &str) -> Result<String> {
         let oid = org_oid(oid)?;
         // Which organizations exist is public (the open register): the card is read first and
         // its region decides, one lookup instead of two.
@@ -158,9 +159,9 @@ impl Registry {
             }
         };
         let target = Target::Organization { oid: oid.as_str(), region: region.code() };
-        self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
+        self.authorize(caller, Action::ReadOrganization, target).await?;
         // The caller's 50 latest requests about it, with their fate.
-        let author = match actor {
+        let author = match caller.actor() {
             Actor::User(p) => p.user_id,
             _ => 0,
         };
@@ -185,16 +186,15 @@ impl Registry {
     /// `GET org`: the organizations the caller acts for, by OID, optionally of one type.
     pub async fn ips_organizations(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         org_type: Option<u32>,
         offset: usize,
         limit: usize,
-        request_id: &str,
     ) -> Result<Page> {
-        let Actor::User(principal) = actor else {
+        let Actor::User(principal) = caller.actor() else {
             return Err(RegistryError::Forbidden(frmo_domain::access::DenyCode::NotSignedIn));
         };
-        self.authorize(actor, Action::UseCabinet, Target::None, request_id).await?;
+        self.authorize(caller, Action::UseCabinet, Target::None).await?;
         // (OID, type) of every organization it acts for: its own, read from their cards, and its
         // regions', from the current versions' columns; only the page's cards are then read.
         let mut scope: Vec<(String, u32)> = Vec::new();
@@ -220,14 +220,13 @@ impl Registry {
     /// `GET org/depart`: the organization's departments, optionally of one type.
     pub async fn ips_departments(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         oid: &str,
         depart_type: Option<u32>,
         offset: usize,
         limit: usize,
-        request_id: &str,
     ) -> Result<Page> {
-        let org = self.ips_card(actor, oid, request_id).await?.organization;
+        let org = self.ips_card(caller, oid).await?.organization;
         let items = org
             .departments
             .iter()
@@ -238,8 +237,8 @@ impl Registry {
     }
 
     /// `GET org/depart/{departOid}`.
-    pub async fn ips_department(&self, actor: &Actor, oid: &str, depart_oid: &str, request_id: &str) -> Result<Value> {
-        let org = self.ips_card(actor, oid, request_id).await?.organization;
+    pub async fn ips_department(&self, caller: &Caller, oid: &str, depart_oid: &str) -> Result<Value> {
+        let org = self.ips_card(caller, oid).await?.organization;
         let found = org.departments.iter().find(|d| d.oid.as_str() == depart_oid.trim());
         found
             .map(|d| frmo::department(d, &org))
@@ -247,23 +246,23 @@ impl Registry {
     }
 
     /// `GET org/building`.
-    pub async fn ips_buildings(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Page> {
-        let org = self.ips_card(actor, oid, request_id).await?.organization;
+    pub async fn ips_buildings(&self, caller: &Caller, oid: &str) -> Result<Page> {
+        let org = self.ips_card(caller, oid).await?.organization;
         let items: Vec<Value> = org.buildings.iter().map(|b| frmo::building(b, &org)).collect();
         let count = items.len();
         Ok(Page::of(items, 0, count.max(1)))
     }
 
     /// `GET org/building/get`.
-    pub async fn ips_building(&self, actor: &Actor, oid: &str, id: &str, request_id: &str) -> Result<Value> {
-        let org = self.ips_card(actor, oid, request_id).await?.organization;
+    pub async fn ips_building(&self, caller: &Caller, oid: &str, id: &str) -> Result<Value> {
+        let org = self.ips_card(caller, oid).await?.organization;
         let found = org.buildings.iter().find(|b| b.id == id.trim());
         found.map(|b| frmo::building(b, &org)).ok_or_else(|| not_found(&format!("Здание {id} не найдено")))
     }
 
     /// `GET org/licenses` (and `org/licenses/get` with `id`: the licence's number).
-    pub async fn ips_licences(&self, actor: &Actor, oid: &str, id: Option<&str>, request_id: &str) -> Result<Page> {
-        let org = self.ips_card(actor, oid, request_id).await?.organization;
+    pub async fn ips_licences(&self, caller: &Caller, oid: &str, id: Option<&str>) -> Result<Page> {
+        let org = self.ips_card(caller, oid).await?.organization;
         let items: Vec<Value> = org
             .licences
             .iter()
@@ -278,8 +277,8 @@ impl Registry {
     }
 
     /// `GET org/staff`: the staffing table (штатное расписание) as one `Staff` record.
-    pub async fn ips_staff(&self, actor: &Actor, oid: &str, request_id: &str) -> Result<Page> {
-        let org = self.ips_card(actor, oid, request_id).await?.organization;
+    pub async fn ips_staff(&self, caller: &Caller, oid: &str) -> Result<Page> {
+        let org = self.ips_card(caller, oid).await?.organization;
         // The staffing table alone: no person is read, so no personal data is.
         let oid = org.oid.as_str();
         let staffing = crate::workers::staffing_lines(
@@ -315,28 +314,15 @@ impl Registry {
     }
 
     /// Proposes `proposed` for the organization as its member would from the cabinet.
-    async fn ips_propose(
-        &self,
-        actor: &Actor,
-        card: Card,
-        proposed: Organization,
-        what: &str,
-        request_id: &str,
-    ) -> Result<Written> {
+    async fn ips_propose(&self, caller: &Caller, card: Card, proposed: Organization, what: &str) -> Result<Written> {
         let reason = format!("Изменение из информационной системы через интеграционный API: {what}");
-        let proposal = self.propose_change(actor, proposed, card.row.version_id, &reason, true, request_id).await?;
+        let proposal = self.propose_change(caller, proposed, card.row.version_id, &reason, true).await?;
         Ok(Written::of(proposal))
     }
 
     /// `PUT org`: the card as the body describes it (read as the import reads ФРМО API cards).
-    pub async fn ips_put_organization(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        body: &Value,
-        request_id: &str,
-    ) -> Result<Written> {
-        let card = self.ips_card(actor, oid, request_id).await?;
+    pub async fn ips_put_organization(&self, caller: &Caller, oid: &str, body: &Value) -> Result<Written> {
+        let card = self.ips_card(caller, oid).await?;
         let mut body = body.clone();
         match body.get("oid").and_then(Value::as_str) {
             Some(given) if !given.is_empty() && given != card.organization.oid.as_str() => {
@@ -346,40 +332,33 @@ impl Registry {
         }
         let proposed = crate::register::nsi::card_from_api(&body, &card.organization, self.today())
             .map_err(RegistryError::Invalid)?;
-        self.ips_propose(actor, card, proposed, "PUT org", request_id).await
+        self.ips_propose(caller, card, proposed, "PUT org").await
     }
 
     /// `DELETE org`: exclusion from the register with the reason's code (always checked by the operator).
-    pub async fn ips_delete_organization(
-        &self,
-        actor: &Actor,
-        oid: &str,
-        reason: &str,
-        request_id: &str,
-    ) -> Result<Written> {
+    pub async fn ips_delete_organization(&self, caller: &Caller, oid: &str, reason: &str) -> Result<Written> {
         let reason_id: u32 = reason
             .trim()
             .parse()
             .map_err(|_| invalid("deleteReason", "Причина исключения", "ожидается код причины (целое число)"))?;
-        let card = self.ips_card(actor, oid, request_id).await?;
+        let card = self.ips_card(caller, oid).await?;
         let mut proposed = card.organization.clone();
         proposed.status = OrgStatus::Liquidated;
         proposed.delete_date = Some(self.today());
         proposed.delete_reason_id = Some(reason_id);
-        self.ips_propose(actor, card, proposed, "DELETE org", request_id).await
+        self.ips_propose(caller, card, proposed, "DELETE org").await
     }
 
     /// `POST org/depart` or `POST org/building`: a new part of the card; its id (a department's
     /// OID, a building's GUID) is the answer's `entityId`.
     pub async fn ips_add_part(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         part: Part,
         oid: &str,
         body: &Value,
-        request_id: &str,
     ) -> Result<(String, Written)> {
-        let card = self.ips_card(actor, oid, request_id).await?;
+        let card = self.ips_card(caller, oid).await?;
         let mut proposed = card.organization.clone();
         let today = self.today();
         let id = match part {
@@ -399,7 +378,7 @@ impl Registry {
                 id
             }
         };
-        let written = self.ips_propose(actor, card, proposed, &part.call("POST"), request_id).await?;
+        let written = self.ips_propose(caller, card, proposed, &part.call("POST")).await?;
         Ok((id, written))
     }
 
@@ -407,14 +386,13 @@ impl Registry {
     /// closes it as of today (the register keeps it, as ФРМО does, with its liquidation date).
     pub async fn ips_change_part(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         part: Part,
         oid: &str,
         id: &str,
         body: Option<&Value>,
-        request_id: &str,
     ) -> Result<Written> {
-        let card = self.ips_card(actor, oid, request_id).await?;
+        let card = self.ips_card(caller, oid).await?;
         let mut proposed = card.organization.clone();
         let (region, today, id) = (proposed.region_id, self.today(), id.trim());
         let missing = || not_found(&format!("{} {id} не найдено", part.label()));
@@ -441,7 +419,7 @@ impl Registry {
             }
         }
         let method = if body.is_some() { "PUT" } else { "DELETE" };
-        self.ips_propose(actor, card, proposed, &part.call(method), request_id).await
+        self.ips_propose(caller, card, proposed, &part.call(method)).await
     }
 }
 

@@ -13,6 +13,7 @@ use super::{
     AuthorStep, MOSCOW, Proposal, RequestView, changed_fields, moved, moved_message, request_number, required,
     stale_card,
 };
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
@@ -20,32 +21,30 @@ impl Registry {
     /// `submit` false a request stays a draft. Direct-only changes apply at once.
     pub async fn propose_change(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         proposed: Organization,
         edited_version: i64,
         reason: &str,
         submit: bool,
-        request_id: &str,
     ) -> Result<Proposal> {
         let current = self.card(&Actor::System, proposed.oid.as_str(), None).await?;
         let target = Target::Organization { oid: proposed.oid.as_str(), region: current.organization.region_id.code() };
-        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
-        self.propose_from(actor, current, proposed, edited_version, reason, submit, request_id).await
+        self.authorize(caller, Action::EditOrganization, target).await?;
+        self.propose_from(caller, current, proposed, edited_version, reason, submit).await
     }
 
     /// [`Registry::propose_change`] once access is checked and the current card read.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn propose_from(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         current: crate::Card,
         proposed: Organization,
         edited_version: i64,
         reason: &str,
         submit: bool,
-        request_id: &str,
     ) -> Result<Proposal> {
-        let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
+        let Actor::User(person) = caller.actor() else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
         let oid = proposed.oid.as_str().to_owned();
         let region = current.organization.region_id.code();
         if current.row.version_id != edited_version {
@@ -61,7 +60,11 @@ impl Registry {
         let reason = required("reason", "Причина изменения", reason, "укажите, почему меняются данные")?;
         let moderated = changes.iter().any(|c| !self.moderation.is_direct(c["field"].as_str().unwrap_or_default()));
         if !moderated {
-            let context = crate::moderation::journal::ChangeContext { by: actor, reason: &reason, request_id };
+            let context = crate::moderation::journal::ChangeContext {
+                by: caller.actor(),
+                reason: &reason,
+                request_id: caller.request_id(),
+            };
             let version = self
                 .apply_change(
                     &Actor::System,
@@ -92,47 +95,40 @@ impl Registry {
             now,
             due_on: due.as_deref(),
         };
-        let label = self.actor_label(actor).await.1;
+        let label = self.actor_label(caller.actor()).await.1;
         let id = self.store.create_request(&new, &label).await?;
         let number = request_number("change", id, now);
-        self.journal(actor, "request", &oid, json!({"request": number, "status": status.as_str()}), request_id).await?;
+        self.journal(caller, "request", &oid, json!({"request": number, "status": status.as_str()})).await?;
         if submit {
             // After the request is in (its number is its id): the queue shows it even if this fails.
             let notices = self.submission_notices(region, id, &number, &oid, &reason).await?;
             self.store.run_all(notices).await?;
         }
-        Ok(Proposal::Request(Box::new(self.request_view(actor, id, request_id).await?)))
+        Ok(Proposal::Request(Box::new(self.request_view(caller, id).await?)))
     }
 
     /// The author withdraws a request not yet decided.
-    pub async fn withdraw_request(
-        &self,
-        actor: &Actor,
-        id: i64,
-        revision: i64,
-        request_id: &str,
-    ) -> Result<RequestView> {
-        let record = self.authored(actor, id, request_id).await?;
+    pub async fn withdraw_request(&self, caller: &Caller, id: i64, revision: i64) -> Result<RequestView> {
+        let record = self.authored(caller, id).await?;
         let step = AuthorStep {
             from: &[RequestStatus::Draft, RequestStatus::Submitted, RequestStatus::Returned],
             to: RequestStatus::Withdrawn,
             submitted: None,
             proposal: None,
         };
-        self.author_moves(actor, &record, revision, step, request_id).await
+        self.author_moves(caller, &record, revision, step).await
     }
 
     /// The author submits a draft, or resubmits a returned request with a corrected card (made
     /// from the card's current version) and reason.
     pub async fn submit_request(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         id: i64,
         revision: i64,
         correction: Option<(Organization, &str)>,
-        request_id: &str,
     ) -> Result<RequestView> {
-        let record = self.authored(actor, id, request_id).await?;
+        let record = self.authored(caller, id).await?;
         let proposal = match correction {
             None => None,
             Some((mut proposed, reason)) => {
@@ -164,7 +160,7 @@ impl Registry {
             submitted,
             proposal: proposal_ref,
         };
-        self.author_moves(actor, &record, revision, step, request_id).await
+        self.author_moves(caller, &record, revision, step).await
     }
 
     /// The author corrects a change request the operator returned and sends it again: the same
@@ -172,14 +168,13 @@ impl Registry {
     /// blank form.
     pub async fn resubmit_request(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         id: i64,
         revision: i64,
         edit: crate::identity::cabinet::CardEdit,
         reason: &str,
-        request_id: &str,
     ) -> Result<RequestView> {
-        let record = self.authored(actor, id, request_id).await?;
+        let record = self.authored(caller, id).await?;
         if record.status != RequestStatus::Returned
             || record.kind == crate::moderation::applications::INCLUSION
             || record.revision != revision
@@ -188,34 +183,33 @@ impl Registry {
         }
         let proposed: Organization = serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
         let corrected = edit.apply(proposed)?;
-        self.submit_request(actor, id, revision, Some((corrected, reason)), request_id).await
+        self.submit_request(caller, id, revision, Some((corrected, reason))).await
     }
 
-    async fn authored(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestRecord> {
+    async fn authored(&self, caller: &Caller, id: i64) -> Result<RequestRecord> {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };
-        self.authorize(actor, Action::EditOrganization, target, request_id).await?;
-        let is_author = crate::identity::route::is_author(actor, record.author_id);
+        self.authorize(caller, Action::EditOrganization, target).await?;
+        let is_author = crate::identity::route::is_author(caller.actor(), record.author_id);
         if !is_author {
-            return Err(self.refuse(actor, Action::EditOrganization, target, DenyCode::NotTheAuthor, request_id).await);
+            return Err(self.refuse(caller, Action::EditOrganization, target, DenyCode::NotTheAuthor).await);
         }
         Ok(record)
     }
 
     async fn author_moves(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         record: &RequestRecord,
         revision: i64,
         step: AuthorStep<'_>,
-        request_id: &str,
     ) -> Result<RequestView> {
         let AuthorStep { from, to, submitted, proposal } = step;
         let number = request_number(&record.kind, record.id, record.created_at);
         if !from.contains(&record.status) || record.revision != revision {
             return Err(moved(record));
         }
-        let label = self.actor_label(actor).await.1;
+        let label = self.actor_label(caller.actor()).await.1;
         let change = StatusChange {
             id: record.id,
             from,
@@ -226,9 +220,8 @@ impl Registry {
             actor: &label,
             comment: None,
         };
-        let entry = self
-            .entry(actor, "request", &record.org_oid, json!({"request": number, "status": to.as_str()}), request_id)
-            .await;
+        let entry =
+            self.entry(caller, "request", &record.org_oid, json!({"request": number, "status": to.as_str()})).await;
         let notices = if to == RequestStatus::Submitted {
             let reason = proposal.map_or(record.reason.as_str(), |p| p.2);
             self.submission_notices(record.region, record.id, &number, &record.org_oid, reason).await?
@@ -238,7 +231,7 @@ impl Registry {
         if !self.store.change_request_status(&change, submitted, proposal, vec![entry], notices).await? {
             return Err(RegistryError::Conflict(moved_message(&number)));
         }
-        self.request_view(actor, record.id, request_id).await
+        self.request_view(caller, record.id).await
     }
 
     /// Tells the region's operators that a request waits for them.

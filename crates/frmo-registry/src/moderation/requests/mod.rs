@@ -21,6 +21,7 @@ use frmo_store::requests::{RequestEvent, RequestRecord};
 use serde_json::Value;
 use time::{Date, OffsetDateTime, UtcOffset};
 
+use crate::Caller;
 use crate::moderation::journal::differences;
 use crate::{Registry, RegistryError, Result};
 
@@ -198,12 +199,12 @@ fn required(field: &'static str, label: &'static str, text: &str, what: &str) ->
 
 impl Registry {
     /// A request, for its author, the organization's people, its region's operators and auditors.
-    pub async fn request_view(&self, actor: &Actor, id: i64, request_id: &str) -> Result<RequestView> {
+    pub async fn request_view(&self, caller: &Caller, id: i64) -> Result<RequestView> {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };
-        let is_author = crate::identity::route::is_author(actor, record.author_id);
+        let is_author = crate::identity::route::is_author(caller.actor(), record.author_id);
         if !is_author {
-            self.authorize(actor, Action::ReadOrganization, target, request_id).await?;
+            self.authorize(caller, Action::ReadOrganization, target).await?;
         }
         let events = self.store.request_events(id).await?;
         Ok(self.view(record, events))

@@ -13,14 +13,15 @@ use time::{Date, OffsetDateTime};
 use super::{
     MOSCOW, RequestView, Verdict, changed_fields, moscow_date, moved, moved_message, request_number, required,
 };
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 impl Registry {
     /// The requests waiting for an operator of the actor's regions (all regions for an
     /// administrator), oldest first, with overdue ones flagged.
-    pub async fn moderation_queue(&self, actor: &Actor, request_id: &str) -> Result<Vec<RequestView>> {
-        self.authorize(actor, Action::Moderate, Target::None, request_id).await?;
-        let regions: &[u8] = match actor {
+    pub async fn moderation_queue(&self, caller: &Caller) -> Result<Vec<RequestView>> {
+        self.authorize(caller, Action::Moderate, Target::None).await?;
+        let regions: &[u8] = match caller.actor() {
             Actor::User(person) if person.federal_role.is_none() => &person.operator_regions,
             _ => &[],
         };
@@ -31,20 +32,19 @@ impl Registry {
     /// An operator decides. `revision` is the one the operator saw.
     pub async fn decide_request(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         id: i64,
         revision: i64,
         verdict: Verdict,
-        request_id: &str,
     ) -> Result<RequestView> {
         let record = self.request_record(id).await?;
         let target = Target::Organization { oid: &record.org_oid, region: record.region };
-        self.authorize(actor, Action::Moderate, target, request_id).await?;
+        self.authorize(caller, Action::Moderate, target).await?;
         if record.status != RequestStatus::Submitted || record.revision != revision {
             return Err(moved(&record));
         }
-        let Actor::User(person) = actor else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
-        let label = self.actor_label(actor).await.1;
+        let Actor::User(person) = caller.actor() else { return Err(RegistryError::Forbidden(DenyCode::NotSignedIn)) };
+        let label = self.actor_label(caller.actor()).await.1;
         let number = request_number(&record.kind, id, record.created_at);
         let (to, comment) = match &verdict {
             Verdict::Approve { comment } => {
@@ -77,10 +77,10 @@ impl Registry {
             comment: comment.as_deref(),
         };
         let decision = json!({"request": number, "decision": to, "comment": comment});
-        let decision_entry = self.entry(actor, "decision", &record.org_oid, decision, request_id).await;
+        let decision_entry = self.entry(caller, "decision", &record.org_oid, decision).await;
         if record.kind == crate::moderation::applications::INCLUSION && matches!(verdict, Verdict::Approve { .. }) {
-            self.approve_inclusion(actor, &record, &change, decision_entry, request_id).await?;
-            return self.request_view(actor, id, request_id).await;
+            self.approve_inclusion(caller, &record, &change, decision_entry).await?;
+            return self.request_view(caller, id).await;
         }
         let notices = self.decision_notices(&record, &number, to, comment.as_deref()).await?;
         if let Verdict::Approve { .. } = verdict {
@@ -101,7 +101,7 @@ impl Registry {
                 "editedVersion": record.base_version,
                 "fields": changed_fields(&current.organization, &proposed),
             });
-            let change_entry = self.entry(actor, "change", &record.org_oid, detail, request_id).await;
+            let change_entry = self.entry(caller, "change", &record.org_oid, detail).await;
             let version_record = VersionRecord::new(&proposed, OffsetDateTime::now_utc())?;
             self.store
                 .approve_request(
@@ -117,7 +117,7 @@ impl Registry {
         } else if !self.store.change_request_status(&change, None, None, vec![decision_entry], notices).await? {
             return Err(RegistryError::Conflict(moved_message(&number)));
         }
-        self.request_view(actor, id, request_id).await
+        self.request_view(caller, id).await
     }
 
     /// Tells the author what the operator decided.
@@ -185,9 +185,9 @@ impl ReviewFigures {
 impl Registry {
     /// How long requests submitted since `since` took: per region (of the actor's regions, or all
     /// for an administrator) and per deciding operator.
-    pub async fn review_statistics(&self, actor: &Actor, since: Date, request_id: &str) -> Result<ReviewStatistics> {
-        self.authorize(actor, Action::Moderate, Target::None, request_id).await?;
-        let regions: &[u8] = match actor {
+    pub async fn review_statistics(&self, caller: &Caller, since: Date) -> Result<ReviewStatistics> {
+        self.authorize(caller, Action::Moderate, Target::None).await?;
+        let regions: &[u8] = match caller.actor() {
             Actor::User(person) if person.federal_role.is_none() => &person.operator_regions,
             _ => &[],
         };

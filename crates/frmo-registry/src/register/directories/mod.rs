@@ -16,6 +16,7 @@ use frmo_domain::reference::{self, Directory, Entry};
 use frmo_store::directories::{CodeColumn, DetailsRewrite, InstalledDirectory, Rewrite};
 use serde_json::{Value, json};
 
+use crate::Caller;
 use crate::{Registry, RegistryError, Result};
 
 mod cards;
@@ -346,7 +347,7 @@ impl Registry {
     /// Loads a real НСИ directory download over the directory it stands for, re-numbering the
     /// stored codes, in one journaled transaction; nothing changes when anything is wrong.
     pub async fn import_directory(&self, actor: &Actor, import: DirectoryImport) -> Result<DirectoryImportReport> {
-        self.authorize(actor, Action::WriteRegister, Target::None, "-").await?;
+        self.authorize(&Caller::new(actor.clone(), "-"), Action::WriteRegister, Target::None).await?;
         let (oid_in_name, version_in_name) = oid_and_version_in(&import.file_name);
         let wanted = import.directory.clone().or_else(|| oid_in_name.clone()).ok_or_else(|| {
             invalid("directory", "Справочник", "не указан: --directory ИМЯ или OID, либо OID в начале имени файла")
@@ -439,7 +440,7 @@ impl Registry {
             "from_version": current.version,
             "remapped": moved.iter().map(|(o, n)| json!({"old": o, "new": n, "name": name_of(*o)})).collect::<Vec<_>>(),
         });
-        let entry = self.entry(actor, "directory_import", &oid, detail, "-").await;
+        let entry = self.entry(&Caller::new(actor.clone(), "-"), "directory_import", &oid, detail).await;
         let remap: Vec<(i64, i64)> = moved.iter().map(|&(o, n)| (i64::from(o), i64::from(n))).collect();
         self.store.install_directory(&installed, columns, &remap, rewrites, entry).await?;
         let report = DirectoryImportReport {

@@ -122,7 +122,7 @@ pub async fn practitioner(
 ) -> Result<Response, FhirError> {
     let summary = read_parameters(raw.as_deref())?;
     let n = number(&id, "Practitioner")?;
-    let directory = state.registry.directory_of_person(&viewer.actor(), n, &viewer.request_id).await?;
+    let directory = state.registry.directory_of_person(&viewer.caller, n).await?;
     let person = directory.persons.iter().find(|p| p.id == n).ok_or_else(|| not_found("Practitioner", &id))?;
     Ok(resource_response(&workers::practitioner(person), &headers, summary))
 }
@@ -136,7 +136,7 @@ pub async fn role(
 ) -> Result<Response, FhirError> {
     let summary = read_parameters(raw.as_deref())?;
     let n = number(&id, "PractitionerRole")?;
-    let directory = state.registry.directory_of_role(&viewer.actor(), n, &viewer.request_id).await?;
+    let directory = state.registry.directory_of_role(&viewer.caller, n).await?;
     let roles = role_resources(&state.registry, &directory).await?;
     let found = roles.into_iter().find(|r| r["id"] == id.as_str()).ok_or_else(|| not_found("PractitionerRole", &id))?;
     Ok(resource_response(&found, &headers, summary))
@@ -159,7 +159,7 @@ pub(super) async fn directory(
     viewer: &Viewer,
     oid: &str,
 ) -> Result<WorkerDirectory, RegistryError> {
-    registry.worker_directory(&viewer.actor(), oid, DirectoryPart::All, &viewer.request_id).await
+    registry.worker_directory(&viewer.caller, oid, DirectoryPart::All).await
 }
 
 /// `_since`: an instant (`2026-01-31T10:00:00Z`) or a date (its start, UTC).

@@ -16,7 +16,7 @@ use frmo_domain::ident::OrgOid;
 use frmo_domain::org::OrgStatus;
 use frmo_registry::integration::fhir::DirectoryPart;
 use frmo_registry::register::search::SearchQuery;
-use frmo_registry::{RegistryError, SearchParams};
+use frmo_registry::{Caller, RegistryError, SearchParams};
 use serde_json::Value;
 
 fn refuse(message: impl Into<String>) -> RegistryError {
@@ -183,7 +183,7 @@ pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuer
         if wants(&params.revinclude, "PractitionerRole:organization") {
             // The public directory: an organization search is the same for everyone.
             let part = DirectoryPart::All;
-            let directory = state.registry.worker_directory(&Actor::Anonymous, org.oid.as_str(), part, "-").await?;
+            let directory = state.registry.worker_directory(&Caller::anonymous("-"), org.oid.as_str(), part).await?;
             role_resources(&state.registry, &directory).await?.into_iter().for_each(|r| found.include(r));
         }
     }
@@ -274,7 +274,7 @@ pub async fn practitioners(
     let directory = match (params.value("_id"), scope(&params, "Practitioner")?.first()) {
         (Some(id), None) => {
             let n = id.parse::<i64>().map_err(|_| refuse("_id: ожидается номер записи работника"))?;
-            match state.registry.directory_of_person(&viewer.actor(), n, &viewer.request_id).await {
+            match state.registry.directory_of_person(&viewer.caller, n).await {
                 Err(RegistryError::NotFound(_)) => Default::default(),
                 other => other?,
             }
@@ -320,17 +320,16 @@ pub async fn roles(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, FhirError> {
     let params = params::parse(raw.as_deref(), Some("PractitionerRole"))?;
-    let actor = viewer.actor();
     let id = |value: &str, what: &str| value.parse::<i64>().map_err(|_| refuse(format!("{what}: ожидается номер")));
     let practitioner = params.value("practitioner").map(|p| reference_id(p, "Practitioner")).transpose()?;
     let directory = if let Some(oid) = scope(&params, "PractitionerRole")?.first() {
-        state.registry.worker_directory(&actor, oid, DirectoryPart::All, &viewer.request_id).await?
+        state.registry.worker_directory(&viewer.caller, oid, DirectoryPart::All).await?
     } else if let Some(person) = practitioner {
         let n = id(person, "practitioner")?;
-        state.registry.directory_of_person(&actor, n, &viewer.request_id).await.or_else(empty_when_missing)?
+        state.registry.directory_of_person(&viewer.caller, n).await.or_else(empty_when_missing)?
     } else if let Some(card) = params.value("_id") {
         let n = id(card, "_id")?;
-        state.registry.directory_of_role(&actor, n, &viewer.request_id).await.or_else(empty_when_missing)?
+        state.registry.directory_of_role(&viewer.caller, n).await.or_else(empty_when_missing)?
     } else {
         return Err(refuse(
             "поиск должностей ведётся в пределах организации или работника: укажите organization, practitioner или _id",

@@ -86,7 +86,8 @@ pub async fn page(
         }
         Err(other) => return Err(other.into()),
     };
-    let documents = if as_of.is_none() { state.registry.public_documents(&oid).await? } else { Vec::new() };
+    let documents =
+        if as_of.is_none() { state.registry.public_documents(&card.organization.oid).await? } else { Vec::new() };
     let page = CardPage {
         documents,
         as_of: as_of.map(|d| d.to_string()).unwrap_or_default(),

@@ -76,7 +76,7 @@ fn published_label(at: i64) -> String {
 /// `GET /open-data`
 pub async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<Response, PageError> {
     let publications = state.registry.nsi_publications().await?;
-    let admin = state.registry.may_at_all(&viewer.actor(), Action::Administer) && viewer.session.is_some();
+    let admin = state.registry.may_at_all(viewer.actor(), Action::Administer) && viewer.session.is_some();
     let versions = publications.iter().map(version_row).collect();
     Ok(render(&OpenDataPage { versions, publish_csrf: if admin { viewer.csrf().to_owned() } else { String::new() } }))
 }
@@ -209,6 +209,6 @@ pub async fn publish(
 ) -> Result<Response, PageError> {
     viewer.authorize(&state, Action::Administer, Target::None).await?;
     viewer.check_csrf(&form.csrf)?;
-    let id = state.registry.start_job(&viewer.actor(), JobSpec::Publish, &viewer.request_id).await?;
+    let id = state.registry.start_job(&viewer.caller, JobSpec::Publish).await?;
     Ok(Redirect::to(&format!("/cabinet/jobs/{id}")).into_response())
 }

@@ -27,7 +27,7 @@ pub use read::{parse_file, read_file};
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use frmo_domain::access::{Action, Actor, Target};
+use frmo_domain::access::{Action, Target};
 use frmo_domain::error::ValidationError;
 use frmo_domain::ident::OrgOid;
 use frmo_domain::org::Organization;
@@ -35,6 +35,7 @@ use serde_json::Value;
 use time::{Date, OffsetDateTime, Time};
 
 use super::{FIELDS, position};
+use crate::Caller;
 use crate::workers::{ImportReport, RowError};
 use crate::{Registry, Result};
 use check::{Fields, card_field, fields, merge};
@@ -307,12 +308,11 @@ impl Registry {
     /// big file is read, checked and written at once rather than one after another.
     pub async fn import_nsi_file(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         bytes: Vec<u8>,
-        request_id: &str,
         progress: impl FnMut(usize) + Send,
     ) -> Result<ImportReport> {
-        self.authorize(actor, Action::WriteRegister, Target::None, request_id).await?;
+        self.authorize(caller, Action::WriteRegister, Target::None).await?;
         let (sender, receiver) = tokio::sync::mpsc::channel::<Round>(2);
         let reader = tokio::task::spawn_blocking(move || {
             // A closed channel means the import stopped reading: nothing more to send.
@@ -321,7 +321,7 @@ impl Registry {
                 let _ = sender.blocking_send(Err(errors));
             }
         });
-        let report = self.import_rounds(actor, receiver, request_id, progress).await;
+        let report = self.import_rounds(caller, receiver, progress).await;
         reader.await.map_err(frmo_store::StoreError::from)?;
         report
     }
@@ -329,12 +329,11 @@ impl Registry {
     /// Imports НСИ 1461 records already read (from [`parse_file`]); see [`Self::import_nsi_file`].
     pub async fn import_nsi(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         records: Vec<RawRecord>,
-        request_id: &str,
         progress: impl FnMut(usize) + Send,
     ) -> Result<ImportReport> {
-        self.authorize(actor, Action::WriteRegister, Target::None, request_id).await?;
+        self.authorize(caller, Action::WriteRegister, Target::None).await?;
         let (sender, receiver) = tokio::sync::mpsc::channel::<Round>(records.len().div_ceil(CHUNK).max(1));
         let mut records = records.into_iter();
         loop {
@@ -344,7 +343,7 @@ impl Registry {
             }
         }
         drop(sender);
-        self.import_rounds(actor, receiver, request_id, progress).await
+        self.import_rounds(caller, receiver, progress).await
     }
 
     /// The import proper. Rounds are checked, merged with the current cards, and handed to one
@@ -356,20 +355,19 @@ impl Registry {
     /// are rebuilt once at the end (the store decides whether it is empty).
     async fn import_rounds(
         &self,
-        actor: &Actor,
+        caller: &Caller,
         mut rounds: tokio::sync::mpsc::Receiver<Round>,
-        request_id: &str,
         mut progress: impl FnMut(usize) + Send,
     ) -> Result<ImportReport> {
         let started = std::time::Instant::now();
         let mut report = ImportReport::default();
         let today = self.today();
-        let (user_id, label) = self.actor_label(actor).await;
+        let (user_id, label) = self.actor_label(caller.actor()).await;
         let journal = Journal {
             now: OffsetDateTime::from_unix_timestamp(self.now()).unwrap_or_else(|_| OffsetDateTime::now_utc()),
             user_id,
             actor: label,
-            request_id: if request_id.is_empty() { "-".to_owned() } else { request_id.to_owned() },
+            request_id: if caller.request_id().is_empty() { "-".to_owned() } else { caller.request_id().to_owned() },
         };
         let bulk = self.store.begin_bulk_load().await?;
         let (sender, receiver) = tokio::sync::mpsc::channel(1);
