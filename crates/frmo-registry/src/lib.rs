@@ -66,7 +66,7 @@ pub struct Registry {
     /// The open register's current cards as stored, by version id.
     cards: Arc<cache::VersionCache<CardVersion>>,
     /// The installed directories as last taken up (id, version, installed at), once installed.
-    directories_seen: Arc<std::sync::Mutex<Option<Vec<(String, String, i64)>>>>,
+    directories_seen: Arc<std::sync::Mutex<Option<register::directories::Stamp>>>,
     /// This process's part in running background jobs.
     jobs: Arc<reports::jobs::JobRunner>,
 }

@@ -94,8 +94,8 @@ pub(crate) struct Asked {
 
 impl Asked {
     pub(crate) fn of(request: &Request) -> Self {
-        let asked = request.uri().query().unwrap_or_default().split('&').filter_map(|p| p.strip_prefix("lang="));
-        let lang = asked.last().and_then(Locale::parse);
+        let mut asked = request.uri().query().unwrap_or_default().split('&').filter_map(|p| p.strip_prefix("lang="));
+        let lang = asked.next_back().and_then(Locale::parse);
         let kept = crate::identity::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
         let locale = lang.or(kept).unwrap_or(Locale::Ru);
         Asked { lang, current: Current { locale, uri: request.uri().clone() } }

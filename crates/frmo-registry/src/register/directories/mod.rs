@@ -307,6 +307,10 @@ fn to_installed(d: &InstalledDirectory) -> Option<Directory> {
     ))
 }
 
+/// What tells one installation of the directories from another: each installed directory's id,
+/// version and time of installation, sorted.
+pub(crate) type Stamp = Vec<(String, String, i64)>;
+
 impl Registry {
     /// Installs the directories stored by earlier imports over the shipped ones (at start).
     pub async fn install_directories(&self) -> Result<usize> {
