@@ -90,7 +90,8 @@ impl TestApp {
     }
 
     async fn esia_staff_of(&self, oid: &str, chief: bool) -> SignedIn {
-        let card = self.registry.card(&Actor::Anonymous, oid, None).await.expect("the organization's card");
+        let oid = frmo_domain::ident::OrgOid::parse(oid).expect("an organization's OID");
+        let card = self.registry.card(&Actor::Anonymous, &oid, None).await.expect("the organization's card");
         let ogrn = card.organization.ogrn.expect("the organization has an ОГРН");
         let subject = format!("person-{}", self.next_person());
         let sign_in = SignIn {

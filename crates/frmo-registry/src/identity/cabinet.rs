@@ -138,7 +138,8 @@ impl Registry {
         let actor = Actor::User(person.clone());
         let mut list = Vec::new();
         for membership in &person.memberships {
-            let Ok(card) = self.card(&Actor::System, &membership.org_oid, None).await else { continue };
+            let Ok(oid) = OrgOid::parse(&membership.org_oid) else { continue };
+            let Ok(card) = self.card(&Actor::System, &oid, None).await else { continue };
             let target = Target::Organization { oid: &membership.org_oid, region: card.organization.region_id.code() };
             list.push(MyOrganization {
                 oid: membership.org_oid.clone(),
@@ -155,9 +156,9 @@ impl Registry {
         let (card, members) = if caller.is_authorized(oid.as_str(), Action::ReadOrganization) {
             // Allowed already in this request (by the route layer): the card and its members are
             // read at once.
-            tokio::try_join!(self.card(&Actor::System, oid.as_str(), None), self.members(oid.as_str()))?
+            tokio::try_join!(self.card(&Actor::System, oid, None), self.members(oid.as_str()))?
         } else {
-            let card = self.card(&Actor::System, oid.as_str(), None).await?;
+            let card = self.card(&Actor::System, oid, None).await?;
             let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
             self.authorize(caller, Action::ReadOrganization, target).await?;
             (card, self.members(oid.as_str()).await?)
@@ -275,7 +276,7 @@ impl Registry {
         edited_version: i64,
         reason: &str,
     ) -> Result<crate::moderation::requests::Proposal> {
-        let card = self.card(&Actor::System, oid.as_str(), None).await?;
+        let card = self.card(&Actor::System, oid, None).await?;
         let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
         self.authorize(caller, Action::EditOrganization, target).await?;
         let proposed = edit.apply(card.organization.clone())?;

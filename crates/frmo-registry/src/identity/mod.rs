@@ -281,8 +281,8 @@ impl Registry {
 
     /// The region of an organization's current card (its `regionId`), from the version's column
     /// rather than the card: every route on an organization asks it first.
-    pub async fn organization_region(&self, oid: &str) -> Result<u8> {
-        if let Some(region) = self.store.current_region(oid).await? {
+    pub async fn organization_region(&self, oid: &OrgOid) -> Result<u8> {
+        if let Some(region) = self.store.current_region(oid.as_str()).await? {
             return Ok(region);
         }
         // Not found by the column: the card read answers as every use case does (not found, or a
@@ -311,7 +311,7 @@ impl Registry {
         if let Some(region) = caller.authorized_region(oid.as_str(), action) {
             return Ok(Target::Organization { oid: oid.as_str(), region });
         }
-        let region = self.organization_region(oid.as_str()).await?;
+        let region = self.organization_region(oid).await?;
         let target = Target::Organization { oid: oid.as_str(), region };
         self.authorize(caller, action, target).await?;
         Ok(target)
@@ -320,7 +320,7 @@ impl Registry {
     /// Whether `actor` may do `action` to the organization, without journaling: for pages that
     /// show or hide a form (the use case itself still authorizes).
     pub async fn may(&self, actor: &Actor, oid: &OrgOid, action: Action) -> Result<bool> {
-        let region = self.organization_region(oid.as_str()).await?;
+        let region = self.organization_region(oid).await?;
         Ok(decide(actor, action, Target::Organization { oid: oid.as_str(), region }).is_allowed())
     }
 

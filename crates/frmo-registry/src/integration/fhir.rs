@@ -109,19 +109,13 @@ impl Registry {
     pub async fn card_history(
         &self,
         actor: &Actor,
-        oid: Option<&str>,
+        oid: Option<&OrgOid>,
         since: Option<OffsetDateTime>,
         after: i64,
         limit: usize,
     ) -> Result<HistoryPage> {
         Self::check(actor, Action::ReadPublicRegister)?;
-        let key = match oid {
-            Some(oid) => {
-                let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
-                Some(frmo_store::search::head::key_of(&oid))
-            }
-            None => None,
-        };
+        let key = oid.map(frmo_store::search::head::key_of);
         let since = since.map_or(i64::MIN, micros);
         let (found, more) = self.index.history(key, since, after, limit.clamp(1, MAX_HISTORY_PAGE));
         let mut entries = Vec::with_capacity(found.len());
@@ -138,14 +132,18 @@ impl Registry {
     /// The organization whose record person `id` is, for reading one practitioner.
     pub async fn directory_of_person(&self, caller: &Caller, id: i64) -> Result<WorkerDirectory> {
         let person = self.store.person(id).await?.ok_or_else(|| practitioner_missing(id))?;
-        let found = self.worker_directory(caller, &person.oid, DirectoryPart::Person(id)).await?;
+        let found = self
+            .worker_directory(caller, &crate::register::organization_oid(&person.oid)?, DirectoryPart::Person(id))
+            .await?;
         if found.persons.is_empty() { Err(practitioner_missing(id)) } else { Ok(found) }
     }
 
     /// The organization of employment card `id`, for reading one practitioner role.
     pub async fn directory_of_role(&self, caller: &Caller, id: i64) -> Result<WorkerDirectory> {
         let card = self.store.card_record(id).await?.ok_or_else(|| role_missing(id))?;
-        let found = self.worker_directory(caller, &card.oid, DirectoryPart::Role(id)).await?;
+        let found = self
+            .worker_directory(caller, &crate::register::organization_oid(&card.oid)?, DirectoryPart::Role(id))
+            .await?;
         if found.roles.is_empty() { Err(role_missing(id)) } else { Ok(found) }
     }
 
@@ -153,11 +151,15 @@ impl Registry {
     /// organization's personal data (`Action::ReadPersonalData`) gets every record with СНИЛС,
     /// birth date, sex and contacts, and the view is journaled; everyone else gets the people
     /// working there today (name, credentials, positions) and nothing personal.
-    pub async fn worker_directory(&self, caller: &Caller, oid: &str, part: DirectoryPart) -> Result<WorkerDirectory> {
+    pub async fn worker_directory(
+        &self,
+        caller: &Caller,
+        oid: &OrgOid,
+        part: DirectoryPart,
+    ) -> Result<WorkerDirectory> {
         Self::check(caller.actor(), Action::ReadPublicRegister)?;
-        let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
-        let oid = oid.as_str();
         let region = self.organization_region(oid).await?;
+        let oid = oid.as_str();
         let target = Target::Organization { oid, region };
         let personal = decide(caller.actor(), Action::ReadPersonalData, target).is_allowed();
         let today = iso(self.today());

@@ -76,7 +76,7 @@ impl Registry {
         let mut oids = Vec::new();
         for oid in orgs {
             let oid = OrgOid::parse(oid.trim()).map_err(|e| invalid("org", "OID организации", e.message))?;
-            match self.organization_region(oid.as_str()).await {
+            match self.organization_region(&oid).await {
                 Err(RegistryError::NotFound(_)) => {
                     return Err(invalid("org", "OID организации", format!("{oid} нет в реестре")));
                 }

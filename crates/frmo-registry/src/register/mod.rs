@@ -6,7 +6,7 @@
 pub mod directories;
 pub mod nsi;
 mod organizations;
-pub use organizations::organization_oid;
+pub use organizations::{organization_oid, public_oid};
 pub mod printable;
 pub mod publication;
 pub mod search;

@@ -22,18 +22,17 @@ const INDEX_BATCH: usize = 20_000;
 impl Registry {
     /// The card of an organization as JSON, current or as of the end of a date. The hot path of the
     /// API: one lookup, no re-serialisation. The anonymous's read may come from a read replica.
-    pub async fn card_json(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<CardVersion> {
+    pub async fn card_json(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>) -> Result<CardVersion> {
         Self::check(actor, Action::ReadPublicRegister)?;
-        let oid = OrgOid::parse(oid).map_err(RegistryError::invalid)?;
         let at = as_of.map(end_of_day);
         // The anonymous read the open register, which a read replica may serve; everyone else may
         // be reading what they have just written, which only the primary is sure to have.
         let row = match actor {
-            Actor::Anonymous if at.is_none() => self.public_current_card(&oid).await?,
+            Actor::Anonymous if at.is_none() => self.public_current_card(oid).await?,
             Actor::Anonymous => self.store.public_card(oid.as_str(), at).await?.map(CardVersion::from),
             _ => self.store.card(oid.as_str(), at).await?.map(CardVersion::from),
         };
-        row.ok_or_else(|| RegistryError::NotFound(not_found_message(&oid, as_of)))
+        row.ok_or_else(|| RegistryError::NotFound(not_found_message(oid, as_of)))
     }
 
     /// The open register's current card: the stored bytes of the version the search index holds as
@@ -56,7 +55,7 @@ impl Registry {
     }
 
     /// The card of an organization, parsed, for pages.
-    pub async fn card(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<Card> {
+    pub async fn card(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>) -> Result<Card> {
         let row = self.card_json(actor, oid, as_of).await?;
         let organization = serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
         Ok(Card { row, organization })
@@ -89,7 +88,7 @@ impl Registry {
         context: journal::ChangeContext<'_>,
     ) -> Result<i64> {
         Self::check(actor, Action::WriteRegister)?;
-        let before = self.card(&Actor::System, organization.oid.as_str(), None).await?;
+        let before = self.card(&Actor::System, &organization.oid, None).await?;
         self.apply_change(actor, &before.organization, organization, edited_version, at, context).await
     }
 
@@ -125,7 +124,7 @@ impl Registry {
     pub async fn close_organization(
         &self,
         actor: &Actor,
-        oid: &str,
+        oid: &OrgOid,
         date: Date,
         reason_id: u32,
         edited_version: i64,
@@ -212,6 +211,12 @@ impl Registry {
             }
         })
     }
+}
+
+/// An organization's OID as the open register's reads take it: one that does not parse is refused
+/// naming the field (`oid`), as a malformed identifier in a query is.
+pub fn public_oid(text: &str) -> Result<OrgOid> {
+    OrgOid::parse(text).map_err(RegistryError::invalid)
 }
 
 /// An organization's OID as an address names it: one that does not parse is answered as an

@@ -3,6 +3,7 @@
 
 use frmo_domain::access::Actor;
 use frmo_domain::date::{format as format_date, moscow_time};
+use frmo_domain::ident::OrgOid;
 use frmo_domain::reference;
 use time::Date;
 
@@ -16,7 +17,7 @@ fn name_in(directory: &str, id: u32) -> String {
 impl Registry {
     /// The public card of `oid` (as of `as_of`, or now) as a PDF; the current public documents are
     /// listed on the current card only, as on the page.
-    pub async fn card_pdf(&self, actor: &Actor, oid: &str, as_of: Option<Date>) -> Result<Vec<u8>> {
+    pub async fn card_pdf(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>) -> Result<Vec<u8>> {
         let card = self.card(actor, oid, as_of).await?;
         let org = &card.organization;
         let documents = if as_of.is_none() { self.public_documents(&org.oid).await? } else { Vec::new() };

@@ -326,7 +326,10 @@ impl Registry {
                     let oids: Vec<String> = person.memberships.iter().map(|m| m.org_oid.clone()).collect();
                     let mut names = Vec::new();
                     for oid in &oids {
-                        let card = self.card(&Actor::System, oid, None).await;
+                        let card = match crate::register::organization_oid(oid) {
+                            Ok(parsed) => self.card(&Actor::System, &parsed, None).await,
+                            Err(error) => Err(error),
+                        };
                         names.push(card.map_or_else(|_| oid.clone(), |c| c.organization.name_short));
                     }
                     (Scope { regions: None, oids: Some(oids) }, format!("организации: {}", names.join(", ")))

@@ -74,7 +74,11 @@ impl Registry {
         let region = if org_oid.is_empty() {
             None
         } else {
-            match self.organization_region(&org_oid).await {
+            let region = match crate::register::organization_oid(&org_oid) {
+                Ok(oid) => self.organization_region(&oid).await,
+                Err(error) => Err(error),
+            };
+            match region {
                 Ok(region) => Some(region),
                 Err(RegistryError::NotFound(_) | RegistryError::Invalid(_)) => {
                     errors.push(ValidationError::new(

@@ -193,7 +193,7 @@ impl Registry {
         let detail =
             serde_json::json!({"export": format!("workers.{format}"), "rows": rows.len(), "personal": personal});
         self.journal(caller, if personal { "personal_data" } else { "export" }, oid.as_str(), detail).await?;
-        let name = self.card(&Actor::System, oid.as_str(), None).await?.organization.name_short;
+        let name = self.card(&Actor::System, oid, None).await?.organization.name_short;
         Ok((name, rows))
     }
 

@@ -225,7 +225,7 @@ impl Registry {
         let missing = || RegistryError::NotFound(format!("Работник со СНИЛС {} не найден", snils.formatted()));
         let mut records = Vec::new();
         for person in self.store.persons_with_snils(snils.as_str()).await? {
-            let region = self.organization_region(&person.oid).await?;
+            let region = self.organization_region(&crate::register::organization_oid(&person.oid)?).await?;
             if decide(caller.actor(), Action::ReadPersonalData, Target::Organization { oid: &person.oid, region })
                 .is_allowed()
             {

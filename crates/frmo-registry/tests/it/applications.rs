@@ -99,7 +99,10 @@ async fn a_new_organization_is_applied_for_approved_and_gets_its_oid(backend: Ba
     assert_eq!(decided.status.as_str(), "approved");
     let oid = decided.org_oid.clone();
     assert!(oid.starts_with("1.2.643.5.1.13.13.12.2.63."), "an OID in the region: {oid}");
-    let card = registry.card(&Actor::Anonymous, &oid, None).await.expect("the new card");
+    let card = registry
+        .card(&Actor::Anonymous, &frmo_domain::ident::OrgOid::parse(&oid).expect("an OID"), None)
+        .await
+        .expect("the new card");
     assert_eq!(card.organization.name_short, "ООО «Реавиз»");
     assert_eq!(decided.applied_version, Some(card.row.version_id));
     let notes = registry.store().notifications(applicant_id, 5).await.expect("notifications");

@@ -105,7 +105,7 @@ async fn the_nsi_csv_neutralises_text_and_reads_back(backend: Backend) {
     let file = format!("{header}\r\n{}\r\n", fields.join(";"));
     let records = frmo_registry::register::nsi::parse_file(file.as_bytes()).expect("parses");
     registry.import_nsi(&Caller::system("test"), records, |_| {}).await.expect("import");
-    let card = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::System, &REAVIZ, None).await.expect("card");
     assert_eq!(card.organization.name_short, "@SUM(1+1)*cmd");
 
     let mut out = Vec::new();

@@ -11,7 +11,7 @@ use frmo_testkit::{Backend, backend_tests};
 use serde_json::json;
 
 use super::workers::{form, member};
-use super::{REAVIZ, REAVIZ_OID, demo};
+use super::{REAVIZ, demo};
 
 const POSITIONS_OID: &str = "1.2.643.5.1.13.13.11.1002";
 
@@ -276,14 +276,14 @@ async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_mea
     }
     // A pending request whose proposal and changes carry a type code.
     let chief = member(&registry, "1000299654", true).await;
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut proposed = card.organization.clone();
     proposed.organization_type_id = if proposed.organization_type_id == 3 { 1 } else { 3 };
     registry.propose_change(&chief, proposed, card.row.version_id, "смена формы", true).await.expect("propose");
     let before = meanings(&db).await;
     let (state_owned, private) = (of_type(&registry, 1).await, of_type(&registry, 3).await);
     assert_eq!((of_type(&other, 1).await, of_type(&other, 3).await), (state_owned.clone(), private.clone()));
-    other.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("kept by the other process");
+    other.card(&Actor::Anonymous, &REAVIZ, None).await.expect("kept by the other process");
     assert!(!state_owned.is_empty() || !private.is_empty(), "the demo has organizations of types 1 and 3");
 
     // No НСИ OID is known for the ФРМО directories: the file's name must carry one (a placeholder here).
@@ -318,7 +318,7 @@ async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_mea
     assert_eq!(meanings(&db).await, before, "every card and request means what it meant");
     assert_eq!((of_type(&registry, 3).await, of_type(&registry, 1).await), (state_owned, private));
     assert!(frmo_domain::org::is_entrepreneur_type(40) && !frmo_domain::org::is_entrepreneur_type(4));
-    let after = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").organization;
+    let after = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card").organization;
     assert_eq!(after.mo_agency_kind_id, card.organization.mo_agency_kind_id + 100);
     assert_eq!(after.validate(), Ok(()), "the card stays valid under the installed directories");
     // The importer has taken up its own imports; the other process takes them up when it follows.
@@ -329,7 +329,7 @@ async fn directories_stored_inside_cards_are_renumbered_and_cards_keep_their_mea
         (of_type(&other, 3).await, of_type(&other, 1).await),
         (of_type(&registry, 3).await, of_type(&registry, 1).await)
     );
-    let theirs = other.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").organization;
+    let theirs = other.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card").organization;
     assert_eq!(theirs.mo_agency_kind_id, after.mo_agency_kind_id);
     reference::uninstall_all();
 }

@@ -22,7 +22,7 @@ async fn a_change_is_journaled_with_its_fields_and_its_author(backend: Backend) 
     let new = registry.sign_in(esia_sign_in("1000299654", true, true)).await.expect("sign in");
     let actor = consenting(&registry, &new).await;
 
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let before = card.organization.contacts.phone.clone();
     let contacts = Contacts { phone: Some("+7 846 333-54-51".into()), ..card.organization.contacts.clone() };
     let proposal = registry

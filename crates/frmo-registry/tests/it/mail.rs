@@ -12,7 +12,7 @@ use frmo_testkit::smtp::SmtpSink;
 use frmo_testkit::{Backend, backend_tests};
 
 use super::identity::{consenting, esia_sign_in};
-use super::{REAVIZ, REAVIZ_OID, demo};
+use super::{REAVIZ, demo};
 
 fn mailer(sink: &SmtpSink) -> Mailer {
     Mailer::smtp("127.0.0.1", sink.port, "Реестр МО <noreply@frmo.example>").expect("mailer")
@@ -39,7 +39,7 @@ async fn a_decision_reaches_its_author_in_the_cabinet_and_by_mail(backend: Backe
     let author_id = author.user_id;
     let author = consenting(&registry, &author).await;
     let (operator_id, operator) = operator(&registry).await;
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 111-22-33".into()), ..Default::default() };
     let Proposal::Request(request) =
         registry.edit_contacts(&author, &REAVIZ, contacts, card.row.version_id, "новый номер").await.expect("request")

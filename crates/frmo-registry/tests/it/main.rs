@@ -154,7 +154,7 @@ async fn filters_narrow_the_results(backend: Backend) {
 
 async fn the_register_can_be_read_as_of_a_past_date(backend: Backend) {
     let (_db, registry) = demo(backend, 5).await;
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut renamed = card.organization.clone();
     renamed.name_short = "Медицинский Университет «Реавиз» (переименован)".into();
     renamed.name_full = "Переименованный университет Реавиз".into();
@@ -168,14 +168,12 @@ async fn the_register_can_be_read_as_of_a_past_date(backend: Backend) {
         )
         .await
         .expect("change");
-    let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let now = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     assert!(now.organization.name_short.ends_with("(переименован)"));
-    let then = registry
-        .card(&Actor::Anonymous, REAVIZ_OID, Some(time::macros::date!(2020 - 01 - 01)))
-        .await
-        .expect("past card");
+    let then =
+        registry.card(&Actor::Anonymous, &REAVIZ, Some(time::macros::date!(2020 - 01 - 01))).await.expect("past card");
     assert_eq!(then.organization.name_short, "Медицинский Университет «Реавиз»");
-    let before = registry.card(&Actor::Anonymous, REAVIZ_OID, Some(time::macros::date!(2000 - 01 - 01))).await;
+    let before = registry.card(&Actor::Anonymous, &REAVIZ, Some(time::macros::date!(2000 - 01 - 01))).await;
     assert!(matches!(before, Err(RegistryError::NotFound(_))));
 
     // Search follows the dates too.
@@ -203,12 +201,12 @@ async fn the_register_can_be_read_as_of_a_past_date(backend: Backend) {
 
 async fn closing_keeps_the_record_with_date_and_reason(backend: Backend) {
     let (_db, registry) = demo(backend, 5).await;
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let closed_on = time::macros::date!(2025 - 06 - 30);
     let bad_reason = registry
         .close_organization(
             &Actor::System,
-            REAVIZ_OID,
+            &REAVIZ,
             closed_on,
             999,
             card.row.version_id,
@@ -219,7 +217,7 @@ async fn closing_keeps_the_record_with_date_and_reason(backend: Backend) {
     registry
         .close_organization(
             &Actor::System,
-            REAVIZ_OID,
+            &REAVIZ,
             closed_on,
             1,
             card.row.version_id,
@@ -228,12 +226,12 @@ async fn closing_keeps_the_record_with_date_and_reason(backend: Backend) {
         .await
         .expect("close");
 
-    let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("still readable");
+    let now = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("still readable");
     assert_eq!(now.organization.status, frmo_domain::org::OrgStatus::Liquidated);
     assert_eq!(now.organization.delete_date, Some(closed_on));
     assert_eq!(now.organization.delete_reason_id, Some(1));
     let before =
-        registry.card(&Actor::Anonymous, REAVIZ_OID, Some(time::macros::date!(2025 - 06 - 29))).await.expect("past");
+        registry.card(&Actor::Anonymous, &REAVIZ, Some(time::macros::date!(2025 - 06 - 29))).await.expect("past");
     assert_eq!(before.organization.status, frmo_domain::org::OrgStatus::Active);
     let active =
         SearchParams { inn: Some("6317006620".into()), status: Some("active".into()), ..SearchParams::default() };
@@ -244,7 +242,7 @@ async fn closing_keeps_the_record_with_date_and_reason(backend: Backend) {
     let stale = registry
         .close_organization(
             &Actor::System,
-            REAVIZ_OID,
+            &REAVIZ,
             closed_on,
             1,
             card.row.version_id,
@@ -268,7 +266,7 @@ async fn new_oids_follow_the_region_sequence(backend: Backend) {
     let a = registry.allocate_oid(&Actor::System, 2, samara).await.expect("oid");
     let b = registry.allocate_oid(&Actor::System, 2, samara).await.expect("oid");
     assert_eq!(b.number(), a.number() + 1);
-    assert!(registry.card(&Actor::Anonymous, a.as_str(), None).await.is_err(), "a fresh OID is unused");
+    assert!(registry.card(&Actor::Anonymous, &a, None).await.is_err(), "a fresh OID is unused");
 }
 
 /// A process keeps the open register's current cards; another process's change replaces what it
@@ -276,8 +274,8 @@ async fn new_oids_follow_the_region_sequence(backend: Backend) {
 async fn a_change_in_another_process_replaces_a_kept_card(backend: Backend) {
     let (db, writer) = demo(backend, 5).await;
     let reader = Registry::open(db.store().await).await.expect("second process");
-    let kept = reader.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
-    assert_eq!(reader.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("kept").row, kept.row);
+    let kept = reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
+    assert_eq!(reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("kept").row, kept.row);
     let mut renamed = kept.organization.clone();
     renamed.name_short = "Реавиз (другой процесс)".into();
     let version = writer
@@ -290,9 +288,9 @@ async fn a_change_in_another_process_replaces_a_kept_card(backend: Backend) {
         )
         .await
         .expect("change");
-    assert_eq!(writer.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("writer").row.version_id, version);
+    assert_eq!(writer.card(&Actor::Anonymous, &REAVIZ, None).await.expect("writer").row.version_id, version);
     reader.refresh_index().await.expect("follow");
-    let now = reader.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("reader");
+    let now = reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("reader");
     assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (version, "Реавиз (другой процесс)"));
 }
 

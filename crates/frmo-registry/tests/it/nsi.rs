@@ -1,6 +1,7 @@
 //! The НСИ 1461 publication, read by independent readers (Python's json and csv modules) with the
 //! real loaders' field list, on both backends.
 
+use crate::REAVIZ;
 use frmo_domain::access::Actor;
 use frmo_registry::register::nsi::{FIELDS, Format, parse_file, report_text};
 use frmo_registry::workers::ImportReport;
@@ -222,7 +223,7 @@ async fn a_bad_record_is_named_and_nothing_is_imported(backend: Backend) {
 /// carry; a new OID is created with that OID and never handed out again.
 async fn import_merges_by_oid_and_keeps_the_rest_of_the_card(backend: Backend) {
     let (_db, registry) = demo(backend, 20).await;
-    let before = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card");
+    let before = registry.card(&Actor::System, &REAVIZ, None).await.expect("card");
     let csv = String::from_utf8(export(&registry, Format::Csv).await).expect("utf-8");
     let header = csv.lines().next().expect("header").to_owned();
     let reaviz = csv.lines().find(|l| l.contains(REAVIZ_OID)).expect("reaviz").to_owned();
@@ -238,7 +239,7 @@ async fn import_merges_by_oid_and_keeps_the_rest_of_the_card(backend: Backend) {
     let report = import(&registry, file.as_bytes()).await;
     assert!((report.applied, report.created, report.updated) == (true, 1, 1), "{report:?}");
     assert_eq!(footprint(&registry).await, (count + 1, versions + 2, journal + 2));
-    let after = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card");
+    let after = registry.card(&Actor::System, &REAVIZ, None).await.expect("card");
     assert_eq!(after.organization.name_short, "Университет «Реавиз»");
     assert!(after.row.version_id > before.row.version_id);
     let mut expected = before.organization.clone();
@@ -246,7 +247,10 @@ async fn import_merges_by_oid_and_keeps_the_rest_of_the_card(backend: Backend) {
     assert_eq!(after.organization, expected, "departments, buildings, licences, contacts kept");
     let history = registry.journal_of(REAVIZ_OID, 5).await.expect("journal");
     assert!(history.iter().any(|r| r.kind == "change" && r.detail.contains("Университет «Реавиз»")));
-    let created = registry.card(&Actor::System, new_oid, None).await.expect("new card");
+    let created = registry
+        .card(&Actor::System, &frmo_domain::ident::OrgOid::parse(new_oid).expect("an OID"), None)
+        .await
+        .expect("new card");
     assert_eq!(created.organization.name_short, "Новая клиника");
     let region = frmo_domain::ident::RegionCode::parse("63").expect("region");
     let next = registry.allocate_oid(&Actor::System, 2, region).await.expect("oid");
@@ -264,7 +268,7 @@ async fn import_merges_by_oid_and_keeps_the_rest_of_the_card(backend: Backend) {
         "deleteReason":{"id":2,"deleteReason":"Дубль карточки МО"}}"#;
     let report = import(&registry, api.as_bytes()).await;
     assert!(report.applied, "{}", report_text(&report.errors));
-    let card = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card").organization;
+    let card = registry.card(&Actor::System, &REAVIZ, None).await.expect("card").organization;
     assert_eq!((card.name_short.as_str(), card.mo_level_id), ("Медицинский Университет «Реавиз»", Some(1)));
     assert_eq!(
         (card.create_date, card.departments.len()),

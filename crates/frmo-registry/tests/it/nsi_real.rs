@@ -6,6 +6,7 @@
 //! The samples are real public data kept outside the repository (`../shared/reference/samples`
 //! beside the repository root, or `FRMO_REFERENCE_SAMPLES`); see their `SOURCE.md`.
 
+use crate::REAVIZ;
 use frmo_domain::access::Actor;
 use frmo_registry::Registry;
 use frmo_registry::register::nsi::{Format, parse_file, report_text};
@@ -48,7 +49,7 @@ async fn the_real_frmo_card_imports_and_every_field_round_trips(backend: Backend
         assert!(report.applied && report.created == 1, "{name}: {}", report_text(&report.errors));
         // «Республика Адыгея (Адыгея)» is how ФРМО spells region 1: no warning.
         assert!(report.warnings.is_empty(), "{name}: {}", report_text(&report.warnings));
-        let card = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card").organization;
+        let card = registry.card(&Actor::System, &REAVIZ, None).await.expect("card").organization;
         assert_eq!(card.nsi.mo_dept_id, Some(1_320_705));
         assert_eq!(card.region_id.code(), 63);
         let address = &card.legal_address;
@@ -128,7 +129,7 @@ async fn codes_decide_and_names_inform(backend: Backend) {
         serde_json::to_vec(&serde_json::json!({ "records": [record] })).expect("json")
     };
     // Other spellings of known codes: a warning each, the card as the codes say.
-    let before = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card").organization;
+    let before = registry.card(&Actor::System, &REAVIZ, None).await.expect("card").organization;
     let kind = reaviz["moAgencyKind"].as_str().expect("kind").to_owned();
     let spelled = with(&[
         ("regionName", "Самарская обл.".into()),
@@ -142,7 +143,7 @@ async fn codes_decide_and_names_inform(backend: Backend) {
     warned.sort_unstable();
     assert_eq!(warned, ["medicalSubjectName", "moAgencyKind", "regionName"], "{}", report_text(&report.warnings));
     assert!(report_text(&report.warnings).contains("«Самарская обл.» — в справочнике для кода 63 «Самарская область»"));
-    let card = registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card").organization;
+    let card = registry.card(&Actor::System, &REAVIZ, None).await.expect("card").organization;
     assert_eq!(
         (card.region_id.code(), card.mo_agency_kind_id, card.organization_type_id),
         (63, before.mo_agency_kind_id, 1)
@@ -304,7 +305,11 @@ async fn a_public_loader_loads_every_record_of_every_format(backend: Backend) {
     }
     for row in json_rows {
         let oid = row["oid"].as_str().expect("oid");
-        let card = registry.card(&Actor::System, oid, None).await.expect("card").organization;
+        let card = registry
+            .card(&Actor::System, &frmo_domain::ident::OrgOid::parse(oid).expect("an OID"), None)
+            .await
+            .expect("card")
+            .organization;
         let address = card.actual_address.as_ref().unwrap_or(&card.legal_address);
         assert_eq!(row["organizationType"], Value::from(card.organization_type_id), "{oid}");
         assert_eq!(row["regionId"], Value::from(card.region_id.code()), "{oid}");

@@ -2,6 +2,7 @@
 //! the next lists exactly the organizations changed (renamed, closed, added) and the feed gives
 //! their records; files are downloadable with their SHA-256; only administrators publish.
 
+use crate::REAVIZ;
 use frmo_domain::access::{Actor, Principal};
 use frmo_registry::moderation::journal::ChangeContext;
 use frmo_registry::{Caller, Registry, RegistryError};
@@ -61,7 +62,7 @@ async fn versions_list_what_changed_and_the_feed_gives_it(backend: Backend) {
     assert!(matches!(&nothing, Err(RegistryError::Conflict(m)) if m.contains("не менялся")), "{nothing:?}");
 
     // Rename one organization and close another; then publish version 2.
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut renamed = card.organization.clone();
     renamed.name_short = "Реавиз (новое имя)".into();
     registry
@@ -83,11 +84,11 @@ async fn versions_list_what_changed_and_the_feed_gives_it(backend: Backend) {
         .map(|(_, c)| serde_json::from_str::<frmo_domain::org::Organization>(&c).expect("org"))
         .find(|o| o.oid.as_str() != REAVIZ_OID && o.delete_date.is_none())
         .expect("another");
-    let other_card = registry.card(&Actor::Anonymous, other.oid.as_str(), None).await.expect("card");
+    let other_card = registry.card(&Actor::Anonymous, &other.oid, None).await.expect("card");
     registry
         .close_organization(
             &Actor::System,
-            other.oid.as_str(),
+            &other.oid,
             time::macros::date!(2026 - 01 - 31),
             1,
             other_card.row.version_id,

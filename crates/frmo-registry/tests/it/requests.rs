@@ -27,7 +27,7 @@ async fn operator(registry: &Registry, login: &str, regions: &[u8]) -> Caller {
 
 /// The card with a new phone, and the version it was made from.
 async fn with_phone(registry: &Registry, phone: &str) -> (Organization, i64) {
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut org = card.organization;
     org.contacts.phone = Some(phone.into());
     (org, card.row.version_id)
@@ -42,7 +42,7 @@ async fn submitted(registry: &Registry, author: &Caller, phone: &str) -> Request
 }
 
 async fn current_phone(registry: &Registry) -> Option<String> {
-    registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").organization.contacts.phone
+    registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card").organization.contacts.phone
 }
 
 async fn a_moderated_change_waits_for_the_operator_of_its_region(backend: Backend) {
@@ -83,7 +83,7 @@ async fn a_moderated_change_waits_for_the_operator_of_its_region(backend: Backen
     assert_eq!(decided.status.as_str(), "approved");
     assert_eq!(decided.comment.as_deref(), Some("Проверено по выписке ЕГРЮЛ."));
     assert_eq!(current_phone(&registry).await.as_deref(), Some("+7 846 111-22-33"));
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     assert_eq!(decided.applied_version, Some(card.row.version_id));
     assert_eq!(decided.events.iter().map(|e| e.status.as_str()).collect::<Vec<_>>(), ["submitted", "approved"]);
     assert!(registry.moderation_queue(&samara).await.expect("queue").is_empty());
@@ -104,7 +104,7 @@ async fn bad_proposals_store_nothing(backend: Backend) {
     assert!(matches!(&no_reason, Err(RegistryError::Invalid(e)) if e[0].field == "reason"), "{no_reason:?}");
     let stale = registry.propose_change(&member, org.clone(), version - 1, "причина", true).await;
     assert!(matches!(stale, Err(RegistryError::Conflict(_))), "{stale:?}");
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let unchanged = registry.propose_change(&member, card.organization.clone(), version, "причина", true).await;
     assert!(matches!(&unchanged, Err(RegistryError::Invalid(e)) if e[0].field == "card"), "{unchanged:?}");
     let mut nameless = org;
@@ -112,7 +112,7 @@ async fn bad_proposals_store_nothing(backend: Backend) {
     let invalid = registry.propose_change(&member, nameless, version, "причина", true).await;
     assert!(matches!(&invalid, Err(RegistryError::Invalid(e)) if e[0].field == "nameFull"), "{invalid:?}");
     assert!(registry.my_requests(member.actor()).await.expect("mine").is_empty());
-    assert_eq!(registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").row.version_id, version);
+    assert_eq!(registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card").row.version_id, version);
 
     let unconfirmed = registry.sign_in(esia_sign_in("1000299656", false, false)).await.expect("sign in");
     let unconfirmed = consenting(&registry, &unconfirmed).await;
@@ -125,7 +125,7 @@ async fn structure_changes_apply_at_once_with_their_journal_entry(backend: Backe
     let (_db, registry) = demo(backend, 0).await;
     let member = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
     let member = consenting(&registry, &member).await;
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut org = card.organization.clone();
     let department = org.departments.first_mut().expect("a department");
     department.depart_name = format!("{} (перепрофилировано)", department.depart_name);
@@ -133,7 +133,7 @@ async fn structure_changes_apply_at_once_with_their_journal_entry(backend: Backe
         .propose_change(&member.with_request_id("r-d"), org, card.row.version_id, "перепрофилирование", true)
         .await;
     let Ok(Proposal::Applied { version }) = proposal else { panic!("departments change directly: {proposal:?}") };
-    let now = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let now = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     assert_eq!(now.row.version_id, version);
     assert!(now.organization.departments[0].depart_name.ends_with("(перепрофилировано)"));
     let history = registry.journal_of(REAVIZ_OID, 5).await.expect("history");
@@ -241,7 +241,7 @@ async fn key_requisites_wait_for_the_operator_whatever_the_policy(backend: Backe
     let registry = registry.with_moderation(policy);
     let member = registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("sign in");
     let member = consenting(&registry, &member).await;
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let edit = CardEdit {
         head_full_name: Some("Пивень Дмитрий Валентинович".into()), ..CardEdit::default()
     };

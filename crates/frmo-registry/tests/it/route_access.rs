@@ -33,7 +33,7 @@ async fn a_route_is_allowed_or_refused_as_its_use_case_decides(backend: Backend)
         consenting(&registry, &registry.sign_in(esia_sign_in("1000299654", true, false)).await.expect("in")).await;
     let colleague =
         consenting(&registry, &registry.sign_in(esia_sign_in("1000299657", true, false)).await.expect("in")).await;
-    let card = registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut proposed = card.organization;
     proposed.contacts.phone = Some("+7 846 111-22-33".into());
     let Proposal::Request(request) = registry

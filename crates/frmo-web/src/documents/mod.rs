@@ -69,7 +69,7 @@ async fn page(
     let session = viewer.require(state).await?;
     let actor = session.actor();
     let documents = state.registry.documents(&viewer.caller, oid).await?;
-    let card = state.registry.card(&actor, oid.as_str(), None).await?;
+    let card = state.registry.card(&actor, oid, None).await?;
     let may_upload = state.registry.may(&actor, oid, Action::EditOrganization).await?;
     let max = state.registry.documents_settings().map_or(0, |d| d.settings.max_bytes);
     let status = errors.status();
@@ -166,6 +166,7 @@ pub async fn api_upload(
 
 /// `GET /api/v1/organizations/{oid}/documents`: the current public documents (licences).
 pub async fn api_public(State(state): State<AppState>, ApiPath(oid): ApiPath<String>) -> Result<Response, ApiError> {
+    let oid = frmo_registry::register::public_oid(&oid)?;
     let card = state.registry.card(&frmo_domain::access::Actor::Anonymous, &oid, None).await?;
     let documents = state.registry.public_documents(&card.organization.oid).await?;
     Ok(Json(json!({ "oid": oid, "documents": documents })).into_response())

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get};
 use axum::{Extension, Json, Router};
 use frmo_domain::access::Actor;
+use frmo_domain::ident::OrgOid;
 use frmo_registry::integration::ips::frmr::PersonKey;
 use frmo_registry::integration::ips::{MAX_LIMIT, Page, Part, Written};
 use frmo_registry::{Caller, RegistryError};
@@ -279,6 +280,11 @@ fn failed(caller: &Caller) -> impl Fn(RegistryError) -> IpsError + '_ {
     move |error| IpsError::new(error, caller.request_id())
 }
 
+/// The `oid` a call names, refused as the protocol refuses a malformed one.
+fn org(oid: &str, caller: &Caller) -> Result<OrgOid, IpsError> {
+    frmo_registry::integration::ips::org_oid(oid).map_err(failed(caller))
+}
+
 /// A JSON body: an object, or the call is refused naming the body.
 fn body(bytes: &[u8], caller: &Caller) -> Result<Value, IpsError> {
     match serde_json::from_slice::<Value>(bytes) {
@@ -305,7 +311,7 @@ async fn organization(
     Extension(c): Extension<Caller>,
     Path(params): Path<HashMap<String, String>>,
 ) -> Result<Response, IpsError> {
-    let oid = params.get("oid").map(String::as_str).unwrap_or_default();
+    let oid = &org(params.get("oid").map(String::as_str).unwrap_or_default(), &c)?;
     let content = s.registry.ips_organization(&c, oid).await.map_err(failed(&c))?;
     Ok(single_written(&c, &content))
 }
@@ -316,21 +322,21 @@ async fn put_organization(
     Query(p): Params,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    let oid = required(&p, "oid", &c)?;
+    let oid = &org(required(&p, "oid", &c)?, &c)?;
     let body = body(&bytes, &c)?;
     let done = s.registry.ips_put_organization(&c, oid, &body).await.map_err(failed(&c))?;
     Ok(written(&c, &done, None))
 }
 
 async fn delete_organization(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let oid = required(&p, "oid", &c)?;
+    let oid = &org(required(&p, "oid", &c)?, &c)?;
     let reason = required(&p, "deleteReason", &c)?;
     let done = s.registry.ips_delete_organization(&c, oid, reason).await.map_err(failed(&c))?;
     Ok(written(&c, &done, None))
 }
 
 async fn departments(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let oid = required(&p, "oid", &c)?;
+    let oid = &org(required(&p, "oid", &c)?, &c)?;
     let (offset, limit) = paging(&p, MAX_LIMIT, &c)?;
     let kind = code(&p, "departTypeId", &c)?;
     let page = s.registry.ips_departments(&c, oid, kind, offset, limit).await.map_err(failed(&c))?;
@@ -347,22 +353,22 @@ async fn department(
     // The organization is the department's own when the client does not name it.
     let oid =
         param(&p, "oid").map(str::to_owned).unwrap_or_else(|| depart.split(".0.").next().unwrap_or("").to_owned());
-    let found = s.registry.ips_department(&c, &oid, depart).await.map_err(failed(&c))?;
+    let found = s.registry.ips_department(&c, &org(&oid, &c)?, depart).await.map_err(failed(&c))?;
     Ok(single(&c, found))
 }
 
 async fn buildings(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let oid = required(&p, "oid", &c)?;
+    let oid = &org(required(&p, "oid", &c)?, &c)?;
     Ok(paged(&c, s.registry.ips_buildings(&c, oid).await.map_err(failed(&c))?))
 }
 
 async fn building(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
+    let (oid, id) = (&org(required(&p, "oid", &c)?, &c)?, required(&p, "entityId", &c)?);
     Ok(single(&c, s.registry.ips_building(&c, oid, id).await.map_err(failed(&c))?))
 }
 
 async fn add_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: &[u8], part: Part) -> Answer {
-    let oid = required(&p, "oid", &c)?;
+    let oid = &org(required(&p, "oid", &c)?, &c)?;
     let body = body(bytes, &c)?;
     let (id, done) = s.registry.ips_add_part(&c, part, oid, &body).await.map_err(failed(&c))?;
     Ok(written(&c, &done, Some(id)))
@@ -370,25 +376,25 @@ async fn add_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: &[u
 
 /// `PUT` (with a body) or `DELETE` (without) of a department or a building named by `entityId`.
 async fn change_part(s: AppState, c: Caller, p: HashMap<String, String>, bytes: Option<&[u8]>, part: Part) -> Answer {
-    let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
+    let (oid, id) = (&org(required(&p, "oid", &c)?, &c)?, required(&p, "entityId", &c)?);
     let body = bytes.map(|bytes| body(bytes, &c)).transpose()?;
     let done = s.registry.ips_change_part(&c, part, oid, id, body.as_ref()).await.map_err(failed(&c))?;
     Ok(written(&c, &done, None))
 }
 
 async fn licences(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let oid = required(&p, "oid", &c)?;
+    let oid = &org(required(&p, "oid", &c)?, &c)?;
     Ok(paged(&c, s.registry.ips_licences(&c, oid, None).await.map_err(failed(&c))?))
 }
 
 async fn licence(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let (oid, id) = (required(&p, "oid", &c)?, required(&p, "entityId", &c)?);
+    let (oid, id) = (&org(required(&p, "oid", &c)?, &c)?, required(&p, "entityId", &c)?);
     let mut page = s.registry.ips_licences(&c, oid, Some(id)).await.map_err(failed(&c))?;
     Ok(single(&c, page.content.pop().unwrap_or_default()))
 }
 
 async fn staff(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let oid = required(&p, "oid", &c)?;
+    let oid = &org(required(&p, "oid", &c)?, &c)?;
     Ok(paged(&c, s.registry.ips_staff(&c, oid).await.map_err(failed(&c))?))
 }
 
@@ -397,7 +403,7 @@ fn person_key(p: &HashMap<String, String>) -> PersonKey {
 }
 
 async fn find_person(s: &AppState, c: &Caller, p: &HashMap<String, String>, full: bool) -> Result<Value, IpsError> {
-    let mo = required(p, "mo", c)?;
+    let mo = &org(required(p, "mo", c)?, c)?;
     s.registry.ips_person(c, mo, &person_key(p), full).await.map_err(failed(c))
 }
 
@@ -417,7 +423,7 @@ async fn person_cards(State(s): State<AppState>, Extension(c): Extension<Caller>
 }
 
 async fn person_list(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let mo = required(&p, "mo", &c)?;
+    let mo = &org(required(&p, "mo", &c)?, &c)?;
     let (offset, limit) = paging(&p, MAX_PERSONS, &c)?;
     Ok(paged(&c, s.registry.ips_person_list(&c, mo, offset, limit).await.map_err(failed(&c))?))
 }
@@ -428,7 +434,7 @@ async fn post_person(
     Query(p): Params,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    let mo = required(&p, "mo", &c)?;
+    let mo = &org(required(&p, "mo", &c)?, &c)?;
     let body = body(&bytes, &c)?;
     let id = s.registry.ips_add_cards(&c, mo, &body, None).await.map_err(failed(&c))?;
     Ok(single(&c, json!({ "entityId": id })))
@@ -440,7 +446,7 @@ async fn post_card(
     Query(p): Params,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    let mo = required(&p, "mo", &c)?;
+    let mo = &org(required(&p, "mo", &c)?, &c)?;
     let key = person_key(&p);
     if key.oid.is_none() && key.snils.is_none() {
         return Err(IpsError::new(
@@ -464,14 +470,14 @@ async fn put_card(
     Query(p): Params,
     bytes: axum::body::Bytes,
 ) -> Answer {
-    let (mo, id) = (required(&p, "mo", &c)?, required(&p, "entityId", &c)?);
+    let (mo, id) = (&org(required(&p, "mo", &c)?, &c)?, required(&p, "entityId", &c)?);
     let body = body(&bytes, &c)?;
     s.registry.ips_put_card(&c, mo, id, &body).await.map_err(failed(&c))?;
     Ok(envelope(&c, json!({"applied": true})))
 }
 
 async fn delete_card(State(s): State<AppState>, Extension(c): Extension<Caller>, Query(p): Params) -> Answer {
-    let (mo, id) = (required(&p, "mo", &c)?, required(&p, "entityId", &c)?);
+    let (mo, id) = (&org(required(&p, "mo", &c)?, &c)?, required(&p, "entityId", &c)?);
     let (end, reason) = (param(&p, "endDate"), param(&p, "fireReasonId").or_else(|| param(&p, "endTypeId")));
     s.registry.ips_close_card(&c, mo, id, end, reason).await.map_err(failed(&c))?;
     Ok(envelope(&c, json!({"applied": true})))

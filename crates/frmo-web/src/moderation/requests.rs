@@ -182,7 +182,7 @@ pub(crate) async fn history(
     let oid = organization_oid(&oid)?;
     let session = viewer.require(&state).await?;
     let entries = state.registry.organization_history(&viewer.caller, &oid).await?;
-    let card = state.registry.card(&frmo_domain::access::Actor::System, oid.as_str(), None).await?;
+    let card = state.registry.card(&frmo_domain::access::Actor::System, &oid, None).await?;
     let path = format!("/cabinet/organizations/{oid}/history");
     let pager = Pager::of_query(entries.len(), &path, raw.0.as_deref(), PAGE_SIZE);
     let page = HistoryPage {

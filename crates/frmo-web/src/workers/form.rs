@@ -186,7 +186,7 @@ async fn form_page(
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     state.registry.organization_target(&viewer.caller, oid, Action::EditOrganization).await?;
-    let card = state.registry.card(&session.actor(), oid.as_str(), None).await?;
+    let card = state.registry.card(&session.actor(), oid, None).await?;
     let status = errors.status();
     let view = NewWorkerView {
         user_name: session.user.display_name.clone(),

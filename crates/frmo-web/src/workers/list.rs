@@ -132,7 +132,7 @@ async fn list_page(
     let found = page.lines.len();
     let pager = Pager::of_query(found, &format!("/cabinet/organizations/{oid}/workers"), query, PAGE_SIZE);
     page.lines = pager.slice(std::mem::take(&mut page.lines));
-    let card = state.registry.card(&session.actor(), oid.as_str(), None).await?;
+    let card = state.registry.card(&session.actor(), oid, None).await?;
     let report_csv =
         report.as_ref().map(|r| crate::query::percent_encode(&r.errors_csv(), b"-_.~")).unwrap_or_default();
     let status = if errors.is_empty() && report.as_ref().is_none_or(|r| r.applied) {

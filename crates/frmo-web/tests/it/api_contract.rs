@@ -11,6 +11,7 @@
 //! JSON error too). Plus the error shape of what the fuzzer cannot reach: repeated parameters, bad
 //! path encoding, wrong methods, unknown paths, bodies.
 
+use crate::REAVIZ;
 use std::process::Command;
 
 use frmo_domain::access::{Actor, FederalRole};
@@ -85,7 +86,7 @@ async fn the_api_keeps_its_openapi_contract(backend: Backend) {
     // Two published versions of НСИ 1461 (a renamed organization between them), so the open-data
     // feed has something to serve.
     app.registry.publish_nsi(&Caller::system("contract"), |_| {}).await.expect("version 1");
-    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut renamed = card.organization.clone();
     renamed.name_short = "Реавиз (версия 2)".into();
     let now = time::OffsetDateTime::now_utc();

@@ -1,6 +1,7 @@
 //! «Войти через Госуслуги» end to end over HTTP, against the ЕСИА stand the demo mounts: the signed
 //! request, the stand's real checks, tokens, person, roles, the session, consent and the cabinet.
 
+use crate::REAVIZ;
 use std::collections::HashMap;
 
 use frmo_testkit::{Backend, Browser, Page, TestApp, backend_tests, input_value};
@@ -101,7 +102,7 @@ async fn a_confirmed_chief_signs_in_consents_and_edits(backend: Backend) {
         .await;
     assert_eq!(bad.status, 400);
     assert!(bad.body.contains("Телефон") && bad.body.contains("Электронная почта"), "{}", bad.body);
-    let before = app.registry.card(&frmo_domain::access::Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let before = app.registry.card(&frmo_domain::access::Actor::Anonymous, &REAVIZ, None).await.expect("card");
     assert_eq!(before.row.version_id.to_string(), version, "a refused edit stores nothing");
     let saved = browser
         .post(
@@ -120,7 +121,7 @@ async fn a_confirmed_chief_signs_in_consents_and_edits(backend: Backend) {
     // Contacts are moderated by default: a request waits for the region's operator.
     let saved = browser.follow(saved).await;
     assert!(saved.body.contains("id=\"request-submitted\""), "{}", saved.body);
-    let after = app.registry.card(&frmo_domain::access::Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let after = app.registry.card(&frmo_domain::access::Actor::Anonymous, &REAVIZ, None).await.expect("card");
     assert_eq!(after.row.version_id.to_string(), version, "nothing changes before the decision");
     let requests = app.registry.store().requests_of_org(REAVIZ_OID, 5).await.expect("requests");
     assert_eq!((requests.len(), requests[0].status.as_str()), (1, "submitted"));

@@ -346,7 +346,7 @@ async fn history_feeds_every_version_since_a_moment(backend: Backend) {
     assert_eq!(versions, 13, "every version once");
 
     // A change is a new version of the organization, found by `_since` its moment.
-    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut changed = card.organization.clone();
     changed.name_short = "Реавиз (изменено)".into();
     let at = time::OffsetDateTime::now_utc().replace_nanosecond(0).expect("time");
@@ -386,7 +386,11 @@ async fn organizations_are_found_by_head_town_and_postal_code(backend: Backend) 
         .find(|id| *id != REAVIZ_OID)
         .expect("a demo organization")
         .to_owned();
-    let card = app.registry.card(&Actor::Anonymous, &branch, None).await.expect("card");
+    let card = app
+        .registry
+        .card(&Actor::Anonymous, &frmo_domain::ident::OrgOid::parse(&branch).expect("an OID"), None)
+        .await
+        .expect("card");
     let mut changed = card.organization.clone();
     changed.parent_oid = Some(frmo_domain::ident::OrgOid::parse(REAVIZ_OID).expect("oid"));
     let context = ChangeContext::system("тест FHIR");

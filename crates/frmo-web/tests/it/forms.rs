@@ -87,7 +87,7 @@ async fn a_refused_decision_keeps_the_verdict_and_the_comment_and_a_decision_is_
         ..Default::default()
     };
     let session = app.registry.session(&member.token).await.expect("lookup").expect("session");
-    let version = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card").row.version_id;
+    let version = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card").row.version_id;
     let sent = app
         .registry
         .edit_card(&Caller::new(session.actor(), "test"), &REAVIZ, proposal, version, "новый номер")

@@ -5,6 +5,7 @@
 //! refused naming the field with nothing stored; a key for one organization never reaching another;
 //! a revoked key stopped at once; every call journaled without the key.
 
+use crate::REAVIZ;
 use frmo_domain::access::Actor;
 use frmo_testkit::{Backend, TestApp, backend_tests, reference_sample};
 use serde_json::{Value, json};
@@ -191,7 +192,7 @@ async fn writes_follow_the_moderation_policy_and_bad_input_stores_nothing(backen
     }
 
     // Bad input names the field and stores nothing.
-    let before = app.registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card").row.version_id;
+    let before = app.registry.card(&Actor::System, &REAVIZ, None).await.expect("card").row.version_id;
     let requests_before = requests.len();
     for (method, path, body, field) in [
         ("PUT", format!("/org?oid={REAVIZ_OID}"), Some(json!({"inn": "6317006621", "nameFull": "x"})), "inn"),
@@ -226,7 +227,7 @@ async fn writes_follow_the_moderation_policy_and_bad_input_stores_nothing(backen
         (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
     };
     assert_eq!(not_json["errors"][0]["field"], "body", "{not_json}");
-    assert_eq!(app.registry.card(&Actor::System, REAVIZ_OID, None).await.expect("card").row.version_id, before);
+    assert_eq!(app.registry.card(&Actor::System, &REAVIZ, None).await.expect("card").row.version_id, before);
     let (_, read) = call(&app, "GET", &format!("/org/{REAVIZ_OID}"), key, None).await;
     assert_eq!(
         read["content"]["changeRequests"].as_array().map(Vec::len),

@@ -67,7 +67,7 @@ async fn actors(app: &TestApp) -> Vec<ActorKind> {
 async fn form_for(app: &TestApp, path: &str, csrf: &str) -> Vec<(String, String)> {
     let mut form = vec![("csrf".to_owned(), csrf.to_owned())];
     if path.ends_with("/card") {
-        let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+        let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
         form.push(("version".into(), card.row.version_id.to_string()));
         form.push(("phone".into(), "+7 (846) 333-54-51".into()));
     }
@@ -100,7 +100,7 @@ async fn every_route_answers_every_actor_as_the_decision_says(backend: Backend) 
     // A change request of the member, for the routes on a request (`{id}`).
     let author = &actors[1];
     assert_eq!(author.name, "member");
-    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 000-00-01".into()), ..Default::default() };
     let proposal = app
         .registry

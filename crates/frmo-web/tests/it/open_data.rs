@@ -1,6 +1,7 @@
 //! Open data through HTTP: an administrator publishes from the open-data page (a background job),
 //! anyone downloads the files and reads the versions, the change list and the feed.
 
+use crate::REAVIZ;
 use frmo_domain::access::Actor;
 use frmo_registry::Caller;
 use frmo_registry::moderation::journal::ChangeContext;
@@ -13,7 +14,7 @@ async fn rename_reaviz_and_publish(
     app: &TestApp,
     edit: impl FnOnce(&mut frmo_domain::org::Organization),
 ) -> frmo_domain::org::Organization {
-    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let mut renamed = card.organization.clone();
     edit(&mut renamed);
     app.registry
@@ -104,7 +105,7 @@ async fn an_nsi_client_reads_the_published_versions_through_the_nsi_rest_shape(b
     assert_eq!((status, none["result"].as_str()), (404, Some("ERROR")), "nothing published yet: {none}");
 
     app.registry.publish_nsi(&Caller::system("t"), |_| {}).await.expect("version 1");
-    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let old_name = card.organization.name_full.clone();
     let renamed =
         rename_reaviz_and_publish(&app, |o| o.name_full = "Частное учреждение «Реавиз» (версия 2)".into()).await;

@@ -11,7 +11,7 @@ async fn an_operator_reads_reports_of_the_region(backend: Backend) {
     let app = TestApp::demo(backend, 30).await;
     // A request of the region, approved by its operator today.
     let member = app.as_member(REAVIZ_OID).await;
-    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     let contacts = frmo_domain::org::Contacts { phone: Some("+7 846 000-00-02".into()), ..Default::default() };
     app.registry.edit_contacts(&member.caller, &REAVIZ, contacts, card.row.version_id, "отчёт").await.expect("request");
     let mut operator = app.as_operator(63).await.browser(&app);

@@ -2,6 +2,7 @@
 //! finds it in «Мои заявки»; the region's operator finds it in the queue, is told what is missing
 //! from a decision, approves it, and the card changes; a decision made on a stale page is refused.
 
+use crate::REAVIZ;
 use frmo_domain::access::Actor;
 use frmo_testkit::{Backend, Browser, TestApp, backend_tests, input_value};
 
@@ -150,7 +151,7 @@ async fn a_request_goes_from_the_member_to_the_operator_and_back(backend: Backen
     assert_eq!((approved.status, approved.location.as_deref()), (303, Some(decided.as_str())));
     let confirmation = operator.get(&decided).await;
     assert!(confirmation.body.contains("id=\"decision-made\"") && confirmation.body.contains("Заявка одобрена"));
-    let card = app.registry.card(&Actor::Anonymous, REAVIZ_OID, None).await.expect("card");
+    let card = app.registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     assert_eq!(card.organization.contacts.phone.as_deref(), Some("+7 846 111-22-34"));
     assert!(browser.get(&path).await.body.contains("Проверено"), "the approval's comment is shown");
     // The same (now stale) page cannot decide again.

@@ -7,13 +7,13 @@
 
 use frmo_domain::access::{Action, Actor, Target};
 use frmo_domain::error::ValidationError;
-use frmo_domain::ident::Snils;
+use frmo_domain::ident::{OrgOid, Snils};
 use frmo_domain::reference;
 use frmo_domain::worker::Sex;
 use frmo_store::workers::{CardRecord, PersonRecord};
 use serde_json::{Value, json};
 
-use super::{Page, org_oid};
+use super::Page;
 use crate::Caller;
 use crate::workers::WorkerForm;
 use crate::{Registry, RegistryError, Result};
@@ -157,15 +157,15 @@ impl Registry {
     async fn ips_people(
         &self,
         caller: &Caller,
-        mo: &str,
+        mo: &OrgOid,
         what: Value,
     ) -> Result<(Vec<PersonRecord>, Vec<CardRecord>, bool, Vec<(String, String)>)> {
-        let oid = org_oid(mo)?;
-        let region = self.organization_region(oid.as_str()).await?;
+        let oid = mo;
+        let region = self.organization_region(oid).await?;
         let target = Target::Organization { oid: oid.as_str(), region };
         self.authorize(caller, Action::ReadOrganization, target).await?;
         let personal = self.personal_view(caller, target, what).await?;
-        let org = self.card(&Actor::System, oid.as_str(), None).await?.organization;
+        let org = self.card(&Actor::System, oid, None).await?.organization;
         let departments = org.departments.iter().map(|d| (d.oid.as_str().to_owned(), d.depart_name.clone())).collect();
         let persons = self.store.persons_of(oid.as_str()).await?;
         let cards = self.store.cards_of(oid.as_str()).await?;
@@ -173,7 +173,7 @@ impl Registry {
     }
 
     /// `person/list?mo=`: the organization's workers, a page of `limit` from `offset`.
-    pub async fn ips_person_list(&self, caller: &Caller, mo: &str, offset: usize, limit: usize) -> Result<Page> {
+    pub async fn ips_person_list(&self, caller: &Caller, mo: &OrgOid, offset: usize, limit: usize) -> Result<Page> {
         let what = json!({"view": "ips person/list", "offset": offset, "limit": limit});
         let (persons, _, personal, _) = self.ips_people(caller, mo, what).await?;
         Ok(Page::of(persons.iter().map(|p| person(p, personal)).collect(), offset, limit))
@@ -182,7 +182,7 @@ impl Registry {
     /// `person` / `person/full` (`full`: with `personCard`) by our person id or by СНИЛС. Looking a
     /// person up by СНИЛС is a search by it: without the right to see personal data it is answered
     /// as if nobody had it.
-    pub async fn ips_person(&self, caller: &Caller, mo: &str, key: &PersonKey, full: bool) -> Result<Value> {
+    pub async fn ips_person(&self, caller: &Caller, mo: &OrgOid, key: &PersonKey, full: bool) -> Result<Value> {
         let what = json!({"view": if full { "ips person/full" } else { "ips person" }, "oid": key.oid});
         let (persons, cards, personal, departments) = self.ips_people(caller, mo, what).await?;
         let snils = match key.snils.as_deref().filter(|s| !s.trim().is_empty()) {
@@ -213,12 +213,12 @@ impl Registry {
     pub async fn ips_add_cards(
         &self,
         caller: &Caller,
-        mo: &str,
+        mo: &OrgOid,
         body: &Value,
         key: Option<&PersonKey>,
     ) -> Result<String> {
-        let oid = org_oid(mo)?;
-        let org = self.card(&Actor::System, oid.as_str(), None).await?.organization;
+        let oid = mo;
+        let org = self.card(&Actor::System, oid, None).await?.organization;
         let departments: Vec<(String, String)> =
             org.departments.iter().map(|d| (d.oid.as_str().to_owned(), d.depart_name.clone())).collect();
         let (person, cards) = match key {
@@ -249,7 +249,7 @@ impl Registry {
         }
         let rows: Vec<(usize, WorkerForm)> =
             cards.iter().enumerate().map(|(i, c)| (i + 1, worker_form(&person, c, &departments))).collect();
-        let report = self.import_workers(caller, &oid, rows.clone()).await?;
+        let report = self.import_workers(caller, oid, rows.clone()).await?;
         if !report.applied {
             return Err(RegistryError::Invalid(
                 report.errors.into_iter().map(|e| ValidationError::new(e.field, e.label, e.message)).collect(),
@@ -261,8 +261,8 @@ impl Registry {
     }
 
     /// `PUT person/card?entityId=`: the card (and the person's record here) as the body says.
-    pub async fn ips_put_card(&self, caller: &Caller, mo: &str, card_id: &str, body: &Value) -> Result<()> {
-        let oid = org_oid(mo)?;
+    pub async fn ips_put_card(&self, caller: &Caller, mo: &OrgOid, card_id: &str, body: &Value) -> Result<()> {
+        let oid = mo;
         let card_id: i64 =
             card_id.trim().parse().map_err(|_| RegistryError::NotFound("Личное дело не найдено".into()))?;
         let what = json!({"view": "ips person/card", "card": card_id});
@@ -280,23 +280,23 @@ impl Registry {
             target.extend(given.clone());
         }
         let form = worker_form(&person, body, &departments);
-        self.edit_worker(caller, &oid, card_id, &form).await
+        self.edit_worker(caller, oid, card_id, &form).await
     }
 
     /// `DELETE person/card?entityId=`: the card closed on `end_date` (today when not given).
     pub async fn ips_close_card(
         &self,
         caller: &Caller,
-        mo: &str,
+        mo: &OrgOid,
         card_id: &str,
         end_date: Option<&str>,
         reason: Option<&str>,
     ) -> Result<()> {
-        let oid = org_oid(mo)?;
+        let oid = mo;
         let card_id: i64 =
             card_id.trim().parse().map_err(|_| RegistryError::NotFound("Личное дело не найдено".into()))?;
         let today = frmo_domain::date::format(self.today());
         let end = end_date.map(|d| d.get(..10).unwrap_or(d).to_owned()).unwrap_or(today);
-        self.dismiss_worker(caller, &oid, card_id, &end, reason.unwrap_or("")).await
+        self.dismiss_worker(caller, oid, card_id, &end, reason.unwrap_or("")).await
     }
 }

@@ -98,7 +98,9 @@ fn invalid(field: &'static str, label: &'static str, message: impl Into<String>)
     RegistryError::invalid(ValidationError::new(field, label, message.into()))
 }
 
-fn org_oid(oid: &str) -> Result<OrgOid> {
+/// The `oid` parameter of a request parsed as the protocol answers a malformed one (the web parses
+/// it before it calls a use case).
+pub fn org_oid(oid: &str) -> Result<OrgOid> {
     OrgOid::parse(oid.trim()).map_err(|e| invalid("oid", "OID организации", e.message))
 }
 
@@ -131,11 +133,10 @@ fn with_field(object: &str, field: &str, value: &Value) -> String {
 
 impl Registry {
     /// The organization's current card, if `actor` may read it (as a member does).
-    async fn ips_card(&self, caller: &Caller, oid: &str) -> Result<Card> {
-        let oid = org_oid(oid)?;
+    async fn ips_card(&self, caller: &Caller, oid: &OrgOid) -> Result<Card> {
         // Which organizations exist is public (the open register): the card is read first and
         // its region decides, one lookup instead of two.
-        let card = self.card(&Actor::System, oid.as_str(), None).await?;
+        let card = self.card(&Actor::System, oid, None).await?;
         let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
         self.authorize(caller, Action::ReadOrganization, target).await?;
         Ok(card)
@@ -143,11 +144,10 @@ impl Registry {
 
     /// `GET org/{oid}`: the organization, and the requests the caller made about it with their fate,
     /// as the JSON text of the `Organization` model with `changeRequests`.
-    pub async fn ips_organization(&self, caller: &Caller, oid: &str) -> Result<String> {
-        let oid = org_oid(oid)?;
+    pub async fn ips_organization(&self, caller: &Caller, oid: &OrgOid) -> Result<String> {
         // Which organizations exist is public (the open register): the card is read first and
         // its region decides, one lookup instead of two.
-        let row = self.card_json(&Actor::System, oid.as_str(), None).await?;
+        let row = self.card_json(&Actor::System, oid, None).await?;
         let (region, model) = match self.ips_rendered.get(row.version_id) {
             Some(rendered) => rendered,
             None => {
@@ -199,7 +199,8 @@ impl Registry {
         // regions', from the current versions' columns; only the page's cards are then read.
         let mut scope: Vec<(String, u32)> = Vec::new();
         for membership in &principal.memberships {
-            if let Ok(card) = self.card(&Actor::System, &membership.org_oid, None).await {
+            let Ok(oid) = OrgOid::parse(&membership.org_oid) else { continue };
+            if let Ok(card) = self.card(&Actor::System, &oid, None).await {
                 scope.push((membership.org_oid.clone(), card.organization.organization_type_id));
             }
         }
@@ -212,7 +213,9 @@ impl Registry {
         let total = scope.len();
         let mut items = Vec::new();
         for (oid, _) in scope.iter().skip(offset).take(limit) {
-            items.push(frmo::organization(&self.card(&Actor::System, oid, None).await?.organization));
+            items.push(frmo::organization(
+                &self.card(&Actor::System, &crate::register::organization_oid(oid)?, None).await?.organization,
+            ));
         }
         Ok(Page { offset, limit, total, content: items })
     }
@@ -221,7 +224,7 @@ impl Registry {
     pub async fn ips_departments(
         &self,
         caller: &Caller,
-        oid: &str,
+        oid: &OrgOid,
         depart_type: Option<u32>,
         offset: usize,
         limit: usize,
@@ -237,7 +240,7 @@ impl Registry {
     }
 
     /// `GET org/depart/{departOid}`.
-    pub async fn ips_department(&self, caller: &Caller, oid: &str, depart_oid: &str) -> Result<Value> {
+    pub async fn ips_department(&self, caller: &Caller, oid: &OrgOid, depart_oid: &str) -> Result<Value> {
         let org = self.ips_card(caller, oid).await?.organization;
         let found = org.departments.iter().find(|d| d.oid.as_str() == depart_oid.trim());
         found
@@ -246,7 +249,7 @@ impl Registry {
     }
 
     /// `GET org/building`.
-    pub async fn ips_buildings(&self, caller: &Caller, oid: &str) -> Result<Page> {
+    pub async fn ips_buildings(&self, caller: &Caller, oid: &OrgOid) -> Result<Page> {
         let org = self.ips_card(caller, oid).await?.organization;
         let items: Vec<Value> = org.buildings.iter().map(|b| frmo::building(b, &org)).collect();
         let count = items.len();
@@ -254,14 +257,14 @@ impl Registry {
     }
 
     /// `GET org/building/get`.
-    pub async fn ips_building(&self, caller: &Caller, oid: &str, id: &str) -> Result<Value> {
+    pub async fn ips_building(&self, caller: &Caller, oid: &OrgOid, id: &str) -> Result<Value> {
         let org = self.ips_card(caller, oid).await?.organization;
         let found = org.buildings.iter().find(|b| b.id == id.trim());
         found.map(|b| frmo::building(b, &org)).ok_or_else(|| not_found(&format!("Здание {id} не найдено")))
     }
 
     /// `GET org/licenses` (and `org/licenses/get` with `id`: the licence's number).
-    pub async fn ips_licences(&self, caller: &Caller, oid: &str, id: Option<&str>) -> Result<Page> {
+    pub async fn ips_licences(&self, caller: &Caller, oid: &OrgOid, id: Option<&str>) -> Result<Page> {
         let org = self.ips_card(caller, oid).await?.organization;
         let items: Vec<Value> = org
             .licences
@@ -277,7 +280,7 @@ impl Registry {
     }
 
     /// `GET org/staff`: the staffing table (штатное расписание) as one `Staff` record.
-    pub async fn ips_staff(&self, caller: &Caller, oid: &str) -> Result<Page> {
+    pub async fn ips_staff(&self, caller: &Caller, oid: &OrgOid) -> Result<Page> {
         let org = self.ips_card(caller, oid).await?.organization;
         // The staffing table alone: no person is read, so no personal data is.
         let oid = org.oid.as_str();
@@ -321,7 +324,7 @@ impl Registry {
     }
 
     /// `PUT org`: the card as the body describes it (read as the import reads ФРМО API cards).
-    pub async fn ips_put_organization(&self, caller: &Caller, oid: &str, body: &Value) -> Result<Written> {
+    pub async fn ips_put_organization(&self, caller: &Caller, oid: &OrgOid, body: &Value) -> Result<Written> {
         let card = self.ips_card(caller, oid).await?;
         let mut body = body.clone();
         match body.get("oid").and_then(Value::as_str) {
@@ -336,7 +339,7 @@ impl Registry {
     }
 
     /// `DELETE org`: exclusion from the register with the reason's code (always checked by the operator).
-    pub async fn ips_delete_organization(&self, caller: &Caller, oid: &str, reason: &str) -> Result<Written> {
+    pub async fn ips_delete_organization(&self, caller: &Caller, oid: &OrgOid, reason: &str) -> Result<Written> {
         let reason_id: u32 = reason
             .trim()
             .parse()
@@ -355,7 +358,7 @@ impl Registry {
         &self,
         caller: &Caller,
         part: Part,
-        oid: &str,
+        oid: &OrgOid,
         body: &Value,
     ) -> Result<(String, Written)> {
         let card = self.ips_card(caller, oid).await?;
@@ -388,7 +391,7 @@ impl Registry {
         &self,
         caller: &Caller,
         part: Part,
-        oid: &str,
+        oid: &OrgOid,
         id: &str,
         body: Option<&Value>,
     ) -> Result<Written> {

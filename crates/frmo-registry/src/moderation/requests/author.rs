@@ -27,7 +27,7 @@ impl Registry {
         reason: &str,
         submit: bool,
     ) -> Result<Proposal> {
-        let current = self.card(&Actor::System, proposed.oid.as_str(), None).await?;
+        let current = self.card(&Actor::System, &proposed.oid, None).await?;
         let target = Target::Organization { oid: proposed.oid.as_str(), region: current.organization.region_id.code() };
         self.authorize(caller, Action::EditOrganization, target).await?;
         self.propose_from(caller, current, proposed, edited_version, reason, submit).await
@@ -133,7 +133,8 @@ impl Registry {
             None => None,
             Some((mut proposed, reason)) => {
                 let reason = required("reason", "Причина изменения", reason, "укажите, почему меняются данные")?;
-                let current = self.card(&Actor::System, &record.org_oid, None).await?;
+                let current =
+                    self.card(&Actor::System, &crate::register::organization_oid(&record.org_oid)?, None).await?;
                 if proposed.oid.as_str() != record.org_oid {
                     return Err(RegistryError::invalid(ValidationError::new(
                         "oid",

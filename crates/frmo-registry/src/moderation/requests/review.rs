@@ -86,7 +86,7 @@ impl Registry {
         if let Verdict::Approve { .. } = verdict {
             let proposed: Organization =
                 serde_json::from_str(&record.proposed).map_err(frmo_store::StoreError::from)?;
-            let current = self.card(&Actor::System, &record.org_oid, None).await?;
+            let current = self.card(&Actor::System, &crate::register::organization_oid(&record.org_oid)?, None).await?;
             if current.row.version_id != record.base_version {
                 return Err(RegistryError::Conflict(format!(
                     "Карточка организации изменилась после подачи заявки {number}; одобрить её как есть нельзя. \

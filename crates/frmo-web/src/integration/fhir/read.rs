@@ -46,10 +46,10 @@ pub(super) struct Current {
 
 impl Current {
     pub(super) async fn read(registry: &Registry, oid: &str) -> Result<Self, RegistryError> {
-        if frmo_domain::ident::OrgOid::parse(oid).is_err() {
+        let Ok(parsed) = frmo_domain::ident::OrgOid::parse(oid) else {
             return Err(not_found("Organization", oid));
-        }
-        let row = registry.card_json(&Actor::Anonymous, oid, None).await?;
+        };
+        let row = registry.card_json(&Actor::Anonymous, &parsed, None).await?;
         let head = OrganizationHead::read(&row.card)?;
         Ok(Current { card: row.card, version: row.version_id, since: row.valid_from, head })
     }
@@ -148,7 +148,7 @@ pub(super) async fn role_resources(
     directory: &WorkerDirectory,
 ) -> Result<Vec<Value>, RegistryError> {
     let Some(first) = directory.roles.first() else { return Ok(Vec::new()) };
-    let card = registry.card(&Actor::Anonymous, &first.oid, None).await?;
+    let card = registry.card(&Actor::Anonymous, &frmo_registry::register::organization_oid(&first.oid)?, None).await?;
     let today = frmo_domain::date::iso(OffsetDateTime::now_utc().date());
     Ok(directory.roles.iter().map(|c| workers::role(c, directory, Some(&card.organization), &today)).collect())
 }
@@ -159,7 +159,7 @@ pub(super) async fn directory(
     viewer: &Viewer,
     oid: &str,
 ) -> Result<WorkerDirectory, RegistryError> {
-    registry.worker_directory(&viewer.caller, oid, DirectoryPart::All).await
+    registry.worker_directory(&viewer.caller, &frmo_registry::register::public_oid(oid)?, DirectoryPart::All).await
 }
 
 /// `_since`: an instant (`2026-01-31T10:00:00Z`) or a date (its start, UTC).
@@ -208,7 +208,8 @@ async fn history(state: &AppState, oid: Option<&str>, raw: Option<&str>) -> Resu
         })?,
     };
     let count = params.count.unwrap_or(MAX_HISTORY_PAGE.min(100));
-    let page = state.registry.card_history(&Actor::Anonymous, oid, since, after, count).await?;
+    let oid = oid.map(frmo_registry::register::public_oid).transpose()?;
+    let page = state.registry.card_history(&Actor::Anonymous, oid.as_ref(), since, after, count).await?;
     let base = base(state);
     let path = oid.map_or_else(|| "Organization/_history".to_owned(), |oid| format!("Organization/{oid}/_history"));
     let query = params.query_string();

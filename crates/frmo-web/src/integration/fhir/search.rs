@@ -183,7 +183,7 @@ pub async fn organizations(State(state): State<AppState>, RawQuery(raw): RawQuer
         if wants(&params.revinclude, "PractitionerRole:organization") {
             // The public directory: an organization search is the same for everyone.
             let part = DirectoryPart::All;
-            let directory = state.registry.worker_directory(&Caller::anonymous("-"), org.oid.as_str(), part).await?;
+            let directory = state.registry.worker_directory(&Caller::anonymous("-"), &org.oid, part).await?;
             role_resources(&state.registry, &directory).await?.into_iter().for_each(|r| found.include(r));
         }
     }
@@ -323,7 +323,10 @@ pub async fn roles(
     let id = |value: &str, what: &str| value.parse::<i64>().map_err(|_| refuse(format!("{what}: ожидается номер")));
     let practitioner = params.value("practitioner").map(|p| reference_id(p, "Practitioner")).transpose()?;
     let directory = if let Some(oid) = scope(&params, "PractitionerRole")?.first() {
-        state.registry.worker_directory(&viewer.caller, oid, DirectoryPart::All).await?
+        state
+            .registry
+            .worker_directory(&viewer.caller, &frmo_registry::register::public_oid(oid)?, DirectoryPart::All)
+            .await?
     } else if let Some(person) = practitioner {
         let n = id(person, "practitioner")?;
         state.registry.directory_of_person(&viewer.caller, n).await.or_else(empty_when_missing)?

@@ -86,6 +86,7 @@ pub async fn get(
         .map(|v| parse_date("as_of", "Дата", v.trim()))
         .transpose()
         .map_err(frmo_registry::RegistryError::invalid)?;
+    let oid = frmo_registry::register::public_oid(&oid)?;
     let row = state.registry.card_json(&Actor::Anonymous, &oid, as_of).await?;
     let etag = format!("\"v{}\"", row.version_id);
     let etag = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"v0\""));

@@ -50,7 +50,8 @@ fn as_of(params: &CardParams) -> Result<Option<Date>, RegistryError> {
 /// `GET /organizations/{oid}/card.pdf[?as_of=]`: the card to print or keep.
 pub async fn pdf(State(state): State<AppState>, Path(oid): Path<String>, raw: RawQuery) -> Result<Response, PageError> {
     let params: CardParams = query::parse(raw)?;
-    let bytes = state.registry.card_pdf(&Actor::Anonymous, &oid, as_of(&params)?).await?;
+    let as_of = as_of(&params)?;
+    let bytes = state.registry.card_pdf(&Actor::Anonymous, &frmo_registry::register::public_oid(&oid)?, as_of).await?;
     let name = format!(
         "attachment; filename=\"card-{}.pdf\"",
         oid.replace(|c: char| !c.is_ascii_alphanumeric() && c != '.', "")
@@ -72,6 +73,7 @@ pub async fn page(
 ) -> Result<Response, PageError> {
     let params: CardParams = query::parse(raw)?;
     let as_of = as_of(&params)?;
+    let oid = frmo_registry::register::public_oid(&oid)?;
     let (card, as_of, before_existence) = match state.registry.card(&Actor::Anonymous, &oid, as_of).await {
         Ok(card) => (card, as_of, None),
         // A date before the organization's first version: its current card, with the date said.
