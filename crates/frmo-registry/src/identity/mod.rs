@@ -229,8 +229,10 @@ impl Registry {
         if now - record.last_seen_at >= 60 {
             self.store.touch_session(&hash, now).await?;
         }
-        let Some(user) = self.store.user(record.user_id).await? else { return Ok(None) };
-        let consent = self.store.consents(user.id).await?.into_iter().next();
+        // The person and their consents at once: on PostgreSQL they share a round trip.
+        let (user, consents) = tokio::try_join!(self.store.user(record.user_id), self.store.consents(record.user_id))?;
+        let Some(user) = user else { return Ok(None) };
+        let consent = consents.into_iter().next();
         Ok(Some(Session::new(hash, record, user, consent.as_ref())))
     }
 

@@ -159,21 +159,16 @@ impl Store {
     async fn complete_user(&self, rows: Vec<Vec<Value>>) -> Result<Option<UserRecord>> {
         let Some(row) = rows.into_iter().next() else { return Ok(None) };
         let mut user = user_from(row);
-        user.operator_regions = self
-            .query("SELECT region FROM operator_regions WHERE user_id = $1 ORDER BY region", vec![user.id.into()])
-            .await?
-            .iter()
-            .filter_map(|r| r[0].int().and_then(|v| u8::try_from(v).ok()))
-            .collect();
-        user.memberships = self
-            .query(
+        // Both lists at once: on PostgreSQL the two statements share one round trip (pipelined).
+        let (regions, memberships) = tokio::try_join!(
+            self.query("SELECT region FROM operator_regions WHERE user_id = $1 ORDER BY region", vec![user.id.into()]),
+            self.query(
                 "SELECT org_oid, role, source FROM memberships WHERE user_id = $1 ORDER BY org_oid",
                 vec![user.id.into()],
-            )
-            .await?
-            .into_iter()
-            .map(membership_from)
-            .collect();
+            ),
+        )?;
+        user.operator_regions = regions.iter().filter_map(|r| r[0].int().and_then(|v| u8::try_from(v).ok())).collect();
+        user.memberships = memberships.into_iter().map(membership_from).collect();
         Ok(Some(user))
     }
 
