@@ -59,17 +59,15 @@ tokio::task_local! {
     static CURRENT: Current;
 }
 
+/// `lang` of a query string (the last, when repeated).
+fn asked_lang(query: &str) -> Option<&str> {
+    query.split('&').filter_map(|pair| pair.strip_prefix("lang=")).next_back()
+}
+
 /// `lang` of a query string, and the query string without it.
 fn split_lang(query: &str) -> (Option<&str>, String) {
-    let mut lang = None;
-    let mut rest = Vec::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        match pair.strip_prefix("lang=") {
-            Some(value) => lang = Some(value),
-            None => rest.push(pair),
-        }
-    }
-    (lang, rest.join("&"))
+    let rest: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("lang=")).collect();
+    (asked_lang(query), rest.join("&"))
 }
 
 /// Whether the language switch repeats the query (a search, a list's filters): not on the sign-in
@@ -94,8 +92,7 @@ pub(crate) struct Asked {
 
 impl Asked {
     pub(crate) fn of(request: &Request) -> Self {
-        let mut asked = request.uri().query().unwrap_or_default().split('&').filter_map(|p| p.strip_prefix("lang="));
-        let lang = asked.next_back().and_then(Locale::parse);
+        let lang = asked_lang(request.uri().query().unwrap_or_default()).and_then(Locale::parse);
         let kept = crate::identity::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
         let locale = lang.or(kept).unwrap_or(Locale::Ru);
         Asked { lang, current: Current { locale, uri: request.uri().clone() } }

@@ -311,11 +311,16 @@ fn to_installed(d: &InstalledDirectory) -> Option<Directory> {
 /// version and time of installation, sorted.
 pub(crate) type Stamp = Vec<(String, String, i64)>;
 
+/// A directory's part of the [`Stamp`].
+fn stamped(d: &InstalledDirectory) -> (String, String, i64) {
+    (d.id.clone(), d.version.clone(), d.installed_at)
+}
+
 impl Registry {
     /// Installs the directories stored by earlier imports over the shipped ones (at start).
     pub async fn install_directories(&self) -> Result<usize> {
         let installed = self.store.installed_directories().await?;
-        let mut stamp: Vec<_> = installed.iter().map(|d| (d.id.clone(), d.version.clone(), d.installed_at)).collect();
+        let mut stamp: Stamp = installed.iter().map(stamped).collect();
         stamp.sort();
         *self.directories_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(stamp);
         Ok(installed.iter().filter_map(to_installed).map(reference::install).filter(|done| *done).count())
@@ -327,7 +332,7 @@ impl Registry {
         let mut seen = self.directories_seen.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(seen) = seen.as_mut() {
             seen.retain(|(id, _, _)| *id != directory.id);
-            seen.push((directory.id.clone(), directory.version.clone(), directory.installed_at));
+            seen.push(stamped(directory));
             seen.sort();
         }
     }
