@@ -261,35 +261,11 @@ fn way_out(code: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
-tokio::task_local! {
-    /// The request id and address of the request being answered, for the error page's report link.
-    static CURRENT: RequestContext;
-}
-
-/// The request's id and address, at hand for error pages while the rest of the stack runs. Kept
-/// as the request has them (two reference-counted clones); made text only by a page that links
-/// to the support form.
-#[derive(Clone)]
-pub(crate) struct RequestContext {
-    id: Option<axum::http::HeaderValue>,
-    uri: axum::http::Uri,
-}
-
-impl RequestContext {
-    pub(crate) fn of(request: &axum::extract::Request) -> Self {
-        RequestContext { id: request.headers().get("x-request-id").cloned(), uri: request.uri().clone() }
-    }
-
-    pub(crate) async fn run<T>(self, inner: impl Future<Output = T>) -> T {
-        CURRENT.scope(self, inner).await
-    }
-}
-
 /// The support form's address for an error with `code` on the current request.
 fn report_href(code: &str) -> String {
-    let (id, path) = CURRENT
+    let (id, path) = crate::frame::CURRENT
         .try_with(|context| {
-            let id = context.id.as_ref().and_then(|v| v.to_str().ok()).unwrap_or("-").to_owned();
+            let id = context.id.to_str().unwrap_or("-").to_owned();
             (id, context.uri.path().chars().take(300).collect::<String>())
         })
         .unwrap_or_else(|_| ("-".to_owned(), String::new()));

@@ -47,18 +47,6 @@ impl Locale {
     }
 }
 
-/// The locale of the request being answered and its address (for the switch, which drops `lang`
-/// from it only when a page shows the switch).
-#[derive(Clone)]
-struct Current {
-    locale: Locale,
-    uri: axum::http::Uri,
-}
-
-tokio::task_local! {
-    static CURRENT: Current;
-}
-
 /// `lang` of a query string (the last, when repeated).
 fn asked_lang(query: &str) -> Option<&str> {
     query.split('&').filter_map(|pair| pair.strip_prefix("lang=")).next_back()
@@ -84,42 +72,38 @@ fn here(path: &str, query: &str) -> String {
 }
 
 /// The locale a request asks for: `?lang=` (which also sets the cookie), else the cookie, else
-/// Russian; and the page's address for the language switch.
+/// Russian.
 pub(crate) struct Asked {
-    lang: Option<Locale>,
-    current: Current,
+    /// Asked for in the query: the answer sets the cookie ([`answered`]).
+    pub(crate) lang: Option<Locale>,
+    pub(crate) locale: Locale,
 }
 
 impl Asked {
     pub(crate) fn of(request: &Request) -> Self {
         let lang = asked_lang(request.uri().query().unwrap_or_default()).and_then(Locale::parse);
         let kept = crate::identity::session::cookie(request.headers(), COOKIE).and_then(Locale::parse);
-        let locale = lang.or(kept).unwrap_or(Locale::Ru);
-        Asked { lang, current: Current { locale, uri: request.uri().clone() } }
+        Asked { lang, locale: lang.or(kept).unwrap_or(Locale::Ru) }
     }
+}
 
-    /// Runs `inner` in the locale; then sets the cookie if asked, and marks pages as varying by it.
-    pub(crate) async fn run(self, state: &AppState, inner: impl Future<Output = Response>) -> Response {
-        let mut response = CURRENT.scope(self.current, inner).await;
-        let headers = response.headers_mut();
-        if let Some(asked) = self.lang {
-            headers.append(
-                header::SET_COOKIE,
-                crate::identity::session::set_cookie(state, COOKIE, asked.code(), Some(YEAR)),
-            );
-        }
-        let html =
-            headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
-        if html {
-            headers.append(header::VARY, HeaderValue::from_static("Cookie"));
-        }
-        response
+/// Sets the cookie if a language was asked for, and marks pages as varying by it.
+pub(crate) fn answered(state: &AppState, lang: Option<Locale>, response: &mut Response) {
+    let headers = response.headers_mut();
+    if let Some(asked) = lang {
+        headers
+            .append(header::SET_COOKIE, crate::identity::session::set_cookie(state, COOKIE, asked.code(), Some(YEAR)));
+    }
+    let html =
+        headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/html"));
+    if html {
+        headers.append(header::VARY, HeaderValue::from_static("Cookie"));
     }
 }
 
 /// The locale of the request being answered (Russian outside a request).
 pub fn locale() -> Locale {
-    CURRENT.try_with(|c| c.locale).unwrap_or(Locale::Ru)
+    crate::frame::CURRENT.try_with(|c| c.locale).unwrap_or(Locale::Ru)
 }
 
 /// `<html lang>`.
@@ -135,7 +119,7 @@ pub struct Switch {
 }
 
 pub fn switch() -> Switch {
-    let here = CURRENT
+    let here = crate::frame::CURRENT
         .try_with(|c| here(c.uri.path(), &split_lang(c.uri.query().unwrap_or_default()).1))
         .unwrap_or_else(|_| "/".to_owned());
     let (other, label) = match locale() {
@@ -489,9 +473,12 @@ mod tests {
     #[test]
     fn quoted_russian_in_english_is_marked() {
         let mut out = String::new();
-        CURRENT.sync_scope(Current { locale: Locale::En, uri: axum::http::Uri::from_static("/") }, || {
-            english_into(&mut out, "“м” or “f” <")
-        });
+        let current = crate::frame::Current {
+            locale: Locale::En,
+            uri: axum::http::Uri::from_static("/"),
+            id: HeaderValue::from_static("-"),
+        };
+        crate::frame::CURRENT.sync_scope(current, || english_into(&mut out, "“м” or “f” <"));
         assert_eq!(out, "“<span lang=\"ru\">м</span>” or “f” &lt;");
     }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{Method, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use frmo_registry::identity::Session;
 use frmo_registry::limits::{Rate, RateLimiter, RegistryLimits};
 use serde::{Deserialize, Serialize};
@@ -330,9 +330,49 @@ pub struct ResolvedSession(pub Option<Session>);
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientAddress(pub IpAddr);
 
-/// The rate limits of a request (see `crate::frame`): `None` when it may go on, else the refusal.
-/// Notes the client's address (and a session it resolved) on the request for the handlers.
-pub(crate) async fn admit(state: &AppState, request: &mut Request) -> Option<Response> {
+/// What the rate limits say of a request, before any session is read (see `crate::frame`).
+pub(crate) enum Admission {
+    /// It may go on.
+    Admitted,
+    /// Over a limit: refused, the answer made in the request's locale.
+    Refused(Refusal),
+    /// Signed in: its account's limit is checked once the session is read ([`SignedIn::admit`]).
+    SignedIn(SignedIn),
+}
+
+/// A request over a limit.
+pub(crate) struct Refusal {
+    api: bool,
+    retry_after_seconds: u64,
+}
+
+impl Refusal {
+    fn new(state: &AppState, class: Class, path: &str, retry_after_seconds: u64) -> Self {
+        state.metrics.refused(class);
+        let api = path.starts_with("/api/")
+            || path.starts_with(crate::register::nsi_rest::PREFIX)
+            || path.starts_with(crate::integration::ips::PREFIX)
+            || path.starts_with(crate::integration::fhir::PREFIX);
+        Refusal { api, retry_after_seconds }
+    }
+}
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        crate::error::too_many_requests(self.api, self.retry_after_seconds)
+    }
+}
+
+/// A limited request with a session cookie, waiting for its session to be read.
+pub(crate) struct SignedIn {
+    class: Class,
+    address: Option<IpAddr>,
+    token: String,
+}
+
+/// The rate limits of a request as far as they go without reading a session. Notes the client's
+/// address on the request for the handlers.
+pub(crate) fn admit(state: &AppState, request: &mut Request) -> Admission {
     let limits = &state.limits;
     let address = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| {
         let forwarded: Vec<&str> =
@@ -343,18 +383,33 @@ pub(crate) async fn admit(state: &AppState, request: &mut Request) -> Option<Res
         request.extensions_mut().insert(ClientAddress(address));
     }
     if !limits.settings.enabled {
-        return None;
+        return Admission::Admitted;
     }
     let multipart = request
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("multipart/"));
-    let path = request.uri().path().to_owned();
-    let class = classify(request.method(), &path, multipart)?;
-    let token = cookie(request.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()).map(str::to_owned);
-    let account = match token {
-        Some(token) => match state.registry.session(&token).await {
+    let path = request.uri().path();
+    let Some(class) = classify(request.method(), path, multipart) else { return Admission::Admitted };
+    if let Some(token) = cookie(request.headers(), SESSION_COOKIE).filter(|t| !t.is_empty()) {
+        return Admission::SignedIn(SignedIn { class, address, token: token.to_owned() });
+    }
+    match limits.check(class, address, None) {
+        Ok(()) => Admission::Admitted,
+        Err(seconds) => {
+            tracing::debug!(?class, ?address, seconds, "request over the rate limit");
+            Admission::Refused(Refusal::new(state, class, path, seconds))
+        }
+    }
+}
+
+impl SignedIn {
+    /// Reads the session (handed on to the `Viewer` on the request: one lookup per request) and
+    /// checks the limits of the address and the account: `None` when the request may go on.
+    pub(crate) async fn admit(self, state: &AppState, request: &mut Request) -> Option<Refusal> {
+        let SignedIn { class, address, token } = self;
+        let account = match state.registry.session(&token).await {
             Ok(session) => {
                 let id = session.as_ref().map(|s| s.user.id);
                 request.extensions_mut().insert(ResolvedSession(session));
@@ -362,21 +417,13 @@ pub(crate) async fn admit(state: &AppState, request: &mut Request) -> Option<Res
             }
             // The handler's own lookup reports the failure.
             Err(_) => None,
-        },
-        None => None,
-    };
-    match limits.check(class, address, account) {
-        Ok(()) => None,
-        Err(seconds) => {
-            tracing::debug!(?class, ?address, ?account, seconds, "request over the rate limit");
-            state.metrics.refused(class);
-            Some(crate::error::too_many_requests(
-                path.starts_with("/api/")
-                    || path.starts_with(crate::register::nsi_rest::PREFIX)
-                    || path.starts_with(crate::integration::ips::PREFIX)
-                    || path.starts_with(crate::integration::fhir::PREFIX),
-                seconds,
-            ))
+        };
+        match state.limits.check(class, address, account) {
+            Ok(()) => None,
+            Err(seconds) => {
+                tracing::debug!(?class, ?address, ?account, seconds, "request over the rate limit");
+                Some(Refusal::new(state, class, request.uri().path(), seconds))
+            }
         }
     }
 }

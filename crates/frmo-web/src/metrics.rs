@@ -16,9 +16,9 @@
 
 use std::fmt::Write as _;
 use std::net::SocketAddr;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::time::Instant;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -225,39 +225,44 @@ fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
-/// Leaves the in-flight count when the request ends, answered or dropped.
-struct InFlight<'a>(&'a AtomicI64);
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// A request being timed and counted under its route template (see `crate::frame`).
-pub(crate) struct Timer<'a> {
-    metrics: &'a Metrics,
-    started: Instant,
+/// A request being timed and counted under its route template (see `crate::frame`); it leaves
+/// the in-flight count when it ends, answered or dropped.
+pub(crate) struct Timer {
+    metrics: Arc<Metrics>,
+    // Tokio's clock (the std one outside paused tests): the frame's deadline counts from it.
+    started: tokio::time::Instant,
     route: Option<MatchedPath>,
     method: Method,
-    _in_flight: InFlight<'a>,
 }
 
-impl<'a> Timer<'a> {
-    pub(crate) fn start(metrics: &'a Metrics, request: &Request) -> Self {
+impl Timer {
+    pub(crate) fn start(metrics: &Arc<Metrics>, request: &Request) -> Self {
         metrics.in_flight.fetch_add(1, Ordering::Relaxed);
         Timer {
-            metrics,
-            started: Instant::now(),
+            metrics: metrics.clone(),
+            started: tokio::time::Instant::now(),
             route: request.extensions().get::<MatchedPath>().cloned(),
             method: request.method().clone(),
-            _in_flight: InFlight(&metrics.in_flight),
         }
     }
 
-    pub(crate) fn observe(self, response: &Response) {
+    /// When the request came.
+    pub(crate) fn started(&self) -> tokio::time::Instant {
+        self.started
+    }
+
+    /// Counts the answer; returns the time it took.
+    pub(crate) fn observe(self, response: &Response) -> Duration {
         let route = self.route.as_ref().map_or("unmatched", MatchedPath::as_str);
-        self.metrics.observe(route, &self.method, response.status(), self.started.elapsed().as_secs_f64());
+        let took = self.started.elapsed();
+        self.metrics.observe(route, &self.method, response.status(), took.as_secs_f64());
+        took
+    }
+}
+
+impl Drop for Timer {
+    fn drop(&mut self) {
+        self.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

@@ -89,7 +89,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
                 (spec.handler)().route_layer(axum::middleware::from_fn_with_state((state.clone(), spec), guard));
             router.route(spec.path, guarded)
         })
-        .layer(axum::middleware::map_response(crate::never_stored))
+        .layer(axum::middleware::map_response(crate::frame::never_stored))
 }
 
 /// What the path of `spec` names, from the request's path parameters (`None` when they cannot be

@@ -1,6 +1,6 @@
 //! The accept loop `frmo serve` and the tests' `TestApp` both run: HTTP/1.1 over hyper with a
-//! header-read timeout (slowloris), an idle timeout (a connection silent while no request is being
-//! handled), a cap on open connections per client address and in all (over a cap the connection is
+//! header-read timeout (slowloris) and an idle timeout (a connection silent while no request is
+//! being handled), both kept by one watch per connection that reads no clock per request, a cap on open connections per client address and in all (over a cap the connection is
 //! closed at once, so idle sockets of one client cannot use up the process's files), the peer's
 //! address handed to the limiter, and a graceful shutdown that lets requests in flight finish.
 
@@ -9,13 +9,13 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -40,7 +40,9 @@ pub async fn serve(
     };
     let open = Arc::new(Open::default());
     let mut builder = auto::Builder::new(TokioExecutor::new()).http1_only();
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout()).keep_alive(true);
+    // The header-read timeout is the connection's watch's (`Activity::watch`): hyper's would set a
+    // timer for every request.
+    builder.http1().header_read_timeout(None).keep_alive(true);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     // Each connection holds a sender; all dropped means every connection has finished.
     let (done_tx, mut done_rx) = tokio::sync::mpsc::channel::<()>(1);
@@ -69,6 +71,7 @@ pub async fn serve(
             app: app.clone(),
             builder: builder.clone(),
             idle: limits.idle_timeout(),
+            head: limits.header_read_timeout(),
             stop: stop_rx.clone(),
             _slot: slot,
             _done: done_tx.clone(),
@@ -137,37 +140,78 @@ impl Drop for Slot {
     }
 }
 
-/// What the idle watch needs of a connection: whether bytes moved since it last looked, and
-/// requests in handling. Moving bytes only sets a flag (no clock read per read or write).
+/// What the connection's watch needs: whether bytes moved since it last looked, requests in
+/// handling, whether a request's head is on its way, and how many requests were handed on. Moving
+/// bytes only sets flags: no clock is read, and no timer set, per read, write or request.
 struct Activity {
     moved: AtomicBool,
     in_flight: AtomicUsize,
+    /// The connection is new, or bytes came while no request was in handling: a head is being
+    /// read, until its request is handed to the service.
+    head: AtomicBool,
+    served: AtomicU64,
+}
+
+/// Why the watch closed a connection.
+#[derive(Debug)]
+enum Closed {
+    /// No byte moved and no request was in handling for the idle limit.
+    Idle,
+    /// A request's head did not arrive whole within the header limit (slowloris).
+    SlowHead,
 }
 
 impl Activity {
     fn new() -> Self {
-        Activity { moved: AtomicBool::new(false), in_flight: AtomicUsize::new(0) }
+        Activity {
+            moved: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            head: AtomicBool::new(true),
+            served: AtomicU64::new(0),
+        }
     }
 
     fn touch(&self) {
         self.moved.store(true, Ordering::Relaxed);
     }
 
+    /// Bytes came in.
+    fn received(&self) {
+        self.touch();
+        if self.in_flight.load(Ordering::Relaxed) == 0 {
+            self.head.store(true, Ordering::Relaxed);
+        }
+    }
+
     /// Resolves once the connection has been idle — no byte moved, no request in handling — for
-    /// `limit`, give or take a quarter of it: it looks four times per `limit`.
-    async fn idle(&self, limit: Duration) {
-        let step = (limit / 4).max(Duration::from_millis(1));
+    /// `idle`, or a head has been arriving for `head` without its request being handed on, give or
+    /// take a quarter of the shorter limit: it looks four times per that limit.
+    async fn watch(&self, idle: Duration, head: Duration) -> Closed {
+        let step = (idle.min(head) / 4).max(Duration::from_millis(1));
         let mut quiet = Duration::ZERO;
+        let mut waiting = Duration::ZERO;
+        let mut served = u64::MAX;
         loop {
             tokio::time::sleep(step).await;
             if self.moved.swap(false, Ordering::Relaxed) || self.in_flight.load(Ordering::Relaxed) > 0 {
                 quiet = Duration::ZERO;
             } else {
                 quiet += step;
-                if quiet >= limit {
-                    return;
+                if quiet >= idle {
+                    return Closed::Idle;
                 }
             }
+            // The same head as last time (no request handed on since): it has waited one more step.
+            let now_served = self.served.load(Ordering::Relaxed);
+            if self.head.load(Ordering::Relaxed) && now_served == served {
+                waiting += step;
+                if waiting >= head {
+                    return Closed::SlowHead;
+                }
+            } else {
+                waiting = Duration::ZERO;
+            }
+            served = now_served;
         }
     }
 }
@@ -178,6 +222,8 @@ struct InFlight(Arc<Activity>);
 impl InFlight {
     fn new(activity: &Arc<Activity>) -> Self {
         activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.head.store(false, Ordering::Relaxed);
+        activity.served.fetch_add(1, Ordering::Relaxed);
         InFlight(activity.clone())
     }
 }
@@ -200,7 +246,7 @@ impl AsyncRead for Tracked {
         let before = buf.filled().len();
         let result = Pin::new(&mut self.stream).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.activity.touch();
+            self.activity.received();
         }
         result
     }
@@ -229,6 +275,7 @@ struct Connection {
     app: axum::Router,
     builder: auto::Builder<TokioExecutor>,
     idle: Duration,
+    head: Duration,
     stop: tokio::sync::watch::Receiver<bool>,
     _slot: Slot,
     _done: tokio::sync::mpsc::Sender<()>,
@@ -252,8 +299,8 @@ impl Connection {
         });
         let connection = self.builder.serve_connection(io, service);
         tokio::pin!(connection);
-        let idle = activity.idle(self.idle);
-        tokio::pin!(idle);
+        let watch = activity.watch(self.idle, self.head);
+        tokio::pin!(watch);
         let mut stopping = false;
         loop {
             tokio::select! {
@@ -263,8 +310,8 @@ impl Connection {
                     }
                     break;
                 }
-                () = &mut idle => {
-                    tracing::debug!(%peer, "idle connection closed");
+                closed = &mut watch => {
+                    tracing::debug!(%peer, ?closed, "connection closed by its watch");
                     break;
                 }
                 changed = self.stop.changed(), if !stopping => {

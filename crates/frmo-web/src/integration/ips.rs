@@ -24,7 +24,6 @@ use frmo_registry::integration::ips::frmr::PersonKey;
 use frmo_registry::integration::ips::{MAX_LIMIT, Page, Part, Written};
 use frmo_registry::{Caller, RegistryError};
 use serde_json::{Value, json};
-use tower_http::request_id::RequestId;
 
 use crate::AppState;
 use crate::error::IpsError;
@@ -140,12 +139,8 @@ fn key_of(path: Option<&str>, headers: &HeaderMap) -> Option<String> {
 /// The middleware: resolves the key, counts the system's rate, journals the call.
 async fn caller(State(state): State<AppState>, raw: RawPathParams, mut request: Request, next: Next) -> Response {
     let params: HashMap<String, String> = raw.iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
-    let request_id = request
-        .extensions()
-        .get::<RequestId>()
-        .and_then(|id| id.header_value().to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    let request_id =
+        request.headers().get(crate::frame::REQUEST_ID).and_then(|id| id.to_str().ok()).unwrap_or("-").to_owned();
     let method = request.method().to_string();
     // The path without the key: the journal never holds a secret.
     let path = match params.get("key") {

@@ -304,6 +304,28 @@ async fn a_slowloris_is_closed_by_the_header_timeout() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_never_sends_a_head_is_closed_by_the_header_timeout() {
+    let app = TestApp::with_limits(Backend::Sqlite, 0, connection_settings(64, 1, 60)).await;
+    let mut silent = connect_from(&app, "127.0.0.7").await;
+    let started = std::time::Instant::now();
+    let (closed, _) = closed_within(&mut silent, Duration::from_secs(10)).await;
+    assert!(closed, "closed well before the idle minute");
+    assert!(started.elapsed() >= Duration::from_millis(900), "not before the header timeout: {:?}", started.elapsed());
+    // A client that keeps asking, for longer than the header timeout, is never cut off by it: each
+    // request's head comes at once.
+    let mut busy = connect_from(&app, "127.0.0.7").await;
+    for _ in 0..12 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        busy.write_all(b"GET /healthz HTTP/1.1\r\nHost: frmo\r\n\r\n").await.expect("write");
+        let mut head = [0u8; 12];
+        busy.read_exact(&mut head).await.expect("answered");
+        assert_eq!(&head, b"HTTP/1.1 200");
+        let mut rest = [0u8; 1024];
+        let _ = tokio::time::timeout(Duration::from_millis(200), busy.read(&mut rest)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_idle_keep_alive_connection_is_closed() {
     let app = TestApp::with_limits(Backend::Sqlite, 0, connection_settings(64, 60, 1)).await;
     let mut stream = connect_from(&app, "127.0.0.6").await;

@@ -11,6 +11,7 @@ mod e2e_pages;
 mod esia;
 mod fhir;
 mod forms;
+mod frame;
 mod ips;
 mod limits;
 mod locale;
