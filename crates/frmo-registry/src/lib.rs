@@ -39,6 +39,9 @@ pub type Result<T, E = RegistryError> = std::result::Result<T, E>;
 const LISTED_MAX: usize = 50_000;
 /// The most current cards the open register keeps (a few kilobytes each).
 const CARDS_MAX: usize = 20_000;
+/// The most parsed current cards kept for pages (≈ 10 KB each with their JSON): the cabinets in
+/// use at once.
+const PARSED_MAX: usize = 10_000;
 
 /// The registry: the store and the search index that follows it. Cheap to clone.
 #[derive(Clone)]
@@ -65,6 +68,8 @@ pub struct Registry {
     listed: Arc<cache::VersionCache<register::search::ListedOrganization>>,
     /// The open register's current cards as stored, by version id.
     cards: Arc<cache::VersionCache<CardVersion>>,
+    /// Current cards parsed for pages, by version id.
+    parsed: Arc<cache::VersionCache<Arc<Card>>>,
     /// The installed directories as last taken up (id, version, installed at), once installed.
     directories_seen: Arc<std::sync::Mutex<Option<register::directories::Stamp>>>,
     /// This process's part in running background jobs.
@@ -88,6 +93,7 @@ impl From<CardRow> for CardVersion {
 }
 
 /// A card as stored: its JSON and the version it is.
+#[derive(Clone)]
 pub struct Card {
     pub row: CardVersion,
     pub organization: Organization,
@@ -124,6 +130,7 @@ impl Registry {
             ips_rendered: Arc::new(integration::ips::Rendered::new(integration::ips::RENDERED_MAX)),
             listed: Arc::new(cache::VersionCache::new(LISTED_MAX)),
             cards: Arc::new(cache::VersionCache::new(CARDS_MAX)),
+            parsed: Arc::new(cache::VersionCache::new(PARSED_MAX)),
             directories_seen: Arc::default(),
             jobs: Arc::default(),
         }

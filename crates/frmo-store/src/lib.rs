@@ -355,6 +355,14 @@ impl Store {
         dispatch!(self, s => s.card(oid, at).await)
     }
 
+    /// The id of an organization's current version (one index lookup, no card).
+    pub async fn current_version(&self, oid: &str) -> Result<Option<i64>> {
+        let rows = self
+            .query("SELECT id FROM organization_versions WHERE oid = $1 AND valid_to IS NULL", vec![oid.into()])
+            .await?;
+        Ok(sql::first_int(rows))
+    }
+
     /// One version of a card by its id: `(oid, card JSON)`, whichever organization it belongs to.
     pub async fn card_version(&self, version_id: i64) -> Result<Option<(String, String)>> {
         let rows =

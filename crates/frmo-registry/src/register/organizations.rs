@@ -54,11 +54,26 @@ impl Registry {
         Ok(row)
     }
 
-    /// The card of an organization, parsed, for pages.
+    /// The card of an organization, parsed, for pages. The current card is parsed once per version
+    /// and kept: which version is current is asked each time (of the primary, but for the anonymous),
+    /// so a change is seen at once by whoever made it.
     pub async fn card(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>) -> Result<Card> {
+        Self::check(actor, Action::ReadPublicRegister)?;
+        let current = match (actor, as_of) {
+            (_, Some(_)) => None,
+            (Actor::Anonymous, None) => self.index.current_version(key_of(oid)),
+            (_, None) => self.store.current_version(oid.as_str()).await?,
+        };
+        if let Some(kept) = current.and_then(|version| self.parsed.get(version)) {
+            return Ok(Card::clone(&kept));
+        }
         let row = self.card_json(actor, oid, as_of).await?;
         let organization = serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
-        Ok(Card { row, organization })
+        let card = Card { row, organization };
+        if current == Some(card.row.version_id) {
+            self.parsed.keep(card.row.version_id, std::sync::Arc::new(card.clone()));
+        }
+        Ok(card)
     }
 
     /// Writes new organizations (first versions, effective from their creation date). Used by
@@ -191,6 +206,7 @@ impl Registry {
         self.ips_rendered.clear();
         self.listed.clear();
         self.cards.clear();
+        self.parsed.clear();
         Ok(taken)
     }
 

@@ -294,7 +294,36 @@ async fn a_change_in_another_process_replaces_a_kept_card(backend: Backend) {
     assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (version, "Реавиз (другой процесс)"));
 }
 
+/// A signed-in reader's card (the cabinet's) is parsed once per version and kept, but which version
+/// is current is asked of the store every time: a change made through another process is seen on
+/// the very next read, before that process's index follows.
+async fn a_signed_in_reader_sees_a_change_from_another_process_at_once(backend: Backend) {
+    let (db, writer) = demo(backend, 5).await;
+    let reader = Registry::open(db.store().await).await.expect("second process");
+    let kept = reader.card(&Actor::System, &REAVIZ, None).await.expect("card");
+    let again = reader.card(&Actor::System, &REAVIZ, None).await.expect("kept");
+    assert_eq!((again.row, again.organization), (kept.row.clone(), kept.organization.clone()));
+    let mut renamed = kept.organization.clone();
+    renamed.name_short = "Реавиз (кабинет)".into();
+    let version = writer
+        .change_card(
+            &Actor::System,
+            &renamed,
+            kept.row.version_id,
+            OffsetDateTime::now_utc(),
+            ChangeContext::system("тест"),
+        )
+        .await
+        .expect("change");
+    let now = reader.card(&Actor::System, &REAVIZ, None).await.expect("reader");
+    assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (version, "Реавиз (кабинет)"));
+    // The anonymous read follows the reader's index, which has not followed yet.
+    let public = reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("public");
+    assert_eq!(public.row.version_id, kept.row.version_id);
+}
+
 backend_tests!(
+    a_signed_in_reader_sees_a_change_from_another_process_at_once,
     a_change_in_another_process_replaces_a_kept_card,
     the_real_organization_is_found_every_way,
     wrong_check_digits_are_refused_naming_the_field,

@@ -83,7 +83,7 @@ fn connect(path: &PathBuf) -> rusqlite::Result<Connection> {
 fn append_audit(tx: &Connection, entries: &[crate::audit::AuditEntry]) -> Result<i64> {
     let head = crate::audit::head(run(tx, crate::audit::HEAD, &[])?);
     let mut last = head.0;
-    let mut insert = tx.prepare_cached(&sqlite_sql(crate::audit::INSERT))?;
+    let mut insert = tx.prepare_cached(spelled(crate::audit::INSERT))?;
     for link in crate::audit::chained(head, entries) {
         let entry = link.entry;
         insert.execute(params![
@@ -103,9 +103,34 @@ fn append_audit(tx: &Connection, entries: &[crate::audit::AuditEntry]) -> Result
     Ok(last)
 }
 
+/// SQLite's spelling of a portable statement ([`sqlite_sql`]), made once per statement and
+/// process: every read spelled it anew before (a character-by-character copy per statement).
+/// Statements are static text, so a statement's address names it; each thread keeps what it looked
+/// up, and a spelling is made (and kept for the process's life) once.
+fn spelled(sql: &'static str) -> &'static str {
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+    thread_local! {
+        static LOOKED_UP: RefCell<HashMap<(usize, usize), &'static str>> = RefCell::new(HashMap::new());
+    }
+    static MADE: Mutex<Vec<(&'static str, &'static str)>> = Mutex::new(Vec::new());
+    let key = (sql.as_ptr() as usize, sql.len());
+    LOOKED_UP.with_borrow_mut(|looked_up| {
+        *looked_up.entry(key).or_insert_with(|| {
+            let mut made = MADE.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, spelling)) = made.iter().find(|(portable, _)| std::ptr::eq(*portable, sql)) {
+                return spelling;
+            }
+            let spelling: &'static str = Box::leak(sqlite_sql(sql).into_boxed_str());
+            made.push((sql, spelling));
+            spelling
+        })
+    })
+}
+
 /// Runs a portable statement in SQLite's spelling.
-fn run(conn: &Connection, sql: &str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
-    let mut statement = conn.prepare_cached(&sqlite_sql(sql))?;
+fn run(conn: &Connection, sql: &'static str, values: &[Value]) -> Result<Vec<Vec<Value>>> {
+    let mut statement = conn.prepare_cached(spelled(sql))?;
     let columns = statement.column_count();
     let rows = statement.query_map(rusqlite::params_from_iter(values), |row| sqlite_row(row, columns))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -11,7 +11,6 @@ use super::{ANALYSIS_LIMIT, SqliteStore, WAL_AUTOCHECKPOINT, append_audit, conne
 use crate::backend::parse_status;
 use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
-use crate::sql::sqlite_sql;
 use crate::{BulkLoad, CardRow, Identifier, ListItem, Result, StoreError, VersionRecord};
 
 /// Writes one version row; `previous` is the version it supersedes.
@@ -227,7 +226,7 @@ impl SqliteStore {
     /// runner's rows of values; the statement is the one text of `Identifier::lookup`.
     pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
         self.point(|c| {
-            let mut stmt = c.prepare_cached(&sqlite_sql(identifier.lookup()))?;
+            let mut stmt = c.prepare_cached(super::spelled(identifier.lookup()))?;
             let ids = stmt.query_map([value], |r| r.get(0))?.collect::<rusqlite::Result<Vec<i64>>>()?;
             Ok(ids)
         })
