@@ -219,7 +219,7 @@ impl Registry {
     /// The live session of a cookie token, if any. An expired one (idle or absolute) is removed.
     pub async fn session(&self, token: &str) -> Result<Option<Session>> {
         let hash = token_hash(token);
-        let Some(record) = self.store.session(&hash).await? else { return Ok(None) };
+        let Some((record, user, consent)) = self.store.session_with_user(&hash).await? else { return Ok(None) };
         let now = self.now();
         if now >= record.expires_at || now - record.last_seen_at >= self.session_policy.idle_seconds {
             self.store.delete_session(&hash).await?;
@@ -229,10 +229,6 @@ impl Registry {
         if now - record.last_seen_at >= 60 {
             self.store.touch_session(&hash, now).await?;
         }
-        // The person and their consents at once: on PostgreSQL they share a round trip.
-        let (user, consents) = tokio::try_join!(self.store.user(record.user_id), self.store.consents(record.user_id))?;
-        let Some(user) = user else { return Ok(None) };
-        let consent = consents.into_iter().next();
         Ok(Some(Session::new(hash, record, user, consent.as_ref())))
     }
 

@@ -60,6 +60,31 @@ async fn sign_in_matches_organizations_and_sessions_are_new_each_time(backend: B
     assert!(registry.session(&second.token).await.expect("lookup").is_none());
 }
 
+/// A session is read with its person in one go (`Store::session_with_user`): the same person, regions
+/// in order, memberships and latest consent as reading them one by one.
+async fn a_session_is_read_with_everything_its_person_has(backend: Backend) {
+    let (_db, registry) = demo(backend, 20).await;
+    let signed = registry.sign_in(esia_sign_in("1000299654", true, true)).await.expect("sign in");
+    let store = registry.store();
+    store.set_staff_roles(signed.user_id, Some("operator"), &[77, 2, 63]).await.expect("regions");
+    let session = registry.session(&signed.token).await.expect("lookup").expect("live");
+    registry.decide_consent(&session, true).await.expect("accept");
+    let accepted = registry.session(&signed.token).await.expect("lookup").expect("live");
+    assert!(accepted.principal().consent, "the latest consent is an acceptance");
+    registry.decide_consent(&accepted, false).await.expect("withdraw");
+    let session = registry.session(&signed.token).await.expect("lookup").expect("live");
+    let principal = session.principal();
+    assert!(!principal.consent, "the latest consent, a withdrawal, wins over the earlier acceptance");
+    assert_eq!(principal.operator_regions, vec![2, 63, 77]);
+    assert_eq!(principal.memberships.len(), 1);
+    assert_eq!((principal.memberships[0].org_oid.as_str(), principal.memberships[0].chief), (REAVIZ_OID, true));
+    let one_by_one = store.user(signed.user_id).await.expect("user").expect("exists");
+    assert_eq!(session.user.display_name, one_by_one.display_name);
+    assert_eq!(principal.operator_regions, one_by_one.operator_regions);
+    assert_eq!(principal.memberships.len(), one_by_one.memberships.len());
+    assert!(registry.session("no-such-token").await.expect("lookup").is_none());
+}
+
 async fn sessions_end_when_idle_or_too_old(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let policy = registry.session_policy();
@@ -401,6 +426,7 @@ async fn a_new_reset_link_or_password_voids_older_links(backend: Backend) {
 }
 
 backend_tests!(
+    a_session_is_read_with_everything_its_person_has,
     chiefs_grant_members_and_operators_name_chiefs,
     sign_in_matches_organizations_and_sessions_are_new_each_time,
     sessions_end_when_idle_or_too_old,

@@ -1,6 +1,7 @@
 //! What signing in keeps: failures per login and client, sessions, sign-ins under way at a
 //! provider, consents, access denials and password resets.
 
+use crate::identity::UserRecord;
 use crate::sql::take_text as text;
 use crate::{Result, Store};
 
@@ -129,6 +130,63 @@ impl Store {
             expires_at: r[5].int().unwrap_or_default(),
             provider_data: text(&mut r, 6).unwrap_or_default(),
         }))
+    }
+
+    /// A session with its person, their operator regions and memberships, and their latest consent:
+    /// two statements, sent together (on PostgreSQL one round trip), where reading them one after
+    /// another took five in three.
+    pub async fn session_with_user(
+        &self,
+        id_hash: &str,
+    ) -> Result<Option<(SessionRecord, UserRecord, Option<ConsentRecord>)>> {
+        const SESSION: &str = "SELECT s.user_id, s.method, s.csrf, s.created_at, s.last_seen_at, s.expires_at,
+                s.provider_data, u.id, u.provider, u.subject, u.display_name, u.snils, u.email, u.confirmed,
+                u.federal_role, u.password_hash, u.totp_secret, u.totp_enabled, u.totp_last_step,
+                u.totp_pending_secret, u.last_login_at
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1";
+        // One list after another, each in its own columns: 1 an operator region, 2 a membership,
+        // 3 the latest consent. The first branch types every column (PostgreSQL types a union's
+        // columns branch by branch).
+        const LISTS: &str = "SELECT 1 AS part, region, CAST(NULL AS TEXT) AS org_oid, CAST(NULL AS TEXT) AS role,
+                CAST(NULL AS TEXT) AS source, CAST(NULL AS BIGINT) AS version, CAST(NULL AS BOOLEAN) AS accepted,
+                CAST(NULL AS BIGINT) AS at
+             FROM operator_regions WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = $1)
+             UNION ALL
+             SELECT 2, NULL, org_oid, role, source, NULL, NULL, NULL
+             FROM memberships WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = $1)
+             UNION ALL
+             SELECT 3, NULL, NULL, NULL, NULL, version, accepted, at
+             FROM consents WHERE id = (SELECT max(id) FROM consents
+                 WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = $1))
+             ORDER BY 1, 2, 3";
+        let (session, lists) =
+            tokio::try_join!(self.query(SESSION, vec![id_hash.into()]), self.query(LISTS, vec![id_hash.into()]))?;
+        let Some(mut row) = session.into_iter().next() else { return Ok(None) };
+        let record = SessionRecord {
+            user_id: row[0].int().unwrap_or_default(),
+            method: text(&mut row, 1).unwrap_or_default(),
+            csrf: text(&mut row, 2).unwrap_or_default(),
+            created_at: row[3].int().unwrap_or_default(),
+            last_seen_at: row[4].int().unwrap_or_default(),
+            expires_at: row[5].int().unwrap_or_default(),
+            provider_data: text(&mut row, 6).unwrap_or_default(),
+        };
+        let mut user = super::user_from(row.split_off(7));
+        let mut consent = None;
+        for mut row in lists {
+            match row[0].int() {
+                Some(1) => user.operator_regions.extend(row[1].int().and_then(|v| u8::try_from(v).ok())),
+                Some(2) => user.memberships.push(super::membership_from(row.split_off(2))),
+                _ => {
+                    consent = Some(ConsentRecord {
+                        version: row[5].int().unwrap_or_default(),
+                        accepted: row[6].flag(),
+                        at: row[7].int().unwrap_or_default(),
+                    })
+                }
+            }
+        }
+        Ok(Some((record, user, consent)))
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
