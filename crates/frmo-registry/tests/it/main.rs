@@ -269,6 +269,22 @@ async fn new_oids_follow_the_region_sequence(backend: Backend) {
     assert!(registry.card(&Actor::Anonymous, &a, None).await.is_err(), "a fresh OID is unused");
 }
 
+/// Renames the organization of `card` through `writer`; the new version's id.
+async fn rename(writer: &Registry, card: &frmo_registry::Card, name: &str) -> i64 {
+    let mut renamed = card.organization.clone();
+    renamed.name_short = name.into();
+    writer
+        .change_card(
+            &Actor::System,
+            &renamed,
+            card.row.version_id,
+            OffsetDateTime::now_utc(),
+            ChangeContext::system("тест"),
+        )
+        .await
+        .expect("change")
+}
+
 /// A process keeps the open register's current cards; another process's change replaces what it
 /// keeps as soon as its index follows the store (as `follow_store` does every quarter second).
 async fn a_change_in_another_process_replaces_a_kept_card(backend: Backend) {
@@ -276,18 +292,7 @@ async fn a_change_in_another_process_replaces_a_kept_card(backend: Backend) {
     let reader = Registry::open(db.store().await).await.expect("second process");
     let kept = reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("card");
     assert_eq!(reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("kept").row, kept.row);
-    let mut renamed = kept.organization.clone();
-    renamed.name_short = "Реавиз (другой процесс)".into();
-    let version = writer
-        .change_card(
-            &Actor::System,
-            &renamed,
-            kept.row.version_id,
-            OffsetDateTime::now_utc(),
-            ChangeContext::system("тест"),
-        )
-        .await
-        .expect("change");
+    let version = rename(&writer, &kept, "Реавиз (другой процесс)").await;
     assert_eq!(writer.card(&Actor::Anonymous, &REAVIZ, None).await.expect("writer").row.version_id, version);
     reader.refresh_index().await.expect("follow");
     let now = reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("reader");
@@ -303,18 +308,7 @@ async fn a_signed_in_reader_sees_a_change_from_another_process_at_once(backend: 
     let kept = reader.card(&Actor::System, &REAVIZ, None).await.expect("card");
     let again = reader.card(&Actor::System, &REAVIZ, None).await.expect("kept");
     assert_eq!((again.row, again.organization), (kept.row.clone(), kept.organization.clone()));
-    let mut renamed = kept.organization.clone();
-    renamed.name_short = "Реавиз (кабинет)".into();
-    let version = writer
-        .change_card(
-            &Actor::System,
-            &renamed,
-            kept.row.version_id,
-            OffsetDateTime::now_utc(),
-            ChangeContext::system("тест"),
-        )
-        .await
-        .expect("change");
+    let version = rename(&writer, &kept, "Реавиз (кабинет)").await;
     let now = reader.card(&Actor::System, &REAVIZ, None).await.expect("reader");
     assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (version, "Реавиз (кабинет)"));
     // The anonymous read follows the reader's index, which has not followed yet.

@@ -2,6 +2,7 @@
 //! provider, consents, access denials and password resets.
 
 use crate::identity::UserRecord;
+use crate::sql::Value;
 use crate::sql::take_text as text;
 use crate::{Result, Store};
 
@@ -31,6 +32,20 @@ pub struct DenialRecord {
     pub target: String,
     pub code: String,
     pub request_id: String,
+}
+
+/// A session from the first seven columns of a row (`user_id, method, csrf, created_at,
+/// last_seen_at, expires_at, provider_data`).
+fn session_from(row: &mut [Value]) -> SessionRecord {
+    SessionRecord {
+        user_id: row[0].int().unwrap_or_default(),
+        method: text(row, 1).unwrap_or_default(),
+        csrf: text(row, 2).unwrap_or_default(),
+        created_at: row[3].int().unwrap_or_default(),
+        last_seen_at: row[4].int().unwrap_or_default(),
+        expires_at: row[5].int().unwrap_or_default(),
+        provider_data: text(row, 6).unwrap_or_default(),
+    }
 }
 
 impl Store {
@@ -121,15 +136,7 @@ impl Store {
                 vec![id_hash.into()],
             )
             .await?;
-        Ok(rows.into_iter().next().map(|mut r| SessionRecord {
-            user_id: r[0].int().unwrap_or_default(),
-            method: text(&mut r, 1).unwrap_or_default(),
-            csrf: text(&mut r, 2).unwrap_or_default(),
-            created_at: r[3].int().unwrap_or_default(),
-            last_seen_at: r[4].int().unwrap_or_default(),
-            expires_at: r[5].int().unwrap_or_default(),
-            provider_data: text(&mut r, 6).unwrap_or_default(),
-        }))
+        Ok(rows.into_iter().next().map(|mut r| session_from(&mut r)))
     }
 
     /// A session with its person, their operator regions and memberships, and their latest consent:
@@ -162,15 +169,7 @@ impl Store {
         let (session, lists) =
             tokio::try_join!(self.query(SESSION, vec![id_hash.into()]), self.query(LISTS, vec![id_hash.into()]))?;
         let Some(mut row) = session.into_iter().next() else { return Ok(None) };
-        let record = SessionRecord {
-            user_id: row[0].int().unwrap_or_default(),
-            method: text(&mut row, 1).unwrap_or_default(),
-            csrf: text(&mut row, 2).unwrap_or_default(),
-            created_at: row[3].int().unwrap_or_default(),
-            last_seen_at: row[4].int().unwrap_or_default(),
-            expires_at: row[5].int().unwrap_or_default(),
-            provider_data: text(&mut row, 6).unwrap_or_default(),
-        };
+        let record = session_from(&mut row);
         let mut user = super::user_from(row.split_off(7));
         let mut consent = None;
         for mut row in lists {
