@@ -48,6 +48,14 @@ impl<V: Clone> VersionCache<V> {
         values.insert(version, value);
     }
 
+    /// Drops what is kept of `versions` (versions superseded by newer ones).
+    pub(crate) fn forget(&self, versions: &[i64]) {
+        let mut values = self.values();
+        for version in versions {
+            values.remove(version);
+        }
+    }
+
     pub(crate) fn clear(&self) {
         self.values().clear();
     }
@@ -65,7 +73,10 @@ mod tests {
         assert_eq!(cache.get_many(&[1, 2, 3]), (vec!["a", "b"], vec![3]));
         cache.keep(3, "c");
         assert_eq!((cache.get(1), cache.get(3)), (None, Some("c")));
+        cache.keep(4, "d");
+        cache.forget(&[3, 5]);
+        assert_eq!((cache.get(3), cache.get(4)), (None, Some("d")));
         cache.clear();
-        assert_eq!(cache.get(3), None);
+        assert_eq!(cache.get(4), None);
     }
 }

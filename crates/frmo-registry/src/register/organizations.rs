@@ -190,10 +190,25 @@ impl Registry {
             let batch = self.store.versions_after(index.last_version_id(), INDEX_BATCH).await?;
             taken += batch.len();
             index.apply(&batch);
+            // What is kept of the versions these supersede would be asked for again only for the
+            // past, and is made anew then: keeping it let a card changed every second fill the
+            // caches with its old versions (the soak's memory growth).
+            let superseded: Vec<i64> = batch.iter().filter_map(|version| version.previous_id).collect();
+            if !superseded.is_empty() {
+                self.forget(&superseded);
+            }
             if batch.len() < INDEX_BATCH {
                 return Ok(taken);
             }
         }
+    }
+
+    /// Drops what the version caches keep of `versions`.
+    fn forget(&self, versions: &[i64]) {
+        self.ips_rendered.forget(versions);
+        self.listed.forget(versions);
+        self.cards.forget(versions);
+        self.parsed.forget(versions);
     }
 
     /// Builds a fresh index from the whole register and puts it in place of the current one (after
@@ -245,5 +260,48 @@ fn not_found_message(oid: impl std::fmt::Display, as_of: Option<Date>) -> String
     match as_of {
         Some(date) => format!("Организация {oid} на {} в реестре не найдена", search::format_date(date)),
         None => format!("Организация {oid} в реестре не найдена"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A card changed again and again (the soak's writer adds a department every second) must not
+    /// leave each of its old versions in the caches until they are full.
+    #[tokio::test]
+    async fn the_caches_forget_a_version_once_it_is_superseded() {
+        let dir = tempfile::tempdir().expect("dir");
+        let url = format!("sqlite://{}", dir.path().join("frmo.db").display());
+        let store = frmo_store::Store::open(&url).await.expect("store");
+        store.migrate().await.expect("migrate");
+        let registry = Registry::open(store).await.expect("registry");
+        let organizations = crate::seed::real_organizations();
+        registry.register_new(&Actor::System, &organizations).await.expect("register");
+        let oid = &organizations[0].oid;
+        let public = registry.card(&Actor::Anonymous, oid, None).await.expect("public card");
+        let signed_in = registry.card(&Actor::System, oid, None).await.expect("signed-in card");
+        let old = public.row.version_id;
+        assert_eq!(signed_in.row.version_id, old);
+        assert!(registry.cards.get(old).is_some() && registry.parsed.get(old).is_some(), "both kept");
+        let mut renamed = public.organization.clone();
+        renamed.name_short = "Переименована".into();
+        let new = registry
+            .change_card(
+                &Actor::System,
+                &renamed,
+                old,
+                OffsetDateTime::now_utc(),
+                journal::ChangeContext::system("тест"),
+            )
+            .await
+            .expect("change");
+        assert!(
+            registry.cards.get(old).is_none() && registry.parsed.get(old).is_none(),
+            "the old version is forgotten"
+        );
+        let now = registry.card(&Actor::Anonymous, oid, None).await.expect("new card");
+        assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (new, "Переименована"));
+        assert!(registry.cards.get(new).is_some(), "the new version is kept");
     }
 }
