@@ -179,6 +179,13 @@ impl Registry {
         &self.store
     }
 
+    /// Whether this process keeps a version's card: its stored bytes (the open register's read) and
+    /// its parsed card (pages). For tests only (the `testing` feature), like [`Registry::store`].
+    #[cfg(feature = "testing")]
+    pub fn keeps_card(&self, version_id: i64) -> (bool, bool) {
+        (self.cards.get(version_id).is_some(), self.parsed.get(version_id).is_some())
+    }
+
     /// Sets how long sessions live (configuration).
     pub fn with_session_policy(mut self, policy: identity::SessionPolicy) -> Self {
         self.session_policy = policy;

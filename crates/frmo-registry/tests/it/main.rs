@@ -299,6 +299,22 @@ async fn a_change_in_another_process_replaces_a_kept_card(backend: Backend) {
     assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (version, "Реавиз (другой процесс)"));
 }
 
+/// A card changed again and again (the soak's writer adds a department every second) must not
+/// leave each of its old versions in the caches until they are full.
+async fn the_caches_forget_a_version_once_it_is_superseded(backend: Backend) {
+    let (_db, registry) = demo(backend, 5).await;
+    let public = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("public card");
+    let signed_in = registry.card(&Actor::System, &REAVIZ, None).await.expect("signed-in card");
+    let old = public.row.version_id;
+    assert_eq!(signed_in.row.version_id, old);
+    assert_eq!(registry.keeps_card(old), (true, true), "both kept");
+    let new = rename(&registry, &public, "Переименована").await;
+    assert_eq!(registry.keeps_card(old), (false, false), "the old version is forgotten");
+    let now = registry.card(&Actor::Anonymous, &REAVIZ, None).await.expect("new card");
+    assert_eq!((now.row.version_id, now.organization.name_short.as_str()), (new, "Переименована"));
+    assert!(registry.keeps_card(new).0, "the new version is kept");
+}
+
 /// A signed-in reader's card (the cabinet's) is parsed once per version and kept, but which version
 /// is current is asked of the store every time: a change made through another process is seen on
 /// the very next read, before that process's index follows.
@@ -317,6 +333,7 @@ async fn a_signed_in_reader_sees_a_change_from_another_process_at_once(backend: 
 }
 
 backend_tests!(
+    the_caches_forget_a_version_once_it_is_superseded,
     a_signed_in_reader_sees_a_change_from_another_process_at_once,
     a_change_in_another_process_replaces_a_kept_card,
     the_real_organization_is_found_every_way,
