@@ -34,6 +34,55 @@ async fn both_backends_migrate_to_the_same_schema() {
     assert_eq!(sqlite_columns, postgres_columns);
 }
 
+/// A PostgreSQL connection that closes (a restart of the server, a failover, an administrator
+/// ending its backend) is opened anew by the next statement that needs it: the process keeps
+/// serving without a restart. Before, every reader stayed closed and each read failed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_connections_that_close_are_opened_anew() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let store = with_orgs(&db, 3).await;
+    let oid = Generator::new(7).organization(region("63"), 1).oid.as_str().to_owned();
+    let first = store.card(&oid, None).await.expect("read").expect("current");
+    assert_eq!(store.pool_use().open, 4, "three readers and the writer");
+
+    // End every backend of this database but the one ending them.
+    let (admin, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.expect("admin");
+    tokio::spawn(connection);
+    let ended = admin
+        .query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+            &[],
+        )
+        .await
+        .expect("terminate");
+    assert!(ended.len() >= 4, "the store's connections were ended: {}", ended.len());
+    for _ in 0..100 {
+        if store.pool_use().open == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(store.pool_use().open, 0, "the store saw its connections close");
+
+    // Every reader (round robin, twice over), the portable runner, the readiness probe and the
+    // writer work again.
+    for _ in 0..6 {
+        let card = store.card(&oid, None).await.expect("a read after the connections closed");
+        assert_eq!(card.map(|c| c.version_id), Some(first.version_id));
+    }
+    assert_eq!(store.current_version(&oid).await.expect("portable read"), Some(first.version_id));
+    store.ping().await.expect("readiness");
+    let mut renamed = Generator::new(7).organization(region("63"), 1);
+    renamed.name_short = "ГБУЗ «После перезапуска»".into();
+    let record = VersionRecord::new(&renamed, OffsetDateTime::now_utc()).expect("record");
+    let second = store.append_version(record, first.version_id, Vec::new()).await.expect("a write after");
+    let card = store.card(&oid, None).await.expect("read").expect("current");
+    assert_eq!(card.version_id, second);
+    assert!(card.card.contains("После перезапуска"));
+    assert_eq!(store.pool_use().open, 4, "every connection is open again");
+}
+
 async fn migrations_are_idempotent(backend: Backend) {
     let db = TestDb::new(backend).await;
     let store = db.store().await;

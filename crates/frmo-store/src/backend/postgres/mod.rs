@@ -2,15 +2,19 @@
 //! with prepared statements; writes go through one client, one transaction at a time, holding an
 //! advisory lock so version ids commit in increasing order (the search index follows them by id).
 //!
+//! A connection that closes (the server restarted, or an administrator ended its backend) is opened
+//! anew by the next statement that needs it; the statements in flight on it fail.
+//!
 //! Per backend by nature: the clients (readers, writer, replica), the portable statements' runner
 //! (prepared once per client, pipelined in transactions), the migrator, the replica's lag and the
 //! schema's catalogue. The organization tables' tuned code is in `versions.rs`.
 
 mod versions;
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::{Mutex, MutexGuard, OnceCell};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
@@ -31,18 +35,58 @@ struct Reader {
     prepared: std::sync::Mutex<std::collections::HashMap<&'static str, Statement>>,
 }
 
+/// Where a reader lives: the connection it holds now, replaced by a new one once it has closed.
+struct Slot {
+    config: Config,
+    current: std::sync::RwLock<Arc<Reader>>,
+    /// One reopening at a time: the requests that find the connection closed wait for it.
+    reopening: Mutex<()>,
+}
+
 pub struct PgStore {
-    readers: Vec<Reader>,
+    readers: Vec<Slot>,
     next: AtomicUsize,
+    config: Config,
     writer: Mutex<Client>,
     /// Readers on a streaming replica, for the public reads it may serve (`Store::public_card`).
-    replica: Vec<Reader>,
+    replica: Vec<Slot>,
 }
 
 impl Reader {
     /// Per backend: a pipelined client with its own prepared statements.
     async fn open(config: &Config) -> Result<Reader> {
         Ok(Reader { client: connect(config).await?, statements: OnceCell::new(), prepared: Default::default() })
+    }
+}
+
+impl Slot {
+    /// Per backend: a reader's connection is opened here, and again whenever it has closed.
+    async fn open(config: &Config) -> Result<Slot> {
+        let reader = Arc::new(Reader::open(config).await?);
+        Ok(Slot { config: config.clone(), current: std::sync::RwLock::new(reader), reopening: Mutex::new(()) })
+    }
+
+    /// Per backend: the connection as it is now, without waiting.
+    fn now(&self) -> Arc<Reader> {
+        Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The reader, its connection opened anew if it has closed; an error if it cannot be.
+    /// Per backend: a closed tokio-postgres client stays closed.
+    async fn reader(&self) -> Result<Arc<Reader>> {
+        let reader = self.now();
+        if !reader.client.is_closed() {
+            return Ok(reader);
+        }
+        let _turn = self.reopening.lock().await;
+        let reader = self.now();
+        if !reader.client.is_closed() {
+            return Ok(reader); // reopened by the request before this one
+        }
+        let fresh = Arc::new(Reader::open(&self.config).await?);
+        tracing::warn!("a PostgreSQL reader's connection had closed: opened anew");
+        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::clone(&fresh);
+        Ok(fresh)
     }
 }
 
@@ -63,9 +107,20 @@ impl PgStore {
         let writer = connect(&config).await?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            readers.push(Reader::open(&config).await?);
+            readers.push(Slot::open(&config).await?);
         }
-        Ok(PgStore { readers, next: AtomicUsize::new(0), writer: Mutex::new(writer), replica: Vec::new() })
+        Ok(PgStore { readers, next: AtomicUsize::new(0), config, writer: Mutex::new(writer), replica: Vec::new() })
+    }
+
+    /// The writer's client, held until the guard drops; opened anew if its connection has closed.
+    /// Per backend: one writer connection, one transaction at a time.
+    async fn writer(&self) -> Result<MutexGuard<'_, Client>> {
+        let mut client = self.writer.lock().await;
+        if client.is_closed() {
+            *client = connect(&self.config).await?;
+            tracing::warn!("the PostgreSQL writer's connection had closed: opened anew");
+        }
+        Ok(client)
     }
 
     /// Adds readers on a streaming replica of this database.
@@ -73,7 +128,7 @@ impl PgStore {
     pub async fn with_replica(mut self, config: Config) -> Result<Self> {
         let mut replica = Vec::with_capacity(READERS);
         for _ in 0..READERS {
-            replica.push(Reader::open(&config).await?);
+            replica.push(Slot::open(&config).await?);
         }
         self.replica = replica;
         Ok(self)
@@ -84,21 +139,22 @@ impl PgStore {
         !self.replica.is_empty()
     }
 
-    /// The next reader, round robin.
+    /// The next reader of `set` (the primary's or the replica's), round robin.
     /// Per backend: readers are pipelined clients.
-    fn reader_client(&self) -> &Reader {
-        &self.readers[self.next.fetch_add(1, Ordering::Relaxed) % self.readers.len()]
+    async fn next_of(&self, set: &[Slot]) -> Result<Arc<Reader>> {
+        set[self.next.fetch_add(1, Ordering::Relaxed) % set.len()].reader().await
     }
 
+    /// The next reader of the primary.
     /// Per backend: readers are pipelined clients.
-    fn client(&self) -> &Client {
-        &self.reader_client().client
+    async fn reader_client(&self) -> Result<Arc<Reader>> {
+        self.next_of(&self.readers).await
     }
 
     /// Runs a portable read statement on a reader.
     /// Per backend: the portable runner (prepared once per client).
     pub async fn query(&self, sql: &'static str, values: Vec<Value>) -> Result<Vec<Vec<Value>>> {
-        let reader = self.reader_client();
+        let reader = self.reader_client().await?;
         let cached = reader.prepared.lock().unwrap_or_else(|e| e.into_inner()).get(sql).cloned();
         let statement = match cached {
             Some(statement) => statement,
@@ -116,7 +172,7 @@ impl PgStore {
     /// last parameter, in one write transaction; the id.
     /// Per backend: the portable runner on the writer's client.
     pub async fn insert_with(&self, first: sql::Statement, then: Vec<sql::Statement>) -> Result<i64> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         let id = sql::returned_id(run(&tx, &first).await?)?;
         for (sql, mut values) in then {
@@ -135,7 +191,7 @@ impl PgStore {
         statements: Vec<sql::Statement>,
         audit: Vec<crate::audit::AuditEntry>,
     ) -> Result<bool> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         let mut statements = statements.iter();
         if let Some(guard) = statements.next()
@@ -158,7 +214,7 @@ impl PgStore {
         checked_from: usize,
         audit: Vec<crate::audit::AuditEntry>,
     ) -> Result<()> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         let results = run_many(&tx, &statements).await?;
         if results.iter().skip(checked_from).any(Vec::is_empty) {
@@ -172,7 +228,7 @@ impl PgStore {
     /// Runs portable statements in one write transaction; the rows each returned, in order.
     /// Per backend: the portable runner on the writer's client.
     pub async fn transact(&self, statements: Vec<sql::Statement>) -> Result<Vec<Vec<Vec<Value>>>> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         let results = run_many(&tx, &statements).await?;
         tx.commit().await?;
@@ -181,7 +237,7 @@ impl PgStore {
 
     /// Per backend: DDL per dialect, an advisory lock for one migrator across processes.
     pub async fn migrate(&self) -> Result<Vec<&'static str>> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         // One migrator at a time, whichever process runs it.
         tx.execute("SELECT pg_advisory_xact_lock(1)", &[]).await?;
@@ -213,7 +269,7 @@ impl PgStore {
     /// "busy" state to report.
     /// Per backend: the clients are this backend's own.
     pub fn pool_use(&self) -> crate::PoolUse {
-        let readers = self.readers.iter().filter(|r| !r.client.is_closed()).count();
+        let readers = self.readers.iter().filter(|r| !r.now().client.is_closed()).count();
         let writer = self.writer.try_lock().map_or(1, |w| usize::from(!w.is_closed()));
         crate::PoolUse { open: readers + writer, busy: None, size: READERS + 1 }
     }
@@ -222,8 +278,10 @@ impl PgStore {
     /// received); `None` without a replica.
     /// Per backend: only PostgreSQL has streaming replicas.
     pub async fn replica_lag(&self) -> Result<Option<f64>> {
-        let Some(reader) = self.replica.first() else { return Ok(None) };
-        let row = reader
+        let Some(slot) = self.replica.first() else { return Ok(None) };
+        let row = slot
+            .reader()
+            .await?
             .client
             .query_one(
                 "SELECT CASE WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
@@ -236,7 +294,7 @@ impl PgStore {
 
     /// Per backend: a table lock makes appenders of every process take turns.
     pub async fn append_audit(&self, entries: Vec<crate::audit::AuditEntry>) -> Result<i64> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         let last = append_audit(&tx, &entries).await?;
         tx.commit().await?;
@@ -245,14 +303,16 @@ impl PgStore {
 
     /// Per backend, the readiness probe: the simple protocol needs no prepared statement.
     pub async fn ping(&self) -> Result<()> {
-        self.client().simple_query("SELECT 1").await?;
+        self.reader_client().await?.client.simple_query("SELECT 1").await?;
         Ok(())
     }
 
     /// Per backend: the schema as the catalogue describes it.
     pub async fn columns(&self) -> Result<Vec<ColumnInfo>> {
         let rows = self
-            .client()
+            .reader_client()
+            .await?
+            .client
             .query(
                 "SELECT table_name::text, column_name::text, is_nullable = 'NO' FROM information_schema.columns
                  WHERE table_schema = current_schema()",

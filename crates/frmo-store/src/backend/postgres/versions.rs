@@ -6,14 +6,14 @@
 //! the portable runner's rows of values. The statements that are the same in both dialects are
 //! portable ones in `lib.rs`.
 
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use time::OffsetDateTime;
+use tokio_postgres::Statement;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
-use tokio_postgres::{Client, Statement};
 
-use super::{PgStore, Reader, VERSION_WRITE_LOCK, append_audit, run};
+use super::{PgStore, Reader, Slot, VERSION_WRITE_LOCK, append_audit, run};
 use crate::backend::parse_status;
 use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
@@ -101,17 +101,23 @@ impl<'a> PgVersion<'a> {
 
 impl PgStore {
     /// Per backend, hot path: a reader with the hot reads prepared.
-    async fn reader(&self) -> Result<(&Client, &Statements)> {
-        self.reader_of(&self.readers).await
+    async fn reader(&self) -> Result<Arc<Reader>> {
+        self.reader_client().await
     }
 
-    /// A reader of `set` (the primary's or the replica's) with its statements prepared.
+    /// A reader of `set` (the primary's or the replica's), to be used with [`Reader::statements`].
+    /// Per backend, hot path: round robin over pipelined clients.
+    async fn reader_of(&self, set: &[Slot]) -> Result<Arc<Reader>> {
+        self.next_of(set).await
+    }
+}
+
+impl Reader {
+    /// This reader's hot reads, prepared on its connection the first time they are needed.
     /// Per backend, hot path: the hot reads prepared once per client.
-    async fn reader_of<'a>(&'a self, set: &'a [Reader]) -> Result<(&'a Client, &'a Statements)> {
-        let reader = &set[self.next.fetch_add(1, Ordering::Relaxed) % set.len()];
-        let client = &reader.client;
-        let statements = reader
-            .statements
+    async fn statements(&self) -> Result<&Statements> {
+        let client = &self.client;
+        self.statements
             .get_or_try_init(|| async {
                 Ok::<_, StoreError>(Statements {
                     card_current: client
@@ -144,10 +150,11 @@ impl PgStore {
                     by_oid: client.prepare(Identifier::Oid.lookup()).await?,
                 })
             })
-            .await?;
-        Ok((client, statements))
+            .await
     }
+}
 
+impl PgStore {
     /// Per backend: binary COPY under the version writers' advisory lock.
     pub async fn insert_new(
         &self,
@@ -155,7 +162,7 @@ impl PgStore {
         audit: Vec<crate::audit::AuditEntry>,
         transition: sql::Transition,
     ) -> Result<()> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
         if let Some(guard) = &transition.guard
@@ -175,7 +182,7 @@ impl PgStore {
 
     /// Per backend: indexes and foreign keys from the catalogue.
     pub async fn begin_bulk_load(&self) -> Result<Option<BulkLoad>> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
         let empty: bool = tx.query_one("SELECT NOT EXISTS (SELECT 1 FROM organization_versions)", &[]).await?.get(0);
@@ -220,7 +227,7 @@ impl PgStore {
 
     /// Per backend: indexes and foreign keys restored, then `VACUUM (ANALYZE)`.
     pub async fn finish_bulk_load(&self, load: BulkLoad) -> Result<()> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         for (_, sql) in &load.indexes {
             tx.batch_execute(sql).await?;
@@ -241,7 +248,7 @@ impl PgStore {
         audit: Vec<crate::audit::AuditEntry>,
         transition: sql::Transition,
     ) -> Result<i64> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
         if let Some(guard) = &transition.guard
@@ -267,7 +274,8 @@ impl PgStore {
     /// Per backend, hot path: a prepared read straight into a `CardRow`.
     pub async fn card_on(&self, replica: bool, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
         let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
-        let (client, s) = self.reader_of(set).await?;
+        let reader = self.reader_of(set).await?;
+        let (client, s) = (&reader.client, reader.statements().await?);
         let row = match at {
             None => client.query_opt(&s.card_current, &[&oid]).await?,
             Some(at) => client.query_opt(&s.card_at, &[&oid, &at]).await?,
@@ -278,7 +286,8 @@ impl PgStore {
     /// Per backend, hot path (the ИНН, ОГРН, КПП and OID search): prepared once per reader from the
     /// one text of `Identifier::lookup`, ids read straight.
     pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
-        let (client, s) = self.reader().await?;
+        let reader = self.reader().await?;
+        let (client, s) = (&reader.client, reader.statements().await?);
         let statement = match identifier {
             Identifier::Inn => &s.by_inn,
             Identifier::Ogrn => &s.by_ogrn,
@@ -297,7 +306,8 @@ impl PgStore {
     /// Per backend, hot path: the ids as an array, columns read straight.
     pub async fn list_items_on(&self, replica: bool, version_ids: &[i64]) -> Result<Vec<ListItem>> {
         let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
-        let (client, s) = self.reader_of(set).await?;
+        let reader = self.reader_of(set).await?;
+        let (client, s) = (&reader.client, reader.statements().await?);
         let rows = client.query(&s.list_items, &[&version_ids]).await?;
         Ok(rows
             .iter()
@@ -320,7 +330,8 @@ impl PgStore {
 
     /// Per backend, the index feed: the card's head as a text prefix, columns read straight.
     pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
-        let (client, s) = self.reader().await?;
+        let reader = self.reader().await?;
+        let (client, s) = (&reader.client, reader.statements().await?);
         let rows = client.query(&s.versions_after, &[&after, &(limit as i64), &(HEAD_BYTES as i32)]).await?;
         Ok(rows
             .iter()
@@ -342,7 +353,8 @@ impl PgStore {
 
     /// Per backend, hot path: OIDs as an array per chunk, columns read straight.
     pub async fn current_cards_of(&self, oids: Vec<String>) -> Result<Vec<(String, i64, String)>> {
-        let (client, _) = self.reader().await?;
+        let reader = self.reader().await?;
+        let client = &reader.client;
         let mut found = Vec::with_capacity(oids.len());
         for chunk in oids.chunks(5_000) {
             let rows = client
@@ -361,7 +373,7 @@ impl PgStore {
 
     /// Per backend: one transaction under the advisory lock, COPY per batch.
     pub async fn write_import(&self, mut batches: tokio::sync::mpsc::Receiver<crate::ImportBatch>) -> Result<()> {
-        let mut client = self.writer.lock().await;
+        let mut client = self.writer().await?;
         let tx = client.transaction().await?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&VERSION_WRITE_LOCK]).await?;
         loop {
