@@ -25,7 +25,7 @@ macro_rules! names_of_user {
     };
 }
 
-fn invitation(mut r: Vec<crate::sql::Value>) -> InvitationRecord {
+pub(crate) fn invitation(mut r: Vec<crate::sql::Value>) -> InvitationRecord {
     InvitationRecord {
         id: r[0].int().unwrap_or_default(),
         who: text(&mut r, 1).unwrap_or_default(),

@@ -213,6 +213,14 @@ fn postgres_message(error: &tokio_postgres::Error) -> String {
 /// The conflict of a checked transaction whose rows changed between reading and writing.
 pub(crate) const CHANGED_MEANWHILE: &str = "данные изменились во время записи; повторите";
 
+/// An organization's current version as the version table's columns give it, without its card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub version_id: i64,
+    /// The region code of `regionId`.
+    pub region: u8,
+}
+
 /// The connections of a store: open now, in use (where the backend can tell) and the most it keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PoolUse {
@@ -355,12 +363,17 @@ impl Store {
         dispatch!(self, s => s.card(oid, at).await)
     }
 
-    /// The id of an organization's current version (one index lookup, no card).
-    pub async fn current_version(&self, oid: &str) -> Result<Option<i64>> {
+    /// An organization's current version: its id and its region (`regionId`), `None` for an OID the
+    /// register does not have. What a route on an organization asks first, for the access decision
+    /// and the card it will show: one index lookup, no card.
+    pub async fn current_head(&self, oid: &str) -> Result<Option<Head>> {
         let rows = self
-            .query("SELECT id FROM organization_versions WHERE oid = $1 AND valid_to IS NULL", vec![oid.into()])
+            .query("SELECT id, region FROM organization_versions WHERE oid = $1 AND valid_to IS NULL", vec![oid.into()])
             .await?;
-        Ok(sql::first_int(rows))
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| Some(Head { version_id: row[0].int()?, region: u8::try_from(row[1].int()?).ok()? })))
     }
 
     /// One version of a card by its id: `(oid, card JSON)`, whichever organization it belongs to.
@@ -483,15 +496,6 @@ impl Store {
     /// on [`ImportBatch::Commit`]; if the sender goes away without it, nothing is written.
     pub async fn write_import(&self, batches: tokio::sync::mpsc::Receiver<ImportBatch>) -> Result<()> {
         dispatch!(self, s => s.write_import(batches).await)
-    }
-
-    /// The region (`regionId`) of an organization's current version, `None` for an OID the register
-    /// does not have: what an access decision needs, without reading the card.
-    pub async fn current_region(&self, oid: &str) -> Result<Option<u8>> {
-        let rows = self
-            .query("SELECT region FROM organization_versions WHERE oid = $1 AND valid_to IS NULL", vec![oid.into()])
-            .await?;
-        Ok(sql::first_int(rows).and_then(|region| u8::try_from(region).ok()))
     }
 
     pub async fn count_organizations(&self) -> Result<i64> {

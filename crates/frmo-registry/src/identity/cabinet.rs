@@ -117,6 +117,17 @@ fn role_label(role: &str) -> &'static str {
     }
 }
 
+/// A member as the cabinet page lists them.
+fn member(m: frmo_store::identity::MemberRecord) -> Member {
+    Member {
+        user_id: m.user_id,
+        name: m.display_name,
+        role: role_label(&m.role),
+        source: if m.source == GRANTED { "оператор или руководитель" } else { "ЕСИА" },
+        revocable: m.source == GRANTED,
+    }
+}
+
 impl Registry {
     /// The person's notifications, newest first (at most `limit`).
     pub async fn notifications(&self, user_id: i64, limit: i64) -> Result<Vec<Notification>> {
@@ -153,44 +164,36 @@ impl Registry {
 
     /// An organization's cabinet page, for those who may read it.
     pub async fn organization_page(&self, caller: &Caller, oid: &OrgOid) -> Result<OrganizationPage> {
-        let (card, members) = if caller.is_authorized(oid.as_str(), Action::ReadOrganization) {
-            // Allowed already in this request (by the route layer): the card and its members are
-            // read at once.
-            tokio::try_join!(self.card(&Actor::System, oid, None), self.members(oid.as_str()))?
-        } else {
-            let card = self.card(&Actor::System, oid, None).await?;
-            let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
-            self.authorize(caller, Action::ReadOrganization, target).await?;
-            (card, self.members(oid.as_str()).await?)
+        let read = Action::ReadOrganization;
+        let (card, region) = match caller.authorized_region(oid.as_str(), read) {
+            // Allowed already in this request (by the route layer), which read the region and the
+            // current version: the card is that version's, kept parsed when it can be.
+            Some(region) => (self.decided_card(caller, oid, read).await?, region),
+            None => {
+                let card = self.card(&Actor::System, oid, None).await?;
+                let region = card.organization.region_id.code();
+                self.authorize(caller, read, Target::Organization { oid: oid.as_str(), region }).await?;
+                (card, region)
+            }
         };
-        let target = Target::Organization { oid: oid.as_str(), region: card.organization.region_id.code() };
+        let target = Target::Organization { oid: oid.as_str(), region };
         let edit_denied = match decide(caller.actor(), Action::EditOrganization, target) {
             Decision::Allow => None,
             Decision::Deny(code) => Some(code),
         };
         let may_manage_members = decide(caller.actor(), Action::ManageMembers, target).is_allowed();
-        let invitations = if may_manage_members {
-            let stored = self.store.invitations_of(oid.as_str()).await?;
-            stored
-                .into_iter()
-                .map(|i| Invitation { id: i.id, who: invitation_label(&i.who), role: role_label(&i.role) })
-                .collect()
+        // The invitations only for who may manage them; with the members in one statement then.
+        let (members, invitations) = if may_manage_members {
+            self.store.members_and_invitations(oid.as_str()).await?
         } else {
-            Vec::new()
+            (self.store.members_of(oid.as_str()).await?, Vec::new())
         };
+        let invitations = invitations
+            .into_iter()
+            .map(|i| Invitation { id: i.id, who: invitation_label(&i.who), role: role_label(&i.role) })
+            .collect();
+        let members = members.into_iter().map(member).collect();
         Ok(OrganizationPage { card, edit_denied, members, may_manage_members, invitations })
-    }
-
-    /// Who may act for the organization, as its cabinet page lists them.
-    async fn members(&self, oid: &str) -> Result<Vec<Member>> {
-        let members = self.store.members_of(oid).await?.into_iter().map(|m| Member {
-            user_id: m.user_id,
-            name: m.display_name,
-            role: role_label(&m.role),
-            source: if m.source == GRANTED { "оператор или руководитель" } else { "ЕСИА" },
-            revocable: m.source == GRANTED,
-        });
-        Ok(members.collect())
     }
 
     /// Invites a person to an organization's cabinet. `who` is a local login, an e-mail address or

@@ -13,12 +13,14 @@ pub struct Caller {
     authorized: Option<Authorized>,
 }
 
-/// The registry allowed this caller's actor `action` on the organization `oid`, whose region it
-/// read: what the route layer decided before the handler ran ([`crate::Registry::authorize_route`]).
+/// The registry allowed this caller's actor `action` on the organization `oid`, whose region (and
+/// current version, when it read one) it read from the primary: what the route layer decided before
+/// the handler ran ([`crate::Registry::authorize_route`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Authorized {
     oid: String,
     region: u8,
+    version: Option<i64>,
     action: Action,
 }
 
@@ -62,10 +64,17 @@ impl Caller {
         self.authorized.as_ref().filter(|a| a.oid == oid && a.action == action).map(|a| a.region)
     }
 
-    /// This caller, carrying the decision just made: `action` allowed on `oid` in `region`. Only
-    /// the registry makes one, right after `decide` allowed it for this very actor.
-    pub(crate) fn authorized_for(&self, oid: &str, region: u8, action: Action) -> Self {
-        let authorized = Some(Authorized { oid: oid.to_owned(), region, action });
+    /// The current version of `oid` as read for the decision allowing exactly `action` on it, in
+    /// this request; `None` when this caller carries no such decision, or it read no version.
+    pub(crate) fn authorized_version(&self, oid: &str, action: Action) -> Option<i64> {
+        self.authorized.as_ref().filter(|a| a.oid == oid && a.action == action).and_then(|a| a.version)
+    }
+
+    /// This caller, carrying the decision just made: `action` allowed on `oid` in `region`, whose
+    /// current version was `version`. Only the registry makes one, right after `decide` allowed it
+    /// for this very actor.
+    pub(crate) fn authorized_for(&self, oid: &str, region: u8, version: Option<i64>, action: Action) -> Self {
+        let authorized = Some(Authorized { oid: oid.to_owned(), region, version, action });
         Caller { actor: self.actor.clone(), request_id: self.request_id.clone(), authorized }
     }
 }

@@ -280,10 +280,16 @@ impl Registry {
     /// The region of an organization's current card (its `regionId`), from the version's column
     /// rather than the card: every route on an organization asks it first.
     pub async fn organization_region(&self, oid: &OrgOid) -> Result<u8> {
-        if let Some(region) = self.store.current_region(oid.as_str()).await? {
-            return Ok(region);
+        Ok(self.organization_head(oid).await?.region)
+    }
+
+    /// The region of an organization's current card and the id of that version, read from the
+    /// primary by the version's columns rather than the card.
+    pub(crate) async fn organization_head(&self, oid: &OrgOid) -> Result<frmo_store::Head> {
+        if let Some(head) = self.store.current_head(oid.as_str()).await? {
+            return Ok(head);
         }
-        // Not found by the column: the card read answers as every use case does (not found, or a
+        // Not found by the columns: the card read answers as every use case does (not found, or a
         // card written in between).
         #[derive(serde::Deserialize)]
         struct Region {
@@ -292,7 +298,7 @@ impl Registry {
         }
         let row = self.card_json(&Actor::System, oid, None).await?;
         let card: Region = serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
-        Ok(card.region_id.code())
+        Ok(frmo_store::Head { version_id: row.version_id, region: card.region_id.code() })
     }
 
     /// The target of an organization (its region looked up), authorized for `action`; a refusal is

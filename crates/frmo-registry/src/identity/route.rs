@@ -27,8 +27,9 @@ impl Registry {
     /// case answers that its own way.
     ///
     /// Allowed, it returns the caller to hand to the use case: on an organization, carrying the
-    /// decision and the region read for it, so the use case's own check of the same action on the
-    /// same organization reads nothing again ([`Registry::organization_target`]).
+    /// decision with the region and the current version read for it, so the use case's own check of
+    /// the same action on the same organization reads nothing again
+    /// ([`Registry::organization_target`]), and its card is the version just read.
     pub async fn authorize_route(&self, caller: &Caller, action: Action, on: RouteTarget<'_>) -> Result<Caller> {
         if matches!(caller.actor(), Actor::Anonymous) {
             self.authorize(caller, Action::UseCabinet, Target::None).await?;
@@ -37,10 +38,10 @@ impl Registry {
         match on {
             RouteTarget::None => self.authorize(caller, action, Target::None).await.map(|()| caller.clone()),
             RouteTarget::Organization(text) => {
-                match self.organization_target(caller, &organization_oid(text)?, action).await? {
-                    Target::Organization { oid, region } => Ok(caller.authorized_for(oid, region, action)),
-                    Target::None => Ok(caller.clone()),
-                }
+                let oid = organization_oid(text)?;
+                let head = self.organization_head(&oid).await?;
+                self.authorize(caller, action, Target::Organization { oid: oid.as_str(), region: head.region }).await?;
+                Ok(caller.authorized_for(oid.as_str(), head.region, Some(head.version_id), action))
             }
             RouteTarget::Request { id, author_only } => {
                 let record = self

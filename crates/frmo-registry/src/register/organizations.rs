@@ -62,8 +62,22 @@ impl Registry {
         let current = match (actor, as_of) {
             (_, Some(_)) => None,
             (Actor::Anonymous, None) => self.index.current_version(key_of(oid)),
-            (_, None) => self.store.current_version(oid.as_str()).await?,
+            (_, None) => self.store.current_head(oid.as_str()).await?.map(|head| head.version_id),
         };
+        self.card_of(actor, oid, as_of, current).await
+    }
+
+    /// The current card of an organization whose current version the caller's access decision
+    /// read from the primary in this very request (the route layer's): nothing is asked again.
+    pub(crate) async fn decided_card(&self, caller: &Caller, oid: &OrgOid, action: Action) -> Result<Card> {
+        match caller.authorized_version(oid.as_str(), action) {
+            Some(version) => self.card_of(&Actor::System, oid, None, Some(version)).await,
+            None => self.card(&Actor::System, oid, None).await,
+        }
+    }
+
+    /// [`Registry::card`] once it is known which version is `current` (when it is).
+    async fn card_of(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>, current: Option<i64>) -> Result<Card> {
         if let Some(kept) = current.and_then(|version| self.parsed.get(version)) {
             return Ok(Card::clone(&kept));
         }

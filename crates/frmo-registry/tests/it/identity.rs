@@ -306,6 +306,18 @@ pub(super) async fn consenting(
     Caller::new(actor, "test")
 }
 
+/// The cabinet page's one statement for members and invitations reads what the two lists read one
+/// by one, in their orders.
+async fn both_lists_agree(registry: &frmo_registry::Registry) {
+    let store = registry.store();
+    let both = store.members_and_invitations(REAVIZ_OID).await.expect("both");
+    let one_by_one = (
+        store.members_of(REAVIZ_OID).await.expect("members"),
+        store.invitations_of(REAVIZ_OID).await.expect("invitations"),
+    );
+    assert_eq!(both, one_by_one);
+}
+
 async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     let (_db, registry) = demo(backend, 0).await;
     let chief = registry.sign_in(esia_sign_in("10", true, true)).await.expect("chief");
@@ -338,6 +350,7 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     registry.grant_member(&chief, &REAVIZ, "nobody@example.org", "member").await.expect("invite");
     registry.grant_member(&chief, &REAVIZ, " PETROV@example.org ", "member").await.expect("invite");
     assert_eq!(registry.store().members_of(REAVIZ_OID).await.expect("members"), before);
+    both_lists_agree(&registry).await;
     let session = registry.session(&newcomer.token).await.expect("lookup").expect("session");
     assert!(session.principal().memberships.is_empty());
     let page = registry.organization_page(&chief, &REAVIZ).await.expect("page");
@@ -354,6 +367,7 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     assert!(page.members.iter().any(|m| m.user_id == granted && m.revocable));
     assert!(page.members.iter().any(|m| m.name == "Иванова Мария Петровна" && !m.revocable), "ЕСИА roles stay");
     assert_eq!(page.invitations.len(), 1, "only the unused invitation is left");
+    both_lists_agree(&registry).await;
     registry.withdraw_invitation(&chief, &REAVIZ, page.invitations[0].id).await.expect("withdraw");
     let gone = registry.withdraw_invitation(&chief, &REAVIZ, page.invitations[0].id).await;
     assert!(matches!(gone, Err(RegistryError::NotFound(_))), "{gone:?}");
@@ -382,6 +396,7 @@ async fn chiefs_grant_members_and_operators_name_chiefs(backend: Backend) {
     assert!(session.principal().memberships[0].chief, "named chief by the operator");
     let members = registry.store().members_of(REAVIZ_OID).await.expect("members");
     assert!(members.iter().any(|m| m.role == "chief" && m.source == "esia"), "{members:?}");
+    both_lists_agree(&registry).await;
     let esia_chief = registry.store().user_by_subject("esia", "10").await.expect("lookup").expect("user");
     let esia_role = registry.revoke_member(&operator, &REAVIZ, esia_chief.id).await;
     assert!(matches!(esia_role, Err(RegistryError::Conflict(_))), "{esia_role:?}");

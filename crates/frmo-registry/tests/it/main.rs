@@ -330,6 +330,32 @@ async fn a_signed_in_reader_sees_a_change_from_another_process_at_once(backend: 
     // The anonymous read follows the reader's index, which has not followed yet.
     let public = reader.card(&Actor::Anonymous, &REAVIZ, None).await.expect("public");
     assert_eq!(public.row.version_id, kept.row.version_id);
+
+    // The cabinet page takes the version its route's access decision read: again a change is seen
+    // on the very next request, and the version kept parsed before it is not shown.
+    let operator = frmo_registry::Caller::new(
+        Actor::User(frmo_domain::access::Principal {
+            user_id: 7,
+            confirmed: true,
+            consent: true,
+            operator_regions: vec![kept.organization.region_id.code()],
+            ..Default::default()
+        }),
+        "t",
+    );
+    let read = frmo_domain::access::Action::ReadOrganization;
+    let route = frmo_registry::identity::route::RouteTarget::Organization(REAVIZ_OID);
+    let decided = reader.authorize_route(&operator, read, route).await.expect("allowed");
+    let page = reader.organization_page(&decided, &REAVIZ).await.expect("page");
+    assert_eq!((page.card.row.version_id, page.card.organization.name_short.as_str()), (version, "Реавиз (кабинет)"));
+    let now = reader.card(&Actor::System, &REAVIZ, None).await.expect("kept");
+    let version = rename(&writer, &now, "Реавиз (кабинет, снова)").await;
+    let decided = reader.authorize_route(&operator, read, route).await.expect("allowed");
+    let page = reader.organization_page(&decided, &REAVIZ).await.expect("page");
+    assert_eq!(
+        (page.card.row.version_id, page.card.organization.name_short.as_str()),
+        (version, "Реавиз (кабинет, снова)")
+    );
 }
 
 backend_tests!(

@@ -303,6 +303,26 @@ impl Store {
     }
 }
 
+/// The members of organization `$1` (SQL fragments): their columns (user, name, role, source), and
+/// `from` where they are read.
+macro_rules! members_of {
+    () => {
+        "m.user_id, u.display_name, m.role, m.source"
+    };
+    (from) => {
+        "FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.org_oid = $1"
+    };
+}
+
+fn member(mut r: Vec<crate::sql::Value>) -> MemberRecord {
+    MemberRecord {
+        user_id: r[0].int().unwrap_or_default(),
+        display_name: text(&mut r, 1).unwrap_or_default(),
+        role: text(&mut r, 2).unwrap_or_default(),
+        source: text(&mut r, 3).unwrap_or_default(),
+    }
+}
+
 /// A member of an organization, as its cabinet page lists them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MemberRecord {
@@ -315,22 +335,45 @@ pub struct MemberRecord {
 impl Store {
     /// The people of an organization, chiefs first.
     pub async fn members_of(&self, oid: &str) -> Result<Vec<MemberRecord>> {
+        let sql =
+            concat!("SELECT ", members_of!(), " ", members_of!(from), " ORDER BY m.role, u.display_name, m.user_id");
+        let rows = self.query(sql, vec![oid.into()]).await?;
+        Ok(rows.into_iter().map(member).collect())
+    }
+
+    /// The people of an organization ([`Store::members_of`]) and its invitations
+    /// ([`Store::invitations_of`]), in their orders: one statement for a page that shows both.
+    pub async fn members_and_invitations(
+        &self,
+        oid: &str,
+    ) -> Result<(Vec<MemberRecord>, Vec<crate::invitations::InvitationRecord>)> {
+        // Part 1 a member (user, name, role, source), part 2 an invitation (id, who, role, time).
         let rows = self
             .query(
-                "SELECT m.user_id, u.display_name, m.role, m.source FROM memberships m JOIN users u ON u.id = m.user_id
-                 WHERE m.org_oid = $1 ORDER BY m.role, u.display_name, m.user_id",
+                concat!(
+                    "SELECT 1 AS part, ",
+                    members_of!(),
+                    ", CAST(NULL AS BIGINT) AS at ",
+                    members_of!(from),
+                    " UNION ALL SELECT 2, id, who, role, NULL, invited_at FROM member_invitations WHERE org_oid = $1",
+                ),
                 vec![oid.into()],
             )
             .await?;
-        Ok(rows
-            .into_iter()
-            .map(|mut r| MemberRecord {
-                user_id: r[0].int().unwrap_or_default(),
-                display_name: text(&mut r, 1).unwrap_or_default(),
-                role: text(&mut r, 2).unwrap_or_default(),
-                source: text(&mut r, 3).unwrap_or_default(),
-            })
-            .collect())
+        let (mut members, mut invitations) = (Vec::new(), Vec::new());
+        for mut row in rows {
+            let part = row.remove(0);
+            if part.int() == Some(1) {
+                members.push(member(row));
+            } else {
+                row.remove(3); // a member's source
+                invitations.push(crate::invitations::invitation(row));
+            }
+        }
+        // The orders of `members_of` and `invitations_of` (texts compared bytewise by both databases).
+        members.sort_by(|a, b| (&a.role, &a.display_name, a.user_id).cmp(&(&b.role, &b.display_name, b.user_id)));
+        invitations.sort_by(|a, b| b.invited_at.cmp(&a.invited_at).then(a.id.cmp(&b.id)));
+        Ok((members, invitations))
     }
 
     /// The users a person may be named by when granting a membership: the login of a local account,

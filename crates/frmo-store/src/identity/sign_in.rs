@@ -139,40 +139,68 @@ impl Store {
         Ok(rows.into_iter().next().map(|mut r| session_from(&mut r)))
     }
 
-    /// A session with its person, their operator regions and memberships, and their latest consent:
-    /// two statements, sent together (on PostgreSQL one round trip), where reading them one after
-    /// another took five in three.
+    /// A session with its person, their operator regions and memberships, and their latest consent,
+    /// in one statement (it took five in three round trips): on PostgreSQL each statement costs the
+    /// server far more than its few index lookups, and a signed-in request reads this first.
     pub async fn session_with_user(
         &self,
         id_hash: &str,
     ) -> Result<Option<(SessionRecord, UserRecord, Option<ConsentRecord>)>> {
-        const SESSION: &str = "SELECT s.user_id, s.method, s.csrf, s.created_at, s.last_seen_at, s.expires_at,
-                s.provider_data, u.id, u.provider, u.subject, u.display_name, u.snils, u.email, u.confirmed,
-                u.federal_role, u.password_hash, u.totp_secret, u.totp_enabled, u.totp_last_step,
-                u.totp_pending_secret, u.last_login_at
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1";
-        // One list after another, each in its own columns: 1 an operator region, 2 a membership,
-        // 3 the latest consent. The first branch types every column (PostgreSQL types a union's
-        // columns branch by branch).
-        const LISTS: &str = "SELECT 1 AS part, region, CAST(NULL AS TEXT) AS org_oid, CAST(NULL AS TEXT) AS role,
-                CAST(NULL AS TEXT) AS source, CAST(NULL AS BIGINT) AS version, CAST(NULL AS BOOLEAN) AS accepted,
-                CAST(NULL AS BIGINT) AS at
+        /// The session's and its person's columns: as many as `no_session!` has NULLs.
+        macro_rules! session_columns {
+            () => {
+                "s.user_id, s.method, s.csrf, s.created_at, s.last_seen_at, s.expires_at, s.provider_data,
+                 u.id, u.provider, u.subject, u.display_name, u.snils, u.email, u.confirmed, u.federal_role,
+                 u.password_hash, u.totp_secret, u.totp_enabled, u.totp_last_step, u.totp_pending_secret,
+                 u.last_login_at"
+            };
+        }
+        const SESSION_WIDTH: usize = 21;
+        /// The session's columns in the rows of the lists.
+        macro_rules! no_session {
+            () => {
+                "NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+                 NULL, NULL, NULL, NULL, NULL"
+            };
+        }
+        // Part 0 the session and its person, then one list after another, each in its own columns:
+        // 1 an operator region, 2 a membership, 3 the latest consent. The first part types every
+        // column (PostgreSQL types a union's columns branch by branch).
+        const SQL: &str = concat!(
+            "SELECT 0 AS part, ",
+            session_columns!(),
+            ", CAST(NULL AS BIGINT) AS region, CAST(NULL AS TEXT) AS org_oid, CAST(NULL AS TEXT) AS role,
+               CAST(NULL AS TEXT) AS source, CAST(NULL AS BIGINT) AS version, CAST(NULL AS BOOLEAN) AS accepted,
+               CAST(NULL AS BIGINT) AS at
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1
+             UNION ALL
+             SELECT 1, ",
+            no_session!(),
+            ", region, NULL, NULL, NULL, NULL, NULL, NULL
              FROM operator_regions WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = $1)
              UNION ALL
-             SELECT 2, NULL, org_oid, role, source, NULL, NULL, NULL
+             SELECT 2, ",
+            no_session!(),
+            ", NULL, org_oid, role, source, NULL, NULL, NULL
              FROM memberships WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = $1)
              UNION ALL
-             SELECT 3, NULL, NULL, NULL, NULL, version, accepted, at
+             SELECT 3, ",
+            no_session!(),
+            ", NULL, NULL, NULL, NULL, version, accepted, at
              FROM consents WHERE id = (SELECT max(id) FROM consents
                  WHERE user_id = (SELECT user_id FROM sessions WHERE id_hash = $1))
-             ORDER BY 1, 2, 3";
-        let (session, lists) =
-            tokio::try_join!(self.query(SESSION, vec![id_hash.into()]), self.query(LISTS, vec![id_hash.into()]))?;
-        let Some(mut row) = session.into_iter().next() else { return Ok(None) };
+             ORDER BY 1, 23, 24"
+        );
+        let mut rows = self.query(SQL, vec![id_hash.into()]).await?.into_iter();
+        let Some(mut row) = rows.next().filter(|row| row[0].int() == Some(0)) else { return Ok(None) };
+        row.truncate(1 + SESSION_WIDTH);
+        let mut row = row.split_off(1);
         let record = session_from(&mut row);
         let mut user = super::user_from(row.split_off(7));
         let mut consent = None;
-        for mut row in lists {
+        for mut row in rows {
+            // As the lists were read on their own: the part, then the lists' columns.
+            row.drain(1..=SESSION_WIDTH);
             match row[0].int() {
                 Some(1) => user.operator_regions.extend(row[1].int().and_then(|v| u8::try_from(v).ok())),
                 Some(2) => user.memberships.push(super::membership_from(row.split_off(2))),
