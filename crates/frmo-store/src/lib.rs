@@ -49,6 +49,10 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("PostgreSQL: {}", postgres_message(.0))]
     Postgres(#[from] tokio_postgres::Error),
+    /// A connection to PostgreSQL could not be opened (refused, the server down or not taking
+    /// connections to this database).
+    #[error("PostgreSQL could not be reached: {}", postgres_message(.0))]
+    Unreachable(tokio_postgres::Error),
     #[error("card JSON: {0}")]
     Json(#[from] serde_json::Error),
     #[error("database URL: {0}")]
@@ -207,6 +211,23 @@ fn postgres_message(error: &tokio_postgres::Error) -> String {
     match error.as_db_error() {
         Some(db) => format!("{} ({})", db.message(), db.code().code()),
         None => error.to_string(),
+    }
+}
+
+impl StoreError {
+    /// Whether the database could not be reached: a connection could not be opened, one closed
+    /// under the statement, or the server is shutting down or starting up. The same request may
+    /// succeed when repeated a moment later (the connection is opened anew, or the server is back).
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Unreachable(_) => true,
+            StoreError::Postgres(error) => match error.as_db_error() {
+                // Class 08 (connection exception) and 57P (operator intervention: shutdown, starting).
+                Some(db) => db.code().code().starts_with("08") || db.code().code().starts_with("57P"),
+                None => error.is_closed(),
+            },
+            _ => false,
+        }
     }
 }
 

@@ -78,6 +78,23 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// PostgreSQL only: whether the database takes connections. Refusing them also ends every
+    /// connection to it, as a restart or a failover of the server would.
+    pub async fn set_reachable(&self, reachable: bool) {
+        let (admin, name) = self.postgres.as_ref().expect("a PostgreSQL test database");
+        let (client, connection) = tokio_postgres::connect(admin, tokio_postgres::NoTls).await.expect("admin");
+        tokio::spawn(connection);
+        client.batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}")).await.expect("alter");
+        if !reachable {
+            client
+                .execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", &[name])
+                .await
+                .expect("end the connections");
+        }
+    }
+}
+
 /// A `postgres://` URL for a parsed config (host may be a socket directory).
 fn postgres_url(config: &tokio_postgres::Config) -> String {
     let user = config.get_user().unwrap_or("postgres");

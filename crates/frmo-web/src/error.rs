@@ -1,5 +1,6 @@
 //! Errors as users see them. Error policy: input errors name the field and say in Russian what is
-//! wrong (400); a missing record is 404; a refusal carries its reason code (403); a store failure
+//! wrong (400); a missing record is 404; a refusal carries its reason code (403); a database that
+//! cannot be reached for now is 503; a store failure
 //! is logged with its whole cause and shown as an opaque 500 with the request id — never a panic,
 //! never internals in the body. One `IntoResponse` per output format: `PageError` renders HTML,
 //! `ApiError` renders JSON `{code, message, field}`, `NsiError` renders the НСИ REST service's
@@ -16,6 +17,8 @@ use frmo_registry::RegistryError;
 use serde::Serialize;
 
 const INTERNAL: &str = "Внутренняя ошибка реестра. Повторите попытку позже.";
+/// The database cannot be reached for now (a restart, a failover).
+const UNAVAILABLE: &str = "База данных реестра временно недоступна. Повторите попытку через минуту.";
 
 /// The parts of an error every format renders.
 struct Problem {
@@ -52,6 +55,15 @@ impl From<RegistryError> for Problem {
                 message: duplicate.to_string(),
                 errors: Vec::new(),
             },
+            RegistryError::Store(error) if error.is_unavailable() => {
+                tracing::error!(error = %error, "the database is unavailable");
+                Problem {
+                    status: StatusCode::SERVICE_UNAVAILABLE,
+                    code: "unavailable",
+                    message: UNAVAILABLE.to_owned(),
+                    errors: Vec::new(),
+                }
+            }
             RegistryError::Store(error) => {
                 tracing::error!(error = %error, "store failure");
                 Problem {
@@ -96,6 +108,13 @@ impl ApiError {
             _ => ("http_error", format!("Запрос не выполнен (HTTP {}).", status.as_u16())),
         };
         ApiError(Problem { status, code, message, errors: Vec::new() })
+    }
+}
+
+impl From<PageError> for ApiError {
+    /// The same error, for a route of the API.
+    fn from(error: PageError) -> Self {
+        ApiError(error.0)
     }
 }
 
@@ -282,6 +301,7 @@ impl IntoResponse for PageError {
             StatusCode::FORBIDDEN => "Доступ запрещён",
             StatusCode::UNAUTHORIZED => "Нужно войти",
             StatusCode::TOO_MANY_REQUESTS => "Слишком много запросов",
+            StatusCode::SERVICE_UNAVAILABLE => "Временно недоступно",
             _ => "Ошибка",
         };
         let page = ErrorPage {

@@ -121,6 +121,7 @@ pub(crate) async fn guard(
     let (mut parts, body) = request.into_parts();
     let viewer = match Viewer::from_request_parts(&mut parts, &state).await {
         Ok(viewer) => viewer,
+        Err(error) if spec.api => return ApiError::from(error).into_response(),
         Err(error) => return error.into_response(),
     };
     let params = Path::<Vec<(String, String)>>::from_request_parts(&mut parts, &state).await.map(|Path(p)| p);

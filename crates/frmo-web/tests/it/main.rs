@@ -5,6 +5,7 @@ use frmo_registry::identity::{NewSession, OrgRole, SignIn};
 use frmo_testkit::{Backend, TestApp, backend_tests};
 
 mod api_contract;
+mod database;
 mod directories;
 mod documents;
 mod e2e_pages;

@@ -92,7 +92,7 @@ impl Slot {
 
 /// Per backend: a client's connection runs on a task of its own.
 async fn connect(config: &Config) -> Result<Client> {
-    let (client, connection) = config.connect(NoTls).await?;
+    let (client, connection) = config.connect(NoTls).await.map_err(crate::StoreError::Unreachable)?;
     tokio::spawn(async move {
         if let Err(error) = connection.await {
             tracing::warn!(%error, "PostgreSQL connection closed");
