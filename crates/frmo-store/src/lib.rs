@@ -221,9 +221,9 @@ impl StoreError {
     pub fn is_unavailable(&self) -> bool {
         match self {
             StoreError::Unreachable(_) => true,
-            StoreError::Postgres(error) => match error.as_db_error() {
+            StoreError::Postgres(error) => match error.as_db_error().map(|db| db.code().code()) {
                 // Class 08 (connection exception) and 57P (operator intervention: shutdown, starting).
-                Some(db) => db.code().code().starts_with("08") || db.code().code().starts_with("57P"),
+                Some(code) => code.starts_with("08") || code.starts_with("57P"),
                 None => error.is_closed(),
             },
             _ => false,

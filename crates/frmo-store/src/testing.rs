@@ -76,9 +76,7 @@ impl TestDb {
         store.migrate().await.expect("migrate test store");
         store
     }
-}
 
-impl TestDb {
     /// PostgreSQL only: whether the database takes connections. Refusing them also ends every
     /// connection to it, as a restart or a failover of the server would.
     pub async fn set_reachable(&self, reachable: bool) {

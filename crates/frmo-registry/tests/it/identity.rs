@@ -53,7 +53,7 @@ async fn sign_in_matches_organizations_and_sessions_are_new_each_time(backend: B
     assert_eq!(principal.memberships[0].org_oid, REAVIZ_OID);
     assert!(principal.memberships[0].chief && principal.confirmed);
     // The stored row is not the token: a copy of the table opens nothing.
-    assert!(registry.store().session(&first.token).await.expect("lookup").is_none());
+    assert!(registry.store().session_with_user(&first.token).await.expect("lookup").is_none());
 
     assert_eq!(registry.sign_out_everywhere(&session).await.expect("sign out"), 2);
     assert!(registry.session(&first.token).await.expect("lookup").is_none());

@@ -128,17 +128,6 @@ impl Store {
         .map(drop)
     }
 
-    pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRecord>> {
-        let rows = self
-            .query(
-                "SELECT user_id, method, csrf, created_at, last_seen_at, expires_at, provider_data FROM sessions
-                 WHERE id_hash = $1",
-                vec![id_hash.into()],
-            )
-            .await?;
-        Ok(rows.into_iter().next().map(|mut r| session_from(&mut r)))
-    }
-
     /// A session with its person, their operator regions and memberships, and their latest consent,
     /// in one statement (it took five in three round trips): on PostgreSQL each statement costs the
     /// server far more than its few index lookups, and a signed-in request reads this first.

@@ -6,14 +6,12 @@
 //! the portable runner's rows of values. The statements that are the same in both dialects are
 //! portable ones in `lib.rs`.
 
-use std::sync::Arc;
-
 use time::OffsetDateTime;
 use tokio_postgres::Statement;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::{ToSql, Type};
 
-use super::{PgStore, Reader, Slot, VERSION_WRITE_LOCK, append_audit, run};
+use super::{PgStore, Reader, VERSION_WRITE_LOCK, append_audit, run};
 use crate::backend::parse_status;
 use crate::search::head::{HEAD_BYTES, read_head};
 use crate::search::index::IndexedVersion;
@@ -96,19 +94,6 @@ impl<'a> PgVersion<'a> {
             &r.create_date,
             &r.delete_date,
         ]
-    }
-}
-
-impl PgStore {
-    /// Per backend, hot path: a reader with the hot reads prepared.
-    async fn reader(&self) -> Result<Arc<Reader>> {
-        self.reader_client().await
-    }
-
-    /// A reader of `set` (the primary's or the replica's), to be used with [`Reader::statements`].
-    /// Per backend, hot path: round robin over pipelined clients.
-    async fn reader_of(&self, set: &[Slot]) -> Result<Arc<Reader>> {
-        self.next_of(set).await
     }
 }
 
@@ -274,7 +259,7 @@ impl PgStore {
     /// Per backend, hot path: a prepared read straight into a `CardRow`.
     pub async fn card_on(&self, replica: bool, oid: &str, at: Option<OffsetDateTime>) -> Result<Option<CardRow>> {
         let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
-        let reader = self.reader_of(set).await?;
+        let reader = self.next_of(set).await?;
         let (client, s) = (&reader.client, reader.statements().await?);
         let row = match at {
             None => client.query_opt(&s.card_current, &[&oid]).await?,
@@ -286,7 +271,7 @@ impl PgStore {
     /// Per backend, hot path (the ИНН, ОГРН, КПП and OID search): prepared once per reader from the
     /// one text of `Identifier::lookup`, ids read straight.
     pub async fn versions_with(&self, identifier: Identifier, value: &str) -> Result<Vec<i64>> {
-        let reader = self.reader().await?;
+        let reader = self.reader_client().await?;
         let (client, s) = (&reader.client, reader.statements().await?);
         let statement = match identifier {
             Identifier::Inn => &s.by_inn,
@@ -306,7 +291,7 @@ impl PgStore {
     /// Per backend, hot path: the ids as an array, columns read straight.
     pub async fn list_items_on(&self, replica: bool, version_ids: &[i64]) -> Result<Vec<ListItem>> {
         let set = if replica && self.has_replica() { &self.replica } else { &self.readers };
-        let reader = self.reader_of(set).await?;
+        let reader = self.next_of(set).await?;
         let (client, s) = (&reader.client, reader.statements().await?);
         let rows = client.query(&s.list_items, &[&version_ids]).await?;
         Ok(rows
@@ -330,7 +315,7 @@ impl PgStore {
 
     /// Per backend, the index feed: the card's head as a text prefix, columns read straight.
     pub async fn versions_after(&self, after: i64, limit: usize) -> Result<Vec<IndexedVersion>> {
-        let reader = self.reader().await?;
+        let reader = self.reader_client().await?;
         let (client, s) = (&reader.client, reader.statements().await?);
         let rows = client.query(&s.versions_after, &[&after, &(limit as i64), &(HEAD_BYTES as i32)]).await?;
         Ok(rows
@@ -353,7 +338,7 @@ impl PgStore {
 
     /// Per backend, hot path: OIDs as an array per chunk, columns read straight.
     pub async fn current_cards_of(&self, oids: Vec<String>) -> Result<Vec<(String, i64, String)>> {
-        let reader = self.reader().await?;
+        let reader = self.reader_client().await?;
         let client = &reader.client;
         let mut found = Vec::with_capacity(oids.len());
         for chunk in oids.chunks(5_000) {
