@@ -233,6 +233,29 @@ async fn two_processes_behind_nginx_share_sessions_search_and_jobs() {
         assert!(page.body.contains("Оператор региона"), "{}", process.base);
     }
 
+    // A second session of the person, read (and kept) by both processes, signs out through A: A
+    // refuses it at once, B as soon as the database's notice reaches it; the first session stays.
+    let mut second = Browser::at(&a.base);
+    sign_in(&mut second, "op").await;
+    let (mut on_a, mut on_b) = (second.elsewhere(&a.base), second.elsewhere(&b.base)); // its cookie, kept
+    assert_eq!(on_b.get("/cabinet/profile").await.status, 200);
+    let profile = second.get("/cabinet/profile").await;
+    let csrf = input_value(&profile.body, "csrf").expect("the profile's token");
+    let signed_out = second.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(signed_out.status, 303, "{}", signed_out.body);
+    let ended = Instant::now();
+    assert_ne!(on_a.get("/cabinet/profile").await.status, 200, "A refuses the ended session at once");
+    loop {
+        let page = on_b.get("/cabinet/profile").await;
+        if page.status != 200 {
+            break;
+        }
+        assert!(ended.elapsed() < Duration::from_secs(1), "B still served the ended session after a second");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    eprintln!("a session ended through A was refused by B after {:?}", ended.elapsed());
+    assert_eq!(operator.elsewhere(&b.base).get("/cabinet/profile").await.status, 200, "the first session stays");
+
     // The system renames the organization through the proxy; the operator approves it there; both
     // processes find the new name within a second.
     rename(&proxy.base, &key, &oid, "Кластерная поликлиника Тестовая", &mut operator).await;

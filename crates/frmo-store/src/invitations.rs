@@ -90,6 +90,7 @@ impl Store {
                 (concat!("DELETE FROM member_invitations WHERE who IN (", names_of_user!(), ")"), vec![user_id.into()]),
             ])
             .await?;
+        self.sessions_changed(user_id);
         let granted = results.swap_remove(0);
         Ok(granted
             .into_iter()

@@ -123,7 +123,10 @@ impl Store {
                 ],
             )
             .await?;
-        rows.first().and_then(|r| r[0].int()).ok_or_else(|| StoreError::Conflict("no user id returned".into()))
+        let id =
+            rows.first().and_then(|r| r[0].int()).ok_or_else(|| StoreError::Conflict("no user id returned".into()))?;
+        self.sessions_changed(id);
+        Ok(id)
     }
 
     /// Creates a local account; fails with `Conflict` when the login is taken.
@@ -213,7 +216,9 @@ impl Store {
                 vec![user_id.into(), oid.as_str().into(), role.as_str().into(), source.into(), now.into()],
             ));
         }
-        self.transact(statements).await.map(drop)
+        self.transact(statements).await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     pub async fn grant_membership(&self, user_id: i64, oid: &str, role: &str, source: &str, now: i64) -> Result<()> {
@@ -222,8 +227,9 @@ impl Store {
              ON CONFLICT (user_id, org_oid) DO UPDATE SET role = excluded.role, source = excluded.source",
             vec![user_id.into(), oid.into(), role.into(), source.into(), now.into()],
         )
-        .await
-        .map(drop)
+        .await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     /// Sets the federal role (`admin`, `auditor` or none) and the regions a person operates.
@@ -238,13 +244,15 @@ impl Store {
                 vec![user_id.into(), i64::from(region).into()],
             ));
         }
-        self.transact(statements).await.map(drop)
+        self.transact(statements).await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     pub async fn set_confirmed(&self, user_id: i64, confirmed: bool) -> Result<()> {
-        self.execute("UPDATE users SET confirmed = $2 WHERE id = $1", vec![user_id.into(), confirmed.into()])
-            .await
-            .map(drop)
+        self.execute("UPDATE users SET confirmed = $2 WHERE id = $1", vec![user_id.into(), confirmed.into()]).await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     /// Sets a new password; every reset link of the account still open is voided with it.
@@ -253,15 +261,17 @@ impl Store {
             ("UPDATE users SET password_hash = $2 WHERE id = $1", vec![user_id.into(), hash.into()]),
             ("DELETE FROM password_resets WHERE user_id = $1", vec![user_id.into()]),
         ])
-        .await
-        .map(drop)
+        .await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     /// Keeps a new authenticator's secret beside the current one until its first code confirms it.
     pub async fn set_totp_pending(&self, user_id: i64, secret: &str) -> Result<()> {
         self.execute("UPDATE users SET totp_pending_secret = $2 WHERE id = $1", vec![user_id.into(), secret.into()])
-            .await
-            .map(drop)
+            .await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     /// Puts the pending secret `secret` in force, its code of `step` counted as used; `false` when
@@ -275,6 +285,7 @@ impl Store {
                 vec![user_id.into(), secret.into(), true.into(), step.into()],
             )
             .await?;
+        self.sessions_changed(user_id);
         Ok(!rows.is_empty())
     }
 
@@ -285,8 +296,9 @@ impl Store {
              WHERE id = $1",
             vec![user_id.into(), false.into()],
         )
-        .await
-        .map(drop)
+        .await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     /// Takes the TOTP time-step `step` as used, once: `false` when it (or a later one) was used
@@ -299,6 +311,7 @@ impl Store {
                 vec![user_id.into(), step.into()],
             )
             .await?;
+        self.sessions_changed(user_id);
         Ok(!rows.is_empty())
     }
 }
@@ -397,6 +410,7 @@ impl Store {
                 vec![user_id.into(), oid.into()],
             )
             .await?;
+        self.sessions_changed(user_id);
         Ok(!rows.is_empty())
     }
 }

@@ -1,7 +1,7 @@
 //! What signing in keeps: failures per login and client, sessions, sign-ins under way at a
 //! provider, consents, access denials and password resets.
 
-use crate::identity::UserRecord;
+use crate::backend::postgres::SessionWithUser;
 use crate::sql::Value;
 use crate::sql::take_text as text;
 use crate::{Result, Store};
@@ -104,9 +104,9 @@ impl Store {
     }
 
     pub async fn record_login_success(&self, user_id: i64, now: i64) -> Result<()> {
-        self.execute("UPDATE users SET last_login_at = $2 WHERE id = $1", vec![user_id.into(), now.into()])
-            .await
-            .map(drop)
+        self.execute("UPDATE users SET last_login_at = $2 WHERE id = $1", vec![user_id.into(), now.into()]).await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     pub async fn create_session(&self, id_hash: &str, session: &SessionRecord) -> Result<()> {
@@ -128,13 +128,19 @@ impl Store {
         .map(drop)
     }
 
-    /// A session with its person, their operator regions and memberships, and their latest consent,
-    /// in one statement (it took five in three round trips): on PostgreSQL each statement costs the
-    /// server far more than its few index lookups, and a signed-in request reads this first.
-    pub async fn session_with_user(
-        &self,
-        id_hash: &str,
-    ) -> Result<Option<(SessionRecord, UserRecord, Option<ConsentRecord>)>> {
+    /// A session with its person, their operator regions and memberships, and their latest consent.
+    /// A signed-in request reads this first. PostgreSQL's store keeps what it read until a change
+    /// is announced (`backend/postgres/principals.rs`); SQLite's read costs less than keeping it.
+    pub async fn session_with_user(&self, id_hash: &str) -> Result<Option<SessionWithUser>> {
+        match self {
+            Store::Postgres(store) => store.kept_session(id_hash, self.read_session_with_user(id_hash)).await,
+            Store::Sqlite(_) => self.read_session_with_user(id_hash).await,
+        }
+    }
+
+    /// [`Store::session_with_user`] as stored, in one statement (it took five in three round
+    /// trips): on PostgreSQL each statement costs the server far more than its few index lookups.
+    async fn read_session_with_user(&self, id_hash: &str) -> Result<Option<SessionWithUser>> {
         /// The session's and its person's columns: as many as `no_session!` has NULLs.
         macro_rules! session_columns {
             () => {
@@ -207,17 +213,44 @@ impl Store {
 
     pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
         self.execute("UPDATE sessions SET last_seen_at = $2 WHERE id_hash = $1", vec![id_hash.into(), now.into()])
-            .await
-            .map(drop)
+            .await?;
+        self.session_changed(id_hash);
+        Ok(())
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        self.execute("DELETE FROM sessions WHERE id_hash = $1", vec![id_hash.into()]).await.map(drop)
+        self.execute("DELETE FROM sessions WHERE id_hash = $1", vec![id_hash.into()]).await?;
+        self.session_changed(id_hash);
+        Ok(())
     }
 
     /// Ends every session of a person ("sign out everywhere"); returns how many there were.
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<usize> {
-        Ok(self.execute("DELETE FROM sessions WHERE user_id = $1 RETURNING user_id", vec![user_id.into()]).await?.len())
+        let ended =
+            self.execute("DELETE FROM sessions WHERE user_id = $1 RETURNING user_id", vec![user_id.into()]).await?;
+        self.sessions_changed(user_id);
+        Ok(ended.len())
+    }
+
+    /// This process forgets at once what it kept of the person's sessions, which it has just
+    /// changed; other processes forget them on the database's notice (`principals.rs`).
+    pub(crate) fn sessions_changed(&self, user_id: i64) {
+        if let Store::Postgres(store) = self {
+            store.forget_user_sessions(user_id);
+        }
+    }
+
+    /// Whether this process keeps sessions now: PostgreSQL's store, while it receives the
+    /// database's notices of their changes.
+    pub fn keeps_sessions(&self) -> bool {
+        matches!(self, Store::Postgres(store) if store.listening_for_sessions())
+    }
+
+    /// [`Store::sessions_changed`] for one session.
+    fn session_changed(&self, id_hash: &str) {
+        if let Store::Postgres(store) = self {
+            store.forget_session(id_hash);
+        }
     }
 
     pub async fn count_user_sessions(&self, user_id: i64) -> Result<i64> {
@@ -256,8 +289,9 @@ impl Store {
             "INSERT INTO consents (user_id, version, accepted, at) VALUES ($1, $2, $3, $4)",
             vec![user_id.into(), version.into(), accepted.into(), now.into()],
         )
-        .await
-        .map(drop)
+        .await?;
+        self.sessions_changed(user_id);
+        Ok(())
     }
 
     /// Every consent decision of a person, newest first.

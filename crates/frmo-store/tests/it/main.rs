@@ -2,6 +2,7 @@
 
 mod audit;
 mod directories;
+mod sessions;
 
 use frmo_domain::ident::RegionCode;
 use frmo_store::backend_tests;

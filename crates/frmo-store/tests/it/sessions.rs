@@ -1,0 +1,143 @@
+//! Sessions kept in memory by PostgreSQL's store (`backend/postgres/principals.rs`): each process
+//! of one database keeps what it read, and forgets it on the notice of any change, whichever
+//! process or tool made it.
+
+use std::time::{Duration, Instant};
+
+use frmo_store::Store;
+use frmo_store::identity::SessionRecord;
+use frmo_store::testing::{Backend, TestDb};
+
+const HASH: &str = "a-session-token-hash";
+
+/// A person with one membership and a session.
+async fn person(store: &Store) -> i64 {
+    let user = store.create_local_user("kept", "Сохранённая Сессия", None, 1).await.expect("user");
+    store.grant_membership(user, "1.2.643.5.1.13.13.12.4.63.1", "chief", "local", 1).await.expect("membership");
+    let session = SessionRecord {
+        user_id: user,
+        method: "password".into(),
+        csrf: "csrf".into(),
+        created_at: 1,
+        last_seen_at: 1,
+        expires_at: i64::MAX,
+        provider_data: String::new(),
+    };
+    store.create_session(HASH, &session).await.expect("session");
+    user
+}
+
+/// Memberships of the session as `store` reads it now (`None`: no session).
+async fn memberships(store: &Store) -> Option<Vec<String>> {
+    let found = store.session_with_user(HASH).await.expect("read the session");
+    found.map(|(_, user, _)| user.memberships.into_iter().map(|m| format!("{} {}", m.org_oid, m.role)).collect())
+}
+
+async fn until_keeping(store: &Store, keeping: bool) {
+    let start = Instant::now();
+    while store.keeps_sessions() != keeping {
+        assert!(start.elapsed() < Duration::from_secs(10), "keeps sessions: {keeping} not reached");
+        let _ = store.session_with_user(HASH).await; // the first read starts the listener
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+/// Waits until `store` sees `expected`; how long that took.
+async fn until_seen(store: &Store, expected: Option<Vec<String>>, what: &str) -> Duration {
+    let start = Instant::now();
+    loop {
+        let seen = memberships(store).await;
+        if seen == expected {
+            return start.elapsed();
+        }
+        assert!(start.elapsed() < Duration::from_secs(2), "{what}: still {seen:?} after 2 s, expected {expected:?}");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+/// Runs SQL on a connection of its own, as `psql` would.
+async fn psql(db: &TestDb, sql: &str) {
+    let (client, connection) = tokio_postgres::connect(&db.url, tokio_postgres::NoTls).await.expect("connect");
+    tokio::spawn(connection);
+    client.batch_execute(sql).await.expect(sql);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_session_follows_every_change_whoever_makes_it() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let (a, b) = (db.store().await, db.store().await); // two processes of one database
+    let user = person(&b).await;
+    let chief = Some(vec!["1.2.643.5.1.13.13.12.4.63.1 chief".to_owned()]);
+    until_keeping(&a, true).await;
+    // A new listener may still be told of changes committed just before it listened.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(memberships(&a).await, chief);
+
+    // Kept: a change made with the triggers switched off (as only a superuser can) is not seen.
+    psql(&db, "SET session_replication_role = replica; UPDATE memberships SET role = 'member'").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(memberships(&a).await, chief, "read from memory, not from the database");
+    psql(&db, "UPDATE memberships SET role = 'chief'").await; // announced: forgotten, read again
+    until_seen(&a, chief.clone(), "a change announced").await;
+
+    // Another process revokes the membership: A sees it on the notice.
+    assert!(b.revoke_membership(user, "1.2.643.5.1.13.13.12.4.63.1").await.expect("revoke"));
+    let lag = until_seen(&a, Some(Vec::new()), "a revocation by another process").await;
+    eprintln!("a revocation by another process was seen after {lag:?}");
+
+    // A tool working on the database directly (psql) grants one: seen as well.
+    psql(&db, &format!("INSERT INTO memberships VALUES ({user}, '1.2.643.5.1.13.13.12.4.63.2', 'member', 'local', 2)"))
+        .await;
+    let granted = Some(vec!["1.2.643.5.1.13.13.12.4.63.2 member".to_owned()]);
+    until_seen(&a, granted.clone(), "a grant by psql").await;
+
+    // The process that makes a change sees it at once, without waiting for its own notice.
+    a.revoke_membership(user, "1.2.643.5.1.13.13.12.4.63.2").await.expect("revoke");
+    assert_eq!(memberships(&a).await, Some(Vec::new()), "at once, in the process that made it");
+    a.grant_membership(user, "1.2.643.5.1.13.13.12.4.63.2", "member", "local", 3).await.expect("grant");
+    assert_eq!(memberships(&a).await, granted, "at once, in the process that made it");
+
+    // Signed out by the other process: the session is gone for A too.
+    until_seen(&b, granted.clone(), "B's own read").await;
+    b.delete_user_sessions(user).await.expect("sign out everywhere");
+    assert_eq!(memberships(&b).await, None, "at once, in the process that made it");
+    until_seen(&a, None, "a sign-out by another process").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_is_kept_while_the_notices_cannot_arrive() {
+    let db = TestDb::new(Backend::Postgres).await;
+    let (a, b) = (db.store().await, db.store().await);
+    let user = person(&b).await;
+    until_keeping(&a, true).await;
+    let chief = Some(vec!["1.2.643.5.1.13.13.12.4.63.1 chief".to_owned()]);
+    assert_eq!(memberships(&a).await, chief);
+
+    // The listening connection is ended: A stops keeping sessions and forgets what it kept, so a
+    // change made while it cannot hear of it is read from the database.
+    psql(
+        &db,
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'frmo principal notices'\
+         AND datname = current_database()",
+    )
+    .await;
+    until_keeping(&a, false).await;
+    psql(&db, "SET session_replication_role = replica; DELETE FROM memberships").await; // not announced
+    assert_eq!(memberships(&a).await, Some(Vec::new()), "read from the database while not listening");
+
+    // It listens again by itself, and then follows changes as before.
+    until_keeping(&a, true).await;
+    assert_eq!(memberships(&a).await, Some(Vec::new()));
+    b.grant_membership(user, "1.2.643.5.1.13.13.12.4.63.1", "chief", "local", 2).await.expect("grant");
+    until_seen(&a, chief, "a grant once listening again").await;
+}
+
+/// SQLite's store keeps no sessions: every read is the database's.
+#[tokio::test]
+async fn sqlite_keeps_no_sessions() {
+    let db = TestDb::new(Backend::Sqlite).await;
+    let store = db.store().await;
+    person(&store).await;
+    assert!(memberships(&store).await.is_some());
+    assert!(!store.keeps_sessions());
+}
