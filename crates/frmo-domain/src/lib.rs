@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod date;
 pub mod document;
 pub mod error;
+pub mod hex;
 pub mod ident;
 pub mod org;
 pub mod reference;

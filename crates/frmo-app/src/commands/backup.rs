@@ -211,7 +211,7 @@ fn checksum(path: &Path, name: &str) -> anyhow::Result<Entry> {
         hasher.update(&buffer[..n]);
         bytes += n as u64;
     }
-    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let sha256 = frmo_domain::hex::lower(&hasher.finalize());
     Ok(Entry { path: name.to_owned(), bytes, sha256 })
 }
 

@@ -206,7 +206,7 @@ impl Staged {
     /// The staged bytes so far are all there is: their SHA-256 (hex).
     pub fn finish(&mut self) -> std::io::Result<String> {
         std::io::Write::flush(&mut self.file)?;
-        Ok(self.hasher.clone().finalize().iter().map(|b| format!("{b:02x}")).collect())
+        Ok(frmo_domain::hex::lower(&self.hasher.clone().finalize()))
     }
 
     pub fn path(&self) -> &Path {

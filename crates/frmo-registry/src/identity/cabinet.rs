@@ -43,7 +43,8 @@ pub struct MyOrganization {
 
 /// An organization page of the cabinet.
 pub struct OrganizationPage {
-    pub card: Card,
+    /// Shared with the registry's parsed cards: a page only reads it.
+    pub card: std::sync::Arc<Card>,
     /// Why this person may not edit, if they may not.
     pub edit_denied: Option<DenyCode>,
     pub members: Vec<Member>,
@@ -170,7 +171,7 @@ impl Registry {
             // current version: the card is that version's, kept parsed when it can be.
             Some(region) => (self.decided_card(caller, oid, read).await?, region),
             None => {
-                let card = self.card(&Actor::System, oid, None).await?;
+                let card = std::sync::Arc::new(self.card(&Actor::System, oid, None).await?);
                 let region = card.organization.region_id.code();
                 self.authorize(caller, read, Target::Organization { oid: oid.as_str(), region }).await?;
                 (card, region)

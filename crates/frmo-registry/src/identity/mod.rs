@@ -111,7 +111,7 @@ pub(crate) fn fill_random(bytes: &mut [u8]) {
 
 /// What is stored instead of a token.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    frmo_domain::hex::lower(&Sha256::digest(token.as_bytes()))
 }
 
 impl Registry {

@@ -1,6 +1,7 @@
 //! The register's own records: an organization's card read (current or as of a date), new
 //! organizations, changes and closure of a card, OIDs, and the search index that follows the store.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use frmo_domain::access::{Action, Actor};
@@ -58,6 +59,11 @@ impl Registry {
     /// and kept: which version is current is asked each time (of the primary, but for the anonymous),
     /// so a change is seen at once by whoever made it.
     pub async fn card(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>) -> Result<Card> {
+        self.shared_card(actor, oid, as_of).await.map(Arc::unwrap_or_clone)
+    }
+
+    /// [`Registry::card`] as kept, shared: for reads that only look at it.
+    async fn shared_card(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>) -> Result<Arc<Card>> {
         Self::check(actor, Action::ReadPublicRegister)?;
         let current = match (actor, as_of) {
             (_, Some(_)) => None,
@@ -69,23 +75,29 @@ impl Registry {
 
     /// The current card of an organization whose current version the caller's access decision
     /// read from the primary in this very request (the route layer's): nothing is asked again.
-    pub(crate) async fn decided_card(&self, caller: &Caller, oid: &OrgOid, action: Action) -> Result<Card> {
+    pub(crate) async fn decided_card(&self, caller: &Caller, oid: &OrgOid, action: Action) -> Result<Arc<Card>> {
         match caller.authorized_version(oid.as_str(), action) {
             Some(version) => self.card_of(&Actor::System, oid, None, Some(version)).await,
-            None => self.card(&Actor::System, oid, None).await,
+            None => self.shared_card(&Actor::System, oid, None).await,
         }
     }
 
     /// [`Registry::card`] once it is known which version is `current` (when it is).
-    async fn card_of(&self, actor: &Actor, oid: &OrgOid, as_of: Option<Date>, current: Option<i64>) -> Result<Card> {
+    async fn card_of(
+        &self,
+        actor: &Actor,
+        oid: &OrgOid,
+        as_of: Option<Date>,
+        current: Option<i64>,
+    ) -> Result<Arc<Card>> {
         if let Some(kept) = current.and_then(|version| self.parsed.get(version)) {
-            return Ok(Card::clone(&kept));
+            return Ok(kept);
         }
         let row = self.card_json(actor, oid, as_of).await?;
         let organization = serde_json::from_str(&row.card).map_err(frmo_store::StoreError::from)?;
-        let card = Card { row, organization };
+        let card = Arc::new(Card { row, organization });
         if current == Some(card.row.version_id) {
-            self.parsed.keep(card.row.version_id, std::sync::Arc::new(card.clone()));
+            self.parsed.keep(card.row.version_id, Arc::clone(&card));
         }
         Ok(card)
     }

@@ -106,7 +106,7 @@ fn sha256_of(path: &std::path::Path) -> Result<String> {
         }
         hasher.update(&buffer[..n]);
     }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(frmo_domain::hex::lower(&hasher.finalize()))
 }
 
 impl Registry {

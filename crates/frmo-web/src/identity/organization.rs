@@ -83,7 +83,9 @@ async fn organization_view(
 ) -> Result<Response, PageError> {
     let session = viewer.require(state).await?;
     let page = state.registry.organization_page(&viewer.caller, oid).await?;
-    let mut org = page.card.organization;
+    let version = page.card.row.version_id;
+    // The page shows what the person typed over the card: its own copy.
+    let mut org = std::sync::Arc::unwrap_or_clone(page.card).organization;
     let (errors, typed) = outcome.card.map_or((FormErrors::none(), None), |(e, f)| (e, Some(f)));
     if let Some(typed) = &typed {
         typed.show_in(&mut org);
@@ -92,7 +94,7 @@ async fn organization_view(
     let view = OrganizationView {
         user_name: session.user.display_name.clone(),
         csrf: viewer.csrf().to_owned(),
-        version: page.card.row.version_id,
+        version,
         phone: org.contacts.phone.clone().unwrap_or_default(),
         email: org.contacts.email.clone().unwrap_or_default(),
         site: org.contacts.site.clone().unwrap_or_default(),
