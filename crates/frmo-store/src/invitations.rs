@@ -43,8 +43,9 @@ impl Store {
                  invited_at = excluded.invited_at",
             vec![oid.into(), who.into(), role.into(), by.into(), now.into()],
         )
-        .await
-        .map(drop)
+        .await?;
+        self.organization_changed(oid);
+        Ok(())
     }
 
     /// The organization's invitations, newest first.
@@ -66,6 +67,7 @@ impl Store {
                 vec![id.into(), oid.into()],
             )
             .await?;
+        self.organization_changed(oid);
         Ok(rows.pop().map(invitation))
     }
 
@@ -90,7 +92,7 @@ impl Store {
                 (concat!("DELETE FROM member_invitations WHERE who IN (", names_of_user!(), ")"), vec![user_id.into()]),
             ])
             .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         let granted = results.swap_remove(0);
         Ok(granted
             .into_iter()

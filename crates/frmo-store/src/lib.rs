@@ -283,6 +283,35 @@ impl Store {
         dispatch!(self, s => s.migrate().await)
     }
 
+    /// What `read` finds under `key`: kept by PostgreSQL's store in the cache `which` picks until
+    /// the database announces a change (`backend/postgres/notices.rs`); always read on SQLite,
+    /// where a read costs less than keeping it would.
+    async fn kept<V: Clone>(
+        &self,
+        which: impl FnOnce(&postgres::Notices) -> &postgres::Kept<V>,
+        key: &str,
+        read: impl Future<Output = Result<Option<V>>>,
+    ) -> Result<Option<V>> {
+        match self {
+            Store::Postgres(store) => which(store.notices()).through(key, read).await,
+            Store::Sqlite(_) => read.await,
+        }
+    }
+
+    /// Whether this process keeps what the database announces changes of: PostgreSQL's store,
+    /// while it receives the notices.
+    pub fn listening_for_changes(&self) -> bool {
+        matches!(self, Store::Postgres(store) if store.listening_for_changes())
+    }
+
+    /// This process forgets at once what it kept of the organization `oid` (its current version,
+    /// members and invitations), which it has just changed; others forget on the notice.
+    pub(crate) fn organization_changed(&self, oid: &str) {
+        if let Store::Postgres(store) = self {
+            store.notices().forget_organization(oid);
+        }
+    }
+
     /// What the store's connections are doing, for the metrics.
     pub fn pool_use(&self) -> PoolUse {
         dispatch!(self, s => s.pool_use())
@@ -388,6 +417,10 @@ impl Store {
     /// register does not have. What a route on an organization asks first, for the access decision
     /// and the card it will show: one index lookup, no card.
     pub async fn current_head(&self, oid: &str) -> Result<Option<Head>> {
+        self.kept(|kept| &kept.heads, oid, self.read_current_head(oid)).await
+    }
+
+    async fn read_current_head(&self, oid: &str) -> Result<Option<Head>> {
         let rows = self
             .query("SELECT id, region FROM organization_versions WHERE oid = $1 AND valid_to IS NULL", vec![oid.into()])
             .await?;

@@ -15,8 +15,8 @@ macro_rules! migrations {
     };
 }
 
-pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations", "0002_identity", "0003_audit", "0004_requests", "0005_notifications", "0006_applications", "0007_documents", "0008_workers", "0009_jobs", "0010_publications", "0011_report_columns", "0012_support", "0013_report_dates_written", "0014_person_per_employer", "0015_sign_in_guard", "0016_member_invitations", "0018_reference_directories", "0019_system_accounts", "0020_job_leases", "0021_card_text", "0022_principal_notices");
-pub const POSTGRES_MIGRATIONS: &[Migration] = migrations!("postgres": "0001_organizations", "0002_identity", "0003_audit", "0004_requests", "0005_notifications", "0006_applications", "0007_documents", "0008_workers", "0009_jobs", "0010_publications", "0011_report_columns", "0012_support", "0013_report_dates_written", "0014_person_per_employer", "0015_sign_in_guard", "0016_member_invitations", "0018_reference_directories", "0019_system_accounts", "0020_job_leases", "0021_card_text", "0022_principal_notices");
+pub const SQLITE_MIGRATIONS: &[Migration] = migrations!("sqlite": "0001_organizations", "0002_identity", "0003_audit", "0004_requests", "0005_notifications", "0006_applications", "0007_documents", "0008_workers", "0009_jobs", "0010_publications", "0011_report_columns", "0012_support", "0013_report_dates_written", "0014_person_per_employer", "0015_sign_in_guard", "0016_member_invitations", "0018_reference_directories", "0019_system_accounts", "0020_job_leases", "0021_card_text", "0022_change_notices");
+pub const POSTGRES_MIGRATIONS: &[Migration] = migrations!("postgres": "0001_organizations", "0002_identity", "0003_audit", "0004_requests", "0005_notifications", "0006_applications", "0007_documents", "0008_workers", "0009_jobs", "0010_publications", "0011_report_columns", "0012_support", "0013_report_dates_written", "0014_person_per_employer", "0015_sign_in_guard", "0016_member_invitations", "0018_reference_directories", "0019_system_accounts", "0020_job_leases", "0021_card_text", "0022_change_notices");
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 
 mod sign_in;
 
+use crate::backend::postgres::MembersAndInvitations;
 use crate::sql::{Statement, Value, take_text as text};
 use crate::{Result, Store, StoreError};
 
@@ -125,7 +126,7 @@ impl Store {
             .await?;
         let id =
             rows.first().and_then(|r| r[0].int()).ok_or_else(|| StoreError::Conflict("no user id returned".into()))?;
-        self.sessions_changed(id);
+        self.person_changed(id);
         Ok(id)
     }
 
@@ -217,7 +218,7 @@ impl Store {
             ));
         }
         self.transact(statements).await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
@@ -228,7 +229,7 @@ impl Store {
             vec![user_id.into(), oid.into(), role.into(), source.into(), now.into()],
         )
         .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
@@ -245,13 +246,13 @@ impl Store {
             ));
         }
         self.transact(statements).await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
     pub async fn set_confirmed(&self, user_id: i64, confirmed: bool) -> Result<()> {
         self.execute("UPDATE users SET confirmed = $2 WHERE id = $1", vec![user_id.into(), confirmed.into()]).await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
@@ -262,7 +263,7 @@ impl Store {
             ("DELETE FROM password_resets WHERE user_id = $1", vec![user_id.into()]),
         ])
         .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
@@ -270,7 +271,7 @@ impl Store {
     pub async fn set_totp_pending(&self, user_id: i64, secret: &str) -> Result<()> {
         self.execute("UPDATE users SET totp_pending_secret = $2 WHERE id = $1", vec![user_id.into(), secret.into()])
             .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
@@ -285,7 +286,7 @@ impl Store {
                 vec![user_id.into(), secret.into(), true.into(), step.into()],
             )
             .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(!rows.is_empty())
     }
 
@@ -297,7 +298,7 @@ impl Store {
             vec![user_id.into(), false.into()],
         )
         .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
@@ -311,7 +312,7 @@ impl Store {
                 vec![user_id.into(), step.into()],
             )
             .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(!rows.is_empty())
     }
 }
@@ -348,6 +349,11 @@ pub struct MemberRecord {
 impl Store {
     /// The people of an organization, chiefs first.
     pub async fn members_of(&self, oid: &str) -> Result<Vec<MemberRecord>> {
+        let read = async { self.read_members_of(oid).await.map(Some) };
+        Ok(self.kept(|kept| &kept.members, oid, read).await?.unwrap_or_default())
+    }
+
+    async fn read_members_of(&self, oid: &str) -> Result<Vec<MemberRecord>> {
         let sql =
             concat!("SELECT ", members_of!(), " ", members_of!(from), " ORDER BY m.role, u.display_name, m.user_id");
         let rows = self.query(sql, vec![oid.into()]).await?;
@@ -356,10 +362,12 @@ impl Store {
 
     /// The people of an organization ([`Store::members_of`]) and its invitations
     /// ([`Store::invitations_of`]), in their orders: one statement for a page that shows both.
-    pub async fn members_and_invitations(
-        &self,
-        oid: &str,
-    ) -> Result<(Vec<MemberRecord>, Vec<crate::invitations::InvitationRecord>)> {
+    pub async fn members_and_invitations(&self, oid: &str) -> Result<MembersAndInvitations> {
+        let read = async { self.read_members_and_invitations(oid).await.map(Some) };
+        Ok(self.kept(|kept| &kept.members_and_invitations, oid, read).await?.unwrap_or_default())
+    }
+
+    async fn read_members_and_invitations(&self, oid: &str) -> Result<MembersAndInvitations> {
         // Part 1 a member (user, name, role, source), part 2 an invitation (id, who, role, time).
         let rows = self
             .query(
@@ -410,7 +418,7 @@ impl Store {
                 vec![user_id.into(), oid.into()],
             )
             .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(!rows.is_empty())
     }
 }

@@ -105,7 +105,7 @@ impl Store {
 
     pub async fn record_login_success(&self, user_id: i64, now: i64) -> Result<()> {
         self.execute("UPDATE users SET last_login_at = $2 WHERE id = $1", vec![user_id.into(), now.into()]).await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 
@@ -130,12 +130,9 @@ impl Store {
 
     /// A session with its person, their operator regions and memberships, and their latest consent.
     /// A signed-in request reads this first. PostgreSQL's store keeps what it read until a change
-    /// is announced (`backend/postgres/principals.rs`); SQLite's read costs less than keeping it.
+    /// is announced (`backend/postgres/notices.rs`); SQLite's read costs less than keeping it.
     pub async fn session_with_user(&self, id_hash: &str) -> Result<Option<SessionWithUser>> {
-        match self {
-            Store::Postgres(store) => store.kept_session(id_hash, self.read_session_with_user(id_hash)).await,
-            Store::Sqlite(_) => self.read_session_with_user(id_hash).await,
-        }
+        self.kept(|kept| &kept.sessions, id_hash, self.read_session_with_user(id_hash)).await
     }
 
     /// [`Store::session_with_user`] as stored, in one statement (it took five in three round
@@ -228,28 +225,23 @@ impl Store {
     pub async fn delete_user_sessions(&self, user_id: i64) -> Result<usize> {
         let ended =
             self.execute("DELETE FROM sessions WHERE user_id = $1 RETURNING user_id", vec![user_id.into()]).await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(ended.len())
     }
 
-    /// This process forgets at once what it kept of the person's sessions, which it has just
-    /// changed; other processes forget them on the database's notice (`principals.rs`).
-    pub(crate) fn sessions_changed(&self, user_id: i64) {
+    /// This process forgets at once what it kept of the person (their sessions, and the members
+    /// lists they may be on), whom it has just changed; other processes forget on the database's
+    /// notice (`backend/postgres/notices.rs`).
+    pub(crate) fn person_changed(&self, user_id: i64) {
         if let Store::Postgres(store) = self {
-            store.forget_user_sessions(user_id);
+            store.notices().forget_person(user_id);
         }
     }
 
-    /// Whether this process keeps sessions now: PostgreSQL's store, while it receives the
-    /// database's notices of their changes.
-    pub fn keeps_sessions(&self) -> bool {
-        matches!(self, Store::Postgres(store) if store.listening_for_sessions())
-    }
-
-    /// [`Store::sessions_changed`] for one session.
+    /// [`Store::person_changed`] for one session.
     fn session_changed(&self, id_hash: &str) {
         if let Store::Postgres(store) = self {
-            store.forget_session(id_hash);
+            store.notices().forget_session(id_hash);
         }
     }
 
@@ -290,7 +282,7 @@ impl Store {
             vec![user_id.into(), version.into(), accepted.into(), now.into()],
         )
         .await?;
-        self.sessions_changed(user_id);
+        self.person_changed(user_id);
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 mod audit;
 mod directories;
-mod sessions;
+mod notices;
 
 use frmo_domain::ident::RegionCode;
 use frmo_store::backend_tests;

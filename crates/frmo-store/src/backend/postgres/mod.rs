@@ -9,7 +9,7 @@
 //! (prepared once per client, pipelined in transactions), the migrator, the replica's lag and the
 //! schema's catalogue. The organization tables' tuned code is in `versions.rs`.
 
-mod principals;
+mod notices;
 mod versions;
 
 use std::sync::Arc;
@@ -21,8 +21,8 @@ use tokio_postgres::{Client, Config, NoTls, Statement};
 
 use crate::sql::{self, Value, postgres_row};
 use crate::{ColumnInfo, POSTGRES_MIGRATIONS, Result};
-use principals::PrincipalCache;
-pub use principals::SessionWithUser;
+pub(crate) use notices::{Kept, Notices};
+pub use notices::{MembersAndInvitations, SessionWithUser};
 use versions::Statements;
 
 /// Three pipelined readers measured best on 2 cores (2: 18.5k, 3: 21.9k, 4: 15.5k card req/s on 300k organizations).
@@ -53,9 +53,9 @@ pub struct PgStore {
     writer: Mutex<Client>,
     /// Readers on a streaming replica, for the public reads it may serve (`Store::public_card`).
     replica: Vec<Slot>,
-    /// Sessions kept while their changes' notices are listened for (`principals.rs`).
-    principals: Arc<PrincipalCache>,
-    /// Ends the notices' listener when the store is dropped; it starts with the first session read.
+    /// What is kept while the database's notices of changes are listened for (`notices.rs`).
+    notices: Arc<Notices>,
+    /// Ends the notices' listener when the store is dropped; it starts with the first kept read.
     listener: std::sync::OnceLock<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -122,46 +122,21 @@ impl PgStore {
             config,
             writer: Mutex::new(writer),
             replica: Vec::new(),
-            principals: Arc::default(),
+            notices: Arc::default(),
             listener: std::sync::OnceLock::new(),
         })
     }
 
-    /// The session of `id_hash` as kept, else as `read` finds it (kept if nothing changed meanwhile).
+    /// What is kept; the listener that keeps it true is started with the first use.
     /// Per backend: other processes' changes are announced by PostgreSQL's notices.
-    pub async fn kept_session(
-        &self,
-        id_hash: &str,
-        read: impl Future<Output = Result<Option<SessionWithUser>>>,
-    ) -> Result<Option<SessionWithUser>> {
-        self.listener.get_or_init(|| principals::start(&self.principals, &self.config));
-        if let Some(kept) = self.principals.get(id_hash) {
-            return Ok(Some(kept));
-        }
-        let generation = self.principals.generation();
-        let found = read.await?;
-        if let (Some(generation), Some(found)) = (generation, &found) {
-            self.principals.keep(id_hash, found, generation);
-        }
-        Ok(found)
+    pub(crate) fn notices(&self) -> &Notices {
+        self.listener.get_or_init(|| notices::start(&self.notices, &self.config));
+        &self.notices
     }
 
-    /// Forgets at once what this process kept of the sessions of `user_id`, which it has just
-    /// changed (its own notice arrives a moment later).
-    /// Per backend: only PostgreSQL's store keeps sessions.
-    pub fn forget_user_sessions(&self, user_id: i64) {
-        self.principals.forget_user(user_id);
-    }
-
-    /// [`PgStore::forget_user_sessions`] for one session.
-    /// Per backend: only PostgreSQL's store keeps sessions.
-    pub fn forget_session(&self, id_hash: &str) {
-        self.principals.forget_session(id_hash);
-    }
-
-    /// Whether sessions' notices are being received (and sessions kept).
-    pub fn listening_for_sessions(&self) -> bool {
-        self.principals.listening()
+    /// Whether the database's notices of changes are being received (and anything kept).
+    pub fn listening_for_changes(&self) -> bool {
+        self.notices.listening()
     }
 
     /// The writer's client, held until the guard drops; opened anew if its connection has closed.

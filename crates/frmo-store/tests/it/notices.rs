@@ -1,6 +1,6 @@
-//! Sessions kept in memory by PostgreSQL's store (`backend/postgres/principals.rs`): each process
-//! of one database keeps what it read, and forgets it on the notice of any change, whichever
-//! process or tool made it.
+//! What PostgreSQL's store keeps in memory (`backend/postgres/notices.rs`): sessions, current
+//! versions, members and invitations. Each process of one database keeps what it read, and forgets
+//! it on the notice of any change, whichever process or tool made it.
 
 use std::time::{Duration, Instant};
 
@@ -35,7 +35,7 @@ async fn memberships(store: &Store) -> Option<Vec<String>> {
 
 async fn until_keeping(store: &Store, keeping: bool) {
     let start = Instant::now();
-    while store.keeps_sessions() != keeping {
+    while store.listening_for_changes() != keeping {
         assert!(start.elapsed() < Duration::from_secs(10), "keeps sessions: {keeping} not reached");
         let _ = store.session_with_user(HASH).await; // the first read starts the listener
         tokio::time::sleep(Duration::from_millis(5)).await;
@@ -117,7 +117,7 @@ async fn nothing_is_kept_while_the_notices_cannot_arrive() {
     // change made while it cannot hear of it is read from the database.
     psql(
         &db,
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'frmo principal notices'\
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'frmo change notices'\
          AND datname = current_database()",
     )
     .await;
@@ -132,12 +132,94 @@ async fn nothing_is_kept_while_the_notices_cannot_arrive() {
     until_seen(&a, chief, "a grant once listening again").await;
 }
 
-/// SQLite's store keeps no sessions: every read is the database's.
+/// SQLite's store keeps nothing of this: every read is the database's.
 #[tokio::test]
-async fn sqlite_keeps_no_sessions() {
+async fn sqlite_keeps_nothing() {
     let db = TestDb::new(Backend::Sqlite).await;
     let store = db.store().await;
     person(&store).await;
     assert!(memberships(&store).await.is_some());
-    assert!(!store.keeps_sessions());
+    assert!(!store.listening_for_changes());
+}
+
+/// The organization's current version (with its region) and its members and invitations, as
+/// `store` reads them now.
+async fn organization(store: &Store, oid: &str) -> (Option<i64>, Vec<String>, Vec<String>) {
+    let head = store.current_head(oid).await.expect("head").map(|h| h.version_id);
+    let (members, invitations) = store.members_and_invitations(oid).await.expect("members and invitations");
+    let members_alone = store.members_of(oid).await.expect("members");
+    assert_eq!(members, members_alone, "the two reads of the members agree");
+    (
+        head,
+        members.into_iter().map(|m| format!("{} {}", m.display_name, m.role)).collect(),
+        invitations.into_iter().map(|i| format!("{} {}", i.who, i.role)).collect(),
+    )
+}
+
+async fn until_organization(store: &Store, oid: &str, expected: &(Option<i64>, Vec<String>, Vec<String>), what: &str) {
+    let start = Instant::now();
+    loop {
+        let seen = organization(store, oid).await;
+        if &seen == expected {
+            eprintln!("{what}: seen after {:?}", start.elapsed());
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(2), "{what}: still {seen:?} after 2 s, expected {expected:?}");
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_organization_follows_every_change_whoever_makes_it() {
+    use frmo_domain::ident::RegionCode;
+    use frmo_store::VersionRecord;
+    use frmo_store::seed::{Generator, records};
+
+    let db = TestDb::new(Backend::Postgres).await;
+    let (a, b) = (db.store().await, db.store().await);
+    let org = Generator::new(7).organization(RegionCode::parse("63").expect("region"), 1);
+    let oid = org.oid.as_str().to_owned();
+    b.insert_new(records(std::slice::from_ref(&org)).expect("record")).await.expect("insert");
+    let user = person(&b).await;
+    b.grant_membership(user, &oid, "chief", "local", 1).await.expect("membership");
+    until_keeping(&a, true).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let first = a.current_head(&oid).await.expect("head").expect("current").version_id;
+    let mut expected = (Some(first), vec!["Сохранённая Сессия chief".to_owned()], Vec::new());
+    assert_eq!(organization(&a, &oid).await, expected);
+
+    // Kept: a change with the triggers switched off is not seen.
+    psql(&db, "SET session_replication_role = replica; UPDATE users SET display_name = 'Тихо'").await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(organization(&a, &oid).await, expected, "read from memory, not from the database");
+    psql(&db, "SET session_replication_role = replica; UPDATE users SET display_name = 'Сохранённая Сессия'").await;
+
+    // Another process writes a new version, invites someone, the person's name changes by psql,
+    // the membership is revoked: A follows each.
+    let mut renamed = org.clone();
+    renamed.name_short = "ГБУЗ «Переименованная»".into();
+    let record = VersionRecord::new(&renamed, time::OffsetDateTime::now_utc()).expect("record");
+    let second = b.append_version(record, first, Vec::new()).await.expect("append");
+    expected.0 = Some(second);
+    until_organization(&a, &oid, &expected, "a new version by another process").await;
+    b.invite_member(&oid, "login:petrov", "member", Some(user), 5).await.expect("invite");
+    expected.2 = vec!["login:petrov member".to_owned()];
+    until_organization(&a, &oid, &expected, "an invitation by another process").await;
+    psql(&db, &format!("UPDATE users SET display_name = 'Новое Имя' WHERE id = {user}")).await;
+    expected.1 = vec!["Новое Имя chief".to_owned()];
+    until_organization(&a, &oid, &expected, "a member's name changed by psql").await;
+    b.revoke_membership(user, &oid).await.expect("revoke");
+    expected.1 = Vec::new();
+    until_organization(&a, &oid, &expected, "a membership revoked by another process").await;
+
+    // The process that makes a change sees it at once.
+    let third_record = VersionRecord::new(&org, time::OffsetDateTime::now_utc()).expect("record");
+    let third = a.append_version(third_record, second, Vec::new()).await.expect("append");
+    expected.0 = Some(third);
+    a.grant_membership(user, &oid, "member", "local", 6).await.expect("grant");
+    expected.1 = vec!["Новое Имя member".to_owned()];
+    let invitation = a.invitations_of(&oid).await.expect("invitations")[0].id;
+    a.withdraw_invitation(invitation, &oid).await.expect("withdraw");
+    expected.2 = Vec::new();
+    assert_eq!(organization(&a, &oid).await, expected, "at once, in the process that made the changes");
 }
