@@ -283,32 +283,36 @@ impl Store {
         dispatch!(self, s => s.migrate().await)
     }
 
-    /// What `read` finds under `key`: kept by PostgreSQL's store in the cache `which` picks until
-    /// the database announces a change (`backend/postgres/notices.rs`); always read on SQLite,
-    /// where a read costs less than keeping it would.
+    /// What `read` finds under `key`, kept in the cache `which` picks until the store learns of a
+    /// change (`backend/kept.rs`): PostgreSQL's by the database's notices, SQLite's by asking the
+    /// file whether anything was committed since.
     async fn kept<V: Clone>(
         &self,
-        which: impl FnOnce(&postgres::Notices) -> &postgres::Kept<V>,
+        which: impl FnOnce(&backend::kept::KeptReads) -> &backend::kept::Kept<V>,
         key: &str,
         read: impl Future<Output = Result<Option<V>>>,
     ) -> Result<Option<V>> {
-        match self {
-            Store::Postgres(store) => which(store.notices()).through(key, read).await,
-            Store::Sqlite(_) => read.await,
-        }
+        let kept = match self {
+            Store::Postgres(store) => store.kept(),
+            Store::Sqlite(store) => store.kept()?,
+        };
+        which(kept).through(key, read).await
     }
 
-    /// Whether this process keeps what the database announces changes of: PostgreSQL's store,
-    /// while it receives the notices.
+    /// Whether this process keeps reads now: SQLite's store always, PostgreSQL's while it receives
+    /// the database's notices of changes.
     pub fn listening_for_changes(&self) -> bool {
-        matches!(self, Store::Postgres(store) if store.listening_for_changes())
+        match self {
+            Store::Postgres(store) => store.listening_for_changes(),
+            Store::Sqlite(_) => true,
+        }
     }
 
     /// This process forgets at once what it kept of the organization `oid` (its current version,
     /// members and invitations), which it has just changed; others forget on the notice.
     pub(crate) fn organization_changed(&self, oid: &str) {
         if let Store::Postgres(store) = self {
-            store.notices().forget_organization(oid);
+            store.kept().forget_organization(oid);
         }
     }
 

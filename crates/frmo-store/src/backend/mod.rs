@@ -3,6 +3,7 @@
 //! hot paths kept on direct rusqlite / tokio-postgres calls. Every other statement is written once
 //! (`crate::sql`, docs/architecture.md "Dialects").
 
+pub(crate) mod kept;
 pub mod postgres;
 pub mod sqlite;
 

@@ -5,7 +5,7 @@
 
 mod sign_in;
 
-use crate::backend::postgres::MembersAndInvitations;
+use crate::backend::kept::MembersAndInvitations;
 use crate::sql::{Statement, Value, take_text as text};
 use crate::{Result, Store, StoreError};
 

@@ -1,7 +1,7 @@
 //! What signing in keeps: failures per login and client, sessions, sign-ins under way at a
 //! provider, consents, access denials and password resets.
 
-use crate::backend::postgres::SessionWithUser;
+use crate::backend::kept::SessionWithUser;
 use crate::sql::Value;
 use crate::sql::take_text as text;
 use crate::{Result, Store};
@@ -234,14 +234,14 @@ impl Store {
     /// notice (`backend/postgres/notices.rs`).
     pub(crate) fn person_changed(&self, user_id: i64) {
         if let Store::Postgres(store) = self {
-            store.notices().forget_person(user_id);
+            store.kept().forget_person(user_id);
         }
     }
 
     /// [`Store::person_changed`] for one session.
     fn session_changed(&self, id_hash: &str) {
         if let Store::Postgres(store) = self {
-            store.notices().forget_session(id_hash);
+            store.kept().forget_session(id_hash);
         }
     }
 

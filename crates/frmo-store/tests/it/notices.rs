@@ -132,14 +132,34 @@ async fn nothing_is_kept_while_the_notices_cannot_arrive() {
     until_seen(&a, chief, "a grant once listening again").await;
 }
 
-/// SQLite's store keeps nothing of this: every read is the database's.
-#[tokio::test]
-async fn sqlite_keeps_nothing() {
+/// SQLite's store keeps the same reads and forgets them all whenever anything was committed to
+/// the file, by any connection: the next read after a write, by this process, another one or the
+/// `sqlite3` shell, sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_kept_reads_follow_every_commit_at_once() {
     let db = TestDb::new(Backend::Sqlite).await;
-    let store = db.store().await;
-    person(&store).await;
-    assert!(memberships(&store).await.is_some());
-    assert!(!store.listening_for_changes());
+    let (a, b) = (db.store().await, db.store().await); // two processes of one file
+    let user = person(&b).await;
+    let chief = Some(vec!["1.2.643.5.1.13.13.12.4.63.1 chief".to_owned()]);
+    assert_eq!(memberships(&a).await, chief);
+    assert!(a.listening_for_changes());
+    assert_eq!(memberships(&a).await, chief, "kept");
+
+    assert!(b.revoke_membership(user, "1.2.643.5.1.13.13.12.4.63.1").await.expect("revoke"));
+    assert_eq!(memberships(&a).await, Some(Vec::new()), "another process's write, at once");
+    let path = db.url.trim_start_matches("sqlite://").to_owned();
+    let shell = rusqlite::Connection::open(&path).expect("open the file");
+    shell
+        .execute(
+            "INSERT INTO memberships (user_id, org_oid, role, source, granted_at) VALUES (?1, 'x', 'member', 'local', 2)",
+            [user],
+        )
+        .expect("insert");
+    assert_eq!(memberships(&a).await, Some(vec!["x member".to_owned()]), "a shell's write, at once");
+    a.revoke_membership(user, "x").await.expect("revoke");
+    assert_eq!(memberships(&a).await, Some(Vec::new()), "its own write, at once");
+    shell.execute("DELETE FROM sessions", []).expect("delete");
+    assert_eq!(memberships(&a).await, None, "a session ended by a shell, at once");
 }
 
 /// The organization's current version (with its region) and its members and invitations, as

@@ -19,10 +19,9 @@ use tokio::sync::{Mutex, MutexGuard, OnceCell};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Client, Config, NoTls, Statement};
 
+use crate::backend::kept::KeptReads;
 use crate::sql::{self, Value, postgres_row};
 use crate::{ColumnInfo, POSTGRES_MIGRATIONS, Result};
-pub(crate) use notices::{Kept, Notices};
-pub use notices::{MembersAndInvitations, SessionWithUser};
 use versions::Statements;
 
 /// Three pipelined readers measured best on 2 cores (2: 18.5k, 3: 21.9k, 4: 15.5k card req/s on 300k organizations).
@@ -54,7 +53,7 @@ pub struct PgStore {
     /// Readers on a streaming replica, for the public reads it may serve (`Store::public_card`).
     replica: Vec<Slot>,
     /// What is kept while the database's notices of changes are listened for (`notices.rs`).
-    notices: Arc<Notices>,
+    kept: Arc<KeptReads>,
     /// Ends the notices' listener when the store is dropped; it starts with the first kept read.
     listener: std::sync::OnceLock<tokio::sync::oneshot::Sender<()>>,
 }
@@ -122,21 +121,21 @@ impl PgStore {
             config,
             writer: Mutex::new(writer),
             replica: Vec::new(),
-            notices: Arc::default(),
+            kept: Arc::default(),
             listener: std::sync::OnceLock::new(),
         })
     }
 
     /// What is kept; the listener that keeps it true is started with the first use.
     /// Per backend: other processes' changes are announced by PostgreSQL's notices.
-    pub(crate) fn notices(&self) -> &Notices {
-        self.listener.get_or_init(|| notices::start(&self.notices, &self.config));
-        &self.notices
+    pub(crate) fn kept(&self) -> &KeptReads {
+        self.listener.get_or_init(|| notices::start(&self.kept, &self.config));
+        &self.kept
     }
 
     /// Whether the database's notices of changes are being received (and anything kept).
     pub fn listening_for_changes(&self) -> bool {
-        self.notices.listening()
+        self.kept.listening()
     }
 
     /// The writer's client, held until the guard drops; opened anew if its connection has closed.

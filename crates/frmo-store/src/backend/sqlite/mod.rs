@@ -15,6 +15,7 @@ use rusqlite::{Connection, params};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::backend::kept::KeptReads;
 use crate::sql::{Statement, Value, sqlite_row, sqlite_sql};
 use crate::{ColumnInfo, Result, SQLITE_MIGRATIONS, StoreError};
 
@@ -42,6 +43,10 @@ struct Inner {
     /// The connection of whole-register scans (exports): no memory map, a small page cache.
     scan: Mutex<Option<Connection>>,
     permits: Arc<tokio::sync::Semaphore>,
+    /// Reads kept until something is committed (`backend/kept.rs`).
+    kept: KeptReads,
+    /// A connection that never writes, and its `data_version` when last looked at.
+    watch: Mutex<Option<(Connection, i64)>>,
 }
 
 #[derive(Clone)]
@@ -153,10 +158,35 @@ impl SqliteStore {
                     readers: Mutex::new(Vec::new()),
                     scan: Mutex::new(None),
                     permits: Arc::new(tokio::sync::Semaphore::new(READERS)),
+                    kept: KeptReads::default(),
+                    watch: Mutex::new(None),
                 }),
             })
         })
         .await?
+    }
+
+    /// What this process keeps (`backend/kept.rs`), all of it forgotten first if anything was
+    /// committed to the file since the last look, by this process or another: the `data_version`
+    /// of a connection that never writes changes with every commit of any other. One small
+    /// statement instead of the reads it saves.
+    /// Per backend: SQLite has no notices; its file counts commits.
+    pub(crate) fn kept(&self) -> Result<&KeptReads> {
+        let mut watch = self.inner.watch.lock().unwrap_or_else(|e| e.into_inner());
+        let (conn, seen) = match watch.take() {
+            Some(watch) => watch,
+            None => {
+                let conn = connect(&self.inner.path)?;
+                self.inner.kept.set_listening(true);
+                (conn, -1)
+            }
+        };
+        let version: i64 = conn.prepare_cached("PRAGMA data_version")?.query_row([], |row| row.get(0))?;
+        if version != seen {
+            self.inner.kept.forget_everything();
+        }
+        *watch = Some((conn, version));
+        Ok(&self.inner.kept)
     }
 
     /// Per backend: a longer read on a blocking thread (rusqlite is synchronous), a permit each.
