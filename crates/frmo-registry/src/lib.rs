@@ -64,6 +64,8 @@ pub struct Registry {
     calls: Arc<moderation::journal::GroupCommit>,
     /// Card versions as the integration API's organization model, already written.
     ips_rendered: Arc<integration::ips::Rendered>,
+    /// Card versions as a FHIR Organization, as the web face wrote them.
+    fhir_written: Arc<cache::VersionCache<Arc<str>>>,
     /// Result rows of card versions, as search lists them.
     listed: Arc<cache::VersionCache<register::search::ListedOrganization>>,
     /// The open register's current cards as stored, by version id.
@@ -128,6 +130,7 @@ impl Registry {
             limits: Arc::default(),
             calls: Arc::default(),
             ips_rendered: Arc::new(integration::ips::Rendered::new(integration::ips::RENDERED_MAX)),
+            fhir_written: Arc::new(cache::VersionCache::new(integration::ips::RENDERED_MAX)),
             listed: Arc::new(cache::VersionCache::new(LISTED_MAX)),
             cards: Arc::new(cache::VersionCache::new(CARDS_MAX)),
             parsed: Arc::new(cache::VersionCache::new(PARSED_MAX)),

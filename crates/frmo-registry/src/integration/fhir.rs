@@ -104,6 +104,22 @@ pub enum DirectoryPart {
 }
 
 impl Registry {
+    /// The FHIR Organization of the open register's card `version_id` as `write` makes it, kept by
+    /// version id as the integration API's models are (a version never changes; directory codes
+    /// re-numbered in place clear it): a read of an unchanged card is then its bytes.
+    pub fn fhir_organization<E>(
+        &self,
+        version_id: i64,
+        write: impl FnOnce() -> std::result::Result<String, E>,
+    ) -> std::result::Result<std::sync::Arc<str>, E> {
+        if let Some(kept) = self.fhir_written.get(version_id) {
+            return Ok(kept);
+        }
+        let written: std::sync::Arc<str> = write()?.into();
+        self.fhir_written.keep(version_id, std::sync::Arc::clone(&written));
+        Ok(written)
+    }
+
     /// The versions of one organization's card (`oid`) or of all, written after version `after`
     /// and in force from `since` on, oldest first: FHIR `_history`.
     pub async fn card_history(

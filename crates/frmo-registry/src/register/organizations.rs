@@ -232,6 +232,7 @@ impl Registry {
     /// Drops what the version caches keep of `versions`.
     fn forget(&self, versions: &[i64]) {
         self.ips_rendered.forget(versions);
+        self.fhir_written.forget(versions);
         self.listed.forget(versions);
         self.cards.forget(versions);
         self.parsed.forget(versions);
@@ -245,6 +246,7 @@ impl Registry {
         self.index.replace(fresh);
         // Versions were rewritten in place (directory codes): what was made from them is stale.
         self.ips_rendered.clear();
+        self.fhir_written.clear();
         self.listed.clear();
         self.cards.clear();
         self.parsed.clear();

@@ -107,6 +107,29 @@ fn resource_response(resource: &Value, headers: &HeaderMap, summary: params::Sum
 
 /// `resource` with the weak ETag `tag`, or `304 Not Modified` when `If-None-Match` names it.
 fn tagged_response(resource: &impl serde::Serialize, tag: &str, headers: &HeaderMap) -> Response {
+    tagged(tag, headers, || fhir_json(StatusCode::OK, resource))
+}
+
+/// [`tagged_response`] for a resource already written (kept by the registry).
+fn tagged_text_response(written: std::sync::Arc<str>, tag: &str, headers: &HeaderMap) -> Response {
+    tagged(tag, headers, || {
+        let body = axum::body::Body::from(bytes::Bytes::from_owner(ArcText(written)));
+        (StatusCode::OK, [(header::CONTENT_TYPE, HeaderValue::from_static(FHIR_JSON))], body).into_response()
+    })
+}
+
+/// Text kept by the registry, lent to a response body without a copy.
+struct ArcText(std::sync::Arc<str>);
+
+impl AsRef<[u8]> for ArcText {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
+/// The answer `answer` makes with its weak ETag `tag`, or `304 Not Modified` for a matching
+/// `If-None-Match`.
+fn tagged(tag: &str, headers: &HeaderMap, answer: impl FnOnce() -> Response) -> Response {
     let etag = HeaderValue::from_str(&format!("W/\"{tag}\"")).unwrap_or(HeaderValue::from_static("W/\"0\""));
     let matches = headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| {
         v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag.to_str().unwrap_or("").trim_start_matches("W/"))
@@ -114,7 +137,7 @@ fn tagged_response(resource: &impl serde::Serialize, tag: &str, headers: &Header
     if matches {
         return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response();
     }
-    let mut response = fhir_json(StatusCode::OK, resource);
+    let mut response = answer();
     response.headers_mut().insert(header::ETAG, etag);
     response
 }

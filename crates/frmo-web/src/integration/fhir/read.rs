@@ -6,13 +6,13 @@ use axum::response::Response;
 use frmo_domain::access::Actor;
 use frmo_domain::org::Organization;
 use frmo_registry::integration::fhir::{DirectoryPart, MAX_HISTORY_PAGE, WorkerDirectory};
-use frmo_registry::{Registry, RegistryError};
+use frmo_registry::{CardVersion, Registry, RegistryError};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::params::{self, Params};
 use super::resources::OrganizationHead;
-use super::{base, fhir_json, resource_response, resources, tagged_response, workers};
+use super::{base, fhir_json, resource_response, resources, tagged_text_response, workers};
 use crate::AppState;
 use crate::error::FhirError;
 use crate::identity::session::Viewer;
@@ -46,10 +46,18 @@ pub(super) struct Current {
 
 impl Current {
     pub(super) async fn read(registry: &Registry, oid: &str) -> Result<Self, RegistryError> {
+        Self::of(Self::row(registry, oid).await?)
+    }
+
+    /// The card as stored, not yet read.
+    async fn row(registry: &Registry, oid: &str) -> Result<CardVersion, RegistryError> {
         let Ok(parsed) = frmo_domain::ident::OrgOid::parse(oid) else {
             return Err(not_found("Organization", oid));
         };
-        let row = registry.card_json(&Actor::Anonymous, &parsed, None).await?;
+        registry.card_json(&Actor::Anonymous, &parsed, None).await
+    }
+
+    fn of(row: CardVersion) -> Result<Self, RegistryError> {
         let head = OrganizationHead::read(&row.card)?;
         Ok(Current { card: row.card, version: row.version_id, since: row.valid_from, head })
     }
@@ -88,12 +96,17 @@ pub async fn organization(
     headers: HeaderMap,
 ) -> Result<Response, FhirError> {
     let summary = read_parameters(raw.as_deref())?;
-    let current = Current::read(&state.registry, &id).await?;
+    let row = Current::row(&state.registry, &id).await?;
+    let version = row.version_id;
     if summary == params::Summary::False {
-        // The common read is written straight from the card's head, without a JSON tree.
-        return Ok(tagged_response(&current.shaped(), &current.version.to_string(), &headers));
+        // The common read: written once per version straight from the card's head, without a JSON
+        // tree, and kept.
+        let written = state.registry.fhir_organization(version, || {
+            Current::of(row).map(|current| serde_json::to_string(&current.shaped()).unwrap_or_default())
+        })?;
+        return Ok(tagged_text_response(written, &version.to_string(), &headers));
     }
-    Ok(resource_response(&current.resource(), &headers, summary))
+    Ok(resource_response(&Current::of(row)?.resource(), &headers, summary))
 }
 
 pub async fn location(
