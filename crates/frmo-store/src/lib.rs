@@ -312,7 +312,7 @@ impl Store {
     /// members and invitations), which it has just changed; others forget on the notice.
     pub(crate) fn organization_changed(&self, oid: &str) {
         if let Store::Postgres(store) = self {
-            store.kept().forget_organization(oid);
+            store.forgetting().forget_organization(oid);
         }
     }
 

@@ -171,7 +171,7 @@ impl KeptReads {
         self.heads.forget_all();
     }
 
-    pub(crate) fn forget_members_lists(&self) {
+    fn forget_members_lists(&self) {
         self.members.forget_all();
         self.members_and_invitations.forget_all();
     }

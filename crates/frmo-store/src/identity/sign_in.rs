@@ -234,14 +234,14 @@ impl Store {
     /// notice (`backend/postgres/notices.rs`).
     pub(crate) fn person_changed(&self, user_id: i64) {
         if let Store::Postgres(store) = self {
-            store.kept().forget_person(user_id);
+            store.forgetting().forget_person(user_id);
         }
     }
 
     /// [`Store::person_changed`] for one session.
     fn session_changed(&self, id_hash: &str) {
         if let Store::Postgres(store) = self {
-            store.kept().forget_session(id_hash);
+            store.forgetting().forget_session(id_hash);
         }
     }
 

@@ -133,6 +133,12 @@ impl PgStore {
         &self.kept
     }
 
+    /// What is kept, for forgetting what this process has just changed: a process that never
+    /// reads what is kept (a command-line tool) starts no listener.
+    pub(crate) fn forgetting(&self) -> &KeptReads {
+        &self.kept
+    }
+
     /// Whether the database's notices of changes are being received (and anything kept).
     pub fn listening_for_changes(&self) -> bool {
         self.kept.listening()

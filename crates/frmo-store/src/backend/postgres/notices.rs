@@ -20,8 +20,8 @@ const CHANNEL: &str = "frmo_changes";
 /// The wait before the listener connects again.
 const RETRY: Duration = Duration::from_secs(1);
 
-/// What a notice says (`s:hash`, `u:id`, `o:oid`, `o:*`); anything else (`*`: a table was
-/// emptied) forgets everything.
+/// What a notice says (`s:hash`, `u:id`, `o:oid`); anything else (`*`: a table was emptied)
+/// forgets everything.
 fn apply(kept: &KeptReads, payload: &str) {
     match payload.split_once(':') {
         Some(("s", id_hash)) => kept.forget_session(id_hash),
@@ -29,10 +29,6 @@ fn apply(kept: &KeptReads, payload: &str) {
             Ok(user_id) => kept.sessions.forget_where(|(session, _, _)| session.user_id == user_id),
             Err(_) => kept.forget_everything(),
         },
-        Some(("o", "*")) => {
-            kept.heads.forget_all();
-            kept.forget_members_lists();
-        }
         Some(("o", oid)) => kept.forget_organization(oid),
         _ => kept.forget_everything(),
     }

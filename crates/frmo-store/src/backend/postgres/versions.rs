@@ -247,7 +247,7 @@ impl PgStore {
         }
         append_audit(&tx, &audit).await?;
         tx.commit().await?;
-        self.kept().forget_organization(&r.oid);
+        self.forgetting().forget_organization(&r.oid);
         Ok(id)
     }
 
@@ -376,7 +376,7 @@ impl PgStore {
             }
         }
         tx.commit().await?;
-        self.kept().forget_current_versions();
+        self.forgetting().forget_current_versions();
         Ok(())
     }
 }
