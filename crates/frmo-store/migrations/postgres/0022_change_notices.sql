@@ -8,32 +8,25 @@
 -- New rows need no notice where nothing can be kept of them yet: a new session, a new organization
 -- (a new version of an existing one closes the one before it, which is announced).
 
-CREATE FUNCTION frmo_announce(payload text) RETURNS void LANGUAGE sql AS $$
-    SELECT pg_notify('frmo_changes', payload)
-$$;
-
-CREATE FUNCTION frmo_announce_session() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM frmo_announce('s:' || OLD.id_hash);
-    RETURN NULL;
-END
-$$;
-
--- TG_ARGV[0]: the column holding the person's id; TG_ARGV[1], if any: the organization's OID.
-CREATE FUNCTION frmo_announce_person() RETURNS trigger LANGUAGE plpgsql AS $$
+-- TG_ARGV: pairs of a payload's prefix and the column its key is in, e.g. ('u', 'user_id', 'o',
+-- 'org_oid'); each is announced for the row before a change and the row after it.
+CREATE FUNCTION frmo_announce_row() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    rows jsonb[] := ARRAY[]::jsonb[];
+    r jsonb;
+    i int;
 BEGIN
     IF TG_OP <> 'INSERT' THEN
-        PERFORM frmo_announce('u:' || (to_jsonb(OLD) ->> TG_ARGV[0]));
-        IF TG_NARGS > 1 THEN
-            PERFORM frmo_announce('o:' || (to_jsonb(OLD) ->> TG_ARGV[1]));
-        END IF;
+        rows := rows || to_jsonb(OLD);
     END IF;
     IF TG_OP <> 'DELETE' THEN
-        PERFORM frmo_announce('u:' || (to_jsonb(NEW) ->> TG_ARGV[0]));
-        IF TG_NARGS > 1 THEN
-            PERFORM frmo_announce('o:' || (to_jsonb(NEW) ->> TG_ARGV[1]));
-        END IF;
+        rows := rows || to_jsonb(NEW);
     END IF;
+    FOREACH r IN ARRAY rows LOOP
+        FOR i IN 0 .. TG_NARGS - 1 BY 2 LOOP
+            PERFORM pg_notify('frmo_changes', TG_ARGV[i] || ':' || (r ->> TG_ARGV[i + 1]));
+        END LOOP;
+    END LOOP;
     RETURN NULL;
 END
 $$;
@@ -41,56 +34,46 @@ $$;
 -- A person's name is on the members list of each of their organizations.
 CREATE FUNCTION frmo_announce_member_name() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM frmo_announce('o:' || org_oid) FROM memberships WHERE user_id = NEW.id;
+    PERFORM pg_notify('frmo_changes', 'o:' || org_oid) FROM memberships WHERE user_id = NEW.id;
     RETURN NULL;
 END
 $$;
 
-CREATE FUNCTION frmo_announce_organization() RETURNS trigger LANGUAGE plpgsql AS $$
+-- A version closed (or removed): its organization. The row's own column, not `to_jsonb` of a
+-- whole card, as an import closes thousands.
+CREATE FUNCTION frmo_announce_version() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM frmo_announce('o:' || OLD.oid);
-    RETURN NULL;
-END
-$$;
-
-CREATE FUNCTION frmo_announce_invitation() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        PERFORM frmo_announce('o:' || OLD.org_oid);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        PERFORM frmo_announce('o:' || NEW.org_oid);
-    END IF;
+    PERFORM pg_notify('frmo_changes', 'o:' || OLD.oid);
     RETURN NULL;
 END
 $$;
 
 CREATE FUNCTION frmo_announce_emptied() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    PERFORM frmo_announce('*');
+    PERFORM pg_notify('frmo_changes', '*');
     RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER frmo_announce AFTER UPDATE OR DELETE ON sessions
-    FOR EACH ROW EXECUTE FUNCTION frmo_announce_session();
+    FOR EACH ROW EXECUTE FUNCTION frmo_announce_row('s', 'id_hash');
 CREATE TRIGGER frmo_announce AFTER INSERT OR UPDATE OR DELETE ON users
-    FOR EACH ROW EXECUTE FUNCTION frmo_announce_person('id');
+    FOR EACH ROW EXECUTE FUNCTION frmo_announce_row('u', 'id');
 CREATE TRIGGER frmo_announce_name AFTER UPDATE OF display_name ON users
     FOR EACH ROW WHEN (OLD.display_name IS DISTINCT FROM NEW.display_name)
     EXECUTE FUNCTION frmo_announce_member_name();
 CREATE TRIGGER frmo_announce AFTER INSERT OR UPDATE OR DELETE ON operator_regions
-    FOR EACH ROW EXECUTE FUNCTION frmo_announce_person('user_id');
+    FOR EACH ROW EXECUTE FUNCTION frmo_announce_row('u', 'user_id');
 CREATE TRIGGER frmo_announce AFTER INSERT OR UPDATE OR DELETE ON consents
-    FOR EACH ROW EXECUTE FUNCTION frmo_announce_person('user_id');
+    FOR EACH ROW EXECUTE FUNCTION frmo_announce_row('u', 'user_id');
 CREATE TRIGGER frmo_announce AFTER INSERT OR UPDATE OR DELETE ON memberships
-    FOR EACH ROW EXECUTE FUNCTION frmo_announce_person('user_id', 'org_oid');
+    FOR EACH ROW EXECUTE FUNCTION frmo_announce_row('u', 'user_id', 'o', 'org_oid');
 CREATE TRIGGER frmo_announce AFTER INSERT OR UPDATE OR DELETE ON member_invitations
-    FOR EACH ROW EXECUTE FUNCTION frmo_announce_invitation();
+    FOR EACH ROW EXECUTE FUNCTION frmo_announce_row('o', 'org_oid');
 -- Which version is current changes only by closing the one before (`valid_to`); a card re-written
 -- in place (directory codes re-numbered) keeps its version and region.
 CREATE TRIGGER frmo_announce AFTER UPDATE OF valid_to, region OR DELETE ON organization_versions
-    FOR EACH ROW EXECUTE FUNCTION frmo_announce_organization();
+    FOR EACH ROW EXECUTE FUNCTION frmo_announce_version();
 
 CREATE TRIGGER frmo_announce_emptied AFTER TRUNCATE ON sessions
     FOR EACH STATEMENT EXECUTE FUNCTION frmo_announce_emptied();

@@ -45,7 +45,7 @@ async fn listen(notices: Weak<KeptReads>, config: Config, mut stop: oneshot::Rec
             let ready = async {
                 client.batch_execute(&format!("LISTEN {CHANNEL}")).await?;
                 let row = client
-                    .query_one("SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'frmo_announce_person')", &[])
+                    .query_one("SELECT EXISTS (SELECT 1 FROM pg_proc WHERE proname = 'frmo_announce_row')", &[])
                     .await?;
                 Ok::<bool, tokio_postgres::Error>(row.get(0))
             };
