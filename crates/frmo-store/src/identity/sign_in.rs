@@ -138,12 +138,14 @@ impl Store {
     /// [`Store::session_with_user`] as stored, in one statement (it took five in three round
     /// trips): on PostgreSQL each statement costs the server far more than its few index lookups.
     async fn read_session_with_user(&self, id_hash: &str) -> Result<Option<SessionWithUser>> {
-        /// The session's and its person's columns: as many as `no_session!` has NULLs.
+        /// The session's and its person's columns: as many as `no_session!` has NULLs. The person's
+        /// credentials (password hash, TOTP secrets) are not read: no signed-in request needs them
+        /// (changing them reads the account afresh), and what is read here is kept in memory.
         macro_rules! session_columns {
             () => {
                 "s.user_id, s.method, s.csrf, s.created_at, s.last_seen_at, s.expires_at, s.provider_data,
                  u.id, u.provider, u.subject, u.display_name, u.snils, u.email, u.confirmed, u.federal_role,
-                 u.password_hash, u.totp_secret, u.totp_enabled, u.totp_last_step, u.totp_pending_secret,
+                 CAST(NULL AS TEXT), CAST(NULL AS TEXT), u.totp_enabled, u.totp_last_step, CAST(NULL AS TEXT),
                  u.last_login_at"
             };
         }

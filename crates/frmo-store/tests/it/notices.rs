@@ -243,3 +243,23 @@ async fn a_kept_organization_follows_every_change_whoever_makes_it() {
     expected.2 = Vec::new();
     assert_eq!(organization(&a, &oid).await, expected, "at once, in the process that made the changes");
 }
+
+/// What is read of a session, and kept, holds none of the person's credentials.
+async fn a_session_is_read_without_credentials(backend: Backend) {
+    let db = TestDb::new(backend).await;
+    let store = db.store().await;
+    let user = person(&store).await;
+    store.set_password_hash(user, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA").await.expect("password");
+    store.set_totp_pending(user, "JBSWY3DPEHPK3PXP").await.expect("pending");
+    assert!(store.activate_totp(user, "JBSWY3DPEHPK3PXP", 1).await.expect("activate"));
+    store.set_totp_pending(user, "KRSXG5CTMVRXEZLU").await.expect("pending again");
+    let stored = store.user(user).await.expect("user").expect("exists");
+    assert!(stored.password_hash.is_some() && stored.totp_secret.is_some() && stored.totp_pending_secret.is_some());
+    for _ in 0..2 {
+        let (_, read, _) = store.session_with_user(HASH).await.expect("read").expect("the session");
+        assert_eq!((read.password_hash, read.totp_secret, read.totp_pending_secret), (None, None, None));
+        assert!(read.totp_enabled, "whether a second factor is on is read");
+    }
+}
+
+frmo_store::backend_tests!(a_session_is_read_without_credentials);
