@@ -208,3 +208,10 @@ impl Registry {
         Ok(self.store.ping().await?)
     }
 }
+
+/// Runs `future` for a client that has just written (perhaps through another process) when
+/// `fresh`: what the store keeps is read afresh, so the client reads what it wrote whichever
+/// process answers (`frmo_store::reading_fresh`).
+pub fn reading_fresh<F: Future>(fresh: bool, future: F) -> tokio::task::futures::TaskLocalFuture<bool, F> {
+    frmo_store::reading_fresh(fresh, future)
+}

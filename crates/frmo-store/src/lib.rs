@@ -250,6 +250,19 @@ pub struct PoolUse {
     pub size: usize,
 }
 
+tokio::task_local! {
+    /// Whether kept reads are read afresh ([`reading_fresh`]).
+    static FRESH: bool;
+}
+
+/// Runs `future` with every kept read (`backend/kept.rs`) read afresh from the database when
+/// `fresh`: for a client that has just written, perhaps through another process, which learns of
+/// the change only when the database's notice arrives (a millisecond or so later). What the client
+/// wrote is then what it reads next, whichever process answers.
+pub fn reading_fresh<F: Future>(fresh: bool, future: F) -> tokio::task::futures::TaskLocalFuture<bool, F> {
+    FRESH.scope(fresh, future)
+}
+
 /// The store: one API, two backends, chosen by the database URL.
 pub enum Store {
     Sqlite(sqlite::SqliteStore),
@@ -285,13 +298,16 @@ impl Store {
 
     /// What `read` finds under `key`, kept in the cache `which` picks until the store learns of a
     /// change (`backend/kept.rs`): PostgreSQL's by the database's notices, SQLite's by asking the
-    /// file whether anything was committed since.
+    /// file whether anything was committed since. Read afresh inside [`reading_fresh`].
     async fn kept<V: Clone>(
         &self,
         which: impl FnOnce(&backend::kept::KeptReads) -> &backend::kept::Kept<V>,
         key: &str,
         read: impl Future<Output = Result<Option<V>>>,
     ) -> Result<Option<V>> {
+        if FRESH.try_with(|fresh| *fresh).unwrap_or(false) {
+            return read.await;
+        }
         let kept = match self {
             Store::Postgres(store) => store.kept(),
             Store::Sqlite(store) => store.kept()?,

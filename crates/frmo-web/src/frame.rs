@@ -212,6 +212,9 @@ where
         let personal = depends_on_session(&request);
         let asked = i18n::Asked::of(&request);
         let current = Current { locale: asked.locale, uri: request.uri().clone(), id: id.clone() };
+        // A browser that has just written reads afresh; one that writes now will.
+        let fresh = identity::session::cookie(request.headers(), identity::session::FRESH_COOKIE).is_some();
+        let writes = !request.method().is_safe();
         let answer = match limits::admit(state, &mut request) {
             Admission::Admitted => match std::panic::catch_unwind(AssertUnwindSafe(|| self.inner.call(request))) {
                 Ok(future) => Answer::Route { future },
@@ -239,9 +242,9 @@ where
         };
         drop(entered);
         Framed {
-            answer: CURRENT.scope(current, answer),
+            answer: CURRENT.scope(current, frmo_registry::reading_fresh(fresh, answer)),
             deadline: None,
-            after: Some(After { shared: self.shared.clone(), id, lang: asked.lang, api, personal, timer }),
+            after: Some(After { shared: self.shared.clone(), id, lang: asked.lang, api, personal, writes, timer }),
             span,
         }
     }
@@ -289,6 +292,8 @@ struct After {
     lang: Option<Locale>,
     api: bool,
     personal: bool,
+    /// A write (not a safe method): its browser's next reads are marked fresh.
+    writes: bool,
     timer: metrics::Timer,
 }
 
@@ -297,6 +302,15 @@ impl After {
         // Room for what is added below at once: the map grows once, not two or three times.
         response.headers_mut().reserve(SECURITY_HEADERS.len() + 5);
         i18n::answered(&self.shared.state, self.lang, &mut response);
+        if self.writes && !response.status().is_client_error() && !response.status().is_server_error() {
+            let mark = identity::session::set_cookie(
+                &self.shared.state,
+                identity::session::FRESH_COOKIE,
+                "1",
+                Some(identity::session::FRESH_SECONDS),
+            );
+            response.headers_mut().append(header::SET_COOKIE, mark);
+        }
         self.secure(&mut response);
         let mut response = if self.api { register::api::as_json_error(response) } else { response };
         response.headers_mut().entry(REQUEST_ID).or_insert(self.id);
@@ -330,7 +344,7 @@ pin_project! {
     /// A request's answer in its frame.
     pub(crate) struct Framed<F> {
         #[pin]
-        answer: TaskLocalFuture<Current, Answer<F>>,
+        answer: TaskLocalFuture<Current, TaskLocalFuture<bool, Answer<F>>>,
         // Armed when the answer is first not ready.
         deadline: Option<Pin<Box<tokio::time::Sleep>>>,
         after: Option<After>,

@@ -18,6 +18,12 @@ pub const SESSION_COOKIE: &str = "frmo_session";
 pub const FORM_COOKIE: &str = "frmo_form";
 /// Binds a sign-in at an identity provider to the browser that started it.
 pub const FLOW_COOKIE: &str = "frmo_flow";
+/// Set for a few seconds after a browser's write: its next reads are read afresh, whichever process
+/// answers them ([`frmo_registry::reading_fresh`]).
+pub const FRESH_COOKIE: &str = "frmo_fresh";
+/// How long a browser's reads stay fresh after its write: far longer than another process takes to
+/// learn of a change (milliseconds).
+pub const FRESH_SECONDS: i64 = 5;
 
 /// A cookie's value from the request.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

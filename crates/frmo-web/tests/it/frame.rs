@@ -20,7 +20,12 @@ async fn app() -> (TestDb, axum::Router) {
             "answered"
         })
     };
-    let probe = axum::Router::new().route("/29", wait(29)).route("/31", wait(31)).route("/panic", get(panics));
+    let probe = axum::Router::new()
+        .route("/29", wait(29))
+        .route("/31", wait(31))
+        .route("/panic", get(panics))
+        .route("/write", axum::routing::post(|| async { "written" }))
+        .route("/refuse", axum::routing::post(|| async { axum::http::StatusCode::UNPROCESSABLE_ENTITY }));
     shared.mounts.push(("/probe", probe));
     (db, frmo_web::router(shared.into()))
 }
@@ -79,4 +84,26 @@ async fn a_request_keeps_the_id_a_proxy_gave_it_and_else_gets_its_own() {
     let response = call(&app, "/probe/nothing", None).await;
     assert_eq!(response.status(), 404);
     assert!(framed(&response));
+}
+
+/// A browser's write marks its next reads fresh for a few seconds (`frmo_fresh`): whichever process
+/// answers them reads what the write changed, before that process's change notice arrives. A read,
+/// or a refused write, sets no mark.
+#[tokio::test]
+async fn a_write_marks_the_browsers_next_reads_fresh() {
+    let (_db, app) = app().await;
+    let post = |path: &str| Request::post(path).body(Body::empty()).expect("request");
+    let written = app.clone().oneshot(post("/probe/write")).await.expect("infallible");
+    assert_eq!(written.status(), 200);
+    let marks: Vec<_> = written.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).collect();
+    assert!(
+        marks.iter().any(|c| c.starts_with("frmo_fresh=1;") && c.contains("Max-Age=5") && c.contains("HttpOnly")),
+        "{marks:?}"
+    );
+    assert!(written.headers()["cache-control"].to_str().is_ok_and(|v| v.contains("no-store")));
+    let refused = app.clone().oneshot(post("/probe/refuse")).await.expect("infallible");
+    assert_eq!(refused.status(), 422);
+    assert!(!refused.headers().get_all("set-cookie").iter().any(|v| v.as_bytes().starts_with(b"frmo_fresh")));
+    let read = call(&app, "/healthz", None).await;
+    assert!(!read.headers().get_all("set-cookie").iter().any(|v| v.as_bytes().starts_with(b"frmo_fresh")));
 }
