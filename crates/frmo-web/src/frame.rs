@@ -240,9 +240,15 @@ where
                 }
             }
         };
+        // Boxed, so the common request pays nothing for the rare one's scope.
+        let answer = if fresh {
+            Answer::SignedIn { future: Box::pin(frmo_registry::reading_fresh(true, answer)) }
+        } else {
+            answer
+        };
         drop(entered);
         Framed {
-            answer: CURRENT.scope(current, frmo_registry::reading_fresh(fresh, answer)),
+            answer: CURRENT.scope(current, answer),
             deadline: None,
             after: Some(After { shared: self.shared.clone(), id, lang: asked.lang, api, personal, writes, timer }),
             span,
@@ -344,7 +350,7 @@ pin_project! {
     /// A request's answer in its frame.
     pub(crate) struct Framed<F> {
         #[pin]
-        answer: TaskLocalFuture<Current, TaskLocalFuture<bool, Answer<F>>>,
+        answer: TaskLocalFuture<Current, Answer<F>>,
         // Armed when the answer is first not ready.
         deadline: Option<Pin<Box<tokio::time::Sleep>>>,
         after: Option<After>,
