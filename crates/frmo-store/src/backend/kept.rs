@@ -151,8 +151,13 @@ impl KeptReads {
     /// The person `user_id` changed: their sessions, and every members list (their name or a
     /// membership may be on it).
     pub(crate) fn forget_person(&self, user_id: i64) {
-        self.sessions.forget_where(|(session, _, _)| session.user_id == user_id);
+        self.forget_sessions_of(user_id);
         self.forget_members_lists();
+    }
+
+    /// Every session of the person `user_id`.
+    pub(crate) fn forget_sessions_of(&self, user_id: i64) {
+        self.sessions.forget_where(|(session, _, _)| session.user_id == user_id);
     }
 
     pub(crate) fn forget_session(&self, id_hash: &str) {

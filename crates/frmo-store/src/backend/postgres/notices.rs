@@ -26,7 +26,7 @@ fn apply(kept: &KeptReads, payload: &str) {
     match payload.split_once(':') {
         Some(("s", id_hash)) => kept.forget_session(id_hash),
         Some(("u", user_id)) => match user_id.parse::<i64>() {
-            Ok(user_id) => kept.sessions.forget_where(|(session, _, _)| session.user_id == user_id),
+            Ok(user_id) => kept.forget_sessions_of(user_id),
             Err(_) => kept.forget_everything(),
         },
         Some(("o", oid)) => kept.forget_organization(oid),

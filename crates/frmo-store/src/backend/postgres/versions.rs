@@ -241,7 +241,8 @@ impl PgStore {
         {
             return Err(StoreError::Conflict(transition.conflict));
         }
-        let id = append_in(&tx, &r, expected_current).await?;
+        let appended = append_many(&tx, &[(&r, expected_current)]).await?;
+        let id = appended.first().copied().ok_or_else(|| StoreError::Conflict("no version id returned".into()))?;
         for statement in &transition.after {
             run(&tx, statement).await?;
         }
@@ -366,6 +367,7 @@ impl PgStore {
             match batches.recv().await {
                 Some(crate::ImportBatch::Write { new, changed, audit }) => {
                     insert_organizations(&tx, &new).await?;
+                    let changed: Vec<_> = changed.iter().map(|(record, expected)| (record, *expected)).collect();
                     append_many(&tx, &changed).await?;
                     append_audit(&tx, &audit).await?;
                 }
@@ -414,14 +416,16 @@ async fn insert_organizations(tx: &tokio_postgres::Transaction<'_>, records: &[V
 /// Statements in flight at once when an import appends versions.
 const APPEND_PIPELINE: usize = 256;
 
-/// [`append_in`] for many organizations (one version each), pipelined: the closing of every current
+/// Closes each `expected` current version (it must be its organization's current one) and writes
+/// the record after it; the new versions' ids, in order. Pipelined: the closing of every current
 /// version of a chunk is sent before any answer is awaited, then the new versions the same way. An
 /// import changes thousands of cards: two round trips each were most of its time (4,300 changed
 /// records a second).
-/// Per backend: pipelining is tokio-postgres's.
-async fn append_many(tx: &tokio_postgres::Transaction<'_>, changed: &[(VersionRecord, i64)]) -> Result<()> {
+/// Per backend: typed columns (`TIMESTAMPTZ`, `SMALLINT`) bound straight; pipelining is
+/// tokio-postgres's.
+async fn append_many(tx: &tokio_postgres::Transaction<'_>, changed: &[(&VersionRecord, i64)]) -> Result<Vec<i64>> {
     if changed.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let close = tx
         .prepare("UPDATE organization_versions SET valid_to = $1 WHERE id = $2 AND oid = $3 AND valid_to IS NULL")
@@ -429,9 +433,10 @@ async fn append_many(tx: &tokio_postgres::Transaction<'_>, changed: &[(VersionRe
     let insert = tx
         .prepare(&format!(
             "INSERT INTO organization_versions ({VERSION_COLUMNS}, previous_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"
         ))
         .await?;
+    let mut ids = Vec::with_capacity(changed.len());
     for chunk in changed.chunks(APPEND_PIPELINE) {
         let (close, insert) = (&close, &insert);
         let closed = futures_util::future::try_join_all(
@@ -444,43 +449,13 @@ async fn append_many(tx: &tokio_postgres::Transaction<'_>, changed: &[(VersionRe
             return Err(StoreError::Conflict(format!("версия {expected} организации {} уже не действующая", r.oid)));
         }
         let versions = chunk.iter().map(|(r, _)| PgVersion::new(r)).collect::<Result<Vec<_>>>()?;
-        futures_util::future::try_join_all(versions.iter().zip(chunk).map(|(version, (_, expected))| {
+        let rows = futures_util::future::try_join_all(versions.iter().zip(chunk).map(|(version, (_, expected))| {
             let mut values = version.values().to_vec();
             values.push(expected);
-            async move { tx.execute(insert, &values).await }
+            async move { tx.query_one(insert, &values).await }
         }))
         .await?;
+        ids.extend(rows.iter().map(|row| row.get::<_, i64>(0)));
     }
-    Ok(())
-}
-
-/// Closes `expected_current` (it must be the organization's current version) and writes `r` after it.
-/// Per backend: typed columns (`TIMESTAMPTZ`, `SMALLINT`) bound straight.
-async fn append_in(tx: &tokio_postgres::Transaction<'_>, r: &VersionRecord, expected_current: i64) -> Result<i64> {
-    let closed = tx
-        .execute(
-            "UPDATE organization_versions SET valid_to = $1 WHERE id = $2 AND oid = $3 AND valid_to IS NULL",
-            &[&r.valid_from, &expected_current, &r.oid],
-        )
-        .await?;
-    if closed != 1 {
-        return Err(StoreError::Conflict(format!(
-            "версия {expected_current} организации {} уже не действующая",
-            r.oid
-        )));
-    }
-    let version = PgVersion::new(r)?;
-    let mut values = version.values().to_vec();
-    values.push(&expected_current);
-    let id: i64 = tx
-        .query_one(
-            &format!(
-                "INSERT INTO organization_versions ({VERSION_COLUMNS}, previous_id)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id"
-            ),
-            &values,
-        )
-        .await?
-        .get(0);
-    Ok(id)
+    Ok(ids)
 }
